@@ -1,0 +1,1 @@
+"""daprdev's user-facing shells: the CLI, Claude Code wiring and the headless runner."""
