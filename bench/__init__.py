@@ -1,0 +1,5 @@
+"""Reproducible benchmarks: every figure is measured beside its baseline in the same run.
+
+`python -m bench` runs every `bench/bench_*.py` module's `run()` and rewrites docs/benchmarks.md;
+`python -m bench gate` runs only the modules whose name contains "gate".
+"""
