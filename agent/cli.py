@@ -18,9 +18,11 @@ app = typer.Typer(
 # Each command module exposes `register(app)`; the tuple below is the whole wiring (kept sorted).
 from agent.commands import (  # noqa: E402
     check,
+    doctor,
+    init,
 )
 
-for _module in (check,):
+for _module in (check, doctor, init):
     _module.register(app)
 
 

@@ -1,0 +1,619 @@
+"""Claude Code wiring: `init_project` installs the subagent, commands and MCP entry; `doctor`
+checks them.
+
+Everything `init` writes is a *fragment* of one file: a whole file (the agent, the slash
+commands), one key of a JSON file (`.mcp.json`'s `daprdev` server), one list member (the server
+enabled in settings), or one marked section of CLAUDE.md. A manifest keeps the hash of each
+fragment as init last wrote it, so a later run can tell "ours, out of date" (replaced) from
+"edited by the user" (kept and reported unless `force`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel
+
+from tools.errors import UsageError
+from tools.resources import read_resource
+
+SERVER_NAME = "daprdev"
+AGENT_NAME = "dapr-backend-developer"
+# The server tools the subagent needs. `create_adr` is left out on purpose: ADRs are created only
+# when the user asks (`/sp.adr` in the main session); an agent's `tools:` list is a hard boundary.
+AGENT_SERVER_TOOLS = (
+    "list_specs",
+    "read_spec",
+    "validate_code",
+    "write_files",
+    "generate",
+    "create_phr",
+    "list_phrs",
+    "assess_adr",
+    "list_adrs",
+    "request_decision",
+)
+AGENT_BUILTIN_TOOLS = ("Read", "Grep", "Glob")
+AGENT_DESCRIPTION = (
+    "Dapr backend specialist. Use proactively for any Dapr service work in this project: Pub/Sub "
+    "producers and consumers, Dapr State, Jobs API callbacks, Bindings, event models, or "
+    "implementing a spec under specs/. Writes fully async Python/FastAPI through the daprdev gate "
+    "and records a PHR."
+)
+SLASH_COMMANDS = ("sp.adr.md", "sp.phr.md")
+
+AGENT_FILE = f".claude/agents/{AGENT_NAME}.md"
+MCP_FILE = ".mcp.json"
+SETTINGS_FILE = ".claude/settings.json"
+LOCAL_SETTINGS_FILE = ".claude/settings.local.json"
+CLAUDE_MD = "CLAUDE.md"
+MANIFEST_FILE = ".claude/daprdev-init.json"
+
+SECTION_BEGIN = "<!-- daprdev:begin (written by `daprdev init`; edit outside these markers) -->"
+SECTION_END = "<!-- daprdev:end -->"
+_CLAUDE_MD_SECTION = f"""{SECTION_BEGIN}
+## Dapr backend work (daprdev)
+- Delegate Dapr service work (Pub/Sub, State, Jobs API, Bindings, specs under `specs/`) to the
+  `{AGENT_NAME}` subagent.
+- Code reaches disk only through `mcp__{SERVER_NAME}__write_files`, which runs the gate; fix what
+  it reports.
+- Each task ends with a Prompt History Record (`/sp.phr`); record a significant decision with
+  `/sp.adr <title>` only when the user agrees.
+{SECTION_END}
+"""
+
+Action = Literal["created", "updated", "unchanged", "kept", "replaced"]
+
+
+def agent_tool_names() -> list[str]:
+    """The `tools:` list of the subagent, built-ins first."""
+    return [*AGENT_BUILTIN_TOOLS, *(f"mcp__{SERVER_NAME}__{tool}" for tool in AGENT_SERVER_TOOLS)]
+
+
+def server_command() -> tuple[str, list[str]]:
+    """How Claude Code should start this installation's server (before `serve --root DIR`)."""
+    # The script beside the running interpreter belongs to this very installation (venv or not);
+    # PATH may point at another one.
+    beside = Path(sys.executable).parent / "daprdev"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside), []
+    found = shutil.which("daprdev")
+    if found:
+        return str(Path(found).absolute()), []
+    return sys.executable, ["-m", "agent.cli"]
+
+
+def mcp_server_entry(root: Path) -> dict[str, Any]:
+    """The `.mcp.json` entry that starts `daprdev serve` over stdio for `root`."""
+    command, prefix = server_command()
+    return {
+        "type": "stdio",
+        "command": command,
+        "args": [*prefix, "serve", "--root", str(root)],
+    }
+
+
+def render_agent_file() -> str:
+    """The subagent definition: front matter plus the shipped system prompt."""
+    body = read_resource("prompts", "agent/dapr-backend-developer.md")
+    front = {
+        "name": AGENT_NAME,
+        "description": AGENT_DESCRIPTION,
+        "tools": ", ".join(agent_tool_names()),
+        "model": "inherit",
+    }
+    header = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+    return f"---\n{header}---\n\n{body}"
+
+
+# --- fragments ----------------------------------------------------------------------
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _load_json_object(path: str, text: str | None) -> dict[str, Any]:
+    if text is None or not text.strip():
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(
+            f"{path} is not valid JSON (line {error.lineno}, column {error.colno}: {error.msg}). "
+            "Fix it or move it away and run `daprdev init` again; nothing was written."
+        ) from error
+    if not isinstance(data, dict):
+        raise UsageError(f"{path} must hold a JSON object; nothing was written.")
+    return data
+
+
+@dataclass(frozen=True)
+class _Fragment:
+    """One piece of one file that init owns."""
+
+    path: str
+    label: str
+    desired: str
+    # file text -> the fragment as it is now (None: absent)
+    read: Callable[[str | None], str | None]
+    # file text -> file text holding the desired fragment
+    apply: Callable[[str | None], str]
+
+
+def _whole_file(path: str, label: str, content: str) -> _Fragment:
+    return _Fragment(path, label, content, read=lambda text: text, apply=lambda _text: content)
+
+
+def _json_key(path: str, label: str, keys: tuple[str, ...], value: Any) -> _Fragment:
+    def read(text: str | None) -> str | None:
+        node: Any = _load_json_object(path, text)
+        for key in keys:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return _canonical(node)
+
+    def apply(text: str | None) -> str:
+        data = _load_json_object(path, text)
+        node = data
+        for key in keys[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[keys[-1]] = value
+        return _dump_json(data)
+
+    return _Fragment(path, label, _canonical(value), read, apply)
+
+
+def _json_list_member(path: str, label: str, key: str, member: str) -> _Fragment:
+    def read(text: str | None) -> str | None:
+        members = _load_json_object(path, text).get(key)
+        return member if isinstance(members, list) and member in members else None
+
+    def apply(text: str | None) -> str:
+        data = _load_json_object(path, text)
+        members = data.get(key)
+        data[key] = [*members, member] if isinstance(members, list) else [member]
+        return _dump_json(data)
+
+    return _Fragment(path, label, member, read, apply)
+
+
+def _marked_section(path: str, label: str, section: str) -> _Fragment:
+    def bounds(text: str) -> tuple[int, int] | None:
+        start = text.find(SECTION_BEGIN)
+        end = text.find(SECTION_END, start + 1) if start >= 0 else -1
+        if start < 0 or end < 0:
+            return None
+        end += len(SECTION_END)
+        return start, end + 1 if text[end : end + 1] == "\n" else end
+
+    def read(text: str | None) -> str | None:
+        span = bounds(text) if text else None
+        return text[span[0] : span[1]] if text and span else None
+
+    def apply(text: str | None) -> str:
+        if not text:
+            return section
+        span = bounds(text)
+        if span:
+            return text[: span[0]] + section + text[span[1] :]
+        return text.rstrip("\n") + "\n\n" + section
+
+    return _Fragment(path, label, section, read, apply)
+
+
+def _fragments(root: Path) -> list[_Fragment]:
+    """Everything init owns, one fragment per file."""
+    return [
+        _whole_file(AGENT_FILE, f"subagent {AGENT_NAME}", render_agent_file()),
+        *(
+            _whole_file(
+                f".claude/commands/{name}",
+                f"slash command /{name.removesuffix('.md')}",
+                read_resource("prompts", f"commands/{name}"),
+            )
+            for name in SLASH_COMMANDS
+        ),
+        _json_key(
+            MCP_FILE,
+            f"MCP server {SERVER_NAME!r}",
+            ("mcpServers", SERVER_NAME),
+            mcp_server_entry(root),
+        ),
+        _json_list_member(
+            SETTINGS_FILE, "project MCP server enabled", "enabledMcpjsonServers", SERVER_NAME
+        ),
+        _marked_section(CLAUDE_MD, "CLAUDE.md section", _CLAUDE_MD_SECTION),
+    ]
+
+
+# --- init ----------------------------------------------------------------------
+
+
+class InitItem(BaseModel):
+    path: str
+    label: str
+    action: Action
+    note: str = ""
+
+
+class InitResult(BaseModel):
+    root: str
+    dry_run: bool
+    items: list[InitItem]
+    diff: str
+
+    @property
+    def kept(self) -> list[InitItem]:
+        return [item for item in self.items if item.action == "kept"]
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _read_text(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.daprdev-tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def _load_manifest(root: Path) -> dict[str, str]:
+    text = _read_text(root / MANIFEST_FILE)
+    if text is None:
+        return {}
+    try:
+        fragments = json.loads(text).get("fragments", {})
+    except (json.JSONDecodeError, AttributeError):
+        # A damaged manifest only costs the memory of what we wrote: everything that differs is
+        # then treated as the user's and kept, which is the safe side.
+        return {}
+    return {str(k): str(v) for k, v in fragments.items()} if isinstance(fragments, dict) else {}
+
+
+def init_project(directory: Path, dry_run: bool = False, *, force: bool = False) -> InitResult:
+    """Install (or refresh) the Claude Code wiring of daprdev in `directory`.
+
+    Merges with existing files, is idempotent, and never replaces a fragment the user changed since
+    init wrote it (or that existed before init) unless `force`. Raises `UsageError` for unreadable
+    inputs (e.g. an invalid `.mcp.json`) before anything is written.
+    """
+    root = directory.resolve()
+    if not root.is_dir():
+        raise UsageError(f"{directory} is not a directory.")
+    manifest = _load_manifest(root)
+    new_manifest = dict(manifest)
+    items: list[InitItem] = []
+    writes: dict[str, tuple[str | None, str]] = {}
+    for fragment in _fragments(root):
+        before = _read_text(root / fragment.path)
+        current = fragment.read(before)
+        action: Action
+        note = ""
+        if current == fragment.desired:
+            action = "unchanged"
+        elif current is None or manifest.get(fragment.path) == _sha256(current):
+            action = "created" if before is None else "updated"
+        elif force:
+            action = "replaced"
+        else:
+            action = "kept"
+            note = "changed by you since daprdev wrote it; left alone (use --force to replace it)"
+        if action in ("created", "updated", "replaced"):
+            writes[fragment.path] = (before, fragment.apply(before))
+        if action != "kept":
+            new_manifest[fragment.path] = _sha256(fragment.desired)
+        items.append(InitItem(path=fragment.path, label=fragment.label, action=action, note=note))
+
+    diff = "".join(
+        "".join(
+            difflib.unified_diff(
+                (old or "").splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=f"a/{path}" if old is not None else "/dev/null",
+                tofile=f"b/{path}",
+            )
+        )
+        for path, (old, new) in writes.items()
+    )
+    if not dry_run:
+        for path, (_old, new) in writes.items():
+            _write_atomic(root / path, new)
+        if new_manifest != manifest or not (root / MANIFEST_FILE).is_file():
+            _write_atomic(
+                root / MANIFEST_FILE,
+                _dump_json({"written_by": "daprdev init", "fragments": new_manifest}),
+            )
+    return InitResult(root=str(root), dry_run=dry_run, items=items, diff=diff)
+
+
+# --- doctor ----------------------------------------------------------------------
+
+
+class Check(BaseModel):
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+class DoctorReport(BaseModel):
+    root: str
+    checks: list[Check]
+
+    @property
+    def ok(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+
+_INIT_FIX = "run `daprdev init` in the project"
+_SERVER_START_TIMEOUT_S = 60.0
+
+
+def _check_mcp_json(root: Path) -> tuple[Check, dict[str, Any] | None]:
+    name = f"{MCP_FILE} declares the {SERVER_NAME} server"
+    text = _read_text(root / MCP_FILE)
+    if text is None:
+        return Check(name=name, ok=False, detail=f"{MCP_FILE} is missing", fix=_INIT_FIX), None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        detail = f"{MCP_FILE} is not valid JSON: line {error.lineno}: {error.msg}"
+        fix = f"correct the JSON, then {_INIT_FIX}"
+        return Check(name=name, ok=False, detail=detail, fix=fix), None
+    servers = data.get("mcpServers") if isinstance(data, dict) else None
+    entry = servers.get(SERVER_NAME) if isinstance(servers, dict) else None
+    if not isinstance(entry, dict):
+        detail = f'{MCP_FILE} has no "mcpServers.{SERVER_NAME}" entry'
+        return Check(name=name, ok=False, detail=detail, fix=_INIT_FIX), None
+    command = entry.get("command")
+    args = entry.get("args", [])
+    if not isinstance(command, str) or not isinstance(args, list) or "serve" not in args:
+        detail = f"the {SERVER_NAME} entry must run `<daprdev> serve --root <dir>` over stdio"
+        return Check(name=name, ok=False, detail=detail, fix=f"{_INIT_FIX} --force"), None
+    if shutil.which(command) is None:
+        detail = f"the {SERVER_NAME} entry runs {command}, which is missing or not executable"
+        fix = f"{_INIT_FIX} --force with the daprdev you want Claude Code to use"
+        return Check(name=name, ok=False, detail=detail, fix=fix), None
+    return Check(name=name, ok=True, detail=f"{command} {' '.join(map(str, args))}"), entry
+
+
+def _check_enabled(root: Path) -> Check:
+    name = f"project MCP server {SERVER_NAME!r} is enabled"
+    enabled = False
+    for settings_path in (SETTINGS_FILE, LOCAL_SETTINGS_FILE):
+        text = _read_text(root / settings_path)
+        if text is None:
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            return Check(
+                name=name,
+                ok=False,
+                detail=f"{settings_path} is not valid JSON: line {error.lineno}: {error.msg}",
+                fix=f"correct the JSON in {settings_path}",
+            )
+        if not isinstance(data, dict):
+            continue
+        if SERVER_NAME in (data.get("disabledMcpjsonServers") or []):
+            return Check(
+                name=name,
+                ok=False,
+                detail=f'{settings_path} lists "{SERVER_NAME}" in disabledMcpjsonServers',
+                fix=f'remove "{SERVER_NAME}" from disabledMcpjsonServers in {settings_path}',
+            )
+        enabled = enabled or bool(data.get("enableAllProjectMcpServers"))
+        enabled = enabled or SERVER_NAME in (data.get("enabledMcpjsonServers") or [])
+    if enabled:
+        return Check(name=name, ok=True, detail="enabled in project settings")
+    return Check(
+        name=name,
+        ok=False,
+        detail="Claude Code will hold the server as 'pending approval'",
+        fix=f'{_INIT_FIX} (adds "{SERVER_NAME}" to enabledMcpjsonServers in {SETTINGS_FILE})',
+    )
+
+
+def _agent_front_matter(root: Path) -> tuple[dict[str, Any] | None, str]:
+    text = _read_text(root / AGENT_FILE)
+    if text is None:
+        return None, f"{AGENT_FILE} is missing"
+    if not text.startswith("---\n") or "\n---" not in text[4:]:
+        return None, f"{AGENT_FILE} has no front matter"
+    try:
+        front = yaml.safe_load(text[4 : text.index("\n---", 4)])
+    except yaml.YAMLError as error:
+        return None, f"{AGENT_FILE} front matter is not valid YAML: {error}"
+    if not isinstance(front, dict):
+        return None, f"{AGENT_FILE} front matter is not a mapping"
+    return front, ""
+
+
+def _listed_tools(front: dict[str, Any]) -> list[str]:
+    tools = front.get("tools") or []
+    if isinstance(tools, str):
+        tools = tools.split(",")
+    return [str(tool).strip() for tool in tools if str(tool).strip()]
+
+
+def _check_agent(root: Path, server_tools: list[str] | None) -> list[Check]:
+    front, problem = _agent_front_matter(root)
+    if front is None:
+        return [Check(name=f"subagent {AGENT_NAME}", ok=False, detail=problem, fix=_INIT_FIX)]
+    checks = [
+        Check(
+            name=f"subagent {AGENT_NAME}",
+            ok=front.get("name") == AGENT_NAME and bool(front.get("description")),
+            detail=f"name={front.get('name')!r}",
+            fix=f"the front matter needs name: {AGENT_NAME} and a description; {_INIT_FIX} --force",
+        )
+    ]
+    prefix = f"mcp__{SERVER_NAME}__"
+    listed = [tool.removeprefix(prefix) for tool in _listed_tools(front) if tool.startswith(prefix)]
+    if server_tools is None:
+        return checks
+    unknown = sorted(set(listed) - set(server_tools))
+    missing = sorted({"write_files", "create_phr", "read_spec"} - set(listed))
+    ok = not unknown and not missing
+    detail = (
+        f"{len(listed)} {SERVER_NAME} tools, all served"
+        if ok
+        else "; ".join(
+            part
+            for part in (
+                f"not served: {', '.join(prefix + t for t in unknown)}" if unknown else "",
+                f"missing: {', '.join(prefix + t for t in missing)}" if missing else "",
+            )
+            if part
+        )
+    )
+    checks.append(
+        Check(
+            name="subagent tools match the server",
+            ok=ok,
+            detail=detail,
+            fix=f"the server offers: {', '.join(server_tools)}; "
+            f"{_INIT_FIX} --force to rewrite `tools:`",
+        )
+    )
+    return checks
+
+
+def _check_commands(root: Path) -> Check:
+    missing = [name for name in SLASH_COMMANDS if not (root / ".claude/commands" / name).is_file()]
+    return Check(
+        name="slash commands /sp.adr and /sp.phr",
+        ok=not missing,
+        detail=f"missing: {', '.join(missing)}" if missing else "installed",
+        fix=_INIT_FIX,
+    )
+
+
+async def _list_server_tools(entry: dict[str, Any], root: Path) -> tuple[Check, list[str] | None]:
+    from mcp import Client, StdioServerParameters
+
+    name = f"the {SERVER_NAME} server starts and lists its tools"
+    params = StdioServerParameters(
+        command=entry["command"],
+        args=[str(arg) for arg in entry.get("args", [])],
+        env={**os.environ, **{str(k): str(v) for k, v in (entry.get("env") or {}).items()}},
+        cwd=str(root),
+    )
+    try:
+        async with asyncio.timeout(_SERVER_START_TIMEOUT_S), Client(params) as client:
+            tools = [tool.name for tool in (await client.list_tools()).tools]
+    except Exception as error:  # any failure to start is the finding itself
+        command = " ".join([entry["command"], *map(str, entry.get("args", []))])
+        return Check(
+            name=name,
+            ok=False,
+            detail=f"{type(error).__name__}: {error}".strip(),
+            fix=f"run `{command}` in a terminal to see why it fails",
+        ), None
+    return Check(name=name, ok=True, detail=f"{len(tools)} tools: {', '.join(tools)}"), tools
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _pinned(distribution: str) -> str | None:
+    """The version daprdev's own metadata pins for `distribution` (any extra)."""
+    for requirement in metadata.requires("daprdev") or []:
+        name, _, rest = requirement.partition("==")
+        if name.split("[")[0].strip().lower() == distribution:
+            return rest.split(";")[0].strip() or None
+    return None
+
+
+def _check_environment() -> list[Check]:
+    checks = [
+        Check(
+            name="Python",
+            ok=sys.version_info >= (3, 11),
+            detail=sys.version.split()[0],
+            fix="install Python 3.11 or newer and reinstall daprdev with it",
+        )
+    ]
+    dapr = _version("dapr")
+    dapr_pin = _pinned("dapr")
+    checks.append(
+        Check(
+            name="Dapr Python SDK",
+            ok=dapr is not None,
+            detail=f"dapr {dapr}" + (f" (daprdev pins {dapr_pin})" if dapr_pin else "")
+            if dapr
+            else "not installed: generated services and their tests import it",
+            fix="pip install 'daprdev[service]'",
+        )
+    )
+    checks.append(_check_ruff())
+    return checks
+
+
+def _check_ruff() -> Check:
+    pin = _pinned("ruff")
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        output = subprocess.run(
+            [find_ruff_bin(), "--version"], capture_output=True, text=True, check=True, timeout=30
+        ).stdout
+    except (ImportError, FileNotFoundError, subprocess.SubprocessError) as error:
+        return Check(
+            name="ruff",
+            ok=False,
+            detail=f"ruff cannot run: {error}",
+            fix=f"pip install 'ruff=={pin}'" if pin else "pip install ruff",
+        )
+    found = output.split()[-1] if output.split() else "?"
+    return Check(
+        name="ruff",
+        ok=pin is None or found == pin,
+        detail=f"ruff {found}",
+        fix=f"the gate is pinned to ruff {pin}: pip install 'ruff=={pin}'",
+    )
+
+
+async def doctor(directory: Path) -> DoctorReport:
+    """Check the Claude Code wiring of `directory`; every failed check carries its fix."""
+    root = await asyncio.to_thread(directory.resolve)
+    mcp_check, entry = _check_mcp_json(root)
+    checks = [mcp_check, _check_enabled(root)]
+    server_tools: list[str] | None = None
+    if entry is not None:
+        server_check, server_tools = await _list_server_tools(entry, root)
+        checks.append(server_check)
+    checks += _check_agent(root, server_tools)
+    checks.append(_check_commands(root))
+    checks += await asyncio.to_thread(_check_environment)
+    return DoctorReport(root=str(root), checks=checks)
