@@ -1,0 +1,306 @@
+"""Cross-references of a structurally valid spec: every name used is defined and fits its use."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from tools.specs.model import (
+    APP_ID,
+    COMPONENT_NAME,
+    JOB_NAME,
+    PASCAL,
+    TOPIC_NAME,
+    Action,
+    ModelSpec,
+    ServiceSpec,
+)
+from tools.specs.types import SCALARS, TypeRef
+
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_KEY_SCALARS = frozenset({"str", "int", "uuid"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a spec: the dotted path to the field and what would be valid."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or '' when nothing is close."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def unknown(kind: str, name: str, choices: Iterable[str]) -> str:
+    names = sorted(choices)
+    hint = did_you_mean(name, names)
+    known = f"; defined: {', '.join(names)}" if names and not hint else ""
+    return f"unknown {kind} '{name}'{hint}{known}"
+
+
+def check_spec(spec: ServiceSpec) -> list[Problem]:
+    """Every cross-reference problem of `spec`, in spec order."""
+    return list(_problems(spec))
+
+
+def _problems(spec: ServiceSpec) -> Iterator[Problem]:
+    yield from _names(spec)
+    yield from _publications(spec)
+    yield from _subscriptions(spec)
+    yield from _state_stores(spec)
+    yield from _jobs(spec)
+    yield from _bindings(spec)
+
+
+def _names(spec: ServiceSpec) -> Iterator[Problem]:
+    if not APP_ID.match(spec.service.app_id):
+        yield Problem("service.app_id", "must be a lowercase DNS label such as 'task-reminders'")
+    seen: dict[str, str] = {}
+    for section, names in (("enums", spec.enums), ("models", spec.models), ("events", spec.events)):
+        for name in names:
+            if not PASCAL.match(name):
+                yield Problem(f"{section}.{name}", "type names are PascalCase, e.g. 'TaskCreated'")
+            if name in SCALARS:
+                yield Problem(f"{section}.{name}", f"'{name}' is a built-in type name")
+            if name in seen:
+                yield Problem(f"{section}.{name}", f"'{name}' is already defined in {seen[name]}")
+            seen[name] = section
+    for name, values in spec.enums.items():
+        if not values:
+            yield Problem(f"enums.{name}", "an enum needs at least one value")
+        members = [enum_member(v) for v in values]
+        if len(set(members)) != len(members):
+            yield Problem(
+                f"enums.{name}", "values must be distinct (ignoring case and punctuation)"
+            )
+    for name in spec.external_topics:
+        if not TOPIC_NAME.match(name):
+            yield Problem(f"external_topics.{name}", "not a valid topic name")
+
+
+def enum_member(value: str) -> str:
+    """The Python member name generated for an enum value."""
+    member = re.sub(r"\W+", "_", value).strip("_").upper()
+    return f"V_{member}" if not member or member[0].isdigit() else member
+
+
+def _component(path: str, name: str | None) -> Iterator[Problem]:
+    if name is not None and not COMPONENT_NAME.match(name):
+        yield Problem(path, f"'{name}' is not a valid component name (lowercase DNS label)")
+
+
+def _topic(path: str, topic: str) -> Iterator[Problem]:
+    if not TOPIC_NAME.match(topic):
+        yield Problem(path, f"'{topic}' is not a valid topic name (letters, digits, '.', '_', '-')")
+
+
+def _event(spec: ServiceSpec, path: str, name: str | None) -> Iterator[Problem]:
+    if name is not None and name not in spec.payload_types():
+        yield Problem(path, unknown("event", name, spec.events))
+
+
+def _publications(spec: ServiceSpec) -> Iterator[Problem]:
+    routes: dict[str, str] = {}
+    for topic, pub in spec.publications.items():
+        base = f"publications.{topic}"
+        yield from _topic(base, topic)
+        yield from _component(f"{base}.pubsub", pub.pubsub)
+        yield from _event(spec, f"{base}.event", pub.event)
+        event = spec.payload_types().get(pub.event)
+        if event and pub.idempotency_field and pub.idempotency_field not in event.fields:
+            yield Problem(
+                f"{base}.idempotency_field", unknown("field", pub.idempotency_field, event.fields)
+            )
+        if pub.route:
+            if pub.route in routes:
+                yield Problem(
+                    f"{base}.route", f"route already used by publications.{routes[pub.route]}"
+                )
+            routes[pub.route] = topic
+
+
+def _subscriptions(spec: ServiceSpec) -> Iterator[Problem]:
+    handled = set(spec.subscriptions) | set(spec.external_topics)
+    for topic, sub in spec.subscriptions.items():
+        base = f"subscriptions.{topic}"
+        yield from _topic(base, topic)
+        yield from _component(f"{base}.pubsub", sub.pubsub)
+        yield from _event(spec, f"{base}.event", sub.event)
+        dlq = sub.dead_letter_topic
+        if dlq is not None and not sub.dead_letter_external and dlq not in handled:
+            yield Problem(
+                f"{base}.dead_letter_topic",
+                f"'{dlq}' is neither subscribed here nor external; add a subscription for it, "
+                "list it under external_topics, or set dead_letter_external: true",
+            )
+        if dlq == topic:
+            yield Problem(f"{base}.dead_letter_topic", "must differ from the topic itself")
+        names = [rule.name for rule in sub.rules]
+        for index, rule in enumerate(sub.rules):
+            if names.count(rule.name) > 1:
+                yield Problem(f"{base}.rules[{index}].name", f"'{rule.name}' is used twice")
+            yield from _actions(spec, f"{base}.rules[{index}]", sub.event, rule.actions)
+        yield from _actions(spec, base, sub.event, sub.actions)
+
+
+def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
+    for name, store in spec.state_stores.items():
+        base = f"state_stores.{name}"
+        yield from _component(base, name)
+        yield from _event(spec, f"{base}.entity", store.entity)
+        entity = spec.payload_types().get(store.entity)
+        if entity is None:
+            continue
+        key = entity.fields.get(store.key)
+        if key is None:
+            yield Problem(f"{base}.key", unknown("field", store.key, entity.fields))
+        elif key.ref.optional or key.ref.is_list or key.ref.name not in _KEY_SCALARS:
+            yield Problem(f"{base}.key", "the key field must be a required str, int or uuid")
+    yield from _component("service.idempotency.store", spec.service.idempotency.store)
+
+
+def _jobs(spec: ServiceSpec) -> Iterator[Problem]:
+    for name, job in spec.jobs.items():
+        base = f"jobs.{name}"
+        if not JOB_NAME.match(name):
+            yield Problem(
+                base, f"'{name}' is not a valid job name (lowercase letters, digits, '-')"
+            )
+        yield from _event(spec, f"{base}.data", job.data)
+        data = spec.payload_types().get(job.data) if job.data else None
+        if job.is_per_key:
+            if job.data is None:
+                yield Problem(f"{base}.data", "a per_key job needs a data event")
+            elif data is not None:
+                yield from _job_field(f"{base}.per_key", data, job.per_key, _KEY_SCALARS)
+                yield from _job_field(
+                    f"{base}.due_time_field", data, job.due_time_field, frozenset({"datetime"})
+                )
+        if job.payload is not None:
+            if data is None:
+                yield Problem(f"{base}.payload", "a payload needs a data event (jobs.<name>.data)")
+            else:
+                yield from _payload(f"{base}.payload", data, job.payload)
+        yield from _actions(spec, base, job.data, job.actions)
+
+
+def _job_field(
+    path: str, data: ModelSpec, name: str | None, kinds: frozenset[str]
+) -> Iterator[Problem]:
+    field = data.fields.get(name or "")
+    if field is None:
+        yield Problem(path, unknown("field", name or "", data.fields))
+    elif field.ref.optional or field.ref.is_list or field.ref.name not in kinds:
+        yield Problem(path, f"the field must be a required {' or '.join(sorted(kinds))}")
+
+
+def _payload(path: str, data: ModelSpec, payload: dict[str, object]) -> Iterator[Problem]:
+    for key in payload:
+        if key not in data.fields:
+            yield Problem(f"{path}.{key}", unknown("field", key, data.fields))
+    for key, field in data.fields.items():
+        if key not in payload and not field.ref.optional:
+            yield Problem(path, f"missing required field '{key}'")
+
+
+def _bindings(spec: ServiceSpec) -> Iterator[Problem]:
+    for name, binding in spec.bindings.input.items():
+        base = f"bindings.input.{name}"
+        yield from _component(base, name)
+        yield from _event(spec, f"{base}.data", binding.data)
+        if binding.type == "bindings.cron" and binding.schedule is None:
+            yield Problem(f"{base}.schedule", "a bindings.cron input needs a schedule")
+        yield from _actions(spec, base, binding.data, binding.actions)
+    for name, out in spec.bindings.output.items():
+        base = f"bindings.output.{name}"
+        yield from _component(base, name)
+        yield from _event(spec, f"{base}.data", out.data)
+        data = spec.payload_types().get(out.data) if out.data else None
+        for key, value in out.request_metadata.items():
+            for placeholder in _PLACEHOLDER.findall(value):
+                if data is None or placeholder not in data.fields:
+                    fields = data.fields if data else {}
+                    yield Problem(
+                        f"{base}.request_metadata.{key}", unknown("field", placeholder, fields)
+                    )
+        if name in spec.bindings.input:
+            yield Problem(base, f"'{name}' is also an input binding; use distinct component names")
+
+
+def _actions(
+    spec: ServiceSpec, base: str, source: str | None, actions: list[Action]
+) -> Iterator[Problem]:
+    for index, action in enumerate(actions):
+        path = f"{base}.actions[{index}].{action.kind}"
+        target, problem = _action_target(spec, action)
+        if problem:
+            yield Problem(path, problem)
+        elif target is not None:
+            yield from _projection(spec, path, source, target)
+
+
+def _action_target(spec: ServiceSpec, action: Action) -> tuple[str | None, str | None]:
+    """(event the action needs, problem) for one action."""
+    name = action.target
+    match action.kind:
+        case "save":
+            store = spec.state_stores.get(name)
+            if store is None:
+                return None, unknown("state store", name, spec.state_stores)
+            return store.entity, None
+        case "schedule":
+            job = spec.jobs.get(name)
+            if job is None:
+                return None, unknown("job", name, spec.jobs)
+            if not job.is_per_key:
+                return (
+                    None,
+                    f"job '{name}' is a startup job; only per_key jobs are scheduled by actions",
+                )
+            return job.data, None
+        case "publish":
+            pub = spec.publications.get(name)
+            if pub is None:
+                return None, unknown("publication topic", name, spec.publications)
+            return pub.event, None
+        case _:
+            out = spec.bindings.output.get(name)
+            if out is None:
+                return None, unknown("output binding", name, spec.bindings.output)
+            return out.data, None
+
+
+def _projection(spec: ServiceSpec, path: str, source: str | None, target: str) -> Iterator[Problem]:
+    """The handler's payload must carry every required field of the target, with the same type."""
+    types = spec.payload_types()
+    if target not in types or (source is not None and source not in types):
+        return
+    wanted = types[target].fields
+    have = types[source].fields if source else {}
+    for name, field in wanted.items():
+        given = have.get(name)
+        if given is None:
+            if not field.ref.optional:
+                origin = f"'{source}'" if source else "the handler (it has no data)"
+                yield Problem(
+                    path, f"{target}.{name} is required but {origin} has no field '{name}'"
+                )
+        elif _same(given.ref, field.ref) is False:
+            yield Problem(
+                path, f"{target}.{name} is '{field.type}' but {source}.{name} is '{given.type}'"
+            )
+
+
+def _same(given: TypeRef, wanted: TypeRef) -> bool:
+    if given.name != wanted.name or given.is_list != wanted.is_list:
+        return False
+    return wanted.optional or not given.optional

@@ -1,0 +1,376 @@
+"""The service spec as Pydantic models: what a `service.yaml` (or a `spec.md` yaml block) may say.
+
+Structural rules live here (types of values, allowed keys, formats of names and schedules); rules
+that relate one part of the spec to another (a subscription's event exists, a dead-letter topic is
+handled) live in `tools.specs.checks`, so every problem is reported at once with its field path.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from tools.specs.types import SCALARS, TypeRef, TypeSyntaxError, parse_type
+
+# Dapr names: app ids and component names are DNS labels; topics and job names end up in URLs and
+# state keys, so they stay within a conservative portable alphabet.
+APP_ID = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+COMPONENT_NAME = APP_ID
+TOPIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,248}$")
+JOB_NAME = re.compile(r"^[a-z0-9]([-a-z0-9_.]{0,60}[a-z0-9])?$")
+PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
+SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
+ISO_DURATION = re.compile(
+    r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$"
+)
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
+CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _pattern(value: str, pattern: re.Pattern[str], what: str) -> str:
+    if not pattern.match(value):
+        raise ValueError(f"'{value}' is not a valid {what}")
+    return value
+
+
+def check_schedule(value: str) -> str:
+    """A Dapr Jobs/cron schedule: six cron fields (seconds first), `@every <duration>`, macro."""
+    text = value.strip()
+    if text.startswith("@every "):
+        duration = text.removeprefix("@every ").strip()
+        if not GO_DURATION.match(duration):
+            raise ValueError(
+                f"'{duration}' is not a Go duration; write e.g. '@every 30s' or '@every 1h30m'"
+            )
+        return text
+    if text.startswith("@"):
+        if text not in CRON_MACROS:
+            raise ValueError(
+                f"unknown schedule macro '{text}'; use @every <duration> or one of "
+                f"{', '.join(CRON_MACROS)}"
+            )
+        return text
+    fields = text.split()
+    if len(fields) == 5:
+        raise ValueError(f"'{text}' has five fields; Dapr cron has six, seconds first: '0 {text}'")
+    if len(fields) != 6 or not all(CRON_FIELD.match(f) for f in fields):
+        raise ValueError(
+            f"'{text}' is not a schedule; write six cron fields 'sec min hour dom mon dow' "
+            "or '@every 30s'"
+        )
+    return text
+
+
+def check_due_time(value: str) -> str:
+    """A Dapr job dueTime/ttl: Go duration, RFC3339 time with offset, or ISO 8601 duration."""
+    if GO_DURATION.match(value) or RFC3339.match(value) or ISO_DURATION.match(value):
+        return value
+    raise ValueError(
+        f"'{value}' is not a due time; write a Go duration ('10s'), an RFC3339 time with "
+        "offset or 'PT10S'"
+    )
+
+
+class FieldSpec(_Strict):
+    """One field of an event or model: in YAML `name: type` or `name: {type, description}`."""
+
+    type: str
+    description: str = ""
+
+    @field_validator("type")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        try:
+            parse_type(value)
+        except TypeSyntaxError as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @model_validator(mode="after")
+    def _resolves(self, info: ValidationInfo) -> FieldSpec:
+        # Names defined by the spec are collected before validation and passed in as context, so an
+        # unknown type is reported together with every structural problem.
+        known = (info.context or {}).get("type_names")
+        name = self.ref.name
+        if known is not None and name not in SCALARS and name not in known:
+            choices = [*SCALARS, *known]
+            close = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else f"; known: {', '.join(choices)}"
+            raise ValueError(f"unknown type '{name}'{hint}")
+        return self
+
+    @property
+    def ref(self) -> TypeRef:
+        return parse_type(self.type)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"type": data} if isinstance(data, str) else data
+
+
+Fields = dict[Annotated[str, Field(pattern=SNAKE.pattern)], FieldSpec]
+
+
+class ModelSpec(_Strict):
+    """An event payload or a nested model: named, typed fields."""
+
+    description: str = ""
+    fields: Fields = Field(min_length=1)
+
+
+class Idempotency(_Strict):
+    """Where duplicate-delivery claims live and how long they are remembered."""
+
+    store: str = Field(pattern=COMPONENT_NAME.pattern)
+    ttl_seconds: int = Field(default=86_400, ge=60)
+    lease_seconds: int = Field(
+        default=30, ge=1, description="a stale 'processing' claim is taken over after this"
+    )
+
+
+class ServiceInfo(_Strict):
+    app_id: str
+    title: str = ""
+    description: str = ""
+    pubsub: str = Field(default="pubsub", description="default pub/sub component for topics")
+    port: int = Field(default=8000, ge=1, le=65_535)
+    idempotency: Idempotency
+
+    _app_id = field_validator("app_id")(
+        lambda v: _pattern(v, APP_ID, "Dapr app id (lowercase DNS label)")
+    )
+    _pubsub = field_validator("pubsub")(lambda v: _pattern(v, COMPONENT_NAME, "component name"))
+
+
+class Action(_Strict):
+    """One effect of a handler: exactly one of save / schedule / publish / invoke."""
+
+    save: str | None = Field(default=None, description="state store that stores the payload")
+    schedule: str | None = Field(
+        default=None, description="per-key job to schedule from the payload"
+    )
+    publish: str | None = Field(default=None, description="topic of a publication to emit")
+    invoke: str | None = Field(default=None, description="output binding to invoke")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Action:
+        given = [
+            k for k in ("save", "schedule", "publish", "invoke") if getattr(self, k) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError("an action has exactly one of: save, schedule, publish, invoke")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(
+            k for k in ("save", "schedule", "publish", "invoke") if getattr(self, k) is not None
+        )
+
+    @property
+    def target(self) -> str:
+        return str(getattr(self, self.kind))
+
+
+class Publication(_Strict):
+    """The service publishes `event` on this topic (the mapping key)."""
+
+    event: str
+    pubsub: str | None = None
+    route: str | None = Field(
+        default=None, description="HTTP route that accepts the event and publishes it"
+    )
+    idempotency_field: str | None = Field(
+        default=None, description="payload field whose value becomes the CloudEvent id (dedup key)"
+    )
+
+    @field_validator("route")
+    @classmethod
+    def _route(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^/[a-z0-9/_-]*$", value):
+            raise ValueError(
+                f"'{value}' is not a route; write an absolute lowercase path such as '/tasks'"
+            )
+        return value
+
+
+class RoutingRule(_Strict):
+    """A CEL rule over the CloudEvent; matching events go to the handler `name`."""
+
+    match: str = Field(min_length=1)
+    name: str = Field(pattern=SNAKE.pattern)
+    actions: list[Action] = Field(default_factory=list)
+
+
+class Subscription(_Strict):
+    """The service consumes `event` from this topic (the mapping key)."""
+
+    event: str
+    pubsub: str | None = None
+    dead_letter_topic: str | None = None
+    dead_letter_external: bool = Field(
+        default=False, description="the dead-letter topic is handled by another app"
+    )
+    rules: list[RoutingRule] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+
+    @field_validator("dead_letter_topic")
+    @classmethod
+    def _topic(cls, value: str | None) -> str | None:
+        return None if value is None else _pattern(value, TOPIC_NAME, "topic name")
+
+
+class StateStore(_Strict):
+    """A Dapr state store component (the mapping key) and the entity kept in it."""
+
+    entity: str
+    key: str = Field(description="entity field used as the state key")
+    concurrency: Literal["first-write", "last-write"] = "first-write"
+    ttl_seconds: int | None = Field(default=None, ge=1)
+
+
+class ConstantPolicy(_Strict):
+    interval_seconds: int = Field(default=5, ge=0)
+    max_retries: int | None = Field(default=3, ge=0)
+
+
+class FailurePolicy(_Strict):
+    """`drop` or `constant: {interval_seconds, max_retries}` (Dapr's job failure policies)."""
+
+    drop: bool = False
+    constant: ConstantPolicy | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"drop": True} if data == "drop" else data
+
+    @model_validator(mode="after")
+    def _one(self) -> FailurePolicy:
+        if self.drop == (self.constant is not None):
+            raise ValueError(
+                "a failure policy is either 'drop' or 'constant: {interval_seconds, max_retries}'"
+            )
+        return self
+
+
+class JobSpec(_Strict):
+    """A Dapr job (the mapping key is its name).
+
+    Startup jobs have `schedule` and/or `due_time` and are registered with overwrite at startup.
+    Per-key jobs (`per_key`) are scheduled by a `schedule` action, one job per key, due at the
+    payload's `due_time_field`.
+    """
+
+    description: str = ""
+    schedule: str | None = None
+    due_time: str | None = None
+    repeats: int | None = Field(default=None, ge=1)
+    ttl: str | None = None
+    data: str | None = Field(default=None, description="event type of the job's data")
+    payload: dict[str, Any] | None = Field(
+        default=None, description="literal data of a startup job"
+    )
+    per_key: str | None = Field(default=None, description="data field naming each job instance")
+    due_time_field: str | None = None
+    failure_policy: FailurePolicy | None = None
+    actions: list[Action] = Field(default_factory=list)
+
+    _schedule = field_validator("schedule")(lambda v: None if v is None else check_schedule(v))
+    _due = field_validator("due_time", "ttl")(lambda v: None if v is None else check_due_time(v))
+
+    @model_validator(mode="after")
+    def _timing(self) -> JobSpec:
+        if self.per_key is None and self.schedule is None and self.due_time is None:
+            raise ValueError(
+                "a startup job needs schedule and/or due_time (or per_key for per-key jobs)"
+            )
+        if self.per_key is not None and (self.schedule is not None or self.due_time is not None):
+            raise ValueError(
+                "a per_key job takes its time from due_time_field; drop schedule/due_time"
+            )
+        if self.per_key is not None and self.due_time_field is None:
+            raise ValueError("a per_key job needs due_time_field (a datetime field of its data)")
+        if self.per_key is not None and self.payload is not None:
+            raise ValueError(
+                "a per_key job gets its data from the scheduling payload; drop payload"
+            )
+        return self
+
+    @property
+    def is_per_key(self) -> bool:
+        return self.per_key is not None
+
+
+class InputBinding(_Strict):
+    """An input binding (the mapping key is the component name; daprd POSTs to `/<name>`)."""
+
+    type: str = Field(pattern=r"^bindings\.[a-z0-9.-]+$")
+    schedule: str | None = Field(default=None, description="for bindings.cron")
+    data: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    actions: list[Action] = Field(default_factory=list)
+
+    _schedule = field_validator("schedule")(lambda v: None if v is None else check_schedule(v))
+
+
+class OutputBinding(_Strict):
+    """An output binding (the mapping key is the component name)."""
+
+    type: str = Field(pattern=r"^bindings\.[a-z0-9.-]+$")
+    operation: str = "create"
+    data: str | None = None
+    metadata: dict[str, str] = Field(
+        default_factory=dict, description="component metadata of the manifest (e.g. rootPath)"
+    )
+    request_metadata: dict[str, str] = Field(
+        default_factory=dict, description="per-call metadata; '{field}' is filled from the payload"
+    )
+
+
+class Bindings(_Strict):
+    input: dict[str, InputBinding] = Field(default_factory=dict)
+    output: dict[str, OutputBinding] = Field(default_factory=dict)
+
+
+class ServiceSpec(_Strict):
+    """A whole service spec."""
+
+    service: ServiceInfo
+    enums: dict[str, list[str]] = Field(default_factory=dict)
+    models: dict[str, ModelSpec] = Field(default_factory=dict)
+    events: dict[str, ModelSpec] = Field(min_length=1)
+    publications: dict[str, Publication] = Field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = Field(default_factory=dict)
+    external_topics: list[str] = Field(default_factory=list)
+    state_stores: dict[str, StateStore] = Field(default_factory=dict)
+    jobs: dict[str, JobSpec] = Field(default_factory=dict)
+    bindings: Bindings = Field(default_factory=Bindings)
+
+    def payload_types(self) -> dict[str, ModelSpec]:
+        """Every named model, nested models and events alike."""
+        return {**self.models, **self.events}
+
+    def pubsub_of(self, item: Publication | Subscription) -> str:
+        return item.pubsub or self.service.pubsub
+
+
+SECTIONS: tuple[str, ...] = tuple(ServiceSpec.model_fields)
+"""Top-level sections, in spec order; `read_spec_section` accepts these names."""
