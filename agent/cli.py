@@ -20,9 +20,10 @@ from agent.commands import (  # noqa: E402
     check,
     doctor,
     init,
+    run,
 )
 
-for _module in (check, doctor, init):
+for _module in (check, doctor, init, run):
     _module.register(app)
 
 
