@@ -1,0 +1,75 @@
+"""What a PHR says about files, tests and gates, taken from the WorkLog the writers filled — not
+from memory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tools.worklog import WorkLog
+
+
+@dataclass(frozen=True)
+class Facts:
+    files: list[str]
+    tests: list[str]
+    files_summary: str
+    tests_summary: str
+    grader_results: str
+    impact: str
+
+
+def _pass(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def gather(worklog: WorkLog | None, files: Sequence[str], tests: Sequence[str]) -> Facts:
+    """Merge the WorkLog's facts with files and tests the caller names (kept in that order, without
+    repeats)."""
+    written = worklog.files if worklog else []
+    test_runs = worklog.tests if worklog else []
+    gate_runs = worklog.gate_runs if worklog else []
+
+    file_paths = list(dict.fromkeys([*(f.path for f in written), *files]))
+    test_lines = list(
+        dict.fromkeys(
+            [*(f"{run.command} ({_pass(run.ok)}: {run.summary})" for run in test_runs), *tests]
+        )
+    )
+
+    if file_paths:
+        created = sum(1 for f in written if f.action == "created")
+        updated = sum(1 for f in written if f.action == "updated")
+        counts = f" ({created} created, {updated} updated)" if written else ""
+        details = [f"\n  - `{f.path}` {f.action}, sha256 `{f.sha256}`" for f in written]
+        others = [f"\n  - `{path}`" for path in files if path not in {f.path for f in written}]
+        files_summary = f"{len(file_paths)} file(s){counts}" + "".join(details + others)
+    else:
+        files_summary = "none"
+
+    tests_summary = "; ".join(test_lines) if test_lines else "none"
+
+    if gate_runs:
+        passed = sum(1 for run in gate_runs if run.ok)
+        failed = len(gate_runs) - passed
+        rules = sorted({rule for run in gate_runs if not run.ok for rule in run.rules})
+        blocked = f" (blocking rules: {', '.join(rules)})" if rules else ""
+        grader_results = f"daprdev gate: {passed} PASS, {failed} FAIL{blocked}"
+    else:
+        grader_results = "none"
+    if test_runs:
+        test_passed = sum(1 for run in test_runs if run.ok)
+        test_results = f"tests: {test_passed} PASS, {len(test_runs) - test_passed} FAIL"
+        grader_results = (
+            test_results if grader_results == "none" else f"{grader_results}; {test_results}"
+        )
+
+    impact_parts = []
+    if written:
+        impact_parts.append(f"{len(written)} file(s) written through the gate")
+    if test_runs:
+        impact_parts.append(
+            "tests " + ("passed" if all(run.ok for run in test_runs) else "failing")
+        )
+    impact = "; ".join(impact_parts) or "none"
+    return Facts(file_paths, test_lines, files_summary, tests_summary, grader_results, impact)

@@ -1,0 +1,116 @@
+"""Where history records live and how they are named, exactly as Spec-Kit Plus lays them out.
+
+PHRs: `history/prompts/{constitution|<feature>|general}/NNNN-<slug>.<stage>.prompt.md`. ADRs:
+`history/adr/NNNN-<slug>.md`. Older Spec-Kit Plus releases used `docs/prompts/`,
+`specs/<feature>/prompts/`, `docs/adr/`, three-digit ids and the stage `architect`; those are read,
+never written.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Final, Literal
+
+Stage = Literal[
+    "constitution",
+    "spec",
+    "plan",
+    "tasks",
+    "red",
+    "green",
+    "refactor",
+    "explainer",
+    "misc",
+    "general",
+]
+STAGES: Final[tuple[str, ...]] = (
+    "constitution",
+    "spec",
+    "plan",
+    "tasks",
+    "red",
+    "green",
+    "refactor",
+    "explainer",
+    "misc",
+    "general",
+)
+#: Stages whose records belong to one feature and live in `history/prompts/<feature>/`.
+FEATURE_STAGES: Final[frozenset[str]] = frozenset(STAGES) - {"constitution", "general"}
+#: Stage names that older Spec-Kit Plus releases wrote and the current one rejects.
+LEGACY_STAGES: Final[frozenset[str]] = frozenset({"architect"})
+
+Context = Literal["constitution", "feature", "general"]
+
+PROMPTS_DIR: Final = Path("history", "prompts")
+ADR_DIR: Final = Path("history", "adr")
+ADR_INDEX_NAME: Final = "README.md"
+LEGACY_PROMPTS_DIR: Final = Path("docs", "prompts")
+LEGACY_ADR_DIR: Final = Path("docs", "adr")
+SPECS_DIR: Final = Path("specs")
+
+PHR_SUFFIX: Final = ".prompt.md"
+#: A well-formed PHR file name; `id` is exactly four digits.
+PHR_NAME: Final = re.compile(
+    r"^(?P<id>\d{4})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<stage>[a-z]+)\.prompt\.md$"
+)
+#: Any name that looks like a PHR, including legacy three-digit ids and odd slugs, so the checker
+#: can say why.
+LOOSE_PHR_NAME: Final = re.compile(
+    r"^(?P<id>\d+)-(?P<slug>.*?)(?:\.(?P<stage>[A-Za-z]+))?\.prompt\.md$"
+)
+ADR_NAME: Final = re.compile(r"^(?P<id>\d{4})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+LOOSE_ADR_NAME: Final = re.compile(r"^(?P<id>\d+)-(?P<slug>.*)\.md$")
+#: A feature folder name: one path segment, as `specs/<feature>` names it.
+FEATURE_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def slugify(title: str) -> str:
+    """Spec-Kit Plus's slug: lower-case, every run of characters outside [a-z0-9] becomes one '-'.
+
+    Only ASCII letters are lowered and everything else is replaced (`Café` -> `caf`), as the
+    upstream shell pipeline does, so both tools name the same title the same way. A title with
+    nothing left (all punctuation, or a non-Latin script) becomes `untitled` rather than an empty
+    slug that would break the file name.
+    """
+    lowered = "".join(char.lower() if char.isascii() else "-" for char in title)
+    return re.sub(r"[^a-z0-9]+", "-", lowered).strip("-") or "untitled"
+
+
+def format_id(number: int) -> str:
+    return f"{number:04d}"
+
+
+def context_of(stage: str) -> Context:
+    if stage == "constitution":
+        return "constitution"
+    if stage == "general":
+        return "general"
+    return "feature"
+
+
+def prompts_folder(root: Path, stage: str, feature: str | None) -> Path:
+    """The folder a record of `stage` belongs in; feature stages need the feature name."""
+    context = context_of(stage)
+    if context != "feature":
+        return root / PROMPTS_DIR / context
+    if not feature:
+        raise ValueError("a feature stage needs a feature name")
+    return root / PROMPTS_DIR / feature
+
+
+def phr_file_name(record_id: str, slug: str, stage: str) -> str:
+    return f"{record_id}-{slug}.{stage}{PHR_SUFFIX}"
+
+
+def adr_file_name(record_id: str, slug: str) -> str:
+    return f"{record_id}-{slug}.md"
+
+
+def relative(root: Path, path: Path) -> str:
+    """`path` relative to `root`, '/'-separated (the form every record and diagnostic shows)."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

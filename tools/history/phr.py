@@ -1,0 +1,275 @@
+"""Prompt History Records: create one from facts, list the ones a repository holds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from tools.errors import HistoryError
+from tools.history import frontmatter, gitinfo
+from tools.history.facts import gather
+from tools.history.features import resolve_feature
+from tools.history.frontmatter import split_front_matter
+from tools.history.ids import create_numbered
+from tools.history.layout import (
+    FEATURE_STAGES,
+    LEGACY_PROMPTS_DIR,
+    LEGACY_STAGES,
+    LOOSE_PHR_NAME,
+    PHR_SUFFIX,
+    PROMPTS_DIR,
+    SPECS_DIR,
+    STAGES,
+    Context,
+    context_of,
+    phr_file_name,
+    prompts_folder,
+    relative,
+    slugify,
+)
+from tools.history.markdown import fenced, sections, unfenced
+from tools.history.redaction import redact_all
+from tools.history.templates import PHR_TEMPLATE, bullet_text, fill
+from tools.worklog import WorkLog
+
+#: Names that count for per-folder numbering: four digits, as Spec-Kit Plus counts them.
+NUMBERED_PHR = re.compile(r"^(\d{4})-.*\.prompt\.md$")
+_REDACTIONS_NOTE = re.compile(r"^- Secrets redacted: (\d+)", re.MULTILINE)
+
+
+class PhrRecord(BaseModel):
+    """One PHR as created or listed. `path` is relative to the project root, '/'-separated."""
+
+    id: str
+    title: str
+    stage: str
+    feature: str | None = None
+    context: Context
+    date: str
+    path: str
+    labels: list[str] = Field(default_factory=list)
+    files: list[str] = Field(default_factory=list)
+    tests: list[str] = Field(default_factory=list)
+    redactions: int = 0
+    legacy: bool = False
+
+
+def _check_stage(stage: str) -> None:
+    if stage in STAGES:
+        return
+    hint = (
+        " (older Spec-Kit Plus releases used 'architect'; that work is stage 'plan' now)"
+        if stage in LEGACY_STAGES
+        else ""
+    )
+    raise HistoryError(f"unknown stage {stage!r}{hint}; use one of: {', '.join(STAGES)}")
+
+
+def _spec_link(root: Path, feature: str | None) -> str | None:
+    if not feature:
+        return None
+    for name in ("spec.md", "spec.yaml", "spec.yml"):
+        if (root / SPECS_DIR / feature / name).is_file():
+            return f"{SPECS_DIR.as_posix()}/{feature}/{name}"
+    return None
+
+
+def _or_none(text: str) -> str:
+    return bullet_text(text) if text.strip() else "none"
+
+
+def create_phr(
+    root: Path,
+    *,
+    title: str,
+    stage: str,
+    prompt: str,
+    response: str,
+    feature: str | None = None,
+    model: str = "unspecified",
+    command: str = "/sp.phr",
+    labels: Sequence[str] = (),
+    outcome: str = "",
+    reflection: str = "",
+    worklog: WorkLog | None = None,
+    files: Sequence[str] = (),
+    tests: Sequence[str] = (),
+    next_prompts: str = "",
+    failure_modes: str = "",
+    prompt_variant: str = "",
+    next_experiment: str = "",
+    spec: str | None = None,
+    ticket: str | None = None,
+    adr: str | None = None,
+    pr: str | None = None,
+    surface: str = "agent",
+    branch: str | None = None,
+    user: str | None = None,
+    on: date | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> PhrRecord:
+    """Write a new PHR under `root/history/prompts/` and return it.
+
+    The prompt is kept in full inside a code fence; secrets in it (and in title, response, outcome
+    and reflection) are replaced by `[REDACTED:<kind>]` and their number is written to the "Secrets
+    redacted" evaluation note. Files, tests and gate results come from `worklog` (plus
+    `files`/`tests` named by the caller). Feature stages need a feature: `feature`,
+    `$SPECIFY_FEATURE` or a branch named after a `specs/<feature>/` folder; otherwise a HistoryError
+    says how to pass one. Ids are unique per folder even with many concurrent writers.
+    """
+    root = Path(root)
+    _check_stage(stage)
+    if not title.strip():
+        raise HistoryError("the PHR title is empty; give a 3-7 word title describing the work")
+    if not prompt.strip():
+        raise HistoryError(
+            "the prompt is empty; a PHR records the user's prompt verbatim, pass it in full"
+        )
+    record_feature = (
+        resolve_feature(root, stage, feature, environ) if stage in FEATURE_STAGES else feature
+    )
+    folder = prompts_folder(root, stage, record_feature)
+
+    (title_text, prompt_text, response_text, outcome_text, reflection_text, next_text), counts = (
+        redact_all(title, prompt, response, outcome, reflection, next_prompts)
+    )
+    facts = gather(worklog, files, tests)
+    redactions = sum(counts.values())
+    redaction_note = str(redactions)
+    if redactions:
+        kinds = ", ".join(f"{kind} x{count}" for kind, count in sorted(counts.items()))
+        redaction_note += f" ({kinds})"
+    today = (on or datetime.now().astimezone().date()).isoformat()
+    slug = slugify(title_text)
+
+    def render(record_id: str) -> str:
+        return fill(
+            PHR_TEMPLATE,
+            {
+                "ID": frontmatter.quoted(record_id),
+                "TITLE": frontmatter.quoted(title_text),
+                "STAGE": stage,
+                "DATE_ISO": today,
+                "SURFACE": frontmatter.quoted(surface),
+                "MODEL": frontmatter.quoted(model),
+                "FEATURE": frontmatter.quoted(record_feature or "none"),
+                "BRANCH": frontmatter.quoted(branch or gitinfo.current_branch(root) or "unknown"),
+                "USER": frontmatter.quoted(user or gitinfo.user_name(root) or "unknown"),
+                "COMMAND": frontmatter.quoted(command),
+                "LABELS": frontmatter.flow_list(list(labels)),
+                "LINKS_SPEC": frontmatter.nullable(spec or _spec_link(root, record_feature)),
+                "LINKS_TICKET": frontmatter.nullable(ticket),
+                "LINKS_ADR": frontmatter.nullable(adr),
+                "LINKS_PR": frontmatter.nullable(pr),
+                "FILES_YAML": frontmatter.block_list(facts.files),
+                "TESTS_YAML": frontmatter.block_list(facts.tests),
+                "PROMPT_TEXT": fenced(prompt_text),
+                "RESPONSE_TEXT": response_text.strip() or "none",
+                "OUTCOME_IMPACT": _or_none(outcome_text) if outcome_text.strip() else facts.impact,
+                "TESTS_SUMMARY": facts.tests_summary,
+                "FILES_SUMMARY": facts.files_summary,
+                "NEXT_PROMPTS": _or_none(next_text),
+                "REFLECTION_NOTE": _or_none(reflection_text),
+                "FAILURE_MODES": _or_none(failure_modes),
+                "GRADER_RESULTS": facts.grader_results,
+                "PROMPT_VARIANT_ID": _or_none(prompt_variant),
+                "NEXT_EXPERIMENT": _or_none(next_experiment),
+                "REDACTIONS": redaction_note,
+            },
+        )
+
+    record_id, path = create_numbered(
+        folder,
+        record_pattern=NUMBERED_PHR,
+        file_name=lambda record_id: phr_file_name(record_id, slug, stage),
+        render=render,
+    )
+    return PhrRecord(
+        id=record_id,
+        title=title_text,
+        stage=stage,
+        feature=record_feature,
+        context=context_of(stage),
+        date=today,
+        path=relative(root, path),
+        labels=list(labels),
+        files=facts.files,
+        tests=facts.tests,
+        redactions=redactions,
+    )
+
+
+def phr_files(root: Path) -> list[tuple[Path, bool]]:
+    """Every PHR file the repository holds as `(path, legacy)`: the current layout first, then old
+    ones."""
+    found = [(path, False) for path in sorted((root / PROMPTS_DIR).glob(f"*/*{PHR_SUFFIX}"))]
+    legacy_globs = [
+        (root / LEGACY_PROMPTS_DIR).glob(f"**/*{PHR_SUFFIX}"),
+        (root / SPECS_DIR).glob(f"*/prompts/*{PHR_SUFFIX}"),
+    ]
+    found += [(path, True) for glob in legacy_globs for path in sorted(glob)]
+    return [
+        (path, legacy) for path, legacy in found if path.is_file() and not path.name.startswith(".")
+    ]
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _strings(value: object) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, str) and item != "none"]
+
+
+def read_phr(root: Path, path: Path, *, legacy: bool = False) -> PhrRecord | None:
+    """A PHR as well as it can be read (the checker says what is wrong); None when the name has no
+    id."""
+    name = LOOSE_PHR_NAME.match(path.name)
+    if not name:
+        return None
+    try:
+        document = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    data = split_front_matter(document).raw or {}
+    stage = _text(data.get("stage")) or name.group("stage") or "misc"
+    feature = _text(data.get("feature"))
+    redactions = _REDACTIONS_NOTE.search(document)
+    return PhrRecord(
+        id=name.group("id"),
+        title=_text(data.get("title")) or name.group("slug").replace("-", " "),
+        stage=stage,
+        feature=None if feature in (None, "none", "null", "") else feature,
+        context=context_of(stage),
+        date=_text(data.get("date")) or "",
+        path=relative(root, path),
+        labels=_strings(data.get("labels")),
+        files=_strings(data.get("files")),
+        tests=_strings(data.get("tests")),
+        redactions=int(redactions.group(1)) if redactions else 0,
+        legacy=legacy or path.parent.parent != root / PROMPTS_DIR or len(name.group("id")) != 4,
+    )
+
+
+def list_phrs(root: Path) -> list[PhrRecord]:
+    """Every PHR under `history/prompts/` (and legacy `docs/prompts/`, `specs/*/prompts/`), by
+    folder then id."""
+    root = Path(root)
+    records = [read_phr(root, path, legacy=legacy) for path, legacy in phr_files(root)]
+    return [record for record in records if record is not None]
+
+
+def read_prompt(document: str) -> str:
+    """The prompt text of a PHR document: exact for records daprdev wrote, stripped for hand-written
+    ones."""
+    body = split_front_matter(document).body
+    for section in sections(body):
+        if section.level == 2 and section.title == "Prompt":
+            return unfenced(section.content)
+    return ""
