@@ -12,6 +12,21 @@ number of secrets redacted from the record is the extra evaluation note
 `- Secrets redacted: N (kind xN, ...)`.
 """
 
+from tools.history.adr import STATUSES, AdrRecord, create_adr, list_adrs, supersede_adr
+from tools.history.layout import STAGES
 from tools.history.phr import PhrRecord, create_phr, list_phrs
+from tools.history.significance import AdrAssessment, assess_adr
 
-__all__ = ["PhrRecord", "create_phr", "list_phrs"]
+__all__ = [
+    "STAGES",
+    "STATUSES",
+    "AdrAssessment",
+    "AdrRecord",
+    "PhrRecord",
+    "assess_adr",
+    "create_adr",
+    "create_phr",
+    "list_adrs",
+    "list_phrs",
+    "supersede_adr",
+]

@@ -1,0 +1,322 @@
+"""Architecture Decision Records: create, read, list and supersede `history/adr/NNNN-<slug>.md`.
+
+The file follows the Spec-Kit Plus template (no front matter; `# ADR-NNNN: Title`, a status block of
+bullets, the same sections) with the status reduced to one value. Supersession is written as two
+extra References bullets, `- Supersedes: [ADR-NNNN](file)` on the new record and
+`- Superseded by: [ADR-NNNN](file)` on the old one, so both records link to each other and the files
+still match the template.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Final, Literal
+
+from pydantic import BaseModel, Field
+
+from tools.errors import HistoryError
+from tools.history.adr_index import write_index
+from tools.history.ids import create_numbered, replace_file
+from tools.history.layout import (
+    ADR_DIR,
+    ADR_INDEX_NAME,
+    LEGACY_ADR_DIR,
+    LOOSE_ADR_NAME,
+    SPECS_DIR,
+    adr_file_name,
+    format_id,
+    relative,
+    slugify,
+)
+from tools.history.templates import ADR_TEMPLATE, bullet_text, fill
+
+AdrStatus = Literal["Proposed", "Accepted", "Superseded", "Rejected"]
+STATUSES: Final[tuple[str, ...]] = ("Proposed", "Accepted", "Superseded", "Rejected")
+#: Names that count for the global ADR numbering, as Spec-Kit Plus counts them.
+NUMBERED_ADR = re.compile(r"^(\d{4})-.*\.md$")
+_TITLE = re.compile(r"^# ADR-(?P<id>\d+):[ \t]*(?P<title>.*?)\s*$", re.MULTILINE)
+_STATUS = re.compile(r"^- \*\*Status:\*\*[ \t]*(?P<value>.*?)\s*$", re.MULTILINE)
+_FIELD = r"^- \*\*{name}:\*\*[ \t]*(?P<value>.*?)\s*$"
+_REFERENCE = r"^- {name}:[ \t]*(?P<value>.*?)\s*$"
+_ADR_MENTION = re.compile(r"\bADR-(\d{3,4})\b")
+_ID_ARGUMENT = re.compile(r"^(?:ADR-)?0*(\d{1,4})$", re.IGNORECASE)
+
+
+class AdrRecord(BaseModel):
+    """One ADR as created or listed. `path` is relative to the project root, '/'-separated."""
+
+    id: str
+    title: str
+    status: str
+    date: str
+    feature: str | None = None
+    path: str
+    supersedes: list[str] = Field(default_factory=list)
+    superseded_by: list[str] = Field(default_factory=list)
+    related: list[str] = Field(default_factory=list)
+    legacy: bool = False
+
+
+def _field(document: str, pattern: str, name: str) -> str | None:
+    match = re.search(pattern.format(name=re.escape(name)), document, re.MULTILINE)
+    return match.group("value") if match else None
+
+
+def _mentions(value: str | None) -> list[str]:
+    return [format_id(int(number)) for number in _ADR_MENTION.findall(value or "")]
+
+
+def parse_adr(root: Path, path: Path, document: str, *, legacy: bool = False) -> AdrRecord | None:
+    """Read an ADR's fields leniently (the checker says what is wrong); None without an id."""
+    name = LOOSE_ADR_NAME.match(path.name)
+    if not name:
+        return None
+    heading = _TITLE.search(document)
+    status = _STATUS.search(document)
+    feature = _field(document, _FIELD, "Feature")
+    return AdrRecord(
+        id=name.group("id"),
+        title=heading.group("title") if heading else name.group("slug").replace("-", " "),
+        status=status.group("value") if status else "",
+        date=_field(document, _FIELD, "Date") or "",
+        feature=None if feature in (None, "", "none", "null") else feature,
+        path=relative(root, path),
+        supersedes=_mentions(_field(document, _REFERENCE, "Supersedes")),
+        superseded_by=_mentions(_field(document, _REFERENCE, "Superseded by")),
+        related=_mentions(_field(document, _REFERENCE, "Related ADRs")),
+        legacy=legacy or len(name.group("id")) != 4,
+    )
+
+
+def adr_files(root: Path) -> list[tuple[Path, bool]]:
+    """Every ADR file as `(path, legacy)`: `history/adr/` first, then the old `docs/adr/`."""
+    found = []
+    for folder, legacy in ((root / ADR_DIR, False), (root / LEGACY_ADR_DIR, True)):
+        if folder.is_dir():
+            found += [
+                (path, legacy)
+                for path in sorted(folder.glob("*.md"))
+                if path.is_file() and LOOSE_ADR_NAME.match(path.name)
+            ]
+    return found
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise HistoryError(f"cannot read {path}: {error.strerror}") from error
+
+
+def list_adrs(root: Path) -> list[AdrRecord]:
+    """Every ADR under `history/adr/` (and legacy `docs/adr/`), in id order."""
+    root = Path(root)
+    records = []
+    for path, legacy in adr_files(root):
+        try:
+            record = parse_adr(root, path, _read(path), legacy=legacy)
+        except HistoryError:
+            continue
+        if record is not None:
+            records.append(record)
+    return records
+
+
+def _normalise_id(value: str | int) -> str:
+    match = _ID_ARGUMENT.match(str(value).strip())
+    if not match:
+        raise HistoryError(f"{value!r} is not an ADR id; write it as 3, 0003 or ADR-0003")
+    return format_id(int(match.group(1)))
+
+
+def _find(root: Path, adr_id: str) -> tuple[Path, AdrRecord]:
+    matches = [
+        (path, record)
+        for path, _ in adr_files(root)
+        if path.parent == root / ADR_DIR
+        and (record := parse_adr(root, path, _read(path))) is not None
+        and record.id == adr_id
+    ]
+    if not matches:
+        known = ", ".join(f"ADR-{record.id}" for record in list_adrs(root)) or "none yet"
+        raise HistoryError(f"there is no ADR-{adr_id} in {ADR_DIR.as_posix()}/ (known: {known})")
+    if len(matches) > 1:
+        names = ", ".join(path.name for path, _ in matches)
+        raise HistoryError(f"ADR-{adr_id} is ambiguous ({names}); renumber one of them first")
+    return matches[0]
+
+
+def _items(value: str | Sequence[str]) -> str:
+    if isinstance(value, str):
+        return value.strip() or "None recorded."
+    lines = [f"- {bullet_text(item)}" for item in value if item.strip()]
+    return "\n".join(lines) or "None recorded."
+
+
+def _link(root: Path, adr_id: str) -> str:
+    path, _ = _find(root, adr_id)
+    return f"[ADR-{adr_id}]({path.name})"
+
+
+def _feature_link(root: Path, feature: str | None, names: Sequence[str]) -> str:
+    if feature:
+        for name in names:
+            if (root / SPECS_DIR / feature / name).is_file():
+                return f"{SPECS_DIR.as_posix()}/{feature}/{name}"
+    return "none"
+
+
+def create_adr(
+    root: Path,
+    *,
+    title: str,
+    context: str,
+    decision: str,
+    status: AdrStatus = "Proposed",
+    feature: str | None = None,
+    positive: str | Sequence[str] = (),
+    negative: str | Sequence[str] = (),
+    alternatives: str | Sequence[str] = (),
+    related: Sequence[str] = (),
+    spec: str | None = None,
+    plan: str | None = None,
+    evidence: str | None = None,
+    on: date | None = None,
+    supersedes: str | None = None,
+) -> AdrRecord:
+    """Write `history/adr/NNNN-<slug>.md` under the next global id and regenerate the index.
+
+    `related` and `supersedes` name existing ADRs (`3`, `0003` or `ADR-0003`); an unknown one is a
+    HistoryError. Use `supersede_adr` to replace a decision: it also marks and links the old record.
+    """
+    root = Path(root)
+    if not title.strip():
+        raise HistoryError(
+            "the ADR title is empty; name the decision cluster, e.g. 'Event delivery'"
+        )
+    if not context.strip() or not decision.strip():
+        raise HistoryError("an ADR needs both context (why a decision was needed) and the decision")
+    if status not in STATUSES:
+        raise HistoryError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
+    related_ids = [_normalise_id(value) for value in related]
+    related_links = ", ".join(_link(root, adr_id) for adr_id in related_ids) or "none"
+    supersede_links = f"- Supersedes: {_link(root, supersedes)}" if supersedes else ""
+    today = (on or datetime.now().astimezone().date()).isoformat()
+    slug = slugify(title)
+
+    def render(record_id: str) -> str:
+        text = fill(
+            ADR_TEMPLATE,
+            {
+                "ID": record_id,
+                "TITLE": " ".join(title.split()),
+                "STATUS": status,
+                "DATE_ISO": today,
+                "FEATURE_NAME": feature or "none",
+                "CONTEXT": bullet_text(context),
+                "DECISION": decision.strip(),
+                "POSITIVE_CONSEQUENCES": _items(positive),
+                "NEGATIVE_CONSEQUENCES": _items(negative),
+                "ALTERNATIVES": _items(alternatives),
+                "SPEC_LINK": spec or _feature_link(root, feature, ("spec.md", "spec.yaml")),
+                "PLAN_LINK": plan or _feature_link(root, feature, ("plan.md",)),
+                "RELATED_ADRS": related_links,
+                "EVAL_NOTES_LINK": evidence or "none",
+                "SUPERSEDE_LINKS": supersede_links,
+            },
+        )
+        return text.rstrip() + "\n"
+
+    _, path = create_numbered(
+        root / ADR_DIR,
+        record_pattern=NUMBERED_ADR,
+        file_name=lambda record_id: adr_file_name(record_id, slug),
+        render=render,
+    )
+    write_index(root / ADR_DIR / ADR_INDEX_NAME, list_adrs(root))
+    record = parse_adr(root, path, _read(path))
+    if record is None:  # our own file name always carries an id
+        raise HistoryError(f"{path} was written but cannot be read back")
+    return record
+
+
+def _mark_superseded(document: str, new_link: str) -> str:
+    lines = document.split("\n")
+    status_lines = [i for i, line in enumerate(lines) if _STATUS.match(line)]
+    if status_lines:
+        lines[status_lines[0]] = "- **Status:** Superseded"
+    else:
+        heading = next((i for i, line in enumerate(lines) if _TITLE.match(line)), -1)
+        lines[heading + 1 : heading + 1] = ["", "- **Status:** Superseded"]
+    references = next((i for i, line in enumerate(lines) if line.strip() == "## References"), None)
+    if references is None:
+        return "\n".join(lines).rstrip() + f"\n\n## References\n\n- Superseded by: {new_link}\n"
+    end = next(
+        (i for i in range(references + 1, len(lines)) if lines[i].startswith("#")), len(lines)
+    )
+    last_bullet = max(
+        (i for i in range(references + 1, end) if lines[i].startswith("- ")), default=references + 1
+    )
+    lines.insert(last_bullet + 1, f"- Superseded by: {new_link}")
+    return "\n".join(lines)
+
+
+def supersede_adr(
+    root: Path,
+    old_id: str | int,
+    new_title: str,
+    *,
+    context: str | None = None,
+    decision: str | None = None,
+    status: AdrStatus = "Accepted",
+    feature: str | None = None,
+    positive: str | Sequence[str] = (),
+    negative: str | Sequence[str] = (),
+    alternatives: str | Sequence[str] = (),
+    related: Sequence[str] = (),
+    spec: str | None = None,
+    plan: str | None = None,
+    evidence: str | None = None,
+    on: date | None = None,
+) -> AdrRecord:
+    """Record `new_title` as the decision replacing ADR `old_id` and return the new record.
+
+    The new ADR lists `- Supersedes: [ADR-old](...)`; the old one gets status Superseded and
+    `- Superseded by: [ADR-new](...)`; the index is regenerated. The other arguments are those of
+    `create_adr`; `context` defaults to a sentence naming the replaced record.
+    """
+    root = Path(root)
+    old = _normalise_id(old_id)
+    old_path, old_record = _find(root, old)
+    if old_record.status == "Superseded":
+        newer = ", ".join(f"ADR-{i}" for i in old_record.superseded_by) or "another record"
+        raise HistoryError(
+            f"ADR-{old} is already superseded by {newer}; supersede that one instead"
+        )
+    if not decision or not decision.strip():
+        raise HistoryError(f"say what replaces ADR-{old}: pass the new decision text")
+    new_record = create_adr(
+        root,
+        title=new_title,
+        context=context
+        or f"ADR-{old} ({old_record.title}) no longer holds; this record replaces it.",
+        decision=decision,
+        status=status,
+        feature=feature,
+        positive=positive,
+        negative=negative,
+        alternatives=alternatives,
+        related=related,
+        spec=spec,
+        plan=plan,
+        evidence=evidence,
+        on=on,
+        supersedes=old,
+    )
+    new_link = f"[ADR-{new_record.id}]({Path(new_record.path).name})"
+    replace_file(old_path, _mark_superseded(_read(old_path), new_link))
+    write_index(root / ADR_DIR / ADR_INDEX_NAME, list_adrs(root))
+    return new_record
