@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +45,8 @@ _PHR_HELD = (
     "Noted. These summary fields go into the run's Prompt History Record, which is written when "
     "the run ends together with the recorded files and gate results."
 )
+# The gate's compact diagnostics read `path:line:column RULE message`.
+_DIAGNOSTIC_RULE = re.compile(r"^\s*\S+:\d+:\d+ (\S+) ", re.MULTILINE)
 _SUMMARY_FIELDS = ("title", "stage", "response", "outcome", "reflection", "labels", "feature")
 
 
@@ -108,6 +111,17 @@ def _result_text(result: Any) -> str:
     if result.structured_content is not None:
         return json.dumps(result.structured_content, separators=(",", ":"), ensure_ascii=False)
     return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
+
+
+def _structured(result: Any) -> dict[str, Any]:
+    """A tool result's JSON object: the structured content, or the text when it is JSON."""
+    if isinstance(result.structured_content, dict):
+        return result.structured_content
+    try:
+        data = json.loads(_result_text(result))
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class _Run:
@@ -210,28 +224,33 @@ class _Run:
         }
 
     def _note_facts(self, name: str, arguments: dict[str, Any], result: Any) -> None:
-        data = result.structured_content if isinstance(result.structured_content, dict) else {}
         if name not in ("write_files", "validate_code", "generate"):
             mark = "[red]error[/]" if result.is_error else "[green]ok[/]"
             self.console.print(f"[cyan]{name}[/] {mark}")
             return
+        data = _structured(result)
         paths = [str(f.get("path")) for f in arguments.get("files") or [] if isinstance(f, dict)]
-        diagnostics = data.get("diagnostics") or []
-        rules = sorted({str(d.get("rule")) for d in diagnostics if d.get("blocking", True)})
         ok = not result.is_error and bool(data.get("ok", True))
+        rules = [] if ok else sorted(set(_DIAGNOSTIC_RULE.findall(_result_text(result))))
         self.result.gate_results.append(GateResult(tool=name, ok=ok, paths=paths, rules=rules))
         if name != "validate_code" and not data.get("dry_run"):
             for written in data.get("files") or []:
-                self.result.files = [f for f in self.result.files if f.path != written["path"]]
-                self.result.files.append(
-                    FileWrite(
-                        path=written["path"],
-                        sha256=written["sha256"],
-                        action=written.get("action", ""),
-                    )
-                )
+                if isinstance(written, dict) and {"path", "sha256"} <= written.keys():
+                    self._note_write(written)
         verdict = "[green]passed[/]" if ok else f"[red]refused[/] {', '.join(rules)}"
         self.console.print(f"[cyan]{name}[/] {', '.join(paths)} {verdict}")
+
+    def _note_write(self, written: dict[str, Any]) -> None:
+        earlier = next((f for f in self.result.files if f.path == written["path"]), None)
+        self.result.files = [f for f in self.result.files if f.path != written["path"]]
+        self.result.files.append(
+            FileWrite(
+                path=written["path"],
+                sha256=written["sha256"],
+                # created once in this run stays created, as in the server's record
+                action=earlier.action if earlier else str(written.get("action", "")),
+            )
+        )
 
     # --- the record ----------------------------------------------------------------------------
 
@@ -272,8 +291,7 @@ class _Run:
         if result.is_error:
             self.result.phr_error = _result_text(result)
             return
-        data = result.structured_content if isinstance(result.structured_content, dict) else {}
-        self.result.phr_path = data.get("path")
+        self.result.phr_path = _structured(result).get("path")
 
 
 def _resolve_inputs(root: Path, spec: Path | None) -> tuple[Path, Path | None]:
@@ -327,6 +345,7 @@ async def run_task(
     root, spec = await asyncio.to_thread(_resolve_inputs, root, spec)
     from anthropic import AsyncAnthropic
     from mcp import Client
+
     from tools.server import build_server
 
     console = console or Console()
