@@ -21,9 +21,10 @@ from agent.commands import (  # noqa: E402
     doctor,
     init,
     run,
+    serve,
 )
 
-for _module in (check, doctor, init, run):
+for _module in (check, doctor, init, run, serve):
     _module.register(app)
 
 

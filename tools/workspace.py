@@ -138,7 +138,22 @@ class Workspace:
                 raise PathRefused(f"path {clean!r} is a symlink to {real!r}: {refused}") from None
         return target
 
-    def _follow(self, clean: str) -> Path:
+    def locate(self, rel: str) -> Path:
+        """Return the existing file or folder `rel` names inside the root, for reading.
+
+        The same confinement as `resolve` (no escapes, no symlinks leading out, no devices), without
+        the write policy; raises UsageError when nothing is there.
+        """
+        clean = self.normalize(rel)
+        target = self._follow(clean, folders=True)
+        real = target.relative_to(self.root).as_posix()
+        if real not in (clean, "."):
+            self.normalize(real)
+        if not target.exists():
+            raise UsageError(f"{clean!r} does not exist under the project root")
+        return target
+
+    def _follow(self, clean: str, *, folders: bool = False) -> Path:
         """The real path `clean` names: symlinks followed while they stay inside the root."""
         current = self.root
         parts = clean.split("/")
@@ -166,7 +181,7 @@ class Workspace:
             else:
                 current = candidate
             if is_last:
-                if not stat.S_ISREG(info.st_mode):
+                if not stat.S_ISREG(info.st_mode) and not (folders and stat.S_ISDIR(info.st_mode)):
                     kind = _kind(info.st_mode)
                     raise PathRefused(f"path {clean!r} is {kind}, not a regular file")
                 return current

@@ -1,0 +1,132 @@
+"""Open questions the agent must not answer itself, recorded where the feature's people see them.
+
+A Claude Code subagent cannot ask the user anything: when it meets a choice that is not its to make,
+it records the question here (in `specs/<feature>/decisions/`, or `history/decisions/` without a
+feature) and returns it to its caller, who asks the person and resumes the work with the answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from tools.changes import FileChange
+from tools.errors import UsageError
+
+_FEATURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_RECORD_NAME = re.compile(r"^(\d{4})-.*\.md$")
+_ALLOCATION = threading.Lock()  # numbers are allocated one at a time within a server
+
+
+class DecisionRequest(BaseModel):
+    """A recorded open question and what the agent must do next."""
+
+    id: str
+    path: str
+    message: str
+
+
+def request_decision(
+    root: Path,
+    question: str,
+    options: Sequence[str],
+    context: str,
+    feature: str | None = None,
+) -> DecisionRequest:
+    """Record `question` as an open decision file and tell the agent to stop and hand it back.
+
+    Raises UsageError for an empty question or an unknown feature folder.
+    """
+    from tools.writer import write_changes  # the writer loads the gate; only needed when recording
+
+    question = question.strip()
+    if not question:
+        raise UsageError("the question is empty; say what must be decided")
+    choices = [o.strip() for o in options if o.strip()]
+    folder = _folder(root, feature)
+    with _ALLOCATION:
+        number = _next_number(root / folder)
+        rel = f"{folder}/{number:04d}-{_slug(question)}.md"
+        result = write_changes(
+            root,
+            [FileChange(path=rel, content=_render(number, question, choices, context, feature))],
+            reason="open decision",
+        )
+    if not result.ok:
+        problems = "; ".join(d.message for d in result.diagnostics if d.blocking)
+        raise UsageError(f"the decision could not be recorded: {problems}")
+    listed = "".join(f"\n  {i}. {c}" for i, c in enumerate(choices, 1)) or " (none offered)"
+    message = (
+        f"Decision {number:04d} recorded in {rel}. STOP here: do not guess and do not continue "
+        f"work that depends on it. Return this to your caller now, verbatim:\n"
+        f"DECISION NEEDED ({rel}): {question}\nOptions:{listed}\n"
+        f"Resume once the caller answers (the answer goes under 'Answer' in that file)."
+    )
+    return DecisionRequest(id=f"{number:04d}", path=rel, message=message)
+
+
+def _folder(root: Path, feature: str | None) -> str:
+    if feature is None or not feature.strip():
+        return "history/decisions"
+    feature = feature.strip()
+    if not _FEATURE_NAME.match(feature) or not (root / "specs" / feature).is_dir():
+        raise UsageError(
+            f"feature {feature!r} is not a folder under specs/; give the feature folder's name "
+            f"(for example '001-task-reminders') or leave it out"
+        )
+    return f"specs/{feature}/decisions"
+
+
+def _next_number(folder: Path) -> int:
+    numbers = [
+        int(match[1])
+        for entry in (folder.iterdir() if folder.is_dir() else ())
+        if (match := _RECORD_NAME.match(entry.name))
+    ]
+    return max(numbers, default=0) + 1
+
+
+def _slug(text: str) -> str:
+    words = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return words[:48].rstrip("-") or "decision"
+
+
+def _render(
+    number: int, question: str, options: Sequence[str], context: str, feature: str | None
+) -> str:
+    import yaml
+
+    front = {
+        "id": f"{number:04d}",
+        "status": "open",
+        "question": question,
+        "options": list(options),
+        "feature": feature,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    body = [
+        "---",
+        yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip(),
+        "---",
+        "",
+        f"# Open decision {number:04d}: {question}",
+        "",
+        "## Options",
+        "",
+        *([f"{i}. {option}" for i, option in enumerate(options, 1)] or ["(none offered)"]),
+        "",
+        "## Context",
+        "",
+        context.strip() or "(none given)",
+        "",
+        "## Answer",
+        "",
+        "(to be filled in by the person deciding; then set `status: answered`)",
+        "",
+    ]
+    return "\n".join(body)

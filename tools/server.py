@@ -1,0 +1,405 @@
+"""The `daprdev` MCP server: registration of tools, resources and the prompt, nothing else.
+
+Every tool is a thin shell over a capability function (specs, gate, writer, generator, history,
+decisions) so the CLI, the MCP server and the tests run one code path. Heavy modules (the gate's
+libcst and ruff, the generator's templates, the history package) load on the first call that needs
+them, which keeps the server's cold start close to a bare MCPServer's.
+
+Errors a model should act on become tool errors carrying the whole message; anything unexpected
+is logged to stderr with its traceback and answered with a short, honest error. The server keeps
+running.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import anyio
+import anyio.from_thread
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.shared.exceptions import MCPError
+from mcp.types import ToolAnnotations
+from pydantic import BaseModel, Field
+
+from tools.changes import Diagnostic, FileChange
+from tools.errors import DaprdevError, UsageError
+from tools.worklog import WorkLog
+from tools.workspace import Workspace
+from tools.writer import WrittenFile
+
+_log = logging.getLogger("daprdev.server")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PROMPT_NAME = "dapr-backend-developer"
+_PROMPT_FILE = "agent/dapr-backend-developer.md"
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+# Writes replace files wholesale: the same call twice leaves the same tree.
+OVERWRITES = ToolAnnotations(
+    read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
+)
+# Records append a new numbered file each time and never touch existing ones.
+APPENDS = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
+)
+
+INSTRUCTIONS = (
+    "Dapr backend tools. Read specs with list_specs/read_spec; write files ONLY with write_files "
+    "(checked by the gate; refused sets write nothing); finish with create_phr. Unclear "
+    "requirements: request_decision, then stop."
+)
+
+
+class CheckResult(BaseModel):
+    """The gate's verdict; diagnostics read 'path:line:col RULE message' (+ fix, excerpt)."""
+
+    ok: bool
+    blocking: int
+    diagnostics: list[str]
+
+
+class WriteFilesResult(BaseModel):
+    """Files written, with the sha256 of their formatted content; notes are non-blocking."""
+
+    files: list[WrittenFile]
+    notes: list[str] = Field(default_factory=list)
+
+
+class SpecText(BaseModel):
+    """A spec's YAML (or one section) and its validation problems, if any."""
+
+    yaml: str
+    problems: str | None = None
+
+
+class Record(BaseModel):
+    """A record written under the root."""
+
+    id: str
+    path: str
+
+
+class Decision(Record):
+    message: str
+
+
+@dataclass(frozen=True)
+class _Session:
+    """What every tool of one server shares: the sandbox and the facts of the work so far."""
+
+    workspace: Workspace
+    worklog: WorkLog
+
+    @property
+    def root(self) -> Path:
+        return self.workspace.root
+
+
+def build_server(root: Path) -> MCPServer:
+    """Build the `daprdev` server for the project at `root` (one WorkLog for its whole life)."""
+    session = _Session(Workspace(root), WorkLog())
+    server = MCPServer("daprdev", instructions=INSTRUCTIONS, version=_version())
+    _add_spec_tools(server, session)
+    _add_write_tools(server, session)
+    _add_history_tools(server, session)
+    _add_spec_resource(server, session)
+    _add_prompt(server)
+    return server
+
+
+def _add_spec_tools(server: MCPServer, session: _Session) -> None:
+    @server.tool(annotations=READ_ONLY)
+    @_reported
+    async def list_specs() -> list[dict[str, Any]]:
+        """List the project's specs: id, path, app id, events, validity."""
+        from tools.specs import list_specs as find
+
+        return _dump(await anyio.to_thread.run_sync(find, session.root))
+
+    @server.tool(annotations=READ_ONLY)
+    @_reported
+    async def read_spec(path: str, section: str | None = None) -> SpecText:
+        """Read a spec (id or path), or one section: 'events', 'events.TaskCreated'."""
+        from tools.specs import load_spec, read_spec_section
+
+        folder = _spec_location(session.workspace, path)
+        text = await anyio.to_thread.run_sync(read_spec_section, folder, section)
+        try:
+            await anyio.to_thread.run_sync(load_spec, folder)
+        except DaprdevError as problems:
+            return SpecText(yaml=text, problems=str(problems))
+        return SpecText(yaml=text)
+
+
+def _add_write_tools(server: MCPServer, session: _Session) -> None:
+    @server.tool(annotations=READ_ONLY)
+    @_reported
+    async def validate_code(files: list[FileChange]) -> CheckResult:
+        """Run the gate on files without writing them."""
+        from tools.validate import check_changes
+
+        _refuse_paths(session.workspace, files)
+        report = await anyio.to_thread.run_sync(lambda: check_changes(files, root=session.root))
+        return CheckResult(
+            ok=report.ok,
+            blocking=sum(d.blocking for d in report.diagnostics),
+            diagnostics=[compact(d) for d in report.diagnostics],
+        )
+
+    @server.tool(annotations=OVERWRITES)
+    @_reported
+    async def write_files(
+        files: list[FileChange], ctx: Context, reason: str | None = None
+    ) -> WriteFilesResult:
+        """Write files (paths relative to the root) through the gate: all written, or none."""
+        from tools.writer import write_changes
+
+        await _progress(ctx, 0, 2, f"checking {len(files)} file(s)")
+        result = await anyio.to_thread.run_sync(
+            lambda: write_changes(session.root, files, reason=reason, worklog=session.worklog)
+        )
+        if not result.ok:
+            raise ToolError(refusal(result.diagnostics))
+        await _progress(ctx, 2, 2, f"wrote {len(result.files)} file(s)")
+        notes = [compact(d) for d in result.diagnostics if not d.blocking]
+        return WriteFilesResult(files=result.files, notes=notes)
+
+    @server.tool(annotations=OVERWRITES)
+    @_reported
+    async def generate(
+        spec: str, ctx: Context, only: list[str] | None = None, dry_run: bool = False
+    ) -> dict[str, Any]:
+        """Generate a spec's service from templates, through the gate (dry_run: diff only)."""
+        from tools.codegen import generate as render
+
+        folder = _spec_location(session.workspace, spec)
+
+        def progress(done: int, total: int, message: str) -> None:
+            anyio.from_thread.run(_progress, ctx, done, total, message)
+
+        result = await anyio.to_thread.run_sync(
+            lambda: render(
+                folder,
+                root=session.root,
+                only=only,
+                dry_run=dry_run,
+                worklog=session.worklog,
+                progress=progress,
+            )
+        )
+        return result.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+
+    @server.tool(annotations=APPENDS)
+    @_reported
+    async def request_decision(
+        question: str, options: list[str], context: str, feature: str | None = None
+    ) -> Decision:
+        """Record a question only a person can answer; then stop and return it to your caller."""
+        from tools.decisions import request_decision as record
+
+        asked = await anyio.to_thread.run_sync(
+            lambda: record(session.root, question, options, context, feature)
+        )
+        return Decision(id=asked.id, path=asked.path, message=asked.message)
+
+
+def _add_history_tools(server: MCPServer, session: _Session) -> None:
+    @server.tool(annotations=APPENDS)
+    @_reported
+    async def create_phr(
+        title: str,
+        stage: str,
+        prompt: str,
+        response: str,
+        *,
+        feature: str | None = None,
+        labels: list[str] | None = None,
+        outcome: str | None = None,
+        reflection: str | None = None,
+    ) -> Record:
+        """Record a Prompt History Record; its files and gate results come from this session."""
+        from tools.history import create_phr as record
+
+        options = _given(feature=feature, labels=labels, outcome=outcome, reflection=reflection)
+        phr = await anyio.to_thread.run_sync(
+            lambda: record(
+                session.root,
+                title=title,
+                stage=stage,
+                prompt=prompt,
+                response=response,
+                worklog=session.worklog,
+                **options,
+            )
+        )
+        return Record(id=phr.id, path=phr.path)
+
+    @server.tool(annotations=READ_ONLY)
+    @_reported
+    async def list_phrs() -> list[dict[str, Any]]:
+        """List Prompt History Records."""
+        from tools.history import list_phrs as find
+
+        return _dump(await anyio.to_thread.run_sync(find, session.root))
+
+    @server.tool(annotations=READ_ONLY)
+    @_reported
+    async def assess_adr(
+        title: str,
+        brief: str,
+        impact: bool | str,
+        alternatives: bool | str,
+        scope: bool | str,
+    ) -> dict[str, Any]:
+        """Is a decision ADR-worthy? Each criterion: true/false or a short justification."""
+        from tools.history import assess_adr as assess
+
+        return _dump(
+            assess(title=title, brief=brief, impact=impact, alternatives=alternatives, scope=scope)
+        )
+
+    @server.tool(annotations=APPENDS)
+    @_reported
+    async def create_adr(
+        title: str,
+        context: str,
+        decision: str,
+        *,
+        alternatives: list[str] | None = None,
+        positive: list[str] | None = None,
+        negative: list[str] | None = None,
+        feature: str | None = None,
+    ) -> Record:
+        """Record an Architecture Decision Record (only when the user asked for one)."""
+        from tools.history import create_adr as record
+
+        options = _given(
+            alternatives=alternatives, positive=positive, negative=negative, feature=feature
+        )
+        adr = await anyio.to_thread.run_sync(
+            lambda: record(session.root, title=title, context=context, decision=decision, **options)
+        )
+        return Record(id=adr.id, path=adr.path)
+
+    @server.tool(annotations=READ_ONLY)
+    @_reported
+    async def list_adrs() -> list[dict[str, Any]]:
+        """List Architecture Decision Records."""
+        from tools.history import list_adrs as find
+
+        return _dump(await anyio.to_thread.run_sync(find, session.root))
+
+
+def _add_spec_resource(server: MCPServer, session: _Session) -> None:
+    @server.resource("spec://{name}", mime_type="application/yaml", description="A spec's YAML.")
+    def spec_resource(name: str) -> str:
+        from tools.specs import read_spec_section
+
+        try:
+            return read_spec_section(_spec_location(session.workspace, name), None)
+        except DaprdevError as missing:
+            raise ResourceNotFoundError(str(missing)) from None
+
+
+def _add_prompt(server: MCPServer) -> None:
+    @server.prompt(name=PROMPT_NAME, description="System prompt of the Dapr backend developer.")
+    def dapr_backend_developer() -> str:
+        from tools.resources import read_resource
+
+        try:
+            return read_resource("prompts", _PROMPT_FILE)
+        except OSError as missing:
+            message = f"the {PROMPT_NAME} prompt is missing from this installation ({missing})"
+            raise MCPError(-32603, message) from None
+
+
+# -- presentation --------------------------------------------------------------------------------
+
+
+def compact(d: Diagnostic) -> str:
+    """One diagnostic in a few short lines: where, rule, message, fix, excerpt."""
+    text = f"{d.path}:{d.line}:{d.column} {d.rule} {d.message}"
+    if d.fix:
+        text += f"\n  fix: {d.fix}"
+    if d.excerpt:
+        text += "\n" + "\n".join(f"  > {line}" for line in d.excerpt.rstrip().splitlines()[:3])
+    return text
+
+
+def refusal(diagnostics: Sequence[Diagnostic]) -> str:
+    blocking = [d for d in diagnostics if d.blocking]
+    lines = [f"NOT written; fix and resend. {len(blocking)} blocking problem(s):"]
+    lines += [compact(d) for d in blocking]
+    return "\n".join(lines)
+
+
+# -- wiring helpers ------------------------------------------------------------------------------
+
+
+def _reported(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Turn expected failures into tool errors and unexpected ones into a short honest answer."""
+
+    @functools.wraps(fn)
+    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await fn(*args, **kwargs)
+        except (ToolError, MCPError):
+            raise
+        except DaprdevError as expected:
+            raise ToolError(str(expected)) from None
+        except Exception as bug:
+            _log.exception("tool %s failed unexpectedly", fn.__name__)
+            raise ToolError(
+                f"internal error in daprdev's {fn.__name__} ({type(bug).__name__}); this is a bug, "
+                "not your input. The server is still running; the traceback is in its stderr log."
+            ) from None
+
+    return call
+
+
+def _spec_location(workspace: Workspace, spec: str) -> Path:
+    """A spec given by id ('001-task-reminders') or by a path relative to the root."""
+    clean = workspace.normalize(spec)
+    if "/" not in clean and (workspace.root / "specs" / clean).is_dir():
+        clean = f"specs/{clean}"
+    return workspace.locate(clean)
+
+
+def _refuse_paths(workspace: Workspace, files: Sequence[FileChange]) -> None:
+    if not files:
+        raise UsageError("no files given; send at least one {path, content}")
+    for change in files:
+        workspace.resolve(change.path)
+
+
+async def _progress(ctx: Context, done: float, total: float, message: str) -> None:
+    await ctx.report_progress(done, total, message)
+
+
+def _given(**options: Any) -> dict[str, Any]:
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_none=True)
+    if isinstance(value, list | tuple):
+        return [_dump(v) for v in value]
+    return value
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("daprdev")
+    except PackageNotFoundError:
+        return "0"
