@@ -367,7 +367,7 @@ async def run_task(
             await run.loop(client, mcp, tools)
         except asyncio.CancelledError:
             run.result.status = "interrupted"
-            run.result.error = "interrupted"
+            run.result.error = "cancelled before the task was done (Ctrl-C)"
             # Record the PHR before the cancellation goes on; uncancel so the awaits below run.
             current = asyncio.current_task()
             if current is not None:

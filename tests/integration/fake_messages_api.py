@@ -8,6 +8,7 @@ sent as JSON or as server-sent events, whichever the request asked for. Every re
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -221,7 +222,9 @@ class FakeMessagesApi:
                     self.send_header(key, value)
                 self.send_header("content-length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                # A client that gave up (a cancelled run) needs no answer.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
