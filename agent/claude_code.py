@@ -533,10 +533,17 @@ async def _list_server_tools(entry: dict[str, Any], root: Path) -> tuple[Check, 
         return Check(
             name=name,
             ok=False,
-            detail=f"{type(error).__name__}: {error}".strip(),
+            detail=_describe(error),
             fix=f"run `{command}` in a terminal to see why it fails",
         ), None
     return Check(name=name, ok=True, detail=f"{len(tools)} tools: {', '.join(tools)}"), tools
+
+
+def _describe(error: BaseException) -> str:
+    """The innermost causes of a failure, without task-group wrapping."""
+    if isinstance(error, BaseExceptionGroup):
+        return "; ".join(_describe(inner) for inner in error.exceptions)
+    return f"{type(error).__name__}: {error}".rstrip(": ")
 
 
 def _version(distribution: str) -> str | None:
