@@ -13,6 +13,7 @@ number of secrets redacted from the record is the extra evaluation note
 """
 
 from tools.history.adr import STATUSES, AdrRecord, create_adr, list_adrs, supersede_adr
+from tools.history.check import check_history
 from tools.history.layout import STAGES
 from tools.history.phr import PhrRecord, create_phr, list_phrs
 from tools.history.significance import AdrAssessment, assess_adr
@@ -24,6 +25,7 @@ __all__ = [
     "AdrRecord",
     "PhrRecord",
     "assess_adr",
+    "check_history",
     "create_adr",
     "create_phr",
     "list_adrs",

@@ -62,8 +62,9 @@ class FrontMatter:
 def split_front_matter(document: str) -> FrontMatter:
     """Split `---`-fenced YAML from the body and parse it twice.
 
-    `data` uses PyYAML's safe (YAML 1.1) typing, as most readers will; `raw` keeps every scalar as
-    the string written, which is what the checker compares against file names. Never raises.
+    `raw` keeps every scalar as the string written, which is what the checker compares against file
+    names; `data` is PyYAML's safe (YAML 1.1) typing, as most readers will see it, or None where
+    that typing fails. Never raises.
     """
     lines = document.split("\n")
     if not lines or lines[0].rstrip("\r") != _FENCE:
@@ -83,9 +84,16 @@ def split_front_matter(document: str) -> FrontMatter:
     )
 
 
+def _typed(text: str) -> Any:
+    """PyYAML's typed reading, or None where only typing fails (e.g. `date: 2025-13-01`)."""
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return None
+
+
 def _parse(text: str, body: str, *, body_line: int) -> FrontMatter:
     try:
-        data = yaml.safe_load(text)
         raw = yaml.load(text, Loader=yaml.BaseLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
@@ -102,12 +110,15 @@ def _parse(text: str, body: str, *, body_line: int) -> FrontMatter:
             error_line=line,
             error_column=column,
         )
-    except (ValueError, RecursionError) as error:  # e.g. an out-of-range timestamp, absurd nesting
-        return FrontMatter(None, None, text, body, body_line, error=f"invalid YAML: {error}")
-    if data is None:
-        data, raw = {}, {}
-    if not isinstance(data, dict) or not isinstance(raw, dict):
+    except RecursionError:
+        return FrontMatter(
+            None, None, text, body, body_line, error="invalid YAML: nested too deeply"
+        )
+    if raw is None or raw == "":
+        return FrontMatter({}, {}, text, body, body_line)
+    if not isinstance(raw, dict):
         return FrontMatter(
             None, None, text, body, body_line, error="the front matter is not a key: value mapping"
         )
-    return FrontMatter(data, raw, text, body, body_line)
+    data = _typed(text)
+    return FrontMatter(data if isinstance(data, dict) else None, raw, text, body, body_line)

@@ -1,0 +1,189 @@
+"""`check_history`: every PHR and ADR in a repository against the Spec-Kit Plus format.
+
+Used by `daprdev check` (source "history"). Records in older layouts are read and only warned about.
+Malformed input yields diagnostics, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from tools.changes import Diagnostic
+from tools.history.adr import AdrRecord, adr_files, parse_adr
+from tools.history.adr_index import render_index
+from tools.history.check_adr import check_adr_file, check_supersede_pairs
+from tools.history.check_phr import check_phr_file
+from tools.history.findings import Findings
+from tools.history.layout import (
+    ADR_DIR,
+    ADR_INDEX_NAME,
+    LOOSE_PHR_NAME,
+    PHR_SUFFIX,
+    PROMPTS_DIR,
+    format_id,
+    relative,
+)
+from tools.history.phr import phr_files
+
+
+def _read(found: Findings) -> str | None:
+    try:
+        data = found.path.read_bytes()
+    except OSError as error:
+        found.add(
+            "history-unreadable",
+            f"cannot read the file: {error.strerror}",
+            fix="fix its permissions",
+        )
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        found.add(
+            "history-encoding",
+            f"the file is not UTF-8 (byte {error.start})",
+            fix="save it as UTF-8",
+        )
+        return data.decode("utf-8", errors="replace")
+
+
+def _guarded(found: Findings, check: Callable[[], Findings]) -> list[Diagnostic]:
+    try:
+        return check().items
+    except Exception as error:  # a checker bug must not hide every other finding from CI
+        found.add(
+            "history-checker-error",
+            f"daprdev could not check this file ({type(error).__name__}: {error})",
+            fix="report this as a daprdev bug, with the file attached",
+        )
+        return found.items
+
+
+def _legacy_layout(found: Findings, kind: str, where: str) -> None:
+    found.add(
+        "history-legacy-layout",
+        f"{kind} in {relative(found.root, found.path.parent)}/, an older Spec-Kit Plus layout",
+        fix=f"move it to {where}",
+        severity="warning",
+    )
+
+
+def _duplicates(root: Path, entries: Iterable[tuple[Path, str]], kind: str) -> list[Diagnostic]:
+    """Records sharing an id within one folder (typically the merge of two branches)."""
+    groups: dict[tuple[Path, int], list[Path]] = defaultdict(list)
+    highest: dict[Path, int] = defaultdict(int)
+    for path, record_id in entries:
+        groups[(path.parent, int(record_id))].append(path)
+        highest[path.parent] = max(highest[path.parent], int(record_id))
+    diagnostics = []
+    for (folder, number), paths in sorted(groups.items()):
+        first, *others = sorted(paths)
+        for path in others:
+            highest[folder] += 1
+            found = Findings(root, path)
+            found.add(
+                f"{kind}-duplicate-id",
+                f"id {format_id(number)} is also used by {first.name} in the same folder",
+                fix=f"renumber this record to {format_id(highest[folder])} (file name and id)",
+                why="ids identify records in links and indexes; two records with one id collide",
+            )
+            diagnostics += found.items
+    return diagnostics
+
+
+def _check_phrs(root: Path) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    numbered: list[tuple[Path, str]] = []
+    for path, legacy in phr_files(root):
+        found = Findings(root, path, legacy=legacy)
+        if legacy:
+            _legacy_layout(found, "PHR", "history/prompts/<constitution|feature|general>/")
+        document = _read(found)
+        if document is None:
+            diagnostics += found.items
+            continue
+        diagnostics += found.items
+        diagnostics += _guarded(
+            Findings(root, path, legacy=legacy),
+            lambda path=path, document=document, legacy=legacy: check_phr_file(
+                root, path, document, legacy=legacy
+            ),
+        )
+        if not legacy and (name := LOOSE_PHR_NAME.match(path.name)):
+            numbered.append((path, name.group("id")))
+    for stray in sorted((root / PROMPTS_DIR).glob(f"*{PHR_SUFFIX}")):
+        found = Findings(root, stray)
+        found.add(
+            "phr-route",
+            "a PHR directly in history/prompts/ belongs to no route",
+            fix="move it to history/prompts/constitution/, general/ or <feature>/",
+        )
+        diagnostics += found.items
+    return diagnostics + _duplicates(root, numbered, "phr")
+
+
+def _check_adrs(root: Path) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    records: list[tuple[AdrRecord, bool]] = []
+    for path, legacy in adr_files(root):
+        found = Findings(root, path, legacy=legacy)
+        if legacy:
+            _legacy_layout(found, "ADR", f"{ADR_DIR.as_posix()}/")
+        document = _read(found)
+        diagnostics += found.items
+        if document is None:
+            continue
+        diagnostics += _guarded(
+            Findings(root, path, legacy=legacy),
+            lambda path=path, document=document, legacy=legacy: check_adr_file(
+                root, path, document, legacy=legacy
+            ),
+        )
+        record = parse_adr(root, path, document, legacy=legacy)
+        if record is not None:
+            records.append((record, legacy))
+    current = [record for record, legacy in records if not legacy]
+    by_id: dict[str, list[AdrRecord]] = defaultdict(list)
+    for record in current:
+        by_id[record.id.zfill(4)].append(record)
+    for record in current:
+        found = Findings(root, root / record.path)
+        check_supersede_pairs(record, by_id, found)
+        diagnostics += found.items
+    diagnostics += _duplicates(root, [(root / r.path, r.id) for r in current], "adr")
+    diagnostics += _check_index(root, current)
+    return diagnostics
+
+
+def _check_index(root: Path, current: list[AdrRecord]) -> list[Diagnostic]:
+    index = root / ADR_DIR / ADR_INDEX_NAME
+    if not current and not index.exists():
+        return []
+    found = Findings(root, index)
+    try:
+        text = index.read_text(encoding="utf-8", errors="replace") if index.is_file() else None
+    except OSError:
+        text = None
+    if text != render_index(current):
+        state = "is missing" if text is None else "is out of date"
+        found.add(
+            "adr-index",
+            f"the ADR index {state}",
+            fix="run `daprdev adr index` to regenerate it from the records",
+            severity="warning",
+        )
+    return found.items
+
+
+def check_history(root: Path) -> list[Diagnostic]:
+    """Every problem in the repository's PHRs and ADRs, with what to fix.
+
+    Covers front matter (parses; every key, valid values), file names (id, slug, stage), routing,
+    placeholders, required sections, empty prompts, duplicate ids, ADR status, ADR links and
+    supersede pairs, and the ADR index. Legacy layouts (`docs/prompts`, `specs/*/prompts`,
+    `docs/adr`, three-digit ids, stage `architect`) get warnings only.
+    """
+    root = Path(root)
+    return _check_phrs(root) + _check_adrs(root)
