@@ -1,0 +1,89 @@
+"""Small questions about stdlib `ast` nodes that several rules ask."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
+    """Every node in the body of `function`, not descending into nested functions, lambdas or classes."""
+    stack: list[ast.AST] = list(reversed(function.body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, _NEW_SCOPES):
+            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def const_str(node: ast.AST | None, constants: Mapping[str, str]) -> str | None:
+    """The string value of a literal, a module-level string constant, or an f-string made of those."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                value = value.value
+            part = const_str(value, constants)
+            if part is None:
+                return None
+            parts.append(part)
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = const_str(node.left, constants), const_str(node.right, constants)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+def keyword(call: ast.Call, name: str) -> ast.expr | None:
+    """The value passed as `name=` to `call`, if any."""
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    return None
+
+
+def argument(call: ast.Call, position: int, name: str) -> ast.expr | None:
+    """An argument given either at `position` or as `name=`."""
+    if len(call.args) > position and not any(
+        isinstance(a, ast.Starred) for a in call.args[: position + 1]
+    ):
+        return call.args[position]
+    return keyword(call, name)
+
+
+def always_exits(body: list[ast.stmt]) -> bool:
+    """True when control cannot fall off the end of `body` (every path returns or raises)."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Return | ast.Raise):
+        return True
+    if isinstance(last, ast.If):
+        return always_exits(last.body) and always_exits(last.orelse)
+    if isinstance(last, ast.With | ast.AsyncWith):
+        return always_exits(last.body)
+    if isinstance(last, ast.Try | ast.TryStar):
+        if last.finalbody and always_exits(last.finalbody):
+            return True
+        main = always_exits(last.orelse) if last.orelse else always_exits(last.body)
+        return main and all(always_exits(h.body) for h in last.handlers)
+    if isinstance(last, ast.Match):
+        has_default = any(
+            isinstance(case.pattern, ast.MatchAs) and case.pattern.pattern is None
+            for case in last.cases
+        )
+        return has_default and all(always_exits(case.body) for case in last.cases)
+    if (
+        isinstance(last, ast.While)
+        and isinstance(last.test, ast.Constant)
+        and last.test.value is True
+    ):
+        return not any(isinstance(n, ast.Break) for n in ast.walk(last))
+    return False

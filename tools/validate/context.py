@@ -1,0 +1,248 @@
+"""What rules know about the file being checked: imports, app objects, routes, constants, and reporting.
+
+The engine fills it during its single traversal; rules read it and call `report`.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Literal
+
+from tools.changes import Diagnostic
+from tools.validate.astutil import FunctionNode, const_str, keyword
+from tools.validate.excerpt import excerpt
+from tools.validate.imports import ImportMap
+
+if TYPE_CHECKING:
+    from tools.validate.rules.base import Rule
+
+AppKind = Literal["fastapi", "router", "dapr"]
+_APP_FACTORIES: dict[str, AppKind] = {
+    "fastapi.FastAPI": "fastapi",
+    "fastapi.applications.FastAPI": "fastapi",
+    "fastapi.APIRouter": "router",
+    "fastapi.routing.APIRouter": "router",
+    "dapr.ext.fastapi.DaprApp": "dapr",
+}
+_HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
+_NOQA = re.compile(
+    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """How a function is exposed: an HTTP route (with its methods and path when known) or a subscription."""
+
+    kind: Literal["route", "subscription"]
+    methods: frozenset[str]
+    path: str | None
+    decorator: ast.Call
+
+
+@dataclass
+class FileContext:
+    path: str
+    source: str
+    disabled: frozenset[str] = frozenset()
+    imports: ImportMap = field(default_factory=ImportMap)
+    constants: dict[str, str] = field(default_factory=dict)
+    app_objects: dict[str, AppKind] = field(default_factory=dict)
+    functions: list[FunctionNode] = field(default_factory=list)
+    handlers: list[tuple[FunctionNode, Route]] = field(default_factory=list)
+    models: set[str] = field(default_factory=set)
+    has_async: bool = False
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    facts: dict[str, list] = field(default_factory=dict)
+
+    # -- reading the file ------------------------------------------------------------------------------
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.source.splitlines()
+
+    def qualname(self, node: ast.AST) -> str | None:
+        """Dotted path of an imported name or attribute chain (`aio.sleep` -> `asyncio.sleep`)."""
+        return self.imports.qualname(node)
+
+    def calls(self, node: ast.AST, *qualnames: str) -> bool:
+        """True when `node` is a call of one of `qualnames` (through any import alias)."""
+        return isinstance(node, ast.Call) and self.qualname(node.func) in qualnames
+
+    @property
+    def function(self) -> FunctionNode | None:
+        """The innermost function being visited."""
+        return self.functions[-1] if self.functions else None
+
+    # -- routes and handlers ---------------------------------------------------------------------------
+
+    def route_of(self, function: FunctionNode) -> Route | None:
+        """The route or subscription a decorator registers `function` as, or None."""
+        for decorator in function.decorator_list:
+            if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Attribute):
+                continue
+            method = decorator.func.attr
+            owner = self._app_kind(decorator.func.value)
+            if method == "subscribe" and (
+                owner == "dapr" or keyword(decorator, "pubsub") or keyword(decorator, "topic")
+            ):
+                route = const_str(keyword(decorator, "route"), self.constants)
+                return Route("subscription", frozenset({"POST"}), route, decorator)
+            path_node = decorator.args[0] if decorator.args else keyword(decorator, "path")
+            path = const_str(path_node, self.constants)
+            looks_like_route = owner in ("fastapi", "router") or (path or "").startswith("/")
+            if method in _HTTP_METHODS and looks_like_route:
+                return Route("route", frozenset({method.upper()}), path, decorator)
+            if method == "api_route" and looks_like_route:
+                methods = keyword(decorator, "methods")
+                names = {
+                    e.value.upper()
+                    for e in getattr(methods, "elts", ())
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                }
+                return Route("route", frozenset(names or {"GET"}), path, decorator)
+        return None
+
+    def note_class(self, node: ast.ClassDef) -> None:
+        """Remember classes that are Pydantic models (directly or through a model defined earlier)."""
+        for base in node.bases:
+            name = self.qualname(base) or ""
+            if name.startswith("pydantic.") or (
+                isinstance(base, ast.Name) and base.id in self.models
+            ):
+                self.models.add(node.name)
+                return
+
+    def _app_kind(self, node: ast.expr) -> AppKind | None:
+        if isinstance(node, ast.Name):
+            return self.app_objects.get(node.id)
+        return None
+
+    def note_assignment(self, node: ast.Assign | ast.AnnAssign) -> None:
+        """Remember module-level string constants and FastAPI/APIRouter/DaprApp objects."""
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        value = node.value
+        if not names or value is None:
+            return
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            for name in names:
+                self.constants[name] = value.value
+        elif isinstance(value, ast.Call):
+            kind = _APP_FACTORIES.get(self.qualname(value.func) or "")
+            if kind is not None:
+                for name in names:
+                    self.app_objects[name] = kind
+
+    @cached_property
+    def subscription_paths(self) -> frozenset[str]:
+        """Routes listed by a programmatic `GET /dapr/subscribe` handler in this file."""
+        paths: set[str] = set()
+        for function, route in self.handlers:
+            if route.path != "/dapr/subscribe":
+                continue
+            for node in ast.walk(function):
+                if isinstance(node, ast.Dict):
+                    for key, value in zip(node.keys, node.values, strict=True):
+                        if isinstance(key, ast.Constant) and key.value in (
+                            "route",
+                            "default",
+                            "path",
+                        ):
+                            text = const_str(value, self.constants)
+                            if text:
+                                paths.add(text)
+        return frozenset(paths)
+
+    def subscription_handlers(self) -> list[FunctionNode]:
+        """Functions Dapr delivers pub/sub messages to (decorated, or listed by /dapr/subscribe)."""
+        return [
+            function
+            for function, route in self.handlers
+            if route.kind == "subscription"
+            or ("POST" in route.methods and route.path in self.subscription_paths)
+        ]
+
+    def job_handlers(self) -> list[tuple[FunctionNode, Route]]:
+        """Functions answering Dapr job triggers (`POST /job/<name>`)."""
+        return [
+            (function, route)
+            for function, route in self.handlers
+            if "POST" in route.methods and route.path is not None and route.path.startswith("/job/")
+        ]
+
+    def request_handlers(self) -> list[FunctionNode]:
+        return [function for function, _ in self.handlers]
+
+    # -- reporting -------------------------------------------------------------------------------------
+
+    def report(
+        self,
+        rule: Rule,
+        node: ast.AST,
+        message: str | None = None,
+        *,
+        within: FunctionNode | None = None,
+    ) -> None:
+        """Record a finding of `rule` at `node` unless a `# noqa` comment suppresses it."""
+        diagnostic = self.diagnostic(rule, node, message, within=within)
+        if diagnostic is not None:
+            self.diagnostics.append(diagnostic)
+
+    def diagnostic(
+        self,
+        rule: Rule,
+        node: ast.AST,
+        message: str | None = None,
+        *,
+        within: FunctionNode | None = None,
+    ) -> Diagnostic | None:
+        """The finding `report` would record (None when suppressed); `within` overrides the excerpt's function."""
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        if self._suppressed(rule.id, line, end_line):
+            return None
+        column = self._column(line, getattr(node, "col_offset", 0))
+        end_column = self._column(end_line, getattr(node, "end_col_offset", None) or 0)
+        function = within or self.function
+        span = (function.lineno, function.end_lineno or function.lineno) if function else None
+        return Diagnostic(
+            rule=rule.id,
+            source="dapr",
+            path=self.path,
+            line=line,
+            column=column,
+            end_line=end_line,
+            end_column=end_column,
+            message=message or rule.message,
+            why=rule.why,
+            fix=rule.fix,
+            excerpt=excerpt(self.lines, line, end_line, span),
+        )
+
+    def _suppressed(self, rule_id: str, line: int, end_line: int) -> bool:
+        for number in {line, end_line}:
+            if number > len(self.lines):
+                continue
+            text = self.lines[number - 1]
+            if "noqa" not in text:
+                continue
+            match = _NOQA.search(text)
+            if match is None:
+                continue
+            codes = match.group("codes")
+            if codes is None or rule_id in re.split(r"[\s,]+", codes.upper()):
+                return True
+        return False
+
+    def _column(self, line: int, byte_offset: int) -> int:
+        """ast gives UTF-8 byte offsets; diagnostics count characters, from 1."""
+        if line > len(self.lines):
+            return byte_offset + 1
+        text = self.lines[line - 1]
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1

@@ -1,0 +1,207 @@
+"""The gate every writer goes through: compile -> Dapr rules -> ruff check -> ruff format.
+
+`check_changes` returns the content to write (ruff-formatted for Python) and every finding. When a file
+already exists under `root`, findings its current content already has are reported without blocking, so a
+model fixing one thing is not held hostage by old problems elsewhere in the file.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path, PurePosixPath
+
+from tools.changes import Diagnostic, FileChange
+from tools.validate import ruff
+from tools.validate.config import GateConfig, load_config
+from tools.validate.engine import analyze, compile_source
+from tools.validate.excerpt import excerpt, function_spans, innermost
+from tools.validate.files import iter_project_files
+from tools.validate.models import CheckedFile, GateReport
+from tools.validate.policy import check_file_policy
+from tools.validate.rules.job_handler import (
+    job_routes_in,
+    scheduled_job_diagnostics,
+    unhandled_jobs,
+)
+
+PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
+
+
+@dataclass
+class _PythonResult:
+    diagnostics: list[Diagnostic]
+    content: str
+    facts: dict[str, list] = field(default_factory=dict)
+
+
+def check_changes(changes: Sequence[FileChange], *, root: Path | None = None) -> GateReport:
+    """Run the gate over a change set; `root` (the project) enables diff-awareness and project config."""
+    config = load_config(root)
+    results: dict[str, _PythonResult] = {}
+    submitted: dict[str, str] = {}
+    for change in changes:
+        path = _normalise(change.path)
+        submitted[path] = change.content
+        if PurePosixPath(path).suffix in PYTHON_SUFFIXES:
+            results[path] = _check_python(path, change.content, config)
+        else:
+            diagnostics = check_file_policy(path, change.content, resources=config.resources)
+            results[path] = _PythonResult(diagnostics, change.content)
+    _add_cross_file(results, root, config)
+    files = []
+    for path, result in results.items():
+        diagnostics = result.diagnostics
+        existing = _existing(root, path)
+        if existing is not None and diagnostics:
+            diagnostics = _mark_preexisting(diagnostics, submitted[path], existing, path, config)
+        files.append(CheckedFile(path=path, content=result.content, diagnostics=diagnostics))
+    return GateReport(files=files)
+
+
+def _normalise(path: str) -> str:
+    return PurePosixPath(path.replace("\\", "/")).as_posix().removeprefix("./")
+
+
+@cache
+def _executor() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="daprdev-ruff")
+
+
+def _check_python(
+    path: str, source: str, config: GateConfig, *, format_output: bool = True
+) -> _PythonResult:
+    policy = check_file_policy(path, source, resources=config.resources)
+    tree, error = compile_source(path, source)
+    if error is not None or tree is None:
+        return _PythonResult([*policy, *([error] if error else [])], source)
+    # ruff runs in its own processes while the rules run here.
+    checking = _executor().submit(ruff.check_source, path, source, ignores=config.ruff_ignores)
+    formatting = _executor().submit(ruff.format_source, path, source) if format_output else None
+    analysis = analyze(path, source, disabled=config.disabled_dapr_rules, tree=tree)
+    findings = checking.result()
+    formatted = formatting.result() if formatting is not None else None
+    diagnostics = [*policy, *analysis.diagnostics, *ruff_diagnostics(findings, source, tree)]
+    return _PythonResult(
+        diagnostics, formatted if formatted is not None else source, analysis.facts
+    )
+
+
+def ruff_diagnostics(
+    findings: Sequence[ruff.RuffFinding],
+    source: str,
+    tree: ast.AST | None,
+    *,
+    path: str | None = None,
+) -> list[Diagnostic]:
+    """ruff's findings as diagnostics, each with the excerpt of its enclosing function."""
+    if not findings:
+        return []
+    lines = source.splitlines()
+    spans = function_spans(tree) if tree is not None else []
+    return [
+        Diagnostic(
+            rule=finding.code,
+            source="ruff",
+            path=path or finding.path,
+            line=finding.line,
+            column=finding.column,
+            end_line=finding.end_line,
+            end_column=finding.end_column,
+            message=finding.message,
+            why=_ruff_why(finding),
+            fix=finding.fix or f"See {finding.url}" if finding.url else finding.fix,
+            excerpt=excerpt(lines, finding.line, finding.end_line, innermost(spans, finding.line)),
+        )
+        for finding in findings
+    ]
+
+
+_RUFF_WHY = {
+    "ASYNC": "A blocking call inside async code stalls the event loop that serves every Dapr delivery.",
+    "F": "Python would fail or misbehave at run time (undefined or unused names, broken imports).",
+    "B": "A known Python bug pattern that behaves differently from what it looks like.",
+    "PLE": "An error Python only reports at run time, if at all.",
+    "RUF006": "A task nobody holds a reference to can be garbage-collected before it finishes.",
+    "T10": "A leftover breakpoint hangs the service the first time the line runs.",
+}
+
+
+def _ruff_why(finding: ruff.RuffFinding) -> str:
+    for prefix in sorted(_RUFF_WHY, key=len, reverse=True):
+        if finding.code.startswith(prefix):
+            return f"{_RUFF_WHY[prefix]} (ruff {finding.name})"
+    return f"ruff {finding.name}"
+
+
+def _add_cross_file(
+    results: dict[str, _PythonResult], root: Path | None, config: GateConfig
+) -> None:
+    """Rules that need every file: scheduled jobs must have a `POST /job/<name>` handler somewhere."""
+    if "DAPR012" in config.disabled_dapr_rules:
+        return
+    facts = {path: result.facts for path, result in results.items() if result.facts}
+    if not any(f.get("scheduled_jobs") for f in facts.values()):
+        return
+    routes = [route for f in facts.values() for route in f.get("job_routes", ())]
+    if root is not None:
+        routes.extend(_project_job_routes(root, set(results), config))
+    for path, diagnostic in unhandled_jobs(facts, routes):
+        results[path].diagnostics.append(diagnostic)
+
+
+def _project_job_routes(root: Path, skip: set[str], config: GateConfig) -> list[str]:
+    routes: list[str] = []
+    root = root.resolve()
+    for file in iter_project_files(root, exclude=config.exclude, suffixes=frozenset({".py"})):
+        relative = file.relative_to(root).as_posix()
+        if relative in skip:
+            continue
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if "/job/" in text:
+            routes.extend(job_routes_in(relative, text))
+    return routes
+
+
+def _existing(root: Path | None, path: str) -> str | None:
+    if root is None:
+        return None
+    target = root / path
+    try:
+        return target.read_text(encoding="utf-8") if target.is_file() else None
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _mark_preexisting(
+    diagnostics: list[Diagnostic], new_content: str, old_content: str, path: str, config: GateConfig
+) -> list[Diagnostic]:
+    """Findings the current file already has (same rule, message and line text) stop blocking."""
+    if PurePosixPath(path).suffix in PYTHON_SUFFIXES:
+        previous = _check_python(path, old_content, config, format_output=False)
+        old = [*previous.diagnostics, *scheduled_job_diagnostics(previous.facts)]
+    else:
+        old = check_file_policy(path, old_content, resources=config.resources)
+    old_lines = old_content.splitlines()
+    budget = Counter(_identity(d, old_lines) for d in old)
+    new_lines = new_content.splitlines()
+    marked = []
+    for diagnostic in diagnostics:
+        key = _identity(diagnostic, new_lines)
+        if diagnostic.blocking and budget[key] > 0:
+            budget[key] -= 1
+            diagnostic = diagnostic.model_copy(update={"blocking": False})
+        marked.append(diagnostic)
+    return marked
+
+
+def _identity(diagnostic: Diagnostic, lines: list[str]) -> tuple[str, str, str]:
+    text = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
+    return diagnostic.rule, diagnostic.message, " ".join(text.split())

@@ -1,0 +1,170 @@
+"""Running the pinned ruff binary: one file on stdin (the gate) or many files at once (`daprdev check`).
+
+ruff has no in-process API; a process per call costs a few milliseconds, and batching paths amortises it.
+The gate always passes its own `ruff.toml`, so the user's ruff settings never change what blocks a write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sysconfig
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from tools.errors import DaprdevError
+
+CONFIG_PATH = Path(__file__).with_name("ruff.toml")
+
+
+class RuffUnavailable(DaprdevError):
+    """The pinned ruff binary is missing or failed in a way that is not about the checked code."""
+
+
+@dataclass(frozen=True)
+class RuffFinding:
+    """One `ruff check` result with 1-based positions, as ruff's JSON output reports it."""
+
+    path: str
+    code: str
+    name: str
+    message: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    fix: str
+    url: str
+
+
+@cache
+def ruff_binary() -> str:
+    """Path of the ruff executable installed with daprdev (never one found on PATH by chance)."""
+    candidates = []
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        candidates.append(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        pass
+    exe = "ruff.exe" if os.name == "nt" else "ruff"
+    candidates.append(os.path.join(sysconfig.get_path("scripts"), exe))
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    raise RuffUnavailable("the ruff binary pinned by daprdev is not installed; reinstall daprdev")
+
+
+def _base_args(ignores: Sequence[str]) -> list[str]:
+    args = ["--config", str(CONFIG_PATH)]
+    if ignores:
+        args += ["--ignore", ",".join(ignores)]
+    return args
+
+
+def check_source(path: str, source: str, *, ignores: Sequence[str] = ()) -> list[RuffFinding]:
+    """`ruff check` one file's content given on stdin; `path` picks per-file behaviour and names results."""
+    proc = _run(
+        [
+            "check",
+            *_base_args(ignores),
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--stdin-filename",
+            path,
+            "-",
+        ],
+        source,
+    )
+    return [_finding(path, item) for item in _parse_json(proc)]
+
+
+def format_source(path: str, source: str) -> str | None:
+    """`ruff format` one file's content; None when ruff cannot parse it."""
+    proc = _run(["format", "--config", str(CONFIG_PATH), "--stdin-filename", path, "-"], source)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def check_paths(
+    paths: Sequence[Path], *, cwd: Path, ignores: Sequence[str] = ()
+) -> dict[Path, list[RuffFinding]]:
+    """`ruff check` many files in one process; findings grouped by the absolute path of their file."""
+    if not paths:
+        return {}
+    args = [
+        "check",
+        *_base_args(ignores),
+        "--no-cache",
+        "--output-format",
+        "json",
+        "--force-exclude",
+    ]
+    proc = _run([*args, *map(str, paths)], None, cwd=cwd)
+    grouped: dict[Path, list[RuffFinding]] = {Path(p).resolve(): [] for p in paths}
+    for item in _parse_json(proc):
+        filename = Path(item["filename"]).resolve()
+        grouped.setdefault(filename, []).append(_finding(str(filename), item))
+    return grouped
+
+
+def unformatted_paths(paths: Sequence[Path], *, cwd: Path) -> set[Path]:
+    """The files among `paths` that `ruff format` would change."""
+    if not paths:
+        return set()
+    proc = _run(
+        ["format", "--config", str(CONFIG_PATH), "--check", *map(str, paths)], None, cwd=cwd
+    )
+    prefix = "Would reformat: "
+    return {
+        (cwd / line.removeprefix(prefix).strip()).resolve()
+        for line in proc.stdout.splitlines()
+        if line.startswith(prefix)
+    }
+
+
+def _run(
+    args: list[str], stdin: str | None, *, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    try:
+        proc = subprocess.run(
+            [ruff_binary(), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            cwd=cwd,
+            check=False,
+        )
+    except OSError as error:
+        raise RuffUnavailable(f"could not run ruff: {error}") from error
+    if proc.returncode == 2 and args[0] == "check":
+        raise RuffUnavailable(f"ruff failed: {proc.stderr.strip()}")
+    return proc
+
+
+def _parse_json(proc: subprocess.CompletedProcess[str]) -> list[dict]:
+    try:
+        return json.loads(proc.stdout or "[]")
+    except json.JSONDecodeError as error:
+        raise RuffUnavailable(f"ruff printed unexpected output: {proc.stdout[:200]!r}") from error
+
+
+def _finding(path: str, item: dict) -> RuffFinding:
+    fix = item.get("fix") or {}
+    end = item.get("end_location") or item["location"]
+    return RuffFinding(
+        path=path,
+        code=item.get("code") or "invalid-syntax",
+        name=item.get("name") or "",
+        message=item["message"],
+        line=item["location"]["row"],
+        column=item["location"]["column"],
+        end_line=end["row"],
+        end_column=end["column"],
+        fix=fix.get("message") or "",
+        url=item.get("url") or "",
+    )

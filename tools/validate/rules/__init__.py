@@ -1,0 +1,38 @@
+"""The Dapr rule pack: one rule per module, registered here in id order (see docs/rules.md)."""
+
+from __future__ import annotations
+
+from tools.validate.rules.base import Rule
+from tools.validate.rules.client_per_request import ClientPerRequest
+from tools.validate.rules.hardcoded_secret import HardcodedSecret
+from tools.validate.rules.infra_client import InfrastructureClient
+from tools.validate.rules.job_alpha1 import DeprecatedJobAlpha1
+from tools.validate.rules.job_handler import JobWithoutHandler
+from tools.validate.rules.job_stringvalue import JobDataStringValue
+from tools.validate.rules.poison_message import PoisonMessage
+from tools.validate.rules.polling_loop import PollingLoop
+from tools.validate.rules.publish_content_type import PublishContentType
+from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
+from tools.validate.rules.subscription_status import SubscriptionStatus
+from tools.validate.rules.sync_client import SyncDaprClient
+from tools.validate.rules.sync_handler import SyncHandler
+from tools.validate.rules.untyped_payload import UntypedPayload
+
+ALL_RULES: tuple[type[Rule], ...] = (
+    SyncDaprClient,
+    InfrastructureClient,
+    PollingLoop,
+    SyncHandler,
+    SubscriptionStatus,
+    PoisonMessage,
+    UntypedPayload,
+    ClientPerRequest,
+    PublishContentType,
+    DeprecatedJobAlpha1,
+    JobDataStringValue,
+    JobWithoutHandler,
+    HardcodedSidecarAddress,
+    HardcodedSecret,
+)
+
+__all__ = ["ALL_RULES", "Rule"]

@@ -1,0 +1,118 @@
+"""What the handler rules ask about parameters and payloads: is this a Pydantic model, a raw dict, ...?"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import Literal
+
+from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.context import FileContext
+
+PayloadKind = Literal["model", "untyped", "other"]
+
+# Parameters FastAPI fills from elsewhere than the body.
+_INJECTED_DEFAULTS = frozenset(
+    {"Depends", "Header", "Query", "Path", "Cookie", "Security", "Form", "File", "BackgroundTasks"}
+)
+_FRAMEWORK_MODULES = (
+    "fastapi",
+    "starlette",
+    "typing",
+    "collections",
+    "dapr",
+    "builtins",
+    "datetime",
+    "uuid",
+)
+_UNTYPED = frozenset(
+    {"dict", "Dict", "Any", "Mapping", "MutableMapping", "object", "Json", "JsonValue"}
+)
+VALIDATING_METHODS = frozenset(
+    {
+        "model_validate",
+        "model_validate_json",
+        "validate_python",
+        "validate_json",
+        "parse_obj",
+        "parse_raw",
+    }
+)
+
+
+def payload_parameters(
+    ctx: FileContext, function: FunctionNode
+) -> Iterator[tuple[ast.arg, PayloadKind]]:
+    """Parameters FastAPI fills from the request body, with what their annotation says they hold."""
+    arguments = function.args
+    positional = arguments.posonlyargs + arguments.args
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+    defaults += arguments.defaults
+    pairs = [
+        *zip(positional, defaults, strict=True),
+        *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
+    ]
+    for parameter, default in pairs:
+        if parameter.arg in ("self", "cls") or parameter.annotation is None:
+            continue
+        if _is_injected(default):
+            continue
+        kind = classify(ctx, parameter.annotation)
+        if kind != "other" or not _is_framework_type(ctx, parameter.annotation):
+            yield parameter, kind
+
+
+def classify(ctx: FileContext, annotation: ast.expr) -> PayloadKind:
+    """`model` for a Pydantic model (possibly generic), `untyped` for dict/Any/Mapping, `other` otherwise."""
+    if isinstance(annotation, ast.Subscript):
+        base = classify(ctx, annotation.value)
+        if base == "untyped":
+            return "untyped"
+        if base == "model":
+            return "model"
+        # Annotated[Model, ...] and Optional[Model] carry the model inside.
+        inner = (
+            annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        )
+        return classify(ctx, inner[0]) if inner else "other"
+    if isinstance(annotation, ast.BinOp):  # Model | None
+        left = classify(ctx, annotation.left)
+        return left if left != "other" else classify(ctx, annotation.right)
+    name = (
+        annotation.attr
+        if isinstance(annotation, ast.Attribute)
+        else getattr(annotation, "id", None)
+    )
+    if name is None:
+        return "other"
+    if name in _UNTYPED:
+        return "untyped"
+    if isinstance(annotation, ast.Name) and name in ctx.models:
+        return "model"
+    qualname = ctx.qualname(annotation)
+    if qualname is not None and not qualname.startswith(_FRAMEWORK_MODULES) and name[:1].isupper():
+        return "model"  # imported from the project (e.g. `from .models import OrderCreated`)
+    return "other"
+
+
+def validates_with_model(function: FunctionNode) -> bool:
+    """True when the handler turns raw data into a model (`Model.model_validate(...)` and the like)."""
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in VALIDATING_METHODS
+        for node in own_nodes(function)
+    )
+
+
+def _is_injected(default: ast.expr | None) -> bool:
+    if not isinstance(default, ast.Call):
+        return False
+    func = default.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in _INJECTED_DEFAULTS
+
+
+def _is_framework_type(ctx: FileContext, annotation: ast.expr) -> bool:
+    qualname = ctx.qualname(annotation) or ""
+    return qualname.startswith(_FRAMEWORK_MODULES)

@@ -1,0 +1,64 @@
+"""The rule base class: a rule documents itself (message, why, fix, examples) and visits `ast` nodes.
+
+A rule declares hooks named `visit_<NodeType>` (e.g. `visit_Call`); the engine calls every rule's hooks
+during one traversal of the file. Work that needs the whole file goes in `finish`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import ClassVar
+
+from tools.validate.astutil import FunctionNode
+from tools.validate.context import FileContext
+
+
+class Rule:
+    """One Dapr rule. Subclasses set the class attributes below and add `visit_*` hooks."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    message: ClassVar[str]
+    why: ClassVar[str]
+    fix: ClassVar[str]
+    VALID: ClassVar[tuple[str, ...]] = ()
+    INVALID: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
+
+    def report(
+        self, node: ast.AST, message: str | None = None, *, within: FunctionNode | None = None
+    ) -> None:
+        self.ctx.report(self, node, message, within=within)
+
+    def finish(self) -> None:
+        """Called once after the traversal; rules that need the whole file report here."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A position to report that is not a whole node (e.g. just the `while` keyword of a loop)."""
+
+    lineno: int
+    col_offset: int
+    end_lineno: int
+    end_col_offset: int
+
+
+def header(node: ast.stmt) -> Span:
+    """The first line of a compound statement, up to its end or its colon, for a short marked range."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        line = node.lineno
+        column = node.col_offset
+    else:
+        line, column = node.lineno, node.col_offset
+    keyword_length = {
+        ast.While: len("while"),
+        ast.For: len("for"),
+        ast.AsyncFor: len("async for"),
+        ast.FunctionDef: len("def"),
+        ast.AsyncFunctionDef: len("async def"),
+    }.get(type(node), 1)
+    return Span(line, column, line, column + keyword_length)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import ast
+
+from tools.validate.rules.base import Rule
+
+DEPRECATED = {
+    "schedule_job_alpha1": "schedule_job",
+    "get_job_alpha1": "get_job",
+    "delete_job_alpha1": "delete_job",
+}
+
+
+class DeprecatedJobAlpha1(Rule):
+    id = "DAPR010"
+    name = "deprecated-job-alpha1"
+    message = "the alpha1 Jobs API is deprecated"
+    why = (
+        "Since SDK 1.18 the `*_alpha1` job methods emit DeprecationWarning; the stable `schedule_job`, "
+        "`get_job` and `delete_job` call the stable API and fall back to alpha1 on older runtimes by "
+        "themselves. Raw `/v1.0-alpha1/jobs` URLs break once the alpha route is removed."
+    )
+    fix = "Call `schedule_job(job, overwrite=True)`, `get_job(name)` and `delete_job(name)`."
+    VALID = (
+        "from dapr.aio.clients import Job\n\nasync def register(client) -> None:\n"
+        "    await client.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
+    )
+    INVALID = (
+        "async def register(client, job) -> None:\n    await client.schedule_job_alpha1(job)\n",
+        "JOBS_URL = 'http://127.0.0.1:{port}/v1.0-alpha1/jobs/cleanup'\n",
+    )
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr in DEPRECATED:
+            self.report(node, f"`{node.attr}` is deprecated: call `{DEPRECATED[node.attr]}`")
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and "/v1.0-alpha1/jobs" in node.value:
+            self.report(node, "the alpha1 jobs URL is deprecated: use the SDK's stable job methods")

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Mapping
+
+from tools.changes import Diagnostic
+from tools.validate.astutil import argument, const_str
+from tools.validate.rules.base import Rule
+
+
+class JobWithoutHandler(Rule):
+    id = "DAPR012"
+    name = "job-without-handler"
+    message = "a scheduled job has no `POST /job/<name>` handler"
+    why = (
+        "When a job fires, daprd calls `POST /job/<name>` on the app. With no such route the app answers "
+        "404, which Dapr counts as delivered: the job silently does nothing, on every trigger."
+    )
+    fix = "Add `@app.post('/job/<name>')` with an `async def` handler (or a `/job/{name}` route) to the app."
+    VALID = (
+        "from dapr.aio.clients import Job\nfrom fastapi import FastAPI\n\napp = FastAPI()\n"
+        "CLEANUP = 'cleanup'\n\nasync def register(client) -> None:\n"
+        "    await client.schedule_job(Job(name=CLEANUP, schedule='@daily'), overwrite=True)\n\n"
+        "@app.post(f'/job/{CLEANUP}')\nasync def cleanup() -> dict:\n    return {}\n",
+        "from dapr.aio.clients import Job\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
+        "async def register(client) -> None:\n    await client.schedule_job(Job('cleanup', schedule='@daily'))\n\n"
+        "@app.post('/job/{name}')\nasync def on_job(name: str) -> dict:\n    return {}\n",
+    )
+    INVALID = (
+        "from dapr.aio.clients import Job\n\nasync def register(client) -> None:\n"
+        "    await client.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
+        "from dapr.clients import Job as J\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
+        "async def register(client) -> None:\n    await client.schedule_job(J('nightly', schedule='@daily'))\n\n"
+        "@app.post('/job/cleanup')\nasync def cleanup() -> dict:\n    return {}\n",
+    )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        qualname = self.ctx.qualname(node.func) or ""
+        if not (qualname.startswith("dapr.") and qualname.endswith(".Job")):
+            return
+        name = const_str(argument(node, 0, "name"), self.ctx.constants)
+        if name is None:
+            return
+        diagnostic = self.ctx.diagnostic(
+            self, node, f"job '{name}' is scheduled but nothing handles `POST /job/{name}`"
+        )
+        if diagnostic is not None:
+            self.ctx.facts.setdefault("scheduled_jobs", []).append(
+                {"name": name, "diagnostic": diagnostic.model_dump()}
+            )
+
+    def finish(self) -> None:
+        routes = [route.path for _, route in self.ctx.job_handlers() if route.path]
+        if routes:
+            self.ctx.facts["job_routes"] = routes
+
+
+def handles(routes: Iterable[str], job: str) -> bool:
+    """True when one of the `/job/...` routes receives triggers of `job`."""
+    return any(route == f"/job/{job}" or "{" in route.removeprefix("/job/") for route in routes)
+
+
+def scheduled_job_diagnostics(facts: Mapping[str, list]) -> list[Diagnostic]:
+    """The findings a file's scheduled jobs would produce if no handler existed anywhere."""
+    return [Diagnostic.model_validate(job["diagnostic"]) for job in facts.get("scheduled_jobs", ())]
+
+
+def unhandled_jobs(
+    facts_by_path: Mapping[str, Mapping[str, list]], routes: Iterable[str]
+) -> list[tuple[str, Diagnostic]]:
+    """(path, finding) for every scheduled job none of `routes` handles."""
+    known = list(routes)
+    return [
+        (path, Diagnostic.model_validate(job["diagnostic"]))
+        for path, facts in facts_by_path.items()
+        for job in facts.get("scheduled_jobs", ())
+        if not handles(known, job["name"])
+    ]
+
+
+def job_routes_in(path: str, source: str) -> list[str]:
+    """The `/job/...` routes a project file defines (for files outside the change set)."""
+    from tools.validate.engine import analyze
+
+    return list(analyze(path, source, rules=(JobWithoutHandler,)).facts.get("job_routes", ()))

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import ast
+
+from tools.validate.astutil import FunctionNode, keyword, own_nodes
+from tools.validate.rules._payload import VALIDATING_METHODS, payload_parameters
+from tools.validate.rules.base import Rule
+
+# Catching any of these around `model_validate` turns a bad payload into an answer of the handler's choosing.
+_CATCHES_VALIDATION = frozenset({"ValidationError", "ValueError", "Exception", "BaseException"})
+
+
+class PoisonMessage(Rule):
+    id = "DAPR006"
+    name = "poison-message-retried"
+    message = "an invalid message makes the handler fail with 422/500, which Dapr retries forever"
+    why = (
+        "Dapr treats every non-2xx answer except 404 as retriable. When FastAPI rejects a payload with 422, "
+        "or a `ValidationError` escapes as 500, the same malformed message is redelivered again and again "
+        "and blocks the topic; it never reaches the dead-letter topic."
+    )
+    fix = (
+        "Accept the envelope leniently (e.g. a model with `extra='allow'` or `Request`), validate `data` with "
+        "`Model.model_validate(...)` inside `try`/`except ValidationError` and return `{'status': 'DROP'}` "
+        "there - or register an exception handler for `RequestValidationError` that answers DROP."
+    )
+    VALID = (
+        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI, Request\n"
+        "from pydantic import BaseModel, ValidationError\n\nclass Order(BaseModel):\n    id: str\n\n"
+        "app = FastAPI()\ndapr_app = DaprApp(app)\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(request: Request) -> dict:\n    envelope = await request.json()\n    try:\n"
+        "        order = Order.model_validate(envelope.get('data'))\n    except ValidationError:\n"
+        "        return {'status': 'DROP'}\n    print(order)\n    return {'status': 'SUCCESS'}\n",
+        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI\n"
+        "from fastapi.exceptions import RequestValidationError\nfrom fastapi.responses import JSONResponse\n"
+        "from pydantic import BaseModel\n\nclass Order(BaseModel):\n    id: str\n\napp = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n@app.exception_handler(RequestValidationError)\n"
+        "async def drop_invalid(request, exc) -> JSONResponse:\n"
+        "    return JSONResponse({'status': 'DROP'})\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(order: Order) -> dict:\n    return {'status': 'SUCCESS'}\n",
+    )
+    INVALID = (
+        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI\nfrom pydantic import BaseModel\n\n"
+        "class Order(BaseModel):\n    id: str\n\napp = FastAPI()\ndapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\nasync def on_order(order: Order) -> dict:\n"
+        "    return {'status': 'SUCCESS'}\n",
+        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI, Request\n"
+        "from pydantic import BaseModel\n\nclass Order(BaseModel):\n    id: str\n\napp = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(request: Request) -> dict:\n"
+        "    order = Order.model_validate((await request.json())['data'])\n    print(order)\n"
+        "    return {'status': 'SUCCESS'}\n",
+    )
+
+    def __init__(self, ctx) -> None:
+        super().__init__(ctx)
+        self._answers_validation_errors = False
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in (
+            "exception_handler",
+            "add_exception_handler",
+        ):
+            if node.args and self._is_validation_error(node.args[0]):
+                self._answers_validation_errors = True
+        handlers = keyword(node, "exception_handlers")
+        if isinstance(handlers, ast.Dict) and any(
+            self._is_validation_error(k) for k in handlers.keys if k
+        ):
+            self._answers_validation_errors = True
+
+    def finish(self) -> None:
+        for handler in self.ctx.subscription_handlers():
+            if not self._answers_validation_errors:
+                for parameter, kind in payload_parameters(self.ctx, handler):
+                    if kind == "model":
+                        self.report(
+                            parameter,
+                            f"FastAPI answers 422 when `{parameter.arg}` does not validate; Dapr retries "
+                            "422 forever",
+                            within=handler,
+                        )
+            self._check_unguarded_validation(handler)
+
+    def _check_unguarded_validation(self, handler: FunctionNode) -> None:
+        guarded: set[int] = set()
+        for node in own_nodes(handler):
+            if isinstance(node, ast.Try | ast.TryStar) and any(
+                self._catches(h) for h in node.handlers
+            ):
+                guarded.update(
+                    id(inner) for statement in node.body for inner in ast.walk(statement)
+                )
+        for node in own_nodes(handler):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in VALIDATING_METHODS
+                and id(node) not in guarded
+            ):
+                self.report(
+                    node,
+                    "a ValidationError here escapes as HTTP 500 and Dapr redelivers the message forever",
+                    within=handler,
+                )
+
+    @staticmethod
+    def _catches(handler: ast.ExceptHandler) -> bool:
+        if handler.type is None:
+            return True
+        types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        return any(_last_name(t) in _CATCHES_VALIDATION for t in types)
+
+    @staticmethod
+    def _is_validation_error(node: ast.expr) -> bool:
+        return _last_name(node) in ("RequestValidationError", "ValidationError")
+
+
+def _last_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return getattr(node, "id", "")

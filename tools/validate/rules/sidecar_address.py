@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import ast
+import re
+
+from tools.validate.astutil import argument
+from tools.validate.rules.base import Rule
+
+_SIDECAR_URL = re.compile(
+    r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|daprd?):(?:3500|3501|50001|50002)\b"
+)
+_SIDECAR_PORTS = frozenset({3500, 3501, 50001, 50002})
+_CLIENTS = ("dapr.aio.clients.DaprClient", "dapr.clients.DaprClient")
+
+
+class HardcodedSidecarAddress(Rule):
+    id = "DAPR013"
+    name = "hardcoded-sidecar-address"
+    message = "the sidecar address is hard-coded"
+    why = (
+        "`dapr run`, Kubernetes and the test harness choose the sidecar's ports and pass them as "
+        "DAPR_HTTP_PORT / DAPR_GRPC_PORT (or *_ENDPOINT). A literal `localhost:3500` works on one laptop and "
+        "talks to the wrong process - or nothing - everywhere else."
+    )
+    fix = (
+        "Let `DaprClient()` read DAPR_GRPC_ENDPOINT / DAPR_HTTP_PORT from the environment; for raw HTTP build "
+        "the URL from `os.environ['DAPR_HTTP_PORT']`."
+    )
+    VALID = (
+        "import os\n\nBASE = f\"http://127.0.0.1:{os.environ.get('DAPR_HTTP_PORT', '3500')}/v1.0\"\n",
+        "APP_PORT = 8000\n",
+    )
+    INVALID = (
+        "SIDECAR = 'http://localhost:3500/v1.0/state/statestore'\n",
+        "from dapr.aio.clients import DaprClient\n\nasync def make():\n    return DaprClient('127.0.0.1:50001')\n",
+        "DAPR_HTTP_PORT = 3500\n",
+    )
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, str) and _SIDECAR_URL.search(node.value):
+            self.report(
+                node, f"hard-coded sidecar address {_SIDECAR_URL.search(node.value).group(0)!r}"
+            )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        address = argument(node, 0, "address")
+        if (
+            isinstance(address, ast.Constant)
+            and isinstance(address.value, str)
+            and not _SIDECAR_URL.search(address.value)
+            and self.ctx.qualname(node.func) in _CLIENTS
+        ):
+            self.report(address, "DaprClient is given a literal address")
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        value = node.value
+        if not (isinstance(value, ast.Constant) and value.value in _SIDECAR_PORTS):
+            return
+        for target in node.targets:
+            if (
+                isinstance(target, ast.Name)
+                and "DAPR" in target.id.upper()
+                and "PORT" in target.id.upper()
+            ):
+                self.report(node, f"`{target.id}` pins the sidecar port to {value.value}")
