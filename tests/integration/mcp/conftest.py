@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-
-REPO = Path(__file__).resolve().parents[3]
-DAPRDEV = Path(sys.executable).parent / "daprdev"
-EXAMPLE_SPEC = "001-task-reminders"
+from daprdev_mcp_support import DAPRDEV, EXAMPLE_SPEC, REPO, free_port
 
 
 @pytest.fixture
@@ -25,12 +20,6 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(REPO / "specs" / EXAMPLE_SPEC, root / "specs" / EXAMPLE_SPEC)
     (root / "app").mkdir()
     return root
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

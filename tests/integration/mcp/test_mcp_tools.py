@@ -10,13 +10,12 @@ from typing import Any
 
 import anyio
 import pytest
+from daprdev_mcp_support import BROKEN_MODULE, GOOD_MODULE
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from tools.server import build_server
 
-GOOD_MODULE = '"""Greetings."""\n\n\nasync def greet(name: str) -> str:\n    return name\n'
-BROKEN_MODULE = "def broken(:\n    pass\n"
 TOOLS = {
     "list_specs",
     "read_spec",
@@ -355,7 +354,7 @@ async def test_fifty_concurrent_writes_and_phrs_lose_nothing(mode: str, project:
         async def record(n: int) -> None:
             results[f"p{n}"] = await client.call_tool(
                 "create_phr",
-                {"title": f"Change {n}", "stage": "misc", "prompt": f"p{n}", "response": f"r{n}"},
+                {"title": f"Change {n}", "stage": "general", "prompt": f"p{n}", "response": f"r{n}"},
             )
 
         async with anyio.create_task_group() as group:

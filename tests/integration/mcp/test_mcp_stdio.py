@@ -1,0 +1,205 @@
+"""`daprdev serve` over stdio, as Claude Code spawns it: real subprocess, real JSON-RPC framing."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import random
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from daprdev_mcp_support import DAPRDEV, GOOD_MODULE
+from mcp import Client, StdioServerParameters
+
+pytestmark = pytest.mark.timeout(180)
+
+
+def _params(project: Path, **env: str) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=str(DAPRDEV),
+        args=["serve", "--root", str(project)],
+        env={**os.environ, **env},
+    )
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_stdio_tools_resources_and_prompt(project: Path, mode: str) -> None:
+    async with Client(_params(project), mode=mode) as client:
+        assert client.server_info.name == "daprdev"
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert {"write_files", "read_spec", "create_phr", "request_decision"} <= names
+
+        written = await client.call_tool(
+            "write_files", {"files": [{"path": "app/greet.py", "content": GOOD_MODULE}]}
+        )
+        assert not written.is_error, written.content
+        assert (project / "app/greet.py").is_file()
+
+        refused = await client.call_tool(
+            "write_files", {"files": [{"path": "../evil.py", "content": "x = 1\n"}]}
+        )
+        assert refused.is_error and not (project.parent / "evil.py").exists()
+
+        spec = await client.read_resource("spec://001-task-reminders")
+        assert "task-reminders" in spec.contents[0].text
+        prompt = await client.get_prompt("dapr-backend-developer", {})
+        assert "dapr-backend-developer" in prompt.messages[0].content.text
+
+
+async def test_root_comes_from_the_environment(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    params = StdioServerParameters(
+        command=str(DAPRDEV),
+        args=["serve"],
+        env={**os.environ, "DAPRDEV_ROOT": str(project)},
+        cwd=str(elsewhere),
+    )
+    async with Client(params) as client:
+        listed = await client.call_tool("list_specs", {})
+        assert [s["id"] for s in listed.structured_content["result"]] == ["001-task-reminders"]
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_missing_root_is_a_usage_error(tmp_path: Path) -> None:
+    run = subprocess.run(
+        [str(DAPRDEV), "serve", "--root", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2 and "not a folder" in run.stderr
+
+
+# -- JSON-RPC fuzz ----------------------------------------------------------------------------
+
+MALFORMED = [
+    "not json at all",
+    "{",
+    "}",
+    "[]",
+    "[1, 2, 3]",
+    "{}",
+    "null",
+    "true",
+    "12",
+    '"a string"',
+    '{"jsonrpc": "2.0"}',
+    '{"jsonrpc": "1.0", "id": 1, "method": "ping"}',
+    '{"jsonrpc": "2.0", "id": {}, "method": "ping"}',
+    '{"jsonrpc": "2.0", "id": 1, "method": 42}',
+    '{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": "x"}',
+    '{"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": 5}}',
+    '{"jsonrpc": "2.0", "id": 4, "method": "no/such/method"}',
+    '{"jsonrpc": "2.0", "id": 5, "result": {}}',
+    '{"jsonrpc": "2.0", "id": 6, "error": {"code": 1}}',
+    '{"jsonrpc": "2.0", "method": "notifications/unknown"}',
+    '{"jsonrpc": "2.0", "id": 7, "method": "initialize", "params": {"protocolVersion": 1}}',
+    '{"jsonrpc": "2.0", "id": 8, "method": "resources/read", "params": {"uri": "spec://../x"}}',
+    "\x00\x01\x02",
+    "\ufeff{}",
+    "{" * 5000 + "}" * 5000,
+    '{"jsonrpc": "2.0", "id": 9, "method": "ping", "params": {"x": "' + "y" * 200_000 + '"}}',
+]
+
+
+def _mutations(seed: int, count: int) -> list[str]:
+    """Byte-level mutations of a valid tools/call line: deletions, flips and truncations."""
+    valid = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 100,
+            "method": "tools/call",
+            "params": {"name": "write_files", "arguments": {"files": [{"path": "a.py"}]}},
+        }
+    )
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(count):
+        chars = list(valid)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(chars))
+            match rng.randrange(3):
+                case 0:
+                    del chars[at]
+                case 1:
+                    chars[at] = rng.choice('{}[]":,\\0x')
+                case _:
+                    chars = chars[:at]
+        lines.append("".join(chars).replace("\n", " "))
+    return lines
+
+
+class _Lines:
+    """stdout of the server, line by line, readable with a timeout."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        self._queue: queue.Queue[bytes] = queue.Queue()
+        assert proc.stdout is not None
+        threading.Thread(target=self._pump, args=(proc.stdout,), daemon=True).start()
+
+    def _pump(self, stdout: Any) -> None:
+        for line in stdout:
+            self._queue.put(line)
+
+    def answer_to(self, request_id: int, timeout: float = 60) -> dict[str, Any]:
+        while True:
+            line = self._queue.get(timeout=timeout)
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(message, dict) and message.get("id") == request_id:
+                return message
+
+
+def test_malformed_json_rpc_leaves_the_server_answering(project: Path) -> None:
+    proc = subprocess.Popen(
+        [str(DAPRDEV), "serve", "--root", str(project)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    assert proc.stdin is not None
+    lines = _Lines(proc)
+
+    def send(text: str) -> None:
+        assert proc.stdin is not None
+        proc.stdin.write(text.encode("utf-8", "surrogatepass") + b"\n")
+        proc.stdin.flush()
+
+    def request(request_id: int, method: str, params: dict[str, Any] | None = None) -> None:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        send(json.dumps(message))
+
+    try:
+        for junk in MALFORMED + _mutations(seed=7, count=150):
+            send(junk)
+        request(
+            1000,
+            "initialize",
+            {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "fuzz", "version": "0"},
+            },
+        )
+        assert lines.answer_to(1000)["result"]["serverInfo"]["name"] == "daprdev"
+        send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        for junk in MALFORMED[:10]:
+            send(junk)
+        request(1001, "tools/list")
+        tools = lines.answer_to(1001)["result"]["tools"]
+        assert any(t["name"] == "write_files" for t in tools)
+        request(1002, "tools/call", {"name": "list_specs", "arguments": {}})
+        assert lines.answer_to(1002)["result"]["isError"] is False
+        assert proc.poll() is None
+    finally:
+        proc.kill()
+        proc.wait()
