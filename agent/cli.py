@@ -19,12 +19,13 @@ app = typer.Typer(
 from agent.commands import (  # noqa: E402
     check,
     doctor,
+    history,
     init,
     run,
     serve,
 )
 
-for _module in (check, doctor, init, run, serve):
+for _module in (check, doctor, history, init, run, serve):
     _module.register(app)
 
 
