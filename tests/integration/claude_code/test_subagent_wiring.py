@@ -1,0 +1,168 @@
+"""The wiring a user relies on, proven with the real Claude Code CLI (bundled in claude-agent-sdk).
+
+A project is prepared by `daprdev init`; Claude Code runs offline against the scripted Messages
+API. The scripted main agent delegates to dapr-backend-developer; the scripted subagent writes a
+good file, then a bad one, then records a PHR - all through daprdev's real MCP server, started by
+Claude Code from the `.mcp.json` that init wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from fake_messages_api import MessagesRequest, Reply, result_text, serve
+
+from agent.claude_code import AGENT_NAME, MCP_FILE, agent_tool_names, init_project
+from tools.changes import FileChange
+from tools.validate import check_changes
+
+pytestmark = pytest.mark.claude
+
+GOOD = (
+    '"""Task events."""\n\nfrom pydantic import BaseModel\n\n\n'
+    "class TaskCreated(BaseModel):\n    task_id: str\n    title: str\n"
+)
+BAD = (
+    '"""Publishes straight to Redis."""\n\nimport redis\n\n\n'
+    "def publish(task_id: str) -> None:\n"
+    '    redis.Redis().publish("task-created", task_id)\n'
+)
+GOOD_PATH = "app/events.py"
+BAD_PATH = "app/publisher.py"
+TOOL = "mcp__daprdev__"
+_PHR_FILE_LINE = re.compile(r"`([^`]+)` (?:created|updated), sha256 `([0-9a-f]{64})`")
+
+
+def _claude_binary() -> Path:
+    try:
+        import claude_agent_sdk
+    except ImportError:
+        pytest.fail(
+            "claude-agent-sdk is not installed; install the dev extra: pip install -e '.[dev]'"
+        )
+    binary = Path(claude_agent_sdk.__file__).parent / "_bundled" / "claude"
+    assert binary.is_file(), f"the claude-agent-sdk wheel has no bundled CLI at {binary}"
+    return binary
+
+
+def _write(path: str, content: str) -> Reply:
+    return Reply.call(f"{TOOL}write_files", {"files": [{"path": path, "content": content}]})
+
+
+def _is_subagent(request: MessagesRequest) -> bool:
+    return f"{TOOL}write_files" in request.tool_names and "Agent" not in request.tool_names
+
+
+def script(request: MessagesRequest) -> Reply:
+    """The model's part: the main agent delegates; the subagent writes good, bad, then records."""
+    done = len(request.tool_results())
+    if _is_subagent(request):
+        steps = [
+            _write(GOOD_PATH, GOOD),
+            _write(BAD_PATH, BAD),
+            Reply.call(
+                f"{TOOL}create_phr",
+                {
+                    "title": "Task created event model",
+                    "stage": "general",
+                    "prompt": "implement the task-created event model and publisher",
+                    "response": "Wrote the TaskCreated model; the Redis publisher was refused.",
+                    "outcome": "model written, publisher refused by the gate",
+                    "reflection": "publish through Dapr Pub/Sub, not Redis",
+                },
+            ),
+        ]
+        return steps[done] if done < len(steps) else Reply.say("Wrote app/events.py.")
+    if "Agent" in request.tool_names:
+        if done == 0:
+            return Reply.call(
+                "Agent",
+                {
+                    "description": "Implement task-created",
+                    "prompt": "Implement the task-created event model and its publisher.",
+                    "subagent_type": AGENT_NAME,
+                    "run_in_background": False,
+                },
+            )
+        return Reply.say("The subagent wrote app/events.py.")
+    return Reply.say("ok")  # side requests (titles, summaries) need no script
+
+
+def test_claude_code_delegates_to_the_subagent_and_the_gate_guards_writes(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    home = tmp_path / "home"
+    project.mkdir()
+    home.mkdir()
+    init_project(project)
+    subagent_tools = [tool for tool in agent_tool_names() if tool.startswith(TOOL)]
+
+    with serve(script) as api:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(home),
+            "ANTHROPIC_BASE_URL": api.base_url,
+            "ANTHROPIC_API_KEY": "sk-test-not-a-real-key",
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+        }
+        completed = subprocess.run(
+            [
+                str(_claude_binary()),
+                "-p",
+                "Implement the task-created event model and its publisher.",
+                "--output-format",
+                "json",
+                "--mcp-config",
+                MCP_FILE,
+                "--strict-mcp-config",
+                "--allowedTools",
+                ",".join(subagent_tools),
+            ],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        requests = api.message_requests
+
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    outcome = json.loads(completed.stdout)
+    assert outcome["subagent_stats"]["by_type"] == {AGENT_NAME: 1}
+
+    # The subagent saw exactly the daprdev tools its definition lists: names and server agree.
+    subagent_requests = [r for r in requests if _is_subagent(r)]
+    assert subagent_requests, "the main agent never delegated"
+    offered = {name for name in subagent_requests[0].tool_names if name.startswith(TOOL)}
+    assert offered == set(subagent_tools)
+
+    results = {block["tool_use_id"]: block for block in subagent_requests[-1].tool_results()}
+    uses = subagent_requests[-1].tool_uses()
+    by_path = {
+        use["input"]["files"][0]["path"]: results[use["id"]]
+        for use in uses
+        if use["name"] == f"{TOOL}write_files"
+    }
+    assert not by_path[GOOD_PATH].get("is_error")
+    refusal = by_path[BAD_PATH]
+    assert refusal.get("is_error") is True
+    gate = check_changes([FileChange(path=BAD_PATH, content=BAD)])
+    rules = {d.rule for d in gate.diagnostics if d.blocking}
+    assert rules
+    assert all(rule in result_text(refusal) for rule in rules), result_text(refusal)
+
+    good = project / GOOD_PATH
+    assert good.is_file()
+    assert not (project / BAD_PATH).exists()
+
+    phr_use = next(u for u in uses if u["name"] == f"{TOOL}create_phr")
+    assert not results[phr_use["id"]].get("is_error"), result_text(results[phr_use["id"]])
+    phr = project / json.loads(result_text(results[phr_use["id"]]))["path"]
+    digest = hashlib.sha256(good.read_bytes()).hexdigest()
+    assert set(_PHR_FILE_LINE.findall(phr.read_text())) == {(GOOD_PATH, digest)}
