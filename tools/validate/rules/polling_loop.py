@@ -44,7 +44,7 @@ class PollingLoop(Rule):
             name = self.ctx.qualname(sleep.func)
             self.report(
                 header(node),
-                f"this `while` loop calls {name}() on every pass (line {sleep.lineno}): a polling scheduler",
+                f"this `while` loop calls {name}() on every pass: a polling scheduler",
             )
             return
 

@@ -1,0 +1,79 @@
+"""The gate over the corpus: nothing on idiomatic Dapr code, exactly the marked findings on bad."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tools.changes import FileChange
+from tools.validate import check_changes
+
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+_EXPECT = re.compile(r"#\s*expect:\s*(?P<rules>[A-Z0-9, ]+)$")
+
+
+def _single_files(kind: str) -> list[Path]:
+    return sorted(p for p in (CORPUS / kind).glob("*.py"))
+
+
+def _as_service_path(file: Path) -> str:
+    # Checked as application code: the corpus lives under tests/, where secret checks are relaxed.
+    return f"service/{file.relative_to(CORPUS).as_posix()}"
+
+
+def _expected(file: Path) -> set[tuple[int, str]]:
+    marks = set()
+    for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        match = _EXPECT.search(line)
+        if match:
+            marks |= {
+                (number, rule) for rule in re.split(r"[,\s]+", match["rules"].strip()) if rule
+            }
+    return marks
+
+
+@pytest.mark.parametrize("file", _single_files("good"), ids=lambda p: p.name)
+def test_idiomatic_code_has_no_findings(file: Path) -> None:
+    report = check_changes([FileChange(path=_as_service_path(file), content=file.read_text())])
+    assert report.diagnostics == []
+    assert report.ok
+
+
+@pytest.mark.parametrize("file", _single_files("bad"), ids=lambda p: p.name)
+def test_bad_code_reports_exactly_the_marked_lines(file: Path) -> None:
+    report = check_changes([FileChange(path=_as_service_path(file), content=file.read_text())])
+    found = {(d.line, d.rule) for d in report.diagnostics}
+    assert found == _expected(file)
+    assert not report.ok
+
+
+def _split_changes(kind: str) -> list[FileChange]:
+    folder = CORPUS / kind / "split"
+    return [
+        FileChange(path=_as_service_path(f), content=f.read_text())
+        for f in sorted(folder.glob("*.py"))
+    ]
+
+
+def test_job_handled_in_another_file_of_the_change_set() -> None:
+    assert check_changes(_split_changes("good")).diagnostics == []
+
+
+def test_job_without_handler_anywhere_in_the_change_set() -> None:
+    report = check_changes(_split_changes("bad"))
+    startup = CORPUS / "bad" / "split" / "startup.py"
+    found = {(d.line, d.rule) for d in report.diagnostics if d.path.endswith("startup.py")}
+    assert found == _expected(startup)
+    assert "nightly-report" in report.diagnostics[0].message
+
+
+def test_job_handled_by_a_project_file_outside_the_change_set(tmp_path: Path) -> None:
+    routes = CORPUS / "good" / "split" / "routes.py"
+    (tmp_path / "service").mkdir()
+    (tmp_path / "service" / "routes.py").write_text(routes.read_text())
+    startup = CORPUS / "good" / "split" / "startup.py"
+    change = FileChange(path="service/startup.py", content=startup.read_text())
+    assert check_changes([change], root=tmp_path).diagnostics == []
+    assert check_changes([change]).diagnostics != []

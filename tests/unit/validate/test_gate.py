@@ -1,0 +1,182 @@
+"""The public gate API: syntax errors, formatting, diff-awareness, suppressions, config, policy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools.changes import FileChange
+from tools.errors import UsageError
+from tools.validate import check_changes, refusal_for_path
+
+POLLING = """import asyncio
+
+
+async def poll(send):
+    while True:
+        await send()
+        await asyncio.sleep(60)
+"""
+
+
+def _check(path: str, content: str, root: Path | None = None):
+    return check_changes([FileChange(path=path, content=content)], root=root)
+
+
+def test_syntax_error_is_one_clear_diagnostic_and_nothing_else() -> None:
+    report = _check("app/main.py", "import os\n\ndef handler(:\n    return os\n")
+    [diagnostic] = report.diagnostics
+    assert diagnostic.rule == "syntax-error"
+    assert (diagnostic.line, diagnostic.column) == (3, 13)
+    assert diagnostic.message.startswith("SyntaxError")
+    assert "█ def handler(:" in diagnostic.excerpt
+    assert not report.ok
+
+
+def test_compile_errors_beyond_the_parser_are_caught() -> None:
+    [diagnostic] = _check("app/main.py", "x = 1\nreturn x\n").diagnostics
+    assert diagnostic.rule == "syntax-error"
+    assert "outside function" in diagnostic.message
+
+
+def test_formatting_is_applied_not_refused() -> None:
+    report = _check("app/main.py", "async  def f( x ):\n  return  x\n")
+    assert report.ok
+    assert report.files[0].content == "async def f(x):\n    return x\n"
+
+
+def test_non_python_content_is_returned_unchanged() -> None:
+    content = "# Title\n\nsome   text\n"
+    report = _check("README.md", content)
+    assert report.ok
+    assert report.files[0].content == content
+
+
+def test_diagnostic_carries_position_reason_fix_and_marked_excerpt() -> None:
+    [diagnostic] = _check("app/jobs.py", POLLING).diagnostics
+    assert diagnostic.rule == "DAPR003"
+    assert (diagnostic.line, diagnostic.column, diagnostic.end_line, diagnostic.end_column) == (
+        5,
+        5,
+        5,
+        10,
+    )
+    assert diagnostic.why and diagnostic.fix
+    assert "5 █     while True:" in diagnostic.excerpt
+    assert "4   async def poll(send):" in diagnostic.excerpt
+
+
+def test_ruff_findings_come_with_the_gate_selection() -> None:
+    report = _check("app/main.py", "import time\n\n\nasync def f():\n    time.sleep(1)\n")
+    assert {d.rule for d in report.diagnostics} == {"ASYNC251"}
+    assert report.diagnostics[0].source == "ruff"
+
+
+def test_noqa_suppresses_only_the_named_rule() -> None:
+    suppressed = POLLING.replace("while True:", "while True:  # noqa: DAPR003")
+    assert _check("app/jobs.py", suppressed).diagnostics == []
+    other = POLLING.replace("while True:", "while True:  # noqa: DAPR004")
+    assert [d.rule for d in _check("app/jobs.py", other).diagnostics] == ["DAPR003"]
+
+
+def test_findings_already_in_the_existing_file_do_not_block(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "jobs.py").write_text(POLLING)
+    edited = '"""Reminders."""\n\n' + POLLING + "\n\nasync def other():\n    return 1\n"
+    report = _check("app/jobs.py", edited, root=tmp_path)
+    [diagnostic] = report.diagnostics
+    assert diagnostic.rule == "DAPR003" and not diagnostic.blocking
+    assert report.ok
+
+
+def test_new_findings_block_even_when_old_ones_exist(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "jobs.py").write_text(POLLING)
+    second_loop = (
+        POLLING
+        + "\n\nasync def poll_more(send):\n    while True:\n        await asyncio.sleep(5)\n"
+    )
+    report = _check("app/jobs.py", second_loop, root=tmp_path)
+    polling = sorted((d.line, d.blocking) for d in report.diagnostics if d.rule == "DAPR003")
+    assert polling == [(5, False), (11, True)]
+    assert not report.ok
+
+
+def test_without_an_existing_file_everything_blocks(tmp_path: Path) -> None:
+    report = _check("app/jobs.py", POLLING, root=tmp_path)
+    assert [d.blocking for d in report.diagnostics] == [True]
+
+
+def test_project_config_disables_rules_and_ruff_codes(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.daprdev]\ndisable = ["DAPR003", "F401"]\n')
+    report = _check("app/jobs.py", "import os\n" + POLLING, root=tmp_path)
+    assert report.diagnostics == []
+
+
+def test_malformed_project_config_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.daprdev]\nresources = "components"\nbogus = 1\n'
+    )
+    with pytest.raises(UsageError, match="bogus"):
+        _check("app/main.py", "x = 1\n", root=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "Dockerfile",
+        "svc/Dockerfile.dev",
+        "build/api.dockerfile",
+        "Containerfile",
+        "charts/api/Chart.yaml",
+        "deploy/helm/templates/deployment.yaml",
+        "values.yaml",
+        "docker-compose.yml",
+        "kustomization.yaml",
+    ],
+)
+def test_infrastructure_paths_are_refused_with_a_reason(path: str) -> None:
+    reason = refusal_for_path(path)
+    assert reason is not None and "application code" in reason
+    report = _check(path, "anything\n")
+    assert not report.ok and report.diagnostics[0].rule == "DAPR090"
+
+
+@pytest.mark.parametrize(
+    "path", ["app/main.py", "components/pubsub.yaml", "docs/docker.md", "templates/x.j2"]
+)
+def test_application_paths_are_not_refused(path: str) -> None:
+    assert refusal_for_path(path) is None
+
+
+def test_kubernetes_manifest_refused_anywhere_even_among_several_documents() -> None:
+    content = (
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: pubsub}\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\n"
+    )
+    report = _check("components/all.yaml", content)
+    [diagnostic] = report.diagnostics
+    assert diagnostic.rule == "DAPR091" and diagnostic.line == 5
+    assert "Ingress" in diagnostic.message
+
+
+def test_dapr_manifest_location_follows_configured_resources(tmp_path: Path) -> None:
+    manifest = "apiVersion: dapr.io/v1alpha1\nkind: Resiliency\nmetadata: {name: r}\n"
+    assert not _check("deploy/dapr/resiliency.yaml", manifest).ok
+    assert _check("build/svc/components/resiliency.yaml", manifest).ok
+    (tmp_path / "pyproject.toml").write_text('[tool.daprdev]\nresources = ["deploy/dapr"]\n')
+    assert _check("deploy/dapr/resiliency.yaml", manifest, root=tmp_path).ok
+    assert not _check("components/resiliency.yaml", manifest, root=tmp_path).ok
+
+
+def test_yaml_that_does_not_parse_names_the_line() -> None:
+    [diagnostic] = _check("components/x.yaml", "a: 1\nb: [unclosed\nc: 2\n").diagnostics
+    assert diagnostic.rule == "DAPR093" and diagnostic.line >= 2
+
+
+def test_report_lists_files_in_change_set_order() -> None:
+    report = check_changes(
+        [FileChange(path="b.py", content="x = 1\n"), FileChange(path="./a/c.py", content="y = 2\n")]
+    )
+    assert [f.path for f in report.files] == ["b.py", "a/c.py"]
