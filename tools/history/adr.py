@@ -236,7 +236,7 @@ def create_adr(
         file_name=lambda record_id: adr_file_name(record_id, slug),
         render=render,
     )
-    write_index(root / ADR_DIR / ADR_INDEX_NAME, list_adrs(root))
+    write_index(root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
     record = parse_adr(root, path, _read(path))
     if record is None:  # our own file name always carries an id
         raise HistoryError(f"{path} was written but cannot be read back")
@@ -318,5 +318,5 @@ def supersede_adr(
     )
     new_link = f"[ADR-{new_record.id}]({Path(new_record.path).name})"
     replace_file(old_path, _mark_superseded(_read(old_path), new_link))
-    write_index(root / ADR_DIR / ADR_INDEX_NAME, list_adrs(root))
+    write_index(root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
     return new_record
