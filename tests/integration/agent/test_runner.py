@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import typer
+from click.testing import Result
 from fake_messages_api import MessagesRequest, Reply, in_order, result_text, serve
 from rich.console import Console
 from typer.testing import CliRunner
@@ -201,11 +202,40 @@ async def test_without_api_key_points_to_generate(tmp_path: Path) -> None:
 
 @pytest.mark.usefixtures("_no_api_key")
 def test_cli_without_api_key_exits_2(tmp_path: Path) -> None:
-    app = typer.Typer()
-    run_command.register(app)
-    app.command("noop", hidden=True)(lambda: None)
-
-    outcome = CliRunner().invoke(app, ["run", "anything", "--root", str(tmp_path)])
+    outcome = _run_cli(["anything", "--root", str(tmp_path)])
 
     assert outcome.exit_code == 2
     assert "daprdev generate" in outcome.output
+
+
+def _run_cli(args: list[str]) -> Result:
+    app = typer.Typer()
+    run_command.register(app)
+    app.command("noop", hidden=True)(lambda: None)
+    return CliRunner().invoke(app, ["run", *args])
+
+
+def test_cli_honours_anthropic_base_url_and_reports_success(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = in_order(_write("app/greet.py", GOOD), Reply.say("Wrote app/greet.py."))
+    with serve(script) as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        outcome = _run_cli(["write a greeting", "--root", str(tmp_path), "--model", "m-test"])
+        models = {r.body["model"] for r in api.message_requests}
+
+    assert outcome.exit_code == 0, outcome.output
+    assert models == {"m-test"}
+    assert "app/greet.py" in outcome.output
+    assert "history/prompts/" in outcome.output
+
+
+def test_cli_exits_1_when_a_budget_stops_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serve(lambda _r: Reply.call("list_specs", {})) as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        outcome = _run_cli(["loop", "--root", str(tmp_path), "--max-turns", "2"])
+
+    assert outcome.exit_code == 1
+    assert "turn_budget" in outcome.output

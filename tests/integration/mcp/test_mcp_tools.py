@@ -13,6 +13,7 @@ import pytest
 from daprdev_mcp_support import BROKEN_MODULE, GOOD_MODULE
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp.types import ResourceTemplateReference
 
 from tools.server import build_server
 
@@ -108,6 +109,11 @@ async def test_spec_resource_and_prompt(mode: str, project: Path) -> None:
             await client.read_resource("spec://no-such-spec")
         templates = (await client.list_resource_templates()).resource_templates
         assert [t.uri_template for t in templates] == ["spec://{name}"]
+        template = ResourceTemplateReference(type="ref/resource", uri="spec://{name}")
+        completed = await client.complete(template, {"name": "name", "value": "001"})
+        assert completed.completion.values == ["001-task-reminders"]
+        none = await client.complete(template, {"name": "name", "value": "zzz"})
+        assert none.completion.values == []
 
         prompts = (await client.list_prompts()).prompts
         assert [p.name for p in prompts] == ["dapr-backend-developer"]
