@@ -58,11 +58,27 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], int], ...] = (
         1,
     ),
 )
-# Values that name a secret instead of holding one (references, placeholders, plain words).
-_NOT_A_SECRET = re.compile(
-    r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|\{\{.*\}\}|%[A-Za-z_]+%|\[REDACTED:[a-z-]+\]|"
-    r"(?i:true|false|null|none|required|optional|secretkeyref|string|str|bytes))$"
+# Values that name a secret instead of holding one: references (${X}, <your key>, {{KEY}}, %X%),
+# earlier markers, and plain words that appear in schemas and docs.
+_REFERENCE_START = ("$", "<", "{{", "%", "[REDACTED:")
+_PLAIN_WORDS = frozenset(
+    {
+        "true",
+        "false",
+        "null",
+        "none",
+        "required",
+        "optional",
+        "secretkeyref",
+        "string",
+        "str",
+        "bytes",
+    }
 )
+
+
+def _names_a_secret(value: str) -> bool:
+    return value.startswith(_REFERENCE_START) or value.lower() in _PLAIN_WORDS
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,7 @@ def redact(text: str) -> Redaction:
             match: re.Match[str], kind: str = kind, group: int = group, marker: str = marker
         ) -> str:
             secret = match.group(group)
-            if group and _NOT_A_SECRET.match(secret):
+            if group and _names_a_secret(secret):
                 return match.group(0)
             counts[kind] += 1
             start, end = match.start(group) - match.start(0), match.end(group) - match.start(0)
