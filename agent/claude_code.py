@@ -372,6 +372,7 @@ class DoctorReport(BaseModel):
 
 
 _INIT_FIX = "run `daprdev init` in the project"
+_REFRESH_FIX = f"{_INIT_FIX} (add --force if you edited the {SERVER_NAME} entry yourself)"
 _SERVER_START_TIMEOUT_S = 60.0
 
 
@@ -395,12 +396,25 @@ def _check_mcp_json(root: Path) -> tuple[Check, dict[str, Any] | None]:
     args = entry.get("args", [])
     if not isinstance(command, str) or not isinstance(args, list) or "serve" not in args:
         detail = f"the {SERVER_NAME} entry must run `<daprdev> serve --root <dir>` over stdio"
-        return Check(name=name, ok=False, detail=detail, fix=f"{_INIT_FIX} --force"), None
+        return Check(name=name, ok=False, detail=detail, fix=_REFRESH_FIX), None
     if shutil.which(command) is None:
         detail = f"the {SERVER_NAME} entry runs {command}, which is missing or not executable"
-        fix = f"{_INIT_FIX} --force with the daprdev you want Claude Code to use"
+        fix = f"{_REFRESH_FIX}, with the daprdev you want Claude Code to use"
         return Check(name=name, ok=False, detail=detail, fix=fix), None
+    served = _served_root(args)
+    if served is not None and served != root:
+        detail = f"the {SERVER_NAME} entry serves {served}, not this project (moved or cloned?)"
+        return Check(name=name, ok=False, detail=detail, fix=_REFRESH_FIX), None
     return Check(name=name, ok=True, detail=f"{command} {' '.join(map(str, args))}"), entry
+
+
+def _served_root(args: list[Any]) -> Path | None:
+    """The `--root` an entry passes to `serve`, resolved; None when it passes none."""
+    words = [str(arg) for arg in args]
+    if "--root" in words[:-1]:
+        return Path(words[words.index("--root") + 1]).expanduser().resolve()
+    given = next((w.removeprefix("--root=") for w in words if w.startswith("--root=")), None)
+    return Path(given).expanduser().resolve() if given else None
 
 
 def _check_enabled(root: Path) -> Check:
@@ -471,7 +485,8 @@ def _check_agent(root: Path, server_tools: list[str] | None) -> list[Check]:
             name=f"subagent {AGENT_NAME}",
             ok=front.get("name") == AGENT_NAME and bool(front.get("description")),
             detail=f"name={front.get('name')!r}",
-            fix=f"the front matter needs name: {AGENT_NAME} and a description; {_INIT_FIX} --force",
+            fix=f"the front matter needs name: {AGENT_NAME} and a description: "
+            "run `daprdev init --force` (replaces your version of the file)",
         )
     ]
     prefix = f"mcp__{SERVER_NAME}__"
@@ -498,8 +513,8 @@ def _check_agent(root: Path, server_tools: list[str] | None) -> list[Check]:
             name="subagent tools match the server",
             ok=ok,
             detail=detail,
-            fix=f"the server offers: {', '.join(server_tools)}; "
-            f"{_INIT_FIX} --force to rewrite `tools:`",
+            fix=f"the server offers: {', '.join(server_tools)}; list only those in `tools:`, "
+            "or run `daprdev init --force` to rewrite the file",
         )
     )
     return checks

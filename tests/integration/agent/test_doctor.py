@@ -56,6 +56,16 @@ def _set_command(command: str) -> Callable[[Path], None]:
     return apply
 
 
+def _serve_root(other: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        _edit_json(
+            root / MCP_FILE,
+            lambda d: d["mcpServers"]["daprdev"].update(args=["serve", "--root", other]),
+        )
+
+    return apply
+
+
 def _add_tool(root: Path) -> None:
     agent = root / AGENT_FILE
     agent.write_text(
@@ -75,7 +85,8 @@ BROKEN: dict[str, tuple[Callable[[Path], None], str, str]] = {
         ".mcp.json",
         "daprdev init",
     ),
-    "missing executable": (_set_command("/nonexistent/daprdev"), ".mcp.json", "--force"),
+    "missing executable": (_set_command("/nonexistent/daprdev"), ".mcp.json", "daprdev init"),
+    "root of another project": (_serve_root("/elsewhere"), ".mcp.json", "daprdev init"),
     "server does not start": (_set_command("/bin/false"), "server starts", "in a terminal"),
     "not enabled": (lambda r: (r / SETTINGS_FILE).unlink(), "enabled", "enabledMcpjsonServers"),
     "disabled": (

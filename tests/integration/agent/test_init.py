@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,17 @@ def test_cli_reports_actions_and_exit_codes(tmp_path: Path) -> None:
     broken = runner.invoke(_app(), ["init", str(tmp_path)])
     assert broken.exit_code == 2
     assert "not valid JSON" in broken.output
+
+
+def test_a_moved_project_gets_its_own_root_back(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    init_project(first)
+    moved = tmp_path / "moved"
+    shutil.copytree(first, moved)
+
+    result = init_project(moved)
+
+    assert [item.action for item in result.items if item.path == MCP_FILE] == ["updated"]
+    entry = json.loads((moved / MCP_FILE).read_text())["mcpServers"]["daprdev"]
+    assert entry["args"][-1] == str(moved.resolve())
