@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import shutil
 import threading
 from pathlib import Path
 
@@ -239,3 +240,32 @@ def test_cli_exits_1_when_a_budget_stops_the_run(
 
     assert outcome.exit_code == 1
     assert "turn_budget" in outcome.output
+
+
+async def test_spec_is_named_to_the_model_and_files_the_phr_under_its_feature(
+    tmp_path: Path,
+) -> None:
+    feature = "001-task-reminders"
+    shutil.copytree(Path(__file__).parents[3] / "specs" / feature, tmp_path / "specs" / feature)
+    spec = f"specs/{feature}/service.yaml"
+    with serve(in_order(Reply.call("read_spec", {"path": feature}), Reply.say("Read it."))) as api:
+        result = await run_task(
+            "implement the producer for task-created",
+            root=tmp_path,
+            spec=Path(spec),
+            base_url=api.base_url,
+            console=_quiet(),
+        )
+        first = api.message_requests[0]
+        spec_result = api.message_requests[1].tool_results()[0]
+
+    assert result.status == "completed"
+    assert spec in first.user_text()
+    assert not spec_result.get("is_error"), result_text(spec_result)
+    assert result.phr_path is not None
+    assert Path(result.phr_path).parts[:3] == ("history", "prompts", feature)
+
+
+async def test_a_missing_spec_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        await run_task("x", root=tmp_path, spec=Path("specs/none/service.yaml"))
