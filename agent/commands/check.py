@@ -1,17 +1,30 @@
-"""`daprdev check [PATH...]`: the gate's rules and ruff over a tree, for CI and pre-commit."""
+"""`daprdev check [PATH...]`: the Dapr rules, ruff and the PHR/ADR checks over a tree, for CI.
+
+Exit 0 when clean, 1 when something blocking was found, 2 on a usage or environment error.
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from tools.changes import FileChange
+from tools.changes import Diagnostic
 from tools.errors import DaprdevError
-from tools.validate import check_changes
-from tools.validate.files import iter_project_files
+from tools.validate import formats
+from tools.validate.tree import TreeReport, check_tree
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    sarif = "sarif"
+    junit = "junit"
 
 
 def register(app: typer.Typer) -> None:
@@ -22,25 +35,67 @@ def check(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Files or folders to check (default: .).")
     ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="How to print the findings.")
+    ] = OutputFormat.text,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes (default: one per core).")
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the result cache.")
+    ] = False,
 ) -> None:
-    """Run the Dapr rules and ruff over PATHs; exit 1 when anything is found."""
-    console = Console(stderr=False)
-    root = Path.cwd()
+    """Check Python files against the Dapr rules and ruff, and PHRs/ADRs under history/."""
+    console = Console(highlight=False, soft_wrap=True)
     try:
-        files = [
-            f
-            for p in paths or [root]
-            for f in (iter_project_files(p) if p.is_dir() else [p.resolve()])
-        ]
-        changes = [
-            FileChange(path=f.relative_to(root).as_posix(), content=f.read_text(encoding="utf-8"))
-            for f in files
-        ]
-        report = check_changes(changes)
+        report = check_tree(paths or [Path()], root=Path.cwd(), jobs=jobs, use_cache=not no_cache)
     except DaprdevError as error:
-        console.print(f"[red]error:[/red] {error}")
+        Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
+    if output_format is OutputFormat.text:
+        _print_text(console, report)
+    else:
+        print(_render(output_format, report))
+    raise typer.Exit(1 if report.failed else 0)
+
+
+def _render(output_format: OutputFormat, report: TreeReport) -> str:
+    if output_format is OutputFormat.json:
+        return formats.render_json(report.diagnostics, files=len(report.files), lines=report.lines)
+    if output_format is OutputFormat.github:
+        return formats.render_github(report.diagnostics)
+    if output_format is OutputFormat.sarif:
+        return formats.render_sarif(report.diagnostics)
+    return formats.render_junit(report.diagnostics, report.files)
+
+
+_COLORS = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def _print_text(console: Console, report: TreeReport) -> None:
     for diagnostic in report.diagnostics:
-        where = f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}"
-        console.print(f"{where}: {diagnostic.rule} {diagnostic.message}", markup=False)
-    raise typer.Exit(0 if report.ok else 1)
+        _print_diagnostic(console, diagnostic)
+    blocking = sum(d.blocking and d.severity == "error" for d in report.diagnostics)
+    summary = f"{len(report.files)} files, {report.lines} lines checked"
+    if blocking:
+        console.print(f"[bold red]{blocking} finding(s)[/bold red] in {summary}.")
+    elif report.diagnostics:
+        count = len(report.diagnostics)
+        console.print(f"[yellow]{count} warning(s)[/yellow], nothing blocking, in {summary}.")
+    else:
+        console.print(f"[green]All clean:[/green] {summary}.")
+
+
+def _print_diagnostic(console: Console, d: Diagnostic) -> None:
+    color = _COLORS[d.severity]
+    where = escape(f"{d.path}:{d.line}:{d.column}")
+    console.print(f"[bold]{where}[/bold]: [{color}]{escape(d.rule)}[/{color}] {escape(d.message)}")
+    if d.excerpt:
+        for line in d.excerpt.splitlines():
+            marked = "█" in line
+            console.print(f"    [{'bold ' + color if marked else 'dim'}]{escape(line)}[/]")
+    if d.why:
+        console.print(f"  [dim]why:[/dim] {escape(d.why)}")
+    if d.fix:
+        console.print(f"  [dim]fix:[/dim] {escape(d.fix)}")
+    console.print()

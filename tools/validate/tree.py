@@ -1,0 +1,291 @@
+"""`daprdev check` over a tree: the gate's compile + Dapr rules + ruff on every Python file, in parallel,
+with a content cache so an unchanged tree re-checks in about the time ruff takes with its own cache.
+
+Dapr rules run per file in a process pool; ruff runs once over all the files that need it (batching is
+several times faster than a process per file). Results are cached per file under `.daprdev/cache/`, keyed
+by the file's content hash, the rule engine's own source and the project's `[tool.daprdev]` settings.
+Cross-file findings (scheduled jobs without a handler) are recomputed from cached per-file facts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from tools.changes import Diagnostic
+from tools.errors import UsageError
+from tools.validate import ruff
+from tools.validate.config import GateConfig, load_config
+from tools.validate.engine import analyze, compile_source
+from tools.validate.files import iter_project_files
+from tools.validate.gate import ruff_diagnostics
+from tools.validate.policy import check_file_policy
+from tools.validate.rules.job_handler import unhandled_jobs
+
+CACHE_FILE = Path(".daprdev") / "cache" / "check.json"
+_PYTHON = frozenset({".py", ".pyi"})
+_YAML = frozenset({".yaml", ".yml"})
+# Below this many files to analyse, starting worker processes costs more than it saves.
+_POOL_THRESHOLD = 16
+
+
+@dataclass
+class TreeReport:
+    """What `daprdev check` found: every diagnostic, plus counts for the summary line."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    lines: int = 0
+    from_cache: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return any(d.blocking and d.severity == "error" for d in self.diagnostics)
+
+
+@dataclass
+class _FileResult:
+    sha: str
+    mtime_ns: int
+    size: int
+    lines: int
+    diagnostics: list[dict]
+    facts: dict[str, list]
+
+    def to_json(self) -> dict:
+        return self.__dict__
+
+    @classmethod
+    def from_json(cls, data: dict) -> _FileResult:
+        return cls(**data)
+
+
+def check_tree(
+    paths: Sequence[Path], *, root: Path, jobs: int | None = None, use_cache: bool = True
+) -> TreeReport:
+    """Check every Python file (and Dapr manifest) under `paths`; `root` holds config, cache and history."""
+    root = root.resolve()
+    config = load_config(root)
+    files = _collect(paths, root, config)
+    cache_key = f"{engine_fingerprint()}-{config.fingerprint()}"
+    cached = _load_cache(root, cache_key) if use_cache else {}
+    results: dict[str, _FileResult] = {}
+    stale: list[tuple[str, Path, os.stat_result]] = []
+    for relative, absolute in files:
+        stat = absolute.stat()
+        entry = cached.get(relative)
+        if entry is not None and entry.mtime_ns == stat.st_mtime_ns and entry.size == stat.st_size:
+            results[relative] = entry
+        else:
+            stale.append((relative, absolute, stat))
+    fresh = _analyse(stale, root, config, cached, jobs)
+    results.update(fresh)
+    if use_cache:
+        _save_cache(root, cache_key, results)
+    report = TreeReport(files=[r for r, _ in files], from_cache=len(files) - len(fresh))
+    for relative, _ in files:
+        result = results[relative]
+        report.lines += result.lines
+        report.diagnostics += [Diagnostic.model_validate(d) for d in result.diagnostics]
+    report.diagnostics += _cross_file(results, config)
+    if _covers_history(paths, root):
+        report.diagnostics += _history(root)
+    report.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.rule))
+    return report
+
+
+def _collect(paths: Sequence[Path], root: Path, config: GateConfig) -> list[tuple[str, Path]]:
+    wanted = _PYTHON | _YAML
+    found: dict[str, Path] = {}
+    for path in paths:
+        absolute = (root / path).resolve() if not path.is_absolute() else path.resolve()
+        if not absolute.exists():
+            raise UsageError(f"{path}: no such file or folder")
+        if absolute.is_dir():
+            candidates: Iterable[Path] = iter_project_files(
+                absolute, exclude=config.exclude, suffixes=wanted
+            )
+        else:
+            candidates = [absolute]
+        for candidate in candidates:
+            found.setdefault(_display(candidate, root), candidate)
+    return sorted(found.items())
+
+
+def _display(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _analyse(
+    stale: list[tuple[str, Path, os.stat_result]],
+    root: Path,
+    config: GateConfig,
+    cached: dict[str, _FileResult],
+    jobs: int | None,
+) -> dict[str, _FileResult]:
+    if not stale:
+        return {}
+    contents: dict[str, bytes] = {
+        relative: absolute.read_bytes() for relative, absolute, _ in stale
+    }
+    results: dict[str, _FileResult] = {}
+    todo: list[tuple[str, str]] = []
+    for relative, _, stat in stale:
+        data = contents[relative]
+        sha = hashlib.sha256(data).hexdigest()
+        previous = cached.get(relative)
+        if previous is not None and previous.sha == sha:  # touched, not changed
+            results[relative] = _FileResult(
+                sha,
+                stat.st_mtime_ns,
+                stat.st_size,
+                previous.lines,
+                previous.diagnostics,
+                previous.facts,
+            )
+            continue
+        text = data.decode("utf-8", errors="replace")
+        if relative.endswith(tuple(_YAML)):
+            diagnostics = check_file_policy(relative, text, resources=config.resources)
+            manifests = [d for d in diagnostics if d.rule in ("DAPR092", "DAPR093")]
+            relevant = manifests if "dapr.io/" in text else []
+            results[relative] = _FileResult(
+                sha,
+                stat.st_mtime_ns,
+                stat.st_size,
+                text.count("\n"),
+                [d.model_dump() for d in relevant],
+                {},
+            )
+        else:
+            todo.append((relative, text))
+            results[relative] = _FileResult(
+                sha, stat.st_mtime_ns, stat.st_size, text.count("\n"), [], {}
+            )
+    python = [(relative, absolute) for relative, absolute, _ in stale if relative in dict(todo)]
+    sources = dict(todo)
+    disabled = tuple(sorted(config.disabled_dapr_rules))
+    with ThreadPoolExecutor(max_workers=1) as background:
+        ruffing = background.submit(
+            ruff.check_paths, [a for _, a in python], cwd=root, ignores=config.ruff_ignores
+        )
+        analysed = _run_rules(todo, disabled, jobs)
+        findings = ruffing.result()
+    for (relative, absolute), (diagnostics, facts, compiled) in zip(python, analysed, strict=True):
+        result = results[relative]
+        result.facts = facts
+        result.diagnostics = diagnostics
+        if compiled:
+            file_findings = findings.get(absolute.resolve(), [])
+            if file_findings:
+                tree, _ = compile_source(relative, sources[relative])
+                result.diagnostics += [
+                    d.model_dump()
+                    for d in ruff_diagnostics(file_findings, sources[relative], tree, path=relative)
+                ]
+    return results
+
+
+def _run_rules(
+    todo: list[tuple[str, str]], disabled: tuple[str, ...], jobs: int | None
+) -> list[tuple[list[dict], dict[str, list], bool]]:
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or len(todo) < _POOL_THRESHOLD:
+        return [_analyse_one(relative, text, disabled) for relative, text in todo]
+    chunk = max(1, len(todo) // (workers * 4))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(
+            pool.map(
+                _analyse_one,
+                [r for r, _ in todo],
+                [t for _, t in todo],
+                [disabled] * len(todo),
+                chunksize=chunk,
+            )
+        )
+
+
+def _analyse_one(
+    relative: str, text: str, disabled: tuple[str, ...]
+) -> tuple[list[dict], dict, bool]:
+    analysis = analyze(relative, text, disabled=disabled)
+    policy = check_file_policy(relative, text)
+    return (
+        [d.model_dump() for d in [*policy, *analysis.diagnostics]],
+        analysis.facts,
+        analysis.compiled,
+    )
+
+
+def _cross_file(results: dict[str, _FileResult], config: GateConfig) -> list[Diagnostic]:
+    if "DAPR012" in config.disabled_dapr_rules:
+        return []
+    facts = {path: result.facts for path, result in results.items() if result.facts}
+    routes = [route for f in facts.values() for route in f.get("job_routes", ())]
+    return [diagnostic for _, diagnostic in unhandled_jobs(facts, routes)]
+
+
+def _covers_history(paths: Sequence[Path], root: Path) -> bool:
+    """PHR/ADR checks run when the project root or its history/ folder is among the checked paths."""
+    history = root / "history"
+    for path in paths:
+        absolute = (root / path).resolve()
+        if absolute == root or absolute == history or absolute.is_relative_to(history):
+            return True
+    return False
+
+
+def _history(root: Path) -> list[Diagnostic]:
+    """PHR/ADR checks of the project's history records (tools.history owns them)."""
+    from tools.history import check_history
+
+    return list(check_history(root))
+
+
+@cache
+def engine_fingerprint() -> str:
+    """Hash of the rule engine's own files: a changed rule invalidates every cached result."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for file in sorted([*package.rglob("*.py"), package / "ruff.toml"]):
+        digest.update(file.relative_to(package).as_posix().encode())
+        digest.update(file.read_bytes())
+    digest.update(ruff.ruff_binary().encode())
+    return digest.hexdigest()[:16]
+
+
+def _load_cache(root: Path, key: str) -> dict[str, _FileResult]:
+    try:
+        data = json.loads((root / CACHE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if data.get("key") != key:
+        return {}
+    try:
+        return {path: _FileResult.from_json(entry) for path, entry in data["files"].items()}
+    except (KeyError, TypeError):
+        return {}
+
+
+def _save_cache(root: Path, key: str, results: dict[str, _FileResult]) -> None:
+    target = root / CACHE_FILE
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        ignore = target.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Written by daprdev: the check cache is never committed.\n*\n")
+        temporary = target.with_suffix(f".{os.getpid()}.tmp")
+        payload = {"key": key, "files": {p: r.to_json() for p, r in results.items()}}
+        temporary.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
+        temporary.replace(target)
+    except OSError:
+        pass  # a read-only checkout still gets checked, just without a cache
