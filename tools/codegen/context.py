@@ -1,0 +1,513 @@
+"""The view of a validated spec that templates render: names, annotations and statements computed
+here once, so templates stay declarative and every choice is testable in Python.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tools.specs.checks import enum_member
+from tools.specs.model import Action, FailurePolicy, ModelSpec, ServiceSpec
+from tools.specs.types import TypeRef
+
+SAMPLE_UUID = "7a1c5a0e-3b1f-4f5e-9a3e-2d6f1c9b8e01"
+SAMPLE_DATETIME = "2030-01-01T09:00:00+00:00"
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
+
+def snake(name: str) -> str:
+    """`TaskCreated` / `task-created` / `sweep.log` -> `task_created`."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
+
+
+def pystr(value: str) -> str:
+    """A Python string literal, double-quoted like ruff format writes it."""
+    if '"' in value and "'" not in value:
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass
+class Effect:
+    func: str
+    doc: str
+    param: str
+    param_type: str
+    lines: list[str]
+    done: str
+
+
+def build_context(spec: ServiceSpec) -> dict[str, Any]:
+    """The template context of a validated spec."""
+    types = spec.payload_types()
+    package = snake(spec.service.app_id)
+    components = _components(spec)
+    attr = {c["name"]: c["attr"] for c in components}
+    effects: list[Effect] = []
+
+    def effect(func: str, doc: str, source: str | None, actions: list[Action]) -> Effect:
+        return _effect(
+            spec,
+            func=func,
+            doc=doc,
+            source=source,
+            actions=actions,
+            publications=pub_by_topic,
+            outputs=out_by_name,
+            stores=stores,
+        )
+
+    publications = [
+        {
+            "topic": topic,
+            "event": pub.event,
+            "pubsub_attr": attr[spec.pubsub_of(pub)],
+            "method": f"publish_{snake(topic)}",
+            "route": pub.route,
+            "api_func": f"post_{snake(topic)}",
+            "key_expr": f"str(event.{pub.idempotency_field})" if pub.idempotency_field else None,
+        }
+        for topic, pub in spec.publications.items()
+    ]
+    pub_by_topic = {p["topic"]: p for p in publications}
+
+    stores = [
+        {
+            "attr": attr[name],
+            "name": name,
+            "entity": store.entity,
+            "key": store.key,
+            "prefix": snake(store.entity),
+            "first_write": store.concurrency == "first-write",
+            "ttl": store.ttl_seconds,
+        }
+        for name, store in spec.state_stores.items()
+    ]
+    outputs = [
+        {
+            "name": name,
+            "attr": attr[name],
+            "type": out.type,
+            "operation": out.operation,
+            "data": out.data,
+            "method": f"invoke_{snake(name)}",
+            "metadata_expr": _metadata_expr(out.request_metadata),
+            "component_metadata": out.metadata,
+        }
+        for name, out in spec.bindings.output.items()
+    ]
+    out_by_name = {o["name"]: o for o in outputs}
+
+    jobs_startup, jobs_per_key = [], []
+    for name, job in spec.jobs.items():
+        if job.is_per_key:
+            jobs_per_key.append(
+                {
+                    "name": name,
+                    "data": job.data,
+                    "per_key": job.per_key,
+                    "due_time_field": job.due_time_field,
+                    "prefix_const": f"{snake(name).upper()}_PREFIX",
+                    "method": f"schedule_{snake(name)}",
+                    "effect": f"on_job_{snake(name)}",
+                    "failure_policy": _failure_policy(job.failure_policy),
+                    "policy": job.failure_policy,
+                }
+            )
+        else:
+            jobs_startup.append(
+                {
+                    "name": name,
+                    "schedule": job.schedule,
+                    "due_time": job.due_time,
+                    "repeats": job.repeats,
+                    "ttl": job.ttl,
+                    "data": job.data,
+                    "payload": repr(job.payload) if job.payload is not None else None,
+                    "payload_value": job.payload,
+                    "recurring": job.schedule is not None and job.repeats != 1,
+                    "effect": f"on_job_{snake(name)}",
+                    "failure_policy": _failure_policy(job.failure_policy),
+                    "policy": job.failure_policy,
+                }
+            )
+        effects.append(
+            effect(f"on_job_{snake(name)}", f"Job '{name}' fired.", job.data, job.actions)
+        )
+
+    subscriptions = []
+    for topic, sub in spec.subscriptions.items():
+        path = f"/events/{topic}"
+        routes = [
+            {
+                "path": path,
+                "func": f"on_{snake(topic)}",
+                "effect": f"on_{snake(topic)}",
+                "doc": f"Deliveries of '{topic}' that match no rule.",
+            }
+        ]
+        arrived = f"A {sub.event} arrived on '{topic}'."
+        effects.append(effect(f"on_{snake(topic)}", arrived, sub.event, sub.actions))
+        rules = []
+        for rule in sub.rules:
+            func = f"on_{snake(topic)}_{rule.name}"
+            rules.append({"match": rule.match, "path": f"{path}/{rule.name}", "name": rule.name})
+            routes.append(
+                {
+                    "path": f"{path}/{rule.name}",
+                    "func": func,
+                    "effect": func,
+                    "doc": f"Deliveries of '{topic}' matching: {rule.match}",
+                }
+            )
+            matched = f"A {sub.event} on '{topic}' matched rule '{rule.name}'."
+            effects.append(effect(func, matched, sub.event, rule.actions))
+        subscriptions.append(
+            {
+                "topic": topic,
+                "event": sub.event,
+                "pubsub_attr": attr[spec.pubsub_of(sub)],
+                "pubsub": spec.pubsub_of(sub),
+                "dlq": sub.dead_letter_topic,
+                "path": path,
+                "rules": rules,
+                "routes": routes,
+            }
+        )
+
+    inputs = []
+    for name, binding in spec.bindings.input.items():
+        func = f"on_{snake(name)}"
+        inputs.append(
+            {
+                "name": name,
+                "type": binding.type,
+                "schedule": binding.schedule,
+                "metadata": binding.metadata,
+                "data": binding.data,
+                "func": func,
+                "effect": f"on_binding_{snake(name)}",
+            }
+        )
+        delivered = f"Input binding '{name}' delivered an event."
+        effects.append(
+            effect(f"on_binding_{snake(name)}", delivered, binding.data, binding.actions)
+        )
+
+    used_by_effects = sorted(
+        {
+            name
+            for e in effects
+            for name in re.findall(r"\b[A-Z][A-Za-z0-9]*\b", " ".join([e.param_type, *e.lines]))
+            if name in types
+        }
+    )
+    sampler = _Sampler(spec)
+    checker = _Checker(spec, sampler)
+    for sub in subscriptions:
+        source = spec.subscriptions[sub["topic"]]
+        sub["checks"] = checker.checks(source.event, source.actions)
+        sub["fail_method"] = checker.fail_method(source.actions)
+        for rule, view in zip(source.rules, sub["rules"], strict=True):
+            view["checks"] = checker.checks(source.event, rule.actions)
+    for job in jobs_per_key + jobs_startup:
+        source_job = spec.jobs[job["name"]]
+        job["checks"] = checker.checks(source_job.data, source_job.actions)
+        job["fail_method"] = checker.fail_method(source_job.actions)
+    for job in jobs_per_key:
+        job["sample_name"] = f"{job['name']}-{sampler.payload(job['data'])[job['per_key']]}"
+    for view in inputs:
+        binding = spec.bindings.input[view["name"]]
+        view["checks"] = checker.checks(binding.data, binding.actions)
+    for out in outputs:
+        out["expected_metadata"] = checker.metadata(out["name"])
+    return {
+        "service": {
+            "app_id": spec.service.app_id,
+            "title": spec.service.title,
+            "description": spec.service.description,
+            "port": spec.service.port,
+            "package": package,
+        },
+        "idempotency": {
+            "store": spec.service.idempotency.store,
+            "attr": attr[spec.service.idempotency.store],
+            "ttl": spec.service.idempotency.ttl_seconds,
+            "lease": spec.service.idempotency.lease_seconds,
+        },
+        "components": components,
+        "enums": [
+            {"name": n, "members": [{"member": enum_member(v), "value": v} for v in values]}
+            for n, values in spec.enums.items()
+        ],
+        "models": _ordered_models(spec),
+        "models_imports": _model_imports(spec),
+        "publications": publications,
+        "api_routes": [p for p in publications if p["route"]],
+        "subscriptions": subscriptions,
+        "stores": stores,
+        "jobs_startup": jobs_startup,
+        "jobs_per_key": jobs_per_key,
+        "job_sdk_names": sorted(
+            {"Job"} | {_policy_class(j["policy"]) for j in jobs_startup + jobs_per_key} - {None}
+        ),
+        "inputs": inputs,
+        "outputs": outputs,
+        "output_models": sorted({o["data"] for o in outputs if o["data"]}),
+        "trigger_models": sorted(
+            {j["data"] for j in jobs_startup + jobs_per_key if j["data"]}
+            | {i["data"] for i in inputs if i["data"]}
+        ),
+        "has_triggers": bool(jobs_startup or jobs_per_key or inputs),
+        "effects": effects,
+        "effect_models": used_by_effects
+        + (["project"] if any("project(" in line for e in effects for line in e.lines) else []),
+        "samples": {name: repr(sampler.payload(name)) for name in types},
+    }
+
+
+def _components(spec: ServiceSpec) -> list[dict[str, str]]:
+    names: dict[str, str] = {}
+    for pub in spec.publications.values():
+        names.setdefault(spec.pubsub_of(pub), "pubsub")
+    for sub in spec.subscriptions.values():
+        names.setdefault(spec.pubsub_of(sub), "pubsub")
+    for store in spec.state_stores:
+        names.setdefault(store, "state")
+    names.setdefault(spec.service.idempotency.store, "state")
+    for out in spec.bindings.output:
+        names.setdefault(out, "output")
+    return [
+        {"name": n, "kind": kind, "attr": snake(n), "env": f"COMPONENT_{snake(n).upper()}"}
+        for n, kind in names.items()
+    ]
+
+
+def _failure_policy(policy: FailurePolicy | None) -> str:
+    if policy is None:
+        return "None"
+    if policy.drop:
+        return "DropFailurePolicy()"
+    assert policy.constant is not None
+    retries = policy.constant.max_retries
+    return (
+        f"ConstantFailurePolicy(max_retries={retries}, "
+        f"interval_seconds={policy.constant.interval_seconds})"
+    )
+
+
+def _policy_class(policy: FailurePolicy | None) -> str | None:
+    if policy is None:
+        return None
+    return "DropFailurePolicy" if policy.drop else "ConstantFailurePolicy"
+
+
+def _metadata_expr(metadata: dict[str, str]) -> str:
+    if not metadata:
+        return "{}"
+    items = []
+    for key, value in sorted(metadata.items()):
+        if _PLACEHOLDER.search(value):
+            literal = value.replace("\\", "\\\\").replace('"', '\\"')
+            literal = literal.replace("{", "{{").replace("}", "}}")
+            literal = _PLACEHOLDER.sub(
+                lambda m: "{data." + m.group(1) + "}", literal.replace("{{", "{").replace("}}", "}")
+            )
+            items.append(f'{pystr(key)}: f"{literal}"')
+        else:
+            items.append(f"{pystr(key)}: {pystr(value)}")
+    return "{" + ", ".join(items) + "}"
+
+
+def _effect(
+    spec: ServiceSpec,
+    *,
+    func: str,
+    doc: str,
+    source: str | None,
+    actions: list[Action],
+    publications: dict[str, dict[str, Any]],
+    outputs: dict[str, dict[str, Any]],
+    stores: list[dict[str, Any]],
+) -> Effect:
+    param = "data" if source else "trigger"
+    lines = []
+    for action in actions:
+        match action.kind:
+            case "save":
+                store = next(s for s in stores if s["name"] == action.target)
+                arg = _project(source, store["entity"])
+                lines.append(f"await services.stores.{store['attr']}.upsert({arg})")
+            case "schedule":
+                job = spec.jobs[action.target]
+                arg = _project(source, job.data or "")
+                lines.append(f"await services.scheduler.schedule_{snake(action.target)}({arg})")
+            case "publish":
+                pub = publications[action.target]
+                lines.append(
+                    f"await services.publisher.{pub['method']}({_project(source, pub['event'])})"
+                )
+            case _:
+                out = outputs[action.target]
+                if out["data"]:
+                    arg = _project(source, out["data"])
+                elif source:
+                    arg = pystr(func)
+                else:
+                    arg = "trigger"
+                lines.append(f"await services.outputs.{out['method']}({arg})")
+    return Effect(
+        func=func,
+        doc=doc,
+        param=param,
+        param_type=source or "str",
+        lines=lines,
+        done=f"{func} done",
+    )
+
+
+def _project(source: str | None, target: str) -> str:
+    if source == target:
+        return "data"
+    return f"project(data, {target})"
+
+
+def _ordered_models(spec: ServiceSpec) -> list[dict[str, Any]]:
+    """Nested models before the models that use them (events last), so no forward references."""
+    all_models = spec.payload_types()
+    ordered: list[str] = []
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in ordered or name in trail or name not in all_models:
+            return
+        for f in all_models[name].fields.values():
+            visit(f.ref.name, (*trail, name))
+        ordered.append(name)
+
+    for name in [*spec.models, *spec.events]:
+        visit(name, ())
+    return [_model_view(name, all_models[name]) for name in ordered]
+
+
+def _model_view(name: str, model: ModelSpec) -> dict[str, Any]:
+    return {
+        "name": name,
+        "description": model.description.strip(),
+        "fields": [
+            {
+                "name": fname,
+                "annotation": f.ref.annotation(),
+                "optional": f.ref.optional,
+                "description": f.description.strip(),
+            }
+            for fname, f in model.fields.items()
+        ],
+    }
+
+
+def _model_imports(spec: ServiceSpec) -> dict[str, bool]:
+    used = {f.ref.name for m in spec.payload_types().values() for f in m.fields.values()}
+    return {"datetime": "datetime" in used, "date": "date" in used, "uuid": "uuid" in used}
+
+
+class _Sampler:
+    """Deterministic valid payloads for the generated tests."""
+
+    _scalars: dict[str, Any] = {  # noqa: RUF012 - read-only table
+        "str": "sample",
+        "int": 1,
+        "float": 1.5,
+        "bool": True,
+        "datetime": SAMPLE_DATETIME,
+        "date": SAMPLE_DATETIME[:10],
+        "uuid": SAMPLE_UUID,
+    }
+
+    def __init__(self, spec: ServiceSpec) -> None:
+        self._types = spec.payload_types()
+        self._enums = spec.enums
+
+    def payload(self, name: str, trail: tuple[str, ...] = ()) -> dict[str, Any]:
+        return {
+            fname: self._value(f.ref, (*trail, name))
+            for fname, f in self._types[name].fields.items()
+        }
+
+    def _value(self, ref: TypeRef, trail: tuple[str, ...]) -> Any:
+        if ref.name in trail and ref.optional:
+            return None  # a recursive model: stop at the first optional self-reference
+        if ref.is_list:
+            return [self._value(TypeRef(ref.name), trail)]
+        if ref.name in self._scalars:
+            return self._scalars[ref.name]
+        if ref.name in self._enums:
+            return self._enums[ref.name][0]
+        return self.payload(ref.name, trail)
+
+
+class _Checker:
+    """Assertions the generated tests make about a handler's effects, from the spec's actions."""
+
+    def __init__(self, spec: ServiceSpec, sampler: _Sampler) -> None:
+        self._spec = spec
+        self._sampler = sampler
+
+    def checks(self, source: str | None, actions: list[Action]) -> list[str]:
+        sample = self._sampler.payload(source) if source else {}
+        lines = []
+        for action in actions:
+            match action.kind:
+                case "save":
+                    store = self._spec.state_stores[action.target]
+                    key = f"{snake(store.entity)}:{sample[store.key]}"
+                    lines.append(f"dapr.stored({pystr(action.target)}, {pystr(key)}) is not None")
+                case "schedule":
+                    job = self._spec.jobs[action.target]
+                    name = f"{action.target}-{sample[job.per_key or '']}"
+                    lines.append(f"{pystr(name)} in dapr.jobs")
+                case "publish":
+                    lines.append(f"any(p.topic == {pystr(action.target)} for p in dapr.published)")
+                case _:
+                    lines.append(
+                        f"any(i.binding == {pystr(action.target)} for i in dapr.invocations)"
+                    )
+        return lines
+
+    @staticmethod
+    def fail_method(actions: list[Action]) -> str:
+        """The Dapr call the first effect makes (its failure makes the handler retry)."""
+        if not actions:
+            return "save_state"
+        return {
+            "save": "get_state",
+            "schedule": "schedule_job",
+            "publish": "publish_event",
+            "invoke": "invoke_binding",
+        }[actions[0].kind]
+
+    def metadata(self, binding: str) -> dict[str, str]:
+        """The request metadata a sample payload produces (placeholders as Python formats them)."""
+        out = self._spec.bindings.output[binding]
+        sample = self._sampler.payload(out.data) if out.data else {}
+        fields = self._spec.payload_types()[out.data].fields if out.data else {}
+
+        def fill(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return _python_str(fields[name].ref, sample[name])
+
+        return {k: _PLACEHOLDER.sub(fill, v) for k, v in sorted(out.request_metadata.items())}
+
+
+def _python_str(ref: TypeRef, value: Any) -> str:
+    """str() of the value the generated model holds for a JSON sample value."""
+    if ref.name == "datetime" and isinstance(value, str):
+        return str(datetime.fromisoformat(value))
+    if ref.name == "uuid" and isinstance(value, str):
+        return str(uuid.UUID(value))
+    return str(value)

@@ -1,0 +1,155 @@
+"""Rendering a validated spec into the files of a service: templates/service/** through Jinja2.
+
+Rendering is deterministic (no clocks, no randomness, sorted iteration unless the spec orders)
+and strict (an undefined template variable is an error, never an empty string). Python output is
+laid out by `ruff format` here, so what the gate sees, what is written and what the manifest hashes
+are the same bytes.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from tools.changes import FileChange
+from tools.codegen.context import build_context, pystr, snake
+from tools.errors import DaprdevError
+from tools.resources import resource_dir
+from tools.specs.model import ServiceSpec
+
+RUFF_LINE_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class _Planned:
+    path: str
+    template: str
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resource_dir("templates") / "service")),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["pystr"] = pystr
+    env.filters["snake"] = snake
+    return env
+
+
+def render_service(spec: ServiceSpec) -> list[FileChange]:
+    """Every file of the service for `spec`, paths relative to the output folder, sorted by path."""
+    context = build_context(spec)
+    env = environment()
+    rendered: dict[str, str] = {}
+    for planned in _plan(context):
+        template = env.get_template(planned.template)
+        rendered[planned.path] = template.render(**context, **dict(planned.extra))
+    python = {path: text for path, text in rendered.items() if path.endswith(".py")}
+    rendered.update(format_python(python))
+    return [FileChange(path=path, content=rendered[path]) for path in sorted(rendered)]
+
+
+def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
+    package = context["service"]["package"]
+    yield _Planned("pyproject.toml", "pyproject.toml.j2")
+    yield _Planned("requirements.txt", "requirements.txt.j2")
+    yield _Planned("README.md", "README.md.j2")
+    yield _Planned(".gitignore", "gitignore.j2")
+    modules = ["__init__", "settings", "observability", "models", "sidecar", "security", "state"]
+    modules += ["services", "effects", "main"]
+    if context["subscriptions"]:
+        modules += ["cloudevents", "delivery", "subscriptions"]
+    if context["publications"]:
+        modules.append("producers")
+    if context["api_routes"]:
+        modules.append("api")
+    if context["jobs_startup"] or context["jobs_per_key"]:
+        modules.append("jobs")
+    if context["outputs"]:
+        modules.append("outputs")
+    if context["has_triggers"]:
+        modules.append("triggers")
+    for module in modules:
+        yield _Planned(f"{package}/{module}.py", f"package/{module}.py.j2")
+    yield from _component_files(context)
+    tests = ["__init__", "conftest", "fakes", "test_health", "test_security", "test_state"]
+    if context["subscriptions"]:
+        tests.append("test_subscriptions")
+    if context["publications"]:
+        tests.append("test_producers")
+    if context["jobs_startup"] or context["jobs_per_key"]:
+        tests.append("test_jobs")
+    if context["inputs"] or context["outputs"]:
+        tests.append("test_bindings")
+    for module in tests:
+        yield _Planned(f"tests/{module}.py", f"tests/{module}.py.j2")
+
+
+def _component_files(context: dict[str, Any]) -> Iterator[_Planned]:
+    for component in context["components"]:
+        if component["kind"] in ("pubsub", "state"):
+            yield _Planned(
+                f"components/{component['name']}.yaml",
+                f"components/{component['kind']}.yaml.j2",
+                (("component", component),),
+            )
+    for direction in ("input", "output"):
+        for binding in context[f"{direction}s"]:
+            yield _Planned(
+                f"components/{binding['name']}.yaml",
+                f"components/{direction}.yaml.j2",
+                (("binding", binding),),
+            )
+    if context["subscriptions"]:
+        yield _Planned("components/resiliency.yaml", "components/resiliency.yaml.j2")
+    for sub in context["subscriptions"]:
+        yield _Planned(
+            f"components/subscriptions/{sub['topic']}.yaml",
+            "components/subscription.yaml.j2",
+            (("sub", sub),),
+        )
+
+
+def format_python(files: dict[str, str]) -> dict[str, str]:
+    """Lay out Python sources with the pinned ruff, in one process for all files."""
+    if not files:
+        return {}
+    with tempfile.TemporaryDirectory(prefix="daprdev-render-") as tmp:
+        root = Path(tmp)
+        (root / "ruff.toml").write_text(
+            f'line-length = {RUFF_LINE_LENGTH}\ntarget-version = "py311"\n', encoding="utf-8"
+        )
+        names = {}
+        for index, (path, text) in enumerate(sorted(files.items())):
+            name = f"f{index}.py"
+            (root / name).write_text(text, encoding="utf-8")
+            names[path] = name
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", "format", "--no-cache", "."],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            message = (result.stderr or result.stdout).strip()
+            for path, name in names.items():
+                message = message.replace(f"{name}:", f"{path}:")
+            raise DaprdevError(
+                f"a template rendered Python that ruff cannot format (a template bug):\n{message}"
+            )
+        return {path: (root / name).read_text(encoding="utf-8") for path, name in names.items()}
