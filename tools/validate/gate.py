@@ -149,12 +149,13 @@ def _add_cross_file(
         return
     routes = [route for f in facts.values() for route in f.get("job_routes", ())]
     if root is not None:
-        routes.extend(_project_job_routes(root, set(results), config))
+        routes.extend(project_job_routes(root, set(results), config))
     for path, diagnostic in unhandled_jobs(facts, routes):
         results[path].diagnostics.append(diagnostic)
 
 
-def _project_job_routes(root: Path, skip: set[str], config: GateConfig) -> list[str]:
+def project_job_routes(root: Path, skip: set[str], config: GateConfig) -> list[str]:
+    """`/job/...` routes defined by the project's Python files other than those in `skip`."""
     routes: list[str] = []
     root = root.resolve()
     for file in iter_project_files(root, exclude=config.exclude, suffixes=frozenset({".py"})):

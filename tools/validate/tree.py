@@ -24,7 +24,7 @@ from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
 from tools.validate.engine import analyze, compile_source
 from tools.validate.files import iter_project_files
-from tools.validate.gate import ruff_diagnostics
+from tools.validate.gate import project_job_routes, ruff_diagnostics
 from tools.validate.policy import check_file_policy
 from tools.validate.rules.job_handler import unhandled_jobs
 
@@ -93,7 +93,7 @@ def check_tree(
         result = results[relative]
         report.lines += result.lines
         report.diagnostics += [Diagnostic.model_validate(d) for d in result.diagnostics]
-    report.diagnostics += _cross_file(results, config)
+    report.diagnostics += _cross_file(results, config, root, covers_root=_covers_root(paths, root))
     if _covers_history(paths, root):
         report.diagnostics += _history(root)
     report.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.rule))
@@ -112,7 +112,7 @@ def _collect(paths: Sequence[Path], root: Path, config: GateConfig) -> list[tupl
                 absolute, exclude=config.exclude, suffixes=wanted
             )
         else:
-            candidates = [absolute]
+            candidates = [absolute] if absolute.suffix in wanted else []
         for candidate in candidates:
             found.setdefault(_display(candidate, root), candidate)
     return sorted(found.items())
@@ -226,12 +226,22 @@ def _analyse_one(
     )
 
 
-def _cross_file(results: dict[str, _FileResult], config: GateConfig) -> list[Diagnostic]:
+def _cross_file(
+    results: dict[str, _FileResult], config: GateConfig, root: Path, *, covers_root: bool
+) -> list[Diagnostic]:
     if "DAPR012" in config.disabled_dapr_rules:
         return []
     facts = {path: result.facts for path, result in results.items() if result.facts}
+    if not any(f.get("scheduled_jobs") for f in facts.values()):
+        return []
     routes = [route for f in facts.values() for route in f.get("job_routes", ())]
+    if not covers_root:  # handlers may live in the parts of the project not being checked
+        routes += project_job_routes(root, set(results), config)
     return [diagnostic for _, diagnostic in unhandled_jobs(facts, routes)]
+
+
+def _covers_root(paths: Sequence[Path], root: Path) -> bool:
+    return any((root / path).resolve() == root for path in paths)
 
 
 def _covers_history(paths: Sequence[Path], root: Path) -> bool:
