@@ -19,13 +19,15 @@ app = typer.Typer(
 from agent.commands import (  # noqa: E402
     check,
     doctor,
+    generate,
     history,
     init,
     run,
     serve,
+    spec,
 )
 
-for _module in (check, doctor, history, init, run, serve):
+for _module in (check, doctor, generate, history, init, run, serve, spec):
     _module.register(app)
 
 

@@ -1,0 +1,12 @@
+"""Offline generation: a validated spec rendered through templates/ into a service and its tests.
+
+>>> from tools.codegen import generate
+>>> result = generate(Path("specs/001-task-reminders"), root=Path("."), out="build/task-reminders")
+"""
+
+from __future__ import annotations
+
+from tools.codegen.generate import GeneratedFile, GenerateResult, generate
+from tools.codegen.render import render_service
+
+__all__ = ["GenerateResult", "GeneratedFile", "generate", "render_service"]
