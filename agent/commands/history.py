@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tools.changes import Diagnostic
@@ -79,10 +80,9 @@ def _print_findings(findings: dict[str, list[Diagnostic]]) -> None:
         for item in items:
             colour = "red" if item.severity == "error" else "yellow"
             _out.print(
-                f"[{colour}]{item.severity}[/] {path}:{item.line} [{item.rule}] {item.message}"
-                f"\n    fix: {item.fix}",
+                f"[{colour}]{item.severity}[/] {escape(path)}:{item.line} \\[{item.rule}] "
+                f"{escape(item.message)}\n    fix: {escape(item.fix)}",
                 highlight=False,
-                markup=True,
             )
 
 
@@ -207,10 +207,10 @@ def phr_list(as_json: AsJson = False, root: Root = None) -> None:
     for record in records:
         table.add_row(
             record.id,
-            record.stage,
-            Path(record.path).parent.name,
-            record.date,
-            record.title,
+            escape(record.stage),
+            escape(Path(record.path).parent.name),
+            escape(record.date),
+            escape(record.title),
             _problems(findings.get(record.path, [])),
         )
     _out.print(table)
@@ -353,9 +353,9 @@ def adr_list(as_json: AsJson = False, root: Root = None) -> None:
         )
         table.add_row(
             record.id,
-            record.status,
-            record.date,
-            record.title,
+            escape(record.status),
+            escape(record.date),
+            escape(record.title),
             "; ".join(links),
             _problems(findings.get(record.path, [])),
         )

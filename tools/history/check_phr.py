@@ -221,7 +221,14 @@ def _check_stage(found: Findings, front: FrontMatter, name: re.Match[str] | None
     raw = front.raw or {}
     stage = raw.get("stage")
     if "stage" in raw:
-        if stage in LEGACY_STAGES:
+        if not isinstance(stage, str):
+            found.add(
+                "phr-invalid-value",
+                "`stage` must be one word",
+                fix=f"use one of {', '.join(STAGES)}",
+                line=_key_line(front, "stage"),
+            )
+        elif stage in LEGACY_STAGES:
             found.add(
                 "history-legacy-stage",
                 f"`stage: {stage}` is from an older Spec-Kit Plus release",
