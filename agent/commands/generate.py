@@ -101,7 +101,7 @@ def _summary(console: Console, result: GenerateResult) -> None:
     counts = {a: sum(f.action == a for f in result.files) for a in _STYLE}
     if table.row_count:
         console.print(table)
-    verb = "would write" if result.dry_run else "wrote"
+    verb = "wrote" if result.committed else "would write"
     console.print(
         f"{verb} {counts['created']} new and {counts['updated']} updated files; "
         f"{counts['unchanged']} unchanged."

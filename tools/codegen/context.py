@@ -413,7 +413,15 @@ def _model_view(name: str, model: ModelSpec) -> dict[str, Any]:
 
 def _model_imports(spec: ServiceSpec) -> dict[str, bool]:
     used = {f.ref.name for m in spec.payload_types().values() for f in m.fields.values()}
-    return {"datetime": "datetime" in used, "date": "date" in used, "uuid": "uuid" in used}
+    described = any(
+        f.description.strip() for m in spec.payload_types().values() for f in m.fields.values()
+    )
+    return {
+        "datetime": "datetime" in used,
+        "date": "date" in used,
+        "uuid": "uuid" in used,
+        "field": described,
+    }
 
 
 class _Sampler:

@@ -122,9 +122,9 @@ def generate(
         if not written.ok:
             result.ok = False
             return result
-        result.committed = not dry_run
-        if result.committed:
+        if not dry_run:
             _record_written_hashes(root, out_dir, new_manifest, written.files, worklog)
+    result.committed = not dry_run
     step(4)
     return result
 
