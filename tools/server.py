@@ -24,7 +24,14 @@ import anyio.from_thread
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import ToolAnnotations
+from mcp.types import (
+    Completion,
+    CompletionArgument,
+    CompletionContext,
+    PromptReference,
+    ResourceTemplateReference,
+    ToolAnnotations,
+)
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic, FileChange
@@ -39,6 +46,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 PROMPT_NAME = "dapr-backend-developer"
+SPEC_TEMPLATE = "spec://{name}"
 _PROMPT_FILE = "agent/dapr-backend-developer.md"
 
 READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
@@ -299,7 +307,21 @@ def _add_history_tools(server: MCPServer, session: _Session) -> None:
 
 
 def _add_spec_resource(server: MCPServer, session: _Session) -> None:
-    @server.resource("spec://{name}", mime_type="application/yaml", description="A spec's YAML.")
+    @server.completion()
+    async def complete_spec_names(
+        ref: PromptReference | ResourceTemplateReference,
+        argument: CompletionArgument,
+        context: CompletionContext | None,
+    ) -> Completion | None:
+        if not isinstance(ref, ResourceTemplateReference) or ref.uri != SPEC_TEMPLATE:
+            return None
+        from tools.specs import list_specs as find
+
+        specs = await anyio.to_thread.run_sync(find, session.root)
+        names = [s.id for s in specs if s.id.startswith(argument.value)]
+        return Completion(values=names[:100], total=len(names), has_more=len(names) > 100)
+
+    @server.resource(SPEC_TEMPLATE, mime_type="application/yaml", description="A spec's YAML.")
     def spec_resource(name: str) -> str:
         from tools.specs import read_spec_section
 

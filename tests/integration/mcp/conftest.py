@@ -23,19 +23,21 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def http_server(project: Path) -> Iterator[str]:
+def http_server(project: Path, tmp_path: Path) -> Iterator[str]:
     """`daprdev serve --transport http` on a free loopback port; yields the MCP endpoint URL."""
     port = free_port()
-    proc = subprocess.Popen(
-        [str(DAPRDEV), "serve", "--transport", "http", "--root", str(project), "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    url = f"http://127.0.0.1:{port}/mcp"
+    log = tmp_path / "serve.log"
+    command = [str(DAPRDEV), "serve", "--transport", "http", "--root", str(project)]
+    with log.open("wb") as stderr:
+        proc = subprocess.Popen(
+            [*command, "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
     try:
-        _wait_listening(proc, port)
-        yield url
+        _wait_listening(proc, port, log)
+        yield f"http://127.0.0.1:{port}/mcp"
     finally:
         proc.terminate()
         try:
@@ -43,16 +45,13 @@ def http_server(project: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        assert proc.stderr is not None
-        proc.stderr.close()
 
 
-def _wait_listening(proc: subprocess.Popen[bytes], port: int) -> None:
+def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            assert proc.stderr is not None
-            raise AssertionError(f"daprdev serve exited: {proc.stderr.read().decode()[-2000:]}")
+            raise AssertionError(f"daprdev serve exited: {log.read_text()[-2000:]}")
         try:
             httpx.get(f"http://127.0.0.1:{port}/mcp", timeout=1)
             return
