@@ -93,7 +93,7 @@ def server_command() -> tuple[str, list[str]]:
     found = shutil.which("daprdev")
     if found:
         return str(Path(found).absolute()), []
-    return sys.executable, ["-m", "agent.cli"]
+    return sys.executable, ["-c", "from agent.cli import main; main()"]
 
 
 def mcp_server_entry(root: Path) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from agent.claude_code import (
     SETTINGS_FILE,
     doctor,
     init_project,
+    server_command,
 )
 from agent.commands import doctor as doctor_command
 
@@ -135,3 +138,24 @@ def test_cli_prints_the_fix_and_exits_1(project: Path) -> None:
     assert outcome.exit_code == 1
     assert "FAIL" in outcome.output
     assert "fix:" in outcome.output
+
+
+def test_without_a_daprdev_script_the_interpreter_runs_daprdev(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_python = sys.executable
+    bare = tmp_path / "bare-bin"
+    bare.mkdir()
+    (bare / "python").symlink_to(real_python)
+    monkeypatch.setattr(sys, "executable", str(bare / "python"))
+    monkeypatch.setenv("PATH", str(bare))
+
+    command, prefix = server_command()
+
+    assert command == str(bare / "python")
+    # The same arguments, given to an interpreter that has daprdev installed, start daprdev.
+    started = subprocess.run(
+        [real_python, *prefix, "serve", "--help"], capture_output=True, text=True, check=False
+    )
+    assert started.returncode == 0, started.stderr
+    assert "--root" in started.stdout

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -24,6 +28,7 @@ from tools.validate import check_changes
 
 GOOD = '"""Greetings."""\n\n\ndef greet(name: str) -> str:\n    return f"hello {name}"\n'
 BAD = '"""Broken."""\n\n\ndef greet(name: str) -> str\n    return name\n'
+_DAPRDEV = (sys.executable, "-c", "from agent.cli import main; main()")
 _PHR_FILE_LINE = re.compile(r"`([^`]+)` (?:created|updated), sha256 `([0-9a-f]{64})`")
 
 
@@ -269,3 +274,39 @@ async def test_spec_is_named_to_the_model_and_files_the_phr_under_its_feature(
 async def test_a_missing_spec_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         await run_task("x", root=tmp_path, spec=Path("specs/none/service.yaml"))
+
+
+def test_ctrl_c_still_records_the_phr(tmp_path: Path) -> None:
+    hang = threading.Event()
+    waiting = threading.Event()
+    replies = iter([_write("app/greet.py", GOOD), Reply(hang=hang)])
+
+    def script(_request: MessagesRequest) -> Reply:
+        reply = next(replies)
+        if reply.hang is not None:
+            waiting.set()
+        return reply
+
+    with serve(script) as api:
+        env = {**os.environ, "ANTHROPIC_BASE_URL": api.base_url}
+        daprdev = subprocess.Popen(
+            [*_DAPRDEV, "run", "write it", "--root", str(tmp_path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert waiting.wait(60), "the run never reached its second turn"
+            daprdev.send_signal(signal.SIGINT)
+            output, _ = daprdev.communicate(timeout=120)
+        finally:
+            hang.set()
+            if daprdev.poll() is None:
+                daprdev.kill()
+
+    assert daprdev.returncode == 130, output
+    phrs = list((tmp_path / "history/prompts").rglob("*.md"))
+    assert len(phrs) == 1, output
+    assert _files_in_phr(phrs[0]) == {("app/greet.py", _sha256(tmp_path / "app/greet.py"))}
+    assert "interrupted" in phrs[0].read_text()
