@@ -1,0 +1,226 @@
+"""Every class of spec error names the field's path and says what would be valid."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools.errors import SpecError
+from tools.specs import load_spec, validate_data
+
+Mutate = Callable[[dict[str, Any]], None]
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    return [str(p) for p in validate_data(data)[1]]
+
+
+def test_the_example_is_valid(example_data: dict[str, Any]) -> None:
+    assert problems(example_data) == []
+
+
+CASES: list[tuple[str, Mutate, str]] = [
+    (
+        "unknown type with a suggestion",
+        lambda d: d["events"]["TaskCreated"]["fields"].update(title="strr"),
+        "events.TaskCreated.fields.title: unknown type 'strr' (did you mean 'str'?)",
+    ),
+    (
+        "unknown type in a list",
+        lambda d: d["events"]["TaskCreated"]["fields"].update(tags="list[Tagg]"),
+        "events.TaskCreated.fields.tags: unknown type 'Tagg'",
+    ),
+    (
+        "malformed type expression",
+        lambda d: d["events"]["TaskCreated"]["fields"].update(tags="list[list[str]]"),
+        "events.TaskCreated.fields.tags.type: ",
+    ),
+    (
+        "unknown key with a suggestion",
+        lambda d: d["jobs"]["task-reminder"].update(failure_polcy="drop"),
+        "jobs.task-reminder: unknown key 'failure_polcy' (did you mean 'failure_policy'?)",
+    ),
+    (
+        "missing required key",
+        lambda d: d["service"].pop("app_id"),
+        "service: missing required key 'app_id'",
+    ),
+    (
+        "literal choice with a suggestion",
+        lambda d: d["state_stores"]["statestore"].update(concurrency="lastwrite"),
+        "state_stores.statestore.concurrency: 'lastwrite' is not allowed "
+        "(did you mean 'last-write'?)",
+    ),
+    (
+        "five-field cron",
+        lambda d: d["jobs"]["heartbeat"].update(schedule="*/5 * * * *"),
+        "jobs.heartbeat.schedule: '*/5 * * * *' has five fields; Dapr cron has six, seconds first",
+    ),
+    (
+        "bad @every duration",
+        lambda d: d["jobs"]["heartbeat"].update(schedule="@every 5 seconds"),
+        "jobs.heartbeat.schedule: '5 seconds' is not a Go duration",
+    ),
+    (
+        "bad due time",
+        lambda d: d["jobs"]["heartbeat"].update(due_time="tomorrow"),
+        "jobs.heartbeat.due_time: 'tomorrow' is not a due time",
+    ),
+    (
+        "subscription to an unknown event",
+        lambda d: d["subscriptions"]["task-created"].update(event="TaskCreate"),
+        "subscriptions.task-created.event: unknown event 'TaskCreate' "
+        "(did you mean 'TaskCreated'?)",
+    ),
+    (
+        "dead-letter topic nobody handles",
+        lambda d: d.update(external_topics=[]),
+        "subscriptions.task-created.dead_letter_topic: 'task-created-dlq' is neither subscribed",
+    ),
+    (
+        "invalid topic name",
+        lambda d: d["publications"].update({"bad topic!": {"event": "TaskCreated"}}),
+        "publications.bad topic!: 'bad topic!' is not a valid topic name",
+    ),
+    (
+        "invalid job name",
+        lambda d: d["jobs"].update({"Bad_Job": {"schedule": "@every 1m"}}),
+        "jobs.Bad_Job: 'Bad_Job' is not a valid job name",
+    ),
+    (
+        "invalid app id",
+        lambda d: d["service"].update(app_id="Task_Reminders"),
+        "service.app_id: 'Task_Reminders' is not a valid Dapr app id",
+    ),
+    (
+        "store key that is not a field",
+        lambda d: d["state_stores"]["statestore"].update(key="id"),
+        "state_stores.statestore.key: unknown field 'id'",
+    ),
+    (
+        "store key of an unusable type",
+        lambda d: d["state_stores"]["statestore"].update(key="tags"),
+        "state_stores.statestore.key: the key field must be a required str, int or uuid",
+    ),
+    (
+        "per-key job time field of the wrong type",
+        lambda d: d["jobs"]["task-reminder"].update(due_time_field="title"),
+        "jobs.task-reminder.due_time_field: the field must be a required datetime",
+    ),
+    (
+        "startup job payload with an unknown field",
+        lambda d: d["jobs"]["heartbeat"].update(data="TaskReminder", payload={"task": 1}),
+        "jobs.heartbeat.payload.task: unknown field 'task'",
+    ),
+    (
+        "binding metadata placeholder of no field",
+        lambda d: d["bindings"]["output"]["notifications"]["request_metadata"].update(
+            fileName="{taskid}.json"
+        ),
+        "bindings.output.notifications.request_metadata.fileName: unknown field 'taskid'",
+    ),
+    (
+        "action on an unknown binding",
+        lambda d: d["jobs"]["task-reminder"]["actions"].append({"invoke": "notification"}),
+        "jobs.task-reminder.actions[1].invoke: unknown output binding 'notification'",
+    ),
+    (
+        "action whose payload lacks a required field",
+        lambda d: d["bindings"]["input"]["reminder-sweep"]["actions"].append(
+            {"save": "statestore"}
+        ),
+        "TaskCreated.task_id is required but the handler (it has no data) has no field 'task_id'",
+    ),
+    (
+        "action with two verbs",
+        lambda d: d["jobs"]["heartbeat"]["actions"].append({"save": "x", "invoke": "y"}),
+        "jobs.heartbeat.actions[1]: an action has exactly one of",
+    ),
+    (
+        "startup job scheduled by an action",
+        lambda d: d["subscriptions"]["task-created"]["actions"].append({"schedule": "heartbeat"}),
+        "job 'heartbeat' is a startup job; only per_key jobs are scheduled by actions",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutate", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_problem_names_its_field(
+    example_data: dict[str, Any], mutate: Mutate, expected: str
+) -> None:
+    mutate(example_data)
+    found = problems(example_data)
+    assert any(expected in problem for problem in found), found
+
+
+def test_a_dead_letter_topic_may_be_subscribed_or_declared_external(
+    example_data: dict[str, Any],
+) -> None:
+    example_data["external_topics"] = []
+    example_data["subscriptions"]["task-created"]["dead_letter_external"] = True
+    assert problems(example_data) == []
+    example_data["subscriptions"]["task-created"]["dead_letter_external"] = False
+    example_data["subscriptions"]["task-created-dlq"] = {"event": "TaskCreated"}
+    assert problems(example_data) == []
+
+
+def test_every_problem_is_reported_at_once(
+    example_data: dict[str, Any], write_spec: Callable[[dict[str, Any]], Path]
+) -> None:
+    example_data["events"]["TaskCreated"]["fields"]["due_at"] = "datetme"
+    example_data["jobs"]["heartbeat"]["schedule"] = "* * * * *"
+    example_data["state_stores"]["statestore"]["concurrency"] = "first-wrte"
+    with pytest.raises(SpecError) as raised:
+        load_spec(write_spec(example_data))
+    message = str(raised.value)
+    assert "3 problems" in message
+    assert (
+        "events.TaskCreated.fields.due_at: unknown type 'datetme' (did you mean 'datetime'?)"
+        in message
+    )
+    assert "jobs.heartbeat.schedule" in message
+    assert "state_stores.statestore.concurrency" in message
+
+
+def test_duplicate_yaml_keys_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "service.yaml"
+    path.write_text("service:\n  app_id: a\n  app_id: b\n", encoding="utf-8")
+    with pytest.raises(
+        SpecError, match=r"service.yaml:3:\d+: invalid YAML: duplicate key 'app_id'"
+    ):
+        load_spec(path)
+
+
+def test_yaml_errors_in_spec_md_point_at_the_markdown_line(tmp_path: Path) -> None:
+    path = tmp_path / "spec.md"
+    path.write_text(
+        "# Title\n\ntext\n\n```yaml\nservice:\n  app_id: [unclosed\n```\n", encoding="utf-8"
+    )
+    with pytest.raises(SpecError, match=r"spec.md:\d+:\d+: invalid YAML") as raised:
+        load_spec(path)
+    line = int(str(raised.value).split(":")[1])
+    assert line >= 7
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("# no block here\n", "no ```yaml block with a top-level 'service:' key"),
+        ("- a list\n", "a spec is a YAML mapping"),
+    ],
+)
+def test_unusable_files_say_why(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / ("spec.md" if content.startswith("#") else "service.yaml")
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(SpecError, match=expected):
+        load_spec(path)
+
+
+def test_missing_paths_are_spec_errors(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="no such spec"):
+        load_spec(tmp_path / "nope")
+    with pytest.raises(SpecError, match="no spec here"):
+        load_spec(tmp_path)
