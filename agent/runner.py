@@ -14,6 +14,7 @@ import json
 import os
 import re
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -90,8 +91,11 @@ def api_key_configured() -> bool:
     return bool(os.environ.get("ANTHROPIC_API_KEY") or os.environ.get("ANTHROPIC_AUTH_TOKEN"))
 
 
-def _system_prompt() -> str:
-    return read_resource("prompts", "agent/dapr-backend-developer.md") + _HEADLESS_NOTE
+@cache
+def _system() -> list[dict[str, Any]]:
+    """The system prompt as one cached block: it is resent unchanged on every turn."""
+    text = read_resource("prompts", "agent/dapr-backend-developer.md") + _HEADLESS_NOTE
+    return [{"type": "text", "text": text, "cache_control": {"type": "ephemeral"}}]
 
 
 def _feature_of(spec: Path | None, root: Path) -> str | None:
@@ -195,7 +199,7 @@ class _Run:
         async with client.messages.stream(
             model=self.model,
             max_tokens=max_tokens,
-            system=_system_prompt(),
+            system=_system(),
             tools=tools,
             messages=self.messages,
         ) as stream:
@@ -204,7 +208,13 @@ class _Run:
                     self.console.print(event.text, end="", markup=False, highlight=False)
             message = await stream.get_final_message()
         self.console.print()
-        self.result.input_tokens += message.usage.input_tokens
+        usage = message.usage
+        # Cached prompt tokens are reported apart from the rest; the budget counts them all.
+        self.result.input_tokens += (
+            usage.input_tokens
+            + (usage.cache_creation_input_tokens or 0)
+            + (usage.cache_read_input_tokens or 0)
+        )
         self.result.output_tokens += message.usage.output_tokens
         return message
 
@@ -314,6 +324,8 @@ def _offered_tools(listed: Sequence[Any]) -> tuple[list[dict[str, Any]], dict[st
         for t in listed
         if t.name in wanted
     ]
+    if tools:  # one cache breakpoint after the (unchanging) tool definitions
+        tools[-1] = {**tools[-1], "cache_control": {"type": "ephemeral"}}
     phr_schema = next((t.input_schema for t in listed if t.name == "create_phr"), {})
     return tools, phr_schema
 

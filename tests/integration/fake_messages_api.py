@@ -35,6 +35,7 @@ class Reply:
     tool_calls: tuple[ToolCall, ...] = ()
     input_tokens: int = 100
     output_tokens: int = 20
+    cache_read_input_tokens: int = 0
     stop_reason: str | None = None  # default: tool_use when there are tool calls, else end_turn
     error_status: int | None = None
     error_type: str = ""
@@ -204,7 +205,11 @@ class FakeMessagesApi:
             "content": content,
             "stop_reason": stop,
             "stop_sequence": None,
-            "usage": {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens},
+            "usage": {
+                "input_tokens": reply.input_tokens,
+                "cache_read_input_tokens": reply.cache_read_input_tokens,
+                "output_tokens": reply.output_tokens,
+            },
         }
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

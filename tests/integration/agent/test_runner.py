@@ -126,7 +126,9 @@ async def test_turn_budget_stops_the_loop_and_still_records(tmp_path: Path) -> N
 
 async def test_token_budget_stops_the_loop_and_caps_each_request(tmp_path: Path) -> None:
     budget = 250
-    with serve(lambda _r: Reply.call("list_specs", {}, input_tokens=100, output_tokens=20)) as api:
+    # 10 fresh + 90 cached input tokens and 20 output tokens per turn: the budget counts all 120.
+    turn = Reply.call("list_specs", {}, input_tokens=10, cache_read_input_tokens=90)
+    with serve(lambda _r: turn) as api:
         result = await run_task(
             "loop", root=tmp_path, max_tokens_total=budget, base_url=api.base_url, console=_quiet()
         )
