@@ -86,13 +86,14 @@ def check_tree(
             stale.append((relative, absolute, stat))
     fresh = _analyse(stale, root, config, cached, jobs)
     results.update(fresh)
-    if use_cache:
+    if use_cache and (fresh or set(cached) != set(results)):
         _save_cache(root, cache_key, results)
     report = TreeReport(files=[r for r, _ in files], from_cache=len(files) - len(fresh))
     for relative, _ in files:
         result = results[relative]
         report.lines += result.lines
-        report.diagnostics += [Diagnostic.model_validate(d) for d in result.diagnostics]
+        # Cached entries were validated when they were made; rebuilding them needs no re-validation.
+        report.diagnostics += [Diagnostic.model_construct(**d) for d in result.diagnostics]
     report.diagnostics += _cross_file(results, config, root, covers_root=_covers_root(paths, root))
     if _covers_history(paths, root):
         report.diagnostics += _history(root)

@@ -8,7 +8,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal, TypeVar
 
 import grpc
@@ -210,6 +210,45 @@ async def get_reminder(task_id: str, client: Client) -> Reminder:
 @app.delete("/reminders/{task_id}", status_code=204, dependencies=[Depends(require_app_token)])
 async def delete_reminder(task_id: str, client: Client) -> None:
     await with_retry(lambda: client.delete_state(STATESTORE, f"reminder-{task_id}"))
+
+
+class SnoozeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    minutes: int = Field(gt=0, le=24 * 60)
+
+
+@app.post("/reminders/{task_id}/snooze", dependencies=[Depends(require_app_token)])
+async def snooze_reminder(task_id: str, body: SnoozeRequest, client: Client) -> Reminder:
+    key = f"reminder-{task_id}"
+    state = await with_retry(lambda: client.get_state(STATESTORE, key))
+    if not state.data:
+        raise HTTPException(status_code=404, detail="no reminder for this task")
+    reminder = Reminder.model_validate_json(state.data)
+    reminder.due_at = reminder.due_at + timedelta(minutes=body.minutes)
+    try:
+        await client.save_state(STATESTORE, key, reminder.model_dump_json(), etag=state.etag)
+    except DaprInternalError as error:
+        raise HTTPException(status_code=409, detail="the reminder changed meanwhile") from error
+    return reminder
+
+
+@app.post("/calendar-feed")
+async def on_calendar_feed(request: Request) -> dict[str, str]:
+    """Input binding: daprd posts each calendar change here; 200 tells it the event was handled."""
+    try:
+        task = TaskCreated.model_validate_json(await request.body())
+    except ValidationError:
+        log.warning("ignoring a calendar entry that is not a task")
+        return {"result": "ignored"}
+    client: DaprClient = request.app.state.dapr
+    reminder = Reminder(task_id=task.task_id, owner=task.owner, due_at=task.due_at)
+    await with_retry(
+        lambda: client.save_state(
+            STATESTORE, f"reminder-{task.task_id}", reminder.model_dump_json()
+        )
+    )
+    return {"result": "stored"}
 
 
 @app.get("/healthz")
