@@ -487,10 +487,15 @@ class _Checker:
                     )
         return lines
 
-    @staticmethod
-    def fail_method(actions: list[Action]) -> str:
+    def fail_method(self, actions: list[Action]) -> str:
         """The Dapr call the first effect makes (its failure makes the handler retry)."""
         if not actions:
+            return "save_state"
+        first = actions[0]
+        if (
+            first.kind == "save"
+            and self._spec.state_stores[first.target].concurrency == "last-write"
+        ):
             return "save_state"
         return {
             "save": "get_state",
