@@ -32,6 +32,7 @@ from mcp.types import (
     ResourceTemplateReference,
     ToolAnnotations,
 )
+from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic, FileChange
@@ -88,6 +89,20 @@ class SpecText(BaseModel):
     problems: str | None = None
 
 
+class GenerateSummary(BaseModel):
+    """What generate did: files as 'action path'; refused = hand-edited files left alone."""
+
+    ok: bool
+    written: bool
+    out: str
+    files: list[str]
+    unchanged: int = 0
+    refused: list[str] = Field(default_factory=list)
+    obsolete: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    diff: str = ""
+
+
 class Record(BaseModel):
     """A record written under the root."""
 
@@ -111,10 +126,41 @@ class _Session:
         return self.workspace.root
 
 
+class _CompactServer(MCPServer):
+    """An MCPServer whose tools/list leaves out the schema titles pydantic generates.
+
+    Every title repeats its property's name; the model reads the list on every turn, so they are
+    pure context cost.
+    """
+
+    async def list_tools(self) -> list[MCPTool]:
+        return [
+            tool.model_copy(
+                update={
+                    "input_schema": _untitled(tool.input_schema),
+                    "output_schema": _untitled(tool.output_schema),
+                }
+            )
+            for tool in await super().list_tools()
+        ]
+
+
+def _untitled(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {
+            key: _untitled(value)
+            for key, value in schema.items()
+            if not (key == "title" and isinstance(value, str))
+        }
+    if isinstance(schema, list):
+        return [_untitled(item) for item in schema]
+    return schema
+
+
 def build_server(root: Path) -> MCPServer:
     """Build the `daprdev` server for the project at `root` (one WorkLog for its whole life)."""
     session = _Session(Workspace(root), WorkLog())
-    server = MCPServer("daprdev", instructions=INSTRUCTIONS, version=_version())
+    server = _CompactServer("daprdev", instructions=INSTRUCTIONS, version=_version())
     _add_spec_tools(server, session)
     _add_write_tools(server, session)
     _add_history_tools(server, session)
@@ -183,9 +229,14 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
     @server.tool(annotations=OVERWRITES)
     @_reported
     async def generate(
-        spec: str, ctx: Context, only: list[str] | None = None, dry_run: bool = False
-    ) -> dict[str, Any]:
-        """Generate a spec's service from templates, through the gate (dry_run: diff only)."""
+        spec: str,
+        ctx: Context,
+        only: list[str] | None = None,
+        dry_run: bool = False,
+        out: str | None = None,
+    ) -> GenerateSummary:
+        """Generate a spec's service from templates through the gate (default out: build/<app>).
+        Hand-edited files are kept and listed in `refused`; dry_run returns the diff only."""
         from tools.codegen import generate as render
 
         folder = _spec_location(session.workspace, spec)
@@ -197,13 +248,27 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
             lambda: render(
                 folder,
                 root=session.root,
+                out=out,
                 only=only,
                 dry_run=dry_run,
                 worklog=session.worklog,
                 progress=progress,
             )
         )
-        return result.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        if any(d.blocking for d in result.diagnostics):
+            raise ToolError(refusal(result.diagnostics))
+        changed = [f for f in result.files if f.action in ("created", "updated")]
+        return GenerateSummary(
+            ok=result.ok,
+            written=not dry_run and result.committed,
+            out=result.out,
+            files=[f"{f.action} {f.path}" for f in changed],
+            unchanged=sum(f.action == "unchanged" for f in result.files),
+            refused=result.refused,
+            obsolete=result.obsolete,
+            notes=[compact(d) for d in result.diagnostics],
+            diff=result.diff,
+        )
 
     @server.tool(annotations=APPENDS)
     @_reported

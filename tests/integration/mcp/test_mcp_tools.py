@@ -376,3 +376,59 @@ async def test_fifty_concurrent_writes_and_phrs_lose_nothing(mode: str, project:
         assert len(set(ids)) == 50
         listed = await client.call_tool("list_phrs", {})
         assert len(listed.structured_content["result"]) == 50
+
+
+async def test_generate_dry_run_then_write_with_progress(mode: str, project: Path) -> None:
+    progress: list[float] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append(done)
+
+    async with Client(build_server(project), mode=mode) as client:
+        before = _tree(project)
+        planned = await client.call_tool(
+            "generate", {"spec": "001-task-reminders", "dry_run": True}
+        )
+        assert not planned.is_error, _text(planned)
+        summary = planned.structured_content
+        assert summary["written"] is False and summary["diff"].startswith("---")
+        assert _tree(project) == before
+
+        done = await client.call_tool(
+            "generate", {"spec": "001-task-reminders"}, progress_callback=on_progress
+        )
+        assert not done.is_error, _text(done)
+        summary = done.structured_content
+        assert summary["ok"] and summary["written"] and summary["diff"] == ""
+        created = [entry.split(" ", 1)[1] for entry in summary["files"]]
+        assert created and all((project / path).is_file() for path in created)
+        assert len(progress) >= 2 and progress == sorted(progress)
+
+        again = await client.call_tool("generate", {"spec": "001-task-reminders"})
+        assert again.structured_content["files"] == []
+        assert again.structured_content["unchanged"] == len(created)
+
+        phr = await client.call_tool(
+            "create_phr",
+            {
+                "title": "Generate reminders",
+                "stage": "general",
+                "prompt": "generate the task reminders service",
+                "response": "generated",
+            },
+        )
+        record = (project / phr.structured_content["path"]).read_text()
+        assert created[0] in record
+
+
+async def test_generate_refusals(mode: str, project: Path) -> None:
+    async with Client(build_server(project), mode=mode) as client:
+        unknown = await client.call_tool("generate", {"spec": "no-such-spec"})
+        assert unknown.is_error and "no-such-spec" in _text(unknown)
+        escape = await client.call_tool("generate", {"spec": "../../etc"})
+        assert escape.is_error and "'..'" in _text(escape)
+        outside = await client.call_tool(
+            "generate", {"spec": "001-task-reminders", "out": "../elsewhere"}
+        )
+        assert outside.is_error
+        assert not (project.parent / "elsewhere").exists()
