@@ -30,9 +30,9 @@ DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_MAX_TURNS = 30
 DEFAULT_MAX_TOKENS_TOTAL = 500_000
 MAX_TOKENS_PER_TURN = 16_000
-API_RETRIES = (
-    6  # 429 and 5xx (529 overloaded) are retried by the SDK with backoff, honouring retry-after
-)
+# Rate limits (429) and server errors incl. overloaded (529) are retried by the SDK with exponential
+# backoff, honouring retry-after; six retries ride out about a minute of overload.
+API_RETRIES = 6
 
 Status = Literal["completed", "turn_budget", "token_budget", "failed", "interrupted"]
 
@@ -151,6 +151,7 @@ class _Run:
         self.console = console
         self.result = RunResult(status="failed")
         self.summary: dict[str, Any] = {}
+        self.offered: set[str] = set()
         self.messages: list[dict[str, Any]] = [{"role": "user", "content": self._first_message()}]
 
     def _first_message(self) -> str:
@@ -162,6 +163,7 @@ class _Run:
     # --- the loop ------------------------------------------------------------------------------
 
     async def loop(self, client: Any, mcp: Any, tools: list[dict[str, Any]]) -> None:
+        self.offered = {tool["name"] for tool in tools}
         while True:
             if self.result.turns >= self.max_turns:
                 self.result.status = "turn_budget"
@@ -224,6 +226,15 @@ class _Run:
             self.summary.update({k: v for k, v in arguments.items() if k in _SUMMARY_FIELDS})
             self.console.print("[cyan]create_phr[/] summary kept for the end of the run")
             return {"type": "tool_result", "tool_use_id": block.id, "content": _PHR_HELD}
+        if block.name not in self.offered:
+            # Offering is the boundary: a tool the run did not offer (create_adr) never runs.
+            self.console.print(f"[red]{block.name}[/] refused: not offered")
+            return {
+                "type": "tool_result",
+                "tool_use_id": block.id,
+                "is_error": True,
+                "content": f"Unknown tool {block.name}; use only the tools offered to you.",
+            }
         result = await mcp.call_tool(block.name, arguments)
         self._note_facts(block.name, arguments, result)
         return {

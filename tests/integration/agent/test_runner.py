@@ -312,3 +312,15 @@ def test_ctrl_c_still_records_the_phr(tmp_path: Path) -> None:
     assert len(phrs) == 1, output
     assert _files_in_phr(phrs[0]) == {("app/greet.py", _sha256(tmp_path / "app/greet.py"))}
     assert "interrupted" in phrs[0].read_text()
+
+
+async def test_a_tool_that_was_not_offered_never_runs(tmp_path: Path) -> None:
+    adr = {"title": "Use Redis", "context": "c", "decision": "d"}
+    with serve(in_order(Reply.call("create_adr", adr), Reply.say("Understood."))) as api:
+        result = await run_task("decide", root=tmp_path, base_url=api.base_url, console=_quiet())
+        answer = api.message_requests[1].tool_results()[0]
+
+    assert result.status == "completed"
+    assert answer.get("is_error") is True
+    assert "create_adr" in result_text(answer)
+    assert not (tmp_path / "history/adr").exists()
