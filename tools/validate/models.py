@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from tools.changes import Diagnostic
 
@@ -16,8 +16,10 @@ class CheckedFile(BaseModel):
     content: str = Field(description="Formatted content to write; unchanged for non-Python files.")
     diagnostics: list[Diagnostic] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
+        """True when no diagnostic of this file blocks the write."""
         return not any(d.blocking for d in self.diagnostics)
 
 
@@ -28,10 +30,14 @@ class GateReport(BaseModel):
 
     files: list[CheckedFile] = Field(default_factory=list)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def diagnostics(self) -> list[Diagnostic]:
+        """Every file's diagnostics, in change-set order."""
         return [d for f in self.files for d in f.diagnostics]
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
+        """True when nothing in the change set blocks the write."""
         return all(f.ok for f in self.files)

@@ -180,3 +180,10 @@ def test_report_lists_files_in_change_set_order() -> None:
         [FileChange(path="b.py", content="x = 1\n"), FileChange(path="./a/c.py", content="y = 2\n")]
     )
     assert [f.path for f in report.files] == ["b.py", "a/c.py"]
+
+
+def test_report_serialises_its_verdict() -> None:
+    report = _check("app/jobs.py", POLLING)
+    dumped = report.model_dump()
+    assert dumped["ok"] is False and dumped["files"][0]["ok"] is False
+    assert dumped["diagnostics"][0]["rule"] == "DAPR003"
