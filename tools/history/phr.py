@@ -143,6 +143,7 @@ def create_phr(
     if redactions:
         kinds = ", ".join(f"{kind} x{count}" for kind, count in sorted(counts.items()))
         redaction_note += f" ({kinds})"
+    impact = bullet_text(outcome_text) if outcome_text.strip() else facts.impact
     today = (on or datetime.now().astimezone().date()).isoformat()
     slug = slugify(title_text)
 
@@ -169,7 +170,7 @@ def create_phr(
                 "TESTS_YAML": frontmatter.block_list(facts.tests),
                 "PROMPT_TEXT": fenced(prompt_text),
                 "RESPONSE_TEXT": response_text.strip() or "none",
-                "OUTCOME_IMPACT": _or_none(outcome_text) if outcome_text.strip() else facts.impact,
+                "OUTCOME_IMPACT": impact,
                 "TESTS_SUMMARY": facts.tests_summary,
                 "FILES_SUMMARY": facts.files_summary,
                 "NEXT_PROMPTS": _or_none(next_text),
