@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from tools.codegen.generate import GeneratedFile, GenerateResult, generate
+from tools.codegen.pipeline import GeneratedFile, GenerateResult, generate
 from tools.codegen.render import render_service
 
 __all__ = ["GenerateResult", "GeneratedFile", "generate", "render_service"]

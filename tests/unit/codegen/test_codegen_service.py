@@ -1,0 +1,110 @@
+"""The generated services themselves: their own tests pass, and the gate and ruff find nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE, REPO, VARIETY
+from typer.testing import CliRunner
+
+from agent.cli import app
+from tools.codegen import generate
+from tools.validate.tree import check_tree
+
+
+@pytest.fixture(scope="module", params=["example", "variety"])
+def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp(request.param)
+    spec = EXAMPLE if request.param == "example" else VARIETY
+    result = generate(spec, root=root, out="build/service")
+    assert result.ok, result.diagnostics
+    return root / "build" / "service"
+
+
+def test_its_own_tests_pass_without_a_sidecar(service: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"],
+        cwd=service,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout
+    assert "failed" not in done.stdout
+
+
+def test_the_gate_finds_nothing(service: Path) -> None:
+    report = check_tree([service], root=service, jobs=1, use_cache=False)
+    assert not report.failed
+    assert [d for d in report.diagnostics if d.blocking] == []
+
+
+def test_ruff_with_the_services_own_config_finds_nothing(service: Path) -> None:
+    ruff = [sys.executable, "-m", "ruff"]
+    lint = subprocess.run(
+        [*ruff, "check", "--no-cache", "."],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert lint.returncode == 0, lint.stdout
+    fmt = subprocess.run(
+        [*ruff, "format", "--check", "--no-cache", "."],
+        cwd=service,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert fmt.returncode == 0, fmt.stdout
+
+
+def test_it_pins_dapr_fastapi_and_never_the_legacy_extension(service: Path) -> None:
+    for name in ("requirements.txt", "pyproject.toml"):
+        text = (service / name).read_text(encoding="utf-8")
+        assert "dapr[fastapi]==1.19.0" in text
+        assert "dapr-ext-fastapi" not in text.replace("never add dapr-ext-fastapi", "")
+
+
+def test_no_infrastructure_files_are_generated(service: Path) -> None:
+    names = {p.name.lower() for p in service.rglob("*")}
+    assert not {
+        n for n in names if n.startswith("dockerfile") or n in {"chart.yaml", "values.yaml"}
+    }
+    for manifest in (service / "components").rglob("*.yaml"):
+        assert "kind: Deployment" not in manifest.read_text(encoding="utf-8")
+
+
+runner = CliRunner()
+
+
+def test_cli_generate_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    spec = str(REPO / "specs" / "001-task-reminders")
+    first = runner.invoke(app, ["generate", spec, "--out", "build/tr"])
+    assert first.exit_code == 0, first.output
+    assert "wrote" in first.output
+    effects = tmp_path / "build" / "tr" / "task_reminders" / "effects.py"
+    effects.write_text("# mine\n", encoding="utf-8")
+    refused = runner.invoke(app, ["generate", spec, "--out", "build/tr"])
+    assert refused.exit_code == 1
+    assert "build/tr/task_reminders/effects.py" in refused.output
+    assert "--force" in refused.output
+    assert effects.read_text(encoding="utf-8") == "# mine\n"
+    dry = runner.invoke(app, ["generate", spec, "--out", "build/tr", "--dry-run", "--force"])
+    assert dry.exit_code == 0
+    assert "+++ b/build/tr/task_reminders/effects.py" in dry.output
+    assert effects.read_text(encoding="utf-8") == "# mine\n"
+    outside = runner.invoke(app, ["generate", spec, "--out", "../x"])
+    assert outside.exit_code == 2
+    bad = runner.invoke(app, ["generate", str(tmp_path / "missing")])
+    assert bad.exit_code == 1
+    assert "Traceback" not in bad.output
