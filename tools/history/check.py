@@ -177,6 +177,23 @@ def _check_index(root: Path, current: list[AdrRecord]) -> list[Diagnostic]:
     return found.items
 
 
+def _leftovers(root: Path) -> list[Diagnostic]:
+    """Id claims and temporary files an interrupted writer left behind (they only waste an id)."""
+    folders = [root / ADR_DIR, *sorted((root / PROMPTS_DIR).glob("*/"))]
+    diagnostics: list[Diagnostic] = []
+    for folder in folders:
+        for leftover in sorted([*folder.glob(".*.claim"), *folder.glob(".*.tmp")]):
+            found = Findings(root, leftover)
+            found.add(
+                "history-leftover",
+                "a daprdev writer was interrupted here and left this file behind",
+                fix="delete it once no daprdev command is running",
+                severity="warning",
+            )
+            diagnostics += found.items
+    return diagnostics
+
+
 def check_history(root: Path) -> list[Diagnostic]:
     """Every problem in the repository's PHRs and ADRs, with what to fix.
 
@@ -186,4 +203,4 @@ def check_history(root: Path) -> list[Diagnostic]:
     `docs/adr`, three-digit ids, stage `architect`) get warnings only.
     """
     root = Path(root)
-    return _check_phrs(root) + _check_adrs(root)
+    return _check_phrs(root) + _check_adrs(root) + _leftovers(root)

@@ -209,7 +209,8 @@ def phr_files(root: Path) -> list[tuple[Path, bool]]:
     ones."""
     found = [(path, False) for path in sorted((root / PROMPTS_DIR).glob(f"*/*{PHR_SUFFIX}"))]
     legacy_globs = [
-        (root / LEGACY_PROMPTS_DIR).glob(f"**/*{PHR_SUFFIX}"),
+        (root / LEGACY_PROMPTS_DIR).glob(f"*{PHR_SUFFIX}"),
+        (root / LEGACY_PROMPTS_DIR).glob(f"*/*{PHR_SUFFIX}"),
         (root / SPECS_DIR).glob(f"*/prompts/*{PHR_SUFFIX}"),
     ]
     found += [(path, True) for glob in legacy_globs for path in sorted(glob)]
@@ -241,7 +242,8 @@ def read_phr(root: Path, path: Path, *, legacy: bool = False) -> PhrRecord | Non
     data = split_front_matter(document).raw or {}
     stage = _text(data.get("stage")) or name.group("stage") or "misc"
     feature = _text(data.get("feature"))
-    redactions = _REDACTIONS_NOTE.search(document)
+    # The last one is daprdev's note; an earlier one would be text inside the prompt.
+    redactions = _REDACTIONS_NOTE.findall(document)
     return PhrRecord(
         id=name.group("id"),
         title=_text(data.get("title")) or name.group("slug").replace("-", " "),
@@ -253,7 +255,7 @@ def read_phr(root: Path, path: Path, *, legacy: bool = False) -> PhrRecord | Non
         labels=_strings(data.get("labels")),
         files=_strings(data.get("files")),
         tests=_strings(data.get("tests")),
-        redactions=int(redactions.group(1)) if redactions else 0,
+        redactions=int(redactions[-1]) if redactions else 0,
         legacy=legacy or path.parent.parent != root / PROMPTS_DIR or len(name.group("id")) != 4,
     )
 

@@ -230,3 +230,12 @@ def test_spec_kit_plus_records_and_legacy_layouts_pass_with_warnings_only(tmp_pa
     # The upstream template's own records are accepted as they are.
     current = [d for d in findings if d.path.startswith("history/prompts/001")]
     assert current == []
+
+
+def test_leftovers_of_an_interrupted_writer_are_reported(project: Path) -> None:
+    record = _phr(project)
+    claim = record.parent / ".0002.claim"
+    claim.touch()
+    assert new_phr(project).id == "0003", "a left-over claim only costs its id"
+    rules = {(d.path, d.rule, d.severity) for d in check_history(project)}
+    assert (claim.relative_to(project).as_posix(), "history-leftover", "warning") in rules
