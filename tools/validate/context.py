@@ -54,6 +54,7 @@ class FileContext:
     functions: list[FunctionNode] = field(default_factory=list)
     handlers: list[tuple[FunctionNode, Route]] = field(default_factory=list)
     models: set[str] = field(default_factory=set)
+    bare_strings: set[int] = field(default_factory=set)
     has_async: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
     facts: dict[str, list] = field(default_factory=dict)
@@ -71,6 +72,10 @@ class FileContext:
     def calls(self, node: ast.AST, *qualnames: str) -> bool:
         """True when `node` is a call of one of `qualnames` (through any import alias)."""
         return isinstance(node, ast.Call) and self.qualname(node.func) in qualnames
+
+    def is_prose(self, node: ast.Constant) -> bool:
+        """True for a string that is a statement of its own (a docstring): text, not a value."""
+        return id(node) in self.bare_strings
 
     @property
     def function(self) -> FunctionNode | None:

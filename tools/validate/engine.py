@@ -128,6 +128,10 @@ class _Traversal:
             ctx.note_assignment(node)  # type: ignore[arg-type]
         elif node_type is ast.ClassDef:
             ctx.note_class(node)  # type: ignore[arg-type]
+        elif node_type is ast.Expr:
+            value = node.value  # type: ignore[attr-defined]
+            if type(value) is ast.Constant and isinstance(value.value, str):
+                ctx.bare_strings.add(id(value))  # docstrings and string "comments"
         is_function = node_type is ast.FunctionDef or node_type is ast.AsyncFunctionDef
         if is_function:
             ctx.has_async = ctx.has_async or node_type is ast.AsyncFunctionDef

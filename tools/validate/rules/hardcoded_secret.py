@@ -10,21 +10,31 @@ _SECRET_NAME = re.compile(
     r"(secret|token|passw(or)?d|passwd|api[_-]?key|private[_-]?key|credential|auth[_-]?key)",
     re.IGNORECASE,
 )
-# Values that name something rather than being the secret: env var names, header names, placeholders.
-_ENV_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-_HEADER_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)+$")
+# Values that name something rather than being the secret: identifiers (env vars, header names, enum
+# values), paths, URLs, patterns and masks.
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*([_.:-][A-Za-z0-9]+)*$")
+_PATTERN_CHARACTERS = frozenset("\\[](){}^$|*/<>")
+# Names that describe a secret's surroundings (its header, env var, endpoint), not the secret itself.
+_DESCRIBES_SECRET = re.compile(
+    r"(url|uri|endpoint|header|type|method|file|path|name|env|var|field|prefix|pattern|regex|ref|kind)$",
+    re.IGNORECASE,
+)
 
 
 def _looks_secret(value: object) -> bool:
-    return (
-        isinstance(value, str)
-        and len(value) >= 8
-        and not any(c.isspace() for c in value)
-        and not _ENV_NAME.match(value)
-        and not _HEADER_NAME.match(value)
-        and "://" not in value
-        and "{" not in value
-    )
+    if not isinstance(value, str) or len(value) < 8 or any(c.isspace() for c in value):
+        return False
+    if _PATTERN_CHARACTERS & set(value) or len(set(value)) < 4:
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    has_letter = any(c.isalpha() for c in value)
+    if _IDENTIFIER.match(value) and not (has_digit and has_letter):
+        return False  # a word-like name such as "refresh_token" or "dapr-api-token"
+    return has_letter and (has_digit or len(value) >= 20)
+
+
+def _names_secret(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name)) and not _DESCRIBES_SECRET.search(name)
 
 
 def _target_name(node: ast.expr) -> str | None:
@@ -53,6 +63,8 @@ class HardcodedSecret(Rule):
     VALID = (
         "import os\n\nAPP_TOKEN = os.environ.get('APP_API_TOKEN', '')\nTOKEN_HEADER = 'dapr-api-token'\n"
         "TOKEN_ENV = 'APP_API_TOKEN'\n",
+        "GRANT_TYPE_REFRESH_TOKEN = 'refresh_token'\nTOKEN_PATTERN = r'[A-Za-z0-9]{32}'\n"
+        "MASKED_PASSWORD = '********'\n",
     )
     INVALID = (
         "APP_API_TOKEN = 'f3a9c2d1e8b7a6f5'\n",
@@ -77,7 +89,7 @@ class HardcodedSecret(Rule):
         ):
             for target in node.targets:
                 name = _target_name(target)
-                if name and _SECRET_NAME.search(name):
+                if name and _names_secret(name):
                     self.report(node.value, f"`{name}` is assigned a literal secret")
                     return
 
@@ -86,7 +98,7 @@ class HardcodedSecret(Rule):
         if (
             self._enabled
             and name
-            and _SECRET_NAME.search(name)
+            and _names_secret(name)
             and isinstance(node.value, ast.Constant)
             and _looks_secret(node.value.value)
         ):
@@ -96,7 +108,7 @@ class HardcodedSecret(Rule):
         if not self._enabled:
             return
         for kw in node.keywords:
-            if kw.arg and _SECRET_NAME.search(kw.arg) and isinstance(kw.value, ast.Constant):
+            if kw.arg and _names_secret(kw.arg) and isinstance(kw.value, ast.Constant):
                 if _looks_secret(kw.value.value):
                     self.report(kw.value, f"`{kw.arg}=` is given a literal secret")
         if self.ctx.qualname(node.func) in ("os.getenv", "os.environ.get") and len(node.args) == 2:
@@ -117,7 +129,7 @@ class HardcodedSecret(Rule):
             if (
                 isinstance(key, ast.Constant)
                 and isinstance(key.value, str)
-                and _SECRET_NAME.search(key.value)
+                and _names_secret(key.value)
                 and isinstance(value, ast.Constant)
                 and _looks_secret(value.value)
             ):

@@ -35,5 +35,9 @@ class DeprecatedJobAlpha1(Rule):
             self.report(node, f"`{node.attr}` is deprecated: call `{DEPRECATED[node.attr]}`")
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and "/v1.0-alpha1/jobs" in node.value:
+        if (
+            isinstance(node.value, str)
+            and not self.ctx.is_prose(node)
+            and "/v1.0-alpha1/jobs" in node.value
+        ):
             self.report(node, "the alpha1 jobs URL is deprecated: use the SDK's stable job methods")

@@ -28,7 +28,12 @@ class PollingLoop(Rule):
         "            return await op()\n        except ConnectionError:\n"
         "            await asyncio.sleep(2 ** attempt)\n",
         "import asyncio\n\nasync def connect(probe):\n    while True:\n        try:\n"
-        "            return await probe()\n        except OSError:\n            await asyncio.sleep(1)\n",
+        "            return await probe()\n        except OSError:\n            pass\n"
+        "        await asyncio.sleep(1)\n",
+        "import asyncio\nimport time\n\nasync def wait_ready(probe, timeout: float) -> bool:\n"
+        "    deadline = time.monotonic() + timeout\n    while time.monotonic() < deadline:\n"
+        "        if await probe():\n            return True\n        await asyncio.sleep(0.5)\n"
+        "    return False\n",
     )
     INVALID = (
         "import asyncio\n\nasync def reminders(send):\n    while True:\n        await send()\n"
@@ -40,6 +45,8 @@ class PollingLoop(Rule):
     )
 
     def visit_While(self, node: ast.While) -> None:
+        if _is_bounded(node.test) or _exits_on_success(node.body):
+            return  # a retry loop or a bounded wait, not a scheduler
         for sleep in self._unconditional_sleeps(node.body):
             name = self.ctx.qualname(sleep.func)
             self.report(
@@ -79,3 +86,20 @@ class PollingLoop(Rule):
             elif isinstance(statement, ast.With | ast.AsyncWith):
                 found += self._unconditional_sleeps(statement.body)
         return found
+
+
+def _is_bounded(test: ast.expr) -> bool:
+    """`while attempt < limit` / `while time.monotonic() < deadline`: the loop ends by itself."""
+    return isinstance(test, ast.Compare) and all(
+        isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) for op in test.ops
+    )
+
+
+def _exits_on_success(body: list[ast.stmt]) -> bool:
+    """A `return`/`break` in a `try` body: the loop retries an operation until it succeeds."""
+    for statement in body:
+        if isinstance(statement, ast.Try | ast.TryStar):
+            for inner in statement.body + statement.orelse:
+                if any(isinstance(n, ast.Return | ast.Break) for n in ast.walk(inner)):
+                    return True
+    return False

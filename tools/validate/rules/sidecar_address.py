@@ -37,7 +37,11 @@ class HardcodedSidecarAddress(Rule):
     )
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if isinstance(node.value, str) and _SIDECAR_URL.search(node.value):
+        if (
+            isinstance(node.value, str)
+            and not self.ctx.is_prose(node)
+            and _SIDECAR_URL.search(node.value)
+        ):
             self.report(
                 node, f"hard-coded sidecar address {_SIDECAR_URL.search(node.value).group(0)!r}"
             )
