@@ -12,18 +12,6 @@ import re
 from pathlib import Path
 from typing import Final, Literal
 
-Stage = Literal[
-    "constitution",
-    "spec",
-    "plan",
-    "tasks",
-    "red",
-    "green",
-    "refactor",
-    "explainer",
-    "misc",
-    "general",
-]
 STAGES: Final[tuple[str, ...]] = (
     "constitution",
     "spec",
