@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path, PurePosixPath
 
 from tools.changes import Diagnostic, FileChange
+from tools.errors import UsageError
 from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
 from tools.validate.engine import analyze, compile_source
@@ -46,6 +47,8 @@ def check_changes(changes: Sequence[FileChange], *, root: Path | None = None) ->
     submitted: dict[str, str] = {}
     for change in changes:
         path = _normalise(change.path)
+        if path in submitted:
+            raise UsageError(f"{path} appears twice in the change set; send each file once")
         submitted[path] = change.content
         if PurePosixPath(path).suffix in PYTHON_SUFFIXES:
             results[path] = _check_python(path, change.content, config)
@@ -174,7 +177,9 @@ def project_job_routes(root: Path, skip: set[str], config: GateConfig) -> list[s
 def _existing(root: Path | None, path: str) -> str | None:
     if root is None:
         return None
-    target = root / path
+    target = (root / path).resolve()
+    if not target.is_relative_to(root.resolve()):
+        return None  # never read outside the project; the writer refuses such paths anyway
     try:
         return target.read_text(encoding="utf-8") if target.is_file() else None
     except (OSError, UnicodeDecodeError):

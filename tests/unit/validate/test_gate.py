@@ -187,3 +187,19 @@ def test_report_serialises_its_verdict() -> None:
     dumped = report.model_dump()
     assert dumped["ok"] is False and dumped["files"][0]["ok"] is False
     assert dumped["diagnostics"][0]["rule"] == "DAPR003"
+
+
+def test_a_path_twice_in_one_change_set_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="twice"):
+        check_changes(
+            [FileChange(path="a.py", content="x = 1\n"), FileChange(path="./a.py", content="")]
+        )
+
+
+def test_paths_outside_the_root_are_never_read(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.py"
+    outside.write_text(POLLING)
+    project = tmp_path / "project"
+    project.mkdir()
+    [diagnostic] = _check("../outside.py", POLLING, root=project).diagnostics
+    assert diagnostic.blocking  # the file outside did not count as the existing version
