@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_PLACEHOLDER = re.compile(r"\{\{\s*[A-Za-z_][A-Za-z0-9_]*\s*\}\}")
+# Template placeholders are upper case ({{PROMPT_TEXT}}); lower-case `{{ name }}` is Jinja or
+# Go-template text a record may legitimately quote.
+_PLACEHOLDER = re.compile(r"\{\{[A-Z][A-Z0-9_]*\}\}")
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ def test_each_phr_defect_is_reported_on_its_file(project: Path, case: str) -> No
 def test_a_clean_repository_has_no_findings(project: Path) -> None:
     _phr(project)
     _phr(project, stage="plan", feature=FEATURE, prompt="## Heading inside\n{{NOT_A_PLACEHOLDER}}")
-    _phr(project, stage="constitution")
+    _phr(project, stage="constitution", response="Rendered `{{ app_id }}` in the template.")
     _adr(project)
     assert check_history(project) == []
 
