@@ -8,10 +8,11 @@ are the same bytes.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -59,7 +60,7 @@ def render_service(spec: ServiceSpec) -> list[FileChange]:
         template = env.get_template(planned.template)
         rendered[planned.path] = template.render(**context, **dict(planned.extra))
     python = {path: text for path, text in rendered.items() if path.endswith(".py")}
-    rendered.update(format_python(python))
+    rendered.update(format_python(python, first_party=[context["service"]["package"], "tests"]))
     return [FileChange(path=path, content=rendered[path]) for path in sorted(rendered)]
 
 
@@ -124,27 +125,34 @@ def _component_files(context: dict[str, Any]) -> Iterator[_Planned]:
         )
 
 
-def format_python(files: dict[str, str]) -> dict[str, str]:
+def format_python(files: dict[str, str], first_party: Sequence[str] = ()) -> dict[str, str]:
     """Lay out Python sources with the pinned ruff, in one process for all files."""
     if not files:
         return {}
     with tempfile.TemporaryDirectory(prefix="daprdev-render-") as tmp:
         root = Path(tmp)
+        # The service's own packages are first-party there; say so here, where they do not exist.
         (root / "ruff.toml").write_text(
-            f'line-length = {RUFF_LINE_LENGTH}\ntarget-version = "py311"\n', encoding="utf-8"
+            f'line-length = {RUFF_LINE_LENGTH}\ntarget-version = "py311"\n'
+            f"[lint.isort]\nknown-first-party = {json.dumps(sorted(first_party))}\n",
+            encoding="utf-8",
         )
         names = {}
         for index, (path, text) in enumerate(sorted(files.items())):
             name = f"f{index}.py"
             (root / name).write_text(text, encoding="utf-8")
             names[path] = name
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", "format", "--no-cache", "."],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        # Import blocks first (ruff's isort, the only lint fix applied), then the layout.
+        for command in (["check", "--select", "I", "--fix", "--exit-zero"], ["format"]):
+            result = subprocess.run(
+                [sys.executable, "-m", "ruff", *command, "--no-cache", "--quiet", "."],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                break
         if result.returncode != 0:
             message = (result.stderr or result.stdout).strip()
             for path, name in names.items():
