@@ -105,11 +105,14 @@ def _read_prompt(prompt: str | None, prompt_file: str | None) -> str:
         return sys.stdin.read()
     if prompt_file is not None:
         try:
-            return Path(prompt_file).read_text(encoding="utf-8")
+            # Bytes, then decode: the prompt is recorded exactly, line endings included.
+            return Path(prompt_file).read_bytes().decode("utf-8")
         except OSError as error:
             raise UsageError(
                 f"cannot read the prompt file {prompt_file}: {error.strerror}"
             ) from None
+        except UnicodeDecodeError:
+            raise UsageError(f"the prompt file {prompt_file} is not UTF-8 text") from None
     raise UsageError(
         "pass the user's prompt: --prompt-file FILE, --prompt-file - (stdin) or --prompt TEXT"
     )

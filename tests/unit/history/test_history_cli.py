@@ -149,3 +149,24 @@ def test_adr_assess_prints_the_suggestion_line(cli: typer.Typer, project: Path) 
     assert result.output.strip().startswith("📋 Architectural decision detected: Pub/sub for all")
     assert result.output.strip().endswith("Run `/sp.adr Event delivery`")
     assert not (project / "history").exists()
+
+
+def test_phr_new_keeps_a_prompt_file_byte_for_byte(cli: typer.Typer, project: Path) -> None:
+    prompt_file = project / "prompt.txt"
+    prompt_file.write_bytes(b"Windows lines\r\nand a tab\there\r\n")
+    result = run(
+        cli,
+        project,
+        "phr",
+        "new",
+        "--title",
+        "t",
+        "--stage",
+        "general",
+        "--prompt-file",
+        str(prompt_file),
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    document = (project / json.loads(result.stdout)["path"]).read_bytes().decode("utf-8")
+    assert read_prompt(document) == "Windows lines\r\nand a tab\there\r\n"
