@@ -101,7 +101,6 @@ def check_paths(
         "--no-cache",
         "--output-format",
         "json",
-        "--force-exclude",
     ]
     proc = _run([*args, *map(str, paths)], None, cwd=cwd)
     grouped: dict[Path, list[RuffFinding]] = {Path(p).resolve(): [] for p in paths}

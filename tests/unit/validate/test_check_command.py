@@ -184,3 +184,12 @@ def test_junit_output_counts_failures(project: Path) -> None:
     naive = by_name["service/naive.py"]
     assert int(naive.get("failures")) == len(naive.findall("testcase/failure")) > 0
     assert int(suites.get("failures")) == sum(int(s.get("failures")) for s in suites)
+
+
+def test_ruff_findings_in_a_build_folder_are_reported(project: Path) -> None:
+    # Generated code under build/ is checked when asked for, whatever ruff's default excludes say.
+    (project / "build" / "svc").mkdir(parents=True)
+    (project / "build" / "svc" / "main.py").write_text("import os\n")
+    report = check_tree([Path("build/svc")], root=project)
+    assert [(d.path, d.rule) for d in report.diagnostics] == [("build/svc/main.py", "F401")]
+    assert report.diagnostics[0].excerpt.startswith("1 █ import os")
