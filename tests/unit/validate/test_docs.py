@@ -18,3 +18,12 @@ def test_every_rule_has_a_documented_section() -> None:
     for rule in (*ALL_RULES, *POLICY_RULES):
         assert f"## {rule.id} {rule.name}" in text
         assert rule.why in text
+
+
+def test_the_in_process_example_runs(tmp_path, monkeypatch, capsys) -> None:
+    text = DOCS_PATH.read_text(encoding="utf-8")
+    section = text.split("The same gate in process", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "docs/rules.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == "True []"
