@@ -9,16 +9,23 @@ developer's machine (with how to get them) and fail them under CI=true.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from harness import process
-from harness.binaries import Binaries, locate
+from harness.binaries import REPO_ROOT, Binaries, locate
 from harness.dapr import Scheduler
 from harness.redis import RedisServer
 from harness.stack import DaprStack
+
+if TYPE_CHECKING:
+    from harness.generated import GeneratedService
+
+EXAMPLE_SPEC = REPO_ROOT / "specs" / "001-task-reminders"
 
 _STARTED = pytest.StashKey[float]()
 
@@ -84,3 +91,40 @@ def dapr_stack(binaries: Binaries, scheduler: Scheduler, tmp_path: Path) -> Iter
         yield stack
     finally:
         stack.close()
+
+
+@pytest.fixture
+def redis_db(redis: RedisServer) -> RedisServer:
+    """The session's redis-server, emptied for this test."""
+    redis.flush()
+    return redis
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> GeneratedService:
+    """The example spec's service, generated once per session by daprdev's own generator.
+
+    Its root goes on sys.path so tests can ask the generated code how it names things (state keys).
+    DAPRDEV_E2E_SERVICE=<folder> runs the suite against that folder instead, a service generated
+    from the example spec beforehand (for example by `daprdev generate`).
+    """
+    from harness.generated import GeneratedService, generate_service
+
+    from tools.specs import load_spec
+
+    if given := os.environ.get("DAPRDEV_E2E_SERVICE"):
+        service = GeneratedService(root=Path(given).resolve(), spec=load_spec(EXAMPLE_SPEC))
+    else:
+        service = generate_service(EXAMPLE_SPEC, tmp_path_factory.mktemp("generated"))
+    sys.path.insert(0, str(service.root))
+    return service
+
+
+@pytest.fixture
+def private_redis(binaries: Binaries, tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test alone, which it may stop and start again on the same port."""
+    server = RedisServer(
+        binaries.redis_server, workdir=tmp_path / "redis", log_dir=tmp_path, name="redis-private"
+    ).start()
+    yield server
+    server.stop()

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from harness.ports import free_port
-from harness.process import Process
+from harness.process import Process, ProcessExited
 from harness.wait import eventually
 
 
@@ -61,7 +61,7 @@ class App:
         def answers() -> bool:
             if self.process is None or not self.process.running:
                 code = self.process.exit_code() if self.process else None
-                raise RuntimeError(f"app {self.name} is not running (exit {code})")
+                raise ProcessExited(f"app {self.name} is not running (exit {code})")
             self.http.get(path)
             return True
 

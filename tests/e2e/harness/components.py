@@ -30,14 +30,15 @@ def in_memory_pubsub(name: str) -> Manifest:
 
 def redis_pubsub(name: str, redis_address: str) -> Manifest:
     # Short redelivery: a message left unacknowledged by a crashed sidecar comes back in seconds.
+    # Both values are milliseconds (redeliverInterval accepts no duration string in contrib 1.18).
     return component(
         name,
         "pubsub.redis",
         {
             "redisHost": redis_address,
             "redisPassword": "",
-            "processingTimeout": "3s",
-            "redeliverInterval": "1s",
+            "processingTimeout": "3000",
+            "redeliverInterval": "1000",
         },
     )
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from harness.ports import free_port
-from harness.process import Process
+from harness.process import Process, ProcessExited
 from harness.wait import eventually
 
 
@@ -65,7 +65,7 @@ class Scheduler:
 
         def healthy() -> bool:
             if not self.process.running:
-                raise RuntimeError(f"scheduler exited with {self.process.exit_code()}")
+                raise ProcessExited(f"scheduler exited with {self.process.exit_code()}")
             return httpx.get(url, timeout=1.0).status_code == 200
 
         eventually(healthy, timeout=timeout, what="Scheduler /healthz")
@@ -91,7 +91,7 @@ class Sidecar:
         binary: Path,
         *,
         app_id: str,
-        app_port: int,
+        app_port: int | None,
         resources: Path,
         config: Path,
         scheduler: Scheduler,
@@ -112,10 +112,7 @@ class Sidecar:
             str(binary),
             "--app-id",
             app_id,
-            "--app-port",
-            str(app_port),
-            "--app-protocol",
-            "http",
+            *(["--app-port", str(app_port), "--app-protocol", "http"] if app_port else []),
             "--app-channel-address",
             "127.0.0.1",
             "--dapr-http-port",
@@ -155,10 +152,9 @@ class Sidecar:
     def app_env(self) -> dict[str, str]:
         """What an app needs to find this sidecar (the SDK reads these)."""
         env = {
+            "DAPR_RUNTIME_HOST": "127.0.0.1",
             "DAPR_HTTP_PORT": str(self.ports.http),
             "DAPR_GRPC_PORT": str(self.ports.grpc),
-            "DAPR_HTTP_ENDPOINT": self.base_url,
-            "DAPR_GRPC_ENDPOINT": f"127.0.0.1:{self.ports.grpc}",
             "APP_ID": self.app_id,
         }
         if self.api_token:
@@ -190,7 +186,7 @@ class Sidecar:
         def ok() -> bool:
             if self.process is None or not self.process.running:
                 code = self.process.exit_code() if self.process else None
-                raise RuntimeError(f"daprd {self.app_id} is not running (exit {code})")
+                raise ProcessExited(f"daprd {self.app_id} is not running (exit {code})")
             return self.http.get(path).status_code == 204
 
         eventually(ok, timeout=timeout, what=f"daprd {self.app_id} {path}")

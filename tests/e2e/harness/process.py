@@ -16,6 +16,10 @@ from pathlib import Path
 LOG_TAIL_BYTES = 16_000
 
 
+class ProcessExited(RuntimeError):
+    """A process a test waits on has ended: waiting longer cannot help."""
+
+
 class Process:
     """One started program (daprd, scheduler, redis-server, uvicorn) with its log."""
 
@@ -51,7 +55,8 @@ class Process:
             )
         self.started_at = time.monotonic()
         self.stopped_at = None
-        REGISTRY.append(self)
+        if self not in REGISTRY:
+            REGISTRY.append(self)
         return self
 
     @property

@@ -11,11 +11,11 @@ from harness.wait import eventually
 
 
 class RedisServer:
-    def __init__(self, binary: Path, *, workdir: Path, log_dir: Path) -> None:
+    def __init__(self, binary: Path, *, workdir: Path, log_dir: Path, name: str = "redis") -> None:
         self.port = free_port()
         workdir.mkdir(parents=True, exist_ok=True)
         self.process = Process(
-            "redis",
+            name,
             [
                 str(binary),
                 "--port",
@@ -42,9 +42,18 @@ class RedisServer:
         return self
 
     def _pong(self) -> bool:
-        with socket.create_connection(("127.0.0.1", self.port), timeout=1.0) as conn:
-            conn.sendall(b"PING\r\n")
-            return conn.recv(16).startswith(b"+PONG")
+        return self.command(b"PING").startswith(b"+PONG")
+
+    def flush(self) -> None:
+        """Forget every key and stream (between tests sharing this server)."""
+        if not self.command(b"FLUSHALL").startswith(b"+OK"):
+            raise RuntimeError("redis-server refused FLUSHALL")
+
+    def command(self, inline: bytes) -> bytes:
+        """One inline command, its raw reply (enough for PING and FLUSHALL)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=2.0) as conn:
+            conn.sendall(inline + b"\r\n")
+            return conn.recv(256)
 
     def stop(self) -> None:
         self.process.stop()

@@ -48,7 +48,7 @@ class DaprStack:
         self,
         app_id: str,
         *,
-        app_port: int,
+        app_port: int | None,
         manifests: Iterable[Manifest],
         api_token: str | None = None,
         app_token: str | None = None,

@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from harness.process import ProcessExited
+
 T = TypeVar("T")
 
 
@@ -14,13 +16,16 @@ def eventually(
 ) -> T:
     """The first truthy result of `probe` within `timeout` seconds, else TimeoutError naming `what`.
 
-    Exceptions from the probe count as "not yet" (a server still starting refuses connections).
+    Exceptions from the probe count as "not yet" (a server still starting refuses connections),
+    except ProcessExited, which ends the wait at once.
     """
     deadline = time.monotonic() + timeout
     last_error: Exception | None = None
     while True:
         try:
             result = probe()
+        except ProcessExited:
+            raise
         except Exception as error:
             last_error = error
         else:
