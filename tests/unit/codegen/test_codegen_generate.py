@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLE, REPO, snapshot
+from codegen_support import EXAMPLE, REPO, snapshot
 
 from tools.changes import FileChange
 from tools.codegen import generate, pipeline, render_service

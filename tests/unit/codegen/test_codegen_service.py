@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE, REPO, VARIETY
+from codegen_support import EXAMPLE, REPO, VARIETY
 from typer.testing import CliRunner
 
 from agent.cli import app
