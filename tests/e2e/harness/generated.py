@@ -49,6 +49,7 @@ class GeneratedService:
 
 def generate_service(spec_dir: Path, workdir: Path, out: str = "service") -> GeneratedService:
     """Generate the spec's service into workdir/out through daprdev's own generator."""
+    workdir.mkdir(parents=True, exist_ok=True)
     result = generate(spec_dir.resolve(), root=workdir, out=out)
     problems = [d for d in result.diagnostics if d.blocking]
     if problems:

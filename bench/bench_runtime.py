@@ -1,0 +1,230 @@
+"""The generated consumer under the real daprd, beside a quickstart-style subscriber.
+
+Each app runs under uvicorn behind its own daprd of the same build (in-memory pub/sub and state),
+wrapped by the same timing shim (tests/e2e/apps/timed.py). Messages are bulk-published through
+daprd; throughput is messages handled per second from the first publish to the last handled
+delivery. The generated consumer comes from a copy of the example spec whose subscription only
+stores the task (no reminder job), so the figure is the consumer machinery itself: envelope
+validation, first-write claim of the event id, the state write and the claim's completion.
+Also the runtime's cold and cached build times.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bench.report import Figure, Section, percentile
+
+_ROOT = Path(__file__).resolve().parent.parent
+_E2E = _ROOT / "tests" / "e2e"
+sys.path.insert(0, str(_E2E))  # the runtime harness lives with the end-to-end tests
+
+from harness import process  # noqa: E402
+from harness.binaries import Binaries, build_times_file, locate  # noqa: E402
+from harness.components import in_memory_pubsub, in_memory_state  # noqa: E402
+from harness.dapr import Scheduler  # noqa: E402
+from harness.generated import generate_service, manifests  # noqa: E402
+from harness.stack import DaprStack, Service  # noqa: E402
+from harness.wait import eventually  # noqa: E402
+
+TITLE = "Runtime: generated consumer under real daprd"
+MESSAGES = 600
+BATCH = 50
+WARMUP = 20
+SPEC = _ROOT / "specs" / "001-task-reminders"
+
+
+@dataclass(frozen=True)
+class Run:
+    per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+def run() -> list[Section]:
+    found = locate()
+    if isinstance(found, str):
+        return [Section(TITLE, [], notes=f"Not measured: {found}.")]
+    cached_s = _cached_build_seconds()
+    with tempfile.TemporaryDirectory(prefix="bench-runtime-") as tmp:
+        try:
+            generated, baseline = _measure(found, Path(tmp))
+        finally:
+            process.stop_all()
+    figures = [
+        Figure(
+            "messages handled per second",
+            generated.per_second,
+            "msg/s",
+            "quickstart-style sync subscriber",
+            baseline.per_second,
+            "ratio >= 0.25",
+            f"{MESSAGES} messages bulk-published {BATCH} at a time through daprd; per message the "
+            "generated consumer makes four state calls through the sidecar (claim, read, store, "
+            "complete), the baseline none and no duplicate check",
+        ),
+        Figure(
+            "handler latency p50",
+            generated.p50_ms,
+            "ms",
+            "quickstart-style sync subscriber",
+            baseline.p50_ms,
+            "informational",
+        ),
+        Figure(
+            "handler latency p99",
+            generated.p99_ms,
+            "ms",
+            "quickstart-style sync subscriber",
+            baseline.p99_ms,
+            "informational",
+        ),
+    ]
+    cold = _cold_build()
+    if cold is not None:
+        seconds, note = cold
+        figures.append(
+            Figure(
+                "daprd + Scheduler build, cold",
+                seconds,
+                "s",
+                "scripts/build-daprd with the build cached",
+                cached_s,
+                "cold < 30 min (CI budget 90 min)",
+                note,
+            )
+        )
+    return [Section(TITLE, figures)]
+
+
+def _measure(binaries: Binaries, tmp: Path) -> tuple[Run, Run]:
+    scheduler = Scheduler(binaries.scheduler, workdir=tmp / "scheduler", log_dir=tmp).start()
+    stack = DaprStack(binaries, scheduler, workdir=tmp / "stack")
+    try:
+        spec_dir = _consumer_only_spec(tmp / "spec")
+        service = generate_service(spec_dir, tmp / "gen")
+        generated_topic = next(iter(service.spec.subscriptions))
+        generated = stack.service(
+            "bench-generated",
+            "timed:app",
+            app_dir=_E2E / "apps",
+            manifests=manifests(service, data_dir=tmp / "data"),
+            env={"TIMED_TARGET": service.target, "PYTHONPATH": str(service.root)},
+        )
+        baseline = stack.service(
+            "bench-quickstart",
+            "timed:app",
+            app_dir=_E2E / "apps",
+            manifests=[in_memory_pubsub("pubsub"), in_memory_state("statestore")],
+            env={
+                "TIMED_TARGET": "quickstart_subscriber:app",
+                "PUBSUB_NAME": "pubsub",
+                "TOPIC_NAME": "orders",
+            },
+        )
+        generated.start()
+        baseline.start()
+        sample = _sample_task()
+        return (
+            _throughput(generated, service.spec.service.pubsub, generated_topic, sample),
+            _throughput(baseline, "pubsub", "orders", {"orderId": 1}),
+        )
+    finally:
+        stack.close()
+        scheduler.stop()
+
+
+def _consumer_only_spec(folder: Path) -> Path:
+    spec = yaml.safe_load((SPEC / "service.yaml").read_text(encoding="utf-8"))
+    for subscription in spec.get("subscriptions", {}).values():
+        subscription.pop("rules", None)
+        subscription["actions"] = [{"save": next(iter(spec["state_stores"]))}]
+    folder.mkdir(parents=True)
+    (folder / "service.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return folder
+
+
+def _sample_task() -> dict[str, object]:
+    return {
+        "task_id": str(uuid.uuid4()),
+        "title": "benchmark task",
+        "due_at": "2030-01-01T09:00:00+00:00",
+        "priority": "normal",
+        "tags": ["bench"],
+        "assignee": {"name": "Ada", "email": None},
+    }
+
+
+def _throughput(service: Service, pubsub: str, topic: str, sample: dict[str, object]) -> Run:
+    def entries(count: int) -> Iterator[list[dict[str, object]]]:
+        for start in range(0, count, BATCH):
+            batch = []
+            for _ in range(min(BATCH, count - start)):
+                entry_id = str(uuid.uuid4())
+                data = {**sample, "task_id": entry_id} if "task_id" in sample else sample
+                batch.append(
+                    {
+                        "entryId": entry_id,
+                        "event": data,
+                        "contentType": "application/json",
+                        "metadata": {"cloudevent.id": entry_id},
+                    }
+                )
+            yield batch
+
+    def handled() -> int:
+        return len(service.app.http.get("/__deliveries").json())
+
+    def publish(count: int) -> None:
+        for batch in entries(count):
+            response = service.sidecar.http.post(
+                f"/v1.0/publish/bulk/{pubsub}/{topic}", json=batch, timeout=30.0
+            )
+            response.raise_for_status()
+
+    publish(WARMUP)
+    eventually(lambda: handled() >= WARMUP, timeout=30, what="warm-up deliveries")
+    before = handled()
+    start = time.perf_counter()
+    publish(MESSAGES)
+    eventually(
+        lambda: handled() >= before + MESSAGES, timeout=120, what="all deliveries", interval=0.02
+    )
+    elapsed = time.perf_counter() - start
+    deliveries = service.app.http.get("/__deliveries").json()[before:]
+    millis = [d["seconds"] * 1000 for d in deliveries]
+    return Run(MESSAGES / elapsed, percentile(millis, 50), percentile(millis, 99))
+
+
+def _cached_build_seconds() -> float:
+    start = time.perf_counter()
+    subprocess.run([str(_ROOT / "scripts" / "build-daprd")], check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _cold_build() -> tuple[float, str] | None:
+    """The newest build with empty Go caches that scripts/build-daprd recorded on this machine."""
+    timings = build_times_file()
+    if not timings.exists():
+        return None
+    cold = [
+        line.split()
+        for line in timings.read_text(encoding="utf-8").splitlines()
+        if "gocache=empty" in line and "modcache=empty" in line
+    ]
+    if not cold:
+        return None
+    seconds, when, key, *_ = cold[-1]
+    return float(seconds), (
+        f"read from {timings} (written by scripts/build-daprd at {when}, build {key}, empty Go "
+        "build and module caches: includes downloading the modules)"
+    )
