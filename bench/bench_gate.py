@@ -153,6 +153,8 @@ def _ruff_check(tree: Path) -> float:
             "check",
             "--config",
             str(ruff.CONFIG_PATH),
+            "--cache-dir",  # in the tree, never beside the shipped ruff.toml
+            str(tree / ".ruff_cache"),
             "--output-format",
             "json",
             ".",
