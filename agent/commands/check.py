@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from tools.changes import Diagnostic
 from tools.errors import DaprdevError
-from tools.validate import formats
-from tools.validate.tree import TreeReport, check_tree
+
+if TYPE_CHECKING:
+    from tools.changes import Diagnostic
+    from tools.validate.tree import TreeReport
 
 
 class OutputFormat(StrEnum):
@@ -46,6 +47,8 @@ def check(
     ] = False,
 ) -> None:
     """Check Python files against the Dapr rules and ruff, and PHRs/ADRs under history/."""
+    from tools.validate.tree import check_tree  # the rule engine loads only when checking
+
     console = Console(highlight=False, soft_wrap=True)
     try:
         report = check_tree(paths or [Path()], root=Path.cwd(), jobs=jobs, use_cache=not no_cache)
@@ -60,6 +63,8 @@ def check(
 
 
 def _render(output_format: OutputFormat, report: TreeReport) -> str:
+    from tools.validate import formats
+
     if output_format is OutputFormat.json:
         return formats.render_json(report.diagnostics, files=len(report.files), lines=report.lines)
     if output_format is OutputFormat.github:
