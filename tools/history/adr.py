@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Final, Literal
@@ -169,6 +170,25 @@ def _feature_link(root: Path, feature: str | None, names: Sequence[str]) -> str:
     return "none"
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """The content of a new ADR, as the caller gave it."""
+
+    title: str
+    context: str
+    decision: str
+    status: str
+    feature: str | None
+    positive: str | Sequence[str]
+    negative: str | Sequence[str]
+    alternatives: str | Sequence[str]
+    related: Sequence[str]
+    spec: str | None
+    plan: str | None
+    evidence: str | None
+    on: date | None
+
+
 def create_adr(
     root: Path,
     *,
@@ -185,56 +205,67 @@ def create_adr(
     plan: str | None = None,
     evidence: str | None = None,
     on: date | None = None,
-    supersedes: str | None = None,
 ) -> AdrRecord:
     """Write `history/adr/NNNN-<slug>.md` under the next global id and regenerate the index.
 
-    `related` and `supersedes` name existing ADRs (`3`, `0003` or `ADR-0003`); an unknown one is a
-    HistoryError. Use `supersede_adr` to replace a decision: it also marks and links the old record.
+    Consequences and alternatives are a list (one bullet each) or ready-made Markdown. `related`
+    names existing ADRs (`3`, `0003` or `ADR-0003`); an unknown one is a HistoryError. To replace
+    a decision use `supersede_adr`, which also marks and links the old record.
     """
-    root = Path(root)
-    if not title.strip():
+    draft = _Draft(
+        title=title,
+        context=context,
+        decision=decision,
+        status=status,
+        feature=feature,
+        positive=positive,
+        negative=negative,
+        alternatives=alternatives,
+        related=related,
+        spec=spec,
+        plan=plan,
+        evidence=evidence,
+        on=on,
+    )
+    return _write(Path(root), draft, supersedes=None)
+
+
+def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
+    if not draft.title.strip():
         raise HistoryError(
             "the ADR title is empty; name the decision cluster, e.g. 'Event delivery'"
         )
-    if not context.strip() or not decision.strip():
+    if not draft.context.strip() or not draft.decision.strip():
         raise HistoryError("an ADR needs both context (why a decision was needed) and the decision")
-    if status not in STATUSES:
-        raise HistoryError(f"unknown status {status!r}; use one of: {', '.join(STATUSES)}")
-    related_ids = [_normalise_id(value) for value in related]
+    if draft.status not in STATUSES:
+        raise HistoryError(f"unknown status {draft.status!r}; use one of: {', '.join(STATUSES)}")
+    related_ids = [_normalise_id(value) for value in draft.related]
     related_links = ", ".join(_link(root, adr_id) for adr_id in related_ids) or "none"
     supersede_links = f"- Supersedes: {_link(root, supersedes)}" if supersedes else ""
-    today = (on or datetime.now().astimezone().date()).isoformat()
-    slug = slugify(title)
-
-    def render(record_id: str) -> str:
-        text = fill(
-            ADR_TEMPLATE,
-            {
-                "ID": record_id,
-                "TITLE": " ".join(title.split()),
-                "STATUS": status,
-                "DATE_ISO": today,
-                "FEATURE_NAME": feature or "none",
-                "CONTEXT": bullet_text(context),
-                "DECISION": decision.strip(),
-                "POSITIVE_CONSEQUENCES": _items(positive),
-                "NEGATIVE_CONSEQUENCES": _items(negative),
-                "ALTERNATIVES": _items(alternatives),
-                "SPEC_LINK": spec or _feature_link(root, feature, ("spec.md", "spec.yaml")),
-                "PLAN_LINK": plan or _feature_link(root, feature, ("plan.md",)),
-                "RELATED_ADRS": related_links,
-                "EVAL_NOTES_LINK": evidence or "none",
-                "SUPERSEDE_LINKS": supersede_links,
-            },
-        )
-        return text.rstrip() + "\n"
-
+    today = (draft.on or datetime.now().astimezone().date()).isoformat()
+    feature = draft.feature
+    values = {
+        "TITLE": " ".join(draft.title.split()),
+        "STATUS": draft.status,
+        "DATE_ISO": today,
+        "FEATURE_NAME": feature or "none",
+        "CONTEXT": bullet_text(draft.context),
+        "DECISION": draft.decision.strip(),
+        "POSITIVE_CONSEQUENCES": _items(draft.positive),
+        "NEGATIVE_CONSEQUENCES": _items(draft.negative),
+        "ALTERNATIVES": _items(draft.alternatives),
+        "SPEC_LINK": draft.spec or _feature_link(root, feature, ("spec.md", "spec.yaml")),
+        "PLAN_LINK": draft.plan or _feature_link(root, feature, ("plan.md",)),
+        "RELATED_ADRS": related_links,
+        "EVAL_NOTES_LINK": draft.evidence or "none",
+        "SUPERSEDE_LINKS": supersede_links,
+    }
+    slug = slugify(draft.title)
     _, path = create_numbered(
         root / ADR_DIR,
         record_pattern=NUMBERED_ADR,
         file_name=lambda record_id: adr_file_name(record_id, slug),
-        render=render,
+        render=lambda record_id: fill(ADR_TEMPLATE, {"ID": record_id, **values}).rstrip() + "\n",
     )
     write_index(root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
     record = parse_adr(root, path, _read(path))
@@ -298,8 +329,7 @@ def supersede_adr(
         )
     if not decision or not decision.strip():
         raise HistoryError(f"say what replaces ADR-{old}: pass the new decision text")
-    new_record = create_adr(
-        root,
+    draft = _Draft(
         title=new_title,
         context=context
         or f"ADR-{old} ({old_record.title}) no longer holds; this record replaces it.",
@@ -314,8 +344,8 @@ def supersede_adr(
         plan=plan,
         evidence=evidence,
         on=on,
-        supersedes=old,
     )
+    new_record = _write(root, draft, supersedes=old)
     new_link = f"[ADR-{new_record.id}]({Path(new_record.path).name})"
     replace_file(old_path, _mark_superseded(_read(old_path), new_link))
     write_index(root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
