@@ -83,7 +83,7 @@ def write_changes(
     if worklog is not None:
         for fact in written:
             worklog.record_write(fact)
-    _log.info("wrote %d file(s)%s", len(written), f": {reason}" if reason else "")
+    _log.debug("wrote %d file(s)%s", len(written), f": {reason}" if reason else "")
     return WriteResult(
         ok=True,
         files=[

@@ -56,3 +56,14 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
+
+
+def main() -> None:
+    """`python -m agent.commands.serve`: the server without loading the other CLI commands."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command()(serve)
+    app()
+
+
+if __name__ == "__main__":
+    main()
