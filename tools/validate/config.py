@@ -3,6 +3,7 @@
 ```toml
 [tool.daprdev]
 resources = ["components", "resources"]   # folders where Dapr manifests may live
+target-version = "py311"                    # the oldest Python the code must run on
 disable = ["DAPR007", "B008"]              # DAPR rules and ruff codes switched off
 exclude = ["legacy/**"]                     # paths `daprdev check` skips (gitignore syntax)
 ```
@@ -11,6 +12,7 @@ exclude = ["legacy/**"]                     # paths `daprdev check` skips (gitig
 from __future__ import annotations
 
 import hashlib
+import sys
 import tomllib
 from pathlib import Path
 
@@ -24,9 +26,12 @@ DEFAULT_RESOURCES = ("components", "resources")
 class GateConfig(BaseModel):
     """Settings that change what the gate reports; hashed into the `daprdev check` cache key."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     resources: tuple[str, ...] = Field(default=DEFAULT_RESOURCES)
+    target_version: str = Field(
+        default="py311", alias="target-version", pattern=r"^py3(1[0-9]|[89])$"
+    )
     disable: frozenset[str] = Field(default_factory=frozenset)
     exclude: tuple[str, ...] = ()
 
@@ -37,6 +42,12 @@ class GateConfig(BaseModel):
     @property
     def ruff_ignores(self) -> tuple[str, ...]:
         return tuple(sorted(code for code in self.disable if not code.startswith("DAPR")))
+
+    @property
+    def python(self) -> tuple[int, int]:
+        """The grammar to parse with: the target, or this interpreter's when the target is newer."""
+        target = (3, int(self.target_version.removeprefix("py3")))
+        return min(target, (sys.version_info.major, sys.version_info.minor))
 
     def fingerprint(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]

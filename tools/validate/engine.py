@@ -19,7 +19,8 @@ from tools.validate.excerpt import excerpt
 from tools.validate.rules import ALL_RULES
 from tools.validate.rules.base import Rule
 
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# The oldest Python daprdev's generated services run on (pyproject `requires-python`).
+DEFAULT_PYTHON = (3, 11)
 
 
 @dataclass
@@ -42,10 +43,11 @@ def analyze(
     disabled: Iterable[str] = (),
     tree: ast.Module | None = None,
     rules: Sequence[type[Rule]] = ALL_RULES,
+    python: tuple[int, int] = DEFAULT_PYTHON,
 ) -> PythonAnalysis:
     """Compile `source` (unless its `tree` is given); if it compiles, run every enabled rule in one pass."""
     if tree is None:
-        tree, error = compile_source(path, source)
+        tree, error = compile_source(path, source, python=python)
         if error is not None or tree is None:
             return PythonAnalysis([error] if error else [])
     ctx = FileContext(path=path, source=source, disabled=frozenset(disabled))
@@ -56,12 +58,18 @@ def analyze(
     return PythonAnalysis(ctx.diagnostics, ctx.facts, tree)
 
 
-def compile_source(path: str, source: str) -> tuple[ast.Module | None, Diagnostic | None]:
-    """Parse and compile for this interpreter's Python; a syntax error becomes one clear diagnostic."""
+def compile_source(
+    path: str, source: str, *, python: tuple[int, int] = DEFAULT_PYTHON
+) -> tuple[ast.Module | None, Diagnostic | None]:
+    """Parse for the target Python and compile; a syntax error becomes one clear diagnostic.
+
+    Parsing with the target's grammar rejects syntax newer than the code will run on; compiling the
+    tree catches what only the compiler reports (`return` outside a function, misplaced `await`...).
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = compile(source, path, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+            tree = ast.parse(source, path, feature_version=python)
             compile(tree, path, "exec", dont_inherit=True)
     except SyntaxError as error:
         return None, _syntax_diagnostic(path, source, error)

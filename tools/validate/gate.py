@@ -79,12 +79,19 @@ def _check_python(
     path: str, source: str, config: GateConfig, *, format_output: bool = True
 ) -> _PythonResult:
     policy = check_file_policy(path, source, resources=config.resources)
-    tree, error = compile_source(path, source)
+    tree, error = compile_source(path, source, python=config.python)
     if error is not None or tree is None:
         return _PythonResult([*policy, *([error] if error else [])], source)
     # ruff runs in its own processes while the rules run here.
-    checking = _executor().submit(ruff.check_source, path, source, ignores=config.ruff_ignores)
-    formatting = _executor().submit(ruff.format_source, path, source) if format_output else None
+    target = config.target_version
+    checking = _executor().submit(
+        ruff.check_source, path, source, ignores=config.ruff_ignores, target=target
+    )
+    formatting = (
+        _executor().submit(ruff.format_source, path, source, target=target)
+        if format_output
+        else None
+    )
     analysis = analyze(path, source, disabled=config.disabled_dapr_rules, tree=tree)
     findings = checking.result()
     formatted = formatting.result() if formatting is not None else None

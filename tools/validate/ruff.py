@@ -58,19 +58,23 @@ def ruff_binary() -> str:
     raise RuffUnavailable("the ruff binary pinned by daprdev is not installed; reinstall daprdev")
 
 
-def _base_args(ignores: Sequence[str]) -> list[str]:
+def _base_args(ignores: Sequence[str] = (), target: str | None = None) -> list[str]:
     args = ["--config", str(CONFIG_PATH)]
+    if target:
+        args += ["--target-version", target]
     if ignores:
         args += ["--ignore", ",".join(ignores)]
     return args
 
 
-def check_source(path: str, source: str, *, ignores: Sequence[str] = ()) -> list[RuffFinding]:
+def check_source(
+    path: str, source: str, *, ignores: Sequence[str] = (), target: str | None = None
+) -> list[RuffFinding]:
     """`ruff check` one file's content given on stdin; `path` picks per-file behaviour and names results."""
     proc = _run(
         [
             "check",
-            *_base_args(ignores),
+            *_base_args(ignores, target),
             "--no-cache",
             "--output-format",
             "json",
@@ -83,21 +87,21 @@ def check_source(path: str, source: str, *, ignores: Sequence[str] = ()) -> list
     return [_finding(path, item) for item in _parse_json(proc)]
 
 
-def format_source(path: str, source: str) -> str | None:
+def format_source(path: str, source: str, *, target: str | None = None) -> str | None:
     """`ruff format` one file's content; None when ruff cannot parse it."""
-    proc = _run(["format", "--config", str(CONFIG_PATH), "--stdin-filename", path, "-"], source)
+    proc = _run(["format", *_base_args(target=target), "--stdin-filename", path, "-"], source)
     return proc.stdout if proc.returncode == 0 else None
 
 
 def check_paths(
-    paths: Sequence[Path], *, cwd: Path, ignores: Sequence[str] = ()
+    paths: Sequence[Path], *, cwd: Path, ignores: Sequence[str] = (), target: str | None = None
 ) -> dict[Path, list[RuffFinding]]:
     """`ruff check` many files in one process; findings grouped by the absolute path of their file."""
     if not paths:
         return {}
     args = [
         "check",
-        *_base_args(ignores),
+        *_base_args(ignores, target),
         "--no-cache",
         "--output-format",
         "json",

@@ -177,9 +177,13 @@ def _analyse(
     disabled = tuple(sorted(config.disabled_dapr_rules))
     with ThreadPoolExecutor(max_workers=1) as background:
         ruffing = background.submit(
-            ruff.check_paths, [a for _, a in python], cwd=root, ignores=config.ruff_ignores
+            ruff.check_paths,
+            [a for _, a in python],
+            cwd=root,
+            ignores=config.ruff_ignores,
+            target=config.target_version,
         )
-        analysed = _run_rules(todo, disabled, jobs)
+        analysed = _run_rules(todo, disabled, config.python, jobs)
         findings = ruffing.result()
     for (relative, absolute), (diagnostics, facts, compiled) in zip(python, analysed, strict=True):
         result = results[relative]
@@ -188,7 +192,7 @@ def _analyse(
         if compiled:
             file_findings = findings.get(absolute.resolve(), [])
             if file_findings:
-                tree, _ = compile_source(relative, sources[relative])
+                tree, _ = compile_source(relative, sources[relative], python=config.python)
                 result.diagnostics += [
                     d.model_dump()
                     for d in ruff_diagnostics(file_findings, sources[relative], tree, path=relative)
@@ -197,11 +201,14 @@ def _analyse(
 
 
 def _run_rules(
-    todo: list[tuple[str, str]], disabled: tuple[str, ...], jobs: int | None
+    todo: list[tuple[str, str]],
+    disabled: tuple[str, ...],
+    python: tuple[int, int],
+    jobs: int | None,
 ) -> list[tuple[list[dict], dict[str, list], bool]]:
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or len(todo) < _POOL_THRESHOLD:
-        return [_analyse_one(relative, text, disabled) for relative, text in todo]
+        return [_analyse_one(relative, text, disabled, python) for relative, text in todo]
     chunk = max(1, len(todo) // (workers * 4))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return list(
@@ -210,15 +217,16 @@ def _run_rules(
                 [r for r, _ in todo],
                 [t for _, t in todo],
                 [disabled] * len(todo),
+                [python] * len(todo),
                 chunksize=chunk,
             )
         )
 
 
 def _analyse_one(
-    relative: str, text: str, disabled: tuple[str, ...]
+    relative: str, text: str, disabled: tuple[str, ...], python: tuple[int, int]
 ) -> tuple[list[dict], dict, bool]:
-    analysis = analyze(relative, text, disabled=disabled)
+    analysis = analyze(relative, text, disabled=disabled, python=python)
     policy = check_file_policy(relative, text)
     return (
         [d.model_dump() for d in [*policy, *analysis.diagnostics]],

@@ -203,3 +203,11 @@ def test_paths_outside_the_root_are_never_read(tmp_path: Path) -> None:
     project.mkdir()
     [diagnostic] = _check("../outside.py", POLLING, root=project).diagnostics
     assert diagnostic.blocking  # the file outside did not count as the existing version
+
+
+def test_syntax_newer_than_the_target_python_is_refused(tmp_path: Path) -> None:
+    source = "try:\n    pass\nexcept* ValueError:\n    pass\n"  # exception groups: Python 3.11
+    assert _check("app/groups.py", source, root=tmp_path).ok  # the default target is 3.11
+    (tmp_path / "pyproject.toml").write_text('[tool.daprdev]\ntarget-version = "py310"\n')
+    [diagnostic] = _check("app/groups.py", source, root=tmp_path).diagnostics
+    assert diagnostic.rule == "syntax-error" and "3.11" in diagnostic.message
