@@ -32,6 +32,7 @@ def render() -> str:
         'disable = ["DAPR007", "B008"]   # Dapr rules and ruff codes',
         'resources = ["components", "resources"]   # where Dapr manifests may live',
         'exclude = ["legacy/**"]   # paths daprdev check skips',
+        'target-version = "py311"   # the oldest Python the code must run on',
         "```",
         "",
         "## Running the checks",
