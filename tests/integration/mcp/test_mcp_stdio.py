@@ -7,6 +7,7 @@ import os
 import queue
 import random
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,17 @@ async def test_root_comes_from_the_environment(project: Path, tmp_path: Path) ->
         listed = await client.call_tool("list_specs", {})
         assert [s["id"] for s in listed.structured_content["result"]] == ["001-task-reminders"]
     assert list(elsewhere.iterdir()) == []
+
+
+async def test_server_entry_without_the_rest_of_the_cli(project: Path) -> None:
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "agent.commands.serve", "--root", str(project)],
+        env=dict(os.environ),
+    )
+    async with Client(params) as client:
+        listed = await client.call_tool("list_specs", {})
+        assert [s["id"] for s in listed.structured_content["result"]] == ["001-task-reminders"]
 
 
 def test_missing_root_is_a_usage_error(tmp_path: Path) -> None:
