@@ -135,13 +135,10 @@ def _analyse(
 ) -> dict[str, _FileResult]:
     if not stale:
         return {}
-    contents: dict[str, bytes] = {
-        relative: absolute.read_bytes() for relative, absolute, _ in stale
-    }
     results: dict[str, _FileResult] = {}
-    todo: list[tuple[str, str]] = []
-    for relative, _, stat in stale:
-        data = contents[relative]
+    python: list[tuple[str, Path, str]] = []  # (relative, absolute, text) still to analyse
+    for relative, absolute, stat in stale:
+        data = absolute.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         previous = cached.get(relative)
         if previous is not None and previous.sha == sha:  # touched, not changed
@@ -155,49 +152,50 @@ def _analyse(
             )
             continue
         text = data.decode("utf-8", errors="replace")
-        if relative.endswith(tuple(_YAML)):
-            diagnostics = check_file_policy(relative, text, resources=config.resources)
-            manifests = [d for d in diagnostics if d.rule in ("DAPR092", "DAPR093")]
-            relevant = manifests if "dapr.io/" in text else []
-            results[relative] = _FileResult(
-                sha,
-                stat.st_mtime_ns,
-                stat.st_size,
-                text.count("\n"),
-                [d.model_dump() for d in relevant],
-                {},
-            )
+        diagnostics = []
+        if absolute.suffix in _YAML:
+            diagnostics = [d.model_dump() for d in _manifest_findings(relative, text, config)]
         else:
-            todo.append((relative, text))
-            results[relative] = _FileResult(
-                sha, stat.st_mtime_ns, stat.st_size, text.count("\n"), [], {}
-            )
-    python = [(relative, absolute) for relative, absolute, _ in stale if relative in dict(todo)]
-    sources = dict(todo)
-    disabled = tuple(sorted(config.disabled_dapr_rules))
+            python.append((relative, absolute, text))
+        results[relative] = _FileResult(
+            sha, stat.st_mtime_ns, stat.st_size, text.count("\n"), diagnostics, {}
+        )
     with ThreadPoolExecutor(max_workers=1) as background:
         ruffing = background.submit(
             ruff.check_paths,
-            [a for _, a in python],
+            [absolute for _, absolute, _ in python],
             cwd=root,
             ignores=config.ruff_ignores,
             target=config.target_version,
         )
-        analysed = _run_rules(todo, disabled, config.python, jobs)
+        analysed = _run_rules(
+            [(relative, text) for relative, _, text in python],
+            tuple(sorted(config.disabled_dapr_rules)),
+            config.python,
+            jobs,
+        )
         findings = ruffing.result()
-    for (relative, absolute), (diagnostics, facts, compiled) in zip(python, analysed, strict=True):
+    for (relative, absolute, text), (diagnostics, facts, compiled) in zip(
+        python, analysed, strict=True
+    ):
         result = results[relative]
         result.facts = facts
         result.diagnostics = diagnostics
-        if compiled:
-            file_findings = findings.get(absolute.resolve(), [])
-            if file_findings:
-                tree, _ = compile_source(relative, sources[relative], python=config.python)
-                result.diagnostics += [
-                    d.model_dump()
-                    for d in ruff_diagnostics(file_findings, sources[relative], tree, path=relative)
-                ]
+        file_findings = findings.get(absolute.resolve(), []) if compiled else []
+        if file_findings:
+            tree, _ = compile_source(relative, text, python=config.python)
+            result.diagnostics += [
+                d.model_dump() for d in ruff_diagnostics(file_findings, text, tree, path=relative)
+            ]
     return results
+
+
+def _manifest_findings(relative: str, text: str, config: GateConfig) -> list[Diagnostic]:
+    """In a project, YAML is only checked when it is a Dapr manifest: placement and syntax."""
+    if "dapr.io/" not in text:
+        return []
+    diagnostics = check_file_policy(relative, text, resources=config.resources)
+    return [d for d in diagnostics if d.rule in ("DAPR092", "DAPR093")]
 
 
 def _run_rules(

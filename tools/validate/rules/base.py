@@ -49,11 +49,7 @@ class Span:
 
 def header(node: ast.stmt) -> Span:
     """The first line of a compound statement, up to its end or its colon, for a short marked range."""
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        line = node.lineno
-        column = node.col_offset
-    else:
-        line, column = node.lineno, node.col_offset
+    line, column = node.lineno, node.col_offset
     keyword_length = {
         ast.While: len("while"),
         ast.For: len("for"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import FunctionNode
+from tools.validate.context import FileContext
 from tools.validate.rules.base import Rule
 
 DAPR_CLIENTS = frozenset(
@@ -45,7 +46,7 @@ class ClientPerRequest(Rule):
         "@app.get('/orders')\nasync def orders(client=Depends(get_client)) -> dict:\n    return {}\n",
     )
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._constructions: list[tuple[ast.Call, tuple[FunctionNode, ...]]] = []
         self._dependencies: set[str] = set()

@@ -4,6 +4,7 @@ import ast
 import re
 from pathlib import PurePosixPath
 
+from tools.validate.context import FileContext
 from tools.validate.rules.base import Rule
 
 _SECRET_NAME = re.compile(
@@ -73,7 +74,7 @@ class HardcodedSecret(Rule):
         "def connect(make):\n    return make(password='hunter2hunter2')\n",
     )
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         pure = PurePosixPath(ctx.path)
         # Test fixtures use fake tokens on purpose.

@@ -4,6 +4,7 @@ import ast
 
 from tools.validate.astutil import FunctionNode, keyword, own_nodes
 from tools.validate.rules._payload import VALIDATING_METHODS, payload_parameters
+from tools.validate.context import FileContext
 from tools.validate.rules.base import Rule
 
 # Catching any of these around `model_validate` turns a bad payload into an answer of the handler's choosing.
@@ -52,7 +53,7 @@ class PoisonMessage(Rule):
         "    return {'status': 'SUCCESS'}\n",
     )
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._answers_validation_errors = False
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 
+from tools.validate.context import FileContext
 from tools.validate.rules.base import Rule
 
 SYNC_CLIENTS = frozenset(
@@ -38,7 +39,7 @@ class SyncDaprClient(Rule):
         "from dapr.clients import DaprClient as C\n\nasync def f():\n    return C\n",
     )
 
-    def __init__(self, ctx) -> None:
+    def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._uses: list[ast.AST] = []
 
