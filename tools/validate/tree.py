@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -160,7 +161,13 @@ def _analyse(
         results[relative] = _FileResult(
             sha, stat.st_mtime_ns, stat.st_size, text.count("\n"), diagnostics, {}
         )
-    with ThreadPoolExecutor(max_workers=1) as background:
+    todo = [(relative, text) for relative, _, text in python]
+    disabled = tuple(sorted(config.disabled_dapr_rules))
+    with ExitStack() as stack:
+        # Worker processes are forked before any helper thread exists (forking a threaded process
+        # can copy a held lock into the child).
+        pending = _start_pool(stack, todo, disabled, config.python, jobs)
+        background = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         ruffing = background.submit(
             ruff.check_paths,
             [absolute for _, absolute, _ in python],
@@ -168,12 +175,12 @@ def _analyse(
             ignores=config.ruff_ignores,
             target=config.target_version,
         )
-        analysed = _run_rules(
-            [(relative, text) for relative, _, text in python],
-            tuple(sorted(config.disabled_dapr_rules)),
-            config.python,
-            jobs,
-        )
+        if pending is not None:
+            analysed = list(pending)
+        else:
+            analysed = [
+                _analyse_one(relative, text, disabled, config.python) for relative, text in todo
+            ]
         findings = ruffing.result()
     for (relative, absolute, text), (diagnostics, facts, compiled) in zip(
         python, analysed, strict=True
@@ -198,27 +205,26 @@ def _manifest_findings(relative: str, text: str, config: GateConfig) -> list[Dia
     return [d for d in diagnostics if d.rule in ("DAPR092", "DAPR093")]
 
 
-def _run_rules(
+def _start_pool(
+    stack: ExitStack,
     todo: list[tuple[str, str]],
     disabled: tuple[str, ...],
     python: tuple[int, int],
     jobs: int | None,
-) -> list[tuple[list[dict], dict[str, list], bool]]:
+) -> Iterator[tuple[list[dict], dict[str, list], bool]] | None:
+    """Submit the rule runs to worker processes; None when the work is too small to be worth it."""
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or len(todo) < _POOL_THRESHOLD:
-        return [_analyse_one(relative, text, disabled, python) for relative, text in todo]
-    chunk = max(1, len(todo) // (workers * 4))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(
-            pool.map(
-                _analyse_one,
-                [r for r, _ in todo],
-                [t for _, t in todo],
-                [disabled] * len(todo),
-                [python] * len(todo),
-                chunksize=chunk,
-            )
-        )
+        return None
+    pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
+    return pool.map(
+        _analyse_one,
+        [relative for relative, _ in todo],
+        [text for _, text in todo],
+        [disabled] * len(todo),
+        [python] * len(todo),
+        chunksize=max(1, len(todo) // (workers * 4)),
+    )
 
 
 def _analyse_one(
