@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tools.changes import FileChange
-from tools.errors import PathRefused
+from tools.errors import PathRefused, UsageError
 from tools.workspace import Workspace
 from tools.writer import write_changes
 
@@ -157,3 +157,16 @@ def test_refusals_name_the_problem(sandbox: tuple[Path, Path]) -> None:
     for attempt, words in expectations.items():
         with pytest.raises(PathRefused, match=words):
             workspace.resolve(attempt)
+
+
+def test_locate_reads_folders_and_files_but_not_outside(sandbox: tuple[Path, Path]) -> None:
+    root, outside = sandbox
+    _plant(root, outside)
+    workspace = Workspace(root)
+    assert workspace.locate("adir") == root.resolve() / "adir"
+    assert workspace.locate("keep.py") == root.resolve() / "keep.py"
+    for attempt in ("../outside", "link_out", "link_out/secret.txt", "link_to_git", "fifo"):
+        with pytest.raises(PathRefused):
+            workspace.locate(attempt)
+    with pytest.raises(UsageError, match="does not exist"):
+        workspace.locate("missing/spec")
