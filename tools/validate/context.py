@@ -51,6 +51,7 @@ class FileContext:
     imports: ImportMap = field(default_factory=ImportMap)
     constants: dict[str, str] = field(default_factory=dict)
     app_objects: dict[str, AppKind] = field(default_factory=dict)
+    router_prefixes: dict[str, str] = field(default_factory=dict)
     functions: list[FunctionNode] = field(default_factory=list)
     handlers: list[tuple[FunctionNode, Route]] = field(default_factory=list)
     models: set[str] = field(default_factory=set)
@@ -98,6 +99,8 @@ class FileContext:
                 return Route("subscription", frozenset({"POST"}), route, decorator)
             path_node = decorator.args[0] if decorator.args else keyword(decorator, "path")
             path = const_str(path_node, self.constants)
+            if path is not None and isinstance(decorator.func.value, ast.Name):
+                path = self.router_prefixes.get(decorator.func.value.id, "") + path
             looks_like_route = owner in ("fastapi", "router") or (path or "").startswith("/")
             if method in _HTTP_METHODS and looks_like_route:
                 return Route("route", frozenset({method.upper()}), path, decorator)
@@ -139,8 +142,10 @@ class FileContext:
         elif isinstance(value, ast.Call):
             kind = _APP_FACTORIES.get(self.qualname(value.func) or "")
             if kind is not None:
+                prefix = const_str(keyword(value, "prefix"), self.constants) or ""
                 for name in names:
                     self.app_objects[name] = kind
+                    self.router_prefixes[name] = prefix
 
     @cached_property
     def subscription_paths(self) -> frozenset[str]:

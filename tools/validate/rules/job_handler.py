@@ -25,6 +25,10 @@ class JobWithoutHandler(Rule):
         "from dapr.aio.clients import Job\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
         "async def register(client) -> None:\n    await client.schedule_job(Job('cleanup', schedule='@daily'))\n\n"
         "@app.post('/job/{name}')\nasync def on_job(name: str) -> dict:\n    return {}\n",
+        "from dapr.aio.clients import Job\nfrom fastapi import APIRouter\n\n"
+        "jobs = APIRouter(prefix='/job')\n\nasync def register(client) -> None:\n"
+        "    await client.schedule_job(Job(name='cleanup', schedule='@daily'))\n\n"
+        "@jobs.post('/cleanup')\nasync def cleanup() -> dict:\n    return {}\n",
     )
     INVALID = (
         "from dapr.aio.clients import Job\n\nasync def register(client) -> None:\n"
