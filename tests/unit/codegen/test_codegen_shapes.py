@@ -37,6 +37,24 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
         "bindings": {"output": {"out": {"type": "bindings.http", "data": "Ping"}}},
     },
+    "relay with a per-key job and no failure policy": {
+        "events": {
+            "Ping": {"fields": {"ping_id": "str", "at": "datetime"}},
+            "Pong": {"fields": {"ping_id": "str"}},
+        },
+        "publications": {"pongs": {"event": "Pong"}},
+        "subscriptions": {
+            "pings": {
+                "event": "Ping",
+                "rules": [{"match": 'event.type == "x"', "name": "typed", "actions": []}],
+                "actions": [{"schedule": "later"}, {"publish": "pongs"}],
+            }
+        },
+        "external_topics": ["pongs"],
+        "jobs": {
+            "later": {"data": "Ping", "per_key": "ping_id", "due_time_field": "at", "actions": []}
+        },
+    },
     "input binding only": {
         "bindings": {"input": {"tick": {"type": "bindings.cron", "schedule": "@every 1m"}}},
     },
