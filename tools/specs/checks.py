@@ -8,7 +8,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from tools.specs.model import (
-    APP_ID,
     COMPONENT_NAME,
     JOB_NAME,
     PASCAL,
@@ -62,8 +61,6 @@ def _problems(spec: ServiceSpec) -> Iterator[Problem]:
 
 
 def _names(spec: ServiceSpec) -> Iterator[Problem]:
-    if not APP_ID.match(spec.service.app_id):
-        yield Problem("service.app_id", "must be a lowercase DNS label such as 'task-reminders'")
     seen: dict[str, str] = {}
     for section, names in (("enums", spec.enums), ("models", spec.models), ("events", spec.events)):
         for name in names:
@@ -165,7 +162,6 @@ def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(f"{base}.key", unknown("field", store.key, entity.fields))
         elif key.ref.optional or key.ref.is_list or key.ref.name not in _KEY_SCALARS:
             yield Problem(f"{base}.key", "the key field must be a required str, int or uuid")
-    yield from _component("service.idempotency.store", spec.service.idempotency.store)
 
 
 def _jobs(spec: ServiceSpec) -> Iterator[Problem]:
