@@ -193,3 +193,17 @@ def test_ruff_findings_in_a_build_folder_are_reported(project: Path) -> None:
     report = check_tree([Path("build/svc")], root=project)
     assert [(d.path, d.rule) for d in report.diagnostics] == [("build/svc/main.py", "F401")]
     assert report.diagnostics[0].excerpt.startswith("1 █ import os")
+
+
+def test_missing_ruff_is_an_environment_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools.validate import ruff, tree
+
+    def missing() -> str:
+        raise ruff.RuffUnavailable("the ruff binary pinned by daprdev is not installed")
+
+    monkeypatch.setattr(ruff, "ruff_binary", missing)
+    tree.engine_fingerprint.cache_clear()
+    result = _run("--no-cache")
+    tree.engine_fingerprint.cache_clear()
+    assert result.exit_code == 2
+    assert "ruff binary" in result.output
