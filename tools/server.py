@@ -17,7 +17,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import anyio
 import anyio.from_thread
@@ -59,6 +59,8 @@ OVERWRITES = ToolAnnotations(
 APPENDS = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
 )
+
+_FEATURE = "Folder name under specs/, e.g. 001-task-reminders."
 
 INSTRUCTIONS = (
     "Dapr backend tools. Read specs with list_specs/read_spec; write files ONLY with write_files "
@@ -180,7 +182,10 @@ def _add_spec_tools(server: MCPServer, session: _Session) -> None:
 
     @server.tool(annotations=READ_ONLY)
     @_reported
-    async def read_spec(path: str, section: str | None = None) -> SpecText:
+    async def read_spec(
+        path: Annotated[str, Field(description="Spec id or a path under the root.")],
+        section: Annotated[str | None, Field(description="e.g. events.TaskCreated")] = None,
+    ) -> SpecText:
         """Read a spec (id or path), or one section: 'events', 'events.TaskCreated'."""
         from tools.specs import load_spec, read_spec_section
 
@@ -229,14 +234,13 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
     @server.tool(annotations=OVERWRITES)
     @_reported
     async def generate(
-        spec: str,
+        spec: Annotated[str, Field(description="Spec id or path.")],
         ctx: Context,
-        only: list[str] | None = None,
+        only: Annotated[list[str] | None, Field(description="Paths/globs in out.")] = None,
         dry_run: bool = False,
-        out: str | None = None,
+        out: Annotated[str | None, Field(description="Default build/<app-id>.")] = None,
     ) -> GenerateSummary:
-        """Generate a spec's service from templates through the gate (default out: build/<app>).
-        Hand-edited files are kept and listed in `refused`; dry_run returns the diff only."""
+        """Generate a spec's service from templates through the gate; dry_run: diff only."""
         from tools.codegen import generate as render
 
         folder = _spec_location(session.workspace, spec)
@@ -273,7 +277,10 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
     @server.tool(annotations=APPENDS)
     @_reported
     async def request_decision(
-        question: str, options: list[str], context: str, feature: str | None = None
+        question: str,
+        options: list[str],
+        context: str,
+        feature: Annotated[str | None, Field(description=_FEATURE)] = None,
     ) -> Decision:
         """Record a question only a person can answer; then stop and return it to your caller."""
         from tools.decisions import request_decision as record
@@ -289,11 +296,11 @@ def _add_history_tools(server: MCPServer, session: _Session) -> None:
     @_reported
     async def create_phr(
         title: str,
-        stage: str,
-        prompt: str,
-        response: str,
+        stage: Annotated[str, Field(description="e.g. green, refactor, general.")],
+        prompt: Annotated[str, Field(description="The user's request, verbatim.")],
+        response: Annotated[str, Field(description="Short summary of what was done.")],
         *,
-        feature: str | None = None,
+        feature: Annotated[str | None, Field(description=_FEATURE)] = None,
         labels: list[str] | None = None,
         outcome: str | None = None,
         reflection: str | None = None,
@@ -349,7 +356,7 @@ def _add_history_tools(server: MCPServer, session: _Session) -> None:
         alternatives: list[str] | None = None,
         positive: list[str] | None = None,
         negative: list[str] | None = None,
-        feature: str | None = None,
+        feature: Annotated[str | None, Field(description=_FEATURE)] = None,
     ) -> Record:
         """Record an Architecture Decision Record (only when the user asked for one)."""
         from tools.history import create_adr as record

@@ -225,3 +225,13 @@ def _dead_pid() -> int:
         os._exit(0)
     os.waitpid(pid, 0)
     return pid
+
+
+def test_a_hard_link_to_an_outside_file_is_replaced_not_written_through(
+    sandbox: tuple[Path, Path],
+) -> None:
+    root, outside = sandbox
+    (root / "linked.txt").hardlink_to(outside / "secret.txt")
+    Workspace(root).commit([("linked.txt", "replaced\n")])
+    assert (root / "linked.txt").read_text() == "replaced\n"
+    assert (outside / "secret.txt").read_text() == "outside\n"
