@@ -304,11 +304,14 @@ def _add_history_tools(server: MCPServer, session: _Session) -> None:
         labels: list[str] | None = None,
         outcome: str | None = None,
         reflection: str | None = None,
+        model: str | None = None,
     ) -> Record:
         """Record a Prompt History Record; its files and gate results come from this session."""
         from tools.history import create_phr as record
 
-        options = _given(feature=feature, labels=labels, outcome=outcome, reflection=reflection)
+        options = _given(
+            feature=feature, labels=labels, outcome=outcome, reflection=reflection, model=model
+        )
         phr = await anyio.to_thread.run_sync(
             lambda: record(
                 session.root,

@@ -299,7 +299,10 @@ async def test_phr_records_what_this_server_wrote(mode: str, project: Path) -> N
         )
         assert not phr.is_error, _text(phr)
         record = (project / phr.structured_content["path"]).read_text()
-        assert "app/greet.py" in record
+        on_disk = hashlib.sha256((project / "app/greet.py").read_bytes()).hexdigest()
+        assert "app/greet.py" in record and on_disk in record
+        assert "1 PASS" in record  # the gate run of write_files, recorded by the server
+        assert "claude-sonnet-5-5" in record
         listed = await client.call_tool("list_phrs", {})
         listed_ids = [p["id"] for p in listed.structured_content["result"]]
         assert listed_ids == [phr.structured_content["id"]]
