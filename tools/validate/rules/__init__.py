@@ -13,6 +13,7 @@ from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.polling_loop import PollingLoop
 from tools.validate.rules.publish_content_type import PublishContentType
 from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
+from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
 from tools.validate.rules.subscription_status import SubscriptionStatus
 from tools.validate.rules.sync_client import SyncDaprClient
 from tools.validate.rules.sync_handler import SyncHandler
@@ -33,6 +34,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     JobWithoutHandler,
     HardcodedSidecarAddress,
     HardcodedSecret,
+    ClientBlocksOnSidecar,
 )
 
 __all__ = ["ALL_RULES", "Rule"]

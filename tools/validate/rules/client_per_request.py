@@ -32,8 +32,9 @@ class ClientPerRequest(Rule):
     )
     VALID = (
         "from contextlib import asynccontextmanager\nfrom dapr.aio.clients import DaprClient\n"
-        "from fastapi import FastAPI, Request\n\n@asynccontextmanager\nasync def lifespan(app: FastAPI):\n"
-        "    async with DaprClient() as client:\n        app.state.dapr = client\n        yield\n\n"
+        "from dapr.aio.clients.health import DaprHealth\nfrom fastapi import FastAPI, Request\n\n"
+        "@asynccontextmanager\nasync def lifespan(app: FastAPI):\n"
+        "    await DaprHealth.wait_for_sidecar()\n    async with DaprClient() as client:\n        app.state.dapr = client\n        yield\n\n"
         "app = FastAPI(lifespan=lifespan)\n\n@app.post('/orders')\nasync def create(request: Request) -> dict:\n"
         "    await request.app.state.dapr.save_state('statestore', 'k', 'v')\n    return {}\n",
     )

@@ -32,7 +32,7 @@ class HardcodedSidecarAddress(Rule):
     )
     INVALID = (
         "SIDECAR = 'http://localhost:3500/v1.0/state/statestore'\n",
-        "from dapr.aio.clients import DaprClient\n\nasync def make():\n    return DaprClient('127.0.0.1:50001')\n",
+        "from dapr.aio.clients import DaprClient\n\ndef make():\n    return DaprClient('127.0.0.1:50001')\n",
         "DAPR_HTTP_PORT = 3500\n",
     )
 

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import ast
+
+from tools.validate.astutil import FunctionNode
+from tools.validate.context import FileContext
+from tools.validate.rules.base import Rule
+
+
+# The synchronous client in async code is DAPR001's finding already.
+ASYNC_CLIENTS = frozenset(
+    {"dapr.aio.clients.DaprClient", "dapr.aio.clients.grpc.client.DaprGrpcClientAsync"}
+)
+
+
+class ClientBlocksOnSidecar(Rule):
+    id = "DAPR015"
+    name = "client-blocks-on-sidecar"
+    message = "DaprClient() is created in async code before the sidecar is known to be up"
+    why = (
+        "Every DaprClient constructor, the async one included, waits for the sidecar with a synchronous "
+        "HTTP probe and `time.sleep`. Called inside the event loop while daprd is still starting (or "
+        "away), it freezes the whole service for up to DAPR_HEALTH_TIMEOUT (60 s) and then raises."
+    )
+    fix = (
+        "Await `dapr.aio.clients.health.DaprHealth.wait_for_sidecar()` first (non-blocking), then create "
+        "the client - ideally in a background task started from the lifespan, serving 503 until ready."
+    )
+    VALID = (
+        "from contextlib import asynccontextmanager\nfrom dapr.aio.clients import DaprClient\n"
+        "from dapr.aio.clients.health import DaprHealth\n\n@asynccontextmanager\nasync def lifespan(app):\n"
+        "    await DaprHealth.wait_for_sidecar()\n    async with DaprClient() as client:\n"
+        "        app.state.dapr = client\n        yield\n",
+        "from dapr.aio.clients import DaprClient\n\ndef make_client() -> DaprClient:\n"
+        "    return DaprClient()  # synchronous code: called before the loop runs\n",
+    )
+    INVALID = (
+        "from contextlib import asynccontextmanager\nfrom dapr.aio.clients import DaprClient\n\n"
+        "@asynccontextmanager\nasync def lifespan(app):\n    async with DaprClient() as client:\n"
+        "        app.state.dapr = client\n        yield\n",
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._waited: set[int] = set()  # ids of functions that awaited the async health check
+        self._constructions: list[tuple[ast.Call, FunctionNode]] = []
+        self._dependencies: set[str] = set()
+
+    def visit_Call(self, node: ast.Call) -> None:
+        function = self.ctx.function
+        func = node.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "wait_for_sidecar"
+            and function is not None
+        ):
+            self._waited.add(id(function))
+        elif self.ctx.qualname(func) in ("fastapi.Depends", "fastapi.params.Depends"):
+            if node.args and isinstance(node.args[0], ast.Name):
+                self._dependencies.add(node.args[0].id)
+        elif (
+            isinstance(function, ast.AsyncFunctionDef)
+            and self.ctx.qualname(func) in ASYNC_CLIENTS
+            and id(function) not in self._waited
+        ):
+            self._constructions.append((node, function))
+
+    def finish(self) -> None:
+        # Per-request construction is DAPR008's finding; this rule is about startup code.
+        per_request = {id(f) for f in self.ctx.request_handlers()}
+        for call, function in self._constructions:
+            if id(function) not in per_request and function.name not in self._dependencies:
+                self.report(call, within=function)
