@@ -295,6 +295,7 @@ async def test_phr_records_what_this_server_wrote(mode: str, project: Path) -> N
                 "response": "wrote app/greet.py",
                 "feature": "001-task-reminders",
                 "outcome": "done",
+                "model": "claude-sonnet-5-5",
             },
         )
         assert not phr.is_error, _text(phr)
