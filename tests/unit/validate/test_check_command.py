@@ -195,7 +195,9 @@ def test_ruff_findings_in_a_build_folder_are_reported(project: Path) -> None:
     assert report.diagnostics[0].excerpt.startswith("1 █ import os")
 
 
-def test_missing_ruff_is_an_environment_error(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_ruff_is_an_environment_error(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tools.validate import ruff, tree
 
     def missing() -> str:
