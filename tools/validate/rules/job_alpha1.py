@@ -16,7 +16,7 @@ class DeprecatedJobAlpha1(Rule):
     name = "deprecated-job-alpha1"
     message = "the alpha1 Jobs API is deprecated"
     why = (
-        "Since SDK 1.18 the `*_alpha1` job methods emit DeprecationWarning; the stable `schedule_job`, "
+        "Since SDK 1.18 the `*_alpha1` job methods emit DeprecationWarning; the stable `schedule_job`, "  # noqa: DAPR010
         "`get_job` and `delete_job` call the stable API and fall back to alpha1 on older runtimes by "
         "themselves. Raw `/v1.0-alpha1/jobs` URLs break once the alpha route is removed."
     )
@@ -27,7 +27,7 @@ class DeprecatedJobAlpha1(Rule):
     )
     INVALID = (
         "async def register(client, job) -> None:\n    await client.schedule_job_alpha1(job)\n",
-        "JOBS_URL = 'http://127.0.0.1:{port}/v1.0-alpha1/jobs/cleanup'\n",
+        "JOBS_URL = 'http://127.0.0.1:{port}/v1.0-alpha1/jobs/cleanup'\n",  # noqa: DAPR010
     )
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
@@ -38,6 +38,6 @@ class DeprecatedJobAlpha1(Rule):
         if (
             isinstance(node.value, str)
             and not self.ctx.is_prose(node)
-            and "/v1.0-alpha1/jobs" in node.value
+            and "/v1.0-alpha1/jobs" in node.value  # noqa: DAPR010
         ):
             self.report(node, "the alpha1 jobs URL is deprecated: use the SDK's stable job methods")

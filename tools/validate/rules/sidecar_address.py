@@ -18,7 +18,7 @@ class HardcodedSidecarAddress(Rule):
     name = "hardcoded-sidecar-address"
     message = "the sidecar address is hard-coded"
     why = (
-        "`dapr run`, Kubernetes and the test harness choose the sidecar's ports and pass them as "
+        "`dapr run`, Kubernetes and the test harness choose the sidecar's ports and pass them as "  # noqa: DAPR013
         "DAPR_HTTP_PORT / DAPR_GRPC_PORT (or *_ENDPOINT). A literal `localhost:3500` works on one laptop and "
         "talks to the wrong process - or nothing - everywhere else."
     )
@@ -31,8 +31,8 @@ class HardcodedSidecarAddress(Rule):
         "APP_PORT = 8000\n",
     )
     INVALID = (
-        "SIDECAR = 'http://localhost:3500/v1.0/state/statestore'\n",
-        "from dapr.aio.clients import DaprClient\n\ndef make():\n    return DaprClient('127.0.0.1:50001')\n",
+        "SIDECAR = 'http://localhost:3500/v1.0/state/statestore'\n",  # noqa: DAPR013
+        "from dapr.aio.clients import DaprClient\n\ndef make():\n    return DaprClient('127.0.0.1:50001')\n",  # noqa: DAPR013
         "DAPR_HTTP_PORT = 3500\n",
     )
 
