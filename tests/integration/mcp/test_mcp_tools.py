@@ -438,3 +438,27 @@ async def test_generate_refusals(mode: str, project: Path) -> None:
         )
         assert outside.is_error
         assert not (project.parent / "elsewhere").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "content", "words"),
+    [
+        ("Dockerfile", "FROM python:3.11\n", "Dockerfile"),
+        ("charts/api/Chart.yaml", "apiVersion: v2\nname: api\n", "Helm"),
+        (
+            "deploy/api.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n",
+            "Kubernetes",
+        ),
+    ],
+)
+async def test_infrastructure_files_are_refused_with_the_reason(
+    mode: str, project: Path, path: str, content: str, words: str
+) -> None:
+    async with Client(build_server(project), mode=mode) as client:
+        before = _tree(project)
+        result = await client.call_tool(
+            "write_files", {"files": [{"path": path, "content": content}]}
+        )
+        assert result.is_error and words in _text(result)
+        assert _tree(project) == before
