@@ -215,3 +215,17 @@ def test_malformed_json_rpc_leaves_the_server_answering(project: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_startup_leaves_the_heavy_capabilities_unloaded(tmp_path: Path) -> None:
+    """The gate (libcst, ruff), generator (jinja2) and history load on first use, not at start."""
+    probe = (
+        "import sys, tools.server\n"
+        f"tools.server.build_server({str(tmp_path)!r})\n"
+        "heavy = ('libcst', 'jinja2', 'tools.validate', 'tools.codegen', 'tools.history', 'yaml')\n"
+        "print(','.join(m for m in heavy if m in sys.modules))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert run.stdout.strip() == ""
