@@ -34,7 +34,9 @@ PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
 
 
 @dataclass
-class _PythonResult:
+class _Checked:
+    """One file's findings and the content to write, before diff-awareness is applied."""
+
     diagnostics: list[Diagnostic]
     content: str
     facts: dict[str, list] = field(default_factory=dict)
@@ -43,7 +45,7 @@ class _PythonResult:
 def check_changes(changes: Sequence[FileChange], *, root: Path | None = None) -> GateReport:
     """Run the gate over a change set; `root` (the project) enables diff-awareness and project config."""
     config = load_config(root)
-    results: dict[str, _PythonResult] = {}
+    results: dict[str, _Checked] = {}
     submitted: dict[str, str] = {}
     for change in changes:
         path = _normalise(change.path)
@@ -54,7 +56,7 @@ def check_changes(changes: Sequence[FileChange], *, root: Path | None = None) ->
             results[path] = _check_python(path, change.content, config)
         else:
             diagnostics = check_file_policy(path, change.content, resources=config.resources)
-            results[path] = _PythonResult(diagnostics, change.content)
+            results[path] = _Checked(diagnostics, change.content)
     _add_cross_file(results, root, config)
     files = []
     for path, result in results.items():
@@ -77,11 +79,11 @@ def _executor() -> ThreadPoolExecutor:
 
 def _check_python(
     path: str, source: str, config: GateConfig, *, format_output: bool = True
-) -> _PythonResult:
+) -> _Checked:
     policy = check_file_policy(path, source, resources=config.resources)
     tree, error = compile_source(path, source, python=config.python)
     if error is not None or tree is None:
-        return _PythonResult([*policy, *([error] if error else [])], source)
+        return _Checked([*policy, *([error] if error else [])], source)
     # ruff runs in its own processes while the rules run here.
     target = config.target_version
     checking = _executor().submit(
@@ -96,9 +98,7 @@ def _check_python(
     findings = checking.result()
     formatted = formatting.result() if formatting is not None else None
     diagnostics = [*policy, *analysis.diagnostics, *ruff_diagnostics(findings, source, tree)]
-    return _PythonResult(
-        diagnostics, formatted if formatted is not None else source, analysis.facts
-    )
+    return _Checked(diagnostics, formatted if formatted is not None else source, analysis.facts)
 
 
 def ruff_diagnostics(
@@ -124,7 +124,7 @@ def ruff_diagnostics(
             end_column=finding.end_column,
             message=finding.message,
             why=_ruff_why(finding),
-            fix=finding.fix or f"See {finding.url}" if finding.url else finding.fix,
+            fix=finding.fix or (f"See {finding.url}" if finding.url else ""),
             excerpt=excerpt(lines, finding.line, finding.end_line, innermost(spans, finding.line)),
         )
         for finding in findings
@@ -148,9 +148,7 @@ def _ruff_why(finding: ruff.RuffFinding) -> str:
     return f"ruff {finding.name}"
 
 
-def _add_cross_file(
-    results: dict[str, _PythonResult], root: Path | None, config: GateConfig
-) -> None:
+def _add_cross_file(results: dict[str, _Checked], root: Path | None, config: GateConfig) -> None:
     """Rules that need every file: scheduled jobs must have a `POST /job/<name>` handler somewhere."""
     if "DAPR012" in config.disabled_dapr_rules:
         return
