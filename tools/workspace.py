@@ -92,7 +92,11 @@ class Workspace:
             raise PathRefused(f"path {shown} contains control characters")
         if "\\" in rel:
             raise PathRefused(f"path {shown} contains a backslash; use '/' between folders")
-        if len(rel.encode("utf-8", "surrogatepass")) > _MAX_PATH_BYTES:
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PathRefused(f"path {shown} is not valid Unicode text (lone surrogate)") from None
+        if len(rel.encode("utf-8")) > _MAX_PATH_BYTES:
             raise PathRefused(f"path {shown} is longer than {_MAX_PATH_BYTES} bytes")
         if rel.startswith(("/", "~")) or re.match(r"^[A-Za-z]:", rel):
             raise PathRefused(f"path {shown} is absolute; give it relative to the project root")
@@ -113,7 +117,7 @@ class Workspace:
                 )
             if part in _FORBIDDEN_PARTS:
                 raise PathRefused(f"path {shown} is inside {part}/: {_FORBIDDEN_PARTS[part]}")
-            if len(part.encode("utf-8", "surrogatepass")) > _MAX_NAME_BYTES:
+            if len(part.encode("utf-8")) > _MAX_NAME_BYTES:
                 raise PathRefused(f"path {shown} has a name longer than {_MAX_NAME_BYTES} bytes")
         if _TEMP_NAME.match(parts[-1]):
             raise PathRefused(f"path {shown} looks like one of daprdev's temporary files")

@@ -51,6 +51,7 @@ LEXICAL_ATTEMPTS = [
     "a/\x00/b.py",
     "x.py\n",
     "a/\rb.py",
+    "a\ud800.py",
     "",
     "   ",
     ".",
