@@ -99,9 +99,13 @@ class MessagesRequest:
 
     def user_text(self) -> str:
         """All user-authored text of the conversation (strings and text blocks)."""
+        return self.text_of("user")
+
+    def text_of(self, *roles: str) -> str:
+        """The text of the conversation's messages with these roles (all roles when none given)."""
         parts = []
         for message in self.messages:
-            if message.get("role") != "user":
+            if roles and message.get("role") not in roles:
                 continue
             content = message.get("content")
             if isinstance(content, str):

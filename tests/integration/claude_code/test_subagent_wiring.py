@@ -18,7 +18,14 @@ from pathlib import Path
 import pytest
 from fake_messages_api import MessagesRequest, Reply, result_text, serve
 
-from agent.claude_code import AGENT_NAME, MCP_FILE, agent_tool_names, init_project
+from agent.claude_code import (
+    AGENT_DESCRIPTION,
+    AGENT_NAME,
+    MCP_FILE,
+    SETTINGS_FILE,
+    agent_tool_names,
+    init_project,
+)
 from tools.changes import FileChange
 from tools.validate import check_changes
 
@@ -77,6 +84,7 @@ def _claude(
         ],
         cwd=project,
         env=env,
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=240,
@@ -154,6 +162,11 @@ def test_claude_code_delegates_to_the_subagent_and_the_gate_guards_writes(projec
     outcome = json.loads(completed.stdout)
     assert outcome["subagent_stats"]["by_type"] == {AGENT_NAME: 1}
 
+    # The main session was told about the subagent, and the daprdev server connected.
+    main_context = next(r for r in requests if "Agent" in r.tool_names).text_of()
+    assert f"- {AGENT_NAME}: {AGENT_DESCRIPTION}" in main_context
+    assert "failed to connect" not in main_context
+
     # The subagent saw exactly the daprdev tools its definition lists: names and server agree.
     subagent_requests = [r for r in requests if _is_subagent(r)]
     assert subagent_requests, "the main agent never delegated"
@@ -229,3 +242,39 @@ def test_sp_adr_records_a_decision_through_the_server(project: Path) -> None:
     assert not result.get("is_error"), result_text(result)
     adr = project / json.loads(result_text(result))["path"]
     assert "Schedule one Dapr job per reminder." in adr.read_text()
+
+
+def test_interactive_claude_code_finds_the_server_approved_and_connected(project: Path) -> None:
+    home = project.parent / "home"
+    # What accepting the trust dialog once leaves behind; approval of project servers needs it.
+    trust = {"projects": {str(project): {"hasTrustDialogAccepted": True}}}
+    (home / ".claude.json").write_text(json.dumps(trust))
+
+    def mcp_list(base_url: str) -> str:
+        listed = subprocess.run(
+            [str(_claude_binary()), "mcp", "list"],
+            cwd=project,
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(home),
+                # Without a base URL the CLI spends ~20 s failing to resolve the public API.
+                "ANTHROPIC_BASE_URL": base_url,
+                "ANTHROPIC_API_KEY": "sk-test-not-a-real-key",
+                "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
+            },
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return next(line for line in listed.stdout.splitlines() if line.startswith("daprdev:"))
+
+    with serve(lambda _request: Reply.say("ok")) as api:
+        connected = mcp_list(api.base_url)
+        # Without the settings init wrote, Claude Code would hold the server for approval.
+        (project / SETTINGS_FILE).write_text("{}")
+        pending = mcp_list(api.base_url)
+
+    assert "Connected" in connected
+    assert "Pending approval" in pending
