@@ -212,12 +212,16 @@ class Workspace:
         for rel, content in files:
             if not isinstance(content, str):
                 raise UsageError(f"content of {rel!r} must be text")
+            try:
+                data = content.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError(f"content of {rel!r} is not valid Unicode text") from None
             target = self.resolve(rel)
             key = target.relative_to(self.root).as_posix()
             if key in seen:
                 raise UsageError(f"{rel!r} and {seen[key]!r} name the same file; send it once")
             seen[key] = rel
-            planned.append(_Planned(self.normalize(rel), tuple(key.split("/")), content.encode()))
+            planned.append(_Planned(self.normalize(rel), tuple(key.split("/")), data))
         with _root_lock(self.root), _DirFd(self.root) as root_fd:
             try:
                 for item in planned:

@@ -103,6 +103,14 @@ def _refuse_bad_paths(workspace: Workspace, changes: Sequence[FileChange]) -> No
             problems.append(str(refused))
     if problems:
         raise PathRefused("; ".join(problems) + ". Nothing was written.")
+    for change in changes:
+        try:
+            change.content.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(
+                f"content of {change.path!r} is not valid Unicode text (lone surrogate); "
+                "nothing was written"
+            ) from None
 
 
 def _planned(workspace: Workspace, path: str, content: str) -> WrittenFile:

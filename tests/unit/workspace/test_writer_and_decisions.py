@@ -132,3 +132,13 @@ def test_decision_refusals(tmp_path: Path, question: str, feature: str | None, w
     with pytest.raises(UsageError, match=words):
         request_decision(tmp_path, question, [], "", feature)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_content_that_is_not_unicode_text_is_refused(
+    sandbox: tuple[Path, Path], snapshot: Snapshot
+) -> None:
+    root, outside = sandbox
+    before = snapshot(root, outside)
+    with pytest.raises(UsageError, match="not valid Unicode"):
+        write_changes(root, [FileChange(path="a.py", content="x = '\ud800'\n")])
+    assert snapshot(root, outside) == before
