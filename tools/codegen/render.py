@@ -87,7 +87,7 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
     for module in modules:
         yield _Planned(f"{package}/{module}.py", f"package/{module}.py.j2")
     yield from _component_files(context)
-    tests = ["__init__", "conftest", "fakes", "test_health", "test_state"]
+    tests = ["__init__", "conftest", "fakes", "test_health", "test_observability", "test_state"]
     if context["subscriptions"] or context["has_triggers"]:
         tests.append("test_security")  # only Dapr-facing routes take the app token
     if context["subscriptions"]:
