@@ -10,7 +10,7 @@ from typing import Any
 
 import anyio
 import pytest
-from daprdev_mcp_support import BROKEN_MODULE, GOOD_MODULE
+from daprdev_mcp_support import BROKEN_MODULE, GOOD_MODULE, REPO
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 from mcp.types import ResourceTemplateReference
@@ -462,3 +462,19 @@ async def test_infrastructure_files_are_refused_with_the_reason(
         )
         assert result.is_error and words in _text(result)
         assert _tree(project) == before
+
+
+async def test_every_lexical_escape_is_refused_over_mcp(mode: str, project: Path) -> None:
+    attempts = json.loads(
+        (REPO / "tests/unit/workspace/lexical_escapes.json").read_text(encoding="utf-8")
+    )
+    before = _tree(project.parent)
+    async with Client(build_server(project), mode=mode) as client:
+        for attempt in attempts:
+            files = [{"path": "app/ok.py", "content": GOOD_MODULE}]
+            files.append({"path": attempt, "content": ""})
+            result = await client.call_tool("write_files", {"files": files})
+            assert result.is_error, attempt
+            checked = await client.call_tool("validate_code", {"files": files})
+            assert checked.is_error, attempt
+    assert _tree(project.parent) == before
