@@ -21,7 +21,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from agent.commands import run as run_command
-from agent.runner import run_task
+from agent.runner import DEFAULT_MODEL, run_task
 from tools.changes import FileChange
 from tools.errors import UsageError
 from tools.validate import check_changes
@@ -104,6 +104,7 @@ async def test_refused_write_is_fed_back_and_corrected(tmp_path: Path) -> None:
     assert "Greeting module" in text
     assert "write a greeting module" in text
     assert "check signatures before writing" in text
+    assert DEFAULT_MODEL in text
     assert [(f.path, f.sha256) for f in result.files] == [("app/greet.py", _sha256(written))]
     assert [g.ok for g in result.gate_results] == [False, True]
     assert result.tokens == sum(100 + 20 for _ in api.message_requests)
