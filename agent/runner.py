@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 from rich.console import Console
@@ -26,6 +26,9 @@ from agent.claude_code import AGENT_SERVER_TOOLS
 from tools.errors import UsageError
 from tools.resources import read_resource
 
+if TYPE_CHECKING:  # the SDK loads only when a run starts, keeping the CLI quick to start
+    from anthropic import APIStatusError
+
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_MAX_TURNS = 30
 DEFAULT_MAX_TOKENS_TOTAL = 500_000
@@ -33,6 +36,9 @@ MAX_TOKENS_PER_TURN = 16_000
 # Rate limits (429) and server errors incl. overloaded (529) are retried by the SDK with exponential
 # backoff, honouring retry-after; six retries ride out about a minute of overload.
 API_RETRIES = 6
+_TRANSIENT_STREAM_ERRORS = frozenset({"overloaded_error", "rate_limit_error", "api_error"})
+_STREAM_RETRY_BASE_S = 0.5
+_STREAM_RETRY_MAX_S = 8.0
 
 Status = Literal["completed", "turn_budget", "token_budget", "failed", "interrupted"]
 
@@ -117,6 +123,13 @@ def _result_text(result: Any) -> str:
     return "\n".join(block.text for block in result.content if getattr(block, "type", "") == "text")
 
 
+def _error_type(error: APIStatusError) -> str:
+    """The API's error type (`overloaded_error`, ...) from an error body, if it has one."""
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error") if isinstance(body.get("error"), dict) else {}
+    return str(detail.get("type", ""))
+
+
 def _structured(result: Any) -> dict[str, Any]:
     """A tool result's JSON object: the structured content, or the text when it is JSON."""
     if isinstance(result.structured_content, dict):
@@ -198,6 +211,31 @@ class _Run:
     async def _turn(self, client: Any, tools: list[dict[str, Any]], max_tokens: int) -> Any:
         self.result.turns += 1
         self.console.rule(f"turn {self.result.turns}", style="dim")
+        from anthropic import APIStatusError
+
+        for attempt in range(API_RETRIES + 1):
+            try:
+                message = await self._stream(client, tools, max_tokens)
+                break
+            except APIStatusError as error:
+                # The SDK retries failed requests; an overload reported inside a started stream
+                # (HTTP 200, then an `error` event) reaches us instead, and is retried here.
+                if attempt == API_RETRIES or _error_type(error) not in _TRANSIENT_STREAM_ERRORS:
+                    raise
+                delay = min(_STREAM_RETRY_BASE_S * 2**attempt, _STREAM_RETRY_MAX_S)
+                self.console.print(f"[yellow]{_error_type(error)}[/]: retrying in {delay:.1f} s")
+                await asyncio.sleep(delay)
+        usage = message.usage
+        # Cached prompt tokens are reported apart from the rest; the budget counts them all.
+        self.result.input_tokens += (
+            usage.input_tokens
+            + (usage.cache_creation_input_tokens or 0)
+            + (usage.cache_read_input_tokens or 0)
+        )
+        self.result.output_tokens += usage.output_tokens
+        return message
+
+    async def _stream(self, client: Any, tools: list[dict[str, Any]], max_tokens: int) -> Any:
         async with client.messages.stream(
             model=self.model,
             max_tokens=max_tokens,
@@ -210,14 +248,6 @@ class _Run:
                     self.console.print(event.text, end="", markup=False, highlight=False)
             message = await stream.get_final_message()
         self.console.print()
-        usage = message.usage
-        # Cached prompt tokens are reported apart from the rest; the budget counts them all.
-        self.result.input_tokens += (
-            usage.input_tokens
-            + (usage.cache_creation_input_tokens or 0)
-            + (usage.cache_read_input_tokens or 0)
-        )
-        self.result.output_tokens += message.usage.output_tokens
         return message
 
     async def _call_tool(self, mcp: Any, block: Any) -> dict[str, Any]:

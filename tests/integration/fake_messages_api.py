@@ -41,6 +41,7 @@ class Reply:
     error_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)
     hang: threading.Event | None = None  # block until set (or the server closes), then answer
+    stream_error: str = ""  # when streaming: start the message, then fail with this error type
 
     @staticmethod
     def say(text: str, **usage: int) -> Reply:
@@ -49,6 +50,11 @@ class Reply:
     @staticmethod
     def call(name: str, arguments: dict[str, Any], *, text: str = "", **usage: int) -> Reply:
         return Reply(text=text, tool_calls=(ToolCall(name, arguments),), **usage)
+
+    @staticmethod
+    def fails_mid_stream(error_type: str) -> Reply:
+        """HTTP 200 and a started message, then an `error` event (how overloads often arrive)."""
+        return Reply(stream_error=error_type)
 
     @staticmethod
     def error(status: int, error_type: str, *, retry_after_ms: int = 1) -> Reply:
@@ -184,7 +190,8 @@ class FakeMessagesApi:
             return reply.error_status, headers, json.dumps(body).encode()
         message = self._message(request, reply)
         if request.body.get("stream"):
-            return 200, {"content-type": "text/event-stream"}, _sse(message)
+            events = _sse(message, failure=reply.stream_error)
+            return 200, {"content-type": "text/event-stream"}, events
         return 200, {"content-type": "application/json"}, json.dumps(message).encode()
 
     def _message(self, request: MessagesRequest, reply: Reply) -> dict[str, Any]:
@@ -265,10 +272,13 @@ def _event(name: str, data: dict[str, Any]) -> str:
     return f"event: {name}\ndata: {json.dumps(data)}\n\n"
 
 
-def _sse(message: dict[str, Any]) -> bytes:
+def _sse(message: dict[str, Any], *, failure: str = "") -> bytes:
     usage = message["usage"]
     start = {**message, "content": [], "stop_reason": None, "usage": {**usage, "output_tokens": 1}}
     events = [_event("message_start", {"type": "message_start", "message": start})]
+    if failure:
+        error = {"type": "error", "error": {"type": failure, "message": "scripted"}}
+        return "".join([*events, _event("error", error)]).encode()
     for index, block in enumerate(message["content"]):
         if block["type"] == "text":
             opening = {"type": "text", "text": ""}

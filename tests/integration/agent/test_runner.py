@@ -159,6 +159,17 @@ async def test_rate_limits_and_overload_are_retried(tmp_path: Path) -> None:
     assert result.final_text == "Nothing to do."
 
 
+async def test_an_overload_inside_a_started_stream_is_retried(tmp_path: Path) -> None:
+    script = in_order(Reply.fails_mid_stream("overloaded_error"), Reply.say("Nothing to do."))
+    with serve(script) as api:
+        result = await run_task("say hi", root=tmp_path, base_url=api.base_url, console=_quiet())
+
+    assert result.status == "completed", result.error
+    assert len(api.message_requests) == 2
+    assert result.turns == 1
+    assert result.final_text == "Nothing to do."
+
+
 async def test_api_failure_is_reported_and_recorded(tmp_path: Path) -> None:
     with serve(lambda _r: Reply.error(400, "invalid_request_error")) as api:
         result = await run_task("say hi", root=tmp_path, base_url=api.base_url, console=_quiet())
