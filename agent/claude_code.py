@@ -323,7 +323,7 @@ def init_project(directory: Path, dry_run: bool = False, *, force: bool = False)
             action = "replaced"
         else:
             action = "kept"
-            note = "changed by you since daprdev wrote it; left alone (use --force to replace it)"
+            note = "yours (edited or written before init); left alone - --force replaces it"
         if action in ("created", "updated", "replaced"):
             writes[fragment.path] = (before, fragment.apply(before))
         if action != "kept":
