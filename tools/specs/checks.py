@@ -118,11 +118,36 @@ def _publications(spec: ServiceSpec) -> Iterator[Problem]:
                 f"{base}.idempotency_field", unknown("field", pub.idempotency_field, event.fields)
             )
         if pub.route:
+            taken = _reserved_route(spec, pub.route)
+            if taken:
+                yield Problem(
+                    f"{base}.route", f"'{pub.route}' is taken by {taken}; pick another path"
+                )
             if pub.route in routes:
                 yield Problem(
                     f"{base}.route", f"route already used by publications.{routes[pub.route]}"
                 )
             routes[pub.route] = topic
+
+
+_RESERVED_PREFIXES = {
+    "/dapr/": "Dapr's app API",
+    "/events/": "subscription deliveries",
+    "/job/": "job triggers",
+}
+
+
+def _reserved_route(spec: ServiceSpec, route: str) -> str | None:
+    """What already answers `route` in the generated app, if anything."""
+    path = route.rstrip("/") or "/"
+    if path in ("/healthz", "/dapr", "/events", "/job"):
+        return "the generated app"
+    for prefix, owner in _RESERVED_PREFIXES.items():
+        if path.startswith(prefix):
+            return owner
+    if path.removeprefix("/") in spec.bindings.input:
+        return f"input binding '{path.removeprefix('/')}'"
+    return None
 
 
 def _subscriptions(spec: ServiceSpec) -> Iterator[Problem]:
@@ -212,6 +237,8 @@ def _bindings(spec: ServiceSpec) -> Iterator[Problem]:
     for name, binding in spec.bindings.input.items():
         base = f"bindings.input.{name}"
         yield from _component(base, name)
+        if name in ("healthz", "dapr", "events", "job"):
+            yield Problem(base, f"'/{name}' is a route of the generated app; rename the binding")
         yield from _event(spec, f"{base}.data", binding.data)
         if binding.type == "bindings.cron" and binding.schedule is None:
             yield Problem(f"{base}.schedule", "a bindings.cron input needs a schedule")

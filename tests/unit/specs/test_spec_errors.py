@@ -81,6 +81,23 @@ CASES: list[tuple[str, Mutate, str]] = [
         "subscriptions.task-created.dead_letter_topic: 'task-created-dlq' is neither subscribed",
     ),
     (
+        "api route taken by the app",
+        lambda d: d["publications"]["task-created"].update(route="/job/tasks"),
+        "publications.task-created.route: '/job/tasks' is taken by job triggers",
+    ),
+    (
+        "api route taken by an input binding",
+        lambda d: d["publications"]["task-created"].update(route="/reminder-sweep"),
+        "'/reminder-sweep' is taken by input binding 'reminder-sweep'",
+    ),
+    (
+        "input binding named like an app route",
+        lambda d: d["bindings"]["input"].update(
+            healthz={"type": "bindings.cron", "schedule": "@every 1m"}
+        ),
+        "bindings.input.healthz: '/healthz' is a route of the generated app",
+    ),
+    (
         "invalid topic name",
         lambda d: d["publications"].update({"bad topic!": {"event": "TaskCreated"}}),
         "publications.bad topic!: 'bad topic!' is not a valid topic name",
