@@ -16,6 +16,8 @@ import pytest
 from daprdev_mcp_support import DAPRDEV, GOOD_MODULE
 from mcp import Client, StdioServerParameters
 
+from tools.workspace import Workspace
+
 pytestmark = pytest.mark.timeout(180)
 
 
@@ -158,6 +160,14 @@ class _Lines:
         for line in stdout:
             self._queue.put(line)
 
+    def next_message(self, timeout: float = 60) -> Any:
+        while True:
+            line = self._queue.get(timeout=timeout)
+            try:
+                return json.loads(line)
+            except ValueError:
+                continue
+
     def answer_to(self, request_id: int, timeout: float = 60) -> dict[str, Any]:
         while True:
             line = self._queue.get(timeout=timeout)
@@ -229,3 +239,79 @@ def test_startup_leaves_the_heavy_capabilities_unloaded(tmp_path: Path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
     )
     assert run.stdout.strip() == ""
+
+
+# -- SIGKILL of the server in the middle of a stream of change sets ---------------------------
+
+KILL_FILES = ("notes/a.md", "notes/deep/b.md", "c.txt")
+
+
+def _version(path: str, n: int) -> str:
+    return f"version {n}\n" + f"{path} is at version {n}\n" * 2000 + "end\n"
+
+
+def test_server_killed_mid_stream_leaves_whole_files(project: Path) -> None:
+    proc = subprocess.Popen(
+        [str(DAPRDEV), "serve", "--root", str(project)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    lines = _Lines(proc)
+
+    def send(message: dict[str, Any]) -> None:
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps(message).encode() + b"\n")
+        proc.stdin.flush()
+
+    def feed() -> None:
+        try:
+            for n in range(1000):
+                files = [{"path": p, "content": _version(p, n)} for p in KILL_FILES]
+                send(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": 10 + n,
+                        "method": "tools/call",
+                        "params": {"name": "write_files", "arguments": {"files": files}},
+                    }
+                )
+        except (BrokenPipeError, ValueError):
+            pass  # the server was killed under us: that is the point
+
+    send(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "killer", "version": "0"},
+            },
+        }
+    )
+    lines.answer_to(1)
+    send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    answered = 0
+    while answered < 25:  # let some change sets land, then kill with more in flight
+        message = lines.next_message()
+        if isinstance(message, dict) and "result" in message:
+            assert message["result"]["isError"] is False, message
+            answered += 1
+    proc.kill()
+    proc.wait()
+    feeder.join(timeout=30)
+    assert proc.stdin is not None
+    proc.stdin.close()
+
+    for path in KILL_FILES:
+        text = (project / path).read_text()
+        n = int(text.split("\n", 1)[0].removeprefix("version "))
+        assert text == _version(path, n), f"{path} is torn"
+
+    # The next commit into the same folders (any process) sweeps the killed server's temp files.
+    Workspace(project).commit([(p, _version(p, 5000)) for p in KILL_FILES])
+    assert [p for p in project.rglob("*") if p.name.endswith(".daprdev-tmp")] == []
