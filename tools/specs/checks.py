@@ -53,6 +53,7 @@ def check_spec(spec: ServiceSpec) -> list[Problem]:
 
 def _problems(spec: ServiceSpec) -> Iterator[Problem]:
     yield from _names(spec)
+    yield from _python_names(spec)
     yield from _publications(spec)
     yield from _subscriptions(spec)
     yield from _state_stores(spec)
@@ -82,6 +83,27 @@ def _names(spec: ServiceSpec) -> Iterator[Problem]:
     for name in spec.external_topics:
         if not TOPIC_NAME.match(name):
             yield Problem(f"external_topics.{name}", "not a valid topic name")
+
+
+def _python_names(spec: ServiceSpec) -> Iterator[Problem]:
+    """Names that differ only in punctuation become the same function or attribute in Python."""
+    sections: dict[str, Iterable[str]] = {
+        "publications": spec.publications,
+        "subscriptions": spec.subscriptions,
+        "jobs": spec.jobs,
+        "bindings.input": spec.bindings.input,
+        "bindings.output": spec.bindings.output,
+    }
+    for section, names in sections.items():
+        seen: dict[str, str] = {}
+        for name in names:
+            python = re.sub(r"[^a-z0-9]+", "_", name.lower())
+            if python in seen:
+                yield Problem(
+                    f"{section}.{name}",
+                    f"'{name}' and '{seen[python]}' both become '{python}' in Python; rename one",
+                )
+            seen[python] = name
 
 
 def enum_member(value: str) -> str:

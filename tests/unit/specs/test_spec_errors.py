@@ -98,6 +98,11 @@ CASES: list[tuple[str, Mutate, str]] = [
         "bindings.input.healthz: '/healthz' is a route of the generated app",
     ),
     (
+        "two topics that become one Python name",
+        lambda d: d["publications"].update({"task.created": {"event": "TaskCreated"}}),
+        "publications.task.created: 'task.created' and 'task-created' both become 'task_created'",
+    ),
+    (
         "invalid topic name",
         lambda d: d["publications"].update({"bad topic!": {"event": "TaskCreated"}}),
         "publications.bad topic!: 'bad topic!' is not a valid topic name",
