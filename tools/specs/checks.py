@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import keyword
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from pydantic import BaseModel
 
 from tools.specs.model import (
     COMPONENT_NAME,
@@ -19,6 +22,14 @@ from tools.specs.model import (
 from tools.specs.types import SCALARS, TypeRef
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_MODEL_ATTRS = frozenset(name for name in dir(BaseModel) if not name.startswith("_"))
+RESERVED_TYPE_NAMES = frozenset(
+    {
+        "Any", "BaseModel", "CloudEvent", "ConfigDict", "Field", "Generic", "M", "Payload",
+        "Services", "Settings", "StrEnum", "T", "TypeVar", "UUID",
+    }
+)  # fmt: skip
+"""Names the generated modules import or define next to the spec's types."""
 _KEY_SCALARS = frozenset({"str", "int", "uuid"})
 
 
@@ -72,6 +83,20 @@ def _names(spec: ServiceSpec) -> Iterator[Problem]:
             if name in seen:
                 yield Problem(f"{section}.{name}", f"'{name}' is already defined in {seen[name]}")
             seen[name] = section
+    for section, models in (("models", spec.models), ("events", spec.events)):
+        for name, model in models.items():
+            for field in model.fields:
+                if keyword.iskeyword(field) or field.startswith("model_") or field in _MODEL_ATTRS:
+                    yield Problem(
+                        f"{section}.{name}.fields.{field}",
+                        f"'{field}' cannot be a field name in Python/Pydantic; rename it",
+                    )
+    for section, names in (("enums", spec.enums), ("models", spec.models), ("events", spec.events)):
+        for name in names:
+            if name in RESERVED_TYPE_NAMES:
+                yield Problem(
+                    f"{section}.{name}", f"'{name}' is a name the generated code uses; rename it"
+                )
     for name, values in spec.enums.items():
         if not values:
             yield Problem(f"enums.{name}", "an enum needs at least one value")

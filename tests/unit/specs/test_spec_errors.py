@@ -103,6 +103,21 @@ CASES: list[tuple[str, Mutate, str]] = [
         "publications.task.created: 'task.created' and 'task-created' both become 'task_created'",
     ),
     (
+        "field name that is a Python keyword",
+        lambda d: d["events"]["TaskCreated"]["fields"].update({"from": "str"}),
+        "events.TaskCreated.fields.from: 'from' cannot be a field name",
+    ),
+    (
+        "field name that shadows Pydantic",
+        lambda d: d["events"]["TaskCreated"]["fields"].update({"model_dump": "str"}),
+        "events.TaskCreated.fields.model_dump: 'model_dump' cannot be a field name",
+    ),
+    (
+        "type name the generated code uses",
+        lambda d: d["models"].update({"Settings": {"fields": {"x": "str"}}}),
+        "models.Settings: 'Settings' is a name the generated code uses",
+    ),
+    (
         "invalid topic name",
         lambda d: d["publications"].update({"bad topic!": {"event": "TaskCreated"}}),
         "publications.bad topic!: 'bad topic!' is not a valid topic name",
