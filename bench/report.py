@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import statistics
 import time
@@ -52,18 +53,22 @@ def percentile(samples: list[float], q: float) -> float:
     """The q-th percentile (0-100) of samples, by the inclusive method."""
     if len(samples) == 1:
         return samples[0]
-    return statistics.quantiles(samples, n=100, method="inclusive")[round(q) - 1] if q < 100 else max(samples)
+    if not 0 < q < 100:
+        raise ValueError(f"percentile must be strictly between 0 and 100, not {q}")
+    return statistics.quantiles(samples, n=100, method="inclusive")[round(q) - 1]
 
 
 def render(sections: list[Section]) -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Written by `make bench` (`python -m bench`). Each figure stands beside a baseline measured in the",
-        "same run on the same machine, so the ratio is what to read; absolute numbers move with the machine.",
+        "Written by `make bench` (`python -m bench`). Each figure stands beside a baseline",
+        "measured in the same run on the same machine, so the ratio is what to read; absolute",
+        "numbers move with the machine.",
         "",
-        f"Machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
-        f"{_cpu_count()} cores, run at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        f"Machine: {platform.machine()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count() or 1} cores, "
+        f"run at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
     ]
     for section in sections:
@@ -76,15 +81,9 @@ def render(sections: list[Section]) -> str:
         ]
         for f in section.figures:
             lines.append(
-                f"| {f.name} | {f.value:.3g} {f.unit} | {f.baseline} | {f.baseline_value:.3g} {f.unit} "
-                f"| {f.ratio:.2f}× | {f.target} |"
+                f"| {f.name} | {f.value:.3g} {f.unit} | {f.baseline} "
+                f"| {f.baseline_value:.3g} {f.unit} | {f.ratio:.2f}× | {f.target} |"
             )
         notes = [f"- {f.name}: {f.note}" for f in section.figures if f.note]
         lines += ["", *notes, ""] if notes else [""]
     return "\n".join(lines)
-
-
-def _cpu_count() -> int:
-    import os
-
-    return os.cpu_count() or 1

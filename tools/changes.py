@@ -22,7 +22,8 @@ class FileChange(BaseModel):
 class Diagnostic(BaseModel):
     """One finding, written so that a model can fix it in one turn.
 
-    Lines and columns are 1-based; `end_line`/`end_column` close the range (inclusive line, exclusive column).
+    Lines and columns are 1-based; `end_line`/`end_column` close the range (inclusive line,
+    exclusive column).
     """
 
     model_config = ConfigDict(frozen=True)

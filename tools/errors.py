@@ -1,7 +1,8 @@
 """Every error daprdev raises on purpose, in one hierarchy.
 
-Front ends catch `DaprdevError` and show its message as is: the messages are written for the reader (a
-person or a model) and say what is wrong and what to do instead. Anything else escaping is a bug.
+Front ends catch `DaprdevError` and show its message as is: the messages are written for the
+reader (a person or a model) and say what is wrong and what to do instead. Anything else escaping is
+a bug.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The one place that knows where shipped resources (prompts/, templates/) live.
 
-In a source checkout or an editable install they are the repository's top-level folders; in a wheel they are
-packaged under `tools/_resources/` (see pyproject's force-include). Callers never guess paths themselves.
+In a source checkout or an editable install they are the repository's top-level folders; in a
+wheel they are packaged under `tools/_resources/` (see pyproject's force-include). Callers never
+guess paths themselves.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Facts about work done, recorded by the writers themselves so that PHRs never rely on a model's memory.
+"""Facts about work done, recorded by the writers, so PHRs never rely on a model's memory.
 
-The MCP server keeps one WorkLog per session, `daprdev generate` and the headless runner one per run; PHR
-creation reads files written (with hashes) and gate results from it.
+The MCP server keeps one WorkLog per session, `daprdev generate` and the headless runner one per
+run; PHR creation reads files written (with hashes) and gate results from it.
 """
 
 from __future__ import annotations
