@@ -2,7 +2,8 @@
 
 The same pass-through wrapper around the generated service and the quickstart-style baseline gives
 tests and the benchmark one view of what daprd delivered: the path, when it started (epoch seconds),
-the wall time inside the app and the response status, read back from GET /__deliveries.
+the wall time inside the app, the HTTP status and, for pub/sub deliveries, the status the app
+answered in its JSON body (SUCCESS, RETRY or DROP), read back from GET /__deliveries.
 """
 
 import importlib
@@ -30,11 +31,13 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         return
     started = time.time()
     start = time.perf_counter()
-    status = {"code": 0}
+    response = {"code": 0, "body": b""}
 
     async def recording_send(message):  # type: ignore[no-untyped-def]
         if message["type"] == "http.response.start":
-            status["code"] = message["status"]
+            response["code"] = message["status"]
+        elif message["type"] == "http.response.body" and len(response["body"]) < 1024:
+            response["body"] += message.get("body", b"")
         await send(message)
 
     await _inner(scope, receive, recording_send)
@@ -43,6 +46,15 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
             "path": scope["path"],
             "started": started,
             "seconds": time.perf_counter() - start,
-            "status": status["code"],
+            "status": response["code"],
+            "answer": _answer(response["body"]),
         }
     )
+
+
+def _answer(body: bytes) -> str | None:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    return parsed.get("status") if isinstance(parsed, dict) else None
