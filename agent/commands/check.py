@@ -1,6 +1,8 @@
 """`daprdev check [PATH...]`: the Dapr rules, ruff and the PHR/ADR checks over a tree, for CI.
 
-Exit 0 when clean, 1 when something blocking was found, 2 on a usage or environment error.
+`--fix` rewrites the auto-fixable findings (through the gated writer) and reports what remains;
+`--diff` prints those rewrites as a unified diff instead. Exit 0 when clean, 1 when something
+blocking was found (or remains), 2 on a usage or environment error.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from tools.errors import DaprdevError
 
 if TYPE_CHECKING:
     from tools.changes import Diagnostic
+    from tools.validate.fixes.tree import FileFix, FixReport
     from tools.validate.tree import TreeReport
 
 
@@ -36,6 +39,7 @@ def check(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Files or folders to check (default: .).")
     ] = None,
+    *,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="How to print the findings.")
     ] = OutputFormat.text,
@@ -45,16 +49,46 @@ def check(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Neither read nor write the result cache.")
     ] = False,
+    fix: Annotated[
+        bool,
+        typer.Option("--fix", help="Rewrite auto-fixable findings (gated write), report the rest."),
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option("--diff", help="Print the --fix rewrites as a unified diff; write nothing."),
+    ] = False,
 ) -> None:
     """Check Python files against the Dapr rules and ruff, and PHRs/ADRs under history/."""
     from tools.validate.tree import check_tree  # the rule engine loads only when checking
 
     console = Console(highlight=False, soft_wrap=True)
     try:
-        report = check_tree(paths or [Path()], root=Path.cwd(), jobs=jobs, use_cache=not no_cache)
+        if fix or diff:
+            from tools.validate.fixes.tree import fix_tree
+
+            fixes = fix_tree(
+                paths or [Path()],
+                root=Path.cwd(),
+                write=not diff,
+                jobs=jobs,
+                use_cache=not no_cache,
+            )
+            report = fixes.remaining
+        else:
+            report = check_tree(
+                paths or [Path()], root=Path.cwd(), jobs=jobs, use_cache=not no_cache
+            )
     except DaprdevError as error:
         Console(stderr=True).print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from error
+    if diff:
+        _print_diff(console, fixes)
+        pending = bool(fixes.fixed) or report.failed
+        raise typer.Exit(1 if pending else 0)
+    if fix:
+        # Machine formats keep stdout for the remaining findings; the fix summary goes to stderr.
+        summary = console if output_format is OutputFormat.text else Console(stderr=True)
+        _print_fixes(summary, fixes)
     if output_format is OutputFormat.text:
         _print_text(console, report)
     else:
@@ -104,3 +138,35 @@ def _print_diagnostic(console: Console, d: Diagnostic) -> None:
     if d.fix:
         console.print(f"  [dim]fix:[/dim] {escape(d.fix)}")
     console.print()
+
+
+def _print_fixes(console: Console, fixes: FixReport) -> None:
+    for file in fixes.files:
+        for d in file.fixed:
+            where = escape(f"{d.path}:{d.line}:{d.column}")
+            console.print(f"[green]fixed[/green] {where}: {escape(d.rule)} {escape(d.message)}")
+        _print_refusal(console, file)
+    written = sum(f.written for f in fixes.files)
+    console.print(f"Fixed {len(fixes.fixed)} finding(s) in {written} file(s).")
+
+
+def _print_refusal(console: Console, file: FileFix) -> None:
+    if file.error:
+        console.print(f"[yellow]not fixed[/yellow] {escape(file.path)}: {escape(file.error)}")
+    if file.skipped:
+        skipped = ", ".join(file.skipped)
+        blocking = ", ".join(sorted({d.rule for d in file.refused})) or "blocking findings"
+        console.print(
+            f"[yellow]not fixed[/yellow] {escape(file.path)}: {escape(skipped)} - with that fix "
+            f"the file would fail the gate ({escape(blocking)}); fix it by hand"
+        )
+
+
+def _print_diff(console: Console, fixes: FixReport) -> None:
+    for file in fixes.files:
+        if file.diff:
+            print(file.diff, end="")
+        _print_refusal(console, file)
+    count = len(fixes.fixed)
+    files = sum(bool(f.diff) for f in fixes.files)
+    console.print(f"{count} finding(s) auto-fixable in {files} file(s) (nothing written).")

@@ -2,6 +2,10 @@
 
 A rule declares hooks named `visit_<NodeType>` (e.g. `visit_Call`); the engine calls every rule's hooks
 during one traversal of the file. Work that needs the whole file goes in `finish`.
+
+A rule whose findings can be rewritten mechanically has a libcst fixer in `tools/validate/fixes/`, lists
+`(before, after)` pairs in `FIXES`, and answers `fixable(node)` for each finding it reports; the finding's
+fix hint then ends with `AUTOFIX_NOTE`.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ import ast
 from dataclasses import dataclass
 from typing import ClassVar
 
+from tools.changes import Diagnostic
 from tools.validate.astutil import FunctionNode
 from tools.validate.context import FileContext
+
+AUTOFIX_NOTE = "(auto-fixable: daprdev check --fix)"
 
 
 class Rule:
@@ -24,6 +31,8 @@ class Rule:
     fix: ClassVar[str]
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[str, ...]] = ()
+    # (source with the finding, the fixer's exact output); empty for rules without a fixer.
+    FIXES: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
@@ -31,10 +40,24 @@ class Rule:
     def report(
         self, node: ast.AST, message: str | None = None, *, within: FunctionNode | None = None
     ) -> None:
-        self.ctx.report(self, node, message, within=within)
+        diagnostic = self.ctx.diagnostic(self, node, message, within=within)
+        if diagnostic is None:
+            return
+        if self.fixable(node):
+            diagnostic = diagnostic.model_copy(update={"fix": f"{diagnostic.fix} {AUTOFIX_NOTE}"})
+        self.ctx.diagnostics.append(diagnostic)
+
+    def fixable(self, node: ast.AST) -> bool:
+        """True when the fixer of this rule rewrites the finding reported at `node`."""
+        return False
 
     def finish(self) -> None:
         """Called once after the traversal; rules that need the whole file report here."""
+
+
+def is_autofixable(diagnostic: Diagnostic) -> bool:
+    """True for a finding `daprdev check --fix` rewrites."""
+    return diagnostic.source == "dapr" and diagnostic.fix.endswith(AUTOFIX_NOTE)
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,24 @@ class DeprecatedJobAlpha1(Rule):
         "JOBS_URL = 'http://127.0.0.1:{port}/v1.0-alpha1/jobs/cleanup'\n",  # noqa: DAPR010
     )
 
+    FIXES = (
+        (
+            "async def register(client, job) -> None:\n"
+            "    await client.schedule_job_alpha1(job, overwrite=True)  # at startup\n"
+            "    print(await client.get_job_alpha1(job.name))\n",
+            "async def register(client, job) -> None:\n"
+            "    await client.schedule_job(job, overwrite=True)  # at startup\n"
+            "    print(await client.get_job(job.name))\n",
+        ),
+    )
+
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in DEPRECATED:
             self.report(node, f"`{node.attr}` is deprecated: call `{DEPRECATED[node.attr]}`")
+
+    def fixable(self, node: ast.AST) -> bool:
+        # A method call is renamed; a raw alpha1 URL depends on the runtime version and is not.
+        return isinstance(node, ast.Attribute)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if (

@@ -28,6 +28,31 @@ class PublishContentType(Rule):
         "publish_metadata={'cloudevent.id': '1'})\n",
     )
 
+    FIXES = (
+        (
+            "async def publish(client, body: str) -> None:\n"
+            "    await client.publish_event('pubsub', 'orders', body)  # the order event\n",
+            "async def publish(client, body: str) -> None:\n"
+            "    await client.publish_event('pubsub', 'orders', body, "
+            'data_content_type="application/json")  # the order event\n',
+        ),
+        (
+            "async def publish(client, body: str) -> None:\n"
+            "    await client.publish_event(\n"
+            '        pubsub_name="pubsub",\n'
+            '        topic_name="orders",\n'
+            "        data=body,  # JSON text\n"
+            "    )\n",
+            "async def publish(client, body: str) -> None:\n"
+            "    await client.publish_event(\n"
+            '        pubsub_name="pubsub",\n'
+            '        topic_name="orders",\n'
+            "        data=body,  # JSON text\n"
+            '        data_content_type="application/json",\n'
+            "    )\n",
+        ),
+    )
+
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         if (
@@ -37,3 +62,9 @@ class PublishContentType(Rule):
             and argument(node, 4, "data_content_type") is None
         ):
             self.report(node)
+
+    def fixable(self, node: ast.AST) -> bool:
+        # With `*args` the content type may already be among the unpacked arguments.
+        return isinstance(node, ast.Call) and not any(
+            isinstance(arg, ast.Starred) for arg in node.args
+        )

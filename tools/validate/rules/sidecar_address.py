@@ -4,6 +4,7 @@ import ast
 import re
 
 from tools.validate.astutil import argument
+from tools.validate.context import FileContext
 from tools.validate.rules.base import Rule
 
 _SIDECAR_URL = re.compile(
@@ -11,6 +12,9 @@ _SIDECAR_URL = re.compile(
 )
 _SIDECAR_PORTS = frozenset({3500, 3501, 50001, 50002})
 _CLIENTS = ("dapr.aio.clients.DaprClient", "dapr.clients.DaprClient")
+# The SDK's own default gRPC address (DAPR_RUNTIME_HOST:DAPR_GRPC_PORT unset): dropping it changes nothing
+# where the environment is unset and lets `dapr run` and the test harness choose the port elsewhere.
+DEFAULT_GRPC_ADDRESSES = frozenset({"127.0.0.1:50001", "localhost:50001"})  # noqa: DAPR013
 
 
 class HardcodedSidecarAddress(Rule):
@@ -36,6 +40,29 @@ class HardcodedSidecarAddress(Rule):
         "DAPR_HTTP_PORT = 3500\n",
     )
 
+    FIXES = (
+        (
+            "from dapr.aio.clients import DaprClient\n\n"
+            "def make() -> DaprClient:\n"
+            "    return DaprClient('127.0.0.1:50001')  # one per process\n",  # noqa: DAPR013
+            "from dapr.aio.clients import DaprClient\n\n"
+            "def make() -> DaprClient:\n"
+            "    return DaprClient()  # one per process\n",
+        ),
+        (
+            "from dapr.aio.clients import DaprClient as Client\n\n"
+            "def make() -> Client:\n"
+            "    return Client(address='localhost:50001', http_timeout_seconds=5)\n",  # noqa: DAPR013
+            "from dapr.aio.clients import DaprClient as Client\n\n"
+            "def make() -> Client:\n"
+            "    return Client(http_timeout_seconds=5)\n",
+        ),
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._default_addresses: set[int] = set()
+
     def visit_Constant(self, node: ast.Constant) -> None:
         if (
             isinstance(node.value, str)
@@ -48,6 +75,8 @@ class HardcodedSidecarAddress(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         address = argument(node, 0, "address")
+        if self._drops_cleanly(node, address):
+            self._default_addresses.add(id(address))
         if (
             isinstance(address, ast.Constant)
             and isinstance(address.value, str)
@@ -67,3 +96,16 @@ class HardcodedSidecarAddress(Rule):
                 and "PORT" in target.id.upper()
             ):
                 self.report(node, f"`{target.id}` pins the sidecar port to {value.value}")
+
+    def fixable(self, node: ast.AST) -> bool:
+        return id(node) in self._default_addresses
+
+    def _drops_cleanly(self, call: ast.Call, address: ast.expr | None) -> bool:
+        """The address is the SDK default and the only positional argument of a DaprClient call."""
+        return (
+            isinstance(address, ast.Constant)
+            and address.value in DEFAULT_GRPC_ADDRESSES
+            and call.args in ([], [address])
+            and all(kw.arg is not None for kw in call.keywords)
+            and self.ctx.qualname(call.func) in _CLIENTS
+        )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from functools import cached_property
 
 from tools.validate.context import FileContext
 from tools.validate.rules.base import Rule
@@ -39,9 +40,41 @@ class SyncDaprClient(Rule):
         "from dapr.clients import DaprClient as C\n\nasync def f():\n    return C\n",
     )
 
+    FIXES = (
+        (
+            "from dapr.clients import DaprClient\n\n\n"
+            "async def save(order_id: str) -> None:\n"
+            "    with DaprClient() as client:  # one call only\n"
+            "        client.save_state('statestore', order_id, 'paid')\n"
+            "        state = client.get_state('statestore', order_id).data\n"
+            "        print(state)\n",
+            "from dapr.aio.clients import DaprClient\n\n\n"
+            "async def save(order_id: str) -> None:\n"
+            "    async with DaprClient() as client:  # one call only\n"
+            "        await client.save_state('statestore', order_id, 'paid')\n"
+            "        state = (await client.get_state('statestore', order_id)).data\n"
+            "        print(state)\n",
+        ),
+        (
+            "from dapr.clients import DaprClient as Dapr, Job\n\n\n"
+            "async def register() -> None:\n"
+            "    with Dapr() as dapr:\n"
+            "        dapr.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
+            "from dapr.clients import Job\n"
+            "from dapr.aio.clients import DaprClient as Dapr\n\n\n"
+            "async def register() -> None:\n"
+            "    async with Dapr() as dapr:\n"
+            "        await dapr.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
+        ),
+    )
+
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._uses: list[ast.AST] = []
+        self._module: ast.Module | None = None
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._module = node
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level == 0 and node.module:
@@ -56,3 +89,148 @@ class SyncDaprClient(Rule):
         if self.ctx.has_async:
             for use in self._uses:
                 self.report(use)
+
+    def fixable(self, node: ast.AST) -> bool:
+        return (
+            isinstance(node, ast.alias)
+            and node.name == "DaprClient"
+            and node in self._fixable_imports
+        )
+
+    @cached_property
+    def _fixable_imports(self) -> list[ast.alias]:
+        return _fixable_imports(self._module) if self._module is not None else []
+
+
+# The aio client's methods are all coroutines (dapr.aio.clients.DaprClient, SDK 1.16-1.19).
+AIO_METHODS = frozenset(
+    {
+        "close",
+        "decrypt",
+        "delete_job",
+        "delete_job_alpha1",
+        "delete_state",
+        "encrypt",
+        "execute_state_transaction",
+        "get_bulk_secret",
+        "get_bulk_state",
+        "get_configuration",
+        "get_job",
+        "get_job_alpha1",
+        "get_metadata",
+        "get_secret",
+        "get_state",
+        "invoke_binding",
+        "invoke_method",
+        "publish_event",
+        "publish_events",
+        "query_state",
+        "save_bulk_state",
+        "save_state",
+        "schedule_job",
+        "schedule_job_alpha1",
+        "set_metadata",
+        "shutdown",
+        "try_lock",
+        "unlock",
+    }
+)
+
+
+def _fixable_imports(module: ast.Module) -> list[ast.alias]:
+    """`from dapr.clients import DaprClient` aliases whose every use converts mechanically to aio.
+
+    Safe means: each use of the imported name (outside annotations) is the only item of a `with`
+    directly inside an `async def`, and inside that block the bound client is only ever the receiver of
+    method calls of the aio client (which become awaited). Anything else (a client kept in a variable,
+    passed around, used from sync code) needs a person, so the finding stays unfixed.
+    """
+    aliases = [
+        alias
+        for statement in module.body
+        if isinstance(statement, ast.ImportFrom)
+        and statement.level == 0
+        and statement.module == "dapr.clients"
+        for alias in statement.names
+        if alias.name == "DaprClient"
+    ]
+    names = {alias.asname or alias.name for alias in aliases}
+    if not names or not _uses_convert(module, names):
+        return []
+    return aliases
+
+
+def _uses_convert(module: ast.Module, names: set[str]) -> bool:
+    parents = {
+        id(child): parent for parent in ast.walk(module) for child in ast.iter_child_nodes(parent)
+    }
+    allowed = _annotation_nodes(module)  # ids of the uses that convert (or need no change)
+    for statement in ast.walk(module):
+        if not isinstance(statement, ast.With):
+            continue
+        call = statement.items[0].context_expr
+        if not (
+            isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in names
+        ):
+            continue
+        function = _function_of(statement, parents)
+        if not (
+            isinstance(function, ast.AsyncFunctionDef)
+            and len(statement.items) == 1
+            and _client_only_called(function, statement, parents)
+        ):
+            return False
+        allowed.add(id(call.func))
+    return all(
+        id(node) in allowed
+        for node in ast.walk(module)
+        if isinstance(node, ast.Name) and node.id in names
+    )
+
+
+def _client_only_called(
+    function: ast.AsyncFunctionDef, statement: ast.With, parents: dict[int, ast.AST]
+) -> bool:
+    target = statement.items[0].optional_vars
+    if target is None:
+        return True
+    if not isinstance(target, ast.Name):
+        return False
+    receivers: set[int] = {id(target)}
+    for node in ast.walk(statement):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == target.id
+            and node.func.attr in AIO_METHODS
+            and not isinstance(parents.get(id(node)), ast.Await)
+            and _function_of(node, parents) is function
+        ):
+            receivers.add(id(node.func.value))
+    # The client's name may appear nowhere else in the function: not stored, passed or reused.
+    return all(
+        id(node) in receivers
+        for node in ast.walk(function)
+        if isinstance(node, ast.Name) and node.id == target.id
+    )
+
+
+def _function_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST | None:
+    """The innermost function or lambda around `node`."""
+    parent = parents.get(id(node))
+    while parent is not None and not isinstance(
+        parent, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    ):
+        parent = parents.get(id(parent))
+    return parent
+
+
+def _annotation_nodes(module: ast.Module) -> set[int]:
+    roots: list[ast.AST] = []
+    for node in ast.walk(module):
+        if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
+            roots.append(node.annotation)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
+            roots.append(node.returns)
+    return {id(child) for root in roots for child in ast.walk(root)}

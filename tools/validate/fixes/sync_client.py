@@ -1,0 +1,141 @@
+"""DAPR001: the synchronous `dapr.clients.DaprClient` becomes `dapr.aio.clients.DaprClient`.
+
+The rule marks a finding fixable only when every use converts mechanically (see
+`rules.sync_client._fixable_imports`): the import moves to `dapr.aio.clients`, each
+`with DaprClient(...) as client:` becomes `async with`, and each call on `client` is awaited.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tools.validate.fixes.base import Fixer
+from tools.validate.rules.sync_client import AIO_METHODS
+
+_AIO_MODULE = cst.parse_expression("dapr.aio.clients")
+
+
+class UseAioClient(Fixer):
+    rule_id = "DAPR001"
+    # It replaces calls with `await` expressions, so it runs after the fixers that edit calls.
+    order = 1
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._imports: set[int] = (
+            set()
+        )  # ids of the `from dapr.clients import ...` lines to rewrite
+        self._classes: set[str] = set()  # names the sync client class is bound to
+        self._clients: list[str | None] = []  # the `as` names of the `with` blocks being converted
+        self._blocks: set[int] = set()
+
+    def prepare(self, module: cst.Module) -> None:
+        lines = {}
+        for line in module.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for statement in line.body:
+                if not _imports_sync_client(statement):
+                    continue
+                if len(line.body) != 1:
+                    return  # `import x; from dapr.clients import ...` is left to a person
+                lines[id(line)] = [alias for alias in statement.names if _is_client_alias(alias)]
+        for line_id, aliases in lines.items():
+            chosen = [alias for alias in aliases if self.targeted(alias)]
+            if chosen:
+                self._imports.add(line_id)
+                self._classes.update(_bound_name(alias) for alias in chosen)
+
+    def leave_SimpleStatementLine(
+        self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
+    ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine]:
+        if id(original_node) not in self._imports:
+            return updated_node
+        statement = updated_node.body[0]
+        assert isinstance(statement, cst.ImportFrom) and not isinstance(
+            statement.names, cst.ImportStar
+        )
+        moving = [alias for alias in statement.names if _bound_name(alias) in self._classes]
+        staying = [alias for alias in statement.names if alias not in moving]
+        if not staying:
+            return updated_node.with_changes(body=[statement.with_changes(module=_AIO_MODULE)])
+        staying[-1] = staying[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        moving[-1] = moving[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        kept = updated_node.with_changes(body=[statement.with_changes(names=staying)])
+        moved = cst.SimpleStatementLine(
+            body=[cst.ImportFrom(module=_AIO_MODULE, names=moving)],
+            trailing_whitespace=cst.TrailingWhitespace(),
+        )
+        return cst.FlattenSentinel([kept, moved])
+
+    def visit_With(self, node: cst.With) -> None:
+        if not self._classes or len(node.items) != 1:
+            return
+        item = node.items[0]
+        call = item.item
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
+            if call.func.value in self._classes:
+                target = item.asname.name if item.asname is not None else None
+                self._clients.append(target.value if isinstance(target, cst.Name) else None)
+                self._blocks.add(id(node))
+
+    def leave_With(self, original_node: cst.With, updated_node: cst.With) -> cst.With:
+        if id(original_node) not in self._blocks:
+            return updated_node
+        self._clients.pop()
+        return updated_node.with_changes(asynchronous=cst.Asynchronous())
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call | cst.Await:
+        if isinstance(updated_node.func, cst.Await):
+            updated_node = updated_node.with_changes(func=_parenthesized(updated_node.func))
+        func = updated_node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value in self._clients
+            and func.attr.value in AIO_METHODS
+        ):
+            return cst.Await(expression=updated_node)
+        return updated_node
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.Attribute:
+        if isinstance(updated_node.value, cst.Await):
+            return updated_node.with_changes(value=_parenthesized(updated_node.value))
+        return updated_node
+
+    def leave_Subscript(
+        self, original_node: cst.Subscript, updated_node: cst.Subscript
+    ) -> cst.Subscript:
+        if isinstance(updated_node.value, cst.Await):
+            return updated_node.with_changes(value=_parenthesized(updated_node.value))
+        return updated_node
+
+
+def _imports_sync_client(statement: cst.BaseSmallStatement) -> bool:
+    return (
+        isinstance(statement, cst.ImportFrom)
+        and not statement.relative
+        and statement.module is not None
+        and cst.helpers.get_full_name_for_node(statement.module) == "dapr.clients"
+        and not isinstance(statement.names, cst.ImportStar)
+        and any(_is_client_alias(alias) for alias in statement.names)
+    )
+
+
+def _is_client_alias(alias: cst.ImportAlias) -> bool:
+    return isinstance(alias.name, cst.Name) and alias.name.value == "DaprClient"
+
+
+def _bound_name(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return cst.helpers.get_full_name_for_node(alias.name) or ""
+
+
+def _parenthesized(node: cst.Await) -> cst.Await:
+    """`(await call())`, needed where the result is used further (`.attr`, `[key]`, `(...)`)."""
+    if node.lpar:
+        return node
+    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
