@@ -101,7 +101,7 @@ def redis_db(redis: RedisServer) -> RedisServer:
 
 
 @pytest.fixture(scope="session")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> GeneratedService:
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
     """The example spec's service, generated once per session by daprdev's own generator.
 
     Its root goes on sys.path so tests can ask the generated code how it names things (state keys).
@@ -117,7 +117,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> GeneratedService:
     else:
         service = generate_service(EXAMPLE_SPEC, tmp_path_factory.mktemp("generated"))
     sys.path.insert(0, str(service.root))
-    return service
+    yield service
+    sys.path.remove(str(service.root))
+    for name in [m for m in sys.modules if m.partition(".")[0] == service.package]:
+        del sys.modules[name]
 
 
 @pytest.fixture
