@@ -6,6 +6,7 @@ python -m tools.validate.docs --check    # exit 1 when docs/rules.md is stale
 
 from __future__ import annotations
 
+import difflib
 import sys
 import tomllib
 from pathlib import Path
@@ -43,7 +44,16 @@ def render() -> str:
         "daprdev check --format sarif > daprdev.sarif   # code scanning: daprdev and ruff as two runs",
         "daprdev check --format junit > daprdev.xml     # test-report UIs (Jenkins, GitLab, Azure)",
         "daprdev check --format json                    # everything, for scripts",
+        "daprdev check --fix                            # rewrite the auto-fixable findings, report the rest",
+        "daprdev check --diff                           # show what --fix would change; write nothing",
         "```",
+        "",
+        "Rules marked *auto-fixable* below have a fixer: their findings end their fix hint with",
+        "`(auto-fixable: daprdev check --fix)`. Detection runs on Python's `ast`; a fixer rewrites the file",
+        "with libcst, which keeps comments and layout everywhere it does not touch, and only files with",
+        "fixable findings are parsed again. A fixed file is written through the same gate as every daprdev",
+        "write (so it comes back `ruff format`ted); if a fix would make the gate block (a fix can reveal a",
+        "finding the old code hid), that rule's fix is left out and reported, and the others still apply.",
         "",
         "Exit codes: 0 clean, 1 findings, 2 usage or environment error. Files ignored by `.gitignore`",
         "are skipped; results are cached per file under `.daprdev/cache/` (keyed by content, rules and",
@@ -76,12 +86,18 @@ def render() -> str:
         "|---|---|---|",
     ]
     entries: list[Rule | PolicyRule] = [*ALL_RULES, *POLICY_RULES]  # type: ignore[list-item]
-    lines += [f"| [{r.id}](#{r.id.lower()}-{r.name}) | {r.name} | {r.message} |" for r in entries]
+    lines += [
+        f"| [{r.id}](#{r.id.lower()}-{r.name}) | {r.name} | {r.message}"
+        f"{' (auto-fixable)' if getattr(r, 'FIXES', ()) else ''} |"
+        for r in entries
+    ]
     lines.append("")
     for rule in ALL_RULES:
         lines += _section(rule.id, rule.name, rule.message, rule.why, rule.fix)
         lines += ["### Example", "", "```python", rule.INVALID[0].rstrip(), "```", ""]
         lines += ["### Use instead", "", "```python", rule.VALID[0].rstrip(), "```", ""]
+        if rule.FIXES:
+            lines += _autofix(rule.FIXES[0])
     for policy in POLICY_RULES:
         lines += _section(policy.id, policy.name, policy.message, policy.why, policy.fix)
         lines += ["### Example", ""]
@@ -106,6 +122,24 @@ def _section(rule_id: str, name: str, message: str, why: str, fix: str) -> list[
         why,
         "",
         f"**Fix:** {fix}",
+        "",
+    ]
+
+
+def _autofix(example: tuple[str, str]) -> list[str]:
+    before, after = example
+    before_lines, after_lines = before.splitlines(), after.splitlines()
+    # Whole-example context: one hunk, shown without its header lines.
+    context = max(len(before_lines), len(after_lines))
+    diff = difflib.unified_diff(before_lines, after_lines, lineterm="", n=context)
+    return [
+        "### Autofix",
+        "",
+        "`daprdev check --fix` rewrites the findings whose fix hint says auto-fixable, for example:",
+        "",
+        "```diff",
+        *(line.rstrip() for line in list(diff)[3:]),
+        "```",
         "",
     ]
 
