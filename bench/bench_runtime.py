@@ -69,8 +69,8 @@ def run() -> list[Section]:
             baseline.per_second,
             "ratio >= 0.25",
             f"{MESSAGES} messages bulk-published {BATCH} at a time through daprd; per message the "
-            "generated consumer makes four state calls through the sidecar (claim, read, store, "
-            "complete), the baseline none and no duplicate check",
+            "generated consumer makes five state calls through the sidecar (claim, read, store, "
+            "read the claim, complete it), the baseline none and no duplicate check",
         ),
         Figure(
             "handler latency p50",
