@@ -5,13 +5,14 @@ SPEC ?= specs/001-task-reminders
 OUT ?= build/task-reminders
 
 bootstrap:
-	@scripts/bootstrap
+	@scripts/bootstrap dev
 
 prereqs: bootstrap
 	@scripts/prereqs
 
 # Main job: offline generation of the example spec into a validated service, then its own tests and the gate.
-generate: bootstrap
+generate:
+	@scripts/bootstrap service
 	.venv/bin/daprdev generate $(SPEC) --out $(OUT)
 	cd $(OUT) && ../../.venv/bin/python -m pytest -q
 	.venv/bin/daprdev check $(OUT)
