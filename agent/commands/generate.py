@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,10 +12,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
 from rich.table import Table
 
-from tools.changes import Diagnostic
-from tools.codegen import GenerateResult, generate
 from tools.errors import DaprdevError, SpecError, UsageError
 from tools.worklog import WorkLog
+
+if TYPE_CHECKING:
+    from tools.changes import Diagnostic
+    from tools.codegen import GenerateResult
 
 _STYLE = {"created": "green", "updated": "cyan", "unchanged": "dim", "refused": "red"}
 
@@ -69,6 +71,8 @@ def _run(
     force: bool,
     only: list[str] | None,
 ) -> GenerateResult:
+    from tools.codegen import generate  # templates and jinja2 load only when generating
+
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("generating", total=None)
