@@ -1,6 +1,6 @@
 """The example spec's generated service (specs/001-task-reminders) under the real daprd.
 
-Every test generates nothing itself: the session's `generated` fixture ran daprdev's generator once.
+No test generates code itself: the session's `generated` fixture ran daprdev's generator once.
 Each test starts its own sidecars and apps and observes effects only from outside: daprd's state and
 jobs APIs, files written by output bindings, a dead-letter topic read through daprd, and the record
 of deliveries kept by the pass-through wrapper apps/timed.py.

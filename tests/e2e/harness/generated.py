@@ -40,7 +40,11 @@ class GeneratedService:
 
     @property
     def package(self) -> str:
-        return self.app_id.replace("-", "_")
+        """The generated Python package: the folder holding the FastAPI app's main module."""
+        mains = sorted(self.root.glob("*/main.py"))
+        if len(mains) != 1:
+            raise AssertionError(f"expected one <package>/main.py in {self.root}, found {mains}")
+        return mains[0].parent.name
 
     @property
     def target(self) -> str:
