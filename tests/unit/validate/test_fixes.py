@@ -123,6 +123,13 @@ def test_disabled_rule_is_not_fixed() -> None:
             "async def save() -> None:\n    with DaprClient() as client:\n"
             "        client.save_state('s', 'k', 'v')\n",
         ),
+        # a client per request (DAPR008) belongs in the lifespan, not in an `async with`
+        (
+            "DAPR001",
+            "from dapr.clients import DaprClient\nfrom fastapi import FastAPI\n\n"
+            "app = FastAPI()\n\n@app.post('/orders')\nasync def create() -> None:\n"
+            "    with DaprClient() as client:\n        client.save_state('s', 'k', 'v')\n",
+        ),
         # the content type may be among the unpacked arguments
         (
             "DAPR009",

@@ -29,15 +29,12 @@ async def publish(client: DaprClient, body: str) -> None:
     await client.schedule_job_alpha1(None)
 """
 
-# DAPR001 is fixable here, but the aio client it brings in is created in async code without waiting
-# for the sidecar (DAPR015), so the gate refuses that fix; the DAPR009 fix is still applied.
+# Both findings are fixable, but `payload` is undefined (F821) on the publish line: once the fix
+# rewrites that line, the gate counts F821 as new and refuses the DAPR009 fix; DAPR010's applies.
 PARTLY_FIXABLE = """\
-from dapr.clients import DaprClient
-
-
-async def publish(body: str) -> None:
-    with DaprClient() as client:
-        client.publish_event("pubsub", "orders", body)
+async def publish(client, job) -> None:
+    await client.publish_event("pubsub", "orders", payload)
+    await client.schedule_job_alpha1(job)
 """
 
 
@@ -95,11 +92,12 @@ def test_fix_keeps_what_the_gate_accepts_and_reports_the_rest(project: Path) -> 
     result = runner.invoke(app, ["check", "--fix", "app"])
     assert result.exit_code == 1
     fixed = target.read_text()
-    assert 'data_content_type="application/json"' in fixed
-    assert "from dapr.clients import DaprClient" in fixed
-    assert "not fixed app/main.py: DAPR001" in result.output
-    assert "DAPR015" in result.output
-    assert "app/main.py:1:26: DAPR001" in result.output  # what remains, with its excerpt
+    assert "await client.schedule_job(job)" in fixed
+    assert 'await client.publish_event("pubsub", "orders", payload)' in fixed
+    assert "fixed app/main.py:3:11: DAPR010" in result.output
+    assert "not fixed app/main.py: DAPR009" in result.output
+    assert "(F821)" in result.output
+    assert "app/main.py:2:11: DAPR009" in result.output  # what remains, with its excerpt
 
 
 def test_clean_tree_has_nothing_to_fix(project: Path) -> None:
@@ -116,4 +114,4 @@ def test_fix_with_machine_format_keeps_stdout_for_findings(project: Path) -> Non
     (project / "app" / "main.py").write_text(PARTLY_FIXABLE)
     result = runner.invoke(app, ["check", "--fix", "--format", "github"])
     assert result.exit_code == 1
-    assert "::error file=app/main.py,line=1" in result.stdout
+    assert "::error file=app/main.py,line=2" in result.stdout

@@ -3,16 +3,25 @@
 The rule marks a finding fixable only when every use converts mechanically (see
 `rules.sync_client._fixable_imports`): the import moves to `dapr.aio.clients`, each
 `with DaprClient(...) as client:` becomes `async with`, and each call on `client` is awaited.
+
+Every DaprClient constructor waits for the sidecar with a blocking probe. So that the converted code
+does not still freeze the loop there (DAPR015), the function first awaits the same wait without
+blocking, `await DaprHealth.wait_for_sidecar()`, after which the constructor's probe answers at once.
 """
 
 from __future__ import annotations
 
 import libcst as cst
+import libcst.matchers as m
 
 from tools.validate.fixes.base import Fixer
 from tools.validate.rules.sync_client import AIO_METHODS
 
 _AIO_MODULE = cst.parse_expression("dapr.aio.clients")
+_HEALTH = "dapr.aio.clients.health.DaprHealth"
+_HEALTH_IMPORT = cst.parse_statement("from dapr.aio.clients.health import DaprHealth\n")
+_WAIT = cst.parse_statement("await DaprHealth.wait_for_sidecar()\n")
+_WAITS = m.Call(func=m.Attribute(attr=m.Name("wait_for_sidecar")))
 
 
 class UseAioClient(Fixer):
@@ -28,6 +37,11 @@ class UseAioClient(Fixer):
         self._classes: set[str] = set()  # names the sync client class is bound to
         self._clients: list[str | None] = []  # the `as` names of the `with` blocks being converted
         self._blocks: set[int] = set()
+        self._import_health = False  # DaprHealth still needs importing
+        self._can_wait = False  # `DaprHealth` is free or already means the aio health check
+        self._waiting: list[bool] = []  # per enclosing function: does it already wait?
+        self._waited = False  # some function got a wait
+        self._anchor: cst.SimpleStatementLine | None = None  # the rewritten import line
 
     def prepare(self, module: cst.Module) -> None:
         lines = {}
@@ -45,6 +59,9 @@ class UseAioClient(Fixer):
             if chosen:
                 self._imports.add(line_id)
                 self._classes.update(_bound_name(alias) for alias in chosen)
+        bound = self.ctx.qualname(cst.Name("DaprHealth"))
+        self._can_wait = bound in (None, _HEALTH)
+        self._import_health = bound is None
 
     def leave_SimpleStatementLine(
         self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine
@@ -57,16 +74,40 @@ class UseAioClient(Fixer):
         )
         moving = [alias for alias in statement.names if _bound_name(alias) in self._classes]
         staying = [alias for alias in statement.names if alias not in moving]
+        lines: list[cst.SimpleStatementLine]
         if not staying:
-            return updated_node.with_changes(body=[statement.with_changes(module=_AIO_MODULE)])
-        staying[-1] = staying[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        moving[-1] = moving[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        kept = updated_node.with_changes(body=[statement.with_changes(names=staying)])
-        moved = cst.SimpleStatementLine(
-            body=[cst.ImportFrom(module=_AIO_MODULE, names=moving)],
-            trailing_whitespace=cst.TrailingWhitespace(),
-        )
-        return cst.FlattenSentinel([kept, moved])
+            lines = [updated_node.with_changes(body=[statement.with_changes(module=_AIO_MODULE)])]
+        else:
+            staying[-1] = staying[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            moving[-1] = moving[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            kept = updated_node.with_changes(body=[statement.with_changes(names=staying)])
+            moved = cst.SimpleStatementLine(
+                body=[cst.ImportFrom(module=_AIO_MODULE, names=moving)],
+                trailing_whitespace=cst.TrailingWhitespace(),
+            )
+            lines = [kept, moved]
+        self._anchor = lines[-1]
+        return cst.FlattenSentinel(lines) if len(lines) > 1 else lines[0]
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        # Known only now: whether some function got a wait, so DaprHealth is used and needs importing.
+        if not (self._import_health and self._waited and self._anchor is not None):
+            return updated_node
+        body = list(updated_node.body)
+        position = next(i for i, line in enumerate(body) if line is self._anchor)
+        body.insert(position + 1, _HEALTH_IMPORT)
+        return updated_node.with_changes(body=body)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if self._classes:
+            self._waiting.append(bool(m.findall(node, _WAITS)))
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        if self._classes:
+            self._waiting.pop()
+        return updated_node
 
     def visit_With(self, node: cst.With) -> None:
         if not self._classes or len(node.items) != 1:
@@ -79,11 +120,20 @@ class UseAioClient(Fixer):
                 self._clients.append(target.value if isinstance(target, cst.Name) else None)
                 self._blocks.add(id(node))
 
-    def leave_With(self, original_node: cst.With, updated_node: cst.With) -> cst.With:
+    def leave_With(
+        self, original_node: cst.With, updated_node: cst.With
+    ) -> cst.With | cst.FlattenSentinel[cst.BaseStatement]:
         if id(original_node) not in self._blocks:
             return updated_node
         self._clients.pop()
-        return updated_node.with_changes(asynchronous=cst.Asynchronous())
+        converted = updated_node.with_changes(asynchronous=cst.Asynchronous())
+        if not self._can_wait or not self._waiting or self._waiting[-1]:
+            return converted
+        self._waiting[-1] = True  # one wait per function is enough
+        self._waited = True
+        # Comments above the `with` stay above the wait that now opens the block.
+        wait = _WAIT.with_changes(leading_lines=updated_node.leading_lines)
+        return cst.FlattenSentinel([wait, converted.with_changes(leading_lines=())])
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call | cst.Await:
         if isinstance(updated_node.func, cst.Await):

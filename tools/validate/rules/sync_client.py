@@ -48,8 +48,10 @@ class SyncDaprClient(Rule):
             "        client.save_state('statestore', order_id, 'paid')\n"
             "        state = client.get_state('statestore', order_id).data\n"
             "        print(state)\n",
-            "from dapr.aio.clients import DaprClient\n\n\n"
+            "from dapr.aio.clients import DaprClient\n"
+            "from dapr.aio.clients.health import DaprHealth\n\n\n"
             "async def save(order_id: str) -> None:\n"
+            "    await DaprHealth.wait_for_sidecar()\n"
             "    async with DaprClient() as client:  # one call only\n"
             "        await client.save_state('statestore', order_id, 'paid')\n"
             "        state = (await client.get_state('statestore', order_id)).data\n"
@@ -61,8 +63,10 @@ class SyncDaprClient(Rule):
             "    with Dapr() as dapr:\n"
             "        dapr.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
             "from dapr.clients import Job\n"
-            "from dapr.aio.clients import DaprClient as Dapr\n\n\n"
+            "from dapr.aio.clients import DaprClient as Dapr\n"
+            "from dapr.aio.clients.health import DaprHealth\n\n\n"
             "async def register() -> None:\n"
+            "    await DaprHealth.wait_for_sidecar()\n"
             "    async with Dapr() as dapr:\n"
             "        await dapr.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
         ),
@@ -99,7 +103,10 @@ class SyncDaprClient(Rule):
 
     @cached_property
     def _fixable_imports(self) -> list[ast.alias]:
-        return _fixable_imports(self._module) if self._module is not None else []
+        if self._module is None:
+            return []
+        handlers = {id(function) for function in self.ctx.request_handlers()}
+        return _fixable_imports(self._module, handlers)
 
 
 # The aio client's methods are all coroutines (dapr.aio.clients.DaprClient, SDK 1.16-1.19).
@@ -137,13 +144,14 @@ AIO_METHODS = frozenset(
 )
 
 
-def _fixable_imports(module: ast.Module) -> list[ast.alias]:
+def _fixable_imports(module: ast.Module, handlers: set[int]) -> list[ast.alias]:
     """`from dapr.clients import DaprClient` aliases whose every use converts mechanically to aio.
 
     Safe means: each use of the imported name (outside annotations) is the only item of a `with`
-    directly inside an `async def`, and inside that block the bound client is only ever the receiver of
-    method calls of the aio client (which become awaited). Anything else (a client kept in a variable,
-    passed around, used from sync code) needs a person, so the finding stays unfixed.
+    directly inside an `async def` that is not a request handler, and inside that block the bound client
+    is only ever the receiver of method calls of the aio client (which become awaited). Anything else (a
+    client kept in a variable, passed around, used from sync code, or created per request, which is
+    DAPR008's finding and needs moving to the lifespan) needs a person, so the finding stays unfixed.
     """
     aliases = [
         alias
@@ -155,16 +163,18 @@ def _fixable_imports(module: ast.Module) -> list[ast.alias]:
         if alias.name == "DaprClient"
     ]
     names = {alias.asname or alias.name for alias in aliases}
-    if not names or not _uses_convert(module, names):
+    if not names or not _uses_convert(module, names, handlers):
         return []
     return aliases
 
 
-def _uses_convert(module: ast.Module, names: set[str]) -> bool:
+def _uses_convert(module: ast.Module, names: set[str], handlers: set[int]) -> bool:
     parents = {
         id(child): parent for parent in ast.walk(module) for child in ast.iter_child_nodes(parent)
     }
     allowed = _annotation_nodes(module)  # ids of the uses that convert (or need no change)
+    # Per async function: the client variables its `with` blocks bind, and their convertible uses.
+    clients: dict[int, tuple[ast.AsyncFunctionDef, set[str], set[int]]] = {}
     for statement in ast.walk(module):
         if not isinstance(statement, ast.With):
             continue
@@ -174,13 +184,24 @@ def _uses_convert(module: ast.Module, names: set[str]) -> bool:
         ):
             continue
         function = _function_of(statement, parents)
+        target = statement.items[0].optional_vars
         if not (
             isinstance(function, ast.AsyncFunctionDef)
+            and id(function) not in handlers
             and len(statement.items) == 1
-            and _client_only_called(function, statement, parents)
+            and (target is None or isinstance(target, ast.Name))
         ):
             return False
         allowed.add(id(call.func))
+        if isinstance(target, ast.Name):
+            _, variables, uses = clients.setdefault(id(function), (function, set(), set()))
+            variables.add(target.id)
+            uses.update(_awaitable_uses(function, statement, target, parents))
+    # A client variable may appear nowhere else in its function: not stored, passed or reused.
+    for function, variables, uses in clients.values():
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name) and node.id in variables and id(node) not in uses:
+                return False
     return all(
         id(node) in allowed
         for node in ast.walk(module)
@@ -188,15 +209,14 @@ def _uses_convert(module: ast.Module, names: set[str]) -> bool:
     )
 
 
-def _client_only_called(
-    function: ast.AsyncFunctionDef, statement: ast.With, parents: dict[int, ast.AST]
-) -> bool:
-    target = statement.items[0].optional_vars
-    if target is None:
-        return True
-    if not isinstance(target, ast.Name):
-        return False
-    receivers: set[int] = {id(target)}
+def _awaitable_uses(
+    function: ast.AsyncFunctionDef,
+    statement: ast.With,
+    target: ast.Name,
+    parents: dict[int, ast.AST],
+) -> set[int]:
+    """Ids of `target` itself and of its uses in the block as the receiver of an aio client method."""
+    uses = {id(target)}
     for node in ast.walk(statement):
         if (
             isinstance(node, ast.Call)
@@ -207,13 +227,8 @@ def _client_only_called(
             and not isinstance(parents.get(id(node)), ast.Await)
             and _function_of(node, parents) is function
         ):
-            receivers.add(id(node.func.value))
-    # The client's name may appear nowhere else in the function: not stored, passed or reused.
-    return all(
-        id(node) in receivers
-        for node in ast.walk(function)
-        if isinstance(node, ast.Name) and node.id == target.id
-    )
+            uses.add(id(node.func.value))
+    return uses
 
 
 def _function_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST | None:
