@@ -177,6 +177,24 @@ def test_all_rules_fixed_in_one_pass_equal_fixing_rule_by_rule() -> None:
     assert not remaining & {"DAPR001", "DAPR009", "DAPR010", "DAPR013"}
 
 
+def test_splitting_an_import_keeps_its_comments() -> None:
+    source = (
+        "from dapr.clients import (\n"
+        "    DaprClient,  # the client\n"
+        "    Job,  # the job\n"
+        ")\n\n\n"
+        "async def register(job: Job) -> None:\n"
+        "    with DaprClient() as client:\n"
+        "        client.schedule_job(job)\n"
+    )
+    result = fix_source("app/service.py", source)
+    assert [d.rule for d in result.fixed] == ["DAPR001"]
+    assert sorted(_comments(result.source)) == sorted(_comments(source))  # the lines may move
+    compile(result.source, "app/service.py", "exec")
+    assert not _findings(result.source, "DAPR001")
+    assert fix_source("app/service.py", result.source).source == result.source
+
+
 def test_fixable_findings_say_so_and_others_do_not() -> None:
     source = (
         "async def publish(client, body: str) -> None:\n"

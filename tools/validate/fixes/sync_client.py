@@ -78,12 +78,13 @@ class UseAioClient(Fixer):
         if not staying:
             lines = [updated_node.with_changes(body=[statement.with_changes(module=_AIO_MODULE)])]
         else:
-            staying[-1] = staying[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            moving[-1] = moving[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            # Both imports keep the original's layout (parentheses, trailing comma, comments).
+            last_comma = statement.names[-1].comma
+            staying[-1] = _ending(staying[-1], last_comma)
+            moving[-1] = _ending(moving[-1], last_comma)
             kept = updated_node.with_changes(body=[statement.with_changes(names=staying)])
             moved = cst.SimpleStatementLine(
-                body=[cst.ImportFrom(module=_AIO_MODULE, names=moving)],
-                trailing_whitespace=cst.TrailingWhitespace(),
+                body=[statement.with_changes(module=_AIO_MODULE, names=moving)]
             )
             lines = [kept, moved]
         self._anchor = lines[-1]
@@ -182,6 +183,14 @@ def _bound_name(alias: cst.ImportAlias) -> str:
     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
         return alias.asname.name.value
     return cst.helpers.get_full_name_for_node(alias.name) or ""
+
+
+def _ending(alias: cst.ImportAlias, last_comma: cst.Comma | cst.MaybeSentinel) -> cst.ImportAlias:
+    """`alias` as the last name of an import: the original last comma, unless its own holds a comment."""
+    own = alias.comma
+    if isinstance(own, cst.Comma) and m.findall(own, m.Comment()):
+        return alias
+    return alias.with_changes(comma=last_comma)
 
 
 def _parenthesized(node: cst.Await) -> cst.Await:

@@ -68,7 +68,7 @@ def fix_tree(
 def _fix_file(root: Path, path: str, config: GateConfig, *, write: bool) -> FileFix:
     outcome = FileFix(path)
     try:
-        source = (root / path).read_text(encoding="utf-8")
+        source = (root / path).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         outcome.error = f"cannot read {path}: {error}"
         return outcome
