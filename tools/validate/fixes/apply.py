@@ -58,7 +58,10 @@ def fix_source(
     targets: dict[str, set[tuple[int, int]]] = defaultdict(set)
     for diagnostic in fixable:
         targets[diagnostic.rule].add((diagnostic.line, diagnostic.column))
-    module = cst.parse_module(source)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError:  # compiled for Python, yet beyond libcst's grammar: leave it be
+        return FixResult(source, remaining=analysis.diagnostics)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # freshly parsed and ours alone
     ctx = FixContext(
         positions=wrapper.resolve(PositionProvider),

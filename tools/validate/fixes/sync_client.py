@@ -31,9 +31,8 @@ class UseAioClient(Fixer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._imports: set[int] = (
-            set()
-        )  # ids of the `from dapr.clients import ...` lines to rewrite
+        # ids of the `from dapr.clients import ...` lines to rewrite
+        self._imports: set[int] = set()
         self._classes: set[str] = set()  # names the sync client class is bound to
         self._clients: list[str | None] = []  # the `as` names of the `with` blocks being converted
         self._blocks: set[int] = set()
@@ -68,10 +67,9 @@ class UseAioClient(Fixer):
     ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine]:
         if id(original_node) not in self._imports:
             return updated_node
-        statement = updated_node.body[0]
-        assert isinstance(statement, cst.ImportFrom) and not isinstance(
-            statement.names, cst.ImportStar
-        )
+        statement = cst.ensure_type(updated_node.body[0], cst.ImportFrom)
+        if isinstance(statement.names, cst.ImportStar):  # never chosen by `prepare`
+            return updated_node
         moving = [alias for alias in statement.names if _bound_name(alias) in self._classes]
         staying = [alias for alias in statement.names if alias not in moving]
         lines: list[cst.SimpleStatementLine]
