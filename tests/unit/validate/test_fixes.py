@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import tokenize
+from pathlib import Path
 
 import pytest
 
@@ -207,3 +208,19 @@ def test_fixable_findings_say_so_and_others_do_not() -> None:
     assert set(hints) == {"DAPR009", "DAPR013"}
     assert hints["DAPR009"].endswith(AUTOFIX_NOTE)
     assert all(not fix.endswith(AUTOFIX_NOTE) for rule, fix in hints.items() if rule != "DAPR009")
+
+
+_CORPUS = sorted((Path(__file__).resolve().parents[2] / "corpus").rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _CORPUS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_corpus_fixes_compile_keep_comments_and_settle(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    result = fix_source(path.name, source)
+    compile(result.source, path.name, "exec")
+    assert sorted(_comments(result.source)) == sorted(_comments(source))
+    again = fix_source(path.name, result.source)
+    assert again.source == result.source
+    assert not [d for d in again.remaining if d.fix.endswith(AUTOFIX_NOTE)]
+    if not result.fixed:
+        assert result.source == source
