@@ -7,7 +7,7 @@ import libcst as cst
 from tools.validate.fixes._args import append_argument
 from tools.validate.fixes.base import Fixer
 
-_CONTENT_TYPE = cst.Arg(
+CONTENT_TYPE = cst.Arg(
     keyword=cst.Name("data_content_type"),
     value=cst.SimpleString('"application/json"'),
     equal=cst.AssignEqual(
@@ -22,4 +22,4 @@ class AddJsonContentType(Fixer):
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.Call:
         if not self.targeted(original_node):
             return updated_node
-        return append_argument(updated_node, _CONTENT_TYPE)
+        return append_argument(updated_node, CONTENT_TYPE)
