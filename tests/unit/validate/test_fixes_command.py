@@ -115,3 +115,24 @@ def test_fix_with_machine_format_keeps_stdout_for_findings(project: Path) -> Non
     result = runner.invoke(app, ["check", "--fix", "--format", "github"])
     assert result.exit_code == 1
     assert "::error file=app/main.py,line=2" in result.stdout
+
+
+def test_only_files_with_fixable_findings_are_fixed(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.validate.fixes import tree
+
+    (project / "app" / "main.py").write_text(FIXABLE)
+    clean = _gate_content("app/clean.py", fix_source("app/clean.py", FIXABLE).source)
+    (project / "app" / "clean.py").write_text(clean)
+    seen: list[str] = []
+
+    def recording(path: str, source: str, **options):
+        seen.append(path)
+        return fix_source(path, source, **options)
+
+    monkeypatch.setattr(tree, "fix_source", recording)
+    result = runner.invoke(app, ["check", "--fix"])
+    assert result.exit_code == 0, result.output
+    assert set(seen) == {"app/main.py"}
+    assert (project / "app" / "clean.py").read_text() == clean
