@@ -146,6 +146,10 @@ def test_disabled_rule_is_not_fixed() -> None:
             "from dapr.aio.clients import DaprClient\n\ndef make():\n"
             f"    return DaprClient('{_LOCALHOST}:50002')\n",
         ),
+        # `os` means something else here, so the environment cannot be read through it
+        ("DAPR013", "from settings import os\n\nDAPR_HTTP_PORT = 3500\n"),
+        # a float port is not what the SDK reads from the environment
+        ("DAPR013", "DAPR_HTTP_PORT = 3500.0\n"),
     ],
 )
 def test_unsafe_findings_are_reported_but_not_fixable(rule_id: str, source: str) -> None:
@@ -176,6 +180,30 @@ def test_all_rules_fixed_in_one_pass_equal_fixing_rule_by_rule() -> None:
     compile(together.source, "app/service.py", "exec")
     remaining = {d.rule for d in together.remaining}
     assert not remaining & {"DAPR001", "DAPR009", "DAPR010", "DAPR013"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "DAPR_HTTP_PORT = 3500\n",
+        "#!/usr/bin/env python\n# settings\n\nDAPR_GRPC_PORT = 50001\n",
+        "from __future__ import annotations\n\nDAPR_HTTP_PORT = 3500\n",
+        "import os\n\n\ndef port() -> int:\n    dapr_port = 3501\n    return dapr_port\n",
+    ],
+)
+def test_port_constants_read_the_environment(source: str) -> None:
+    result = fix_source("app/settings.py", source)
+    assert [d.rule for d in result.fixed] == ["DAPR013"]
+    assert result.source.count("import os\n") == 1
+    assert "os.environ.get(" in result.source
+    assert _comments(result.source) == _comments(source)
+    assert not _findings(result.source, "DAPR013")
+    assert not [d for d in _all_findings(result.source) if d.source == "ruff"]
+    assert fix_source("app/settings.py", result.source).source == result.source
+
+
+def _all_findings(source: str):
+    return check_changes([FileChange(path="app/service.py", content=source)]).diagnostics
 
 
 def test_splitting_an_import_keeps_its_comments() -> None:

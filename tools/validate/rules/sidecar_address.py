@@ -15,6 +15,13 @@ _CLIENTS = ("dapr.aio.clients.DaprClient", "dapr.clients.DaprClient")
 # The SDK's own default gRPC address (DAPR_RUNTIME_HOST:DAPR_GRPC_PORT unset): dropping it changes nothing
 # where the environment is unset and lets `dapr run` and the test harness choose the port elsewhere.
 DEFAULT_GRPC_ADDRESSES = frozenset({"127.0.0.1:50001", "localhost:50001"})  # noqa: DAPR013
+# The variable `dapr run` sets for each port: `X = 3500` becomes `X = int(os.environ.get(..., "3500"))`.
+PORT_VARIABLES = {
+    3500: "DAPR_HTTP_PORT",
+    3501: "DAPR_HTTP_PORT",
+    50001: "DAPR_GRPC_PORT",
+    50002: "DAPR_GRPC_PORT",
+}
 
 
 class HardcodedSidecarAddress(Rule):
@@ -57,6 +64,11 @@ class HardcodedSidecarAddress(Rule):
             "def make() -> Client:\n"
             "    return Client(http_timeout_seconds=5)\n",
         ),
+        (
+            '"""Settings."""\n\nimport logging\n\nDAPR_HTTP_PORT = 3500  # the sidecar\n',
+            '"""Settings."""\n\nimport logging\nimport os\n\n'
+            'DAPR_HTTP_PORT = int(os.environ.get("DAPR_HTTP_PORT", "3500"))  # the sidecar\n',
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
@@ -98,6 +110,12 @@ class HardcodedSidecarAddress(Rule):
                 self.report(node, f"`{target.id}` pins the sidecar port to {value.value}")
 
     def fixable(self, node: ast.AST) -> bool:
+        if isinstance(node, ast.Assign):  # a port constant: read it from the environment instead
+            return (
+                len(node.targets) == 1
+                and type(getattr(node.value, "value", None)) is int
+                and self.ctx.qualname(ast.Name("os")) in (None, "os")
+            )
         return id(node) in self._default_addresses
 
     def _drops_cleanly(self, call: ast.Call, address: ast.expr | None) -> bool:
