@@ -7,6 +7,7 @@ python -m tools.validate.docs --check    # exit 1 when docs/rules.md is stale
 from __future__ import annotations
 
 import difflib
+import inspect
 import sys
 import tomllib
 from pathlib import Path
@@ -97,7 +98,7 @@ def render() -> str:
         lines += ["### Example", "", "```python", rule.INVALID[0].rstrip(), "```", ""]
         lines += ["### Use instead", "", "```python", rule.VALID[0].rstrip(), "```", ""]
         if rule.FIXES:
-            lines += _autofix(rule.FIXES[0])
+            lines += _autofix(rule)
     for policy in POLICY_RULES:
         lines += _section(policy.id, policy.name, policy.message, policy.why, policy.fix)
         lines += ["### Example", ""]
@@ -126,22 +127,19 @@ def _section(rule_id: str, name: str, message: str, why: str, fix: str) -> list[
     ]
 
 
-def _autofix(example: tuple[str, str]) -> list[str]:
-    before, after = example
-    before_lines, after_lines = before.splitlines(), after.splitlines()
-    # Whole-example context: one hunk, shown without its header lines.
-    context = max(len(before_lines), len(after_lines))
-    diff = difflib.unified_diff(before_lines, after_lines, lineterm="", n=context)
-    return [
-        "### Autofix",
-        "",
-        "`daprdev check --fix` rewrites the findings whose fix hint says auto-fixable, for example:",
-        "",
-        "```diff",
-        *(line.rstrip() for line in list(diff)[3:]),
-        "```",
-        "",
-    ]
+def _autofix(rule: type[Rule]) -> list[str]:
+    """The fixer's own description and the rule's FIXES examples as diffs."""
+    from tools.validate.fixes.registry import FIXERS  # libcst loads only for the documentation
+
+    description = sys.modules[FIXERS[rule.id].__module__].__doc__ or ""
+    lines = ["### Autofix", "", inspect.cleandoc(description), ""]
+    for before, after in rule.FIXES:
+        before_lines, after_lines = before.splitlines(), after.splitlines()
+        # Whole-example context: one hunk, shown without its header lines.
+        context = max(len(before_lines), len(after_lines))
+        diff = difflib.unified_diff(before_lines, after_lines, lineterm="", n=context)
+        lines += ["```diff", *(line.rstrip() for line in list(diff)[3:]), "```", ""]
+    return lines
 
 
 def _ruff_section() -> list[str]:

@@ -1,8 +1,11 @@
 """DAPR001: the synchronous `dapr.clients.DaprClient` becomes `dapr.aio.clients.DaprClient`.
 
-The rule marks a finding fixable only when every use converts mechanically (see
-`rules.sync_client._fixable_imports`): the import moves to `dapr.aio.clients`, each
-`with DaprClient(...) as client:` becomes `async with`, and each call on `client` is awaited.
+The import moves to `dapr.aio.clients`, each `with DaprClient(...) as client:` becomes `async with`, and
+each call on `client` is awaited. That is only mechanical when every use of the client looks like that,
+so a finding is auto-fixable only when each `DaprClient(...)` is the one item of a `with` directly in
+an `async def` that is not a request handler, and the client is only ever called inside that block
+(never stored, passed on, or used from sync code). Anything else is left to a person; so is a client
+created per request (DAPR008), which belongs in the lifespan.
 
 Every DaprClient constructor waits for the sidecar with a blocking probe. So that the converted code
 does not still freeze the loop there (DAPR015), the function first awaits the same wait without
