@@ -9,13 +9,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agent.claude_code import doctor as diagnose
-
 
 def doctor(
     directory: Annotated[Path, typer.Argument(help="Project folder.")] = Path(),
 ) -> None:
     """Check that Claude Code will find a working daprdev server and subagent; print fixes."""
+    from agent.claude_code import doctor as diagnose  # loads mcp; only this command needs it
+
     console = Console()
     report = asyncio.run(diagnose(directory))
     for check in report.checks:

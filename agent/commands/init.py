@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.syntax import Syntax
 
-from agent.claude_code import InitResult, init_project
 from tools.errors import DaprdevError
+
+if TYPE_CHECKING:
+    from agent.claude_code import InitResult
 
 _STYLE = {
     "created": "green",
@@ -51,6 +53,8 @@ def init(
     """Set up Claude Code: the dapr-backend-developer subagent, /sp.adr, /sp.phr, the MCP server."""
     console = Console()
     try:
+        from agent.claude_code import init_project  # only this command needs it
+
         result = init_project(directory, dry_run, force=force)
     except DaprdevError as error:
         console.print(f"[red]error:[/] {error}")
