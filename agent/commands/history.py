@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -67,12 +69,38 @@ def _emit_json(payload: Any) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
 
 
-def _findings_by_path(root: Path, prefix: str) -> dict[str, list[Diagnostic]]:
+_ADR_FOLDERS = ("history/adr", "docs/adr")
+
+
+def _findings_by_path(root: Path, *, adrs: bool) -> dict[str, list[Diagnostic]]:
+    """The history checker's findings about ADR files (adrs=True) or about the others, by file."""
     grouped: dict[str, list[Diagnostic]] = defaultdict(list)
     for diagnostic in check_history(root):
-        if diagnostic.path.startswith(prefix) or prefix == "":
+        if diagnostic.path.startswith(_ADR_FOLDERS) == adrs:
             grouped[diagnostic.path].append(diagnostic)
     return grouped
+
+
+def _show_listing(
+    records: Sequence[BaseModel],
+    findings: dict[str, list[Diagnostic]],
+    table: Table,
+    *,
+    as_json: bool,
+) -> NoReturn:
+    """Print a record listing (or its JSON) with the findings; exit 1 when any finding blocks."""
+    blocking = any(item.blocking for items in findings.values() for item in items)
+    if as_json:
+        _emit_json(
+            {
+                "records": [record.model_dump() for record in records],
+                "diagnostics": [d.model_dump() for items in findings.values() for d in items],
+            }
+        )
+    else:
+        _out.print(table)
+        _print_findings(findings)
+    raise typer.Exit(1 if blocking else 0)
 
 
 def _print_findings(findings: dict[str, list[Diagnostic]]) -> None:
@@ -190,20 +218,7 @@ def phr_list(as_json: AsJson = False, root: Root = None) -> None:
     except DaprdevError as error:
         raise _fail(error) from None
     records = list_phrs(folder)
-    findings = {
-        path: items
-        for path, items in _findings_by_path(folder, "").items()
-        if not path.startswith(("history/adr", "docs/adr"))
-    }
-    blocking = any(item.blocking for items in findings.values() for item in items)
-    if as_json:
-        _emit_json(
-            {
-                "records": [record.model_dump() for record in records],
-                "diagnostics": [d.model_dump() for items in findings.values() for d in items],
-            }
-        )
-        raise typer.Exit(1 if blocking else 0)
+    findings = _findings_by_path(folder, adrs=False)
     table = Table(title=f"Prompt History Records ({len(records)})")
     for column in ("ID", "Stage", "Folder", "Date", "Title", "Check"):
         table.add_column(column)
@@ -216,9 +231,7 @@ def phr_list(as_json: AsJson = False, root: Root = None) -> None:
             escape(record.title),
             _problems(findings.get(record.path, [])),
         )
-    _out.print(table)
-    _print_findings(findings)
-    raise typer.Exit(1 if blocking else 0)
+    _show_listing(records, findings, table, as_json=as_json)
 
 
 def _ask(value: str | None, option: str, question: str) -> str:
@@ -332,20 +345,7 @@ def adr_list(as_json: AsJson = False, root: Root = None) -> None:
     except DaprdevError as error:
         raise _fail(error) from None
     records = list_adrs(folder)
-    findings = {
-        path: items
-        for path, items in _findings_by_path(folder, "").items()
-        if path.startswith(("history/adr", "docs/adr"))
-    }
-    blocking = any(item.blocking for items in findings.values() for item in items)
-    if as_json:
-        _emit_json(
-            {
-                "records": [record.model_dump() for record in records],
-                "diagnostics": [d.model_dump() for items in findings.values() for d in items],
-            }
-        )
-        raise typer.Exit(1 if blocking else 0)
+    findings = _findings_by_path(folder, adrs=True)
     table = Table(title=f"Architecture Decision Records ({len(records)})")
     for column in ("ID", "Status", "Date", "Title", "Links", "Check"):
         table.add_column(column)
@@ -362,9 +362,7 @@ def adr_list(as_json: AsJson = False, root: Root = None) -> None:
             "; ".join(links),
             _problems(findings.get(record.path, [])),
         )
-    _out.print(table)
-    _print_findings(findings)
-    raise typer.Exit(1 if blocking else 0)
+    _show_listing(records, findings, table, as_json=as_json)
 
 
 @adr_app.command("index")
