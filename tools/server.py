@@ -305,12 +305,18 @@ def _add_history_tools(server: MCPServer, session: _Session) -> None:
         outcome: str | None = None,
         reflection: str | None = None,
         model: str | None = None,
+        command: Annotated[str | None, Field(description="What started the work.")] = None,
     ) -> Record:
         """Record a Prompt History Record; its files and gate results come from this session."""
         from tools.history import create_phr as record
 
         options = _given(
-            feature=feature, labels=labels, outcome=outcome, reflection=reflection, model=model
+            feature=feature,
+            labels=labels,
+            outcome=outcome,
+            reflection=reflection,
+            model=model,
+            command=command,
         )
         phr = await anyio.to_thread.run_sync(
             lambda: record(

@@ -105,6 +105,7 @@ async def test_refused_write_is_fed_back_and_corrected(tmp_path: Path) -> None:
     assert "write a greeting module" in text
     assert "check signatures before writing" in text
     assert DEFAULT_MODEL in text
+    assert 'command: "daprdev run"' in text
     assert [(f.path, f.sha256) for f in result.files] == [("app/greet.py", _sha256(written))]
     assert [g.ok for g in result.gate_results] == [False, True]
     assert result.tokens == sum(100 + 20 for _ in api.message_requests)
