@@ -96,8 +96,8 @@ def _cold_start(commands: dict[str, list[str]], env: dict[str, str]) -> Section:
             baseline_value=medians["hello"],
             target="ratio ≤ 1.15",
             note=(
-                f"median of {COLD_STARTS}; the `daprdev` CLI loads typer, rich and every command "
-                "group's module before dispatching (the gate, generator and runner load lazily)"
+                f"median of {COLD_STARTS}; the `daprdev` CLI loads typer and only the module of "
+                "the command it runs"
             ),
         ),
         Figure(
