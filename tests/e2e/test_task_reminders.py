@@ -9,6 +9,7 @@ of deliveries kept by the pass-through wrapper apps/timed.py.
 from __future__ import annotations
 
 import importlib
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,8 +19,9 @@ from typing import Any
 import httpx
 import pytest
 from harness.app import App
+from harness.binaries import REPO_ROOT
 from harness.dapr import Sidecar
-from harness.generated import Backend, GeneratedService, manifests
+from harness.generated import Backend, GeneratedService, generate_service, manifests
 from harness.recorder import TopicRecorder
 from harness.redis import RedisServer
 from harness.stack import DaprStack, Service
@@ -28,6 +30,7 @@ from harness.wait import eventually
 pytestmark = pytest.mark.e2e
 
 APPS = Path(__file__).parent / "apps"
+EXAMPLE_SPEC = REPO_ROOT / "specs" / "001-task-reminders"
 TOPIC = "task-created"
 DEAD_LETTERS = "task-created-dlq"
 STORE = "statestore"
@@ -372,6 +375,41 @@ def test_startup_job_is_registered_again_without_duplicating(
     assert again == first
     log = service.app.process.log_path.read_text(encoding="utf-8")  # type: ignore[union-attr]
     assert "startup jobs not registered" not in log
+
+
+@pytest.fixture(scope="module")
+def heartbeat_every_second(tmp_path_factory: pytest.TempPathFactory) -> GeneratedService:
+    """The example service with its startup job ticking every second, so firings can be counted."""
+    spec = tmp_path_factory.mktemp("spec") / "service.yaml"
+    text = (EXAMPLE_SPEC / "service.yaml").read_text(encoding="utf-8")
+    every_minute = 'schedule: "0 * * * * *"'
+    assert text.count(every_minute) == 1, "the example's startup job changed; update this test"
+    spec.write_text(text.replace(every_minute, 'schedule: "@every 1s"'), encoding="utf-8")
+    return generate_service(spec, tmp_path_factory.mktemp("generated-heartbeat"))
+
+
+def test_startup_job_keeps_one_schedule_across_restarts(
+    dapr_stack: DaprStack, heartbeat_every_second: GeneratedService
+) -> None:
+    # Its own app id: the Scheduler keeps jobs per app id, and this one must not tick for others.
+    service = start_generated(dapr_stack, heartbeat_every_second, app_id="heartbeat-restarts")
+    eventually(lambda: service.deliveries("/job/heartbeat"), timeout=20, what="a first tick")
+    for _ in range(2):  # two more registrations at startup
+        service.app.stop()
+        service.app.start()
+        service.app.wait_listening()
+        eventually(
+            lambda: service.app.http.get("/healthz").status_code == 200, timeout=30, what="ready"
+        )
+    eventually(lambda: service.deliveries("/job/heartbeat"), timeout=20, what="a tick after")
+
+    window = 5.0
+    before = len(service.deliveries("/job/heartbeat"))
+    time.sleep(window)  # an observation window: the assertion is on the count, not on timing
+    ticks = len(service.deliveries("/job/heartbeat")) - before
+
+    # One schedule ticks about once a second; three registered copies would tick about three times.
+    assert 1 <= ticks <= window + 2, f"{ticks} heartbeat triggers in {window:.0f} s"
 
 
 # 7 ------------------------------------------------------------------------------------------------
