@@ -184,6 +184,17 @@ class FileContext:
             if "POST" in route.methods and route.path is not None and route.path.startswith("/job/")
         ]
 
+    def router_post_routes(self) -> list[tuple[FunctionNode, Route]]:
+        """POST routes declared on an APIRouter, whose final path depends on where it is included."""
+        return [
+            (function, route)
+            for function, route in self.handlers
+            if route.kind == "route"
+            and "POST" in route.methods
+            and isinstance(route.decorator.func, ast.Attribute)
+            and self._app_kind(route.decorator.func.value) == "router"
+        ]
+
     def request_handlers(self) -> list[FunctionNode]:
         return [function for function, _ in self.handlers]
 

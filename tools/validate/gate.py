@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +25,8 @@ from tools.validate.files import iter_project_files
 from tools.validate.models import CheckedFile, GateReport
 from tools.validate.policy import check_file_policy
 from tools.validate.rules.job_handler import (
-    job_routes_in,
+    handler_routes,
+    route_facts_in,
     scheduled_job_diagnostics,
     unhandled_jobs,
 )
@@ -155,16 +156,16 @@ def _add_cross_file(results: dict[str, _Checked], root: Path | None, config: Gat
     facts = {path: result.facts for path, result in results.items() if result.facts}
     if not any(f.get("scheduled_jobs") for f in facts.values()):
         return
-    routes = [route for f in facts.values() for route in f.get("job_routes", ())]
+    known = list(facts.values())
     if root is not None:
-        routes.extend(project_job_routes(root, set(results), config))
-    for path, diagnostic in unhandled_jobs(facts, routes):
+        known += project_route_facts(root, set(results), config)
+    for path, diagnostic in unhandled_jobs(facts, handler_routes(known)):
         results[path].diagnostics.append(diagnostic)
 
 
-def project_job_routes(root: Path, skip: set[str], config: GateConfig) -> list[str]:
-    """`/job/...` routes defined by the project's Python files other than those in `skip`."""
-    routes: list[str] = []
+def project_route_facts(root: Path, skip: set[str], config: GateConfig) -> list[Mapping[str, list]]:
+    """Job-route facts of the project's Python files other than those in `skip`."""
+    found: list[Mapping[str, list]] = []
     root = root.resolve()
     for file in iter_project_files(root, exclude=config.exclude, suffixes=frozenset({".py"})):
         relative = file.relative_to(root).as_posix()
@@ -174,9 +175,9 @@ def project_job_routes(root: Path, skip: set[str], config: GateConfig) -> list[s
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if "/job/" in text:
-            routes.extend(job_routes_in(relative, text))
-    return routes
+        if "/job" in text or "APIRouter" in text:
+            found.append(route_facts_in(relative, text))
+    return found
 
 
 def _existing(root: Path | None, path: str) -> str | None:

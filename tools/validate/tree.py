@@ -25,9 +25,9 @@ from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
 from tools.validate.engine import analyze, compile_source
 from tools.validate.files import iter_project_files
-from tools.validate.gate import project_job_routes, ruff_diagnostics
+from tools.validate.gate import project_route_facts, ruff_diagnostics
 from tools.validate.policy import check_file_policy
-from tools.validate.rules.job_handler import unhandled_jobs
+from tools.validate.rules.job_handler import handler_routes, unhandled_jobs
 
 CACHE_FILE = Path(".daprdev") / "cache" / "check.json"
 _PYTHON = frozenset({".py", ".pyi"})
@@ -247,10 +247,10 @@ def _cross_file(
     facts = {path: result.facts for path, result in results.items() if result.facts}
     if not any(f.get("scheduled_jobs") for f in facts.values()):
         return []
-    routes = [route for f in facts.values() for route in f.get("job_routes", ())]
+    known = list(facts.values())
     if not covers_root:  # handlers may live in the parts of the project not being checked
-        routes += project_job_routes(root, set(results), config)
-    return [diagnostic for _, diagnostic in unhandled_jobs(facts, routes)]
+        known += project_route_facts(root, set(results), config)
+    return [diagnostic for _, diagnostic in unhandled_jobs(facts, handler_routes(known))]
 
 
 def _covers_root(paths: Sequence[Path], root: Path) -> bool:

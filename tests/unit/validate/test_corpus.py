@@ -49,8 +49,8 @@ def test_bad_code_reports_exactly_the_marked_lines(file: Path) -> None:
     assert not report.ok
 
 
-def _split_changes(kind: str) -> list[FileChange]:
-    folder = CORPUS / kind / "split"
+def _split_changes(kind: str, folder_name: str = "split") -> list[FileChange]:
+    folder = CORPUS / kind / folder_name
     return [
         FileChange(path=_as_service_path(f), content=f.read_text())
         for f in sorted(folder.glob("*.py"))
@@ -77,3 +77,18 @@ def test_job_handled_by_a_project_file_outside_the_change_set(tmp_path: Path) ->
     change = FileChange(path="service/startup.py", content=startup.read_text())
     assert check_changes([change], root=tmp_path).diagnostics == []
     assert check_changes([change]).diagnostics != []
+
+
+def test_job_handled_by_a_router_included_with_the_job_prefix_elsewhere(tmp_path: Path) -> None:
+    changes = _split_changes("good", "router_split")
+    assert check_changes(changes).diagnostics == []
+    # Without the file that includes the router under /job, nothing answers the trigger.
+    without_include = [c for c in changes if not c.path.endswith("main.py")]
+    assert [d.rule for d in check_changes(without_include).diagnostics] == ["DAPR012"]
+    # The include may also live in a project file outside the change set.
+    for change in changes:
+        if change.path.endswith("main.py"):
+            target = tmp_path / change.path
+            target.parent.mkdir(parents=True)
+            target.write_text(change.content)
+    assert check_changes(without_include, root=tmp_path).diagnostics == []

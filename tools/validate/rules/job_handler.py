@@ -4,7 +4,7 @@ import ast
 from collections.abc import Iterable, Mapping
 
 from tools.changes import Diagnostic
-from tools.validate.astutil import argument, const_str
+from tools.validate.astutil import argument, const_str, keyword
 from tools.validate.rules.base import Rule
 
 
@@ -29,6 +29,11 @@ class JobWithoutHandler(Rule):
         "jobs = APIRouter(prefix='/job')\n\nasync def register(client) -> None:\n"
         "    await client.schedule_job(Job(name='cleanup', schedule='@daily'))\n\n"
         "@jobs.post('/cleanup')\nasync def cleanup() -> dict:\n    return {}\n",
+        "from dapr.aio.clients import Job\nfrom fastapi import APIRouter, FastAPI\n\n"
+        "jobs = APIRouter()\n\nasync def register(client) -> None:\n"
+        "    await client.schedule_job(Job(name='cleanup', schedule='@daily'))\n\n"
+        "@jobs.post('/cleanup')\nasync def cleanup() -> dict:\n    return {}\n\n"
+        "app = FastAPI()\napp.include_router(jobs, prefix='/job')\n",
     )
     INVALID = (
         "from dapr.aio.clients import Job\n\nasync def register(client) -> None:\n"
@@ -39,7 +44,13 @@ class JobWithoutHandler(Rule):
     )
 
     def visit_Call(self, node: ast.Call) -> None:
-        qualname = self.ctx.qualname(node.func) or ""
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "include_router":
+            prefix = const_str(keyword(node, "prefix"), self.ctx.constants)
+            if prefix:
+                self.ctx.facts.setdefault("include_prefixes", []).append(prefix)
+            return
+        qualname = self.ctx.qualname(func) or ""
         if not (qualname.startswith("dapr.") and qualname.endswith(".Job")):
             return
         name = const_str(argument(node, 0, "name"), self.ctx.constants)
@@ -57,6 +68,26 @@ class JobWithoutHandler(Rule):
         routes = [route.path for _, route in self.ctx.job_handlers() if route.path]
         if routes:
             self.ctx.facts["job_routes"] = routes
+        # A router's routes may become `/job/...` only where the router is included with a prefix,
+        # often in another file; the project-wide check combines them with every include prefix.
+        relative = [route.path for _, route in self.ctx.router_post_routes() if route.path]
+        if relative:
+            self.ctx.facts["router_routes"] = relative
+
+
+def handler_routes(facts: Iterable[Mapping[str, list]]) -> list[str]:
+    """Every route path that may receive `POST /job/...`, across the files whose facts are given.
+
+    Routes declared on an APIRouter count once under each `include_router(..., prefix=...)` prefix
+    seen in the project: knowing which router a prefix applies to would need cross-file name
+    resolution, and a missed finding is better than refusing a correct write.
+    """
+    collected = list(facts)
+    routes = [route for f in collected for route in f.get("job_routes", ())]
+    prefixes = {prefix for f in collected for prefix in f.get("include_prefixes", ())}
+    relative = {route for f in collected for route in f.get("router_routes", ())}
+    routes += [prefix + route for prefix in sorted(prefixes) for route in sorted(relative)]
+    return [route for route in routes if route.startswith("/job/")]
 
 
 def handles(routes: Iterable[str], job: str) -> bool:
@@ -82,8 +113,8 @@ def unhandled_jobs(
     ]
 
 
-def job_routes_in(path: str, source: str) -> list[str]:
-    """The `/job/...` routes a project file defines (for files outside the change set)."""
+def route_facts_in(path: str, source: str) -> Mapping[str, list]:
+    """The job-route facts of a project file outside the change set (see `handler_routes`)."""
     from tools.validate.engine import analyze
 
-    return list(analyze(path, source, rules=(JobWithoutHandler,)).facts.get("job_routes", ()))
+    return analyze(path, source, rules=(JobWithoutHandler,)).facts
