@@ -280,15 +280,20 @@ class _FixitPollingLoop(LintRule):
                     self.report(node)
 
 
+def _publishes_without_content_type(node: cst.Call) -> bool:
+    func = node.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "publish_event"):
+        return False
+    keywords = {arg.keyword.value for arg in node.args if arg.keyword is not None}
+    return "data_content_type" not in keywords and len(node.args) < 5
+
+
 class _FixitPublishContentType(LintRule):
     MESSAGE = PublishContentType.message
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "publish_event":
-            keywords = {arg.keyword.value for arg in node.args if arg.keyword is not None}
-            if "data_content_type" not in keywords and len(node.args) < 5:
-                self.report(node)
+        if _publishes_without_content_type(node):
+            self.report(node)
 
 
 _INFRA = {"redis", "kafka", "aiokafka", "confluent_kafka", "psycopg", "psycopg2", "asyncpg", "pika"}
@@ -369,11 +374,8 @@ class _FixitAddContentType(LintRule):
     MESSAGE = PublishContentType.message
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "publish_event":
-            keywords = {arg.keyword.value for arg in node.args if arg.keyword is not None}
-            if "data_content_type" not in keywords and len(node.args) < 5:
-                self.report(node, replacement=append_argument(node, CONTENT_TYPE))
+        if _publishes_without_content_type(node):
+            self.report(node, replacement=append_argument(node, CONTENT_TYPE))
 
 
 def _autofix() -> Section:
