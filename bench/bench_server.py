@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -29,6 +28,9 @@ import anyio
 from mcp import Client, StdioServerParameters
 
 from bench.report import Figure, Section, percentile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "integration" / "mcp"))
+from daprdev_mcp_support import node_tools_folder  # the tests' own locator
 
 REPO = Path(__file__).resolve().parent.parent
 DAPRDEV = Path(sys.executable).parent / "daprdev"
@@ -335,15 +337,5 @@ def _compact(value: Any) -> bytes:
 
 
 def _node_tools() -> Path | None:
-    script = (REPO / "scripts/prereqs.d/20-node.sh").read_text()
-    versions = dict(re.findall(r"^([A-Z_]+_VERSION)=(\S+)$", script, re.MULTILINE))
-    cache = Path(os.environ.get("DAPRDEV_CACHE") or Path.home() / ".cache/daprdev")
-    folder = (
-        cache
-        / "node"
-        / (
-            f"node-{versions['NODE_VERSION']}-conformance-{versions['CONFORMANCE_VERSION']}"
-            f"-inspector-{versions['INSPECTOR_VERSION']}-fs-{versions['FILESYSTEM_VERSION']}"
-        )
-    )
+    folder = node_tools_folder()
     return folder if (folder / ".complete").is_file() else None

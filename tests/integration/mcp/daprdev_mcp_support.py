@@ -23,19 +23,17 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def node_tools() -> Path:
-    """The cached Node 22 tool folder of scripts/prereqs.d/20-node.sh (versions read from it).
+def node_tools_folder() -> Path:
+    """Where scripts/prereqs.d/20-node.sh installs Node 22 and the MCP tools (its versions).
 
-    Missing tools skip the test with the command that installs them; under CI=true they fail it.
+    The folder holds `.complete` once the install finished.
     """
     import re
-
-    import pytest
 
     script = (REPO / "scripts/prereqs.d/20-node.sh").read_text()
     versions = dict(re.findall(r"^([A-Z_]+_VERSION)=(\S+)$", script, re.MULTILINE))
     cache = Path(os.environ.get("DAPRDEV_CACHE") or Path.home() / ".cache/daprdev")
-    folder = (
+    return (
         cache
         / "node"
         / (
@@ -43,6 +41,13 @@ def node_tools() -> Path:
             f"-inspector-{versions['INSPECTOR_VERSION']}-fs-{versions['FILESYSTEM_VERSION']}"
         )
     )
+
+
+def node_tools() -> Path:
+    """The installed Node tool folder; missing tools skip the test (fail it under CI=true)."""
+    import pytest
+
+    folder = node_tools_folder()
     if not (folder / ".complete").is_file():
         message = f"Node MCP tools missing at {folder}; install them with scripts/prereqs"
         if os.environ.get("CI") == "true":
