@@ -13,11 +13,14 @@ import sysconfig
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from tools.errors import DaprdevError
 
 CONFIG_PATH = Path(__file__).with_name("ruff.toml")
+# The names ruff reads as Python (`.pyi` as a stub); anything else on stdin it may skip or read as
+# another language (`.md`, `.toml`, `.ipynb`).
+_RUFF_PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 
 
 class RuffUnavailable(DaprdevError):
@@ -79,7 +82,7 @@ def check_source(
             "--output-format",
             "json",
             "--stdin-filename",
-            path,
+            _stdin_filename(path),
             "-",
         ],
         source,
@@ -89,8 +92,20 @@ def check_source(
 
 def format_source(path: str, source: str, *, target: str | None = None) -> str | None:
     """`ruff format` one file's content; None when ruff cannot parse it."""
-    proc = _run(["format", *_base_args(target=target), "--stdin-filename", path, "-"], source)
+    args = ["format", *_base_args(target=target), "--stdin-filename", _stdin_filename(path), "-"]
+    proc = _run(args, source)
     return proc.stdout if proc.returncode == 0 else None
+
+
+def _stdin_filename(path: str) -> str:
+    """The name to give ruff for Python content at `path`, so that ruff reads it as Python whatever
+    the file is called (`App.PY`, or a `bin/serve` script with a python shebang)."""
+    pure = PurePosixPath(path)
+    if pure.suffix in _RUFF_PYTHON_SUFFIXES:
+        return path
+    if pure.suffix.lower() in _RUFF_PYTHON_SUFFIXES:
+        return pure.with_suffix(pure.suffix.lower()).as_posix()
+    return f"{path}.py"
 
 
 def check_paths(
