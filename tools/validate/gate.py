@@ -23,15 +23,13 @@ from tools.validate.engine import analyze, compile_source
 from tools.validate.excerpt import excerpt, function_spans, innermost
 from tools.validate.files import iter_project_files
 from tools.validate.models import CheckedFile, GateReport
-from tools.validate.policy import check_file_policy
+from tools.validate.policy import WRITE_BANS, ChartFolders, check_file_policy, is_python_file
 from tools.validate.rules.job_handler import (
     handler_routes,
     route_facts_in,
     scheduled_job_diagnostics,
     unhandled_jobs,
 )
-
-PYTHON_SUFFIXES = frozenset({".py", ".pyi"})
 
 
 @dataclass
@@ -48,15 +46,18 @@ def check_changes(changes: Sequence[FileChange], *, root: Path | None = None) ->
     config = load_config(root)
     results: dict[str, _Checked] = {}
     submitted: dict[str, str] = {}
+    charts = ChartFolders(root, [_normalise(change.path) for change in changes])
     for change in changes:
         path = _normalise(change.path)
         if path in submitted:
             raise UsageError(f"{path} appears twice in the change set; send each file once")
         submitted[path] = change.content
-        if PurePosixPath(path).suffix in PYTHON_SUFFIXES:
-            results[path] = _check_python(path, change.content, config)
+        if is_python_file(path, change.content):
+            results[path] = _check_python(path, change.content, config, charts=charts)
         else:
-            diagnostics = check_file_policy(path, change.content, resources=config.resources)
+            diagnostics = check_file_policy(
+                path, change.content, resources=config.resources, charts=charts
+            )
             results[path] = _Checked(diagnostics, change.content)
     _add_cross_file(results, root, config)
     files = []
@@ -79,9 +80,14 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def _check_python(
-    path: str, source: str, config: GateConfig, *, format_output: bool = True
+    path: str,
+    source: str,
+    config: GateConfig,
+    *,
+    format_output: bool = True,
+    charts: ChartFolders | None = None,
 ) -> _Checked:
-    policy = check_file_policy(path, source, resources=config.resources)
+    policy = check_file_policy(path, source, resources=config.resources, charts=charts)
     tree, error = compile_source(path, source, python=config.python)
     if error is not None or tree is None:
         return _Checked([*policy, *([error] if error else [])], source)
@@ -195,8 +201,9 @@ def _existing(root: Path | None, path: str) -> str | None:
 def _mark_preexisting(
     diagnostics: list[Diagnostic], new_content: str, old_content: str, path: str, config: GateConfig
 ) -> list[Diagnostic]:
-    """Findings the current file already has (same rule, message and line text) stop blocking."""
-    if PurePosixPath(path).suffix in PYTHON_SUFFIXES:
+    """Findings the current file already has (same rule, message and line text) stop blocking;
+    a write ban never does (rewriting an existing Dockerfile is writing one)."""
+    if is_python_file(path, new_content):
         previous = _check_python(path, old_content, config, format_output=False)
         old = [*previous.diagnostics, *scheduled_job_diagnostics(previous.facts)]
     else:
@@ -207,7 +214,7 @@ def _mark_preexisting(
     marked = []
     for diagnostic in diagnostics:
         key = _identity(diagnostic, new_lines)
-        if diagnostic.blocking and budget[key] > 0:
+        if diagnostic.blocking and diagnostic.rule not in WRITE_BANS and budget[key] > 0:
             budget[key] -= 1
             diagnostic = diagnostic.model_copy(update={"blocking": False})
         marked.append(diagnostic)
