@@ -18,6 +18,7 @@ import yaml
 
 from bench.report import Figure, Section, timings_ms
 from tools.codegen import generate
+from tools.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "specs" / "001-task-reminders"
@@ -55,14 +56,18 @@ def _figures(label: str, spec: Path, work: Path, *, repeat: int, target: str) ->
 
     def fresh() -> None:
         out = f"build/s{next(counter)}"
-        result = generate(spec, root=work, out=out)
+        result = generate(spec, workspace=Workspace(work), out=out)
         if not result.ok:
             raise RuntimeError(f"generation failed: {result.diagnostics}")
 
     fresh_ms = statistics.median(timings_ms(fresh, repeat=repeat, warmup=1))
-    generate(spec, root=work, out="build/steady")
+    generate(spec, workspace=Workspace(work), out="build/steady")
     rerun_ms = statistics.median(
-        timings_ms(lambda: generate(spec, root=work, out="build/steady"), repeat=repeat, warmup=1)
+        timings_ms(
+            lambda: generate(spec, workspace=Workspace(work), out="build/steady"),
+            repeat=repeat,
+            warmup=1,
+        )
     )
     files = len(list((work / "build" / "steady").rglob("*.py")))
     ruff_ms = statistics.median(timings_ms(lambda: _ruff(work / "build" / "steady"), repeat=repeat))

@@ -1,23 +1,23 @@
 """The one way daprdev writes files: paths checked, the gate run, then an all-or-nothing commit.
 
-`daprdev generate`, the MCP server's `write_files` and the headless runner all call `write_changes`,
-so nothing reaches the disk without passing the same gate, and every write is recorded as a fact in
-the caller's WorkLog (for Prompt History Records).
+`daprdev generate`, the MCP server's `write_files`, the headless runner and the fixers all call
+`write_changes`, so nothing reaches the disk without passing the same gate, and every write is
+recorded as a fact in the caller's WorkLog (for Prompt History Records).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic, FileChange
 from tools.errors import PathRefused, UsageError
+from tools.limits import check_change_set
 from tools.worklog import GateRun, WorkLog
-from tools.workspace import Workspace, sha256_hex
+from tools.workspace import Cancellation, Workspace, sha256_hex
 
 _log = logging.getLogger(__name__)
 
@@ -41,27 +41,25 @@ class WriteResult(BaseModel):
 
 
 def write_changes(
-    root: Path,
+    workspace: Workspace,
     changes: Sequence[FileChange],
     *,
     reason: str | None = None,
     worklog: WorkLog | None = None,
     dry_run: bool = False,
+    cancellation: Cancellation | None = None,
 ) -> WriteResult:
-    """Check and write a change set under `root`, all files or none.
+    """Check and write a change set under the workspace's root, all files or none.
 
-    Raises PathRefused (every refused path listed) before the gate runs. When the gate finds a
-    blocking problem the result has `ok=False`, its diagnostics, and nothing is written; otherwise
-    the gate's formatted contents are committed atomically and recorded in `worklog`.
+    Raises UsageError for a change set over the size bounds and PathRefused (every refused path
+    listed) before the gate runs. When the gate finds a blocking problem the result has
+    `ok=False`, its diagnostics, and nothing is written; otherwise the gate's formatted contents
+    are committed atomically and recorded in `worklog`.
     """
-    if not changes:
-        raise UsageError("the change set is empty; send at least one file")
-    workspace = Workspace(root)
-    _refuse_bad_paths(workspace, changes)
+    clean = checked_paths(workspace, changes)
     from tools.validate import check_changes  # the gate pulls in libcst and ruff; load on first use
 
-    clean = [FileChange(path=workspace.normalize(c.path), content=c.content) for c in changes]
-    report = check_changes(clean, root=workspace.root)
+    report = check_changes(clean, root=workspace.root, config=workspace.config)
     if worklog is not None:
         blocking = [d for d in report.diagnostics if d.blocking]
         worklog.record_gate(
@@ -78,7 +76,7 @@ def write_changes(
     if dry_run:
         planned = [_planned(workspace, path, content) for path, content in contents]
         return WriteResult(ok=True, dry_run=True, files=planned, diagnostics=report.diagnostics)
-    written = workspace.commit(contents)
+    written = workspace.commit(contents, cancellation=cancellation)
     sizes = {path: len(content.encode()) for path, content in contents}
     if worklog is not None:
         for fact in written:
@@ -94,23 +92,37 @@ def write_changes(
     )
 
 
-def _refuse_bad_paths(workspace: Workspace, changes: Sequence[FileChange]) -> None:
-    problems = []
+def checked_paths(workspace: Workspace, changes: Sequence[FileChange]) -> list[FileChange]:
+    """The change set with clean paths, once its size, every path and its content pass the policy.
+
+    Every refused path is listed in one PathRefused, so the sender fixes them all at once.
+    """
+    if not changes:
+        raise UsageError("the change set is empty; send at least one file")
+    sizes = []
     for change in changes:
         try:
-            workspace.resolve(change.path)
-        except PathRefused as refused:
-            problems.append(str(refused))
-    if problems:
-        raise PathRefused("; ".join(problems) + ". Nothing was written.")
-    for change in changes:
-        try:
-            change.content.encode("utf-8")
+            sizes.append((change.path, len(change.content.encode("utf-8"))))
         except UnicodeEncodeError:
             raise UsageError(
                 f"content of {change.path!r} is not valid Unicode text (lone surrogate); "
                 "nothing was written"
             ) from None
+    check_change_set(sizes)
+    problems = []
+    clean = []
+    for change in changes:
+        try:
+            clean.append(
+                FileChange(
+                    path=workspace.check(change.path, change.content), content=change.content
+                )
+            )
+        except PathRefused as refused:
+            problems.append(str(refused))
+    if problems:
+        raise PathRefused("; ".join(problems) + ". Nothing was written.")
+    return clean
 
 
 def _planned(workspace: Workspace, path: str, content: str) -> WrittenFile:

@@ -72,6 +72,7 @@ def _run(
     only: list[str] | None,
 ) -> GenerateResult:
     from tools.codegen import generate  # templates and jinja2 load only when generating
+    from tools.workspace import Workspace
 
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
@@ -82,7 +83,7 @@ def _run(
 
         return generate(
             spec,
-            root=Path.cwd(),
+            workspace=Workspace(Path.cwd()),
             out=out,
             only=only,
             dry_run=dry_run,

@@ -373,7 +373,7 @@ def adr_index(root: Root = None) -> None:
     except DaprdevError as error:
         raise _fail(error) from None
     index = folder / ADR_DIR / ADR_INDEX_NAME
-    write_index(index, lambda: list_adrs(folder))
+    write_index(folder, index, lambda: list_adrs(folder))
     _out.print(f"[green]index written[/] {index.relative_to(folder).as_posix()}", highlight=False)
 
 

@@ -1,7 +1,8 @@
 """Offline generation: a validated spec rendered through templates/ into a service and its tests.
 
 >>> from tools.codegen import generate
->>> result = generate(Path("specs/001-task-reminders"), root=Path("."), out="build/task-reminders")
+>>> project = Workspace(Path("."))
+>>> result = generate(Path("specs/001-task-reminders"), workspace=project, out="build/reminders")
 """
 
 from __future__ import annotations

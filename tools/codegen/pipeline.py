@@ -16,6 +16,7 @@ from tools.codegen.render import render_service
 from tools.errors import UsageError
 from tools.specs import load_spec
 from tools.worklog import WorkLog
+from tools.workspace import Workspace
 from tools.writer import WrittenFile, write_changes
 
 Action = Literal["created", "updated", "unchanged", "refused"]
@@ -60,7 +61,7 @@ class GenerateResult(BaseModel):
 def generate(
     spec_path: Path,
     *,
-    root: Path,
+    workspace: Workspace,
     out: str | None = None,
     only: Sequence[str] | None = None,
     dry_run: bool = False,
@@ -68,12 +69,13 @@ def generate(
     worklog: WorkLog | None = None,
     progress: Progress | None = None,
 ) -> GenerateResult:
-    """Render the service of `spec_path` into `root/out` (default `build/<app-id>`) via the gate.
+    """Render the service of `spec_path` into `out` (default `build/<app-id>`) via the gate.
 
     Files a person edited since they were generated are left untouched and listed in `refused`
     (the result is then not ok) unless `force`. When the gate refuses any file, nothing is written.
     Raises SpecError for an invalid spec and UsageError for a bad `only` or `out`.
     """
+    root = workspace.root
     step = _stepper(progress)
     step(0)
     spec = load_spec(spec_path)
@@ -112,7 +114,7 @@ def generate(
         result.diff = plan.diff
     if changes:
         written = write_changes(
-            root,
+            workspace,
             changes,
             reason=f"daprdev generate {result.spec}",
             worklog=worklog,
@@ -123,14 +125,14 @@ def generate(
             result.ok = False
             return result
         if not dry_run:
-            _record_written_hashes(root, out_dir, new_manifest, written.files, worklog)
+            _record_written_hashes(workspace, out_dir, new_manifest, written.files, worklog)
     result.committed = not dry_run
     step(4)
     return result
 
 
 def _record_written_hashes(
-    root: Path,
+    workspace: Workspace,
     out_dir: str,
     manifest: Manifest,
     written: Sequence[WrittenFile],
@@ -148,7 +150,7 @@ def _record_written_hashes(
     if drift:
         manifest.files.update(drift)
         write_changes(
-            root,
+            workspace,
             [FileChange(path=f"{prefix}{MANIFEST_PATH}", content=manifest.to_json())],
             reason="daprdev generate: manifest",
             worklog=worklog,

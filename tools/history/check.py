@@ -178,7 +178,7 @@ def _check_index(root: Path, current: list[AdrRecord]) -> list[Diagnostic]:
 
 
 def _leftovers(root: Path) -> list[Diagnostic]:
-    """Id claims and temporary files an interrupted writer left behind (they only waste an id)."""
+    """Id claims and temporary files that interrupted writers of earlier daprdev versions left."""
     folders = [root / ADR_DIR, *sorted((root / PROMPTS_DIR).glob("*/"))]
     diagnostics: list[Diagnostic] = []
     for folder in folders:

@@ -6,7 +6,12 @@ resources = ["components", "resources"]   # folders where Dapr manifests may liv
 target-version = "py311"                    # the oldest Python the code must run on
 disable = ["DAPR007", "B008"]              # DAPR rules and ruff codes switched off
 exclude = ["legacy/**"]                     # paths `daprdev check` skips (gitignore syntax)
+write-allow = ["AGENTS.md"]                 # protected paths a model may write all the same
+write-protect = ["migrations/**"]           # more paths a model may never write
 ```
+
+A model cannot change this table (daprdev refuses such a pyproject.toml), and every daprdev process
+reads it once, when it starts.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ class GateConfig(BaseModel):
     )
     disable: frozenset[str] = Field(default_factory=frozenset)
     exclude: tuple[str, ...] = ()
+    write_allow: tuple[str, ...] = Field(default=(), alias="write-allow")
+    write_protect: tuple[str, ...] = Field(default=(), alias="write-protect")
 
     @property
     def disabled_dapr_rules(self) -> frozenset[str]:

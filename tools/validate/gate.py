@@ -41,9 +41,12 @@ class _Checked:
     facts: dict[str, list] = field(default_factory=dict)
 
 
-def check_changes(changes: Sequence[FileChange], *, root: Path | None = None) -> GateReport:
+def check_changes(
+    changes: Sequence[FileChange], *, root: Path | None = None, config: GateConfig | None = None
+) -> GateReport:
     """Run the gate over a change set; `root` (the project) enables diff-awareness and project config."""
-    config = load_config(root)
+    if config is None:  # writers pass the settings they read at start; `daprdev check` reads them
+        config = load_config(root)
     results: dict[str, _Checked] = {}
     submitted: dict[str, str] = {}
     charts = ChartFolders(root, [_normalise(change.path) for change in changes])

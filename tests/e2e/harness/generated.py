@@ -25,6 +25,7 @@ from harness.components import (
 from tools.codegen import generate
 from tools.specs import load_spec
 from tools.specs.model import ServiceSpec
+from tools.workspace import Workspace
 
 Backend = Literal["memory", "redis", "sqlite"]
 
@@ -54,7 +55,7 @@ class GeneratedService:
 def generate_service(spec_dir: Path, workdir: Path, out: str = "service") -> GeneratedService:
     """Generate the spec's service into workdir/out through daprdev's own generator."""
     workdir.mkdir(parents=True, exist_ok=True)
-    result = generate(spec_dir.resolve(), root=workdir, out=out)
+    result = generate(spec_dir.resolve(), workspace=Workspace(workdir), out=out)
     problems = [d for d in result.diagnostics if d.blocking]
     if problems:
         raise AssertionError(f"generation of {spec_dir} reported blocking diagnostics: {problems}")

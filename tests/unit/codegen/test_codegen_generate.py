@@ -19,13 +19,14 @@ from tools.codegen.manifest import MANIFEST_PATH, sha256_text
 from tools.errors import SpecError, UsageError
 from tools.specs import load_spec
 from tools.worklog import WorkLog
+from tools.workspace import Workspace
 
 OUT = "build/task-reminders"
 SPEC = Path("specs/001-task-reminders")
 
 
 def run(project: Path, **options: object) -> pipeline.GenerateResult:
-    return generate(project / SPEC, root=project, out=OUT, **options)  # type: ignore[arg-type]
+    return generate(project / SPEC, workspace=Workspace(project), out=OUT, **options)  # type: ignore[arg-type]
 
 
 def test_rendering_is_byte_identical_across_processes() -> None:
@@ -173,7 +174,7 @@ def test_only_limits_the_files_generated(project: Path) -> None:
 @pytest.mark.parametrize("out", ["../elsewhere", "/abs/path", "."])
 def test_out_must_stay_inside_the_project(project: Path, out: str) -> None:
     with pytest.raises(UsageError):
-        generate(project / SPEC, root=project, out=out)
+        generate(project / SPEC, workspace=Workspace(project), out=out)
 
 
 def test_an_invalid_spec_raises_and_writes_nothing(project: Path) -> None:

@@ -14,13 +14,14 @@ from typer.testing import CliRunner
 from agent.cli import app
 from tools.codegen import generate
 from tools.validate.tree import check_tree
+from tools.workspace import Workspace
 
 
 @pytest.fixture(scope="module", params=["example", "variety"])
 def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp(request.param)
     spec = EXAMPLE if request.param == "example" else VARIETY
-    result = generate(spec, root=root, out="build/service")
+    result = generate(spec, workspace=Workspace(root), out="build/service")
     assert result.ok, result.diagnostics
     return root / "build" / "service"
 

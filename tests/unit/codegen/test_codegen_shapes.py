@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tools.codegen import generate
+from tools.workspace import Workspace
 
 BASE: dict[str, Any] = {
     "service": {"app_id": "shape", "idempotency": {"store": "statestore"}},
@@ -67,7 +68,7 @@ def test_each_shape_is_clean_and_its_tests_pass(tmp_path: Path, shape: str) -> N
     spec.parent.mkdir()
     spec.write_text(yaml.safe_dump({**BASE, **SHAPES[shape]}, sort_keys=False), encoding="utf-8")
 
-    result = generate(spec, root=tmp_path, out="svc")
+    result = generate(spec, workspace=Workspace(tmp_path), out="svc")
 
     assert result.ok, [d.message for d in result.diagnostics]
     service = tmp_path / "svc"

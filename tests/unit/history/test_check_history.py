@@ -236,6 +236,6 @@ def test_leftovers_of_an_interrupted_writer_are_reported(project: Path) -> None:
     record = _phr(project)
     claim = record.parent / ".0002.claim"
     claim.touch()
-    assert new_phr(project).id == "0003", "a left-over claim only costs its id"
+    assert new_phr(project).id == "0002", "ids are taken under the lock, not by claim files"
     rules = {(d.path, d.rule, d.severity) for d in check_history(project)}
     assert (claim.relative_to(project).as_posix(), "history-leftover", "warning") in rules

@@ -89,17 +89,27 @@ def test_attempt_is_refused_and_nothing_is_written(
     with pytest.raises(PathRefused):
         workspace.commit([("fine.py", "y = 2\n"), (attempt, "pwned = True\n")])
     with pytest.raises(PathRefused):
-        write_changes(root, [FileChange(path=attempt, content="pwned = True\n")])
+        write_changes(workspace, [FileChange(path=attempt, content="pwned = True\n")])
     assert snapshot(root, outside) == before
 
 
-def test_a_symlink_inside_the_root_is_followed_to_its_real_target(
+def test_a_symlink_inside_the_root_is_read_through_but_never_written_through(
     sandbox: tuple[Path, Path],
 ) -> None:
     root, _ = sandbox
     (root / "real").mkdir()
+    (root / "real" / "target.py").write_text("x = 1\n")
     (root / "alias").symlink_to("real")
-    assert Workspace(root).resolve("alias/x.py") == root.resolve() / "real" / "x.py"
+    (root / "alias.txt").symlink_to("real/target.py")
+    workspace = Workspace(root)
+    assert workspace.locate("alias/target.py") == root.resolve() / "real" / "target.py"
+    assert workspace.read_text("alias.txt") == "x = 1\n"
+    for attempt in ("alias/x.py", "alias/target.py", "alias.txt"):
+        with pytest.raises(PathRefused, match="symlink"):
+            workspace.resolve(attempt)
+    with pytest.raises(PathRefused, match="symlink"):
+        write_changes(workspace, [FileChange(path="alias.txt", content="import os\n")])
+    assert (root / "real" / "target.py").read_text() == "x = 1\n"
 
 
 def test_refusals_name_the_problem(sandbox: tuple[Path, Path]) -> None:

@@ -13,6 +13,7 @@ from tools.changes import FileChange
 from tools.decisions import request_decision
 from tools.errors import PathRefused, UsageError
 from tools.worklog import WorkLog
+from tools.workspace import Workspace
 from tools.writer import write_changes
 
 Snapshot = Callable[..., dict[str, object]]
@@ -24,7 +25,9 @@ def test_gate_ok_writes_the_formatted_content_and_records_facts(
 ) -> None:
     root, _ = sandbox
     log = WorkLog()
-    result = write_changes(root, [FileChange(path="app/f.py", content=UNFORMATTED)], worklog=log)
+    result = write_changes(
+        Workspace(root), [FileChange(path="app/f.py", content=UNFORMATTED)], worklog=log
+    )
 
     assert result.ok and not result.dry_run
     on_disk = (root / "app/f.py").read_bytes()
@@ -45,7 +48,7 @@ def test_gate_refusal_writes_nothing_and_is_recorded(
     before = snapshot(root, outside)
     log = WorkLog()
     result = write_changes(
-        root,
+        Workspace(root),
         [
             FileChange(path="app/ok.py", content="X = 1\n"),
             FileChange(path="app/bad.py", content="def broken(:\n"),
@@ -63,7 +66,7 @@ def test_dry_run_plans_without_writing(sandbox: tuple[Path, Path], snapshot: Sna
     root, outside = sandbox
     before = snapshot(root, outside)
     result = write_changes(
-        root,
+        Workspace(root),
         [FileChange(path="keep.py", content="x = 2\n"), FileChange(path="n.py", content="")],
         dry_run=True,
     )
@@ -81,7 +84,7 @@ def test_every_refused_path_is_named_before_the_gate_runs(
     log = WorkLog()
     with pytest.raises(PathRefused) as refused:
         write_changes(
-            root,
+            Workspace(root),
             [
                 FileChange(path="../a.py", content=""),
                 FileChange(path="fine.py", content=""),
@@ -94,7 +97,7 @@ def test_every_refused_path_is_named_before_the_gate_runs(
     assert log.gate_runs == []
     assert snapshot(root, outside) == before
     with pytest.raises(UsageError):
-        write_changes(root, [])
+        write_changes(Workspace(root), [])
 
 
 def test_decisions_are_numbered_in_their_folder(tmp_path: Path) -> None:
@@ -140,5 +143,5 @@ def test_content_that_is_not_unicode_text_is_refused(
     root, outside = sandbox
     before = snapshot(root, outside)
     with pytest.raises(UsageError, match="not valid Unicode"):
-        write_changes(root, [FileChange(path="a.py", content="x = '\ud800'\n")])
+        write_changes(Workspace(root), [FileChange(path="a.py", content="x = '\ud800'\n")])
     assert snapshot(root, outside) == before

@@ -15,11 +15,12 @@ from pathlib import Path
 
 from tools.changes import Diagnostic, FileChange
 from tools.errors import DaprdevError
-from tools.validate.config import GateConfig, load_config
+from tools.validate.config import GateConfig
 from tools.validate.fixes.apply import FixResult, fix_source
 from tools.validate.gate import check_changes
 from tools.validate.rules.base import is_autofixable
 from tools.validate.tree import TreeReport, check_tree
+from tools.workspace import Workspace
 
 
 @dataclass
@@ -55,17 +56,18 @@ def fix_tree(
     use_cache: bool = True,
 ) -> FixReport:
     """Fix the auto-fixable findings under `paths`; with `write=False` only compute the diffs."""
-    root = root.resolve()
-    config = load_config(root)
+    workspace = Workspace(root)
+    root = workspace.root
     before = check_tree(paths, root=root, jobs=jobs, use_cache=use_cache)
     candidates = sorted({d.path for d in before.diagnostics if is_autofixable(d)})
-    files = [_fix_file(root, path, config, write=write) for path in candidates]
+    files = [_fix_file(workspace, path, write=write) for path in candidates]
     if not any(f.written for f in files):
         return FixReport(files, before)
     return FixReport(files, check_tree(paths, root=root, jobs=jobs, use_cache=use_cache))
 
 
-def _fix_file(root: Path, path: str, config: GateConfig, *, write: bool) -> FileFix:
+def _fix_file(workspace: Workspace, path: str, *, write: bool) -> FileFix:
+    root, config = workspace.root, workspace.config
     outcome = FileFix(path)
     try:
         source = (root / path).read_bytes().decode("utf-8")
@@ -90,7 +92,9 @@ def _fix_file(root: Path, path: str, config: GateConfig, *, write: bool) -> File
 
         try:
             written = write_changes(
-                root, [FileChange(path=path, content=result.source)], reason="daprdev check --fix"
+                workspace,
+                [FileChange(path=path, content=result.source)],
+                reason="daprdev check --fix",
             )
         except DaprdevError as error:
             outcome.error = str(error)
@@ -113,7 +117,9 @@ def _accepted_fix(
         result = fix_source(
             path, source, disabled=config.disabled_dapr_rules, python=config.python, rules=rules
         )
-        report = check_changes([FileChange(path=path, content=result.source)], root=root)
+        report = check_changes(
+            [FileChange(path=path, content=result.source)], root=root, config=config
+        )
         blocking = [d for d in report.diagnostics if d.blocking]
         return result, (report.files[0].content if report.ok else None), blocking
 

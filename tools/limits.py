@@ -1,0 +1,42 @@
+"""How much one request may ask of daprdev: bounds that keep the server up whatever it is sent.
+
+A service's files are small; these bounds sit far above what generated or hand-written
+application code needs and far below what would hold the server for seconds or gigabytes. Each
+refusal names the bound, so the sender can split its work.
+"""
+
+from __future__ import annotations
+
+from tools.errors import UsageError
+
+MAX_FILE_BYTES = 1 << 20  # one file of a change set, or one file read
+MAX_FILES_PER_CALL = 200  # files in one change set
+MAX_CALL_BYTES = 8 << 20  # all contents of one change set together
+MAX_TEXT_CHARS = 20_000  # any one free-text argument turned into a record (title, prompt, ...)
+
+
+def check_change_set(sizes: list[tuple[str, int]]) -> None:
+    """Raise UsageError when a change set of (path, byte size) pairs exceeds a bound."""
+    if len(sizes) > MAX_FILES_PER_CALL:
+        raise UsageError(
+            f"{len(sizes)} files in one change set; send at most {MAX_FILES_PER_CALL} per call. "
+            "Nothing was written."
+        )
+    for path, size in sizes:
+        if size > MAX_FILE_BYTES:
+            raise UsageError(
+                f"{path!r} is {size} bytes; one file may hold at most {MAX_FILE_BYTES} bytes "
+                "(split the module). Nothing was written."
+            )
+    total = sum(size for _, size in sizes)
+    if total > MAX_CALL_BYTES:
+        raise UsageError(
+            f"the change set holds {total} bytes; send at most {MAX_CALL_BYTES} per call. "
+            "Nothing was written."
+        )
+
+
+def check_text(field: str, text: str, limit: int = MAX_TEXT_CHARS) -> None:
+    """Raise UsageError when a free-text argument is longer than `limit` characters."""
+    if len(text) > limit:
+        raise UsageError(f"{field} is {len(text)} characters long; at most {limit} are accepted")
