@@ -8,19 +8,17 @@ feature) and returns it to its caller, who asks the person and resumes the work 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel
 
-from tools.changes import FileChange
 from tools.errors import UsageError
+from tools.history.ids import create_numbered
 
 _FEATURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _RECORD_NAME = re.compile(r"^(\d{4})-.*\.md$")
-_ALLOCATION = threading.Lock()  # numbers are allocated one at a time within a server
 
 
 class DecisionRequest(BaseModel):
@@ -42,24 +40,21 @@ def request_decision(
 
     Raises UsageError for an empty question or an unknown feature folder.
     """
-    from tools.writer import write_changes  # the writer loads the gate; only needed when recording
-
     question = question.strip()
     if not question:
         raise UsageError("the question is empty; say what must be decided")
     choices = [o.strip() for o in options if o.strip()]
     folder = _folder(root, feature)
-    with _ALLOCATION:
-        number = _next_number(root / folder)
-        rel = f"{folder}/{number:04d}-{_slug(question)}.md"
-        result = write_changes(
-            root,
-            [FileChange(path=rel, content=_render(number, question, choices, context, feature))],
-            reason="open decision",
-        )
-    if not result.ok:
-        problems = "; ".join(d.message for d in result.diagnostics if d.blocking)
-        raise UsageError(f"the decision could not be recorded: {problems}")
+    slug = _slug(question)
+    record_id, _ = create_numbered(
+        root,
+        root / folder,
+        record_pattern=_RECORD_NAME,
+        file_name=lambda record_id: f"{record_id}-{slug}.md",
+        render=lambda record_id: _render(int(record_id), question, choices, context, feature),
+    )
+    number = int(record_id)
+    rel = f"{folder}/{record_id}-{slug}.md"
     listed = "".join(f"\n  {i}. {c}" for i, c in enumerate(choices, 1)) or " (none offered)"
     message = (
         f"Decision {number:04d} recorded in {rel}. STOP here: do not guess and do not continue "
@@ -80,15 +75,6 @@ def _folder(root: Path, feature: str | None) -> str:
             f"(for example '001-task-reminders') or leave it out"
         )
     return f"specs/{feature}/decisions"
-
-
-def _next_number(folder: Path) -> int:
-    numbers = [
-        int(match[1])
-        for entry in (folder.iterdir() if folder.is_dir() else ())
-        if (match := _RECORD_NAME.match(entry.name))
-    ]
-    return max(numbers, default=0) + 1
 
 
 def _slug(text: str) -> str:

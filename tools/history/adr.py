@@ -262,12 +262,13 @@ def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
     }
     slug = slugify(draft.title)
     _, path = create_numbered(
+        root,
         root / ADR_DIR,
         record_pattern=NUMBERED_ADR,
         file_name=lambda record_id: adr_file_name(record_id, slug),
         render=lambda record_id: fill(ADR_TEMPLATE, {"ID": record_id, **values}).rstrip() + "\n",
     )
-    write_index(root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
+    write_index(root, root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
     record = parse_adr(root, path, _read(path))
     if record is None:  # our own file name always carries an id
         raise HistoryError(f"{path} was written but cannot be read back")
@@ -347,6 +348,6 @@ def supersede_adr(
     )
     new_record = _write(root, draft, supersedes=old)
     new_link = f"[ADR-{new_record.id}]({Path(new_record.path).name})"
-    replace_file(old_path, _mark_superseded(_read(old_path), new_link))
-    write_index(root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
+    replace_file(root, old_path, _mark_superseded(_read(old_path), new_link))
+    write_index(root, root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
     return new_record

@@ -184,6 +184,7 @@ def create_phr(
         )
 
     record_id, path = create_numbered(
+        root,
         folder,
         record_pattern=NUMBERED_PHR,
         file_name=lambda record_id: phr_file_name(record_id, slug, stage),
