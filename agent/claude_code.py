@@ -27,8 +27,10 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel
 
+from tools import safe_yaml
 from tools.errors import UsageError
 from tools.resources import read_resource
+from tools.workspace import Workspace, Writer
 
 SERVER_NAME = "daprdev"
 AGENT_NAME = "dapr-backend-developer"
@@ -276,13 +278,6 @@ def _read_text(path: Path) -> str | None:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.daprdev-tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
-
-
 def _load_manifest(root: Path) -> dict[str, str]:
     text = _read_text(root / MANIFEST_FILE)
     if text is None:
@@ -342,13 +337,14 @@ def init_project(directory: Path, dry_run: bool = False, *, force: bool = False)
         for path, (old, new) in writes.items()
     )
     if not dry_run:
-        for path, (_old, new) in writes.items():
-            _write_atomic(root / path, new)
+        changes = [(path, new) for path, (_old, new) in writes.items()]
         if new_manifest != manifest or not (root / MANIFEST_FILE).is_file():
-            _write_atomic(
-                root / MANIFEST_FILE,
-                _dump_json({"written_by": "daprdev init", "fragments": new_manifest}),
-            )
+            manifest_text = _dump_json({"written_by": "daprdev init", "fragments": new_manifest})
+            changes.append((MANIFEST_FILE, manifest_text))
+        if changes:
+            # The one write path: all or nothing, never through a symlink; SETUP because the
+            # person running init asked for exactly this agent configuration.
+            Workspace(root).commit(changes, writer=Writer.SETUP)
     return InitResult(root=str(root), dry_run=dry_run, items=items, diff=diff)
 
 
@@ -461,8 +457,8 @@ def _agent_front_matter(root: Path) -> tuple[dict[str, Any] | None, str]:
     if not text.startswith("---\n") or "\n---" not in text[4:]:
         return None, f"{AGENT_FILE} has no front matter"
     try:
-        front = yaml.safe_load(text[4 : text.index("\n---", 4)])
-    except yaml.YAMLError as error:
+        front = safe_yaml.load(text[4 : text.index("\n---", 4)])
+    except (yaml.YAMLError, safe_yaml.YamlRefused, ValueError) as error:
         return None, f"{AGENT_FILE} front matter is not valid YAML: {error}"
     if not isinstance(front, dict):
         return None, f"{AGENT_FILE} front matter is not a mapping"

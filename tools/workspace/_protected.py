@@ -29,10 +29,15 @@ ASK = "If this change is really wanted, ask the user to make it themselves."
 
 
 class Writer(Enum):
-    """Who asks for a write: the model (through tools or generation) or daprdev's record keeping."""
+    """Who asks for a write.
+
+    MODEL: a model through the tools, or generation; HISTORY: daprdev's record keeping; SETUP: a
+    person running `daprdev init`, installing the agent configuration they asked for.
+    """
 
     MODEL = "model"
     HISTORY = "history"
+    SETUP = "setup"
 
 
 @dataclass(frozen=True)
@@ -184,6 +189,8 @@ class WritePolicy:
         first = folded(parts[0])
         if first == _DAPRDEV_STATE:
             return "it is daprdev's own state (journal, caches)"
+        if writer is Writer.SETUP:
+            return _VCS.reason if _is_vcs(parts) else None
         if first in _RECORD_FOLDERS or _is_decision_record(parts):
             if writer is Writer.HISTORY:
                 return None

@@ -232,7 +232,8 @@ def test_startup_leaves_the_heavy_capabilities_unloaded(tmp_path: Path) -> None:
     probe = (
         "import sys, tools.server\n"
         f"tools.server.build_server({str(tmp_path)!r})\n"
-        "heavy = ('libcst', 'jinja2', 'tools.validate', 'tools.codegen', 'tools.history', 'yaml')\n"
+        "heavy = ('libcst', 'jinja2', 'tools.validate.gate', 'tools.codegen', 'tools.history',"
+        " 'yaml')\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
     )
     run = subprocess.run(
@@ -307,11 +308,97 @@ def test_server_killed_mid_stream_leaves_whole_files(project: Path) -> None:
     assert proc.stdin is not None
     proc.stdin.close()
 
+    # What the next server does at start: finish or undo the change set the kill interrupted.
+    Workspace(project).recover()
+    versions = set()
     for path in KILL_FILES:
         text = (project / path).read_text()
         n = int(text.split("\n", 1)[0].removeprefix("version "))
         assert text == _version(path, n), f"{path} is torn"
+        versions.add(n)
+    assert len(versions) == 1, f"the change sets are mixed: {sorted(versions)}"
+    assert list((project / ".daprdev" / "journal").iterdir()) == []
+    assert [p for p in project.rglob("*") if ".daprdev-tmp" in p.name] == []
 
-    # The next commit into the same folders (any process) sweeps the killed server's temp files.
-    Workspace(project).commit([(p, _version(p, 5000)) for p in KILL_FILES])
-    assert [p for p in project.rglob("*") if p.name.endswith(".daprdev-tmp")] == []
+
+def test_a_cancelled_write_writes_nothing(project: Path) -> None:
+    proc = subprocess.Popen(
+        [str(DAPRDEV), "serve", "--root", str(project)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    lines = _Lines(proc)
+    stderr: queue.Queue[bytes] = queue.Queue()
+
+    def pump_stderr() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            stderr.put(line)
+
+    threading.Thread(target=pump_stderr, daemon=True).start()
+
+    def send(message: dict[str, Any]) -> None:
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps(message).encode() + b"\n")
+        proc.stdin.flush()
+
+    try:
+        send(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {},
+                    "clientInfo": {"name": "canceller", "version": "0"},
+                },
+            }
+        )
+        lines.answer_to(1)
+        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        # Enough modules that the gate is still busy when the cancel arrives.
+        files = [{"path": f"app/m{n}.py", "content": _CANCELLED_MODULE} for n in range(150)]
+        send(
+            {
+                "jsonrpc": "2.0",
+                "id": 2,
+                "method": "tools/call",
+                "params": {"name": "write_files", "arguments": {"files": files}},
+            }
+        )
+        send(
+            {
+                "jsonrpc": "2.0",
+                "method": "notifications/cancelled",
+                "params": {"requestId": 2, "reason": "the user pressed escape"},
+            }
+        )
+        while b"nothing was written" not in stderr.get(timeout=120):
+            pass
+        assert not (project / "app" / "m0.py").exists()
+        assert list((project / "app").iterdir()) == []
+        # The server goes on answering, and the next write lands.
+        send(
+            {
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "tools/call",
+                "params": {
+                    "name": "write_files",
+                    "arguments": {"files": [{"path": "app/after.py", "content": GOOD_MODULE}]},
+                },
+            }
+        )
+        assert lines.answer_to(3)["result"]["isError"] is False
+        assert (project / "app" / "after.py").is_file()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+_HANDLER = "async def handler_{n}(value: int) -> int:\n    return value + {n}\n"
+_CANCELLED_MODULE = '"""A module of a cancelled change set."""\n\n\n' + "\n\n".join(
+    _HANDLER.format(n=n) for n in range(60)
+)
