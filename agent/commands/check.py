@@ -60,9 +60,15 @@ def check(
 ) -> None:
     """Check Python files against the Dapr rules and ruff, and PHRs/ADRs under history/."""
     from tools.validate.tree import check_tree  # the rule engine loads only when checking
+    from tools.workspace import Workspace
 
     console = Console(highlight=False, soft_wrap=True)
     try:
+        # A change set a killed writer left half-way is finished or undone first, so the check
+        # judges a whole tree (and CI sees what the next daprdev process would).
+        settled = Workspace(Path.cwd()).recover()
+        if settled:
+            Console(stderr=True).print(f"settled {settled} interrupted change set(s) first")
         if fix or diff:
             from tools.validate.fixes.tree import fix_tree
 
