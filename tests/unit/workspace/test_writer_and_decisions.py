@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -145,3 +147,38 @@ def test_content_that_is_not_unicode_text_is_refused(
     with pytest.raises(UsageError, match="not valid Unicode"):
         write_changes(Workspace(root), [FileChange(path="a.py", content="x = '\ud800'\n")])
     assert snapshot(root, outside) == before
+
+
+_ASKER = """
+import sys
+from pathlib import Path
+from tools.decisions import request_decision
+
+root, who = Path(sys.argv[1]), sys.argv[2]
+for n in range(10):
+    request_decision(root, f"Question {n} from {who}?", ["yes", "no"], "ctx", None)
+"""
+
+
+def test_servers_asking_at_once_never_overwrite_each_others_decisions(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parents[3]
+    askers = [
+        subprocess.Popen([sys.executable, "-c", _ASKER, str(tmp_path), f"server{n}"], cwd=repo)
+        for n in range(4)
+    ]
+    assert [asker.wait(timeout=120) for asker in askers] == [0, 0, 0, 0]
+    records = sorted((tmp_path / "history" / "decisions").glob("*.md"))
+    assert [r.name[:4] for r in records] == [f"{n:04d}" for n in range(1, 41)]
+    questions = {yaml.safe_load(r.read_text().split("---\n")[1])["question"] for r in records}
+    assert len(questions) == 40, "every question kept its own record"
+
+
+def test_a_decisions_folder_symlinked_out_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    root = tmp_path / "root"
+    (root / "history").mkdir(parents=True)
+    (root / "history" / "decisions").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(PathRefused, match="symlink"):
+        request_decision(root, "Which store?", [], "", None)
+    assert list(outside.iterdir()) == []
