@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from tools.errors import UsageError
 from tools.history.ids import create_numbered
+from tools.history.inputs import clean
 
 _FEATURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _RECORD_NAME = re.compile(r"^(\d{4})-.*\.md$")
@@ -44,6 +45,8 @@ def request_decision(
     if not question:
         raise UsageError("the question is empty; say what must be decided")
     choices = [o.strip() for o in options if o.strip()]
+    # Before anything is derived from the text: the file name, the record and the message.
+    (question, choices, context), _ = clean((question, choices, context))
     folder = _folder(root, feature)
     slug = _slug(question)
     record_id, _ = create_numbered(

@@ -9,7 +9,8 @@ exclusive creation) and checked (`check_history`). Layout:
 Where daprdev goes beyond the upstream template, it stays inside the same keys and headings: the
 prompt sits in a code fence (so headings inside a prompt never become record sections), and the
 number of secrets redacted from the record is the extra evaluation note
-`- Secrets redacted: N (kind xN, ...)`.
+`- Secrets redacted: N (kind xN, ...)` (an ADR gets the same line after its References when
+anything was redacted).
 """
 
 from tools.history.adr import STATUSES, AdrRecord, create_adr, list_adrs, supersede_adr

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from tools.errors import HistoryError
 from tools.history.adr_index import write_index
 from tools.history.ids import create_numbered, replace_file
+from tools.history.inputs import clean
 from tools.history.layout import (
     ADR_DIR,
     ADR_INDEX_NAME,
@@ -32,6 +33,7 @@ from tools.history.layout import (
     relative,
     slugify,
 )
+from tools.history.redaction import describe
 from tools.history.templates import ADR_TEMPLATE, bullet_text, fill
 
 AdrStatus = Literal["Proposed", "Accepted", "Superseded", "Rejected"]
@@ -43,6 +45,7 @@ _STATUS = re.compile(r"^- \*\*Status:\*\*[ \t]*(?P<value>.*?)\s*$", re.MULTILINE
 _FIELD = r"^- \*\*{name}:\*\*[ \t]*(?P<value>.*?)\s*$"
 _REFERENCE = r"^- {name}:[ \t]*(?P<value>.*?)\s*$"
 _ADR_MENTION = re.compile(r"\bADR-(\d{3,4})\b")
+_REDACTIONS_LABEL = "Secrets redacted"
 _ID_ARGUMENT = re.compile(r"^(?:ADR-)?0*(\d{1,4})$", re.IGNORECASE)
 
 
@@ -58,6 +61,7 @@ class AdrRecord(BaseModel):
     supersedes: list[str] = Field(default_factory=list)
     superseded_by: list[str] = Field(default_factory=list)
     related: list[str] = Field(default_factory=list)
+    redactions: int = 0
     legacy: bool = False
 
 
@@ -78,6 +82,7 @@ def parse_adr(root: Path, path: Path, document: str, *, legacy: bool = False) ->
     heading = _TITLE.search(document)
     status = _STATUS.search(document)
     feature = _field(document, _FIELD, "Feature")
+    redacted = re.match(r"(\d+)", _field(document, _REFERENCE, _REDACTIONS_LABEL) or "")
     return AdrRecord(
         id=name.group("id"),
         title=heading.group("title") if heading else name.group("slug").replace("-", " "),
@@ -88,6 +93,7 @@ def parse_adr(root: Path, path: Path, document: str, *, legacy: bool = False) ->
         supersedes=_mentions(_field(document, _REFERENCE, "Supersedes")),
         superseded_by=_mentions(_field(document, _REFERENCE, "Superseded by")),
         related=_mentions(_field(document, _REFERENCE, "Related ADRs")),
+        redactions=int(redacted.group(1)) if redacted else 0,
         legacy=legacy or len(name.group("id")) != 4,
     )
 
@@ -231,6 +237,7 @@ def create_adr(
 
 
 def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
+    draft, counts = clean(draft)
     if not draft.title.strip():
         raise HistoryError(
             "the ADR title is empty; name the decision cluster, e.g. 'Event delivery'"
@@ -241,7 +248,11 @@ def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
         raise HistoryError(f"unknown status {draft.status!r}; use one of: {', '.join(STATUSES)}")
     related_ids = [_normalise_id(value) for value in draft.related]
     related_links = ", ".join(_link(root, adr_id) for adr_id in related_ids) or "none"
-    supersede_links = f"- Supersedes: {_link(root, supersedes)}" if supersedes else ""
+    # Lines the template has no place for go after its References: the supersession link and,
+    # as in a PHR, how many secrets the text lost.
+    extra_lines = [f"- Supersedes: {_link(root, supersedes)}"] if supersedes else []
+    if counts:
+        extra_lines.append(f"- {_REDACTIONS_LABEL}: {describe(counts)}")
     today = (draft.on or datetime.now().astimezone().date()).isoformat()
     feature = draft.feature
     values = {
@@ -258,7 +269,7 @@ def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
         "PLAN_LINK": draft.plan or _feature_link(root, feature, ("plan.md",)),
         "RELATED_ADRS": related_links,
         "EVAL_NOTES_LINK": draft.evidence or "none",
-        "SUPERSEDE_LINKS": supersede_links,
+        "SUPERSEDE_LINKS": "\n".join(extra_lines),
     }
     slug = slugify(draft.title)
     _, path = create_numbered(

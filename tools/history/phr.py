@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -11,10 +12,11 @@ from pydantic import BaseModel, Field
 
 from tools.errors import HistoryError
 from tools.history import frontmatter, gitinfo
-from tools.history.facts import gather
+from tools.history.facts import Facts, gather
 from tools.history.features import resolve_feature
 from tools.history.frontmatter import split_front_matter
 from tools.history.ids import create_numbered
+from tools.history.inputs import clean
 from tools.history.layout import (
     FEATURE_STAGES,
     LEGACY_PROMPTS_DIR,
@@ -32,7 +34,7 @@ from tools.history.layout import (
     slugify,
 )
 from tools.history.markdown import fenced, sections, unfenced
-from tools.history.redaction import redact_all
+from tools.history.redaction import describe
 from tools.history.templates import PHR_TEMPLATE, bullet_text, fill
 from tools.worklog import WorkLog
 
@@ -82,6 +84,38 @@ def _or_none(text: str) -> str:
     return bullet_text(text) if text.strip() else "none"
 
 
+@dataclass(frozen=True)
+class _Draft:
+    """Everything a new PHR says, as the caller gave it or as derived from the caller's work (the
+    stage aside: it is one of STAGES).
+
+    The record is rendered from this draft only, after `inputs.clean`, so every field of it is
+    checked and redacted.
+    """
+
+    title: str
+    prompt: str
+    response: str
+    feature: str | None
+    model: str
+    command: str
+    labels: Sequence[str]
+    outcome: str
+    reflection: str
+    next_prompts: str
+    failure_modes: str
+    prompt_variant: str
+    next_experiment: str
+    spec: str | None
+    ticket: str | None
+    adr: str | None
+    pr: str | None
+    surface: str
+    branch: str
+    user: str
+    facts: Facts
+
+
 def create_phr(
     root: Path,
     *,
@@ -114,72 +148,93 @@ def create_phr(
 ) -> PhrRecord:
     """Write a new PHR under `root/history/prompts/` and return it.
 
-    The prompt is kept in full inside a code fence; secrets in it (and in title, response, outcome
-    and reflection) are replaced by `[REDACTED:<kind>]` and their number is written to the "Secrets
-    redacted" evaluation note. Files, tests and gate results come from `worklog` (plus
-    `files`/`tests` named by the caller). Feature stages need a feature: `feature`,
-    `$SPECIFY_FEATURE` or a branch named after a `specs/<feature>/` folder; otherwise a HistoryError
-    says how to pass one. Ids are unique per folder even with many concurrent writers.
+    The prompt is kept in full inside a code fence. Secrets in any field (prompt, title, labels,
+    file lists, test commands, ...) are replaced by `[REDACTED:<kind>]` and their number is written
+    to the "Secrets redacted" evaluation note; text a record cannot hold (control characters, lone
+    surrogates) and titles that cannot name a file are a HistoryError. Files, tests and gate
+    results come from `worklog` (plus `files`/`tests` named by the caller). Feature stages need a
+    feature: `feature`, `$SPECIFY_FEATURE` or a branch named after a `specs/<feature>/` folder;
+    otherwise a HistoryError says how to pass one. Ids are unique per folder even with many
+    concurrent writers.
     """
     root = Path(root)
     _check_stage(stage)
-    if not title.strip():
+    draft, counts = clean(
+        _Draft(
+            title=title,
+            prompt=prompt,
+            response=response,
+            feature=feature,
+            model=model,
+            command=command,
+            labels=labels,
+            outcome=outcome,
+            reflection=reflection,
+            next_prompts=next_prompts,
+            failure_modes=failure_modes,
+            prompt_variant=prompt_variant,
+            next_experiment=next_experiment,
+            spec=spec,
+            ticket=ticket,
+            adr=adr,
+            pr=pr,
+            surface=surface,
+            branch=branch or gitinfo.current_branch(root) or "unknown",
+            user=user or gitinfo.user_name(root) or "unknown",
+            facts=gather(worklog, files, tests),
+        )
+    )
+    if not draft.title.strip():
         raise HistoryError("the PHR title is empty; give a 3-7 word title describing the work")
-    if not prompt.strip():
+    if not draft.prompt.strip():
         raise HistoryError(
             "the prompt is empty; a PHR records the user's prompt verbatim, pass it in full"
         )
     record_feature = (
-        resolve_feature(root, stage, feature, environ) if stage in FEATURE_STAGES else feature
+        resolve_feature(root, stage, draft.feature, environ)
+        if stage in FEATURE_STAGES
+        else draft.feature
     )
     folder = prompts_folder(root, stage, record_feature)
-
-    (title_text, prompt_text, response_text, outcome_text, reflection_text, next_text), counts = (
-        redact_all(title, prompt, response, outcome, reflection, next_prompts)
-    )
-    facts = gather(worklog, files, tests)
+    facts = draft.facts
     redactions = sum(counts.values())
-    redaction_note = str(redactions)
-    if redactions:
-        kinds = ", ".join(f"{kind} x{count}" for kind, count in sorted(counts.items()))
-        redaction_note += f" ({kinds})"
-    impact = bullet_text(outcome_text) if outcome_text.strip() else facts.impact
+    impact = bullet_text(draft.outcome) if draft.outcome.strip() else facts.impact
     today = (on or datetime.now().astimezone().date()).isoformat()
-    slug = slugify(title_text)
+    slug = slugify(draft.title)
 
     def render(record_id: str) -> str:
         return fill(
             PHR_TEMPLATE,
             {
                 "ID": frontmatter.quoted(record_id),
-                "TITLE": frontmatter.quoted(title_text),
+                "TITLE": frontmatter.quoted(draft.title),
                 "STAGE": stage,
                 "DATE_ISO": today,
-                "SURFACE": frontmatter.quoted(surface),
-                "MODEL": frontmatter.quoted(model),
+                "SURFACE": frontmatter.quoted(draft.surface),
+                "MODEL": frontmatter.quoted(draft.model),
                 "FEATURE": frontmatter.quoted(record_feature or "none"),
-                "BRANCH": frontmatter.quoted(branch or gitinfo.current_branch(root) or "unknown"),
-                "USER": frontmatter.quoted(user or gitinfo.user_name(root) or "unknown"),
-                "COMMAND": frontmatter.quoted(command),
-                "LABELS": frontmatter.flow_list(list(labels)),
-                "LINKS_SPEC": frontmatter.nullable(spec or _spec_link(root, record_feature)),
-                "LINKS_TICKET": frontmatter.nullable(ticket),
-                "LINKS_ADR": frontmatter.nullable(adr),
-                "LINKS_PR": frontmatter.nullable(pr),
+                "BRANCH": frontmatter.quoted(draft.branch),
+                "USER": frontmatter.quoted(draft.user),
+                "COMMAND": frontmatter.quoted(draft.command),
+                "LABELS": frontmatter.flow_list(list(draft.labels)),
+                "LINKS_SPEC": frontmatter.nullable(draft.spec or _spec_link(root, record_feature)),
+                "LINKS_TICKET": frontmatter.nullable(draft.ticket),
+                "LINKS_ADR": frontmatter.nullable(draft.adr),
+                "LINKS_PR": frontmatter.nullable(draft.pr),
                 "FILES_YAML": frontmatter.block_list(facts.files),
                 "TESTS_YAML": frontmatter.block_list(facts.tests),
-                "PROMPT_TEXT": fenced(prompt_text),
-                "RESPONSE_TEXT": response_text.strip() or "none",
+                "PROMPT_TEXT": fenced(draft.prompt),
+                "RESPONSE_TEXT": draft.response.strip() or "none",
                 "OUTCOME_IMPACT": impact,
                 "TESTS_SUMMARY": facts.tests_summary,
                 "FILES_SUMMARY": facts.files_summary,
-                "NEXT_PROMPTS": _or_none(next_text),
-                "REFLECTION_NOTE": _or_none(reflection_text),
-                "FAILURE_MODES": _or_none(failure_modes),
+                "NEXT_PROMPTS": _or_none(draft.next_prompts),
+                "REFLECTION_NOTE": _or_none(draft.reflection),
+                "FAILURE_MODES": _or_none(draft.failure_modes),
                 "GRADER_RESULTS": facts.grader_results,
-                "PROMPT_VARIANT_ID": _or_none(prompt_variant),
-                "NEXT_EXPERIMENT": _or_none(next_experiment),
-                "REDACTIONS": redaction_note,
+                "PROMPT_VARIANT_ID": _or_none(draft.prompt_variant),
+                "NEXT_EXPERIMENT": _or_none(draft.next_experiment),
+                "REDACTIONS": describe(counts),
             },
         )
 
@@ -192,13 +247,13 @@ def create_phr(
     )
     return PhrRecord(
         id=record_id,
-        title=title_text,
+        title=draft.title,
         stage=stage,
         feature=record_feature,
         context=context_of(stage),
         date=today,
         path=relative(root, path),
-        labels=list(labels),
+        labels=list(draft.labels),
         files=facts.files,
         tests=facts.tests,
         redactions=redactions,

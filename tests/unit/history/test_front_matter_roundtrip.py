@@ -15,7 +15,13 @@ from tools.history.frontmatter import split_front_matter
 from tools.history.phr import read_prompt
 from tools.history.redaction import redact
 
-texts = st.text(min_size=1, max_size=200)
+# Any text a record accepts: everything but control characters (tab and line breaks aside) and lone
+# surrogates, which a record refuses (tools/history/inputs.py).
+texts = st.text(
+    st.characters(exclude_categories=["Cs", "Cc"], include_characters="\t\n\r"),
+    min_size=1,
+    max_size=200,
+)
 # YAML-significant text is over-represented: the values most likely to break a hand-made writer.
 tricky = st.sampled_from(
     [
@@ -45,7 +51,6 @@ tricky = st.sampled_from(
         "...",
         "\t",
         "\r\n",
-        "\x85",
         "\u2028",
         " ",
     ]
@@ -61,7 +66,7 @@ def _unchanged_by_redaction(*parts: str) -> bool:
 @given(title=values, labels=st.lists(values, max_size=5), prompt=values)
 def test_round_trip_through_yaml(title: str, labels: list[str], prompt: str) -> None:
     assume(title.strip() and prompt.strip())
-    assume(_unchanged_by_redaction(title, prompt))
+    assume(_unchanged_by_redaction(title, prompt, *labels))
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         record = new_phr(root, title=title, labels=labels, prompt=prompt, on=date(2025, 3, 4))

@@ -1,0 +1,50 @@
+"""Records stay inside the project: with `history`, `history/adr` or `history/prompts/general`
+symlinked out of the root, PHR and ADR writes are refused and nothing lands outside (the ADR
+index used to replace an outside README.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from history_support import new_phr
+
+from tools.errors import PathRefused
+from tools.history import create_adr
+
+
+def _outside(project: Path) -> Path:
+    outside = project.parent / f"{project.name}-outside"
+    outside.mkdir()
+    (outside / "README.md").write_text("someone else's readme\n")
+    return outside
+
+
+def _unchanged(outside: Path) -> bool:
+    names = sorted(p.relative_to(outside).as_posix() for p in outside.rglob("*"))
+    return names == ["README.md"] and (outside / "README.md").read_text() == (
+        "someone else's readme\n"
+    )
+
+
+@pytest.mark.parametrize("link", ["history", "history/adr", "history/prompts/general"])
+def test_records_never_follow_a_symlink_out(project: Path, link: str) -> None:
+    outside = _outside(project)
+    (project / link).parent.mkdir(parents=True, exist_ok=True)
+    (project / link).symlink_to(outside, target_is_directory=True)
+    if link != "history/adr":
+        with pytest.raises(PathRefused, match="symlink"):
+            new_phr(project)
+    if link != "history/prompts/general":
+        with pytest.raises(PathRefused, match="symlink"):
+            create_adr(project, title="Event delivery", context="Why.", decision="What.")
+    assert _unchanged(outside)
+
+
+def test_an_index_symlinked_out_is_not_replaced(project: Path) -> None:
+    outside = _outside(project)
+    (project / "history" / "adr").mkdir(parents=True)
+    (project / "history" / "adr" / "README.md").symlink_to(outside / "README.md")
+    with pytest.raises(PathRefused, match="symlink"):
+        create_adr(project, title="Event delivery", context="Why.", decision="What.")
+    assert _unchanged(outside)
