@@ -29,6 +29,7 @@ from tools.history.layout import (
     LOOSE_ADR_NAME,
     SPECS_DIR,
     adr_file_name,
+    check_title,
     format_id,
     relative,
     slugify,
@@ -238,10 +239,7 @@ def create_adr(
 
 def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
     draft, counts = clean(draft)
-    if not draft.title.strip():
-        raise HistoryError(
-            "the ADR title is empty; name the decision cluster, e.g. 'Event delivery'"
-        )
+    check_title(draft.title, record="ADR", hint="name the decision cluster, e.g. 'Event delivery'")
     if not draft.context.strip() or not draft.decision.strip():
         raise HistoryError("an ADR needs both context (why a decision was needed) and the decision")
     if draft.status not in STATUSES:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tools.history.adr import STATUSES, AdrRecord
 from tools.history.findings import Findings
-from tools.history.layout import ADR_NAME, LOOSE_ADR_NAME, slugify
+from tools.history.layout import ADR_NAME, LOOSE_ADR_NAME, slug_matches, slugify
 from tools.history.links import adr_link_problem
 from tools.history.markdown import placeholders, sections
 
@@ -68,12 +68,12 @@ def _check_heading(found: Findings, lines: list[str], name: re.Match[str] | None
             fix=f"write `# ADR-{name.group('id')}: {match.group('title')}`",
             line=line,
         )
-    if name and len(name.group("id")) == 4 and slugify(match.group("title")) != name.group("slug"):
+    title = match.group("title")
+    if name and len(name.group("id")) == 4 and not slug_matches(name.group("slug"), title):
         found.add(
             "adr-file-name",
             f"the file name's slug {name.group('slug')!r} does not match the title",
-            fix=f"rename the file to {name.group('id')}-{slugify(match.group('title'))}.md "
-            "or restore the title",
+            fix=f"rename the file to {name.group('id')}-{slugify(title)}.md or restore the title",
             severity="warning",
             line=line,
         )

@@ -16,6 +16,7 @@ from tools.history.layout import (
     PROMPTS_DIR,
     SPECS_DIR,
     STAGES,
+    slug_matches,
     slugify,
 )
 from tools.history.links import adr_link_problem
@@ -199,7 +200,7 @@ def _check_texts(found: Findings, front: FrontMatter, name: re.Match[str] | None
             _text_value(found, front, key, raw[key])
     if "title" in raw and name and isinstance(raw["title"], str) and raw["title"].strip():
         expected = slugify(raw["title"])
-        if name.group("slug") != expected and len(name.group("id")) == 4:
+        if not slug_matches(name.group("slug"), raw["title"]) and len(name.group("id")) == 4:
             found.add(
                 "phr-file-name",
                 f"the file name's slug {name.group('slug')!r} does not match the title",

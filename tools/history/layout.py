@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Final, Literal
 
+from tools.errors import HistoryError
+
 STAGES: Final[tuple[str, ...]] = (
     "constitution",
     "spec",
@@ -54,16 +56,56 @@ LOOSE_ADR_NAME: Final = re.compile(r"^(?P<id>\d+)-(?P<slug>.*)\.md$")
 FEATURE_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def slugify(title: str) -> str:
+#: Longer titles are refused: a title names a record in a few words.
+MAX_TITLE_CHARS: Final = 300
+#: Slugs are cut to this many characters (ASCII, so bytes), keeping the longest record file name
+#: near 110 bytes: well inside the 255 that file systems allow, with room for the folders.
+MAX_SLUG_CHARS: Final = 80
+
+
+def check_title(title: str, *, record: str, hint: str) -> None:
+    """Raise HistoryError when `title` cannot name a `record` ("PHR", "ADR"); `hint` says what a
+    good title is."""
+    text = title.strip()
+    if not text:
+        raise HistoryError(f"the {record} title is empty; {hint}")
+    if not any(char.isalnum() for char in text):
+        raise HistoryError(f"the {record} title {text!r} has no letter or digit; {hint}")
+    if len(text) > MAX_TITLE_CHARS:
+        raise HistoryError(
+            f"the {record} title is {len(text)} characters long, over the {MAX_TITLE_CHARS} "
+            f"accepted; {hint}, and put the details in the record's text"
+        )
+
+
+def _upstream_slug(title: str) -> str:
     """Spec-Kit Plus's slug: lower-case, every run of characters outside [a-z0-9] becomes one '-'.
 
     Only ASCII letters are lowered and everything else is replaced (`Café` -> `caf`), as the
-    upstream shell pipeline does, so both tools name the same title the same way. A title with
+    upstream shell pipeline does, so both tools name the same title the same way.
+    """
+    lowered = "".join(char.lower() if char.isascii() else "-" for char in title)
+    return re.sub(r"[^a-z0-9]+", "-", lowered).strip("-")
+
+
+def slugify(title: str) -> str:
+    """The slug of a record's file name: Spec-Kit Plus's, cut after whole words to MAX_SLUG_CHARS.
+
+    Upstream does not cut, and fails once a name passes the file system's 255 bytes. A title with
     nothing left (all punctuation, or a non-Latin script) becomes `untitled` rather than an empty
     slug that would break the file name.
     """
-    lowered = "".join(char.lower() if char.isascii() else "-" for char in title)
-    return re.sub(r"[^a-z0-9]+", "-", lowered).strip("-") or "untitled"
+    slug = _upstream_slug(title)
+    if len(slug) > MAX_SLUG_CHARS:
+        cut = slug.rfind("-", 0, MAX_SLUG_CHARS + 1)
+        slug = slug[:cut] if cut > 0 else slug[:MAX_SLUG_CHARS]
+    return slug or "untitled"
+
+
+def slug_matches(slug: str, title: str) -> bool:
+    """Whether a file name's slug fits `title`: as daprdev writes it, or uncut as Spec-Kit Plus
+    does."""
+    return slug in (slugify(title), _upstream_slug(title))
 
 
 def format_id(number: int) -> str:

@@ -27,6 +27,7 @@ from tools.history.layout import (
     SPECS_DIR,
     STAGES,
     Context,
+    check_title,
     context_of,
     phr_file_name,
     prompts_folder,
@@ -184,8 +185,7 @@ def create_phr(
             facts=gather(worklog, files, tests),
         )
     )
-    if not draft.title.strip():
-        raise HistoryError("the PHR title is empty; give a 3-7 word title describing the work")
+    check_title(draft.title, record="PHR", hint="give a 3-7 word title describing the work")
     if not draft.prompt.strip():
         raise HistoryError(
             "the prompt is empty; a PHR records the user's prompt verbatim, pass it in full"

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tools.history.frontmatter import split_front_matter
+from tools.history.layout import MAX_TITLE_CHARS
 from tools.history.phr import read_prompt
 from tools.history.redaction import redact
 
@@ -65,7 +66,8 @@ def _unchanged_by_redaction(*parts: str) -> bool:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=values, labels=st.lists(values, max_size=5), prompt=values)
 def test_round_trip_through_yaml(title: str, labels: list[str], prompt: str) -> None:
-    assume(title.strip() and prompt.strip())
+    assume(len(title.strip()) <= MAX_TITLE_CHARS and any(char.isalnum() for char in title))
+    assume(prompt.strip())
     assume(_unchanged_by_redaction(title, prompt, *labels))
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
