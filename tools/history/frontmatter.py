@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from tools import safe_yaml
+
 _FENCE = "---"
 
 
@@ -87,14 +89,26 @@ def split_front_matter(document: str) -> FrontMatter:
 def _typed(text: str) -> Any:
     """PyYAML's typed reading, or None where only typing fails (e.g. `date: 2025-13-01`)."""
     try:
-        return yaml.safe_load(text)
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError):
+        return safe_yaml.load(text)
+    except (yaml.YAMLError, safe_yaml.YamlRefused, ValueError, TypeError):
         return None
 
 
 def _parse(text: str, body: str, *, body_line: int) -> FrontMatter:
     try:
+        # Bounded first (nesting, aliases): BaseLoader itself would follow any of them.
+        safe_yaml.compose_all(text)
         raw = yaml.load(text, Loader=yaml.BaseLoader)
+    except safe_yaml.YamlRefused as refused:
+        return FrontMatter(
+            None,
+            None,
+            text,
+            body,
+            body_line,
+            error=f"invalid YAML: {refused}",
+            error_line=refused.line + 1,  # +1 for the opening fence
+        )
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 2 if mark else 2  # +1 for 1-based, +1 for the opening fence
@@ -109,10 +123,6 @@ def _parse(text: str, body: str, *, body_line: int) -> FrontMatter:
             error=f"invalid YAML: {problem}",
             error_line=line,
             error_column=column,
-        )
-    except RecursionError:
-        return FrontMatter(
-            None, None, text, body, body_line, error="invalid YAML: nested too deeply"
         )
     if raw is None or raw == "":
         return FrontMatter({}, {}, text, body, body_line)

@@ -1,14 +1,23 @@
-"""Reading specs from disk: `service.yaml`, or the fenced yaml block of a Spec-Kit style `spec.md`.
+"""Reading specs: `service.yaml`, or the fenced yaml block of a Spec-Kit style `spec.md`.
 
 Every failure is a `SpecError` whose message lists each problem as `path.to.field: what is wrong
 (and what would be valid)`; nothing here lets a traceback reach the reader.
+
+Files are read through a `Reader`. The CLI's reader (`read_local`) opens the path it was given; the
+MCP server's (`tools.specs.project`) reads only inside the project root. Either way a spec file is
+a regular file of at most `MAX_FILE_BYTES` of UTF-8, and its YAML passes `tools.safe_yaml`'s
+bounds before it is composed.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import types
 import typing
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,63 +25,129 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from tools.errors import SpecError
+from tools import safe_yaml
+from tools.errors import DaprdevError, SpecError
+from tools.limits import MAX_FILE_BYTES
 from tools.specs.checks import Problem, check_spec, did_you_mean
 from tools.specs.model import SECTIONS, ServiceSpec
 
 SPEC_FILES = ("service.yaml", "service.yml", "spec.md")
 _FENCE = re.compile(r"^```ya?ml[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
+Reader = Callable[[str], str | None]
+"""Reads one file by name: its text, or None when nothing is there. Raises DaprdevError when the
+file must not or cannot be read (not a regular file, too big, not UTF-8, outside the root)."""
+
 
 @dataclass(frozen=True)
 class SpecSource:
-    """The YAML text of a spec, where it came from, and the line it starts on in that file."""
+    """The YAML text of a spec, the file it came from, and the line it starts on in that file."""
 
-    path: Path
+    path: str
     text: str
     first_line: int = 1
 
 
-class SpecSummary(BaseModel):
-    """One spec found under a root: enough to pick one without reading it."""
+def read_local(name: str) -> str | None:
+    """A spec file on the local disk, as the command line names it (symlinks followed).
 
-    id: str
-    path: str
-    app_id: str | None
-    title: str
-    valid: bool
-    problems: int
-    events: list[str]
-
-
-def find_source(path: Path) -> SpecSource:
-    """Locate and read the spec's YAML: a folder holding service.yaml or spec.md, or either file."""
-    if path.is_dir():
-        for name in SPEC_FILES:
-            if (path / name).is_file():
-                return find_source(path / name)
-        raise SpecError(f"{path}: no spec here; expected one of {', '.join(SPEC_FILES)}")
-    if not path.is_file():
-        raise SpecError(f"{path}: no such spec file or folder")
+    Opened non-blocking so that a FIFO cannot hang the read, then refused unless it is a regular
+    file; at most MAX_FILE_BYTES + 1 bytes are ever read.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(f"{path}: cannot read the spec ({error})") from None
-    if path.suffix.lower() != ".md":
-        return SpecSource(path, text)
+        fd = os.open(name, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        raise SpecError(f"{name!r}: a file name cannot hold a NUL byte") from None
+    except OSError as error:
+        why = "it is a symlink loop" if error.errno == errno.ELOOP else error.strerror
+        raise SpecError(f"{name}: cannot read the spec ({why})") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise SpecError(f"{name}: is {_kind(mode)}, not a regular file")
+        data = b""
+        while len(data) <= MAX_FILE_BYTES and (
+            chunk := os.read(fd, MAX_FILE_BYTES + 1 - len(data))
+        ):
+            data += chunk
+    except OSError as error:
+        raise SpecError(f"{name}: cannot read the spec ({error.strerror})") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        raise SpecError(f"{name}: is larger than {MAX_FILE_BYTES} bytes; a spec is far smaller")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            f"{name}: is not UTF-8 text ({error.reason} at byte {error.start}); save it as UTF-8"
+        ) from None
+
+
+def find_source(path: Path | str, read: Reader | None = None) -> SpecSource:
+    """Locate and read the spec's YAML: a folder holding service.yaml or spec.md, or either file.
+
+    Without `read`, `path` is a local path (the command line's); with it, a name `read` accepts,
+    where a name ending in one of SPEC_FILES is a file and any other a folder.
+    """
+    name = str(path)
+    if read is None:
+        read, is_folder = read_local, Path(name).is_dir()
+    else:
+        is_folder = name.rsplit("/", 1)[-1] not in SPEC_FILES
+    if is_folder:
+        for file in SPEC_FILES:
+            candidate = f"{name.rstrip('/')}/{file}"
+            text = _read(read, candidate)
+            if text is not None:
+                return _source(candidate, text)
+        raise SpecError(f"{name}: no spec here; expected one of {', '.join(SPEC_FILES)}")
+    text = _read(read, name)
+    if text is None:
+        raise SpecError(f"{name}: no such spec file or folder")
+    return _source(name, text)
+
+
+def _read(read: Reader, name: str) -> str | None:
+    try:
+        return read(name)
+    except SpecError:
+        raise
+    except DaprdevError as refused:
+        raise SpecError(f"{name}: cannot read the spec: {refused}") from None
+
+
+def _source(name: str, text: str) -> SpecSource:
+    if not name.lower().endswith(".md"):
+        return SpecSource(name, text)
     for block in _FENCE.finditer(text):
         if re.search(r"^service:", block.group(1), re.MULTILINE):
-            return SpecSource(path, block.group(1), text.count("\n", 0, block.start(1)) + 1)
+            return SpecSource(name, block.group(1), text.count("\n", 0, block.start(1)) + 1)
     raise SpecError(
-        f"{path}: no ```yaml block with a top-level 'service:' key; the machine-readable spec "
+        f"{name}: no ```yaml block with a top-level 'service:' key; the machine-readable spec "
         "goes in one fenced yaml block (see specs/README.md)"
     )
 
 
 def parse_yaml(source: SpecSource) -> dict[str, Any]:
-    """The spec's YAML as a mapping; syntax errors name the file, line and column."""
+    """The spec's YAML as a mapping; syntax errors name the file, line and column.
+
+    A spec needs no aliases (`*name`), and they are what a YAML bomb is built from, so they are
+    refused; nesting is bounded before anything is composed.
+    """
     try:
-        data = yaml.load(source.text, Loader=_UniqueKeyLoader)
+        nodes = safe_yaml.compose_all(source.text, aliases=False)
+        if len(nodes) > 1:
+            raise SpecError(
+                f"{source.path}:{nodes[1].start_mark.line + source.first_line}: invalid YAML: "
+                "a second document (a stray '---'?); a spec is one YAML document"
+            )
+        data = _UniqueKeyConstructor().construct_document(nodes[0]) if nodes else None
+    except safe_yaml.YamlRefused as refused:
+        line = refused.line + source.first_line - 1
+        raise SpecError(f"{source.path}:{line}: invalid YAML: {refused}") from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = (
@@ -80,20 +155,32 @@ def parse_yaml(source: SpecSource) -> dict[str, Any]:
             if mark
             else source.path
         )
-        raise SpecError(f"{where}: invalid YAML: {error.problem or error}") from None
+        problem = error.problem or str(error)
+        if mark and source.text[mark.index : mark.index + 1] == "\t":
+            problem += " (a tab: YAML indents with spaces only)"
+        raise SpecError(f"{where}: invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as error:
+        line = source.text.count("\n", 0, error.position) + source.first_line
+        problem = f"character #x{error.character:04x} is not allowed in YAML"
+        raise SpecError(f"{source.path}:{line}: invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise SpecError(f"{source.path}: invalid YAML: {error}") from None
+    except ValueError as error:
+        # The constructor's own conversions: a date that does not exist, an integer too long
+        # (whose message goes on to advise a Python setting, hence only its first clause).
+        problem = str(error).split(";", 1)[0]
+        raise SpecError(f"{source.path}: invalid YAML value: {problem}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{source.path}: a spec is a YAML mapping with a 'service:' section")
     return data
 
 
-def load_spec(path: Path) -> ServiceSpec:
+def load_spec(path: Path | str, read: Reader | None = None) -> ServiceSpec:
     """Load and fully validate a spec; SpecError lists every problem with its field path."""
-    source = find_source(path)
+    source = find_source(path, read)
     spec, problems = validate_data(parse_yaml(source))
     if problems or spec is None:
-        raise SpecError(_report(source.path, problems))
+        raise SpecError(report(source.path, problems))
     return spec
 
 
@@ -113,9 +200,31 @@ def validate_data(data: dict[str, Any]) -> tuple[ServiceSpec | None, list[Proble
     return spec, check_spec(spec)
 
 
-def read_spec_section(path: Path, section: str | None = None) -> str:
+def read_spec_section(
+    path: Path | str, section: str | None = None, read: Reader | None = None
+) -> str:
     """YAML text of one section (`events`, or dotted: `events.TaskCreated`), or the whole spec."""
-    source = find_source(path)
+    return section_of(find_source(path, read), section)
+
+
+def read_with_problems(
+    path: Path | str, section: str | None = None, read: Reader | None = None
+) -> tuple[str, str | None]:
+    """One section (or the whole spec) and the spec's problems (None when valid), from one read.
+
+    The whole spec is returned even when it does not parse, so that it can be mended.
+    """
+    source = find_source(path, read)
+    text = section_of(source, section)
+    try:
+        spec, problems = validate_data(parse_yaml(source))
+    except SpecError as error:
+        return text, str(error)
+    return text, None if spec is not None and not problems else report(source.path, problems)
+
+
+def section_of(source: SpecSource, section: str | None) -> str:
+    """The YAML of one section of `source`, or its whole text when `section` is empty."""
     if section is None or not section.strip():
         return source.text
     data: Any = parse_yaml(source)
@@ -136,47 +245,8 @@ def read_spec_section(path: Path, section: str | None = None) -> str:
     return yaml.safe_dump(nested, sort_keys=False, allow_unicode=True, width=100)
 
 
-def list_specs(root: Path) -> list[SpecSummary]:
-    """Every spec folder under `root/specs` (or `root` itself holding spec folders), sorted."""
-    base = root / "specs" if (root / "specs").is_dir() else root
-    summaries = []
-    for folder in sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []:
-        if not any((folder / name).is_file() for name in SPEC_FILES):
-            continue
-        summaries.append(_summary(root, folder))
-    return summaries
-
-
-def _summary(root: Path, folder: Path) -> SpecSummary:
-    try:
-        data = parse_yaml(find_source(folder))
-    except SpecError:
-        return SpecSummary(
-            id=folder.name, path=_relative(root, folder), app_id=None, title="", valid=False,
-            problems=1, events=[],
-        )  # fmt: skip
-    spec, problems = validate_data(data)
-    service = data.get("service") if isinstance(data.get("service"), dict) else {}
-    events = data.get("events") if isinstance(data.get("events"), dict) else {}
-    return SpecSummary(
-        id=folder.name,
-        path=_relative(root, folder),
-        app_id=spec.service.app_id if spec else service.get("app_id"),
-        title=str(service.get("title", "")),
-        valid=not problems,
-        problems=len(problems),
-        events=[str(name) for name in events],
-    )
-
-
-def _relative(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def _report(path: Path, problems: list[Problem]) -> str:
+def report(path: str, problems: list[Problem]) -> str:
+    """`path: N problems` and one indented line per problem."""
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
     return "\n".join([f"{path}: {count}", *(f"  {problem}" for problem in problems)])
 
@@ -259,13 +329,18 @@ def _keys_at(loc: tuple[Any, ...]) -> list[str]:
     return []
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate mapping keys instead of silently keeping the last one."""
+class _UniqueKeyConstructor(yaml.constructor.SafeConstructor):
+    """SafeConstructor that refuses duplicate mapping keys instead of silently keeping the last one.
+
+    It constructs the nodes `safe_yaml` composed, so it never parses (or recurses) on its own.
+    """
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            if not isinstance(key, Hashable):
+                break  # SafeConstructor refuses it below, with its position
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key '{key}'", key_node.start_mark
@@ -274,4 +349,29 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-__all__ = ["SECTIONS", "SpecSource", "SpecSummary", "list_specs", "load_spec", "read_spec_section"]
+def _kind(mode: int) -> str:
+    kinds = (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    )
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+__all__ = [
+    "SECTIONS",
+    "SPEC_FILES",
+    "Reader",
+    "SpecSource",
+    "find_source",
+    "load_spec",
+    "parse_yaml",
+    "read_local",
+    "read_spec_section",
+    "read_with_problems",
+    "report",
+    "section_of",
+    "validate_data",
+]

@@ -58,12 +58,20 @@ def test_list_specs_reports_valid_and_invalid_specs(tmp_path: Path) -> None:
     (broken / "service.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     (tmp_path / "specs" / "notes").mkdir()
     found = {s.id: s for s in list_specs(tmp_path)}
-    assert sorted(found) == ["001-task-reminders", "002-broken"]
+    assert sorted(found) == ["001-task-reminders", "002-broken", "notes"]
     assert found["001-task-reminders"].valid
     assert found["001-task-reminders"].app_id == "task-reminders"
     assert found["001-task-reminders"].path == "specs/001-task-reminders"
     assert not found["002-broken"].valid
     assert found["002-broken"].problems == 1
+    assert found["002-broken"].problem == (
+        "jobs.heartbeat.schedule: '* * * * *' has five fields; Dapr cron has six, seconds first: "
+        "'0 * * * * *'"
+    )
+    assert not found["notes"].valid
+    assert found["notes"].problem == (
+        "specs/notes: no spec here; expected one of service.yaml, service.yml, spec.md"
+    )
 
 
 @pytest.mark.parametrize(
