@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
+import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-HOST = "127.0.0.1"
+from tools.errors import DaprdevError
 
 
 class Transport(enum.StrEnum):
@@ -28,7 +29,16 @@ def serve(
             help="Project root the server may read and write (default: current folder).",
         ),
     ] = None,
-    port: Annotated[int, typer.Option("--port", help="HTTP port on 127.0.0.1.")] = 8765,
+    port: Annotated[
+        int, typer.Option("--port", help="HTTP port on 127.0.0.1; 0 picks a free one.")
+    ] = 8765,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file",
+            help="HTTP: file for this start's bearer token (default: ROOT/.daprdev/server-token).",
+        ),
+    ] = None,
 ) -> None:
     """Run the daprdev MCP server (tools, spec resources, the dapr-backend-developer prompt)."""
     folder = (root or Path.cwd()).expanduser()
@@ -38,20 +48,25 @@ def serve(
     # Imported here so that other commands never pay for the MCP SDK.
     from tools.server import build_server
 
+    # stdout carries the protocol; daprdev's own log (refusals, cancels, bugs) goes to stderr,
+    # which MCP clients keep in their server logs.
+    logging.basicConfig(level=logging.INFO, format="daprdev %(levelname)s %(name)s: %(message)s")
     server = build_server(folder)
-    if transport is Transport.stdio:
-        server.run()
-        return
-    from mcp.server.transport_security import TransportSecuritySettings
+    try:
+        if transport is Transport.stdio:
+            import anyio
 
-    # Bound to loopback only; Host and Origin headers are checked against it so a web page cannot
-    # reach the server through DNS rebinding.
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=[f"{HOST}:{port}", f"localhost:{port}"],
-        allowed_origins=[f"http://{HOST}:{port}", f"http://localhost:{port}"],
-    )
-    server.run("streamable-http", host=HOST, port=port, transport_security=security)
+            from tools.transport.stdio import serve_stdio
+
+            anyio.run(serve_stdio, server)
+            return
+        from tools.transport.http import serve_http
+        from tools.transport.token_file import TOKEN_FILE
+
+        serve_http(server, port=port, token_file=(token_file or folder / TOKEN_FILE).expanduser())
+    except DaprdevError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from daprdev_mcp_support import DAPRDEV, EXAMPLE_SPEC, REPO, free_port
+from daprdev_mcp_support import EXAMPLE_SPEC, REPO
+from http_support import HttpServer, running_http_server, token_proxy
 
 
 @pytest.fixture
@@ -23,38 +20,15 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def http_server(project: Path, tmp_path: Path) -> Iterator[str]:
-    """`daprdev serve --transport http` on a free loopback port; yields the MCP endpoint URL."""
-    port = free_port()
-    log = tmp_path / "serve.log"
-    command = [str(DAPRDEV), "serve", "--transport", "http", "--root", str(project)]
-    with log.open("wb") as stderr:
-        proc = subprocess.Popen(
-            [*command, "--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
-    try:
-        _wait_listening(proc, port, log)
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def http_endpoint(project: Path, tmp_path: Path) -> Iterator[HttpServer]:
+    """`daprdev serve --transport http --port 0`, its URL and token read back."""
+    with running_http_server(project, tmp_path / "serve.log") as server:
+        yield server
 
 
-def _wait_listening(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"daprdev serve exited: {log.read_text()[-2000:]}")
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/mcp", timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError("daprdev serve --transport http did not start listening within 60 s")
+@pytest.fixture
+def http_server(http_endpoint: HttpServer) -> Iterator[str]:
+    """The MCP endpoint URL for clients that cannot send the bearer token (the conformance suite):
+    a loopback proxy that adds it to every request and changes nothing else."""
+    with token_proxy(http_endpoint) as url:
+        yield url
