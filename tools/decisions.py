@@ -17,9 +17,14 @@ from pydantic import BaseModel
 from tools.errors import UsageError
 from tools.history.ids import create_numbered
 from tools.history.inputs import clean
+from tools.history.markdown import inert
 
 _FEATURE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _RECORD_NAME = re.compile(r"^(\d{4})-.*\.md$")
+# The record's own headings (markdown.inert keeps the context from writing one).
+_STRUCTURE = re.compile(
+    r"[ \t]*#{1,6}[ \t]*(?:Open decision\b|(?:Options|Context|Answer)[ \t#]*$)", re.IGNORECASE
+)
 
 
 class DecisionRequest(BaseModel):
@@ -98,20 +103,25 @@ def _render(
         "feature": feature,
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    # The heading and each option stay on one line, and the context cannot open a section of its
+    # own: an `## Answer` written by the asker must not pass for the person's answer.
     body = [
         "---",
         yaml.safe_dump(front, sort_keys=False, allow_unicode=True).rstrip(),
         "---",
         "",
-        f"# Open decision {number:04d}: {question}",
+        f"# Open decision {number:04d}: {' '.join(question.split())}",
         "",
         "## Options",
         "",
-        *([f"{i}. {option}" for i, option in enumerate(options, 1)] or ["(none offered)"]),
+        *(
+            [f"{i}. {' '.join(option.split())}" for i, option in enumerate(options, 1)]
+            or ["(none offered)"]
+        ),
         "",
         "## Context",
         "",
-        context.strip() or "(none given)",
+        inert(context, _STRUCTURE).strip() or "(none given)",
         "",
         "## Answer",
         "",

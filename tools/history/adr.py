@@ -25,6 +25,7 @@ from tools.history.inputs import clean
 from tools.history.layout import (
     ADR_DIR,
     ADR_INDEX_NAME,
+    FEATURE_NAME,
     LEGACY_ADR_DIR,
     LOOSE_ADR_NAME,
     SPECS_DIR,
@@ -34,6 +35,7 @@ from tools.history.layout import (
     relative,
     slugify,
 )
+from tools.history.markdown import inert
 from tools.history.redaction import describe
 from tools.history.templates import ADR_TEMPLATE, bullet_text, fill
 
@@ -47,6 +49,16 @@ _FIELD = r"^- \*\*{name}:\*\*[ \t]*(?P<value>.*?)\s*$"
 _REFERENCE = r"^- {name}:[ \t]*(?P<value>.*?)\s*$"
 _ADR_MENTION = re.compile(r"\bADR-(\d{3,4})\b")
 _REDACTIONS_LABEL = "Secrets redacted"
+# What the readers of an ADR (parse_adr, the index, the checker, supersede) take for the record's
+# own lines: its heading, the status-block fields, the References entries and the template's
+# section headings. Caller text is kept from producing one (markdown.inert).
+_STRUCTURE = re.compile(
+    r"[ \t]*(?:#{1,6}[ \t]*(?:ADR-\d|(?:Decision|Consequences|Positive|Negative|"
+    r"Alternatives Considered|References)[ \t#]*$)"
+    r"|[-*+][ \t]+(?:\*\*[^*\n]*:\*\*|(?:Supersedes|Superseded by|Related ADRs|Feature Spec|"
+    rf"Implementation Plan|Evaluator Evidence|{_REDACTIONS_LABEL})[ \t]*:))",
+    re.IGNORECASE,
+)
 _ID_ARGUMENT = re.compile(r"^(?:ADR-)?0*(\d{1,4})$", re.IGNORECASE)
 
 
@@ -157,10 +169,18 @@ def _find(root: Path, adr_id: str) -> tuple[Path, AdrRecord]:
     return matches[0]
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _text(text: str) -> str:
+    return inert(text, _STRUCTURE).strip()
+
+
 def _items(value: str | Sequence[str]) -> str:
     if isinstance(value, str):
-        return value.strip() or "None recorded."
-    lines = [f"- {bullet_text(item)}" for item in value if item.strip()]
+        return _text(value) or "None recorded."
+    lines = [f"- {bullet_text(_text(item))}" for item in value if item.strip()]
     return "\n".join(lines) or "None recorded."
 
 
@@ -244,6 +264,12 @@ def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
         raise HistoryError("an ADR needs both context (why a decision was needed) and the decision")
     if draft.status not in STATUSES:
         raise HistoryError(f"unknown status {draft.status!r}; use one of: {', '.join(STATUSES)}")
+    feature = draft.feature
+    if feature is not None and not FEATURE_NAME.match(feature):
+        raise HistoryError(
+            f"feature {feature!r} is not a folder name; use the name of a folder in specs/, "
+            "e.g. 001-task-reminders"
+        )
     related_ids = [_normalise_id(value) for value in draft.related]
     related_links = ", ".join(_link(root, adr_id) for adr_id in related_ids) or "none"
     # Lines the template has no place for go after its References: the supersession link and,
@@ -252,21 +278,22 @@ def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
     if counts:
         extra_lines.append(f"- {_REDACTIONS_LABEL}: {describe(counts)}")
     today = (draft.on or datetime.now().astimezone().date()).isoformat()
-    feature = draft.feature
     values = {
-        "TITLE": " ".join(draft.title.split()),
+        "TITLE": _one_line(draft.title),
         "STATUS": draft.status,
         "DATE_ISO": today,
         "FEATURE_NAME": feature or "none",
-        "CONTEXT": bullet_text(draft.context),
-        "DECISION": draft.decision.strip(),
+        "CONTEXT": bullet_text(_text(draft.context)),
+        "DECISION": _text(draft.decision),
         "POSITIVE_CONSEQUENCES": _items(draft.positive),
         "NEGATIVE_CONSEQUENCES": _items(draft.negative),
         "ALTERNATIVES": _items(draft.alternatives),
-        "SPEC_LINK": draft.spec or _feature_link(root, feature, ("spec.md", "spec.yaml")),
-        "PLAN_LINK": draft.plan or _feature_link(root, feature, ("plan.md",)),
+        "SPEC_LINK": _one_line(
+            draft.spec or _feature_link(root, feature, ("spec.md", "spec.yaml"))
+        ),
+        "PLAN_LINK": _one_line(draft.plan or _feature_link(root, feature, ("plan.md",))),
         "RELATED_ADRS": related_links,
-        "EVAL_NOTES_LINK": draft.evidence or "none",
+        "EVAL_NOTES_LINK": _one_line(draft.evidence or "none"),
         "SUPERSEDE_LINKS": "\n".join(extra_lines),
     }
     slug = slugify(draft.title)

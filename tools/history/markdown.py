@@ -21,8 +21,9 @@ class Section:
     content: str  # everything up to the next heading of the same or a higher level
 
 
-def _lines_outside_fences(lines: list[str]) -> list[bool]:
-    """For each line, whether it is Markdown structure (not inside a fenced code block)."""
+def _fences(lines: list[str]) -> tuple[list[bool], str | None]:
+    """For each line, whether it is Markdown structure (not inside a fenced code block); and the
+    fence still open after the last line, if any."""
     outside = []
     fence: str | None = None
     for line in lines:
@@ -37,13 +38,36 @@ def _lines_outside_fences(lines: list[str]) -> list[bool]:
             closing = stripped.strip()
             if closing and set(closing) == {fence[0]} and len(closing) >= len(fence):
                 fence = None
-    return outside
+    return outside, fence
+
+
+def inert(text: str, structure: re.Pattern[str]) -> str:
+    r"""Caller text made unable to pass for the structure of the record it is placed in.
+
+    Line breaks become `\n` (a reader splitting on universal newlines would otherwise find lines
+    the writer never saw); every line `structure` matches gets a backslash before its first
+    character, which Markdown hides (`\- x` shows as `- x`) but no line-based reader matches;
+    and a code fence the text leaves open is closed, so it cannot swallow the sections after it.
+    `structure` must match only lines that start, after blanks, with ASCII punctuation (`-`, `#`,
+    ...), the characters a backslash escapes; inside a code block the backslash shows.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    escaped = [
+        f"{line[: len(line) - len(line.lstrip())]}\\{line.lstrip()}"
+        if structure.match(line)
+        else line
+        for line in lines
+    ]
+    _, open_fence = _fences(escaped)
+    if open_fence is not None:
+        escaped.append(open_fence)
+    return "\n".join(escaped)
 
 
 def sections(text: str, *, first_line: int = 1) -> list[Section]:
     """Every heading outside code fences with the text that belongs to it."""
     lines = text.split("\n")
-    outside = _lines_outside_fences(lines)
+    outside, _ = _fences(lines)
     found: list[tuple[int, int, str]] = []
     for index, line in enumerate(lines):
         if outside[index] and (match := _HEADING.match(line.rstrip("\r"))):
@@ -90,7 +114,7 @@ def unfenced(content: str) -> str:
 def placeholders(text: str) -> list[tuple[int, int, str]]:
     """Unfilled `{{PLACEHOLDER}}`s outside code fences as (line, column, placeholder), 1-based."""
     lines = text.split("\n")
-    outside = _lines_outside_fences(lines)
+    outside, _ = _fences(lines)
     return [
         (index + 1, match.start() + 1, match.group(0))
         for index, line in enumerate(lines)

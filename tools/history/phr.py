@@ -34,7 +34,7 @@ from tools.history.layout import (
     relative,
     slugify,
 )
-from tools.history.markdown import fenced, sections, unfenced
+from tools.history.markdown import fenced, inert, sections, unfenced
 from tools.history.redaction import describe
 from tools.history.templates import PHR_TEMPLATE, bullet_text, fill
 from tools.worklog import WorkLog
@@ -42,6 +42,13 @@ from tools.worklog import WorkLog
 #: Names that count for per-folder numbering: four digits, as Spec-Kit Plus counts them.
 NUMBERED_PHR = re.compile(r"^(\d{4})-.*\.prompt\.md$")
 _REDACTIONS_NOTE = re.compile(r"^- Secrets redacted: (\d+)", re.MULTILINE)
+# The template's sections, which the readers find by heading: caller text in the body must not
+# start one of its own (markdown.inert). The prompt needs no such care, it sits in a code fence.
+_STRUCTURE = re.compile(
+    r"[ \t]*#{1,6}[ \t]+(?:Prompt|Response snapshot|Outcome|Evaluation notes \(flywheel\))"
+    r"[ \t#]*$",
+    re.IGNORECASE,
+)
 
 
 class PhrRecord(BaseModel):
@@ -81,8 +88,12 @@ def _spec_link(root: Path, feature: str | None) -> str | None:
     return None
 
 
+def _body(text: str) -> str:
+    return inert(text, _STRUCTURE).strip()
+
+
 def _or_none(text: str) -> str:
-    return bullet_text(text) if text.strip() else "none"
+    return bullet_text(_body(text)) if text.strip() else "none"
 
 
 @dataclass(frozen=True)
@@ -198,7 +209,7 @@ def create_phr(
     folder = prompts_folder(root, stage, record_feature)
     facts = draft.facts
     redactions = sum(counts.values())
-    impact = bullet_text(draft.outcome) if draft.outcome.strip() else facts.impact
+    impact = bullet_text(_body(draft.outcome)) if draft.outcome.strip() else facts.impact
     today = (on or datetime.now().astimezone().date()).isoformat()
     slug = slugify(draft.title)
 
@@ -224,10 +235,10 @@ def create_phr(
                 "FILES_YAML": frontmatter.block_list(facts.files),
                 "TESTS_YAML": frontmatter.block_list(facts.tests),
                 "PROMPT_TEXT": fenced(draft.prompt),
-                "RESPONSE_TEXT": draft.response.strip() or "none",
+                "RESPONSE_TEXT": _body(draft.response) or "none",
                 "OUTCOME_IMPACT": impact,
-                "TESTS_SUMMARY": facts.tests_summary,
-                "FILES_SUMMARY": facts.files_summary,
+                "TESTS_SUMMARY": _body(facts.tests_summary),
+                "FILES_SUMMARY": _body(facts.files_summary),
                 "NEXT_PROMPTS": _or_none(draft.next_prompts),
                 "REFLECTION_NOTE": _or_none(draft.reflection),
                 "FAILURE_MODES": _or_none(draft.failure_modes),

@@ -15,6 +15,7 @@ from history_support import new_phr
 
 from tools import worklog as facts
 from tools.decisions import request_decision
+from tools.errors import HistoryError
 from tools.history import create_adr, create_phr, list_adrs, supersede_adr
 
 # Built from parts so that no complete credential-shaped literal sits in the repository.
@@ -102,6 +103,13 @@ def test_every_field_of_a_superseding_adr_is_redacted(project: Path, name: str) 
     arguments[name] = f"see {SECRET} here"
     supersede_adr(project, 1, **arguments)
     assert SECRET not in _everything(project)
+
+
+def test_a_secret_feature_name_is_refused_without_being_repeated(project: Path) -> None:
+    with pytest.raises(HistoryError) as refused:
+        _adr(project, feature=SECRET)
+    assert SECRET not in str(refused.value)
+    assert not (project / "history").exists()
 
 
 def test_an_open_decision_is_redacted_in_its_file_its_name_and_its_message(
