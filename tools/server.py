@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,9 +37,9 @@ from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic, FileChange
-from tools.errors import DaprdevError, UsageError
+from tools.errors import DaprdevError
 from tools.worklog import WorkLog
-from tools.workspace import Workspace
+from tools.workspace import Cancellation, Cancelled, Workspace
 from tools.writer import WrittenFile
 
 _log = logging.getLogger("daprdev.server")
@@ -161,7 +162,9 @@ def _untitled(schema: Any) -> Any:
 
 def build_server(root: Path) -> MCPServer:
     """Build the `daprdev` server for the project at `root` (one WorkLog for its whole life)."""
-    session = _Session(Workspace(root), WorkLog())
+    workspace = Workspace(root)
+    workspace.recover()  # finish or undo a change set a killed server left half-way
+    session = _Session(workspace, WorkLog())
     server = _CompactServer("daprdev", instructions=INSTRUCTIONS, version=_version())
     _add_spec_tools(server, session)
     _add_write_tools(server, session)
@@ -178,7 +181,7 @@ def _add_spec_tools(server: MCPServer, session: _Session) -> None:
         """List the project's specs: id, path, app id, events, validity."""
         from tools.specs import list_specs as find
 
-        return _dump(await anyio.to_thread.run_sync(find, session.root))
+        return _dump(await anyio.to_thread.run_sync(find, session.workspace))
 
     @server.tool(annotations=READ_ONLY)
     @_reported
@@ -187,15 +190,11 @@ def _add_spec_tools(server: MCPServer, session: _Session) -> None:
         section: Annotated[str | None, Field(description="e.g. events.TaskCreated")] = None,
     ) -> SpecText:
         """Read a spec (id or path), or one section: 'events', 'events.TaskCreated'."""
-        from tools.specs import load_spec, read_spec_section
+        from tools.specs import ProjectSpecs
 
-        folder = _spec_location(session.workspace, path)
-        text = await anyio.to_thread.run_sync(read_spec_section, folder, section)
-        try:
-            await anyio.to_thread.run_sync(load_spec, folder)
-        except DaprdevError as problems:
-            return SpecText(yaml=text, problems=str(problems))
-        return SpecText(yaml=text)
+        specs = ProjectSpecs(session.workspace)
+        text, problems = await anyio.to_thread.run_sync(specs.read, path, section)
+        return SpecText(yaml=text, problems=problems)
 
 
 def _add_write_tools(server: MCPServer, session: _Session) -> None:
@@ -204,9 +203,12 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
     async def validate_code(files: list[FileChange]) -> CheckResult:
         """Run the gate on files without writing them."""
         from tools.validate import check_changes
+        from tools.writer import checked_paths
 
-        _refuse_paths(session.workspace, files)
-        report = await anyio.to_thread.run_sync(lambda: check_changes(files, root=session.root))
+        clean = checked_paths(session.workspace, files)
+        report = await anyio.to_thread.run_sync(
+            lambda: check_changes(clean, root=session.root, config=session.workspace.config)
+        )
         return CheckResult(
             ok=report.ok,
             blocking=sum(d.blocking for d in report.diagnostics),
@@ -222,8 +224,14 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
         from tools.writer import write_changes
 
         await _progress(ctx, 0, 2, f"checking {len(files)} file(s)")
-        result = await anyio.to_thread.run_sync(
-            lambda: write_changes(session.root, files, reason=reason, worklog=session.worklog)
+        result = await _cancellable(
+            lambda cancellation: write_changes(
+                session.workspace,
+                files,
+                reason=reason,
+                worklog=session.worklog,
+                cancellation=cancellation,
+            )
         )
         if not result.ok:
             raise ToolError(refusal(result.diagnostics))
@@ -251,7 +259,7 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
         result = await anyio.to_thread.run_sync(
             lambda: render(
                 folder,
-                root=session.root,
+                workspace=session.workspace,
                 out=out,
                 only=only,
                 dry_run=dry_run,
@@ -404,10 +412,10 @@ def _add_spec_resource(server: MCPServer, session: _Session) -> None:
 
     @server.resource(SPEC_TEMPLATE, mime_type="application/yaml", description="A spec's YAML.")
     def spec_resource(name: str) -> str:
-        from tools.specs import read_spec_section
+        from tools.specs import ProjectSpecs
 
         try:
-            return read_spec_section(_spec_location(session.workspace, name), None)
+            return ProjectSpecs(session.workspace).section(name)
         except DaprdevError as missing:
             raise ResourceNotFoundError(str(missing)) from None
 
@@ -469,18 +477,45 @@ def _reported(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
 
 
 def _spec_location(workspace: Workspace, spec: str) -> Path:
-    """A spec given by id ('001-task-reminders') or by a path relative to the root."""
-    clean = workspace.normalize(spec)
-    if "/" not in clean and (workspace.root / "specs" / clean).is_dir():
-        clean = f"specs/{clean}"
-    return workspace.locate(clean)
+    """The valid spec `generate` renders, given by id ('001-task-reminders') or path.
+
+    It is loaded here through the workspace's confined reads first, so that a spec outside the
+    root is refused and every problem is named relative to the root (SpecError).
+    """
+    from tools.specs import ProjectSpecs
+
+    specs = ProjectSpecs(workspace)
+    specs.load(spec)
+    return workspace.root / specs.name(spec)
 
 
-def _refuse_paths(workspace: Workspace, files: Sequence[FileChange]) -> None:
-    if not files:
-        raise UsageError("no files given; send at least one {path, content}")
-    for change in files:
-        workspace.resolve(change.path)
+async def _cancellable(work: Callable[[Cancellation], R]) -> R:
+    """Run a write in a worker thread; a client's cancel before its commit writes nothing.
+
+    A thread cannot be interrupted, so a cancel is passed on through `Cancellation`: the worker
+    stops before its commit, unless the commit had already begun (then it completes, all or
+    nothing as always). The handler waits, shielded, for the worker to end, so no write outlives
+    the request that asked for it.
+    """
+    cancellation = Cancellation()
+    finished = threading.Event()
+
+    def run() -> R:
+        try:
+            return work(cancellation)
+        except Cancelled:
+            _log.info("a cancelled call stopped before its commit; nothing was written")
+            raise
+        finally:
+            finished.set()
+
+    try:
+        return await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
+    except anyio.get_cancelled_exc_class():
+        cancellation.cancel()
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(finished.wait)
+        raise
 
 
 async def _progress(ctx: Context, done: float, total: float, message: str) -> None:
