@@ -4,7 +4,8 @@ A name is refused when it could mean something other than what it spells on some
 may run on or whose files a person may copy: `..`, absolute and percent-encoded forms, control and
 invisible characters (macOS ignores some when comparing names), names ending in a dot or a space
 (Windows drops them, so `.git.` is `.git`), alternate data streams (`name:stream`) and 8.3 short
-names (`GIT~1`).
+names (`GIT~1`). Such a refusal says how to name the file plainly, and to ask the user when the
+unusual name is really wanted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from tools.errors import PathRefused
 
 MAX_PATH_BYTES = 1024
 MAX_NAME_BYTES = 255
+
+# Every refusal of an aliasing name ends so: the model can send the plain name, or leave the odd one
+# to the person.
+_PLAIN = "; use the plain name, or ask the user to create this one themselves"
 
 _SHORT_NAME = re.compile(r"^[^.~]{1,6}~\d+(\.[^.]{0,3})?$")
 
@@ -31,7 +36,10 @@ def normalize(rel: object) -> str:
     if "\x00" in rel:
         raise PathRefused(f"path {shown} contains a NUL byte")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in rel):
-        raise PathRefused(f"path {shown} contains control, invisible or unassigned characters")
+        raise PathRefused(
+            f"path {shown} contains control, invisible or unassigned characters, which some "
+            f"filesystems ignore when comparing names (so it could alias another file){_PLAIN}"
+        )
     if "\\" in rel:
         raise PathRefused(f"path {shown} contains a backslash; use '/' between folders")
     if len(rel.encode("utf-8")) > MAX_PATH_BYTES:
@@ -59,23 +67,29 @@ def _check_part(part: str, shown: str) -> None:
     if part != part.rstrip(". "):
         raise PathRefused(
             f"path {shown} has a name ending in a dot or a space ({part!r}); Windows drops those, "
-            "so the name would mean another file there"
+            f"so the name would mean another file there{_PLAIN}"
         )
     if part != part.lstrip(" "):
-        raise PathRefused(f"path {shown} has a name starting with a space ({part!r})")
+        raise PathRefused(f"path {shown} has a name starting with a space ({part!r}){_PLAIN}")
     if ":" in part:
         raise PathRefused(
             f"path {shown} has a ':' in {part!r}; that names an alternate data stream on Windows"
+            f"{_PLAIN}"
         )
     if _SHORT_NAME.match(part):
         raise PathRefused(
             f"path {shown} has {part!r}, a Windows short (8.3) name that can alias another name"
+            f"{_PLAIN}"
         )
 
 
 def folded(part: str) -> str:
-    """The form two names share when a case-insensitive, normalising filesystem confuses them."""
-    return unicodedata.normalize("NFKC", part).casefold()
+    """The form two names share when a case-insensitive, normalising filesystem confuses them.
+
+    NTFS compares names by upper-casing them, and some letters upper-case to ASCII without
+    case-folding to it (the dotless `ı` becomes `I`, so `.gıt` is `.git` there): upper-case first.
+    """
+    return unicodedata.normalize("NFKC", part).upper().casefold()
 
 
 def shown_path(rel: str) -> str:

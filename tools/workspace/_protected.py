@@ -25,8 +25,6 @@ import pathspec
 
 from tools.workspace._names import folded
 
-ASK = "If this change is really wanted, ask the user to make it themselves."
-
 
 class Writer(Enum):
     """Who asks for a write.
@@ -50,7 +48,8 @@ class _Guard:
 
 
 _VCS = _Guard(
-    "it is version-control internals: git runs hooks and fsmonitor commands from there",
+    "it is version-control internals: git (or another VCS) runs hooks and fsmonitor commands "
+    "from there",
     folders=frozenset({".git", ".hg", ".svn", ".bzr", ".jj", "_darcs", ".fslckout"}),
     names=frozenset({".git", "head", "orig_head", "fetch_head", "packed-refs"}),
 )
@@ -116,12 +115,33 @@ _ENV_LOADERS = _Guard(
 )
 _ENVIRONMENTS = _Guard(
     "it belongs to an installed environment, which Python or Node load on every start",
-    folders=frozenset({"site-packages", "dist-packages", "node_modules", "__pycache__"}),
-    names=frozenset({"sitecustomize.py", "usercustomize.py", "pyvenv.cfg"}),
+    # `.venv` is where uv, Poetry, Pipenv and editors make, pick and activate the project's
+    # environment without being told, so it is one before any pyvenv.cfg is there. The startup
+    # hooks are refused in every form Python imports them from: module, Windows source, package.
+    folders=frozenset(
+        {
+            "site-packages",
+            "dist-packages",
+            "node_modules",
+            "__pycache__",
+            ".venv",
+            "sitecustomize",
+            "usercustomize",
+        }
+    ),
+    names=frozenset(
+        {
+            "sitecustomize.py",
+            "sitecustomize.pyw",
+            "usercustomize.py",
+            "usercustomize.pyw",
+            "pyvenv.cfg",
+        }
+    ),
     suffixes=(".pth", ".pyc", ".pyo", ".pyd", ".so", ".dylib", ".dll", ".egg-link"),
 )
 _AUTOMATION = _Guard(
-    "CI or a hook manager runs it on push or commit",
+    "CI, the code host or a hook manager runs or obeys it (on push, on commit, in review)",
     folders=frozenset(
         {
             ".husky",
@@ -158,7 +178,16 @@ _AUTOMATION = _Guard(
 _PACKAGE_TOOLS = _Guard(
     "the package manager obeys it on every install or run (scripts, registries, preloads)",
     names=frozenset(
-        {".npmrc", ".yarnrc", ".yarnrc.yml", ".pnpmfile.cjs", "pip.conf", ".pypirc", "pip.ini"}
+        {
+            ".npmrc",
+            ".yarnrc",
+            ".yarnrc.yml",
+            ".pnpmfile.cjs",
+            "pip.conf",
+            ".pypirc",
+            "pip.ini",
+            "uv.toml",
+        }
     ),
 )
 _GUARDS = (_VCS, _GIT_SETTINGS, _AGENTS, _ENV_LOADERS, _ENVIRONMENTS, _AUTOMATION, _PACKAGE_TOOLS)
@@ -178,9 +207,9 @@ class WritePolicy:
     _protect: pathspec.PathSpec = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_allow", pathspec.PathSpec.from_lines("gitwildmatch", self.allow))
+        object.__setattr__(self, "_allow", pathspec.PathSpec.from_lines("gitignore", self.allow))
         object.__setattr__(
-            self, "_protect", pathspec.PathSpec.from_lines("gitwildmatch", self.protect)
+            self, "_protect", pathspec.PathSpec.from_lines("gitignore", self.protect)
         )
 
     def refusal(self, root: Path, clean: str, writer: Writer) -> str | None:
@@ -200,9 +229,11 @@ class WritePolicy:
             )
         if self._protect.match_file(clean):
             return "the user protected it in [tool.daprdev] write-protect"
-        reason = _guarded(parts) or _inside_environment_or_repository(root, parts)
-        if reason and not (self._allow.match_file(clean) and not _is_vcs(parts)):
-            return reason
+        guard = _guarded(parts) or _inside_environment_or_repository(root, parts)
+        # write-allow never opens version-control internals, by name or found on disk: a pattern
+        # meant for vendored code must not reach the hooks of a repository embedded in it.
+        if guard and (guard is _VCS or not self._allow.match_file(clean)):
+            return guard.reason
         return None
 
 
@@ -216,7 +247,7 @@ def read_refusal(clean: str) -> str | None:
     return None
 
 
-def _guarded(parts: Sequence[str]) -> str | None:
+def _guarded(parts: Sequence[str]) -> _Guard | None:
     names = [folded(part) for part in parts]
     folders, name = names[:-1], names[-1]
     for guard in _GUARDS:
@@ -227,7 +258,7 @@ def _guarded(parts: Sequence[str]) -> str | None:
             or name.endswith(guard.suffixes)
             or (folders and folders[0] in guard.top)
         ):
-            return guard.reason
+            return guard
     return None
 
 
@@ -240,8 +271,15 @@ def _is_decision_record(parts: Sequence[str]) -> bool:
     return len(parts) >= 4 and folded(parts[0]) == "specs" and folded(parts[2]) == "decisions"
 
 
-def _inside_environment_or_repository(root: Path, parts: Sequence[str]) -> str | None:
-    """Folders on the way that are, on disk, a virtual environment or a git directory."""
+# What marks a folder on disk as an environment: a venv's pyvenv.cfg, a conda environment's
+# conda-meta/. A git directory is what git itself accepts: a HEAD beside objects/ and refs/, or
+# beside the commondir file of a linked worktree's git directory (which borrows both).
+_ENVIRONMENT_MARKERS = frozenset({"pyvenv.cfg", "conda-meta"})
+_GIT_DIR_BESIDE_HEAD = frozenset({"objects", "refs", "commondir"})
+
+
+def _inside_environment_or_repository(root: Path, parts: Sequence[str]) -> _Guard | None:
+    """Folders on the way that are, on disk, an installed environment or a git directory."""
     folder = root
     for part in parts[:-1]:
         folder = folder / part
@@ -250,10 +288,10 @@ def _inside_environment_or_repository(root: Path, parts: Sequence[str]) -> str |
                 names = {folded(entry.name) for entry in entries}
         except OSError:
             return None  # missing (to be created) or not a folder: nothing below exists yet
-        if "pyvenv.cfg" in names:
-            return _ENVIRONMENTS.reason
-        if "head" in names and names & {"objects", "refs"}:
-            return _VCS.reason
+        if names & _ENVIRONMENT_MARKERS:
+            return _ENVIRONMENTS
+        if "head" in names and names & _GIT_DIR_BESIDE_HEAD:
+            return _VCS
     return None
 
 
