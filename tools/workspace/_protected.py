@@ -93,7 +93,6 @@ _AGENTS = _Guard(
             ".roorules",
             ".aider.conf.yml",
             ".devcontainer.json",
-            ".code-workspace",
         }
     ),
     suffixes=(".code-workspace",),
@@ -199,7 +198,12 @@ _DAPRDEV_STATE = ".daprdev"
 
 @dataclass(frozen=True)
 class WritePolicy:
-    """The user's adjustments, in gitignore syntax: paths allowed despite a guard, or protected."""
+    """The user's adjustments, in gitignore syntax: paths allowed despite a guard, or protected.
+
+    Protection is matched case- and width-insensitively, as the guards are (`Migrations/x.py` is
+    `migrations/x.py` on macOS and Windows); allowing stays literal, so it never opens more than
+    the user spelled.
+    """
 
     allow: Sequence[str] = ()
     protect: Sequence[str] = ()
@@ -208,9 +212,8 @@ class WritePolicy:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_allow", pathspec.PathSpec.from_lines("gitignore", self.allow))
-        object.__setattr__(
-            self, "_protect", pathspec.PathSpec.from_lines("gitignore", self.protect)
-        )
+        protect = [folded(pattern) for pattern in self.protect]
+        object.__setattr__(self, "_protect", pathspec.PathSpec.from_lines("gitignore", protect))
 
     def refusal(self, root: Path, clean: str, writer: Writer) -> str | None:
         """Why the writer must not write `clean` (a normalised path), or None."""
@@ -227,7 +230,7 @@ class WritePolicy:
                 "it is a history record, written only by the history tools "
                 "(create_phr, create_adr, request_decision), which redact and number it"
             )
-        if self._protect.match_file(clean):
+        if self._protect.match_file(folded(clean)):
             return "the user protected it in [tool.daprdev] write-protect"
         guard = _guarded(parts) or _inside_environment_or_repository(root, parts)
         # write-allow never opens version-control internals, by name or found on disk: a pattern
