@@ -1,19 +1,21 @@
-"""What daprdev may write besides Python: application code and Dapr resources, never build or deployment
-files - judged by what a file is, not only by what it is called.
+"""What daprdev may write besides Python: application code and Dapr resources, never build or
+deployment files - judged by what a file is, not only by what it is called.
 
-`refusal_for_path` needs only a path (writers call it before anything else): it refuses the names build
-and deployment tools find their files by (`Dockerfile-dev`, `compose.yaml`, `*.tf`, `Tiltfile`, ...).
-`check_file_policy` also reads the content of every file that is neither Python nor documentation:
+`refusal_for_path` needs only a path (writers call it before anything else): it refuses the names
+build and deployment tools find their files by (`Dockerfile-dev`, `compose.yaml`, `*.tf`,
+`Tiltfile`, ...). `check_file_policy` also reads the content of every file that is neither Python
+nor documentation:
 
 - a Dockerfile is any file whose first instruction is `FROM <image>`;
 - a Kubernetes manifest is any YAML or JSON document with an `apiVersion` and a `kind` (merge keys
-  resolved, `List` items and multi-document files included), or a template declaring them in its header
-  lines (Helm's Go templates are not YAML until rendered);
-- Compose files, CloudFormation and Azure Resource Manager templates are recognised by their top level;
-- every file of a folder holding a `Chart.yaml` (in the change set or on disk) belongs to a Helm chart.
+  resolved, `List` items and multi-document files included), or a template declaring them in its
+  header lines (Helm's Go templates are not YAML until rendered);
+- Compose files, CloudFormation and Azure Resource Manager templates are known by their top level;
+- every file of a folder holding a `Chart.yaml` (in the change set or on disk) is a Helm chart's.
 
-Dapr manifests (`apiVersion: dapr.io/...`) are accepted only under one of the resources folders, and YAML
-must parse within the bounds of tools.safe_yaml (deep nesting or alias bombs are refused, never expanded).
+Dapr manifests (`apiVersion: dapr.io/...`) are accepted only under one of the resources folders,
+and YAML must parse within the bounds of tools.safe_yaml (deep nesting or alias bombs are refused,
+never expanded).
 """
 
 from __future__ import annotations
@@ -93,16 +95,18 @@ _PROVISIONING_SUFFIXES = {
 _HELM_FOLDERS = frozenset({"charts", "helm", "helmfile.d"})
 _YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 _PYTHON_SUFFIXES = frozenset({".py", ".pyi", ".pyw"})
-# Documentation may quote any file (a README showing the platform's Dockerfile), so it is never judged
-# by its content.
+# Documentation may quote any file (a README showing the platform's Dockerfile), so it is never
+# judged by its content.
 _DOC_SUFFIXES = frozenset({".md", ".markdown", ".mdx", ".rst", ".txt", ".adoc"})
 
-_PYTHON_SHEBANG = re.compile(r"#![^\n]*\bpython[0-9.]*(?:\s|$)")
+# `python3.12`, `pypy3`, and launchers that run a script with Python (`env -S uv run --script`).
+_PYTHON_SHEBANG = re.compile(r"#![^\n]*(?:\b(?:python|pypy)[0-9.]*|\buv run\b[^\n]*)(?:\s|$)")
 # A Dockerfile's FROM has exactly this shape; `from x import y` (a Python template) does not.
 _FROM_INSTRUCTION = re.compile(r"FROM(?:[ \t]+--\S+)*[ \t]+[^\s-]\S*(?:[ \t]+AS[ \t]+\S+)?", re.I)
 _ARG_INSTRUCTION = re.compile(r"ARG[ \t]", re.I)
-# Words without which a file cannot be a manifest, Compose file or cloud template: only files holding one
-# are worth building data from. A backslash counts, as a quoted key can spell them with escapes.
+# Words without which a file cannot be a manifest, Compose file or cloud template: only files
+# holding one are worth building data from. A backslash counts: a quoted key can spell them with
+# escapes.
 _DATA_MARKERS = re.compile(
     r"apiVersion|services|AWSTemplateFormatVersion|AWS::|schema\.management\.azure\.com|\\"
 )
@@ -136,19 +140,22 @@ INFRA_FILE = PolicyRule(
     id="DAPR090",
     name="infrastructure-file",
     message=(
-        "daprdev never writes build or deployment files (Dockerfiles, Compose, Helm charts, Terraform "
-        "and other provisioning or platform files)"
+        "daprdev never writes build or deployment files (Dockerfiles, Compose, Helm charts, "
+        "Terraform and other provisioning or platform files)"
     ),
     why=(
-        "The sidecar, its components and the cluster are the platform's business: a generated Dockerfile, "
-        "chart or Terraform module hard-codes ports, images and secrets the service must not own, and "
-        "drifts from the real deployment. Files are judged by content as well as name: anything starting "
-        "with `FROM <image>` is a Dockerfile, top-level `services` with an `image` or `build` is Compose, "
-        "and every file of a folder holding a `Chart.yaml` is part of a Helm chart. A Procfile counts too: "
-        "it is how Heroku-style platforms and buildpacks start the service. Documentation (`.md`, `.txt`, "
-        "`.rst`) may quote any of these."
+        "The sidecar, its components and the cluster are the platform's business: a generated "
+        "Dockerfile, chart or Terraform module hard-codes ports, images and secrets the service "
+        "must not own, and drifts from the real deployment. Files are judged by content as well as "
+        "name: anything starting with `FROM <image>` is a Dockerfile, top-level `services` with an "
+        "`image` or `build` is Compose, and every file of a folder holding a `Chart.yaml` is part "
+        "of a Helm chart. A Procfile counts too: it is how Heroku-style platforms and buildpacks "
+        "start the service. Documentation (`.md`, `.txt`, `.rst`) may quote any of these."
     ),
-    fix="Write only the application (Python) and its Dapr resources under components/ or resources/.",
+    fix=(
+        "Write only the application (Python) and its Dapr resources under components/ or "
+        "resources/."
+    ),
     VALID=(
         ("app/main.py", "print('hi')\n"),
         ("bin/serve", "#!/usr/bin/env python3\nprint('serving')\n"),
@@ -204,12 +211,16 @@ KUBERNETES_MANIFEST = PolicyRule(
     name="kubernetes-manifest",
     message="daprdev never writes Kubernetes manifests",
     why=(
-        "Deployments, Services and Ingresses decide replicas, ports and the sidecar annotations; they belong "
-        "to the deployment repository, where they are reviewed with the cluster in mind. Any YAML or JSON "
-        "document with an `apiVersion` and a `kind` outside `dapr.io/` is one (merge keys resolved, "
-        "`List` items included), and so is a template whose header lines declare them."
+        "Deployments, Services and Ingresses decide replicas, ports and the sidecar annotations; "
+        "they belong to the deployment repository, where they are reviewed with the cluster in "
+        "mind. Any YAML or JSON document with an `apiVersion` and a `kind` outside `dapr.io/` is "
+        "one (merge keys resolved, `List` items included), and so is a template whose header lines "
+        "declare them."
     ),
-    fix="Leave the manifest out; describe what the service needs (app-id, port, components) in its README.",
+    fix=(
+        "Leave the manifest out; describe what the service needs (app-id, port, components) in "
+        "its README."
+    ),
     VALID=(
         ("components/statestore.yaml", _DAPR_COMPONENT),
         ("config/settings.yaml", "log_level: info\n"),
@@ -246,10 +257,14 @@ DAPR_MANIFEST_LOCATION = PolicyRule(
     name="dapr-manifest-outside-resources",
     message="Dapr manifests belong in a resources folder",
     why=(
-        "daprd loads components, subscriptions and resiliency policies only from its --resources-path; a "
-        "manifest elsewhere is silently ignored and the service fails at run time."
+        "daprd loads components, subscriptions and resiliency policies only from its "
+        "--resources-path; a manifest elsewhere is silently ignored and the service fails at run "
+        "time."
     ),
-    fix="Move the file under components/ or resources/ (or a folder listed in [tool.daprdev] resources).",
+    fix=(
+        "Move the file under components/ or resources/ (or a folder listed in [tool.daprdev] "
+        "resources)."
+    ),
     VALID=(("resources/pubsub.yaml", _DAPR_COMPONENT),),
     INVALID=(("app/pubsub.yaml", _DAPR_COMPONENT),),
 )
@@ -258,9 +273,9 @@ INVALID_YAML = PolicyRule(
     name="invalid-yaml",
     message="YAML does not parse, or nests or aliases beyond what a configuration file needs",
     why=(
-        "daprd refuses to start on a resource file it cannot parse, and other tools fail the same way. "
-        "YAML nested more than 64 levels deep or expanding through many aliases is refused before it is "
-        "built: it can crash or exhaust the process that reads it."
+        "daprd refuses to start on a resource file it cannot parse, and other tools fail the same "
+        "way. YAML nested more than 64 levels deep or expanding through many aliases is refused "
+        "before it is built: it can crash or exhaust the process that reads it."
     ),
     fix=(
         "Fix the YAML at the reported line (indentation, a missing ':' or an unclosed quote); "
@@ -284,16 +299,17 @@ WRITE_BANS = frozenset({INFRA_FILE.id, KUBERNETES_MANIFEST.id})
 
 
 def is_python_file(path: str, content: str) -> bool:
-    """Python however it is named: `.py`/`.pyi`/`.pyw` in any case, or an extensionless file whose
-    shebang runs python (`#!/usr/bin/env python3`)."""
-    suffix = PurePosixPath(path).suffix
-    if suffix:
-        return suffix.lower() in _PYTHON_SUFFIXES
-    return _PYTHON_SHEBANG.match(content) is not None
+    """Python however it is named: `.py`/`.pyi`/`.pyw` in any case, or any file but documentation
+    whose shebang runs Python (`bin/serve` or `run.sh` starting `#!/usr/bin/env python3`): the
+    shell runs what the shebang says, whatever the name."""
+    suffix = PurePosixPath(path).suffix.lower()
+    if suffix in _PYTHON_SUFFIXES:
+        return True
+    return suffix not in _DOC_SUFFIXES and _PYTHON_SHEBANG.match(content) is not None
 
 
 def refusal_for_path(path: str) -> str | None:
-    """Why `path` must never be written (e.g. a Dockerfile), or None when its name alone is acceptable."""
+    """Why `path` must never be written (e.g. a Dockerfile), or None when its name is acceptable."""
     pure = PurePosixPath(path.replace("\\", "/"))
     what = _named_infrastructure(pure)
     return f"{path}: {what}. {_APPLICATION_CODE_ONLY}." if what is not None else None
@@ -320,9 +336,9 @@ def _named_infrastructure(pure: PurePosixPath) -> str | None:
 class ChartFolders:
     """Which folders below the project root hold a Helm chart (a `Chart.yaml`), for one gate call.
 
-    A chart is found in the change set itself or on disk under `root`; each folder is looked up on disk
-    once per call. The project root itself is never taken for a chart: a root `Chart.yaml` is refused
-    by its name, and the application beside it is still written.
+    A chart is found in the change set itself or on disk under `root`; each folder is looked up on
+    disk once per call. The project root itself is never taken for a chart: a root `Chart.yaml` is
+    refused by its name, and the application beside it is still written.
     """
 
     def __init__(self, root: Path | None, paths: Iterable[str]) -> None:
@@ -357,7 +373,7 @@ class ChartFolders:
 
 
 def is_under_resources(path: str, resources: Sequence[str] = DEFAULT_RESOURCES) -> bool:
-    """True when one of the resources folders (e.g. `components`) is a folder on the way to `path`."""
+    """True when one of the resources folders (e.g. `components`) is on the way to `path`."""
     folders = PurePosixPath(path.replace("\\", "/")).parts[:-1]
     for entry in resources:
         wanted = PurePosixPath(entry.strip("/")).parts
@@ -375,7 +391,7 @@ def check_file_policy(
     resources: Sequence[str] = DEFAULT_RESOURCES,
     charts: ChartFolders | None = None,
 ) -> list[Diagnostic]:
-    """Policy diagnostics for one file of any kind (Python and documentation only get the path checks)."""
+    """Policy diagnostics for a file of any kind (Python and documentation get the path checks)."""
     refusal = refusal_for_path(path)
     if refusal is not None:
         return [_policy_diagnostic(INFRA_FILE, path, 1, refusal)]
@@ -394,8 +410,8 @@ def check_file_policy(
         return _check_yaml(path, content, resources)
     if not _DATA_MARKERS.search(content):
         return []
-    # Any other file can still be a manifest (kubectl and docker compose read files of any name); only
-    # YAML files are daprd's resources, so Dapr placement is not judged here.
+    # Any other file can still be a manifest (kubectl and docker compose read files of any name);
+    # only YAML files are daprd's resources, so Dapr placement is not judged here.
     try:
         documents = [(1, json.loads(content))] if suffix == ".json" else _yaml_documents(content)
     except (ValueError, RecursionError, yaml.YAMLError, safe_yaml.YamlRefused):
@@ -462,9 +478,10 @@ _Constructor.add_constructor(None, _construct_tagged)
 
 
 def _yaml_documents(content: str) -> list[tuple[int, Any]]:
-    """Each document of `content` (its first line, its data with merge keys resolved), within bounds.
+    """Each document of `content` (first line, data with merge keys resolved), within bounds.
 
-    Every YAML file is parsed for its syntax and bounds; data is only built when it holds a marker word.
+    Every YAML file is parsed for its syntax and bounds; data is built only when it holds a
+    marker word.
     """
     nodes = safe_yaml.compose_all(content)
     if not _DATA_MARKERS.search(content):
@@ -495,7 +512,7 @@ def _judge(
 
 
 def _deployment_template(document: Any) -> str | None:
-    """What deployment file a loaded document is by its top level: Compose, CloudFormation or ARM."""
+    """What deployment file a loaded document is by its top level: Compose, CloudFormation, ARM."""
     if not isinstance(document, dict):
         return None
     services = document.get("services")
@@ -519,8 +536,8 @@ def _deployment_template(document: Any) -> str | None:
 
 
 def _manifest_headers(document: Any) -> Iterator[tuple[str, str]]:
-    """(apiVersion, kind) of the manifest `document` is, of those in a top-level list and of a List's
-    `items`."""
+    """(apiVersion, kind) of the manifest `document` is, of those in a top-level list and of a
+    List's `items`."""
     pending = [document]
     while pending:
         value = pending.pop()
@@ -536,7 +553,7 @@ def _manifest_headers(document: Any) -> Iterator[tuple[str, str]]:
 
 
 def _template_findings(path: str, content: str) -> list[Diagnostic]:
-    """A manifest template that does not load as data, by its `apiVersion:` and `kind:` header lines."""
+    """A manifest template that does not load as data, by its `apiVersion:` and `kind:` lines."""
     headers = [
         (
             match["key"] or match["json_key"],

@@ -122,7 +122,7 @@ class Workspace:
         if reason:
             raise PathRefused(
                 f"path {clean!r} is refused: {reason}. daprdev does not write it. "
-                "If this change is really wanted, ask the user to make it themselves."
+                "If this change is really wanted, ask the user to make it themselves"
             )
         _refuse_by_infra_policy(clean)
         return self._walk(clean, symlinks=False)
@@ -137,7 +137,7 @@ class Workspace:
             if reason:
                 raise PathRefused(
                     f"path {clean!r} is refused: {reason}. daprdev does not write it. "
-                    "If this change is really wanted, ask the user to make it themselves."
+                    "If this change is really wanted, ask the user to make it themselves"
                 )
         return clean
 

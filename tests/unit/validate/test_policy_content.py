@@ -371,7 +371,11 @@ def test_files_that_cannot_be_manifests_are_not_parsed(monkeypatch: pytest.Monke
         ("bin/serve", "#!/bin/sh\n", False),
         ("bin/serve", "#!/opt/python/bin/node\n", False),
         ("bin/serve", "print(1)\n# python\n", False),
-        ("bin/serve.sh", "#!/usr/bin/env python3\n", False),
+        # The shell runs what the shebang says, whatever the name.
+        ("bin/serve.sh", "#!/usr/bin/env python3\n", True),
+        ("scripts/run.txt.sh", "#!/usr/bin/pypy3\n", True),
+        ("bin/tool", "#!/usr/bin/env -S uv run --script\n", True),
+        ("bin/serve.sh", "#!/bin/bash\npython3 app.py\n", False),
         ("README.md", "#!/usr/bin/env python3\n", False),
     ],
 )
