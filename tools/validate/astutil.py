@@ -10,7 +10,7 @@ _NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
-    """Every node in the body of `function`, not descending into nested functions, lambdas or classes."""
+    """Every node in the body of `function`, not entering nested functions, lambdas or classes."""
     stack: list[ast.AST] = list(reversed(function.body))
     while stack:
         node = stack.pop()
@@ -20,7 +20,7 @@ def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
 
 
 def const_str(node: ast.AST | None, constants: Mapping[str, str]) -> str | None:
-    """The string value of a literal, a module-level string constant, or an f-string made of those."""
+    """The string value of a literal, a module-level string constant, or an f-string of those."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.Name):
@@ -28,9 +28,8 @@ def const_str(node: ast.AST | None, constants: Mapping[str, str]) -> str | None:
     if isinstance(node, ast.JoinedStr):
         parts = []
         for value in node.values:
-            if isinstance(value, ast.FormattedValue):
-                value = value.value
-            part = const_str(value, constants)
+            inner = value.value if isinstance(value, ast.FormattedValue) else value
+            part = const_str(inner, constants)
             if part is None:
                 return None
             parts.append(part)

@@ -1,4 +1,4 @@
-"""What rules know about the file being checked: imports, app objects, routes, constants, and reporting.
+"""What rules know about the file being checked: imports, app objects, routes, constants, reports.
 
 The engine fills it during its single traversal; rules read it and call `report`.
 """
@@ -35,7 +35,7 @@ _NOQA = re.compile(
 
 @dataclass(frozen=True)
 class Route:
-    """How a function is exposed: an HTTP route (with its methods and path when known) or a subscription."""
+    """How a function is exposed: an HTTP route (methods and path when known) or a subscription."""
 
     kind: Literal["route", "subscription"]
     methods: frozenset[str]
@@ -60,7 +60,7 @@ class FileContext:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     facts: dict[str, list] = field(default_factory=dict)
 
-    # -- reading the file ------------------------------------------------------------------------------
+    # -- reading the file --------------------------------------------------------------------------
 
     @cached_property
     def lines(self) -> list[str]:
@@ -83,7 +83,7 @@ class FileContext:
         """The innermost function being visited."""
         return self.functions[-1] if self.functions else None
 
-    # -- routes and handlers ---------------------------------------------------------------------------
+    # -- routes and handlers -----------------------------------------------------------------------
 
     def route_of(self, function: FunctionNode) -> Route | None:
         """The route or subscription a decorator registers `function` as, or None."""
@@ -115,7 +115,7 @@ class FileContext:
         return None
 
     def note_class(self, node: ast.ClassDef) -> None:
-        """Remember classes that are Pydantic models (directly or through a model defined earlier)."""
+        """Remember classes that are Pydantic models (directly or through an earlier model)."""
         for base in node.bases:
             name = self.qualname(base) or ""
             if name.startswith("pydantic.") or (
@@ -185,7 +185,7 @@ class FileContext:
         ]
 
     def router_post_routes(self) -> list[tuple[FunctionNode, Route]]:
-        """POST routes declared on an APIRouter, whose final path depends on where it is included."""
+        """POST routes declared on an APIRouter: their final path depends on where it is mounted."""
         return [
             (function, route)
             for function, route in self.handlers
@@ -198,7 +198,7 @@ class FileContext:
     def request_handlers(self) -> list[FunctionNode]:
         return [function for function, _ in self.handlers]
 
-    # -- reporting -------------------------------------------------------------------------------------
+    # -- reporting ---------------------------------------------------------------------------------
 
     def report(
         self,
@@ -221,7 +221,10 @@ class FileContext:
         *,
         within: FunctionNode | None = None,
     ) -> Diagnostic | None:
-        """The finding `report` would record (None when suppressed); `within` overrides the excerpt's function."""
+        """The finding `report` would record (None when suppressed).
+
+        `within` overrides the function the excerpt shows.
+        """
         line = getattr(node, "lineno", 1)
         end_line = getattr(node, "end_lineno", None) or line
         if self._suppressed(rule.id, line, end_line):

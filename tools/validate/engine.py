@@ -1,8 +1,8 @@
-"""Running the Dapr rules over one Python file: compile, then every rule in one traversal of the `ast`.
+"""Running the Dapr rules over one Python file: compile, then every rule in one `ast` traversal.
 
-Rules run on the stdlib `ast` rather than a concrete syntax tree: the gate only reports (it never rewrites),
-and `ast` parses and walks several times faster than libcst, which keeps the per-write gate and
-`daprdev check` over large trees fast. See docs/rules.md for the rules.
+Rules run on the stdlib `ast` rather than a concrete syntax tree: the gate only reports (it never
+rewrites), and `ast` parses and walks several times faster than libcst, which keeps the per-write
+gate and `daprdev check` over large trees fast. See docs/rules.md for the rules.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def analyze(
     rules: Sequence[type[Rule]] = ALL_RULES,
     python: tuple[int, int] = DEFAULT_PYTHON,
 ) -> PythonAnalysis:
-    """Compile `source` (unless its `tree` is given); if it compiles, run every enabled rule in one pass."""
+    """Compile `source` (unless its `tree` is given); if it compiles, run the enabled rules once."""
     if tree is None:
         tree, error = compile_source(path, source, python=python)
         if error is not None or tree is None:
@@ -121,7 +121,7 @@ class _Traversal:
                 self.hooks.setdefault(node_type, []).append(getattr(rule, attribute))
 
     def run(self, tree: ast.Module) -> None:
-        # Module-level imports first, so a function defined above an import still resolves its names.
+        # Module-level imports first: a function defined above an import still resolves its names.
         for statement in tree.body:
             if isinstance(statement, ast.Import | ast.ImportFrom):
                 self.ctx.imports.add(statement)

@@ -1,4 +1,4 @@
-"""Short, line-numbered code excerpts with the offending lines marked, for a model to act on in one turn."""
+"""Short, line-numbered code excerpts, offending lines marked, for a model to act on in one turn."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ _MAX_LINES = 14
 def excerpt(
     lines: Sequence[str], line: int, end_line: int, function_span: tuple[int, int] | None
 ) -> str:
-    """The enclosing function (header plus a window around the finding), or a few lines around it."""
+    """The enclosing function (header and a window around the finding), or a few lines around it."""
     end_line = min(max(end_line, line), line + _MAX_LINES // 2)
     first, last = max(1, line - _CONTEXT), min(len(lines), end_line + _CONTEXT)
     shown: list[int] = []

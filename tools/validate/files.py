@@ -1,4 +1,4 @@
-"""Finding the files of a project: a walk that honours .gitignore files and `[tool.daprdev] exclude`."""
+"""Finding a project's files: a walk that honours .gitignore files and `[tool.daprdev] exclude`."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ _ALWAYS_SKIPPED = frozenset(
 def iter_project_files(
     root: Path, *, exclude: Sequence[str] = (), suffixes: frozenset[str] | None = None
 ) -> Iterator[Path]:
-    """Files under `root` (absolute paths, sorted per folder) not ignored by any .gitignore on the way."""
+    """Files under `root` (absolute, sorted per folder) not ignored by any .gitignore on the way."""
     root = root.resolve()
     extra = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
     specs: list[tuple[Path, pathspec.PathSpec]] = []

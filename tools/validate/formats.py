@@ -130,7 +130,7 @@ def _sarif_run(tool: str, diagnostics: Sequence[Diagnostic]) -> dict:
 
 
 def render_junit(diagnostics: Sequence[Diagnostic], files: Sequence[str]) -> str:
-    """One test suite per checked file; each finding a failed test case, clean files one passing case."""
+    """A test suite per checked file; each finding a failed case, a clean file one passing case."""
     by_file: dict[str, list[Diagnostic]] = defaultdict(list)
     for d in diagnostics:
         by_file[d.path].append(d)

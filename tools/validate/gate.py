@@ -1,8 +1,8 @@
 """The gate every writer goes through: compile -> Dapr rules -> ruff check -> ruff format.
 
-`check_changes` returns the content to write (ruff-formatted for Python) and every finding. When a file
-already exists under `root`, findings its current content already has are reported without blocking, so a
-model fixing one thing is not held hostage by old problems elsewhere in the file.
+`check_changes` returns the content to write (ruff-formatted for Python) and every finding. When a
+file already exists under `root`, findings its current content already has are reported without
+blocking, so a model fixing one thing is not held hostage by old problems elsewhere in the file.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class _Checked:
 def check_changes(
     changes: Sequence[FileChange], *, root: Path | None = None, config: GateConfig | None = None
 ) -> GateReport:
-    """Run the gate over a change set; `root` (the project) enables diff-awareness and project config."""
+    """Run the gate over a change set; `root` (the project) brings diff-awareness and its config."""
     if config is None:  # writers pass the settings they read at start; `daprdev check` reads them
         config = load_config(root)
     results: dict[str, _Checked] = {}
@@ -142,7 +142,9 @@ def ruff_diagnostics(
 
 
 _RUFF_WHY = {
-    "ASYNC": "A blocking call inside async code stalls the event loop that serves every Dapr delivery.",
+    "ASYNC": (
+        "A blocking call inside async code stalls the event loop that serves every Dapr delivery."
+    ),
     "F": "Python would fail or misbehave at run time (undefined or unused names, broken imports).",
     "B": "A known Python bug pattern that behaves differently from what it looks like.",
     "PLE": "An error Python only reports at run time, if at all.",
@@ -159,7 +161,7 @@ def _ruff_why(finding: ruff.RuffFinding) -> str:
 
 
 def _add_cross_file(results: dict[str, _Checked], root: Path | None, config: GateConfig) -> None:
-    """Rules that need every file: scheduled jobs must have a `POST /job/<name>` handler somewhere."""
+    """Rules that need every file: a scheduled job needs a `POST /job/<name>` handler somewhere."""
     if "DAPR012" in config.disabled_dapr_rules:
         return
     facts = {path: result.facts for path, result in results.items() if result.facts}
@@ -219,8 +221,9 @@ def _mark_preexisting(
         key = _identity(diagnostic, new_lines)
         if diagnostic.blocking and diagnostic.rule not in WRITE_BANS and budget[key] > 0:
             budget[key] -= 1
-            diagnostic = diagnostic.model_copy(update={"blocking": False})
-        marked.append(diagnostic)
+            marked.append(diagnostic.model_copy(update={"blocking": False}))
+        else:
+            marked.append(diagnostic)
     return marked
 
 

@@ -1,9 +1,9 @@
 """The one import and alias resolver every rule shares.
 
-It maps each name a module binds through `import`/`from ... import` to the dotted path it stands for, so
-`from dapr.clients import DaprClient as C` makes `C` mean `dapr.clients.DaprClient` and
-`import asyncio as aio` makes `aio.sleep` mean `asyncio.sleep`. Rules ask `qualname(node)` and compare
-dotted paths; none of them tracks imports itself.
+It maps each name a module binds through `import`/`from ... import` to the dotted path it stands
+for, so `from dapr.clients import DaprClient as C` makes `C` mean `dapr.clients.DaprClient` and
+`import asyncio as aio` makes `aio.sleep` mean `asyncio.sleep`. Rules ask `qualname(node)` and
+compare dotted paths; none of them tracks imports itself.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class ImportMap:
                 self._bound[alias.asname or alias.name] = f"{module}{separator}{alias.name}"
 
     def qualname(self, node: ast.AST) -> str | None:
-        """The dotted path an expression such as `aio.sleep` refers to, or None when not imported."""
+        """The dotted path an expression such as `aio.sleep` stands for, or None if not imported."""
         if isinstance(node, ast.Name):
             return self._bound.get(node.id)
         if isinstance(node, ast.Attribute):

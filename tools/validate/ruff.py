@@ -1,7 +1,8 @@
-"""Running the pinned ruff binary: one file on stdin (the gate) or many files at once (`daprdev check`).
+"""Running the pinned ruff binary: one file on stdin (the gate) or many at once (`daprdev check`).
 
-ruff has no in-process API; a process per call costs a few milliseconds, and batching paths amortises it.
-The gate always passes its own `ruff.toml`, so the user's ruff settings never change what blocks a write.
+ruff has no in-process API; a process per call costs a few milliseconds, and batching paths
+amortises it. The gate always passes its own `gate-ruff.toml`, so the user's ruff settings never
+change what blocks a write.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from tools.errors import DaprdevError
 
-CONFIG_PATH = Path(__file__).with_name("ruff.toml")
+CONFIG_PATH = Path(__file__).with_name("gate-ruff.toml")
 # The names ruff reads as Python (`.pyi` as a stub); anything else on stdin it may skip or read as
 # another language (`.md`, `.toml`, `.ipynb`).
 _RUFF_PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
@@ -54,9 +55,9 @@ def ruff_binary() -> str:
     except (ImportError, FileNotFoundError):
         pass
     exe = "ruff.exe" if os.name == "nt" else "ruff"
-    candidates.append(os.path.join(sysconfig.get_path("scripts"), exe))
+    candidates.append(str(Path(sysconfig.get_path("scripts")) / exe))
     for candidate in candidates:
-        if candidate and os.path.isfile(candidate):
+        if candidate and Path(candidate).is_file():
             return candidate
     raise RuffUnavailable("the ruff binary pinned by daprdev is not installed; reinstall daprdev")
 
@@ -73,7 +74,7 @@ def _base_args(ignores: Sequence[str] = (), target: str | None = None) -> list[s
 def check_source(
     path: str, source: str, *, ignores: Sequence[str] = (), target: str | None = None
 ) -> list[RuffFinding]:
-    """`ruff check` one file's content given on stdin; `path` picks per-file behaviour and names results."""
+    """`ruff check` a file's content on stdin; `path` picks per-file behaviour and names results."""
     proc = _run(
         [
             "check",
@@ -111,7 +112,7 @@ def _stdin_filename(path: str) -> str:
 def check_paths(
     paths: Sequence[Path], *, cwd: Path, ignores: Sequence[str] = (), target: str | None = None
 ) -> dict[Path, list[RuffFinding]]:
-    """`ruff check` many files in one process; findings grouped by the absolute path of their file."""
+    """`ruff check` many files in one process; findings grouped by their file's absolute path."""
     if not paths:
         return {}
     args = [

@@ -1,10 +1,12 @@
-"""`daprdev check` over a tree: the gate's compile + Dapr rules + ruff on every Python file, in parallel,
-with a content cache so an unchanged tree re-checks in about the time ruff takes with its own cache.
+"""`daprdev check` over a tree: the gate's compile + Dapr rules + ruff on every Python file, in
+parallel, with a content cache so an unchanged tree re-checks in about the time ruff takes with its
+own cache.
 
-Dapr rules run per file in a process pool; ruff runs once over all the files that need it (batching is
-several times faster than a process per file). Results are cached per file under `.daprdev/cache/`, keyed
-by the file's content hash, the rule engine's own source and the project's `[tool.daprdev]` settings.
-Cross-file findings (scheduled jobs without a handler) are recomputed from cached per-file facts.
+Dapr rules run per file in a process pool; ruff runs once over all the files that need it (batching
+is several times faster than a process per file). Results are cached per file under
+`.daprdev/cache/`, keyed by the file's content hash, the rule engine's own source and the project's
+`[tool.daprdev]` settings. Cross-file findings (scheduled jobs without a handler) are recomputed
+from cached per-file facts.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from contextlib import ExitStack
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -70,7 +72,7 @@ class _FileResult:
 def check_tree(
     paths: Sequence[Path], *, root: Path, jobs: int | None = None, use_cache: bool = True
 ) -> TreeReport:
-    """Check every Python file (and Dapr manifest) under `paths`; `root` holds config, cache and history."""
+    """Check every Python file (and Dapr manifest) under `paths`; `root` holds config and cache."""
     root = root.resolve()
     config = load_config(root)
     files = _collect(paths, root, config)
@@ -258,11 +260,11 @@ def _covers_root(paths: Sequence[Path], root: Path) -> bool:
 
 
 def _covers_history(paths: Sequence[Path], root: Path) -> bool:
-    """PHR/ADR checks run when the project root or its history/ folder is among the checked paths."""
+    """PHR/ADR checks run when the project root or its history/ folder is among the paths."""
     history = root / "history"
     for path in paths:
         absolute = (root / path).resolve()
-        if absolute == root or absolute == history or absolute.is_relative_to(history):
+        if absolute == root or absolute.is_relative_to(history):  # history/ itself included
             return True
     return False
 
@@ -279,7 +281,7 @@ def engine_fingerprint() -> str:
     """Hash of the rule engine's own files: a changed rule invalidates every cached result."""
     digest = hashlib.sha256()
     package = Path(__file__).resolve().parent
-    for file in sorted([*package.rglob("*.py"), package / "ruff.toml"]):
+    for file in sorted([*package.rglob("*.py"), package / ruff.CONFIG_PATH.name]):
         digest.update(file.relative_to(package).as_posix().encode())
         digest.update(file.read_bytes())
     digest.update(ruff.ruff_binary().encode())

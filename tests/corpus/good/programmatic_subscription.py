@@ -1,4 +1,5 @@
-"""Order events through a programmatic /dapr/subscribe, with routing rules and a dead-letter topic."""
+"""Order events through a programmatic /dapr/subscribe, with routing rules and a dead-letter
+topic."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class OrderEnvelope(BaseModel):
 
 @app.exception_handler(RequestValidationError)
 async def drop_poison_messages(request: Request, exc: RequestValidationError) -> JSONResponse:
-    # A payload that does not validate never will: drop it (to the dead-letter topic) instead of a 422.
+    # A payload that does not validate never will: drop it (to the dead-letter topic) instead of
+    # answering 422.
     log.warning("dropping invalid message on %s: %s", request.url.path, exc.errors())
     return JSONResponse({"status": "DROP"})
 

@@ -1,4 +1,5 @@
-"""Task reminders: consumes task events, stores reminders, schedules a Dapr job that publishes them."""
+"""Task reminders: consumes task events, stores reminders, schedules a Dapr job that publishes
+them."""
 
 from __future__ import annotations
 

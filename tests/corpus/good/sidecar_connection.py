@@ -1,4 +1,5 @@
-"""One DaprClient per process, connected in the background so the app starts while the sidecar is away."""
+"""One DaprClient per process, connected in the background so the app starts while the sidecar
+is away."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ import libcst as cst
 def append_argument(call: cst.Call, new: cst.Arg) -> cst.Call:
     """`call` with `new` as its last argument, laid out like the arguments before it.
 
-    A call written one argument per line keeps that shape (and its trailing comma); a comment after the
-    old last argument stays on that argument's line.
+    A call written one argument per line keeps that shape (and its trailing comma); a comment after
+    the old last argument stays on that argument's line.
     """
     args = call.args
     if not args:
@@ -59,7 +59,7 @@ def _separator(call: cst.Call) -> cst.Comma:
 
 
 def remove_argument(call: cst.Call, index: int) -> cst.Call:
-    """`call` without its argument at `index`; the new last argument takes over the old last one's comma."""
+    """`call` without its argument at `index`; the new last argument takes the old last comma."""
     args = call.args
     remaining = [arg for position, arg in enumerate(args) if position != index]
     if remaining and index == len(args) - 1:

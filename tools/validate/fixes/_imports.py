@@ -6,7 +6,7 @@ import libcst as cst
 
 
 def add_import(module: cst.Module, line: cst.SimpleStatementLine) -> cst.Module:
-    """`module` with `line` after its last top-level import (else after the docstring, else first)."""
+    """`module` with `line` after its last top-level import (else after the docstring, or first)."""
     body = list(module.body)
     position = 0
     for index, statement in enumerate(body):

@@ -1,7 +1,7 @@
-"""Applying every rule's fixer to one file: detect on `ast`, then ONE libcst parse and ONE traversal.
+"""Applying every rule's fixer to a file: detect on `ast`, then ONE libcst parse and ONE traversal.
 
-Detection stays on the fast `ast` engine; only a file with findings a fixer can rewrite is parsed with
-libcst, whose lossless tree keeps comments and formatting everywhere the fix does not touch.
+Detection stays on the fast `ast` engine; only a file with findings a fixer can rewrite is parsed
+with libcst, whose lossless tree keeps comments and formatting everywhere the fix does not touch.
 """
 
 from __future__ import annotations
@@ -115,6 +115,7 @@ class _FixPass(cst.CSTTransformer):
         result: cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel = updated_node
         for hook in self._leaves.get(type(original_node).__name__, ()):
             if type(result) is not type(original_node):
-                break  # a fixer replaced the node with another kind; the others' hooks no longer apply
+                # A fixer replaced the node with another kind; the others' hooks no longer apply.
+                break
             result = hook(original_node, result)
         return result

@@ -1,10 +1,10 @@
 """The fixer base class and the shared state every fixer of one file sees.
 
 A fixer rewrites the findings of one rule. It declares libcst hooks like a `CSTTransformer`
-(`visit_<Node>(node)` and `leave_<Node>(original_node, updated_node)`), but all fixers of a file run in
-one traversal of one parse (see `fixes.apply`), so a fixer never parses or walks on its own. Hooks must
-build their result from `updated_node` (another fixer may already have changed its children) and use
-`original_node` only to ask where it was (`FixContext.targeted`).
+(`visit_<Node>(node)` and `leave_<Node>(original_node, updated_node)`), but all fixers of a file run
+in one traversal of one parse (see `fixes.apply`), so a fixer never parses or walks on its own.
+Hooks must build their result from `updated_node` (another fixer may already have changed its
+children) and use `original_node` only to ask where it was (`FixContext.targeted`).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class FixContext:
         return True
 
     def qualname(self, node: cst.BaseExpression) -> str | None:
-        """The dotted path an expression refers to through the file's imports (the gate's own resolver)."""
+        """The dotted path an expression stands for by the file's imports (the gate's resolver)."""
         dotted = get_full_name_for_node(node)
         if dotted is None:
             return None
@@ -61,15 +61,15 @@ class Fixer:
     """Rewrites the fixable findings of rule `rule_id`; subclasses add libcst hooks."""
 
     rule_id: ClassVar[str]
-    # Fixers whose hooks replace a node with another kind (a call with `await call`) run last, so the
-    # others still see the node kind they expect.
+    # Fixers whose hooks replace a node with another kind (a call with `await call`) run last, so
+    # the others still see the node kind they expect.
     order: ClassVar[int] = 0
 
     def __init__(self, ctx: FixContext) -> None:
         self.ctx = ctx
 
     def prepare(self, module: cst.Module) -> None:
-        """Called with the whole parsed module before the traversal (for facts a hook needs early)."""
+        """Called with the parsed module before the traversal (for facts a hook needs early)."""
 
     def targeted(self, node: cst.CSTNode) -> bool:
         return self.ctx.targeted(self.rule_id, node)

@@ -1,7 +1,8 @@
 """DAPR010: `schedule_job_alpha1`/`get_job_alpha1`/`delete_job_alpha1` become the stable methods.
 
 The stable methods take the same arguments and fall back to the alpha1 API on older runtimes by
-themselves. A raw alpha1 jobs URL is left to a person: the right path depends on the runtime version.
+themselves. A raw alpha1 jobs URL is left to a person: the right path depends on the runtime
+version.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """DAPR009: `publish_event`/`publish_events` calls get `data_content_type="application/json"`.
 
-The keyword is added after the last argument, in the call's own layout (one argument per line stays one
-argument per line). Calls with `*args` are left alone: the content type may be among them.
+The keyword is added after the last argument, in the call's own layout (one argument per line stays
+one argument per line). Calls with `*args` are left alone: the content type may be among them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """DAPR013, where the fix is mechanical: the address or port is read from the environment.
 
-- `DaprClient("127.0.0.1:50001")` (the SDK's default address) becomes `DaprClient()`: the client then
-  reads DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT, which default to that same address.
+- `DaprClient("127.0.0.1:50001")` (the SDK's default address) becomes `DaprClient()`: the client
+  then reads DAPR_GRPC_ENDPOINT / DAPR_GRPC_PORT, which default to that same address.
 - `DAPR_HTTP_PORT = 3500` becomes `DAPR_HTTP_PORT = int(os.environ.get("DAPR_HTTP_PORT", "3500"))`:
   the same value where the variable is unset, the port `dapr run` chose where it is set.
 

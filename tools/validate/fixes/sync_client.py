@@ -1,15 +1,16 @@
 """DAPR001: the synchronous `dapr.clients.DaprClient` becomes `dapr.aio.clients.DaprClient`.
 
-The import moves to `dapr.aio.clients`, each `with DaprClient(...) as client:` becomes `async with`, and
-each call on `client` is awaited. That is only mechanical when every use of the client looks like that,
-so a finding is auto-fixable only when each `DaprClient(...)` is the one item of a `with` directly in
-an `async def` that is not a request handler, and the client is only ever called inside that block
-(never stored, passed on, or used from sync code). Anything else is left to a person; so is a client
-created per request (DAPR008), which belongs in the lifespan.
+The import moves to `dapr.aio.clients`, each `with DaprClient(...) as client:` becomes `async with`,
+and each call on `client` is awaited. That is only mechanical when every use of the client looks
+like that, so a finding is auto-fixable only when each `DaprClient(...)` is the one item of a `with`
+directly in an `async def` that is not a request handler, and the client is only ever called inside
+that block (never stored, passed on, or used from sync code). Anything else is left to a person; so
+is a client created per request (DAPR008), which belongs in the lifespan.
 
 Every DaprClient constructor waits for the sidecar with a blocking probe. So that the converted code
 does not still freeze the loop there (DAPR015), the function first awaits the same wait without
-blocking, `await DaprHealth.wait_for_sidecar()`, after which the constructor's probe answers at once.
+blocking, `await DaprHealth.wait_for_sidecar()`, after which the constructor's probe answers
+at once.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ class UseAioClient(Fixer):
         return cst.FlattenSentinel(lines) if len(lines) > 1 else lines[0]
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        # Known only now: whether some function got a wait, so DaprHealth is used and needs importing.
+        # Known only now: whether some function got a wait, so that DaprHealth needs importing.
         if not (self._import_health and self._waited and self._anchor is not None):
             return updated_node
         body = list(updated_node.body)
@@ -116,11 +117,14 @@ class UseAioClient(Fixer):
             return
         item = node.items[0]
         call = item.item
-        if isinstance(call, cst.Call) and isinstance(call.func, cst.Name):
-            if call.func.value in self._classes:
-                target = item.asname.name if item.asname is not None else None
-                self._clients.append(target.value if isinstance(target, cst.Name) else None)
-                self._blocks.add(id(node))
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Name)
+            and call.func.value in self._classes
+        ):
+            target = item.asname.name if item.asname is not None else None
+            self._clients.append(target.value if isinstance(target, cst.Name) else None)
+            self._blocks.add(id(node))
 
     def leave_With(
         self, original_node: cst.With, updated_node: cst.With
@@ -187,7 +191,7 @@ def _bound_name(alias: cst.ImportAlias) -> str:
 
 
 def _ending(alias: cst.ImportAlias, last_comma: cst.Comma | cst.MaybeSentinel) -> cst.ImportAlias:
-    """`alias` as the last name of an import: the original last comma, unless its own holds a comment."""
+    """`alias` as an import's last name: the original last comma, unless its own holds a comment."""
     own = alias.comma
     if isinstance(own, cst.Comma) and m.findall(own, m.Comment()):
         return alias

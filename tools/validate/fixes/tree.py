@@ -1,4 +1,4 @@
-"""`daprdev check --fix` / `--diff` over a tree: fix, re-check through the gate, write through the writer.
+"""`daprdev check --fix` / `--diff` over a tree: fix, re-check through the gate, write it back.
 
 Only files with auto-fixable findings are read and parsed again. A fixed file is written only when
 the gate accepts it (`tools.writer.write_changes` runs it once more): if the fixes together make the

@@ -1,4 +1,4 @@
-"""What the handler rules ask about parameters and payloads: is this a Pydantic model, a raw dict, ...?"""
+"""What the handler rules ask about parameters and payloads: a Pydantic model, a raw dict, ...?"""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ def payload_parameters(
 
 
 def classify(ctx: FileContext, annotation: ast.expr) -> PayloadKind:
-    """`model` for a Pydantic model (possibly generic), `untyped` for dict/Any/Mapping, `other` otherwise."""
+    """`model` for a Pydantic model (even generic), `untyped` for dict/Any/Mapping, else `other`."""
     if isinstance(annotation, ast.Subscript):
         base = classify(ctx, annotation.value)
         if base == "untyped":
@@ -96,7 +96,7 @@ def classify(ctx: FileContext, annotation: ast.expr) -> PayloadKind:
 
 
 def validates_with_model(function: FunctionNode) -> bool:
-    """True when the handler turns raw data into a model (`Model.model_validate(...)` and the like)."""
+    """True when the handler turns raw data into a model (`Model.model_validate(...)` and such)."""
     return any(
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)

@@ -1,11 +1,11 @@
-"""The rule base class: a rule documents itself (message, why, fix, examples) and visits `ast` nodes.
+"""The rule base class: a rule documents itself (message, why, fix, examples), visits `ast` nodes.
 
-A rule declares hooks named `visit_<NodeType>` (e.g. `visit_Call`); the engine calls every rule's hooks
-during one traversal of the file. Work that needs the whole file goes in `finish`.
+A rule declares hooks named `visit_<NodeType>` (e.g. `visit_Call`); the engine calls every rule's
+hooks during one traversal of the file. Work that needs the whole file goes in `finish`.
 
-A rule whose findings can be rewritten mechanically has a libcst fixer in `tools/validate/fixes/`, lists
-`(before, after)` pairs in `FIXES`, and answers `fixable(node)` for each finding it reports; the finding's
-fix hint then ends with `AUTOFIX_NOTE`.
+A rule whose findings can be rewritten mechanically has a libcst fixer in `tools/validate/fixes/`,
+lists `(before, after)` pairs in `FIXES`, and answers `fixable(node)` for each finding it reports;
+the finding's fix hint then ends with `AUTOFIX_NOTE`.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class Span:
 
 
 def header(node: ast.stmt) -> Span:
-    """The first line of a compound statement, up to its end or its colon, for a short marked range."""
+    """The first line of a compound statement, up to its end or colon, for a short marked range."""
     line, column = node.lineno, node.col_offset
     keyword_length = {
         ast.While: len("while"),

@@ -22,29 +22,50 @@ class ClientPerRequest(Rule):
     name = "client-per-request"
     message = "a DaprClient is created per request instead of once in the app lifespan"
     why = (
-        "Constructing a DaprClient probes the sidecar's health over HTTP and opens a new gRPC channel; doing "
-        "it per request adds a round-trip to every call and, if the sidecar is down, blocks the event loop "
-        "for up to DAPR_HEALTH_TIMEOUT seconds."
+        "Constructing a DaprClient probes the sidecar's health over HTTP and opens a new gRPC "
+        "channel; doing it per request adds a round-trip to every call and, if the sidecar is "
+        "down, blocks the event loop for up to DAPR_HEALTH_TIMEOUT seconds."
     )
     fix = (
-        "Create one client in the FastAPI lifespan (after `await DaprHealth.wait_for_sidecar()`), keep it "
-        "on `app.state`, and close it on shutdown; handlers read it from `request.app.state`."
+        "Create one client in the FastAPI lifespan (after `await DaprHealth.wait_for_sidecar()`), "
+        "keep it on `app.state`, and close it on shutdown; handlers read it from "
+        "`request.app.state`."
     )
     VALID = (
-        "from contextlib import asynccontextmanager\nfrom dapr.aio.clients import DaprClient\n"
-        "from dapr.aio.clients.health import DaprHealth\nfrom fastapi import FastAPI, Request\n\n"
-        "@asynccontextmanager\nasync def lifespan(app: FastAPI):\n"
-        "    await DaprHealth.wait_for_sidecar()\n    async with DaprClient() as client:\n        app.state.dapr = client\n        yield\n\n"
-        "app = FastAPI(lifespan=lifespan)\n\n@app.post('/orders')\nasync def create(request: Request) -> dict:\n"
-        "    await request.app.state.dapr.save_state('statestore', 'k', 'v')\n    return {}\n",
+        "from contextlib import asynccontextmanager\n"
+        "from dapr.aio.clients import DaprClient\n"
+        "from dapr.aio.clients.health import DaprHealth\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "@asynccontextmanager\n"
+        "async def lifespan(app: FastAPI):\n"
+        "    await DaprHealth.wait_for_sidecar()\n"
+        "    async with DaprClient() as client:\n"
+        "        app.state.dapr = client\n"
+        "        yield\n\n"
+        "app = FastAPI(lifespan=lifespan)\n\n"
+        "@app.post('/orders')\n"
+        "async def create(request: Request) -> dict:\n"
+        "    await request.app.state.dapr.save_state('statestore', 'k', 'v')\n"
+        "    return {}\n",
     )
     INVALID = (
-        "from dapr.aio.clients import DaprClient\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
-        "@app.post('/orders')\nasync def create() -> dict:\n    async with DaprClient() as client:\n"
-        "        await client.save_state('statestore', 'k', 'v')\n    return {}\n",
-        "from dapr.aio.clients import DaprClient as Dapr\nfrom fastapi import Depends, FastAPI\n\n"
-        "app = FastAPI()\n\nasync def get_client():\n    async with Dapr() as client:\n        yield client\n\n"
-        "@app.get('/orders')\nasync def orders(client=Depends(get_client)) -> dict:\n    return {}\n",
+        "from dapr.aio.clients import DaprClient\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n\n"
+        "@app.post('/orders')\n"
+        "async def create() -> dict:\n"
+        "    async with DaprClient() as client:\n"
+        "        await client.save_state('statestore', 'k', 'v')\n"
+        "    return {}\n",
+        "from dapr.aio.clients import DaprClient as Dapr\n"
+        "from fastapi import Depends, FastAPI\n\n"
+        "app = FastAPI()\n\n"
+        "async def get_client():\n"
+        "    async with Dapr() as client:\n"
+        "        yield client\n\n"
+        "@app.get('/orders')\n"
+        "async def orders(client=Depends(get_client)) -> dict:\n"
+        "    return {}\n",
     )
 
     def __init__(self, ctx: FileContext) -> None:

@@ -15,7 +15,7 @@ _SECRET_NAME = re.compile(
 # values), paths, URLs, patterns and masks.
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*([_.:-][A-Za-z0-9]+)*$")
 _PATTERN_CHARACTERS = frozenset("\\[](){}^$|*/<>")
-# Names that describe a secret's surroundings (its header, env var, endpoint), not the secret itself.
+# Names that describe a secret's surroundings (its header, env var, endpoint), not the secret.
 _DESCRIBES_SECRET = re.compile(
     r"(url|uri|endpoint|header|type|method|file|path|name|env|var|field|prefix|pattern|regex|ref|kind)$",
     re.IGNORECASE,
@@ -53,16 +53,18 @@ class HardcodedSecret(Rule):
     name = "hardcoded-secret"
     message = "a secret or token is written into the code"
     why = (
-        "Tokens in code end up in git history, images and logs, and cannot be rotated without a release. "
-        "Dapr passes DAPR_API_TOKEN / APP_API_TOKEN through the environment and serves other secrets through "
-        "its secrets API."
+        "Tokens in code end up in git history, images and logs, and cannot be rotated without a "
+        "release. Dapr passes DAPR_API_TOKEN / APP_API_TOKEN through the environment and serves "
+        "other secrets through its secrets API."
     )
     fix = (
         "Read it from the environment (`os.environ['APP_API_TOKEN']`) or from a Dapr secret store "
         "(`await client.get_secret(store, key)`)."
     )
     VALID = (
-        "import os\n\nAPP_TOKEN = os.environ.get('APP_API_TOKEN', '')\nTOKEN_HEADER = 'dapr-api-token'\n"
+        "import os\n\n"
+        "APP_TOKEN = os.environ.get('APP_API_TOKEN', '')\n"
+        "TOKEN_HEADER = 'dapr-api-token'\n"
         "TOKEN_ENV = 'APP_API_TOKEN'\n",
         "GRANT_TYPE_REFRESH_TOKEN = 'refresh_token'\nTOKEN_PATTERN = r'[A-Za-z0-9]{32}'\n"
         "MASKED_PASSWORD = '********'\n",
@@ -109,9 +111,13 @@ class HardcodedSecret(Rule):
         if not self._enabled:
             return
         for kw in node.keywords:
-            if kw.arg and _names_secret(kw.arg) and isinstance(kw.value, ast.Constant):
-                if _looks_secret(kw.value.value):
-                    self.report(kw.value, f"`{kw.arg}=` is given a literal secret")
+            if (
+                kw.arg
+                and _names_secret(kw.arg)
+                and isinstance(kw.value, ast.Constant)
+                and _looks_secret(kw.value.value)
+            ):
+                self.report(kw.value, f"`{kw.arg}=` is given a literal secret")
         if self.ctx.qualname(node.func) in ("os.getenv", "os.environ.get") and len(node.args) == 2:
             name, default = node.args
             if (

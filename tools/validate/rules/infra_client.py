@@ -39,17 +39,20 @@ class InfrastructureClient(Rule):
     name = "infrastructure-client"
     message = "a broker or database client is used directly instead of Dapr"
     why = (
-        "Talking to Kafka, Postgres, Redis or a cloud queue directly ties the service to one product and "
-        "bypasses the sidecar's retries, scoping, tracing and access control. Swapping the component then "
-        "means rewriting code instead of changing a YAML file."
+        "Talking to Kafka, Postgres, Redis or a cloud queue directly ties the service to one "
+        "product and bypasses the sidecar's retries, scoping, tracing and access control. Swapping "
+        "the component then means rewriting code instead of changing a YAML file."
     )
     fix = (
-        "Publish and subscribe with `DaprClient.publish_event` and Dapr subscriptions; keep state with "
-        "`save_state`/`get_state`; reach other systems through output bindings (`invoke_binding`)."
+        "Publish and subscribe with `DaprClient.publish_event` and Dapr subscriptions; keep state "
+        "with `save_state`/`get_state`; reach other systems through output bindings "
+        "(`invoke_binding`)."
     )
     VALID = (
-        "from dapr.aio.clients import DaprClient\n\nasync def publish(c: DaprClient) -> None:\n"
-        "    await c.publish_event('pubsub', 'orders', '{}', data_content_type='application/json')\n",
+        "from dapr.aio.clients import DaprClient\n\n"
+        "async def publish(c: DaprClient) -> None:\n"
+        "    await c.publish_event('pubsub', 'orders', '{}', "
+        "data_content_type='application/json')\n",
         "import boto3\n\ns3 = boto3.client('s3')\n",
     )
     INVALID = (

@@ -16,9 +16,10 @@ class DeprecatedJobAlpha1(Rule):
     name = "deprecated-job-alpha1"
     message = "the alpha1 Jobs API is deprecated"
     why = (
-        "Since SDK 1.18 the `*_alpha1` job methods emit DeprecationWarning; the stable `schedule_job`, "  # noqa: DAPR010
-        "`get_job` and `delete_job` call the stable API and fall back to alpha1 on older runtimes by "
-        "themselves. Raw `/v1.0-alpha1/jobs` URLs break once the alpha route is removed."
+        "Since SDK 1.18 the `*_alpha1` job methods emit DeprecationWarning; the stable "
+        "`schedule_job`, `get_job` and `delete_job` call the stable API and fall back to alpha1 on "
+        "older runtimes by themselves. Raw `/v1.0-alpha1/jobs` URLs break once the alpha route is "
+        "removed."  # noqa: DAPR010
     )
     fix = "Call `schedule_job(job, overwrite=True)`, `get_job(name)` and `delete_job(name)`."
     VALID = (

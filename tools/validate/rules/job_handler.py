@@ -13,18 +13,27 @@ class JobWithoutHandler(Rule):
     name = "job-without-handler"
     message = "a scheduled job has no `POST /job/<name>` handler"
     why = (
-        "When a job fires, daprd calls `POST /job/<name>` on the app. With no such route the app answers "
-        "404, which Dapr counts as delivered: the job silently does nothing, on every trigger."
+        "When a job fires, daprd calls `POST /job/<name>` on the app. With no such route the app "
+        "answers 404, which Dapr counts as delivered: the job silently does nothing, on every "
+        "trigger."
     )
-    fix = "Add `@app.post('/job/<name>')` with an `async def` handler (or a `/job/{name}` route) to the app."
+    fix = (
+        "Add `@app.post('/job/<name>')` with an `async def` handler (or a `/job/{name}` route) "
+        "to the app."
+    )
     VALID = (
         "from dapr.aio.clients import Job\nfrom fastapi import FastAPI\n\napp = FastAPI()\n"
         "CLEANUP = 'cleanup'\n\nasync def register(client) -> None:\n"
         "    await client.schedule_job(Job(name=CLEANUP, schedule='@daily'), overwrite=True)\n\n"
         "@app.post(f'/job/{CLEANUP}')\nasync def cleanup() -> dict:\n    return {}\n",
-        "from dapr.aio.clients import Job\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
-        "async def register(client) -> None:\n    await client.schedule_job(Job('cleanup', schedule='@daily'))\n\n"
-        "@app.post('/job/{name}')\nasync def on_job(name: str) -> dict:\n    return {}\n",
+        "from dapr.aio.clients import Job\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n\n"
+        "async def register(client) -> None:\n"
+        "    await client.schedule_job(Job('cleanup', schedule='@daily'))\n\n"
+        "@app.post('/job/{name}')\n"
+        "async def on_job(name: str) -> dict:\n"
+        "    return {}\n",
         "from dapr.aio.clients import Job\nfrom fastapi import APIRouter\n\n"
         "jobs = APIRouter(prefix='/job')\n\nasync def register(client) -> None:\n"
         "    await client.schedule_job(Job(name='cleanup', schedule='@daily'))\n\n"
@@ -38,9 +47,14 @@ class JobWithoutHandler(Rule):
     INVALID = (
         "from dapr.aio.clients import Job\n\nasync def register(client) -> None:\n"
         "    await client.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
-        "from dapr.clients import Job as J\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
-        "async def register(client) -> None:\n    await client.schedule_job(J('nightly', schedule='@daily'))\n\n"
-        "@app.post('/job/cleanup')\nasync def cleanup() -> dict:\n    return {}\n",
+        "from dapr.clients import Job as J\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n\n"
+        "async def register(client) -> None:\n"
+        "    await client.schedule_job(J('nightly', schedule='@daily'))\n\n"
+        "@app.post('/job/cleanup')\n"
+        "async def cleanup() -> dict:\n"
+        "    return {}\n",
     )
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -3,11 +3,12 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import FunctionNode, keyword, own_nodes
-from tools.validate.rules._payload import VALIDATING_METHODS, payload_parameters
 from tools.validate.context import FileContext
+from tools.validate.rules._payload import VALIDATING_METHODS, payload_parameters
 from tools.validate.rules.base import Rule
 
-# Catching any of these around `model_validate` turns a bad payload into an answer of the handler's choosing.
+# Catching one of these around `model_validate` turns a bad payload into an answer of the
+# handler's choosing.
 _CATCHES_VALIDATION = frozenset({"ValidationError", "ValueError", "Exception", "BaseException"})
 
 
@@ -16,40 +17,71 @@ class PoisonMessage(Rule):
     name = "poison-message-retried"
     message = "an invalid message makes the handler fail with 422/500, which Dapr retries forever"
     why = (
-        "Dapr treats every non-2xx answer except 404 as retriable. When FastAPI rejects a payload with 422, "
-        "or a `ValidationError` escapes as 500, the same malformed message is redelivered again and again "
-        "and blocks the topic; it never reaches the dead-letter topic."
+        "Dapr treats every non-2xx answer except 404 as retriable. When FastAPI rejects a payload "
+        "with 422, or a `ValidationError` escapes as 500, the same malformed message is "
+        "redelivered again and again and blocks the topic; it never reaches the dead-letter topic."
     )
     fix = (
-        "Accept the envelope leniently (e.g. a model with `extra='allow'` or `Request`), validate `data` with "
-        "`Model.model_validate(...)` inside `try`/`except ValidationError` and return `{'status': 'DROP'}` "
-        "there - or register an exception handler for `RequestValidationError` that answers DROP."
+        "Accept the envelope leniently (e.g. a model with `extra='allow'` or `Request`), validate "
+        "`data` with `Model.model_validate(...)` inside `try`/`except ValidationError` and return "
+        "`{'status': 'DROP'}` there - or register an exception handler for "
+        "`RequestValidationError` that answers DROP."
     )
     VALID = (
-        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI, Request\n"
-        "from pydantic import BaseModel, ValidationError\n\nclass Order(BaseModel):\n    id: str\n\n"
-        "app = FastAPI()\ndapr_app = DaprApp(app)\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> dict:\n    envelope = await request.json()\n    try:\n"
-        "        order = Order.model_validate(envelope.get('data'))\n    except ValidationError:\n"
-        "        return {'status': 'DROP'}\n    print(order)\n    return {'status': 'SUCCESS'}\n",
-        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI\n"
-        "from fastapi.exceptions import RequestValidationError\nfrom fastapi.responses import JSONResponse\n"
-        "from pydantic import BaseModel\n\nclass Order(BaseModel):\n    id: str\n\napp = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n@app.exception_handler(RequestValidationError)\n"
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI, Request\n"
+        "from pydantic import BaseModel, ValidationError\n\n"
+        "class Order(BaseModel):\n"
+        "    id: str\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(request: Request) -> dict:\n"
+        "    envelope = await request.json()\n"
+        "    try:\n"
+        "        order = Order.model_validate(envelope.get('data'))\n"
+        "    except ValidationError:\n"
+        "        return {'status': 'DROP'}\n"
+        "    print(order)\n"
+        "    return {'status': 'SUCCESS'}\n",
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI\n"
+        "from fastapi.exceptions import RequestValidationError\n"
+        "from fastapi.responses import JSONResponse\n"
+        "from pydantic import BaseModel\n\n"
+        "class Order(BaseModel):\n"
+        "    id: str\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@app.exception_handler(RequestValidationError)\n"
         "async def drop_invalid(request, exc) -> JSONResponse:\n"
-        "    return JSONResponse({'status': 'DROP'})\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(order: Order) -> dict:\n    return {'status': 'SUCCESS'}\n",
+        "    return JSONResponse({'status': 'DROP'})\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(order: Order) -> dict:\n"
+        "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
-        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI\nfrom pydantic import BaseModel\n\n"
-        "class Order(BaseModel):\n    id: str\n\napp = FastAPI()\ndapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\nasync def on_order(order: Order) -> dict:\n"
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI\n"
+        "from pydantic import BaseModel\n\n"
+        "class Order(BaseModel):\n"
+        "    id: str\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(order: Order) -> dict:\n"
         "    return {'status': 'SUCCESS'}\n",
-        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI, Request\n"
-        "from pydantic import BaseModel\n\nclass Order(BaseModel):\n    id: str\n\napp = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI, Request\n"
+        "from pydantic import BaseModel\n\n"
+        "class Order(BaseModel):\n"
+        "    id: str\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
         "async def on_order(request: Request) -> dict:\n"
-        "    order = Order.model_validate((await request.json())['data'])\n    print(order)\n"
+        "    order = Order.model_validate((await request.json())['data'])\n"
+        "    print(order)\n"
         "    return {'status': 'SUCCESS'}\n",
     )
 
@@ -59,12 +91,13 @@ class PoisonMessage(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in (
-            "exception_handler",
-            "add_exception_handler",
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("exception_handler", "add_exception_handler")
+            and node.args
+            and self._is_validation_error(node.args[0])
         ):
-            if node.args and self._is_validation_error(node.args[0]):
-                self._answers_validation_errors = True
+            self._answers_validation_errors = True
         handlers = keyword(node, "exception_handlers")
         if isinstance(handlers, ast.Dict) and any(
             self._is_validation_error(k) for k in handlers.keys if k
@@ -78,8 +111,8 @@ class PoisonMessage(Rule):
                     if kind == "model":
                         self.report(
                             parameter,
-                            f"FastAPI answers 422 when `{parameter.arg}` does not validate; Dapr retries "
-                            "422 forever",
+                            f"FastAPI answers 422 when `{parameter.arg}` does not validate; "
+                            "Dapr retries 422 forever",
                             within=handler,
                         )
             self._check_unguarded_validation(handler)
@@ -102,7 +135,8 @@ class PoisonMessage(Rule):
             ):
                 self.report(
                     node,
-                    "a ValidationError here escapes as HTTP 500 and Dapr redelivers the message forever",
+                    "a ValidationError here escapes as HTTP 500 and Dapr redelivers the message "
+                    "forever",
                     within=handler,
                 )
 

@@ -15,17 +15,21 @@ class PollingLoop(Rule):
     name = "polling-loop"
     message = "a sleep loop schedules work in process instead of using the Dapr Jobs API"
     why = (
-        "A `while` loop that sleeps between runs lives and dies with one replica: it runs once per replica "
-        "when scaled out, forgets its schedule on restart and cannot be inspected. Dapr's Scheduler persists "
-        "jobs and triggers exactly one replica of the app-id."
+        "A `while` loop that sleeps between runs lives and dies with one replica: it runs once per "
+        "replica when scaled out, forgets its schedule on restart and cannot be inspected. Dapr's "
+        "Scheduler persists jobs and triggers exactly one replica of the app-id."
     )
     fix = (
-        "Schedule the work once at startup with `await client.schedule_job(Job(name=..., schedule='@every "
-        "1m', ...), overwrite=True)` and handle it in `@app.post('/job/<name>')`."
+        "Schedule the work once at startup with `await client.schedule_job(Job(name=..., "
+        "schedule='@every 1m', ...), overwrite=True)` and handle it in `@app.post('/job/<name>')`."
     )
     VALID = (
-        "import asyncio\n\nasync def call_with_retry(op):\n    for attempt in range(5):\n        try:\n"
-        "            return await op()\n        except ConnectionError:\n"
+        "import asyncio\n\n"
+        "async def call_with_retry(op):\n"
+        "    for attempt in range(5):\n"
+        "        try:\n"
+        "            return await op()\n"
+        "        except ConnectionError:\n"
         "            await asyncio.sleep(2 ** attempt)\n",
         "import asyncio\n\nasync def connect(probe):\n    while True:\n        try:\n"
         "            return await probe()\n        except OSError:\n            pass\n"
@@ -38,9 +42,17 @@ class PollingLoop(Rule):
     INVALID = (
         "import asyncio\n\nasync def reminders(send):\n    while True:\n        await send()\n"
         "        await asyncio.sleep(60)\n",
-        "from asyncio import sleep as zz\n\nasync def wait(job):\n    while True:\n        await zz(1)\n"
-        "        if job.done:\n            break\n",
-        "import time\n\ndef cleanup(run):\n    while not run.stopped:\n        run.once()\n        time.sleep(30)\n",
+        "from asyncio import sleep as zz\n\n"
+        "async def wait(job):\n"
+        "    while True:\n"
+        "        await zz(1)\n"
+        "        if job.done:\n"
+        "            break\n",
+        "import time\n\n"
+        "def cleanup(run):\n"
+        "    while not run.stopped:\n"
+        "        run.once()\n"
+        "        time.sleep(30)\n",
         "from apscheduler.schedulers.asyncio import AsyncIOScheduler\n",
     )
 
@@ -70,7 +82,7 @@ class PollingLoop(Rule):
             )
 
     def _unconditional_sleeps(self, body: list[ast.stmt]) -> list[ast.Call]:
-        """Sleeps that run on every pass: top-level statements, or inside try/with bodies (not excepts)."""
+        """Sleeps run on every pass: top-level statements, or in try/with bodies (not excepts)."""
         found = []
         for statement in body:
             if isinstance(statement, ast.Expr):

@@ -11,18 +11,24 @@ class PublishContentType(Rule):
     name = "publish-without-content-type"
     message = "publish_event without data_content_type: Dapr sends the event as text/plain"
     why = (
-        "Without a content type Dapr wraps the payload as `datacontenttype: text/plain`, so subscribers "
-        "receive `data` as a JSON *string* instead of an object and their models fail to validate."
+        "Without a content type Dapr wraps the payload as `datacontenttype: text/plain`, so "
+        "subscribers receive `data` as a JSON *string* instead of an object and their models fail "
+        "to validate."
     )
-    fix = "Pass `data_content_type='application/json'` with a JSON body (e.g. `model.model_dump_json()`)."
+    fix = (
+        "Pass `data_content_type='application/json'` with a JSON body "
+        "(e.g. `model.model_dump_json()`)."
+    )
     VALID = (
         "async def publish(client, body: str) -> None:\n"
-        "    await client.publish_event('pubsub', 'orders', body, data_content_type='application/json')\n",
+        "    await client.publish_event('pubsub', 'orders', body, "
+        "data_content_type='application/json')\n",
         "async def publish(client, body: str) -> None:\n"
         "    await client.publish_event('pubsub', 'orders', body, {}, 'application/json')\n",
     )
     INVALID = (
-        "async def publish(client, body: str) -> None:\n    await client.publish_event('pubsub', 'orders', body)\n",
+        "async def publish(client, body: str) -> None:\n"
+        "    await client.publish_event('pubsub', 'orders', body)\n",
         "async def publish(client, body: str) -> None:\n"
         "    await client.publish_event(pubsub_name='pubsub', topic_name='orders', data=body, "
         "publish_metadata={'cloudevent.id': '1'})\n",

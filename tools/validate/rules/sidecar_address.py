@@ -12,10 +12,12 @@ _SIDECAR_URL = re.compile(
 )
 _SIDECAR_PORTS = frozenset({3500, 3501, 50001, 50002})
 _CLIENTS = ("dapr.aio.clients.DaprClient", "dapr.clients.DaprClient")
-# The SDK's own default gRPC address (DAPR_RUNTIME_HOST:DAPR_GRPC_PORT unset): dropping it changes nothing
-# where the environment is unset and lets `dapr run` and the test harness choose the port elsewhere.
+# The SDK's own default gRPC address (DAPR_RUNTIME_HOST:DAPR_GRPC_PORT unset): dropping it changes
+# nothing where the environment is unset and lets `dapr run` and the test harness choose the port
+# elsewhere.
 DEFAULT_GRPC_ADDRESSES = frozenset({"127.0.0.1:50001", "localhost:50001"})  # noqa: DAPR013
-# The variable `dapr run` sets for each port: `X = 3500` becomes `X = int(os.environ.get(..., "3500"))`.
+# The variable `dapr run` sets for each port:
+# `X = 3500` becomes `X = int(os.environ.get(..., "3500"))`.
 PORT_VARIABLES = {
     3500: "DAPR_HTTP_PORT",
     3501: "DAPR_HTTP_PORT",
@@ -30,20 +32,23 @@ class HardcodedSidecarAddress(Rule):
     message = "the sidecar address is hard-coded"
     why = (
         "`dapr run`, Kubernetes and the test harness choose the sidecar's ports and pass them as "  # noqa: DAPR013
-        "DAPR_HTTP_PORT / DAPR_GRPC_PORT (or *_ENDPOINT). A literal `localhost:3500` works on one laptop and "
-        "talks to the wrong process - or nothing - everywhere else."
+        "DAPR_HTTP_PORT / DAPR_GRPC_PORT (or *_ENDPOINT). A literal `localhost:3500` works on one "
+        "laptop and talks to the wrong process - or nothing - everywhere else."
     )
     fix = (
-        "Let `DaprClient()` read DAPR_GRPC_ENDPOINT / DAPR_HTTP_PORT from the environment; for raw HTTP build "
-        "the URL from `os.environ['DAPR_HTTP_PORT']`."
+        "Let `DaprClient()` read DAPR_GRPC_ENDPOINT / DAPR_HTTP_PORT from the environment; for raw "
+        "HTTP build the URL from `os.environ['DAPR_HTTP_PORT']`."
     )
     VALID = (
-        "import os\n\nBASE = f\"http://127.0.0.1:{os.environ.get('DAPR_HTTP_PORT', '3500')}/v1.0\"\n",
+        "import os\n\n"
+        "BASE = f\"http://127.0.0.1:{os.environ.get('DAPR_HTTP_PORT', '3500')}/v1.0\"\n",
         "APP_PORT = 8000\n",
     )
     INVALID = (
         "SIDECAR = 'http://localhost:3500/v1.0/state/statestore'\n",  # noqa: DAPR013
-        "from dapr.aio.clients import DaprClient\n\ndef make():\n    return DaprClient('127.0.0.1:50001')\n",  # noqa: DAPR013
+        "from dapr.aio.clients import DaprClient\n\n"
+        "def make():\n"
+        "    return DaprClient('127.0.0.1:50001')\n",  # noqa: DAPR013
         "DAPR_HTTP_PORT = 3500\n",
     )
 

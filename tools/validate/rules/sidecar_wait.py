@@ -6,7 +6,6 @@ from tools.validate.astutil import FunctionNode
 from tools.validate.context import FileContext
 from tools.validate.rules.base import Rule
 
-
 # The synchronous client in async code is DAPR001's finding already.
 ASYNC_CLIENTS = frozenset(
     {"dapr.aio.clients.DaprClient", "dapr.aio.clients.grpc.client.DaprGrpcClientAsync"}
@@ -18,19 +17,26 @@ class ClientBlocksOnSidecar(Rule):
     name = "client-blocks-on-sidecar"
     message = "DaprClient() is created in async code before the sidecar is known to be up"
     why = (
-        "Every DaprClient constructor, the async one included, waits for the sidecar with a synchronous "
-        "HTTP probe and `time.sleep`. Called inside the event loop while daprd is still starting (or "
-        "away), it freezes the whole service for up to DAPR_HEALTH_TIMEOUT (60 s) and then raises."
+        "Every DaprClient constructor, the async one included, waits for the sidecar with a "
+        "synchronous HTTP probe and `time.sleep`. Called inside the event loop while daprd is "
+        "still starting (or away), it freezes the whole service for up to DAPR_HEALTH_TIMEOUT (60 "
+        "s) and then raises."
     )
     fix = (
-        "Await `dapr.aio.clients.health.DaprHealth.wait_for_sidecar()` first (non-blocking), then create "
-        "the client - ideally in a background task started from the lifespan, serving 503 until ready."
+        "Await `dapr.aio.clients.health.DaprHealth.wait_for_sidecar()` first (non-blocking), then "
+        "create the client - ideally in a background task started from the lifespan, serving 503 "
+        "until ready."
     )
     VALID = (
-        "from contextlib import asynccontextmanager\nfrom dapr.aio.clients import DaprClient\n"
-        "from dapr.aio.clients.health import DaprHealth\n\n@asynccontextmanager\nasync def lifespan(app):\n"
-        "    await DaprHealth.wait_for_sidecar()\n    async with DaprClient() as client:\n"
-        "        app.state.dapr = client\n        yield\n",
+        "from contextlib import asynccontextmanager\n"
+        "from dapr.aio.clients import DaprClient\n"
+        "from dapr.aio.clients.health import DaprHealth\n\n"
+        "@asynccontextmanager\n"
+        "async def lifespan(app):\n"
+        "    await DaprHealth.wait_for_sidecar()\n"
+        "    async with DaprClient() as client:\n"
+        "        app.state.dapr = client\n"
+        "        yield\n",
         "from dapr.aio.clients import DaprClient\n\ndef make_client() -> DaprClient:\n"
         "    return DaprClient()  # synchronous code: called before the loop runs\n",
     )

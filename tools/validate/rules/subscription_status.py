@@ -13,31 +13,51 @@ class SubscriptionStatus(Rule):
     name = "subscription-status"
     message = "a subscription handler must answer with an explicit SUCCESS, RETRY or DROP"
     why = (
-        "Dapr reads the handler's JSON `status` to decide whether to acknowledge, redeliver or dead-letter "
-        "the message. Returning nothing hides that decision; returning a `(body, 500)` tuple is serialised "
-        "by FastAPI as a 200 response with a JSON array, so a failure is acknowledged and the message lost."
+        "Dapr reads the handler's JSON `status` to decide whether to acknowledge, redeliver or "
+        "dead-letter the message. Returning nothing hides that decision; returning a `(body, 500)` "
+        "tuple is serialised by FastAPI as a 200 response with a JSON array, so a failure is "
+        "acknowledged and the message lost."
     )
     fix = (
-        "Return `{'status': 'SUCCESS'}` when done, `{'status': 'RETRY'}` for transient failures and "
-        "`{'status': 'DROP'}` for messages that can never succeed, on every path."
+        "Return `{'status': 'SUCCESS'}` when done, `{'status': 'RETRY'}` for transient failures "
+        "and `{'status': 'DROP'}` for messages that can never succeed, on every path."
     )
     VALID = (
-        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI, Request\n\napp = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> dict:\n    if not request.headers:\n        return {'status': 'DROP'}\n"
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(request: Request) -> dict:\n"
+        "    if not request.headers:\n"
+        "        return {'status': 'DROP'}\n"
         "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
-        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI, Request\n\napp = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> None:\n    print(request)\n",
-        "from fastapi import FastAPI, Request\n\napp = FastAPI()\n\n@app.get('/dapr/subscribe')\n"
-        "async def subscribe() -> list:\n    return [{'pubsubname': 'pubsub', 'topic': 'orders', "
-        "'route': '/orders'}]\n\n@app.post('/orders')\nasync def on_order(request: Request):\n"
-        "    if not request.headers:\n        return {'error': 'empty'}, 500\n    return {'status': 'SUCCESS'}\n",
-        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI, Request\n\napp = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> dict:\n    return {'status': 'OK'}\n",
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(request: Request) -> None:\n"
+        "    print(request)\n",
+        "from fastapi import FastAPI, Request\n\n"
+        "app = FastAPI()\n\n"
+        "@app.get('/dapr/subscribe')\n"
+        "async def subscribe() -> list:\n"
+        "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
+        "@app.post('/orders')\n"
+        "async def on_order(request: Request):\n"
+        "    if not request.headers:\n"
+        "        return {'error': 'empty'}, 500\n"
+        "    return {'status': 'SUCCESS'}\n",
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(request: Request) -> dict:\n"
+        "    return {'status': 'OK'}\n",
     )
 
     def finish(self) -> None:
@@ -48,7 +68,8 @@ class SubscriptionStatus(Rule):
             if not always_exits(handler.body):
                 self.report(
                     header(handler),
-                    f"`{handler.name}` can finish without returning a status (Dapr then acknowledges)",
+                    f"`{handler.name}` can finish without returning a status "
+                    "(Dapr then acknowledges)",
                     within=handler,
                 )
 
@@ -63,7 +84,8 @@ class SubscriptionStatus(Rule):
         elif isinstance(value, ast.Tuple):
             self.report(
                 node,
-                "returns a tuple: FastAPI sends it as HTTP 200 with a JSON array, not an error status",
+                "returns a tuple: FastAPI sends it as HTTP 200 with a JSON array, not an error "
+                "status",
                 within=handler,
             )
         elif isinstance(value, ast.Dict):
@@ -80,6 +102,7 @@ class SubscriptionStatus(Rule):
             elif isinstance(status, ast.Constant) and status.value not in STATUSES:
                 self.report(
                     node,
-                    f"status {status.value!r} is not SUCCESS, RETRY or DROP (Dapr treats it as RETRY)",
+                    f"status {status.value!r} is not SUCCESS, RETRY or DROP "
+                    "(Dapr treats it as RETRY)",
                     within=handler,
                 )

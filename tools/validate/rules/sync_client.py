@@ -20,12 +20,13 @@ class SyncDaprClient(Rule):
     name = "sync-dapr-client"
     message = "the synchronous dapr.clients.DaprClient blocks the event loop"
     why = (
-        "Every call of the synchronous client is a blocking gRPC round-trip to the sidecar. Inside an async "
-        "service it stalls the event loop, so all other requests, deliveries and job triggers wait."
+        "Every call of the synchronous client is a blocking gRPC round-trip to the sidecar. Inside "
+        "an async service it stalls the event loop, so all other requests, deliveries and job "
+        "triggers wait."
     )
     fix = (
-        "Import `DaprClient` from `dapr.aio.clients`, create it once in the FastAPI lifespan and `await` its "
-        "methods."
+        "Import `DaprClient` from `dapr.aio.clients`, create it once in the FastAPI lifespan and "
+        "`await` its methods."
     )
     VALID = (
         "from dapr.aio.clients import DaprClient\n\nasync def save(client: DaprClient) -> None:\n"
@@ -68,7 +69,8 @@ class SyncDaprClient(Rule):
             "async def register() -> None:\n"
             "    await DaprHealth.wait_for_sidecar()\n"
             "    async with Dapr() as dapr:\n"
-            "        await dapr.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
+            "        await dapr.schedule_job(Job(name='cleanup', schedule='@daily'), "
+            "overwrite=True)\n",
         ),
     )
 
@@ -148,10 +150,11 @@ def _fixable_imports(module: ast.Module, handlers: set[int]) -> list[ast.alias]:
     """`from dapr.clients import DaprClient` aliases whose every use converts mechanically to aio.
 
     Safe means: each use of the imported name (outside annotations) is the only item of a `with`
-    directly inside an `async def` that is not a request handler, and inside that block the bound client
-    is only ever the receiver of method calls of the aio client (which become awaited). Anything else (a
-    client kept in a variable, passed around, used from sync code, or created per request, which is
-    DAPR008's finding and needs moving to the lifespan) needs a person, so the finding stays unfixed.
+    directly inside an `async def` that is not a request handler, and inside that block the bound
+    client is only ever the receiver of method calls of the aio client (which become awaited).
+    Anything else (a client kept in a variable, passed around, used from sync code, or created per
+    request, which is DAPR008's finding and needs moving to the lifespan) needs a person, so the
+    finding stays unfixed.
     """
     aliases = [
         alias
@@ -215,7 +218,7 @@ def _awaitable_uses(
     target: ast.Name,
     parents: dict[int, ast.AST],
 ) -> set[int]:
-    """Ids of `target` itself and of its uses in the block as the receiver of an aio client method."""
+    """Ids of `target` and of its uses in the block as the receiver of an aio client method."""
     uses = {id(target)}
     for node in ast.walk(statement):
         if (

@@ -15,13 +15,13 @@ class UntypedPayload(Rule):
     name = "untyped-event-payload"
     message = "event payloads must be Pydantic models, not dict/Any/raw JSON"
     why = (
-        "Events are a contract between services. A `dict` or `Any` payload accepts anything, so a renamed "
-        "field becomes a KeyError deep in the handler (a 500, then endless redelivery) instead of a clear "
-        "validation failure; on the publishing side nothing checks what is sent."
+        "Events are a contract between services. A `dict` or `Any` payload accepts anything, so a "
+        "renamed field becomes a KeyError deep in the handler (a 500, then endless redelivery) "
+        "instead of a clear validation failure; on the publishing side nothing checks what is sent."
     )
     fix = (
-        "Define a Pydantic model per event type, validate incoming `data` with `Model.model_validate(...)` "
-        "and publish `model.model_dump_json()`."
+        "Define a Pydantic model per event type, validate incoming `data` with "
+        "`Model.model_validate(...)` and publish `model.model_dump_json()`."
     )
     VALID = (
         "from pydantic import BaseModel\n\nclass Reminder(BaseModel):\n    task_id: str\n\n"
@@ -32,13 +32,23 @@ class UntypedPayload(Rule):
         "async def on_job(name: str, request: Request) -> dict:\n    return {}\n",
     )
     INVALID = (
-        "from typing import Any\nfrom dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI\n\n"
-        "app = FastAPI()\ndapr_app = DaprApp(app)\n\n@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(event: dict[str, Any]) -> dict:\n    print(event['data']['id'])\n"
+        "from typing import Any\n"
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(event: dict[str, Any]) -> dict:\n"
+        "    print(event['data']['id'])\n"
         "    return {'status': 'SUCCESS'}\n",
-        "import json\nfrom fastapi import FastAPI, Request\n\napp = FastAPI()\n\n@app.post('/job/cleanup')\n"
-        "async def cleanup(request: Request) -> dict:\n    data = json.loads(await request.body())\n"
-        "    print(data['days'])\n    return {}\n",
+        "import json\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "app = FastAPI()\n\n"
+        "@app.post('/job/cleanup')\n"
+        "async def cleanup(request: Request) -> dict:\n"
+        "    data = json.loads(await request.body())\n"
+        "    print(data['days'])\n"
+        "    return {}\n",
         "import json\n\nasync def publish(client, task_id: str) -> None:\n"
         "    await client.publish_event('pubsub', 'reminders', json.dumps({'task_id': task_id}), "
         "data_content_type='application/json')\n",
