@@ -62,8 +62,14 @@ def serve(
             return
         from tools.transport.http import serve_http
         from tools.transport.token_file import TOKEN_FILE
+        from tools.workspace import Workspace
 
-        serve_http(server, port=port, token_file=(token_file or folder / TOKEN_FILE).expanduser())
+        def token_path() -> Path:
+            if token_file is not None:
+                return token_file.expanduser()
+            return Workspace(folder).state_folder() / TOKEN_FILE  # git-ignored with the journal
+
+        serve_http(server, port=port, token_file=token_path)
     except DaprdevError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

@@ -20,7 +20,7 @@ import json
 import logging
 import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,19 +50,21 @@ ENDPOINT = "/mcp"
 _log = logging.getLogger(__name__)
 
 
-def serve_http(server: MCPServer, *, port: int, token_file: Path) -> None:
+def serve_http(server: MCPServer, *, port: int, token_file: Callable[[], Path]) -> None:
     """Serve `server` on 127.0.0.1:`port` (0: any free port) until interrupted.
 
-    Prints the endpoint's URL and the token to stderr; the token also goes to `token_file`.
+    Prints the endpoint's URL and the token to stderr; the token also goes to the file
+    `token_file()` names, asked for only once the port is bound (a busy port writes nothing).
     """
     listener = _listen(port)
     with listener:
         bound = int(listener.getsockname()[1])
-        token = issue_token(token_file)
+        token_path = token_file()
+        token = issue_token(token_path)
         url = f"http://{HOST}:{bound}{ENDPOINT}"
         sys.stderr.write(
             f"daprdev serve: MCP endpoint {url}\n"
-            f"daprdev serve: bearer token {token} (also in {token_file}, mode 0600); "
+            f"daprdev serve: bearer token {token} (also in {token_path}, mode 0600); "
             "send it as 'Authorization: Bearer <token>'\n"
         )
         sys.stderr.flush()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tools.errors import UsageError
 
-TOKEN_FILE = Path(".daprdev") / "server-token"  # under the project root unless --token-file
+TOKEN_FILE = "server-token"  # in the project's git-ignored .daprdev/ unless --token-file
 
 
 def issue_token(path: Path) -> str:

@@ -290,6 +290,12 @@ class Workspace:
         with self.locked() as root_fd:
             return _journal.recover(root_fd)
 
+    def state_folder(self) -> Path:
+        """daprdev's own folder under the root (`.daprdev/`, git-ignored), made if missing."""
+        with self._root_fd() as root_fd:
+            os.close(_journal.state_fd(root_fd))
+        return self.root / _journal.STATE_DIR
+
     @contextlib.contextmanager
     def locked(self) -> Iterator[int]:
         """Hold the root lock (reentrant in a thread, exclusive across processes); yields its fd.

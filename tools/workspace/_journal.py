@@ -231,18 +231,29 @@ def _read(fd: int, name: str) -> str:
     return read_nofollow(fd, name).decode()
 
 
+def state_fd(root_fd: int) -> int:
+    """daprdev's state folder, made on first use with a .gitignore that keeps all of it out of git
+    (whichever daprdev part makes it first: the journal, the HTTP token, caches)."""
+    fd, _ = open_folder(root_fd, [STATE_DIR], create=True, shown=STATE_DIR)
+    if entry_mode(fd, ".gitignore") is None:
+        with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+            write_new(fd, ".gitignore", _IGNORE_ALL.encode(), None)
+    return fd
+
+
 def _journal_fd(root_fd: int, *, create: bool) -> int | None:
     try:
-        state_fd, made = open_folder(root_fd, [STATE_DIR], create=create, shown=STATE_DIR)
+        if create:
+            folder_fd = state_fd(root_fd)
+        else:
+            folder_fd, _ = open_folder(root_fd, [STATE_DIR], create=False, shown=STATE_DIR)
     except FileNotFoundError:
         return None
     try:
-        if made:
-            write_new(state_fd, ".gitignore", _IGNORE_ALL.encode(), None)
         try:
-            journal_fd, _ = open_folder(state_fd, [JOURNAL_DIR], create=create, shown=JOURNAL_DIR)
+            journal_fd, _ = open_folder(folder_fd, [JOURNAL_DIR], create=create, shown=JOURNAL_DIR)
         except FileNotFoundError:
             return None
     finally:
-        os.close(state_fd)
+        os.close(folder_fd)
     return journal_fd

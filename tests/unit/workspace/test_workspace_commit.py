@@ -262,3 +262,13 @@ def test_a_symlinked_state_folder_is_never_followed(sandbox: tuple[Path, Path]) 
         Workspace(root).commit([("keep.py", "x = 3\n")])
     assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]
     assert (root / "keep.py").read_text() == "x = 1\n"
+
+
+def test_the_state_folder_keeps_itself_out_of_git(tmp_path: Path) -> None:
+    # Whichever part of daprdev makes .daprdev/ first (the journal, the HTTP token), it is ignored.
+    folder = Workspace(tmp_path).state_folder()
+    assert folder == tmp_path.resolve() / ".daprdev"
+    assert (folder / ".gitignore").read_text().splitlines()[-1] == "*"
+    (folder / ".gitignore").unlink()
+    Workspace(tmp_path).commit([("a.py", "a = 1\n")])
+    assert (folder / ".gitignore").is_file()
