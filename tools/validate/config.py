@@ -17,7 +17,6 @@ reads it once, when it starts.
 from __future__ import annotations
 
 import hashlib
-import sys
 import tomllib
 from pathlib import Path
 
@@ -26,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tools.errors import UsageError
 
 DEFAULT_RESOURCES = ("components", "resources")
+# The oldest Python daprdev's generated services run on (pyproject `requires-python`).
+DEFAULT_TARGET = "py311"
 
 
 class GateConfig(BaseModel):
@@ -34,8 +35,9 @@ class GateConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     resources: tuple[str, ...] = Field(default=DEFAULT_RESOURCES)
+    # The versions the pinned ruff knows (py38 to py315), whatever Python daprdev runs on.
     target_version: str = Field(
-        default="py311", alias="target-version", pattern=r"^py3(1[0-9]|[89])$"
+        default=DEFAULT_TARGET, alias="target-version", pattern=r"^py3(1[0-5]|[89])$"
     )
     disable: frozenset[str] = Field(default_factory=frozenset)
     exclude: tuple[str, ...] = ()
@@ -49,12 +51,6 @@ class GateConfig(BaseModel):
     @property
     def ruff_ignores(self) -> tuple[str, ...]:
         return tuple(sorted(code for code in self.disable if not code.startswith("DAPR")))
-
-    @property
-    def python(self) -> tuple[int, int]:
-        """The grammar to parse with: the target, or this interpreter's when the target is newer."""
-        target = (3, int(self.target_version.removeprefix("py3")))
-        return min(target, (sys.version_info.major, sys.version_info.minor))
 
     def fingerprint(self) -> str:
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]

@@ -35,6 +35,13 @@ exclude = ["legacy/**"]   # paths daprdev check skips
 target-version = "py311"   # the oldest Python the code must run on
 ```
 
+Syntax is judged for `target-version` (`py38` to `py315`), whatever Python daprdev itself runs on:
+3.12 syntax is refused for `py311` with a message naming both versions, and accepted for `py312`.
+When the target is newer than daprdev's interpreter, ruff's parser decides what is valid and the
+Dapr rules walk a tree lowered from libcst's (type parameters blanked, f-strings and t-strings
+rebuilt in place), with the file's own lines and columns. Should that tree be out of reach, the file
+is not refused: a non-blocking `dapr-rules-skipped` warning says the rules did not run.
+
 ## Running the checks
 
 ```sh

@@ -1,39 +1,36 @@
-"""Running the Dapr rules over one Python file: compile, then every rule in one `ast` traversal.
+"""Running the Dapr rules over one Python file: parse for the target, then every rule in one `ast`
+traversal.
 
 Rules run on the stdlib `ast` rather than a concrete syntax tree: the gate only reports (it never
 rewrites), and `ast` parses and walks several times faster than libcst, which keeps the per-write
-gate and `daprdev check` over large trees fast. See docs/rules.md for the rules.
+gate and `daprdev check` over large trees fast. See docs/rules.md for the rules, and
+tools.validate.syntax for how a file gets its tree whatever Python daprdev runs on.
 """
 
 from __future__ import annotations
 
 import ast
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
 from tools.changes import Diagnostic
+from tools.validate.config import DEFAULT_TARGET
 from tools.validate.context import FileContext
-from tools.validate.excerpt import excerpt
 from tools.validate.rules import ALL_RULES
 from tools.validate.rules.base import Rule
-
-# The oldest Python daprdev's generated services run on (pyproject `requires-python`).
-DEFAULT_PYTHON = (3, 11)
+from tools.validate.syntax import ParsedSource, parse_source
 
 
 @dataclass
 class PythonAnalysis:
-    """The outcome of compiling and rule-checking one file."""
+    """The outcome of parsing and rule-checking one file."""
 
     diagnostics: list[Diagnostic]
     facts: dict[str, list] = field(default_factory=dict)
     tree: ast.Module | None = None
-
-    @property
-    def compiled(self) -> bool:
-        return self.tree is not None
+    # Valid Python for the target; without a tree when the rules could not run on it.
+    compiled: bool = True
 
 
 def analyze(
@@ -41,62 +38,21 @@ def analyze(
     source: str,
     *,
     disabled: Iterable[str] = (),
-    tree: ast.Module | None = None,
+    parsed: ParsedSource | None = None,
     rules: Sequence[type[Rule]] = ALL_RULES,
-    python: tuple[int, int] = DEFAULT_PYTHON,
+    target: str = DEFAULT_TARGET,
 ) -> PythonAnalysis:
-    """Compile `source` (unless its `tree` is given); if it compiles, run the enabled rules once."""
-    if tree is None:
-        tree, error = compile_source(path, source, python=python)
-        if error is not None or tree is None:
-            return PythonAnalysis([error] if error else [])
+    """Parse `source` for `target` (unless `parsed` is given); with a tree, run the rules once."""
+    if parsed is None:
+        parsed = parse_source(path, source, target=target)
+    if parsed.tree is None:
+        return PythonAnalysis(list(parsed.diagnostics), compiled=parsed.valid)
     ctx = FileContext(path=path, source=source, disabled=frozenset(disabled))
     active = [rule_class(ctx) for rule_class in rules if rule_class.id not in ctx.disabled]
-    _Traversal(ctx, active).run(tree)
+    _Traversal(ctx, active).run(parsed.tree)
     for rule in active:
         rule.finish()
-    return PythonAnalysis(ctx.diagnostics, ctx.facts, tree)
-
-
-def compile_source(
-    path: str, source: str, *, python: tuple[int, int] = DEFAULT_PYTHON
-) -> tuple[ast.Module | None, Diagnostic | None]:
-    """Parse for the target Python and compile; a syntax error becomes one clear diagnostic.
-
-    Parsing with the target's grammar rejects syntax newer than the code will run on; compiling the
-    tree catches what only the compiler reports (`return` outside a function, misplaced `await`...).
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(source, path, feature_version=python)
-            compile(tree, path, "exec", dont_inherit=True)
-    except SyntaxError as error:
-        return None, _syntax_diagnostic(path, source, error)
-    except ValueError as error:  # e.g. NUL bytes in the source
-        return None, _syntax_diagnostic(path, source, SyntaxError(str(error), (path, 1, 1, "")))
-    return tree, None
-
-
-def _syntax_diagnostic(path: str, source: str, error: SyntaxError) -> Diagnostic:
-    line = error.lineno or 1
-    column = error.offset or 1
-    end_line = error.end_lineno or line
-    end_column = error.end_offset if error.end_offset and error.end_offset > 0 else column + 1
-    kind = type(error).__name__
-    return Diagnostic(
-        rule="syntax-error",
-        source="python",
-        path=path,
-        line=line,
-        column=column,
-        end_line=end_line,
-        end_column=end_column,
-        message=f"{kind}: {error.msg}",
-        why="Python cannot compile the file, so no other check ran on it.",
-        fix=f"Correct the code at line {line}, column {column}, then resend the whole file.",
-        excerpt=excerpt(source.splitlines(), line, end_line, None),
-    )
+    return PythonAnalysis(ctx.diagnostics, ctx.facts, parsed.tree)
 
 
 @cache

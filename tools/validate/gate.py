@@ -19,7 +19,7 @@ from tools.changes import Diagnostic, FileChange
 from tools.errors import UsageError
 from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
-from tools.validate.engine import analyze, compile_source
+from tools.validate.engine import analyze
 from tools.validate.excerpt import excerpt, function_spans, innermost
 from tools.validate.files import iter_project_files
 from tools.validate.models import CheckedFile, GateReport
@@ -30,6 +30,7 @@ from tools.validate.rules.job_handler import (
     scheduled_job_diagnostics,
     unhandled_jobs,
 )
+from tools.validate.syntax import parse_source
 
 
 @dataclass
@@ -91,11 +92,11 @@ def _check_python(
     charts: ChartFolders | None = None,
 ) -> _Checked:
     policy = check_file_policy(path, source, resources=config.resources, charts=charts)
-    tree, error = compile_source(path, source, python=config.python)
-    if error is not None or tree is None:
-        return _Checked([*policy, *([error] if error else [])], source)
-    # ruff runs in its own processes while the rules run here.
     target = config.target_version
+    parsed = parse_source(path, source, target=target)
+    if not parsed.valid:
+        return _Checked([*policy, *parsed.diagnostics], source)
+    # ruff runs in its own processes while the rules run here.
     checking = _executor().submit(
         ruff.check_source, path, source, ignores=config.ruff_ignores, target=target
     )
@@ -104,10 +105,14 @@ def _check_python(
         if format_output
         else None
     )
-    analysis = analyze(path, source, disabled=config.disabled_dapr_rules, tree=tree)
+    analysis = analyze(path, source, disabled=config.disabled_dapr_rules, parsed=parsed)
     findings = checking.result()
     formatted = formatting.result() if formatting is not None else None
-    diagnostics = [*policy, *analysis.diagnostics, *ruff_diagnostics(findings, source, tree)]
+    diagnostics = [
+        *policy,
+        *analysis.diagnostics,
+        *ruff_diagnostics(findings, source, parsed.tree),
+    ]
     return _Checked(diagnostics, formatted if formatted is not None else source, analysis.facts)
 
 
@@ -125,7 +130,8 @@ def ruff_diagnostics(
     spans = function_spans(tree) if tree is not None else []
     return [
         Diagnostic(
-            rule=finding.code,
+            # ruff parses for the target-version: its syntax errors are the target's.
+            rule="syntax-error" if finding.code == _RUFF_SYNTAX_ERROR else finding.code,
             source="ruff",
             path=path or finding.path,
             line=finding.line,
@@ -141,7 +147,11 @@ def ruff_diagnostics(
     ]
 
 
+_RUFF_SYNTAX_ERROR = "invalid-syntax"
 _RUFF_WHY = {
+    _RUFF_SYNTAX_ERROR: (
+        "The project's target-version cannot parse this, though the Python daprdev runs on did."
+    ),
     "ASYNC": (
         "A blocking call inside async code stalls the event loop that serves every Dapr delivery."
     ),

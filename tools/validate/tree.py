@@ -25,11 +25,12 @@ from tools.changes import Diagnostic
 from tools.errors import UsageError
 from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
-from tools.validate.engine import analyze, compile_source
+from tools.validate.engine import analyze
 from tools.validate.files import iter_project_files
 from tools.validate.gate import project_route_facts, ruff_diagnostics
 from tools.validate.policy import check_file_policy
 from tools.validate.rules.job_handler import handler_routes, unhandled_jobs
+from tools.validate.syntax import parse_source
 
 CACHE_FILE = Path(".daprdev") / "cache" / "check.json"
 _PYTHON = frozenset({".py", ".pyi"})
@@ -168,7 +169,7 @@ def _analyse(
     with ExitStack() as stack:
         # Worker processes are forked before any helper thread exists (forking a threaded process
         # can copy a held lock into the child).
-        pending = _start_pool(stack, todo, disabled, config.python, jobs)
+        pending = _start_pool(stack, todo, disabled, config.target_version, jobs)
         background = stack.enter_context(ThreadPoolExecutor(max_workers=1))
         ruffing = background.submit(
             ruff.check_paths,
@@ -181,7 +182,8 @@ def _analyse(
             analysed = list(pending)
         else:
             analysed = [
-                _analyse_one(relative, text, disabled, config.python) for relative, text in todo
+                _analyse_one(relative, text, disabled, config.target_version)
+                for relative, text in todo
             ]
         findings = ruffing.result()
     for (relative, absolute, text), (diagnostics, facts, compiled) in zip(
@@ -192,7 +194,7 @@ def _analyse(
         result.diagnostics = diagnostics
         file_findings = findings.get(absolute.resolve(), []) if compiled else []
         if file_findings:
-            tree, _ = compile_source(relative, text, python=config.python)
+            tree = parse_source(relative, text, target=config.target_version).tree
             result.diagnostics += [
                 d.model_dump() for d in ruff_diagnostics(file_findings, text, tree, path=relative)
             ]
@@ -211,7 +213,7 @@ def _start_pool(
     stack: ExitStack,
     todo: list[tuple[str, str]],
     disabled: tuple[str, ...],
-    python: tuple[int, int],
+    target: str,
     jobs: int | None,
 ) -> Iterator[tuple[list[dict], dict[str, list], bool]] | None:
     """Submit the rule runs to worker processes; None when the work is too small to be worth it."""
@@ -224,15 +226,15 @@ def _start_pool(
         [relative for relative, _ in todo],
         [text for _, text in todo],
         [disabled] * len(todo),
-        [python] * len(todo),
+        [target] * len(todo),
         chunksize=max(1, len(todo) // (workers * 4)),
     )
 
 
 def _analyse_one(
-    relative: str, text: str, disabled: tuple[str, ...], python: tuple[int, int]
+    relative: str, text: str, disabled: tuple[str, ...], target: str
 ) -> tuple[list[dict], dict, bool]:
-    analysis = analyze(relative, text, disabled=disabled, python=python)
+    analysis = analyze(relative, text, disabled=disabled, target=target)
     policy = check_file_policy(relative, text)
     return (
         [d.model_dump() for d in [*policy, *analysis.diagnostics]],

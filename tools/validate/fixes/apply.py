@@ -15,7 +15,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tools.changes import Diagnostic
-from tools.validate.engine import DEFAULT_PYTHON, analyze
+from tools.validate.config import DEFAULT_TARGET
+from tools.validate.engine import analyze
 from tools.validate.fixes.base import FixContext, Fixer
 from tools.validate.fixes.registry import FIXERS
 from tools.validate.imports import ImportMap
@@ -40,14 +41,14 @@ def fix_source(
     source: str,
     *,
     disabled: Iterable[str] = (),
-    python: tuple[int, int] = DEFAULT_PYTHON,
+    target: str = DEFAULT_TARGET,
     rules: Collection[str] | None = None,
 ) -> FixResult:
     """Rewrite the auto-fixable Dapr findings of `source` (of `rules` only, when given).
 
     A file without any is returned untouched, without being parsed by libcst.
     """
-    analysis = analyze(path, source, disabled=disabled, python=python)
+    analysis = analyze(path, source, disabled=disabled, target=target)
     fixable = [
         d
         for d in analysis.diagnostics

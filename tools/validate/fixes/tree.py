@@ -115,7 +115,11 @@ def _accepted_fix(
 
     def attempt(rules: list[str] | None) -> tuple[FixResult, str | None, list[Diagnostic]]:
         result = fix_source(
-            path, source, disabled=config.disabled_dapr_rules, python=config.python, rules=rules
+            path,
+            source,
+            disabled=config.disabled_dapr_rules,
+            target=config.target_version,
+            rules=rules,
         )
         report = check_changes(
             [FileChange(path=path, content=result.source)], root=root, config=config
