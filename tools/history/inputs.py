@@ -18,6 +18,7 @@ from typing import TypeVar, cast
 
 from tools.errors import HistoryError
 from tools.history.redaction import redact
+from tools.limits import check_text
 
 Draft = TypeVar("Draft")
 
@@ -27,6 +28,7 @@ _NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _checked(where: str, text: str) -> str:
+    check_text(where, text)
     if bad := _NOT_TEXT.search(text):
         char = bad.group()
         what = (

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from history_support import new_phr
 
-from tools.errors import PathRefused
+from tools.errors import DaprdevError, PathRefused
 from tools.history import create_adr
+from tools.limits import MAX_TEXT_CHARS
 
 
 def _outside(project: Path) -> Path:
@@ -48,3 +49,9 @@ def test_an_index_symlinked_out_is_not_replaced(project: Path) -> None:
     with pytest.raises(PathRefused, match="symlink"):
         create_adr(project, title="Event delivery", context="Why.", decision="What.")
     assert _unchanged(outside)
+
+
+def test_a_field_beyond_the_text_bound_is_refused_and_nothing_is_written(project: Path) -> None:
+    with pytest.raises(DaprdevError, match="at most 200000"):
+        new_phr(project, prompt="x" * (MAX_TEXT_CHARS + 1))
+    assert not (project / "history").exists()
