@@ -19,13 +19,16 @@ from tools.validate.imports import ImportMap
 if TYPE_CHECKING:
     from tools.validate.rules.base import Rule
 
-AppKind = Literal["fastapi", "router", "dapr"]
+AppKind = Literal["fastapi", "router", "dapr", "grpc"]
 _APP_FACTORIES: dict[str, AppKind] = {
     "fastapi.FastAPI": "fastapi",
     "fastapi.applications.FastAPI": "fastapi",
     "fastapi.APIRouter": "router",
     "fastapi.routing.APIRouter": "router",
     "dapr.ext.fastapi.DaprApp": "dapr",
+    # Registers gRPC callbacks, not HTTP routes: none of the route rules apply to them.
+    "dapr.ext.grpc.App": "grpc",
+    "dapr.ext.grpc.app.App": "grpc",
 }
 _HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
 _NOQA = re.compile(
@@ -92,6 +95,8 @@ class FileContext:
                 continue
             method = decorator.func.attr
             owner = self._app_kind(decorator.func.value)
+            if owner == "grpc":
+                continue
             if method == "subscribe" and (
                 owner == "dapr" or keyword(decorator, "pubsub") or keyword(decorator, "topic")
             ):

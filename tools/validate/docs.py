@@ -161,7 +161,8 @@ def _ruff_section() -> list[str]:
         "whatever the project's own ruff settings say, so a ruff upgrade or a local config",
         "never changes what blocks a write. Blocking calls inside `async def` (`time.sleep`,",
         "`requests`, `open`, `subprocess`) are reported by ruff's `ASYNC` rules, which resolve",
-        "aliases the same way. tools/validate/gate-ruff.toml gives the reason for each prefix.",
+        "aliases the same way; DAPR004 covers the database sessions they cannot see.",
+        "tools/validate/gate-ruff.toml gives the reason for each prefix.",
         "",
     ]
 

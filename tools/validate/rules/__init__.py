@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tools.validate.rules.base import Rule
+from tools.validate.rules.blocking_io import BlockingCallInAsync
 from tools.validate.rules.client_per_request import ClientPerRequest
 from tools.validate.rules.hardcoded_secret import HardcodedSecret
 from tools.validate.rules.infra_client import InfrastructureClient
@@ -16,14 +17,13 @@ from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
 from tools.validate.rules.subscription_status import SubscriptionStatus
 from tools.validate.rules.sync_client import SyncDaprClient
-from tools.validate.rules.sync_handler import SyncHandler
 from tools.validate.rules.untyped_payload import UntypedPayload
 
 ALL_RULES: tuple[type[Rule], ...] = (
     SyncDaprClient,
     InfrastructureClient,
     PollingLoop,
-    SyncHandler,
+    BlockingCallInAsync,
     SubscriptionStatus,
     PoisonMessage,
     UntypedPayload,

@@ -1,0 +1,136 @@
+"""What a name holds: an instance of a known client class, resolved through the import resolver.
+
+Rules that must tell a real `DaprClient`, a synchronous SQLAlchemy session or a `requests.Session`
+apart from a project's own object with a method of the same name ask `kind_of(expression)`. A name
+is bound to a kind by an annotation (`db: Session`, `Annotated[Session, Depends(...)]`), by
+`name = Factory(...)`, or by `with Factory(...) as name` - in the function or at module level.
+Anything else (a value read from `app.state`, a parameter without annotation) has no kind: rules
+stay quiet on what they cannot resolve.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Literal
+
+from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.context import FileContext
+
+Kind = Literal[
+    "dapr-sync",  # dapr.clients.DaprClient: every method is a blocking gRPC call
+    "dapr-async",  # dapr.aio.clients.DaprClient
+    "orm-session",  # sqlalchemy.orm.Session (and SQLModel's)
+    "orm-sessionmaker",  # calling it opens an orm-session
+    "engine",  # a synchronous SQLAlchemy Engine
+    "connection",  # what Engine.connect()/begin() return
+    "requests-session",
+    "grpc-app",  # dapr.ext.grpc.App
+]
+
+# Classes (for annotations and constructor calls) and factory functions, by what they produce.
+_PRODUCES: dict[str, Kind] = {
+    "dapr.clients.DaprClient": "dapr-sync",
+    "dapr.clients.DaprGrpcClient": "dapr-sync",
+    "dapr.clients.grpc.client.DaprGrpcClient": "dapr-sync",
+    "dapr.aio.clients.DaprClient": "dapr-async",
+    "dapr.aio.clients.grpc.client.DaprGrpcClientAsync": "dapr-async",
+    "sqlalchemy.orm.Session": "orm-session",
+    "sqlalchemy.orm.session.Session": "orm-session",
+    "sqlalchemy.orm.scoped_session": "orm-session",
+    "sqlmodel.Session": "orm-session",
+    "sqlalchemy.orm.sessionmaker": "orm-sessionmaker",
+    "sqlalchemy.orm.session.sessionmaker": "orm-sessionmaker",
+    "sqlalchemy.create_engine": "engine",
+    "sqlalchemy.engine.create_engine": "engine",
+    "sqlmodel.create_engine": "engine",
+    "sqlalchemy.Engine": "engine",
+    "sqlalchemy.engine.Engine": "engine",
+    "sqlalchemy.Connection": "connection",
+    "sqlalchemy.engine.Connection": "connection",
+    "requests.Session": "requests-session",
+    "requests.session": "requests-session",
+    "requests.sessions.Session": "requests-session",
+    "dapr.ext.grpc.App": "grpc-app",
+    "dapr.ext.grpc.app.App": "grpc-app",
+}
+# Methods whose result is itself a known kind: `engine.connect()`, `SessionLocal()`.
+_RESULTS: dict[tuple[Kind, str], Kind] = {
+    ("engine", "connect"): "connection",
+    ("engine", "begin"): "connection",
+    ("orm-sessionmaker", "begin"): "orm-session",
+}
+
+
+class Instances:
+    """Kinds of the module's top-level names; `in_function` adds one function's own bindings."""
+
+    def __init__(self, ctx: FileContext, module: ast.Module) -> None:
+        self.ctx = ctx
+        self._module_bindings: dict[str, Kind] = {}
+        for statement in module.body:
+            self._bind(statement, self._module_bindings)
+
+    def in_function(self, function: FunctionNode) -> dict[str, Kind]:
+        """Names bound in `function` (parameters, assignments, `with` targets) over the module's."""
+        bindings = dict(self._module_bindings)
+        arguments = function.args
+        for parameter in [
+            *arguments.posonlyargs,
+            *arguments.args,
+            *arguments.kwonlyargs,
+        ]:
+            kind = self.annotation_kind(parameter.annotation)
+            if kind is not None:
+                bindings[parameter.arg] = kind
+        for node in own_nodes(function):
+            if isinstance(node, ast.stmt):
+                self._bind(node, bindings)
+        return bindings
+
+    def kind_of(self, node: ast.expr, bindings: dict[str, Kind]) -> Kind | None:
+        """The kind of value `node` evaluates to, or None when it cannot be told."""
+        if isinstance(node, ast.Await):
+            return self.kind_of(node.value, bindings)
+        if isinstance(node, ast.Name):
+            return bindings.get(node.id)
+        if not isinstance(node, ast.Call):
+            return None
+        produced = _PRODUCES.get(self.ctx.qualname(node.func) or "")
+        if produced is not None:
+            return produced
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            owner = self.kind_of(func.value, bindings)
+            return _RESULTS.get((owner, func.attr)) if owner is not None else None
+        if self.kind_of(func, bindings) == "orm-sessionmaker":
+            return "orm-session"
+        return None
+
+    def annotation_kind(self, annotation: ast.expr | None) -> Kind | None:
+        """The kind an annotation declares, seen through `Annotated`, `Optional` and `X | None`."""
+        if annotation is None:
+            return None
+        if isinstance(annotation, ast.Subscript):
+            inner = annotation.slice
+            first = inner.elts[0] if isinstance(inner, ast.Tuple) and inner.elts else inner
+            return self.annotation_kind(first)
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            return self.annotation_kind(annotation.left) or self.annotation_kind(annotation.right)
+        return _PRODUCES.get(self.ctx.qualname(annotation) or "")
+
+    def _bind(self, statement: ast.AST, bindings: dict[str, Kind]) -> None:
+        if isinstance(statement, ast.Assign | ast.AnnAssign):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            kind = None
+            if statement.value is not None:
+                kind = self.kind_of(statement.value, bindings)
+            if kind is None and isinstance(statement, ast.AnnAssign):
+                kind = self.annotation_kind(statement.annotation)
+            for target in targets:
+                if isinstance(target, ast.Name) and kind is not None:
+                    bindings[target.id] = kind
+        elif isinstance(statement, ast.With | ast.AsyncWith):
+            for item in statement.items:
+                kind = self.kind_of(item.context_expr, bindings)
+                if isinstance(item.optional_vars, ast.Name) and kind is not None:
+                    bindings[item.optional_vars.id] = kind
