@@ -99,8 +99,9 @@ def read_nofollow(dir_fd: int, name: str, *, limit: int | None = None) -> bytes:
         os.close(fd)
 
 
-def write_new(dir_fd: int, name: str, data: bytes, mode: int | None) -> None:
-    """Create `name` in `dir_fd` exclusively with `data`, fsynced; removed again on failure."""
+def write_new(dir_fd: int, name: str, data: bytes, mode: int | None, *, sync: bool = True) -> None:
+    """Create `name` in `dir_fd` exclusively with `data` (fsynced unless `sync` is false); removed
+    again on failure."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(name, flags, 0o666 if mode is None else mode, dir_fd=dir_fd)
     try:
@@ -109,7 +110,8 @@ def write_new(dir_fd: int, name: str, data: bytes, mode: int | None) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     except BaseException:
         os.close(fd)
         with contextlib.suppress(OSError):

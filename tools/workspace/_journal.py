@@ -89,7 +89,9 @@ class Transaction:
     def stage(self, index: int, new: bytes, old: bytes | None, mode: int | None) -> None:
         write_new(self.fd, f"{index}.new", new, mode)
         if old is not None:
-            write_new(self.fd, f"{index}.old", old, mode)
+            # The old bytes are only needed to roll back, which starts in this process; they are
+            # made durable then (`mark(ROLLBACK)`), not on every commit.
+            write_new(self.fd, f"{index}.old", old, mode, sync=False)
 
     def seal(self, plan: Plan) -> None:
         """Write the plan; from here on the folder describes the whole change set."""
@@ -97,6 +99,10 @@ class Transaction:
         os.fsync(self.fd)
 
     def mark(self, marker: str) -> None:
+        if marker == ROLLBACK:
+            for name in names_in(self.fd):
+                if name.endswith(".old"):
+                    _fsync_entry(self.fd, name)
         write_new(self.fd, marker, b"", None)
         os.fsync(self.fd)
 
@@ -225,6 +231,14 @@ def _current(folder_fd: int, entry: Entry) -> str | None:
         if exc.errno in (errno.ELOOP, errno.EISDIR):
             return None
         raise
+
+
+def _fsync_entry(dir_fd: int, name: str) -> None:
+    fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _read(fd: int, name: str) -> str:
