@@ -95,14 +95,21 @@ def classify(ctx: FileContext, annotation: ast.expr) -> PayloadKind:
     return "other"
 
 
-def validates_with_model(function: FunctionNode) -> bool:
-    """True when the handler turns raw data into a model (`Model.model_validate(...)` and such)."""
-    return any(
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr in VALIDATING_METHODS
-        for node in own_nodes(function)
-    )
+def validates_with_model(ctx: FileContext, function: FunctionNode) -> bool:
+    """True when the handler turns raw data into a model: `Model.model_validate(...)`,
+    `TypeAdapter(...).validate_python(...)`, `parse_obj_as(Model, ...)` or `Model(**data)`."""
+    for node in own_nodes(function):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in VALIDATING_METHODS:
+            return True
+        if ctx.qualname(func) == "pydantic.parse_obj_as":
+            return True
+        # Constructing a model validates its arguments just as model_validate does.
+        if (node.args or node.keywords) and classify(ctx, func) == "model":
+            return True
+    return False
 
 
 def _is_injected(default: ast.expr | None) -> bool:

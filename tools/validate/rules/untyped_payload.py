@@ -8,6 +8,21 @@ from tools.validate.rules.base import Rule
 
 _RAW_JSON = frozenset({"json.loads", "orjson.loads", "ujson.loads"})
 _PUBLISH = frozenset({"publish_event", "publish_events"})
+# Expressions that carry a value along without reading into it.
+_PASSES_THROUGH = (
+    ast.Await,
+    ast.Dict,
+    ast.FormattedValue,
+    ast.JoinedStr,
+    ast.List,
+    ast.Set,
+    ast.Starred,
+    ast.Tuple,
+)
+# Methods of `logging` and of any logger: what is only logged is never read field by field.
+_LOG_METHODS = frozenset(
+    {"critical", "debug", "error", "exception", "info", "log", "warn", "warning"}
+)
 
 
 class UntypedPayload(Rule):
@@ -30,6 +45,34 @@ class UntypedPayload(Rule):
         "data_content_type='application/json')\n",
         "from fastapi import FastAPI, Request\n\napp = FastAPI()\n\n@app.post('/job/{name}')\n"
         "async def on_job(name: str, request: Request) -> dict:\n    return {}\n",
+        # Constructing the model validates the payload.
+        "from fastapi import FastAPI\nfrom pydantic import BaseModel\n\n"
+        "class Order(BaseModel):\n    id: str\n\napp = FastAPI()\n\n"
+        "@app.post('/job/cleanup')\n"
+        "async def cleanup(body: dict) -> dict:\n"
+        "    order = Order(**body)\n"
+        "    return {'id': order.id}\n",
+        # So does a TypeAdapter, here over raw JSON.
+        "from fastapi import FastAPI, Request\nfrom pydantic import TypeAdapter\n\n"
+        "app = FastAPI()\n\n"
+        "@app.post('/job/cleanup')\n"
+        "async def cleanup(request: Request) -> dict:\n"
+        "    days = TypeAdapter(int).validate_json(await request.body())\n"
+        "    return {'days': days}\n",
+        # Only logging and echoing the payload reads no field of it.
+        "import logging\nfrom typing import Any\nfrom dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "logger = logging.getLogger(__name__)\napp = FastAPI()\ndapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='audit')\n"
+        "async def on_audit(event: dict[str, Any]) -> dict:\n"
+        "    logger.info('audit event %s', event)\n"
+        "    print(f'got {event}')\n"
+        "    return {'status': 'SUCCESS', 'echo': event}\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='trace')\n"
+        "async def on_trace(request: Request) -> dict:\n"
+        "    body = await request.json()\n"
+        "    logger.debug(body)\n"
+        "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
         "from typing import Any\n"
@@ -52,6 +95,21 @@ class UntypedPayload(Rule):
         "import json\n\nasync def publish(client, task_id: str) -> None:\n"
         "    await client.publish_event('pubsub', 'reminders', json.dumps({'task_id': task_id}), "
         "data_content_type='application/json')\n",
+        # Logging a field reads it: a missing key is a KeyError, not a validation failure.
+        "import logging\nfrom typing import Any\nfrom dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\ndapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(event: dict[str, Any]) -> dict:\n"
+        "    logging.info('order %s', event['data']['id'])\n"
+        "    return {'status': 'SUCCESS'}\n",
+        # Calling a class that is not a model validates nothing.
+        "from dataclasses import dataclass\nfrom fastapi import FastAPI, Request\n\n"
+        "@dataclass\nclass Order:\n    id: str\n\napp = FastAPI()\n\n"
+        "@app.post('/job/cleanup')\n"
+        "async def cleanup(request: Request) -> dict:\n"
+        "    data = await request.json()\n"
+        "    return {'id': Order(**data).id}\n",
     )
 
     def visit_Call(self, node: ast.Call) -> None:
@@ -72,21 +130,32 @@ class UntypedPayload(Rule):
     def finish(self) -> None:
         handlers = [*self.ctx.subscription_handlers(), *(f for f, _ in self.ctx.job_handlers())]
         for handler in dict.fromkeys(handlers):
-            if validates_with_model(handler):
+            if validates_with_model(self.ctx, handler):
                 continue
+            echoed = _echoed(handler)
             for parameter, kind in payload_parameters(self.ctx, handler):
-                if kind == "untyped":
+                if kind == "untyped" and not _only_echoed(handler, parameter.arg, echoed):
                     self.report(
                         parameter, f"`{parameter.arg}` is an untyped payload", within=handler
                     )
-            self._check_raw_json(handler)
+            self._check_raw_json(handler, echoed)
 
-    def _check_raw_json(self, handler: FunctionNode) -> None:
+    def _check_raw_json(self, handler: FunctionNode, echoed: set[int]) -> None:
         requests = {
             a.arg
             for a in handler.args.args + handler.args.kwonlyargs
             if a.annotation is not None and _last_name(a.annotation) == "Request"
         }
+        # `data = json.loads(...)` / `data = await request.json()`: the name the payload lands in.
+        assigned_to: dict[int, str] = {}
+        for node in own_nodes(handler):
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+            ):
+                value = node.value.value if isinstance(node.value, ast.Await) else node.value
+                assigned_to[id(value)] = node.targets[0].id
         for node in own_nodes(handler):
             if not isinstance(node, ast.Call):
                 continue
@@ -97,12 +166,48 @@ class UntypedPayload(Rule):
                 and isinstance(func.value, ast.Name)
                 and func.value.id in requests
             )
-            if reads_request_json or self.ctx.qualname(func) in _RAW_JSON:
-                self.report(
-                    node,
-                    "the payload is read as raw JSON and never validated by a model",
-                    within=handler,
-                )
+            if not (reads_request_json or self.ctx.qualname(func) in _RAW_JSON):
+                continue
+            target = assigned_to.get(id(node))
+            if id(node) in echoed or (target is not None and _only_echoed(handler, target, echoed)):
+                continue
+            self.report(
+                node,
+                "the payload is read as raw JSON and never validated by a model",
+                within=handler,
+            )
+
+
+def _echoed(handler: FunctionNode) -> set[int]:
+    """Ids of the values `handler` only logs or echoes: arguments of `print(...)`/`logger.info(...)`
+    and the like, and the returned value, also inside containers and f-strings. A payload used
+    only that way cannot fail on a missing field; `print(event['id'])` reads a field, so a
+    subscript (or any other expression) is not entered."""
+    echoed: set[int] = set()
+    pending: list[ast.AST] = []
+    for node in own_nodes(handler):
+        if isinstance(node, ast.Return) and node.value is not None:
+            pending.append(node.value)
+        elif isinstance(node, ast.Call) and (
+            (isinstance(node.func, ast.Name) and node.func.id == "print")
+            or (isinstance(node.func, ast.Attribute) and node.func.attr in _LOG_METHODS)
+        ):
+            pending.extend([*node.args, *(kw.value for kw in node.keywords)])
+    while pending:
+        node = pending.pop()
+        echoed.add(id(node))
+        if isinstance(node, _PASSES_THROUGH):
+            pending.extend(ast.iter_child_nodes(node))
+    return echoed
+
+
+def _only_echoed(handler: FunctionNode, name: str, echoed: set[int]) -> bool:
+    """True when every read of `name` in `handler` is one that only logs or echoes it."""
+    return all(
+        id(node) in echoed
+        for node in own_nodes(handler)
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)
+    )
 
 
 def _last_name(node: ast.expr) -> str:
