@@ -248,6 +248,24 @@ def test_startup_leaves_the_heavy_capabilities_unloaded(tmp_path: Path) -> None:
 KILL_FILES = ("notes/a.md", "notes/deep/b.md", "c.txt")
 
 
+def _open_session(send: Any, lines: _Lines, client: str) -> None:
+    """initialize, its answer, then initialized: what every raw session starts with."""
+    send(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": client, "version": "0"},
+            },
+        }
+    )
+    lines.answer_to(1)
+    send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+
 def _version(path: str, n: int) -> str:
     return f"version {n}\n" + f"{path} is at version {n}\n" * 2000 + "end\n"
 
@@ -281,20 +299,7 @@ def test_server_killed_mid_stream_leaves_whole_files(project: Path) -> None:
         except (BrokenPipeError, ValueError):
             pass  # the server was killed under us: that is the point
 
-    send(
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "killer", "version": "0"},
-            },
-        }
-    )
-    lines.answer_to(1)
-    send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    _open_session(send, lines, "killer")
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
     answered = 0
@@ -346,20 +351,7 @@ def test_a_cancelled_write_writes_nothing(project: Path) -> None:
         proc.stdin.flush()
 
     try:
-        send(
-            {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-11-25",
-                    "capabilities": {},
-                    "clientInfo": {"name": "canceller", "version": "0"},
-                },
-            }
-        )
-        lines.answer_to(1)
-        send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        _open_session(send, lines, "canceller")
         # Enough modules that the gate is still busy when the cancel arrives.
         files = [{"path": f"app/m{n}.py", "content": _CANCELLED_MODULE} for n in range(150)]
         send(
