@@ -154,12 +154,7 @@ class _Lowering:
         if isinstance(node, cst.TypeParameters):
             _blank(buffer, start - base, end - base)
         elif isinstance(node, cst.TypeAlias):
-            # `type X[T] = V` -> `X        = V`: the name where `type` was, the rest blanked.
-            name_start, name_end = self._bounds(node.name)
-            last = node.type_parameters if node.type_parameters is not None else node.name
-            _blank(buffer, start - base, self._bounds(last)[1] - base)
-            name = self.data[name_start:name_end]
-            buffer[start - base : start - base + len(name)] = name
+            self._assignment(node, buffer, base)
         elif isinstance(node, cst.Tuple):
             self._parenthesize_except(node, buffer, base)
         else:
@@ -172,6 +167,24 @@ class _Lowering:
             buffer[start - base : start - base + 2] = b"(_"
             buffer[end - base - 1] = ord(")")
             grafts[self._position(start + 1)] = self._string(node)
+
+    def _assignment(self, node: cst.TypeAlias, buffer: bytearray, base: int) -> None:
+        """`type X[T] = V` -> `(    X)    = V`: the name stays where it is, in parentheses that
+        take the place of `type` and of the byte after the name; `X        = V` (the name moved to
+        where `type` was) when no byte is free there, or the parameters span lines."""
+        start = self._bounds(node)[0]
+        name_start, name_end = self._bounds(node.name)
+        last = node.type_parameters if node.type_parameters is not None else node.name
+        last_end = self._bounds(last)[1]
+        _blank(buffer, start - base, last_end - base)
+        name = self.data[name_start:name_end]
+        one_line = not _NEWLINES & set(self.data[start:last_end])
+        if one_line and (node.type_parameters is not None or self.data[name_end] in b" \t"):
+            buffer[start - base] = ord("(")
+            buffer[name_start - base : name_end - base] = name
+            buffer[name_end - base] = ord(")")
+        else:
+            buffer[start - base : start - base + len(name)] = name
 
     def _parenthesize_except(self, node: cst.Tuple, buffer: bytearray, base: int) -> None:
         """`except A, B:` -> `except(A,B):`, in the room its spaces leave."""
@@ -301,11 +314,24 @@ def _decoded(text: str, *, raw: bool, quote: str) -> str:
         if piece in ("{{", "}}"):
             decoded.append(piece[0])
         elif piece:
-            try:
-                decoded.append(ast.literal_eval(f"{'r' if raw else ''}{quote}{piece}{quote}"))
-            except (SyntaxError, ValueError) as error:
-                raise LoweringGap(f"f-string text {piece!r} does not decode") from error
+            decoded.append(_literal(piece, raw=raw, quote=quote))
     return "".join(decoded)
+
+
+def _literal(text: str, *, raw: bool, quote: str) -> str:
+    """`text` read as the inside of a string literal. It cannot hold its own quote, except as its
+    last character (`<a id="` in a triple-quoted f-string): then the other triple quote reads it."""
+    if raw:  # no escapes; line breaks read as the parser reads them
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+    other = "'''" if quote.startswith('"') else '"""'
+    for wrapper in dict.fromkeys((quote, other)):
+        try:
+            value = ast.literal_eval(f"{wrapper}{text}{wrapper}")
+        except (SyntaxError, ValueError):
+            continue
+        if isinstance(value, str):
+            return value
+    raise LoweringGap(f"f-string text {text!r} does not decode")
 
 
 def _blank(buffer: bytearray, start: int, end: int, *, continuation: bool = True) -> None:

@@ -149,7 +149,10 @@ def test_without_a_tree_the_rules_are_skipped_with_a_note_not_refused() -> None:
         ("def f[T](a: T) -> T:\n    return a\n", "def f   (a: T) -> T:\n    return a\n"),
         ("class C[T = int](Base):\n    pass\n", "class C         (Base):\n    pass\n"),
         ("def g[\n    T,\n](x): pass\n", "def g\\\n     \\\n (x): pass\n"),
-        ("type X[T] = list[T]\n", "X         = list[T]\n"),
+        ("type X[T] = list[T]\n", "(    X)   = list[T]\n"),
+        ("if a: type X = 1\n", "if a: (    X)= 1\n"),
+        ("type X=int\n", "X     =int\n"),
+        ("type X[\n  T,\n] = list[T]\n", "X     \\\n   \\\n  = list[T]\n"),
         (
             "try:\n    pass\nexcept* ValueError, TypeError:\n    pass\n",
             "try:\n    pass\nexcept*(ValueError,TypeError):\n    pass\n",
