@@ -11,13 +11,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import libcst as cst
 import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
 from tools.changes import FileChange
 from tools.errors import UsageError
-from tools.validate import check_changes
+from tools.validate import check_changes, lowering
 from tools.validate.config import GateConfig, load_config
 from tools.validate.lowering import LoweringGap, lowered_tree
 from tools.validate.syntax import RUNNING
@@ -214,3 +215,32 @@ def test_a_target_ruff_does_not_know_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.daprdev]\ntarget-version = "py316"\n')
     with pytest.raises(UsageError, match="target-version"):
         load_config(tmp_path)
+
+
+REPOSITORY = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        path
+        for folder in ("tools/validate", "tests/corpus")
+        for path in (REPOSITORY / folder).rglob("*.py")
+    ),
+    ids=lambda p: p.relative_to(REPOSITORY).as_posix(),
+)
+def test_every_fstring_rebuilt_gives_the_parsers_own_tree(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every f-string of this repository's code, rebuilt as if this interpreter could not parse
+    it, makes the same tree as the parser's (positions aside: 3.11 places an f-string's parts
+    loosely, and the rebuilt ones carry the whole string's range)."""
+    monkeypatch.setattr(
+        lowering._Lowering,
+        "_unparsable_string",
+        lambda self, node: any(
+            isinstance(piece, cst.FormattedString) for piece in lowering._pieces(node)
+        ),
+    )
+    source = path.read_text(encoding="utf-8")
+    assert ast.dump(lowering.lowered_tree(source)) == ast.dump(ast.parse(source))
