@@ -6,7 +6,7 @@ grammar) and lowered, byte for byte in place, to source this interpreter parses:
 
 - a type parameter list (PEP 695, with PEP 696 defaults) is blanked: `def f[T](x: T)` reads as
   `def f   (x: T)`, lines of a multi-line list joined by backslashes;
-- `type X[T] = V` reads as the assignment `X = V`;
+- `type X[T] = V` reads as the assignment `(    X)    = V`;
 - `except A, B:` (PEP 758) reads as `except(A,B):`;
 - an f-string this interpreter cannot parse (PEP 701), and any t-string (PEP 750), reads as a
   placeholder name that is then replaced by the node it stands for: a `JoinedStr`, or for a

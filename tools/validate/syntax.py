@@ -60,10 +60,13 @@ def parse_source(path: str, source: str, *, target: str) -> ParsedSource:
         if finding.code == "invalid-syntax"
     ]
     errors.sort(key=lambda finding: _NEWER_SYNTAX not in finding.message)
+    # "... on Python 3.11 (syntax was added in Python 3.12)" says more than the interpreter's
+    # "invalid syntax"; and for a newer target, ruff's is the only verdict there is.
     if errors and (_NEWER_SYNTAX in errors[0].message or version > RUNNING):
         return ParsedSource(None, (_ruff_syntax_diagnostic(path, source, errors[0], target),))
     if version <= RUNNING:
-        return ParsedSource(None, (syntax_diagnostic(path, source, refusal, target),))
+        return ParsedSource(None, (_syntax_diagnostic(path, source, refusal, target),))
+    # Valid for the target, newer than this interpreter: the rules walk a lowered tree.
     try:
         tree = lowered_tree(source)
     except LoweringGap as gap:
@@ -71,7 +74,7 @@ def parse_source(path: str, source: str, *, target: str) -> ParsedSource:
     try:
         _compile(tree, path)
     except SyntaxError as error:
-        return ParsedSource(None, (syntax_diagnostic(path, source, error, target),))
+        return ParsedSource(None, (_syntax_diagnostic(path, source, error, target),))
     return ParsedSource(tree)
 
 
@@ -94,7 +97,7 @@ def _compile(tree: ast.Module, path: str) -> None:
         compile(tree, path, "exec", dont_inherit=True)
 
 
-def syntax_diagnostic(path: str, source: str, error: SyntaxError, target: str) -> Diagnostic:
+def _syntax_diagnostic(path: str, source: str, error: SyntaxError, target: str) -> Diagnostic:
     line = error.lineno or 1
     column = error.offset or 1
     end_line = error.end_lineno or line
