@@ -52,6 +52,6 @@ def test_an_index_symlinked_out_is_not_replaced(project: Path) -> None:
 
 
 def test_a_field_beyond_the_text_bound_is_refused_and_nothing_is_written(project: Path) -> None:
-    with pytest.raises(DaprdevError, match="at most 200000"):
+    with pytest.raises(DaprdevError, match=f"at most {MAX_TEXT_CHARS}"):
         new_phr(project, prompt="x" * (MAX_TEXT_CHARS + 1))
     assert not (project / "history").exists()
