@@ -17,6 +17,23 @@ GOOD_MODULE = '"""Greetings."""\n\n\nasync def greet(name: str) -> str:\n    ret
 BROKEN_MODULE = "def broken(:\n    pass\n"
 
 
+def initialize(request_id: int | str, client: str) -> dict[str, object]:
+    """The initialize request a raw JSON-RPC client opens every session with."""
+    return {
+        "jsonrpc": "2.0",
+        "id": request_id,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": client, "version": "0"},
+        },
+    }
+
+
+INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

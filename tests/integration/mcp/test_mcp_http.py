@@ -12,22 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from daprdev_mcp_support import DAPRDEV, GOOD_MODULE
+from daprdev_mcp_support import DAPRDEV, GOOD_MODULE, initialize
 from http_support import HttpServer, running_http_server
 from mcp.shared.exceptions import MCPError
 
 pytestmark = pytest.mark.timeout(180)
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "probe", "version": "0"},
-    },
-}
+INITIALIZE = initialize(1, "probe")
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import httpx
 import pytest
-from daprdev_mcp_support import DAPRDEV
+from daprdev_mcp_support import DAPRDEV, INITIALIZED, initialize
 from http_support import HttpServer, running_http_server
 
 pytestmark = pytest.mark.timeout(180)
@@ -26,17 +26,7 @@ pytestmark = pytest.mark.timeout(180)
 PARSE_ERROR, INVALID_REQUEST = -32700, -32600
 DEEP = 100_000
 HUGE = 16 << 20
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": "init",
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "attacker", "version": "0"},
-    },
-}
-INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+INITIALIZE = initialize("init", "attacker")
 
 
 def _request(request_id: object, params: str) -> bytes:

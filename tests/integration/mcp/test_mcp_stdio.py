@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from daprdev_mcp_support import DAPRDEV, GOOD_MODULE
+from daprdev_mcp_support import DAPRDEV, GOOD_MODULE, INITIALIZED, initialize
 from mcp import Client, StdioServerParameters
 
 from tools.workspace import Workspace
@@ -204,17 +204,9 @@ def test_malformed_json_rpc_leaves_the_server_answering(project: Path) -> None:
     try:
         for junk in MALFORMED + _mutations(seed=7, count=150):
             send(junk)
-        request(
-            1000,
-            "initialize",
-            {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": "fuzz", "version": "0"},
-            },
-        )
+        send(json.dumps(initialize(1000, "fuzz")))
         assert lines.answer_to(1000)["result"]["serverInfo"]["name"] == "daprdev"
-        send(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        send(json.dumps(INITIALIZED))
         for junk in MALFORMED[:10]:
             send(junk)
         request(1001, "tools/list")
@@ -250,20 +242,9 @@ KILL_FILES = ("notes/a.md", "notes/deep/b.md", "c.txt")
 
 def _open_session(send: Any, lines: _Lines, client: str) -> None:
     """initialize, its answer, then initialized: what every raw session starts with."""
-    send(
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-11-25",
-                "capabilities": {},
-                "clientInfo": {"name": client, "version": "0"},
-            },
-        }
-    )
+    send(initialize(1, client))
     lines.answer_to(1)
-    send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    send(INITIALIZED)
 
 
 def _version(path: str, n: int) -> str:
