@@ -41,3 +41,6 @@ class Diagnostic(BaseModel):
     fix: str = ""
     excerpt: str = ""
     blocking: bool = True
+    fixable: bool = Field(
+        default=False, description="daprdev's fixer rewrites this finding (`daprdev check --fix`)."
+    )

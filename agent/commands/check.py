@@ -142,7 +142,8 @@ def _print_diagnostic(console: Console, d: Diagnostic) -> None:
     if d.why:
         console.print(f"  [dim]why:[/dim] {escape(d.why)}")
     if d.fix:
-        console.print(f"  [dim]fix:[/dim] {escape(d.fix)}")
+        fixable = " [green](auto-fixable: daprdev check --fix)[/green]" if d.fixable else ""
+        console.print(f"  [dim]fix:[/dim] {escape(d.fix)}{fixable}")
     console.print()
 
 

@@ -54,11 +54,11 @@ daprdev check --fix                            # rewrite the auto-fixable findin
 daprdev check --diff                           # show what --fix would change; write nothing
 ```
 
-Rules marked *auto-fixable* below have a fixer: their findings end their fix hint with
-`(auto-fixable: daprdev check --fix)`. Detection runs on Python's `ast`; a fixer rewrites the file
-with libcst, which keeps comments and layout everywhere it does not touch, and only files with
-fixable findings are parsed again. A fixed file is written through the same gate as every daprdev
-write (so it comes back `ruff format`ted); if a fix would make the gate block (a fix can reveal a
+Rules marked *auto-fixable* below have a fixer: their findings carry `fixable: true` (the text
+output adds `(auto-fixable: daprdev check --fix)`). Detection runs on Python's `ast`; a fixer
+rewrites the file with libcst, which keeps comments and layout everywhere it does not touch, and
+only files with fixable findings are parsed again. A fixed file is written through the same gate
+as every daprdev write (so it comes back `ruff format`ted); if a fix would make the gate block (a fix can reveal a
 finding the old code hid), that rule's fix is left out and reported, and the others still apply.
 
 Exit codes: 0 clean, 1 findings, 2 usage or environment error. Files ignored by `.gitignore`
@@ -98,15 +98,17 @@ def render() -> str:
     entries: list[Rule | PolicyRule] = [*ALL_RULES, *POLICY_RULES]  # type: ignore[list-item]
     lines += [
         f"| [{r.id}](#{r.id.lower()}-{r.name}) | {r.name} | {r.message}"
-        f"{' (auto-fixable)' if getattr(r, 'FIXES', ()) else ''} |"
+        f"{' (auto-fixable)' if isinstance(r, type) and r.fixed_examples() else ''} |"
         for r in entries
     ]
     lines.append("")
     for rule in ALL_RULES:
         lines += _section(rule.id, rule.name, rule.message, rule.why, rule.fix)
-        lines += ["### Example", "", "```python", rule.INVALID[0].rstrip(), "```", ""]
+        first = rule.INVALID[0]
+        lines += ["### Example", "", "```python", first.code.rstrip(), "```", ""]
+        lines += [f"Reported at line {first.line}, column {first.col}.", ""]
         lines += ["### Use instead", "", "```python", rule.VALID[0].rstrip(), "```", ""]
-        if rule.FIXES:
+        if rule.fixed_examples():
             lines += _autofix(rule)
     for policy in POLICY_RULES:
         lines += _section(policy.id, policy.name, policy.message, policy.why, policy.fix)
@@ -137,12 +139,12 @@ def _section(rule_id: str, name: str, message: str, why: str, fix: str) -> list[
 
 
 def _autofix(rule: type[Rule]) -> list[str]:
-    """The fixer's own description and the rule's FIXES examples as diffs."""
+    """The fixer's own description and the rule's fixed examples as diffs."""
     from tools.validate.fixes.registry import FIXERS  # libcst loads only for the documentation
 
     description = sys.modules[FIXERS[rule.id].__module__].__doc__ or ""
     lines = ["### Autofix", "", inspect.cleandoc(description), ""]
-    for before, after in rule.FIXES:
+    for before, after in rule.fixed_examples():
         before_lines, after_lines = before.splitlines(), after.splitlines()
         # Whole-example context: one hunk, shown without its header lines.
         context = max(len(before_lines), len(after_lines))

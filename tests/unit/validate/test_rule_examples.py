@@ -4,34 +4,43 @@ from __future__ import annotations
 
 import pytest
 
-from tools.changes import FileChange
+from tools.changes import Diagnostic, FileChange
 from tools.validate import check_changes
 from tools.validate.policy import POLICY_RULES
 from tools.validate.rules import ALL_RULES
+from tools.validate.rules.base import Invalid, Rule
 
-_EXAMPLES = [
-    pytest.param(rule, source, expected, id=f"{rule.id}-{kind}-{index}")
+_VALID = [
+    pytest.param(rule, source, id=f"{rule.id}-valid-{index}")
     for rule in ALL_RULES
-    for kind, expected, examples in (("valid", False, rule.VALID), ("invalid", True, rule.INVALID))
-    for index, source in enumerate(examples)
+    for index, source in enumerate(rule.VALID)
+]
+_INVALID = [
+    pytest.param(rule, example, id=f"{rule.id}-invalid-{index}")
+    for rule in ALL_RULES
+    for index, example in enumerate(rule.INVALID)
 ]
 
 
-def _dapr_rules(source: str) -> set[str]:
+def _dapr_findings(source: str) -> list[Diagnostic]:
     report = check_changes([FileChange(path="app/service.py", content=source)])
     assert not [d for d in report.diagnostics if d.rule == "syntax-error"], (
         "example does not compile"
     )
-    return {d.rule for d in report.diagnostics if d.source == "dapr"}
+    return [d for d in report.diagnostics if d.source == "dapr"]
 
 
-@pytest.mark.parametrize(("rule", "source", "expected"), _EXAMPLES)
-def test_rule_example(rule, source: str, expected: bool) -> None:
-    found = _dapr_rules(source)
-    if expected:
-        assert found == {rule.id}, f"expected exactly {rule.id}, got {sorted(found)}"
-    else:
-        assert rule.id not in found
+@pytest.mark.parametrize(("rule", "source"), _VALID)
+def test_valid_example(rule: type[Rule], source: str) -> None:
+    assert rule.id not in {d.rule for d in _dapr_findings(source)}
+
+
+@pytest.mark.parametrize(("rule", "example"), _INVALID)
+def test_invalid_example(rule: type[Rule], example: Invalid) -> None:
+    findings = _dapr_findings(example.code)
+    assert {d.rule for d in findings} == {rule.id}, f"expected only {rule.id}"
+    first = min((d.line, d.column) for d in findings)
+    assert first == (example.line, example.col)
 
 
 @pytest.mark.parametrize("rule", POLICY_RULES, ids=lambda r: r.id)

@@ -20,7 +20,6 @@ from tools.validate.engine import analyze
 from tools.validate.fixes.base import FixContext, Fixer
 from tools.validate.fixes.registry import FIXERS
 from tools.validate.imports import ImportMap
-from tools.validate.rules.base import is_autofixable
 
 
 @dataclass
@@ -52,7 +51,7 @@ def fix_source(
     fixable = [
         d
         for d in analysis.diagnostics
-        if is_autofixable(d) and d.rule in FIXERS and (rules is None or d.rule in rules)
+        if d.fixable and d.rule in FIXERS and (rules is None or d.rule in rules)
     ]
     if not fixable or analysis.tree is None:
         return FixResult(source, remaining=analysis.diagnostics)

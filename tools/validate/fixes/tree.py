@@ -18,7 +18,6 @@ from tools.errors import DaprdevError
 from tools.validate.config import GateConfig
 from tools.validate.fixes.apply import FixResult, fix_source
 from tools.validate.gate import check_changes
-from tools.validate.rules.base import is_autofixable
 from tools.validate.tree import TreeReport, check_tree
 from tools.workspace import Workspace
 
@@ -59,7 +58,7 @@ def fix_tree(
     workspace = Workspace(root)
     root = workspace.root
     before = check_tree(paths, root=root, jobs=jobs, use_cache=use_cache)
-    candidates = sorted({d.path for d in before.diagnostics if is_autofixable(d)})
+    candidates = sorted({d.path for d in before.diagnostics if d.fixable})
     files = [_fix_file(workspace, path, write=write) for path in candidates]
     if not any(f.written for f in files):
         return FixReport(files, before)

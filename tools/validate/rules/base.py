@@ -3,9 +3,10 @@
 A rule declares hooks named `visit_<NodeType>` (e.g. `visit_Call`); the engine calls every rule's
 hooks during one traversal of the file. Work that needs the whole file goes in `finish`.
 
-A rule whose findings can be rewritten mechanically has a libcst fixer in `tools/validate/fixes/`,
-lists `(before, after)` pairs in `FIXES`, and answers `fixable(node)` for each finding it reports;
-the finding's fix hint then ends with `AUTOFIX_NOTE`.
+Examples follow Fixit's: `VALID` sources the rule stays quiet on, and `Invalid(code, line=, col=,
+fixed=)` sources it reports, with the position of the first finding and, for a rule with a fixer,
+the fixer's exact output. A rule whose findings can be rewritten mechanically has a libcst fixer in
+`tools/validate/fixes/` and answers `fixable(node)` for each finding it reports.
 """
 
 from __future__ import annotations
@@ -14,11 +15,19 @@ import ast
 from dataclasses import dataclass
 from typing import ClassVar
 
-from tools.changes import Diagnostic
 from tools.validate.astutil import FunctionNode
 from tools.validate.context import FileContext
 
-AUTOFIX_NOTE = "(auto-fixable: daprdev check --fix)"
+
+@dataclass(frozen=True)
+class Invalid:
+    """A source the rule reports: its first finding at `line`:`col` (1-based), fixed as `fixed`."""
+
+    code: str
+    line: int
+    col: int
+    # The fixer's exact output; None for a finding the fixer leaves alone (or a rule without one).
+    fixed: str | None = None
 
 
 class Rule:
@@ -30,9 +39,12 @@ class Rule:
     why: ClassVar[str]
     fix: ClassVar[str]
     VALID: ClassVar[tuple[str, ...]] = ()
-    INVALID: ClassVar[tuple[str, ...]] = ()
-    # (source with the finding, the fixer's exact output); empty for rules without a fixer.
-    FIXES: ClassVar[tuple[tuple[str, str], ...]] = ()
+    INVALID: ClassVar[tuple[Invalid, ...]] = ()
+
+    @classmethod
+    def fixed_examples(cls) -> list[tuple[str, str]]:
+        """(source, the fixer's output) for every example the fixer rewrites."""
+        return [(example.code, example.fixed) for example in cls.INVALID if example.fixed]
 
     def __init__(self, ctx: FileContext) -> None:
         self.ctx = ctx
@@ -44,7 +56,7 @@ class Rule:
         if diagnostic is None:
             return
         if self.fixable(node):
-            diagnostic = diagnostic.model_copy(update={"fix": f"{diagnostic.fix} {AUTOFIX_NOTE}"})
+            diagnostic = diagnostic.model_copy(update={"fixable": True})
         self.ctx.diagnostics.append(diagnostic)
 
     def fixable(self, node: ast.AST) -> bool:
@@ -53,11 +65,6 @@ class Rule:
 
     def finish(self) -> None:
         """Called once after the traversal; rules that need the whole file report here."""
-
-
-def is_autofixable(diagnostic: Diagnostic) -> bool:
-    """True for a finding `daprdev check --fix` rewrites."""
-    return diagnostic.source == "dapr" and diagnostic.fix.endswith(AUTOFIX_NOTE)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ import ast
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, Kind
-from tools.validate.rules.base import Rule, header
+from tools.validate.rules.base import Invalid, Rule, header
 
 # The calls of each kind that wait on the network or the database. Building a query, `add` and
 # `delete` only touch the session's memory; these are the ones that talk to the server. The
@@ -93,36 +93,72 @@ class BlockingCallInAsync(Rule):
         "    print(event)\n",
     )
     INVALID = (
-        "from fastapi import Depends, FastAPI\n"
-        "from sqlalchemy.orm import Session\n\n"
-        "app = FastAPI()\n\n"
-        "def get_db() -> Session: ...\n\n"
-        "@app.get('/orders')\n"
-        "async def orders(db: Session = Depends(get_db)) -> list:\n"
-        "    return db.query(1).all()\n",
-        "from typing import Annotated\n"
-        "from fastapi import Depends\n"
-        "from sqlmodel import Session as DB\n\n"
-        "async def save(db: Annotated[DB, Depends()], row: object) -> None:\n"
-        "    db.add(row)\n"
-        "    db.commit()\n",
-        "import sqlalchemy as sa\n\n"
-        "async def ping() -> None:\n"
-        "    sa.create_engine('sqlite://').connect()\n",
-        "from sqlalchemy.orm import sessionmaker\n\n"
-        "SessionLocal = sessionmaker()\n\n"
-        "async def purge() -> None:\n"
-        "    with SessionLocal() as session:\n"
-        "        session.execute(1)\n",
-        "import requests\n\n"
-        "async def fetch() -> str:\n"
-        "    with requests.Session() as http:\n"
-        "        return http.get('https://example.com', timeout=5).text\n",
-        "from dapr.ext.grpc import App as GrpcApp\n\n"
-        "app = GrpcApp()\n\n"
-        "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
-        "async def on_order(event) -> None:\n"
-        "    print(event)\n",
+        Invalid(
+            (
+                "from fastapi import Depends, FastAPI\n"
+                "from sqlalchemy.orm import Session\n\n"
+                "app = FastAPI()\n\n"
+                "def get_db() -> Session: ...\n\n"
+                "@app.get('/orders')\n"
+                "async def orders(db: Session = Depends(get_db)) -> list:\n"
+                "    return db.query(1).all()\n"
+            ),
+            line=10,
+            col=12,
+        ),
+        Invalid(
+            (
+                "from typing import Annotated\n"
+                "from fastapi import Depends\n"
+                "from sqlmodel import Session as DB\n\n"
+                "async def save(db: Annotated[DB, Depends()], row: object) -> None:\n"
+                "    db.add(row)\n"
+                "    db.commit()\n"
+            ),
+            line=7,
+            col=5,
+        ),
+        Invalid(
+            (
+                "import sqlalchemy as sa\n\n"
+                "async def ping() -> None:\n"
+                "    sa.create_engine('sqlite://').connect()\n"
+            ),
+            line=4,
+            col=5,
+        ),
+        Invalid(
+            (
+                "from sqlalchemy.orm import sessionmaker\n\n"
+                "SessionLocal = sessionmaker()\n\n"
+                "async def purge() -> None:\n"
+                "    with SessionLocal() as session:\n"
+                "        session.execute(1)\n"
+            ),
+            line=7,
+            col=9,
+        ),
+        Invalid(
+            (
+                "import requests\n\n"
+                "async def fetch() -> str:\n"
+                "    with requests.Session() as http:\n"
+                "        return http.get('https://example.com', timeout=5).text\n"
+            ),
+            line=5,
+            col=16,
+        ),
+        Invalid(
+            (
+                "from dapr.ext.grpc import App as GrpcApp\n\n"
+                "app = GrpcApp()\n\n"
+                "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+                "async def on_order(event) -> None:\n"
+                "    print(event)\n"
+            ),
+            line=6,
+            col=1,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:

@@ -4,7 +4,7 @@ import ast
 
 from tools.validate.astutil import FunctionNode
 from tools.validate.context import FileContext
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 DAPR_CLIENTS = frozenset(
     {
@@ -49,23 +49,35 @@ class ClientPerRequest(Rule):
         "    return {}\n",
     )
     INVALID = (
-        "from dapr.aio.clients import DaprClient\n"
-        "from fastapi import FastAPI\n\n"
-        "app = FastAPI()\n\n"
-        "@app.post('/orders')\n"
-        "async def create() -> dict:\n"
-        "    async with DaprClient() as client:\n"
-        "        await client.save_state('statestore', 'k', 'v')\n"
-        "    return {}\n",
-        "from dapr.aio.clients import DaprClient as Dapr\n"
-        "from fastapi import Depends, FastAPI\n\n"
-        "app = FastAPI()\n\n"
-        "async def get_client():\n"
-        "    async with Dapr() as client:\n"
-        "        yield client\n\n"
-        "@app.get('/orders')\n"
-        "async def orders(client=Depends(get_client)) -> dict:\n"
-        "    return {}\n",
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n"
+                "from fastapi import FastAPI\n\n"
+                "app = FastAPI()\n\n"
+                "@app.post('/orders')\n"
+                "async def create() -> dict:\n"
+                "    async with DaprClient() as client:\n"
+                "        await client.save_state('statestore', 'k', 'v')\n"
+                "    return {}\n"
+            ),
+            line=8,
+            col=16,
+        ),
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient as Dapr\n"
+                "from fastapi import Depends, FastAPI\n\n"
+                "app = FastAPI()\n\n"
+                "async def get_client():\n"
+                "    async with Dapr() as client:\n"
+                "        yield client\n\n"
+                "@app.get('/orders')\n"
+                "async def orders(client=Depends(get_client)) -> dict:\n"
+                "    return {}\n"
+            ),
+            line=7,
+            col=16,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:

@@ -5,7 +5,7 @@ import re
 from pathlib import PurePosixPath
 
 from tools.validate.context import FileContext
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 _SECRET_NAME = re.compile(
     r"(secret|token|passw(or)?d|passwd|api[_-]?key|private[_-]?key|credential|auth[_-]?key)",
@@ -70,10 +70,14 @@ class HardcodedSecret(Rule):
         "MASKED_PASSWORD = '********'\n",
     )
     INVALID = (
-        "APP_API_TOKEN = 'f3a9c2d1e8b7a6f5'\n",
-        "import os\n\ntoken = os.getenv('DAPR_API_TOKEN', 'dev-s3cr3t-t0k3n!')\n",
-        "headers = {'dapr-api-token': 'a1b2c3d4e5f6a7b8'}\n",
-        "def connect(make):\n    return make(password='hunter2hunter2')\n",
+        Invalid("APP_API_TOKEN = 'f3a9c2d1e8b7a6f5'\n", line=1, col=17),
+        Invalid(
+            "import os\n\ntoken = os.getenv('DAPR_API_TOKEN', 'dev-s3cr3t-t0k3n!')\n",
+            line=3,
+            col=37,
+        ),
+        Invalid("headers = {'dapr-api-token': 'a1b2c3d4e5f6a7b8'}\n", line=1, col=30),
+        Invalid("def connect(make):\n    return make(password='hunter2hunter2')\n", line=2, col=26),
     )
 
     def __init__(self, ctx: FileContext) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import argument, const_str
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 # Top-level module -> what it talks to directly.
 INFRA_MODULES = {
@@ -56,11 +56,11 @@ class InfrastructureClient(Rule):
         "import boto3\n\ns3 = boto3.client('s3')\n",
     )
     INVALID = (
-        "from aiokafka import AIOKafkaProducer\n",
-        "import redis.asyncio as r\n",
-        "import psycopg2\n",
-        "from google.cloud import pubsub_v1\n",
-        "import boto3\n\nqueue = boto3.client('sqs')\n",
+        Invalid("from aiokafka import AIOKafkaProducer\n", line=1, col=1),
+        Invalid("import redis.asyncio as r\n", line=1, col=8),
+        Invalid("import psycopg2\n", line=1, col=8),
+        Invalid("from google.cloud import pubsub_v1\n", line=1, col=26),
+        Invalid("import boto3\n\nqueue = boto3.client('sqs')\n", line=3, col=9),
     )
 
     def visit_Import(self, node: ast.Import) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 DEPRECATED = {
     "schedule_job_alpha1": "schedule_job",
@@ -27,18 +27,25 @@ class DeprecatedJobAlpha1(Rule):
         "    await client.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
     )
     INVALID = (
-        "async def register(client, job) -> None:\n    await client.schedule_job_alpha1(job)\n",
-        "JOBS_URL = 'http://127.0.0.1:{port}/v1.0-alpha1/jobs/cleanup'\n",  # noqa: DAPR010
-    )
-
-    FIXES = (
-        (
-            "async def register(client, job) -> None:\n"
-            "    await client.schedule_job_alpha1(job, overwrite=True)  # at startup\n"
-            "    print(await client.get_job_alpha1(job.name))\n",
-            "async def register(client, job) -> None:\n"
-            "    await client.schedule_job(job, overwrite=True)  # at startup\n"
-            "    print(await client.get_job(job.name))\n",
+        Invalid(
+            "async def register(client, job) -> None:\n    await client.schedule_job_alpha1(job)\n",
+            line=2,
+            col=11,
+        ),
+        Invalid("JOBS_URL = 'http://127.0.0.1:{port}/v1.0-alpha1/jobs/cleanup'\n", line=1, col=12),
+        Invalid(
+            (
+                "async def register(client, job) -> None:\n"
+                "    await client.schedule_job_alpha1(job, overwrite=True)  # at startup\n"
+                "    print(await client.get_job_alpha1(job.name))\n"
+            ),
+            line=2,
+            col=11,
+            fixed=(
+                "async def register(client, job) -> None:\n"
+                "    await client.schedule_job(job, overwrite=True)  # at startup\n"
+                "    print(await client.get_job(job.name))\n"
+            ),
         ),
     )
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 
 from tools.changes import Diagnostic
 from tools.validate.astutil import argument, const_str, keyword
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 
 class JobWithoutHandler(Rule):
@@ -45,16 +45,29 @@ class JobWithoutHandler(Rule):
         "app = FastAPI()\napp.include_router(jobs, prefix='/job')\n",
     )
     INVALID = (
-        "from dapr.aio.clients import Job\n\nasync def register(client) -> None:\n"
-        "    await client.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
-        "from dapr.clients import Job as J\n"
-        "from fastapi import FastAPI\n\n"
-        "app = FastAPI()\n\n"
-        "async def register(client) -> None:\n"
-        "    await client.schedule_job(J('nightly', schedule='@daily'))\n\n"
-        "@app.post('/job/cleanup')\n"
-        "async def cleanup() -> dict:\n"
-        "    return {}\n",
+        Invalid(
+            (
+                "from dapr.aio.clients import Job\n\nasync def register(client) -> None:\n"
+                "    await client.schedule_job(Job(name='cleanup', schedule='@daily'), "
+                "overwrite=True)\n"
+            ),
+            line=4,
+            col=31,
+        ),
+        Invalid(
+            (
+                "from dapr.clients import Job as J\n"
+                "from fastapi import FastAPI\n\n"
+                "app = FastAPI()\n\n"
+                "async def register(client) -> None:\n"
+                "    await client.schedule_job(J('nightly', schedule='@daily'))\n\n"
+                "@app.post('/job/cleanup')\n"
+                "async def cleanup() -> dict:\n"
+                "    return {}\n"
+            ),
+            line=7,
+            col=31,
+        ),
     )
 
     def visit_Call(self, node: ast.Call) -> None:

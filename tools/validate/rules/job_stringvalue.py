@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 WRAPPERS = frozenset(
     {"google.protobuf.wrappers_pb2.StringValue", "google.protobuf.wrappers_pb2.BytesValue"}
@@ -30,11 +30,21 @@ class JobDataStringValue(Rule):
         "7}).encode()))\n",
     )
     INVALID = (
-        "from google.protobuf.any_pb2 import Any as GrpcAny\n"
-        "from google.protobuf.wrappers_pb2 import StringValue\n\n"
-        "data = GrpcAny()\n"
-        "data.Pack(StringValue(value='{\"days\": 7}'))\n",
-        "from google.protobuf import wrappers_pb2 as w\n\nvalue = w.StringValue(value='x')\n",
+        Invalid(
+            (
+                "from google.protobuf.any_pb2 import Any as GrpcAny\n"
+                "from google.protobuf.wrappers_pb2 import StringValue\n\n"
+                "data = GrpcAny()\n"
+                "data.Pack(StringValue(value='{\"days\": 7}'))\n"
+            ),
+            line=5,
+            col=11,
+        ),
+        Invalid(
+            "from google.protobuf import wrappers_pb2 as w\n\nvalue = w.StringValue(value='x')\n",
+            line=3,
+            col=9,
+        ),
     )
 
     def visit_Call(self, node: ast.Call) -> None:

@@ -5,7 +5,7 @@ import ast
 from tools.validate.astutil import FunctionNode, keyword, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.rules._payload import VALIDATING_METHODS, payload_parameters
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 # Catching one of these around `model_validate` turns a bad payload into an answer of the
 # handler's choosing.
@@ -61,28 +61,40 @@ class PoisonMessage(Rule):
         "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
-        "from dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI\n"
-        "from pydantic import BaseModel\n\n"
-        "class Order(BaseModel):\n"
-        "    id: str\n\n"
-        "app = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(order: Order) -> dict:\n"
-        "    return {'status': 'SUCCESS'}\n",
-        "from dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI, Request\n"
-        "from pydantic import BaseModel\n\n"
-        "class Order(BaseModel):\n"
-        "    id: str\n\n"
-        "app = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> dict:\n"
-        "    order = Order.model_validate((await request.json())['data'])\n"
-        "    print(order)\n"
-        "    return {'status': 'SUCCESS'}\n",
+        Invalid(
+            (
+                "from dapr.ext.fastapi import DaprApp\n"
+                "from fastapi import FastAPI\n"
+                "from pydantic import BaseModel\n\n"
+                "class Order(BaseModel):\n"
+                "    id: str\n\n"
+                "app = FastAPI()\n"
+                "dapr_app = DaprApp(app)\n\n"
+                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+                "async def on_order(order: Order) -> dict:\n"
+                "    return {'status': 'SUCCESS'}\n"
+            ),
+            line=12,
+            col=20,
+        ),
+        Invalid(
+            (
+                "from dapr.ext.fastapi import DaprApp\n"
+                "from fastapi import FastAPI, Request\n"
+                "from pydantic import BaseModel\n\n"
+                "class Order(BaseModel):\n"
+                "    id: str\n\n"
+                "app = FastAPI()\n"
+                "dapr_app = DaprApp(app)\n\n"
+                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+                "async def on_order(request: Request) -> dict:\n"
+                "    order = Order.model_validate((await request.json())['data'])\n"
+                "    print(order)\n"
+                "    return {'status': 'SUCCESS'}\n"
+            ),
+            line=13,
+            col=13,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.rules.base import Rule, header
+from tools.validate.rules.base import Invalid, Rule, header
 
 SLEEPS = frozenset({"asyncio.sleep", "time.sleep", "anyio.sleep", "trio.sleep", "gevent.sleep"})
 SCHEDULER_LIBRARIES = frozenset(
@@ -40,20 +40,39 @@ class PollingLoop(Rule):
         "    return False\n",
     )
     INVALID = (
-        "import asyncio\n\nasync def reminders(send):\n    while True:\n        await send()\n"
-        "        await asyncio.sleep(60)\n",
-        "from asyncio import sleep as zz\n\n"
-        "async def wait(job):\n"
-        "    while True:\n"
-        "        await zz(1)\n"
-        "        if job.done:\n"
-        "            break\n",
-        "import time\n\n"
-        "def cleanup(run):\n"
-        "    while not run.stopped:\n"
-        "        run.once()\n"
-        "        time.sleep(30)\n",
-        "from apscheduler.schedulers.asyncio import AsyncIOScheduler\n",
+        Invalid(
+            (
+                "import asyncio\n\nasync def reminders(send):\n    while True:\n"
+                "        await send()\n"
+                "        await asyncio.sleep(60)\n"
+            ),
+            line=4,
+            col=5,
+        ),
+        Invalid(
+            (
+                "from asyncio import sleep as zz\n\n"
+                "async def wait(job):\n"
+                "    while True:\n"
+                "        await zz(1)\n"
+                "        if job.done:\n"
+                "            break\n"
+            ),
+            line=4,
+            col=5,
+        ),
+        Invalid(
+            (
+                "import time\n\n"
+                "def cleanup(run):\n"
+                "    while not run.stopped:\n"
+                "        run.once()\n"
+                "        time.sleep(30)\n"
+            ),
+            line=4,
+            col=5,
+        ),
+        Invalid("from apscheduler.schedulers.asyncio import AsyncIOScheduler\n", line=1, col=1),
     )
 
     def visit_While(self, node: ast.While) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import argument
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 
 class PublishContentType(Rule):
@@ -27,35 +27,57 @@ class PublishContentType(Rule):
         "    await client.publish_event('pubsub', 'orders', body, {}, 'application/json')\n",
     )
     INVALID = (
-        "async def publish(client, body: str) -> None:\n"
-        "    await client.publish_event('pubsub', 'orders', body)\n",
-        "async def publish(client, body: str) -> None:\n"
-        "    await client.publish_event(pubsub_name='pubsub', topic_name='orders', data=body, "
-        "publish_metadata={'cloudevent.id': '1'})\n",
-    )
-
-    FIXES = (
-        (
-            "async def publish(client, body: str) -> None:\n"
-            "    await client.publish_event('pubsub', 'orders', body)  # the order event\n",
-            "async def publish(client, body: str) -> None:\n"
-            "    await client.publish_event('pubsub', 'orders', body, "
-            'data_content_type="application/json")  # the order event\n',
+        Invalid(
+            (
+                "async def publish(client, body: str) -> None:\n"
+                "    await client.publish_event('pubsub', 'orders', body)\n"
+            ),
+            line=2,
+            col=11,
         ),
-        (
-            "async def publish(client, body: str) -> None:\n"
-            "    await client.publish_event(\n"
-            '        pubsub_name="pubsub",\n'
-            '        topic_name="orders",\n'
-            "        data=body,  # JSON text\n"
-            "    )\n",
-            "async def publish(client, body: str) -> None:\n"
-            "    await client.publish_event(\n"
-            '        pubsub_name="pubsub",\n'
-            '        topic_name="orders",\n'
-            "        data=body,  # JSON text\n"
-            '        data_content_type="application/json",\n'
-            "    )\n",
+        Invalid(
+            (
+                "async def publish(client, body: str) -> None:\n"
+                "    await client.publish_event(pubsub_name='pubsub', topic_name='orders', "
+                "data=body, "
+                "publish_metadata={'cloudevent.id': '1'})\n"
+            ),
+            line=2,
+            col=11,
+        ),
+        Invalid(
+            (
+                "async def publish(client, body: str) -> None:\n"
+                "    await client.publish_event('pubsub', 'orders', body)  # the order event\n"
+            ),
+            line=2,
+            col=11,
+            fixed=(
+                "async def publish(client, body: str) -> None:\n"
+                "    await client.publish_event('pubsub', 'orders', body, "
+                'data_content_type="application/json")  # the order event\n'
+            ),
+        ),
+        Invalid(
+            (
+                "async def publish(client, body: str) -> None:\n"
+                "    await client.publish_event(\n"
+                '        pubsub_name="pubsub",\n'
+                '        topic_name="orders",\n'
+                "        data=body,  # JSON text\n"
+                "    )\n"
+            ),
+            line=2,
+            col=11,
+            fixed=(
+                "async def publish(client, body: str) -> None:\n"
+                "    await client.publish_event(\n"
+                '        pubsub_name="pubsub",\n'
+                '        topic_name="orders",\n'
+                "        data=body,  # JSON text\n"
+                '        data_content_type="application/json",\n'
+                "    )\n"
+            ),
         ),
     )
 

@@ -5,7 +5,7 @@ import re
 
 from tools.validate.astutil import argument
 from tools.validate.context import FileContext
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 _SIDECAR_URL = re.compile(
     r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|daprd?):(?:3500|3501|50001|50002)\b"
@@ -45,34 +45,53 @@ class HardcodedSidecarAddress(Rule):
         "APP_PORT = 8000\n",
     )
     INVALID = (
-        "SIDECAR = 'http://localhost:3500/v1.0/state/statestore'\n",  # noqa: DAPR013
-        "from dapr.aio.clients import DaprClient\n\n"
-        "def make():\n"
-        "    return DaprClient('127.0.0.1:50001')\n",  # noqa: DAPR013
-        "DAPR_HTTP_PORT = 3500\n",
-    )
-
-    FIXES = (
-        (
-            "from dapr.aio.clients import DaprClient\n\n"
-            "def make() -> DaprClient:\n"
-            "    return DaprClient('127.0.0.1:50001')  # one per process\n",  # noqa: DAPR013
-            "from dapr.aio.clients import DaprClient\n\n"
-            "def make() -> DaprClient:\n"
-            "    return DaprClient()  # one per process\n",
+        Invalid("SIDECAR = 'http://localhost:3500/v1.0/state/statestore'\n", line=1, col=11),
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n\n"
+                "def make():\n"
+                "    return DaprClient('127.0.0.1:50001')\n"
+            ),
+            line=4,
+            col=23,
         ),
-        (
-            "from dapr.aio.clients import DaprClient as Client\n\n"
-            "def make() -> Client:\n"
-            "    return Client(address='localhost:50001', http_timeout_seconds=5)\n",  # noqa: DAPR013
-            "from dapr.aio.clients import DaprClient as Client\n\n"
-            "def make() -> Client:\n"
-            "    return Client(http_timeout_seconds=5)\n",
+        Invalid("DAPR_HTTP_PORT = 3500\n", line=1, col=1),
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n\n"
+                "def make() -> DaprClient:\n"
+                "    return DaprClient('127.0.0.1:50001')  # one per process\n"
+            ),
+            line=4,
+            col=23,
+            fixed=(
+                "from dapr.aio.clients import DaprClient\n\n"
+                "def make() -> DaprClient:\n"
+                "    return DaprClient()  # one per process\n"
+            ),
         ),
-        (
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient as Client\n\n"
+                "def make() -> Client:\n"
+                "    return Client(address='localhost:50001', http_timeout_seconds=5)\n"
+            ),
+            line=4,
+            col=27,
+            fixed=(
+                "from dapr.aio.clients import DaprClient as Client\n\n"
+                "def make() -> Client:\n"
+                "    return Client(http_timeout_seconds=5)\n"
+            ),
+        ),
+        Invalid(
             '"""Settings."""\n\nimport logging\n\nDAPR_HTTP_PORT = 3500  # the sidecar\n',
-            '"""Settings."""\n\nimport logging\nimport os\n\n'
-            'DAPR_HTTP_PORT = int(os.environ.get("DAPR_HTTP_PORT", "3500"))  # the sidecar\n',
+            line=5,
+            col=1,
+            fixed=(
+                '"""Settings."""\n\nimport logging\nimport os\n\n'
+                'DAPR_HTTP_PORT = int(os.environ.get("DAPR_HTTP_PORT", "3500"))  # the sidecar\n'
+            ),
         ),
     )
 

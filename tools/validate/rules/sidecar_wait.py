@@ -4,7 +4,7 @@ import ast
 
 from tools.validate.astutil import FunctionNode
 from tools.validate.context import FileContext
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 # The synchronous client in async code is DAPR001's finding already.
 ASYNC_CLIENTS = frozenset(
@@ -41,9 +41,17 @@ class ClientBlocksOnSidecar(Rule):
         "    return DaprClient()  # synchronous code: called before the loop runs\n",
     )
     INVALID = (
-        "from contextlib import asynccontextmanager\nfrom dapr.aio.clients import DaprClient\n\n"
-        "@asynccontextmanager\nasync def lifespan(app):\n    async with DaprClient() as client:\n"
-        "        app.state.dapr = client\n        yield\n",
+        Invalid(
+            (
+                "from contextlib import asynccontextmanager\n"
+                "from dapr.aio.clients import DaprClient\n\n"
+                "@asynccontextmanager\nasync def lifespan(app):\n"
+                "    async with DaprClient() as client:\n"
+                "        app.state.dapr = client\n        yield\n"
+            ),
+            line=6,
+            col=16,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:

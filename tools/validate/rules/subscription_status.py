@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import always_exits, own_nodes
-from tools.validate.rules.base import Rule, header
+from tools.validate.rules.base import Invalid, Rule, header
 
 STATUSES = frozenset({"SUCCESS", "RETRY", "DROP"})
 
@@ -34,30 +34,48 @@ class SubscriptionStatus(Rule):
         "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
-        "from dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI, Request\n\n"
-        "app = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> None:\n"
-        "    print(request)\n",
-        "from fastapi import FastAPI, Request\n\n"
-        "app = FastAPI()\n\n"
-        "@app.get('/dapr/subscribe')\n"
-        "async def subscribe() -> list:\n"
-        "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
-        "@app.post('/orders')\n"
-        "async def on_order(request: Request):\n"
-        "    if not request.headers:\n"
-        "        return {'error': 'empty'}, 500\n"
-        "    return {'status': 'SUCCESS'}\n",
-        "from dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI, Request\n\n"
-        "app = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> dict:\n"
-        "    return {'status': 'OK'}\n",
+        Invalid(
+            (
+                "from dapr.ext.fastapi import DaprApp\n"
+                "from fastapi import FastAPI, Request\n\n"
+                "app = FastAPI()\n"
+                "dapr_app = DaprApp(app)\n\n"
+                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+                "async def on_order(request: Request) -> None:\n"
+                "    print(request)\n"
+            ),
+            line=8,
+            col=1,
+        ),
+        Invalid(
+            (
+                "from fastapi import FastAPI, Request\n\n"
+                "app = FastAPI()\n\n"
+                "@app.get('/dapr/subscribe')\n"
+                "async def subscribe() -> list:\n"
+                "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
+                "@app.post('/orders')\n"
+                "async def on_order(request: Request):\n"
+                "    if not request.headers:\n"
+                "        return {'error': 'empty'}, 500\n"
+                "    return {'status': 'SUCCESS'}\n"
+            ),
+            line=12,
+            col=9,
+        ),
+        Invalid(
+            (
+                "from dapr.ext.fastapi import DaprApp\n"
+                "from fastapi import FastAPI, Request\n\n"
+                "app = FastAPI()\n"
+                "dapr_app = DaprApp(app)\n\n"
+                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+                "async def on_order(request: Request) -> dict:\n"
+                "    return {'status': 'OK'}\n"
+            ),
+            line=9,
+            col=5,
+        ),
     )
 
     def finish(self) -> None:

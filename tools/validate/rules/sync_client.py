@@ -4,7 +4,7 @@ import ast
 from functools import cached_property
 
 from tools.validate.context import FileContext
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 SYNC_CLIENTS = frozenset(
     {
@@ -35,42 +35,65 @@ class SyncDaprClient(Rule):
         "    return dapr_aio.DaprClient()\n",
     )
     INVALID = (
-        "from dapr.clients import DaprClient\n\nasync def save() -> None:\n"
-        "    with DaprClient() as client:\n        client.save_state('statestore', 'k', 'v')\n",
-        "import dapr.clients\n\nasync def make():\n    return dapr.clients.DaprClient()\n",
-        "from dapr.clients import DaprClient as C\n\nasync def f():\n    return C\n",
-    )
-
-    FIXES = (
-        (
-            "from dapr.clients import DaprClient\n\n\n"
-            "async def save(order_id: str) -> None:\n"
-            "    with DaprClient() as client:  # one call only\n"
-            "        client.save_state('statestore', order_id, 'paid')\n"
-            "        state = client.get_state('statestore', order_id).data\n"
-            "        print(state)\n",
-            "from dapr.aio.clients import DaprClient\n"
-            "from dapr.aio.clients.health import DaprHealth\n\n\n"
-            "async def save(order_id: str) -> None:\n"
-            "    await DaprHealth.wait_for_sidecar()\n"
-            "    async with DaprClient() as client:  # one call only\n"
-            "        await client.save_state('statestore', order_id, 'paid')\n"
-            "        state = (await client.get_state('statestore', order_id)).data\n"
-            "        print(state)\n",
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\nasync def save() -> None:\n"
+                "    with DaprClient() as client:\n"
+                "        client.save_state('statestore', 'k', 'v')\n"
+            ),
+            line=1,
+            col=26,
         ),
-        (
-            "from dapr.clients import DaprClient as Dapr, Job\n\n\n"
-            "async def register() -> None:\n"
-            "    with Dapr() as dapr:\n"
-            "        dapr.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
-            "from dapr.clients import Job\n"
-            "from dapr.aio.clients import DaprClient as Dapr\n"
-            "from dapr.aio.clients.health import DaprHealth\n\n\n"
-            "async def register() -> None:\n"
-            "    await DaprHealth.wait_for_sidecar()\n"
-            "    async with Dapr() as dapr:\n"
-            "        await dapr.schedule_job(Job(name='cleanup', schedule='@daily'), "
-            "overwrite=True)\n",
+        Invalid(
+            "import dapr.clients\n\nasync def make():\n    return dapr.clients.DaprClient()\n",
+            line=4,
+            col=12,
+        ),
+        Invalid(
+            "from dapr.clients import DaprClient as C\n\nasync def f():\n    return C\n",
+            line=1,
+            col=26,
+        ),
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\n\n"
+                "async def save(order_id: str) -> None:\n"
+                "    with DaprClient() as client:  # one call only\n"
+                "        client.save_state('statestore', order_id, 'paid')\n"
+                "        state = client.get_state('statestore', order_id).data\n"
+                "        print(state)\n"
+            ),
+            line=1,
+            col=26,
+            fixed=(
+                "from dapr.aio.clients import DaprClient\n"
+                "from dapr.aio.clients.health import DaprHealth\n\n\n"
+                "async def save(order_id: str) -> None:\n"
+                "    await DaprHealth.wait_for_sidecar()\n"
+                "    async with DaprClient() as client:  # one call only\n"
+                "        await client.save_state('statestore', order_id, 'paid')\n"
+                "        state = (await client.get_state('statestore', order_id)).data\n"
+                "        print(state)\n"
+            ),
+        ),
+        Invalid(
+            (
+                "from dapr.clients import DaprClient as Dapr, Job\n\n\n"
+                "async def register() -> Job:\n"
+                "    with Dapr() as dapr:\n"
+                "        return dapr.get_job('cleanup')\n"
+            ),
+            line=1,
+            col=26,
+            fixed=(
+                "from dapr.clients import Job\n"
+                "from dapr.aio.clients import DaprClient as Dapr\n"
+                "from dapr.aio.clients.health import DaprHealth\n\n\n"
+                "async def register() -> Job:\n"
+                "    await DaprHealth.wait_for_sidecar()\n"
+                "    async with Dapr() as dapr:\n"
+                "        return await dapr.get_job('cleanup')\n"
+            ),
         ),
     )
 

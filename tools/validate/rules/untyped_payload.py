@@ -4,7 +4,7 @@ import ast
 
 from tools.validate.astutil import FunctionNode, argument, own_nodes
 from tools.validate.rules._payload import payload_parameters, validates_with_model
-from tools.validate.rules.base import Rule
+from tools.validate.rules.base import Invalid, Rule
 
 _RAW_JSON = frozenset({"json.loads", "orjson.loads", "ujson.loads"})
 _PUBLISH = frozenset({"publish_event", "publish_events"})
@@ -75,41 +75,70 @@ class UntypedPayload(Rule):
         "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
-        "from typing import Any\n"
-        "from dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI\n\n"
-        "app = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(event: dict[str, Any]) -> dict:\n"
-        "    print(event['data']['id'])\n"
-        "    return {'status': 'SUCCESS'}\n",
-        "import json\n"
-        "from fastapi import FastAPI, Request\n\n"
-        "app = FastAPI()\n\n"
-        "@app.post('/job/cleanup')\n"
-        "async def cleanup(request: Request) -> dict:\n"
-        "    data = json.loads(await request.body())\n"
-        "    print(data['days'])\n"
-        "    return {}\n",
-        "import json\n\nasync def publish(client, task_id: str) -> None:\n"
-        "    await client.publish_event('pubsub', 'reminders', json.dumps({'task_id': task_id}), "
-        "data_content_type='application/json')\n",
-        # Logging a field reads it: a missing key is a KeyError, not a validation failure.
-        "import logging\nfrom typing import Any\nfrom dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI\n\n"
-        "app = FastAPI()\ndapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(event: dict[str, Any]) -> dict:\n"
-        "    logging.info('order %s', event['data']['id'])\n"
-        "    return {'status': 'SUCCESS'}\n",
-        # Calling a class that is not a model validates nothing.
-        "from dataclasses import dataclass\nfrom fastapi import FastAPI, Request\n\n"
-        "@dataclass\nclass Order:\n    id: str\n\napp = FastAPI()\n\n"
-        "@app.post('/job/cleanup')\n"
-        "async def cleanup(request: Request) -> dict:\n"
-        "    data = await request.json()\n"
-        "    return {'id': Order(**data).id}\n",
+        Invalid(
+            (
+                "from typing import Any\n"
+                "from dapr.ext.fastapi import DaprApp\n"
+                "from fastapi import FastAPI\n\n"
+                "app = FastAPI()\n"
+                "dapr_app = DaprApp(app)\n\n"
+                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+                "async def on_order(event: dict[str, Any]) -> dict:\n"
+                "    print(event['data']['id'])\n"
+                "    return {'status': 'SUCCESS'}\n"
+            ),
+            line=9,
+            col=20,
+        ),
+        Invalid(
+            (
+                "import json\n"
+                "from fastapi import FastAPI, Request\n\n"
+                "app = FastAPI()\n\n"
+                "@app.post('/job/cleanup')\n"
+                "async def cleanup(request: Request) -> dict:\n"
+                "    data = json.loads(await request.body())\n"
+                "    print(data['days'])\n"
+                "    return {}\n"
+            ),
+            line=8,
+            col=12,
+        ),
+        Invalid(
+            (
+                "import json\n\nasync def publish(client, task_id: str) -> None:\n"
+                "    await client.publish_event('pubsub', 'reminders', json.dumps({'task_id': "
+                "task_id}), "
+                "data_content_type='application/json')\n"
+            ),
+            line=4,
+            col=66,
+        ),
+        Invalid(
+            (
+                "import logging\nfrom typing import Any\nfrom dapr.ext.fastapi import DaprApp\n"
+                "from fastapi import FastAPI\n\n"
+                "app = FastAPI()\ndapr_app = DaprApp(app)\n\n"
+                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+                "async def on_order(event: dict[str, Any]) -> dict:\n"
+                "    logging.info('order %s', event['data']['id'])\n"
+                "    return {'status': 'SUCCESS'}\n"
+            ),
+            line=10,
+            col=20,
+        ),
+        Invalid(
+            (
+                "from dataclasses import dataclass\nfrom fastapi import FastAPI, Request\n\n"
+                "@dataclass\nclass Order:\n    id: str\n\napp = FastAPI()\n\n"
+                "@app.post('/job/cleanup')\n"
+                "async def cleanup(request: Request) -> dict:\n"
+                "    data = await request.json()\n"
+                "    return {'id': Order(**data).id}\n"
+            ),
+            line=12,
+            col=18,
+        ),
     )
 
     def visit_Call(self, node: ast.Call) -> None:
