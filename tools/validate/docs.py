@@ -58,8 +58,9 @@ Rules marked *auto-fixable* below have a fixer: their findings carry `fixable: t
 output adds `(auto-fixable: daprdev check --fix)`). Detection runs on Python's `ast`; a fixer
 rewrites the file with libcst, which keeps comments and layout everywhere it does not touch, and
 only files with fixable findings are parsed again. A fixed file is written through the same gate
-as every daprdev write (so it comes back `ruff format`ted); if a fix would make the gate block (a fix can reveal a
-finding the old code hid), that rule's fix is left out and reported, and the others still apply.
+as every daprdev write (so it comes back `ruff format`ted); if a fix would make the gate block (a
+fix can reveal a finding the old code hid), that rule's fix is left out and reported, and the
+others still apply.
 
 Exit codes: 0 clean, 1 findings, 2 usage or environment error. Files ignored by `.gitignore`
 are skipped; results are cached per file under `.daprdev/cache/` (keyed by content, rules and
