@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Literal
@@ -19,7 +20,7 @@ from tools.validate.imports import ImportMap
 if TYPE_CHECKING:
     from tools.validate.rules.base import Rule
 
-AppKind = Literal["fastapi", "router", "dapr", "grpc"]
+AppKind = Literal["fastapi", "router", "dapr", "grpc", "flask"]
 _APP_FACTORIES: dict[str, AppKind] = {
     "fastapi.FastAPI": "fastapi",
     "fastapi.applications.FastAPI": "fastapi",
@@ -29,11 +30,27 @@ _APP_FACTORIES: dict[str, AppKind] = {
     # Registers gRPC callbacks, not HTTP routes: none of the route rules apply to them.
     "dapr.ext.grpc.App": "grpc",
     "dapr.ext.grpc.app.App": "grpc",
+    "flask.Flask": "flask",
+    "flask.app.Flask": "flask",
 }
+# Calls that attach a router or a sub-application under a prefix.
+MOUNT_METHODS = frozenset({"include_router", "mount"})
+# Routes registered without a decorator: the facts cannot follow them.
+_IMPERATIVE_ROUTES = frozenset({"add_api_route", "add_url_rule", "add_route"})
+# How Dapr reaches a handler: a pub/sub message, an input-binding event or a job trigger.
+DeliveryKind = Literal["pubsub", "binding", "job"]
+DeliveryKinds = frozenset[DeliveryKind]
 _HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
 _NOQA = re.compile(
     r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
 )
+
+
+def _dapr_app_default_route(decorator: ast.Call, constants: dict[str, str]) -> str | None:
+    """`DaprApp.subscribe` without `route=` serves `/events/<pubsub>/<topic>`."""
+    pubsub = const_str(keyword(decorator, "pubsub"), constants)
+    topic = const_str(keyword(decorator, "topic"), constants)
+    return f"/events/{pubsub}/{topic}" if pubsub and topic else None
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,7 @@ class Route:
     methods: frozenset[str]
     path: str | None
     decorator: ast.Call
+    framework: AppKind | None = None
 
 
 @dataclass
@@ -53,6 +71,7 @@ class FileContext:
     disabled: frozenset[str] = frozenset()
     imports: ImportMap = field(default_factory=ImportMap)
     constants: dict[str, str] = field(default_factory=dict)
+    module_values: dict[str, ast.expr] = field(default_factory=dict)
     app_objects: dict[str, AppKind] = field(default_factory=dict)
     router_prefixes: dict[str, str] = field(default_factory=dict)
     functions: list[FunctionNode] = field(default_factory=list)
@@ -61,7 +80,13 @@ class FileContext:
     bare_strings: set[int] = field(default_factory=set)
     has_async: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    facts: dict[str, list] = field(default_factory=dict)
+    # What the project-level delivery check needs (see tools.validate.deliveries).
+    mounts: list[ast.Call] = field(default_factory=list)
+    open_world: bool = False
+    scheduled_jobs: list[tuple[str, Diagnostic]] = field(default_factory=list)
+    job_events: list[str] = field(default_factory=list)
+    # Findings of delivery rules on routes this file does not show Dapr delivering to.
+    deferred: dict[int, list[tuple[DeliveryKinds, Diagnostic]]] = field(default_factory=dict)
 
     # -- reading the file --------------------------------------------------------------------------
 
@@ -96,28 +121,43 @@ class FileContext:
             method = decorator.func.attr
             owner = self._app_kind(decorator.func.value)
             if owner == "grpc":
+                if method == "job_event":
+                    name = const_str(decorator.args[0] if decorator.args else None, self.constants)
+                    self.job_events.append(name or "{name}")
                 continue
             if method == "subscribe" and (
                 owner == "dapr" or keyword(decorator, "pubsub") or keyword(decorator, "topic")
             ):
                 route = const_str(keyword(decorator, "route"), self.constants)
-                return Route("subscription", frozenset({"POST"}), route, decorator)
+                if route is None and owner == "dapr":
+                    route = _dapr_app_default_route(decorator, self.constants)
+                return Route("subscription", frozenset({"POST"}), route, decorator, owner)
             path_node = decorator.args[0] if decorator.args else keyword(decorator, "path")
             path = const_str(path_node, self.constants)
             if path is not None and isinstance(decorator.func.value, ast.Name):
                 path = self.router_prefixes.get(decorator.func.value.id, "") + path
-            looks_like_route = owner in ("fastapi", "router") or (path or "").startswith("/")
+            web = owner in ("fastapi", "router", "flask")
+            looks_like_route = web or (path or "").startswith("/")
             if method in _HTTP_METHODS and looks_like_route:
-                return Route("route", frozenset({method.upper()}), path, decorator)
-            if method == "api_route" and looks_like_route:
+                return Route("route", frozenset({method.upper()}), path, decorator, owner)
+            if method in ("api_route", "route") and looks_like_route:
                 methods = keyword(decorator, "methods")
                 names = {
                     e.value.upper()
                     for e in getattr(methods, "elts", ())
                     if isinstance(e, ast.Constant) and isinstance(e.value, str)
                 }
-                return Route("route", frozenset(names or {"GET"}), path, decorator)
+                return Route("route", frozenset(names or {"GET"}), path, decorator, owner)
         return None
+
+    def note_call(self, node: ast.Call) -> None:
+        """Remember calls that mount routers or register routes imperatively."""
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in MOUNT_METHODS:
+                self.mounts.append(node)
+            elif func.attr in _IMPERATIVE_ROUTES:
+                self.open_world = True
 
     def note_class(self, node: ast.ClassDef) -> None:
         """Remember classes that are Pydantic models (directly or through an earlier model)."""
@@ -141,6 +181,8 @@ class FileContext:
         value = node.value
         if not names or value is None:
             return
+        for name in names:
+            self.module_values[name] = value
         if isinstance(value, ast.Constant) and isinstance(value.value, str):
             for name in names:
                 self.constants[name] = value.value
@@ -152,71 +194,93 @@ class FileContext:
                     self.app_objects[name] = kind
                     self.router_prefixes[name] = prefix
 
-    @cached_property
-    def subscription_paths(self) -> frozenset[str]:
-        """Routes listed by a programmatic `GET /dapr/subscribe` handler in this file."""
-        paths: set[str] = set()
+    def declared_routes(self) -> list[tuple[str, ast.AST]]:
+        """(route, node) for each route a programmatic `GET /dapr/subscribe` handler lists.
+
+        The list may be a literal in the handler or a module-level name it returns.
+        """
+        found: list[tuple[str, ast.AST]] = []
         for function, route in self.handlers:
             if route.path != "/dapr/subscribe":
                 continue
-            for node in ast.walk(function):
-                if isinstance(node, ast.Dict):
-                    for key, value in zip(node.keys, node.values, strict=True):
-                        if isinstance(key, ast.Constant) and key.value in (
-                            "route",
-                            "default",
-                            "path",
-                        ):
-                            text = const_str(value, self.constants)
-                            if text:
-                                paths.add(text)
-        return frozenset(paths)
+            for node in self._subscription_literals(function):
+                if not isinstance(node, ast.Dict):
+                    continue
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and key.value in ("route", "default", "path"):
+                        text = const_str(value, self.constants)
+                        if text:
+                            found.append((text, value))
+        return found
 
-    def subscription_handlers(self) -> list[FunctionNode]:
-        """Functions Dapr delivers pub/sub messages to (decorated, or listed by /dapr/subscribe)."""
+    def _subscription_literals(self, function: FunctionNode) -> Iterator[ast.AST]:
+        names = set()
+        for node in ast.walk(function):
+            yield node
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+        for name in names & self.module_values.keys():
+            yield from ast.walk(self.module_values[name])
+
+    @cached_property
+    def subscription_paths(self) -> frozenset[str]:
+        """Routes this file's own `/dapr/subscribe` lists, as the app sees them."""
+        return frozenset("/" + path.lstrip("/") for path, _ in self.declared_routes())
+
+    @cached_property
+    def _delivery_kinds(self) -> dict[int, str]:
+        """What this file alone shows Dapr delivering to each handler: pubsub or job."""
+        kinds: dict[int, str] = {}
+        for function, route in self.handlers:
+            if route.kind == "subscription" or (
+                "POST" in route.methods and route.path in self.subscription_paths
+            ):
+                kinds[id(function)] = "pubsub"
+            elif "POST" in route.methods and (route.path or "").startswith("/job/"):
+                kinds[id(function)] = "job"
+        return kinds
+
+    @cached_property
+    def _candidates(self) -> list[FunctionNode]:
+        """POST routes Dapr may deliver to, as another file may declare: judged, then deferred."""
         return [
             function
             for function, route in self.handlers
-            if route.kind == "subscription"
-            or ("POST" in route.methods and route.path in self.subscription_paths)
+            if "POST" in route.methods
+            and route.path is not None
+            and id(function) not in self._delivery_kinds
         ]
+
+    def subscription_handlers(self) -> list[FunctionNode]:
+        """Functions Dapr delivers pub/sub messages to, known here or possibly declared elsewhere.
+
+        A delivery rule's findings on a function known only as a POST route are deferred to the
+        project-level check, which reports them if some file or manifest routes messages there.
+        """
+        known = [f for f, _ in self.handlers if self._delivery_kinds.get(id(f)) == "pubsub"]
+        return [*known, *self._candidates]
 
     def job_handlers(self) -> list[tuple[FunctionNode, Route]]:
         """Functions answering Dapr job triggers (`POST /job/<name>`)."""
-        return [
-            (function, route)
-            for function, route in self.handlers
-            if "POST" in route.methods and route.path is not None and route.path.startswith("/job/")
-        ]
+        return [(f, r) for f, r in self.handlers if self._delivery_kinds.get(id(f)) == "job"]
 
-    def router_post_routes(self) -> list[tuple[FunctionNode, Route]]:
-        """POST routes declared on an APIRouter: their final path depends on where it is mounted."""
-        return [
-            (function, route)
-            for function, route in self.handlers
-            if route.kind == "route"
-            and "POST" in route.methods
-            and isinstance(route.decorator.func, ast.Attribute)
-            and self._app_kind(route.decorator.func.value) == "router"
-        ]
+    def deferral_target(self, node: ast.AST, within: FunctionNode | None) -> FunctionNode | None:
+        """The candidate route a delivery finding at `node` belongs to, if it is one."""
+        if within is not None:
+            return within if any(within is c for c in self._candidates) else None
+        line = getattr(node, "lineno", 0)
+        for candidate in self._candidates:
+            if candidate.lineno <= line <= (candidate.end_lineno or candidate.lineno):
+                return candidate
+        return None
+
+    def defer(self, function: FunctionNode, kinds: DeliveryKinds, diagnostic: Diagnostic) -> None:
+        self.deferred.setdefault(id(function), []).append((kinds, diagnostic))
 
     def request_handlers(self) -> list[FunctionNode]:
         return [function for function, _ in self.handlers]
 
     # -- reporting ---------------------------------------------------------------------------------
-
-    def report(
-        self,
-        rule: Rule,
-        node: ast.AST,
-        message: str | None = None,
-        *,
-        within: FunctionNode | None = None,
-    ) -> None:
-        """Record a finding of `rule` at `node` unless a `# noqa` comment suppresses it."""
-        diagnostic = self.diagnostic(rule, node, message, within=within)
-        if diagnostic is not None:
-            self.diagnostics.append(diagnostic)
 
     def diagnostic(
         self,
@@ -230,12 +294,9 @@ class FileContext:
 
         `within` overrides the function the excerpt shows.
         """
-        line = getattr(node, "lineno", 1)
-        end_line = getattr(node, "end_lineno", None) or line
-        if self._suppressed(rule.id, line, end_line):
+        line, column, end_line, end_column = self.position(node)
+        if self.suppressed(rule.id, line, end_line):
             return None
-        column = self._column(line, getattr(node, "col_offset", 0))
-        end_column = self._column(end_line, getattr(node, "end_col_offset", None) or 0)
         function = within or self.function
         span = (function.lineno, function.end_lineno or function.lineno) if function else None
         return Diagnostic(
@@ -252,7 +313,16 @@ class FileContext:
             excerpt=excerpt(self.lines, line, end_line, span),
         )
 
-    def _suppressed(self, rule_id: str, line: int, end_line: int) -> bool:
+    def position(self, node: ast.AST) -> tuple[int, int, int, int]:
+        """(line, column, end line, end column) of `node`, 1-based, columns in characters."""
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None) or line
+        column = self._column(line, getattr(node, "col_offset", 0))
+        end_column = self._column(end_line, getattr(node, "end_col_offset", None) or 0)
+        return line, column, end_line, end_column
+
+    def suppressed(self, rule_id: str, line: int, end_line: int) -> bool:
+        """True when a `# noqa` for `rule_id` (or a bare one) ends the first or last line."""
         for number in {line, end_line}:
             if number > len(self.lines):
                 continue

@@ -17,6 +17,7 @@ from functools import cache
 from tools.changes import Diagnostic
 from tools.validate.config import DEFAULT_TARGET
 from tools.validate.context import FileContext
+from tools.validate.deliveries import DeliveryFacts, python_facts
 from tools.validate.rules import ALL_RULES
 from tools.validate.rules.base import Rule
 from tools.validate.syntax import ParsedSource, parse_source
@@ -27,7 +28,7 @@ class PythonAnalysis:
     """The outcome of parsing and rule-checking one file."""
 
     diagnostics: list[Diagnostic]
-    facts: dict[str, list] = field(default_factory=dict)
+    facts: DeliveryFacts = field(default_factory=DeliveryFacts)
     tree: ast.Module | None = None
     # Valid Python for the target; without a tree when the rules could not run on it.
     compiled: bool = True
@@ -52,7 +53,7 @@ def analyze(
     _Traversal(ctx, active).run(parsed.tree)
     for rule in active:
         rule.finish()
-    return PythonAnalysis(ctx.diagnostics, ctx.facts, parsed.tree)
+    return PythonAnalysis(ctx.diagnostics, python_facts(ctx, parsed.tree), parsed.tree)
 
 
 @cache
@@ -92,6 +93,8 @@ class _Traversal:
             ctx.note_assignment(node)  # type: ignore[arg-type]
         elif node_type is ast.ClassDef:
             ctx.note_class(node)  # type: ignore[arg-type]
+        elif node_type is ast.Call:
+            ctx.note_call(node)  # type: ignore[arg-type]
         elif node_type is ast.Expr:
             value = node.value  # type: ignore[attr-defined]
             if type(value) is ast.Constant and isinstance(value.value, str):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ast
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 
@@ -19,17 +19,13 @@ from tools.changes import Diagnostic, FileChange
 from tools.errors import UsageError
 from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
+from tools.validate.deliveries import DeliveryFacts, manifest_facts
 from tools.validate.engine import analyze
 from tools.validate.excerpt import excerpt, function_spans, innermost
 from tools.validate.files import iter_project_files
 from tools.validate.models import CheckedFile, GateReport
 from tools.validate.policy import WRITE_BANS, ChartFolders, check_file_policy, is_python_file
-from tools.validate.rules.job_handler import (
-    handler_routes,
-    route_facts_in,
-    scheduled_job_diagnostics,
-    unhandled_jobs,
-)
+from tools.validate.project import facts_of, potential_findings, project_findings
 from tools.validate.syntax import parse_source
 
 
@@ -39,7 +35,7 @@ class _Checked:
 
     diagnostics: list[Diagnostic]
     content: str
-    facts: dict[str, list] = field(default_factory=dict)
+    facts: DeliveryFacts | None = None
 
 
 def check_changes(
@@ -62,7 +58,7 @@ def check_changes(
             diagnostics = check_file_policy(
                 path, change.content, resources=config.resources, charts=charts
             )
-            results[path] = _Checked(diagnostics, change.content)
+            results[path] = _Checked(diagnostics, change.content, _manifest(path, change.content))
     _add_cross_file(results, root, config)
     files = []
     for path, result in results.items():
@@ -170,25 +166,32 @@ def _ruff_why(finding: ruff.RuffFinding) -> str:
     return f"ruff {finding.name}"
 
 
+def _manifest(path: str, content: str) -> DeliveryFacts | None:
+    return manifest_facts(path, content) if path.endswith((".yaml", ".yml")) else None
+
+
 def _add_cross_file(results: dict[str, _Checked], root: Path | None, config: GateConfig) -> None:
-    """Rules that need every file: a scheduled job needs a `POST /job/<name>` handler somewhere."""
-    if "DAPR012" in config.disabled_dapr_rules:
+    """Findings that need every file: deliveries declared in one file, served in another."""
+    facts = facts_of((path, result.facts) for path, result in results.items())
+    if not facts:
         return
-    facts = {path: result.facts for path, result in results.items() if result.facts}
-    if not any(f.get("scheduled_jobs") for f in facts.values()):
-        return
-    known = list(facts.values())
+    known = dict(facts)
     if root is not None:
-        known += project_route_facts(root, set(results), config)
-    for path, diagnostic in unhandled_jobs(facts, handler_routes(known)):
-        results[path].diagnostics.append(diagnostic)
+        known.update(project_facts(root, set(results), config))
+    findings = project_findings(known, report_in=facts, disabled=config.disabled_dapr_rules)
+    for diagnostic in findings:
+        results[diagnostic.path].diagnostics.append(diagnostic)
 
 
-def project_route_facts(root: Path, skip: set[str], config: GateConfig) -> list[Mapping[str, list]]:
-    """Job-route facts of the project's Python files other than those in `skip`."""
-    found: list[Mapping[str, list]] = []
+_ROUTE_HINTS = ("FastAPI", "APIRouter", "Flask", "include_router", "subscribe", "job_event")
+
+
+def project_facts(root: Path, skip: set[str], config: GateConfig) -> dict[str, DeliveryFacts]:
+    """Delivery facts of the project's files other than those in `skip` (routes, manifests)."""
+    found: dict[str, DeliveryFacts] = {}
     root = root.resolve()
-    for file in iter_project_files(root, exclude=config.exclude, suffixes=frozenset({".py"})):
+    suffixes = frozenset({".py", ".yaml", ".yml"})
+    for file in iter_project_files(root, exclude=config.exclude, suffixes=suffixes):
         relative = file.relative_to(root).as_posix()
         if relative in skip:
             continue
@@ -196,8 +199,16 @@ def project_route_facts(root: Path, skip: set[str], config: GateConfig) -> list[
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if "/job" in text or "APIRouter" in text:
-            found.append(route_facts_in(relative, text))
+        facts: DeliveryFacts | None
+        if file.suffix != ".py":
+            facts = manifest_facts(relative, text)
+        elif any(hint in text for hint in _ROUTE_HINTS):
+            # Routes and mounts only: the rules' findings of files outside the change are not asked.
+            facts = analyze(relative, text, rules=(), target=config.target_version).facts
+        else:
+            continue
+        if facts is not None and not facts.is_empty():
+            found[relative] = facts
     return found
 
 
@@ -220,9 +231,14 @@ def _mark_preexisting(
     a write ban never does (rewriting an existing Dockerfile is writing one)."""
     if is_python_file(path, new_content):
         previous = _check_python(path, old_content, config, format_output=False)
-        old = [*previous.diagnostics, *scheduled_job_diagnostics(previous.facts)]
+        old = [*previous.diagnostics]
+        if previous.facts is not None:
+            old += potential_findings(previous.facts)
     else:
         old = check_file_policy(path, old_content, resources=config.resources)
+        facts = _manifest(path, old_content)
+        if facts is not None:
+            old += potential_findings(facts)
     old_lines = old_content.splitlines()
     budget = Counter(_identity(d, old_lines) for d in old)
     new_lines = new_content.splitlines()

@@ -5,8 +5,8 @@ own cache.
 Dapr rules run per file in a process pool; ruff runs once over all the files that need it (batching
 is several times faster than a process per file). Results are cached per file under
 `.daprdev/cache/`, keyed by the file's content hash, the rule engine's own source and the project's
-`[tool.daprdev]` settings. Cross-file findings (scheduled jobs without a handler) are recomputed
-from cached per-file facts.
+`[tool.daprdev]` settings. Cross-file findings (deliveries declared in one file and served in
+another, scheduled jobs without a handler) are recomputed from cached per-file facts.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from tools.changes import Diagnostic
 from tools.errors import UsageError
 from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
+from tools.validate.deliveries import DeliveryFacts, manifest_facts
 from tools.validate.engine import analyze
 from tools.validate.files import iter_project_files
-from tools.validate.gate import project_route_facts, ruff_diagnostics
+from tools.validate.gate import project_facts, ruff_diagnostics
 from tools.validate.policy import check_file_policy
-from tools.validate.rules.job_handler import handler_routes, unhandled_jobs
+from tools.validate.project import facts_of, project_findings
 from tools.validate.syntax import parse_source
 
 CACHE_FILE = Path(".daprdev") / "cache" / "check.json"
@@ -60,7 +61,10 @@ class _FileResult:
     size: int
     lines: int
     diagnostics: list[dict]
-    facts: dict[str, list]
+    facts: dict | None
+
+    def delivery_facts(self) -> DeliveryFacts | None:
+        return DeliveryFacts.model_validate(self.facts) if self.facts else None
 
     def to_json(self) -> dict:
         return self.__dict__
@@ -157,12 +161,15 @@ def _analyse(
             continue
         text = data.decode("utf-8", errors="replace")
         diagnostics = []
+        facts = None
         if absolute.suffix in _YAML:
             diagnostics = [d.model_dump() for d in _manifest_findings(relative, text, config)]
+            manifest = manifest_facts(relative, text)
+            facts = manifest.model_dump() if manifest is not None else None
         else:
             python.append((relative, absolute, text))
         results[relative] = _FileResult(
-            sha, stat.st_mtime_ns, stat.st_size, text.count("\n"), diagnostics, {}
+            sha, stat.st_mtime_ns, stat.st_size, text.count("\n"), diagnostics, facts
         )
     todo = [(relative, text) for relative, _, text in python]
     disabled = tuple(sorted(config.disabled_dapr_rules))
@@ -215,7 +222,7 @@ def _start_pool(
     disabled: tuple[str, ...],
     target: str,
     jobs: int | None,
-) -> Iterator[tuple[list[dict], dict[str, list], bool]] | None:
+) -> Iterator[tuple[list[dict], dict | None, bool]] | None:
     """Submit the rule runs to worker processes; None when the work is too small to be worth it."""
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or len(todo) < _POOL_THRESHOLD:
@@ -233,28 +240,24 @@ def _start_pool(
 
 def _analyse_one(
     relative: str, text: str, disabled: tuple[str, ...], target: str
-) -> tuple[list[dict], dict, bool]:
+) -> tuple[list[dict], dict | None, bool]:
     analysis = analyze(relative, text, disabled=disabled, target=target)
     policy = check_file_policy(relative, text)
-    return (
-        [d.model_dump() for d in [*policy, *analysis.diagnostics]],
-        analysis.facts,
-        analysis.compiled,
-    )
+    facts = analysis.facts.model_dump() if not analysis.facts.is_empty() else None
+    return [d.model_dump() for d in [*policy, *analysis.diagnostics]], facts, analysis.compiled
 
 
 def _cross_file(
     results: dict[str, _FileResult], config: GateConfig, root: Path, *, covers_root: bool
 ) -> list[Diagnostic]:
-    if "DAPR012" in config.disabled_dapr_rules:
+    """Deliveries declared in one file and served in another (tools.validate.project)."""
+    facts = facts_of((path, result.delivery_facts()) for path, result in results.items())
+    if not facts:
         return []
-    facts = {path: result.facts for path, result in results.items() if result.facts}
-    if not any(f.get("scheduled_jobs") for f in facts.values()):
-        return []
-    known = list(facts.values())
-    if not covers_root:  # handlers may live in the parts of the project not being checked
-        known += project_route_facts(root, set(results), config)
-    return [diagnostic for _, diagnostic in unhandled_jobs(facts, handler_routes(known))]
+    known = dict(facts)
+    if not covers_root:  # routes may live in the parts of the project not being checked
+        known.update(project_facts(root, set(results), config))
+    return project_findings(known, report_in=facts, disabled=config.disabled_dapr_rules)
 
 
 def _covers_root(paths: Sequence[Path], root: Path) -> bool:

@@ -57,6 +57,9 @@ def _split_changes(kind: str, folder_name: str = "split") -> list[FileChange]:
     ]
 
 
+_BARE_APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"
+
+
 def test_job_handled_in_another_file_of_the_change_set() -> None:
     assert check_changes(_split_changes("good")).diagnostics == []
 
@@ -76,15 +79,20 @@ def test_job_handled_by_a_project_file_outside_the_change_set(tmp_path: Path) ->
     startup = CORPUS / "good" / "split" / "startup.py"
     change = FileChange(path="service/startup.py", content=startup.read_text())
     assert check_changes([change], root=tmp_path).diagnostics == []
-    assert check_changes([change]).diagnostics != []
+    # Alone, the module might schedule for an app not in sight: nothing to say.
+    assert check_changes([change]).diagnostics == []
+    # In a project whose app serves no job route, the trigger is lost.
+    (tmp_path / "service" / "routes.py").write_text(_BARE_APP)
+    assert [d.rule for d in check_changes([change], root=tmp_path).diagnostics] == ["DAPR012"]
 
 
 def test_job_handled_by_a_router_included_with_the_job_prefix_elsewhere(tmp_path: Path) -> None:
     changes = _split_changes("good", "router_split")
     assert check_changes(changes).diagnostics == []
-    # Without the file that includes the router under /job, nothing answers the trigger.
+    # With an app that does not include the router under /job, nothing answers the trigger.
     without_include = [c for c in changes if not c.path.endswith("main.py")]
-    assert [d.rule for d in check_changes(without_include).diagnostics] == ["DAPR012"]
+    app_only = FileChange(path="service/main.py", content=_BARE_APP)
+    assert [d.rule for d in check_changes([*without_include, app_only]).diagnostics] == ["DAPR012"]
     # The include may also live in a project file outside the change set.
     for change in changes:
         if change.path.endswith("main.py"):

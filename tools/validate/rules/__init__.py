@@ -17,6 +17,7 @@ from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
 from tools.validate.rules.subscription_status import SubscriptionStatus
 from tools.validate.rules.sync_client import SyncDaprClient
+from tools.validate.rules.unserved_route import UnservedRoute
 from tools.validate.rules.untyped_payload import UntypedPayload
 
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -35,6 +36,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     HardcodedSidecarAddress,
     HardcodedSecret,
     ClientBlocksOnSidecar,
+    UnservedRoute,
 )
 
 __all__ = ["ALL_RULES", "Rule"]

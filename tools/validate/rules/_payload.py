@@ -40,6 +40,9 @@ VALIDATING_METHODS = frozenset(
 )
 
 
+_DEPENDENCY_SUFFIXES = ("Dep", "Deps", "Dependency")
+
+
 def payload_parameters(
     ctx: FileContext, function: FunctionNode
 ) -> Iterator[tuple[ast.arg, PayloadKind]]:
@@ -90,6 +93,9 @@ def classify(ctx: FileContext, annotation: ast.expr) -> PayloadKind:
     if isinstance(annotation, ast.Name) and name in ctx.models:
         return "model"
     qualname = ctx.qualname(annotation)
+    if name.endswith(_DEPENDENCY_SUFFIXES):
+        # FastAPI's idiom for `Annotated[Session, Depends(...)]` aliases (`SessionDep`).
+        return "other"
     if qualname is not None and not qualname.startswith(_FRAMEWORK_MODULES) and name[:1].isupper():
         return "model"  # imported from the project (e.g. `from .models import OrderCreated`)
     return "other"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from tools.validate.astutil import FunctionNode
-from tools.validate.context import FileContext
+from tools.validate.context import DeliveryKind, FileContext
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,9 @@ class Rule:
     fix: ClassVar[str]
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[Invalid, ...]] = ()
+    # The deliveries this rule judges handlers of. Its findings on a POST route that this file
+    # does not show Dapr delivering to are deferred to the project-level check.
+    judges: ClassVar[frozenset[DeliveryKind]] = frozenset()
 
     @classmethod
     def fixed_examples(cls) -> list[tuple[str, str]]:
@@ -57,7 +60,11 @@ class Rule:
             return
         if self.fixable(node):
             diagnostic = diagnostic.model_copy(update={"fixable": True})
-        self.ctx.diagnostics.append(diagnostic)
+        target = self.ctx.deferral_target(node, within) if self.judges else None
+        if target is not None:
+            self.ctx.defer(target, self.judges, diagnostic)
+        else:
+            self.ctx.diagnostics.append(diagnostic)
 
     def fixable(self, node: ast.AST) -> bool:
         """True when the fixer of this rule rewrites the finding reported at `node`."""

@@ -14,6 +14,7 @@ _CATCHES_VALIDATION = frozenset({"ValidationError", "ValueError", "Exception", "
 
 class PoisonMessage(Rule):
     id = "DAPR006"
+    judges = frozenset({"pubsub"})
     name = "poison-message-retried"
     message = "an invalid message makes the handler fail with 422/500, which Dapr retries forever"
     why = (

@@ -10,6 +10,7 @@ STATUSES = frozenset({"SUCCESS", "RETRY", "DROP"})
 
 class SubscriptionStatus(Rule):
     id = "DAPR005"
+    judges = frozenset({"pubsub"})
     name = "subscription-status"
     message = "a subscription handler must answer with an explicit SUCCESS, RETRY or DROP"
     why = (

@@ -27,6 +27,7 @@ _LOG_METHODS = frozenset(
 
 class UntypedPayload(Rule):
     id = "DAPR007"
+    judges = frozenset({"pubsub", "job"})
     name = "untyped-event-payload"
     message = "event payloads must be Pydantic models, not dict/Any/raw JSON"
     why = (

@@ -1,0 +1,247 @@
+"""Every way Dapr reaches the app, across files: the project-level delivery check.
+
+Each case is a small project; the same project goes through `check_changes` (a change set) and
+`check_tree` (`daprdev check`), which must agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools.changes import FileChange
+from tools.validate import check_changes
+from tools.validate.tree import check_tree
+
+_MAIN = (
+    "from fastapi import FastAPI\n\n"
+    "from svc.orders import router\n\n"
+    "app = FastAPI()\n"
+    "app.include_router(router{include})\n\n\n"
+    "@app.get('/dapr/subscribe')\n"
+    "def subscribe() -> list[dict]:\n"
+    "    return [{{'pubsubname': 'pubsub', 'topic': 'orders', 'route': {route!r}}}]\n"
+)
+# A handler whose `(body, 500)` is sent as HTTP 200: Dapr acknowledges the failure.
+_ORDERS = (
+    "from fastapi import APIRouter, Request\n\n"
+    "router = APIRouter({prefix})\n\n\n"
+    "@router.post('/orders')\n"
+    "async def on_order(request: Request):\n"
+    "    if not await request.body():\n"
+    "        return {{'error': 'empty'}}, 500\n"  # line 9
+    "    return {{'status': 'SUCCESS'}}\n"
+)
+
+
+def _project(route: str, *, include: str = "", prefix: str = "") -> dict[str, str]:
+    return {
+        "svc/main.py": _MAIN.format(include=include, route=route),
+        "svc/orders.py": _ORDERS.format(prefix=prefix),
+    }
+
+
+def _findings(files: dict[str, str], tmp_path: Path) -> set[tuple[str, int, str]]:
+    """(path, line, rule) of the Dapr findings, asserting both pipelines report the same."""
+    changes = [FileChange(path=path, content=text) for path, text in files.items()]
+    from_changes = {
+        (d.path, d.line, d.rule) for d in check_changes(changes).diagnostics if d.source == "dapr"
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    tree = check_tree([tmp_path], root=tmp_path, use_cache=False)
+    from_tree = {(d.path, d.line, d.rule) for d in tree.diagnostics if d.source == "dapr"}
+    assert from_changes == from_tree
+    return from_changes
+
+
+def test_a_route_listed_by_dapr_subscribe_in_another_module_is_judged(tmp_path: Path) -> None:
+    found = _findings(_project("/orders"), tmp_path)
+    assert found == {("svc/orders.py", 9, "DAPR005")}
+
+
+def test_a_post_route_nobody_declares_is_not_judged(tmp_path: Path) -> None:
+    files = _project("/orders")
+    files["svc/main.py"] = files["svc/main.py"].replace("'route': '/orders'", "'route': '/o'")
+    found = _findings(files, tmp_path)
+    # Nothing serves /o: that is the finding, not the handler nobody delivers to.
+    assert found == {("svc/main.py", 11, "DAPR030")}
+
+
+def test_a_route_without_a_leading_slash(tmp_path: Path) -> None:
+    assert _findings(_project("orders"), tmp_path) == {("svc/orders.py", 9, "DAPR005")}
+
+
+@pytest.mark.parametrize(
+    ("route", "include", "prefix"),
+    [
+        ("/api/orders", ", prefix='/api'", ""),
+        ("/api/orders", "", "prefix='/api'"),
+        ("/v1/api/orders", ", prefix='/v1'", "prefix='/api'"),
+    ],
+)
+def test_prefixes_of_the_router_and_of_its_include(
+    tmp_path: Path, route: str, include: str, prefix: str
+) -> None:
+    files = _project(route, include=include, prefix=prefix)
+    assert _findings(files, tmp_path) == {("svc/orders.py", 9, "DAPR005")}
+
+
+def test_a_route_mounted_under_a_prefix_the_subscription_does_not_name(tmp_path: Path) -> None:
+    files = _project("/orders", include=", prefix='/api/v1'")
+    assert _findings(files, tmp_path) == {("svc/main.py", 11, "DAPR030")}
+
+
+def test_a_router_never_included(tmp_path: Path) -> None:
+    files = _project("/orders")
+    files["svc/main.py"] = files["svc/main.py"].replace("app.include_router(router)\n", "")
+    assert _findings(files, tmp_path) == {("svc/main.py", 10, "DAPR030")}
+
+
+def test_prefixes_apply_per_router(tmp_path: Path) -> None:
+    files = _project("/orders", include=", prefix='/api'")
+    # A second router serves /orders at the root; only its handler is Dapr's.
+    files["svc/main.py"] = (
+        files["svc/main.py"]
+        .replace(
+            "from svc.orders import router\n",
+            "from svc.orders import router\nfrom svc.plain import plain\n",
+        )
+        .replace(
+            "app.include_router(router, prefix='/api')\n",
+            "app.include_router(router, prefix='/api')\napp.include_router(plain)\n",
+        )
+    )
+    files["svc/plain.py"] = (
+        "from fastapi import APIRouter\n\n"
+        "plain = APIRouter()\n\n\n"
+        "@plain.post('/orders')\n"
+        "async def on_order() -> dict:\n"
+        "    return {'status': 'OK'}\n"  # line 8
+    )
+    assert _findings(files, tmp_path) == {("svc/plain.py", 8, "DAPR005")}
+
+
+def test_relative_imports_of_routers(tmp_path: Path) -> None:
+    files = _project("/v1/orders")
+    files["svc/main.py"] = (
+        files["svc/main.py"]
+        .replace("from svc.orders import router\n", "from . import orders\n")
+        .replace("app.include_router(router)", "app.include_router(orders.router, prefix='/v1')")
+    )
+    assert _findings(files, tmp_path) == {("svc/orders.py", 9, "DAPR005")}
+
+
+_SUBSCRIPTION_V2 = (
+    "apiVersion: dapr.io/v2alpha1\n"
+    "kind: Subscription\n"
+    "metadata:\n"
+    "  name: orders\n"
+    "spec:\n"
+    "  pubsubname: pubsub\n"
+    "  topic: orders\n"
+    "  routes:\n"
+    "    rules:\n"
+    '      - match: event.type == "order.created"\n'
+    "        path: {path}\n"  # line 11
+    "    default: /orders\n"
+)
+_APP = (
+    "from fastapi import FastAPI\n\n"
+    "app = FastAPI()\n\n\n"
+    "@app.post('/orders')\n"
+    "async def on_order() -> dict:\n"
+    "    return {'status': 'DONE'}\n"  # line 8
+)
+
+
+def test_declarative_subscription_routes_are_judged(tmp_path: Path) -> None:
+    files = {
+        "resources/orders.yaml": _SUBSCRIPTION_V2.format(path="/orders"),
+        "svc/app.py": _APP,
+    }
+    assert _findings(files, tmp_path) == {("svc/app.py", 8, "DAPR005")}
+
+
+def test_declarative_subscription_route_nothing_serves(tmp_path: Path) -> None:
+    files = {
+        "resources/orders.yaml": _SUBSCRIPTION_V2.format(path="/orders/created"),
+        "svc/app.py": _APP.replace("'DONE'", "'SUCCESS'"),
+    }
+    assert _findings(files, tmp_path) == {("resources/orders.yaml", 11, "DAPR030")}
+
+
+def test_v1alpha1_subscription(tmp_path: Path) -> None:
+    files = {
+        "components/sub.yaml": (
+            "apiVersion: dapr.io/v1alpha1\nkind: Subscription\nmetadata:\n  name: s\n"
+            "spec:\n  pubsubname: pubsub\n  topic: orders\n  route: /orders\n"
+        ),
+        "svc/app.py": _APP,
+    }
+    assert _findings(files, tmp_path) == {("svc/app.py", 8, "DAPR005")}
+
+
+def test_an_input_binding_route_is_not_judged_as_a_subscription(tmp_path: Path) -> None:
+    files = {
+        "components/orders.yaml": (
+            "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: orders\n"
+            "spec:\n  type: bindings.cron\n  version: v1\n"
+            "  metadata:\n    - name: schedule\n      value: '@every 10s'\n"
+        ),
+        "svc/app.py": _APP,
+    }
+    assert _findings(files, tmp_path) == set()
+
+
+def test_a_grpc_job_event_handles_the_job(tmp_path: Path) -> None:
+    scheduler = (
+        "from dapr.aio.clients import DaprClient, Job\n\n\n"
+        "async def register(client: DaprClient) -> None:\n"
+        "    await client.schedule_job(Job(name='nightly', schedule='@daily'))\n"  # line 5
+    )
+    grpc_app = (
+        "from dapr.ext.grpc import App, JobEvent\n\n"
+        "app = App()\n\n\n"
+        "@app.job_event('nightly')\n"
+        "def nightly(event: JobEvent) -> None:\n"
+        "    print(event.name)\n"
+    )
+    assert _findings({"svc/jobs.py": scheduler, "svc/app.py": grpc_app}, tmp_path) == set()
+    other = grpc_app.replace("'nightly'", "'weekly'")
+    found = _findings({"svc/jobs.py": scheduler, "svc/app.py": other}, tmp_path / "other")
+    assert found == {("svc/jobs.py", 5, "DAPR012")}
+
+
+def test_a_one_shot_script_scheduling_jobs_for_another_app(tmp_path: Path) -> None:
+    script = (
+        "import asyncio\n\n"
+        "from dapr.aio.clients import DaprClient, Job\n\n\n"
+        "async def main() -> None:\n"
+        "    async with DaprClient() as client:\n"
+        "        await client.schedule_job(Job(name='nightly', schedule='@daily'))\n\n\n"
+        "if __name__ == '__main__':\n"
+        "    asyncio.run(main())\n"
+    )
+    files = {"admin/schedule.py": script, "svc/app.py": _APP.replace("'DONE'", "'SUCCESS'")}
+    assert "DAPR012" not in {rule for _, _, rule in _findings(files, tmp_path)}
+
+
+def test_noqa_on_the_declaration_keeps_it_quiet(tmp_path: Path) -> None:
+    files = _project("/o")
+    files["svc/main.py"] = files["svc/main.py"].replace(
+        "'route': '/o'}]\n", "'route': '/o'}]  # noqa: DAPR030\n"
+    )
+    assert _findings(files, tmp_path) == set()
+
+
+def test_an_include_the_facts_cannot_follow_keeps_unserved_quiet(tmp_path: Path) -> None:
+    files = _project("/elsewhere")
+    files["svc/main.py"] = (
+        files["svc/main.py"]
+        .replace("app.include_router(router)", "app.include_router(make_router())")
+        .replace("app = FastAPI()\n", "app = FastAPI()\nmake_router = None\n")
+    )
+    assert _findings(files, tmp_path) == set()

@@ -1,0 +1,308 @@
+"""What one file tells about how Dapr reaches the app: typed facts, joined across files later.
+
+A handler's delivery semantics only matter if Dapr delivers to it, and that is often declared in
+another file: a programmatic `/dapr/subscribe` listing routes served by routers elsewhere, a
+Subscription YAML, an input binding's component, a job scheduled in a startup module. Each file
+therefore contributes `DeliveryFacts`: the POST routes it serves (with the findings that hold only
+if Dapr delivers there), the routers it includes and where, the routes it declares to Dapr, and the
+jobs it schedules. `tools.validate.project` joins every file's facts into findings. Facts are plain
+data so `daprdev check` can cache them beside each file's own findings.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, Field
+
+from tools import safe_yaml
+from tools.changes import Diagnostic
+from tools.validate.astutil import const_str, keyword
+from tools.validate.context import DeliveryKind, FileContext
+from tools.validate.excerpt import excerpt
+
+# The rule reporting a declared route nothing serves (tools/validate/rules/unserved_route.py).
+UNSERVED_RULE = "DAPR030"
+AppKind = Literal["fastapi", "router", "flask", "other"]
+
+
+class Deferred(BaseModel):
+    """A finding of a delivery rule that holds only if Dapr delivers `kinds` to the route."""
+
+    kinds: list[DeliveryKind]
+    diagnostic: Diagnostic
+
+
+class ServedRoute(BaseModel):
+    """A route answering POST; `path` has its router's own prefix, not where it is mounted."""
+
+    owner: str = Field(description="Reference of the app or router it is declared on.")
+    path: str
+    function: str
+    deferred: list[Deferred] = Field(default_factory=list)
+
+
+class Mount(BaseModel):
+    """`parent.include_router(child, prefix=...)` or `parent.mount(prefix, child)`."""
+
+    parent: str
+    child: str
+    prefix: str
+
+
+class Site(BaseModel):
+    """Where something is declared, to report it there."""
+
+    path: str
+    line: int
+    column: int = 1
+    end_line: int
+    end_column: int = 1
+    excerpt: str = ""
+    suppressed: bool = False
+
+
+class Declared(BaseModel):
+    """A route Dapr will POST to, and where it is declared."""
+
+    kind: DeliveryKind
+    path: str
+    site: Site
+
+
+class ScheduledJob(BaseModel):
+    """A job scheduled with the SDK: its trigger needs `POST /job/<name>` or a gRPC job_event."""
+
+    name: str
+    unhandled: Diagnostic
+
+
+class DeliveryFacts(BaseModel):
+    """Everything one file contributes to the project-level delivery check."""
+
+    module: str = ""
+    apps: dict[str, AppKind] = Field(default_factory=dict)
+    routes: list[ServedRoute] = Field(default_factory=list)
+    mounts: list[Mount] = Field(default_factory=list)
+    declared: list[Declared] = Field(default_factory=list)
+    jobs: list[ScheduledJob] = Field(default_factory=list)
+    job_events: list[str] = Field(default_factory=list)
+    # True when routes are registered in ways the facts cannot follow (add_api_route, an include
+    # of an expression): the project is then not known well enough to say a route is unserved.
+    open_world: bool = False
+    # A one-shot script (`if __name__ == "__main__"` or a module-level `asyncio.run`) with no app.
+    script: bool = False
+
+    def is_empty(self) -> bool:
+        return not (
+            self.apps or self.routes or self.mounts or self.declared or self.jobs or self.job_events
+        )
+
+
+def module_name(path: str) -> str:
+    """The dotted module a project file is (`svc/app/api/__init__.py` -> `svc.app.api`)."""
+    pure = PurePosixPath(path)
+    parts = [*pure.parent.parts, pure.stem] if pure.stem != "__init__" else [*pure.parent.parts]
+    return ".".join(part for part in parts if part not in ("", "."))
+
+
+def local_ref(module: str, name: str) -> str:
+    return f"{module}:{name}"
+
+
+def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
+    """The facts of a Python file, from its context after the rules ran."""
+    facts = DeliveryFacts(
+        module=module_name(ctx.path),
+        jobs=[ScheduledJob(name=name, unhandled=d) for name, d in ctx.scheduled_jobs],
+        job_events=list(ctx.job_events),
+        open_world=ctx.open_world,
+    )
+    for name, kind in ctx.app_objects.items():
+        if kind in ("fastapi", "router", "flask"):
+            facts.apps[name] = kind  # type: ignore[assignment]
+        elif kind == "grpc":
+            facts.apps[name] = "other"
+    facts.script = not facts.apps and _is_script(tree)
+    for function, route in ctx.handlers:
+        if "POST" not in route.methods or route.path is None:
+            continue
+        owner = _reference(ctx, route.decorator.func)
+        facts.routes.append(
+            ServedRoute(
+                owner=owner,
+                path=route.path,
+                function=function.name,
+                deferred=[
+                    Deferred(kinds=sorted(kinds), diagnostic=diagnostic)  # type: ignore[arg-type]
+                    for kinds, diagnostic in ctx.deferred.get(id(function), [])
+                ],
+            )
+        )
+        if route.kind == "subscription":
+            # DaprApp.subscribe and its kin serve and declare the route in one decorator.
+            facts.declared.append(_declared(ctx, "pubsub", route.path, route.decorator))
+    for call in ctx.mounts:
+        mount = _mount(ctx, call)
+        if mount is not None:
+            facts.mounts.append(mount)
+        elif isinstance(call.func, ast.Attribute) and call.func.attr == "include_router":
+            facts.open_world = True  # a router we cannot name may serve anything
+
+    for path, node in ctx.declared_routes():
+        facts.declared.append(_declared(ctx, "pubsub", path, node))
+    return facts
+
+
+def _is_script(tree: ast.Module) -> bool:
+    """`if __name__ == "__main__":` or a module-level `asyncio.run(...)`: run once, then exit."""
+    for statement in tree.body:
+        if isinstance(statement, ast.If) and "__main__" in ast.unparse(statement.test):
+            return True
+        if (
+            isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Call)
+            and ast.unparse(statement.value.func).endswith("run")
+        ):
+            return True
+    return False
+
+
+def _reference(ctx: FileContext, decorator_func: ast.expr) -> str:
+    """Which app or router a decorator `owner.post(...)` registers on: local or imported."""
+    owner = decorator_func.value if isinstance(decorator_func, ast.Attribute) else decorator_func
+    return _object_ref(ctx, owner) or ""
+
+
+def _object_ref(ctx: FileContext, node: ast.expr) -> str | None:
+    module = module_name(ctx.path)
+    if isinstance(node, ast.Name) and node.id in ctx.app_objects:
+        return local_ref(module, node.id)
+    qualname = ctx.qualname(node)
+    if qualname is None:
+        return None
+    target, _, name = _absolute(qualname, module, ctx.path).rpartition(".")
+    return f"{target}:{name}" if target else None
+
+
+def _absolute(qualname: str, module: str, path: str) -> str:
+    """Resolve a relative import (`..api.orders.router`) against the importing module."""
+    stripped = qualname.lstrip(".")
+    level = len(qualname) - len(stripped)
+    if level == 0:
+        return qualname
+    package = module.split(".")
+    if PurePosixPath(path).stem != "__init__":
+        package = package[:-1]
+    base = package[: len(package) - (level - 1)] if level > 1 else package
+    return ".".join([*base, stripped]) if base else stripped
+
+
+def _mount(ctx: FileContext, call: ast.Call) -> Mount | None:
+    func = call.func
+    assert isinstance(func, ast.Attribute)
+    parent = _object_ref(ctx, func.value)
+    if parent is None and isinstance(func.value, ast.Name):
+        # An app built inside a factory function (`app = FastAPI()` in `create_app`).
+        parent = local_ref(module_name(ctx.path), func.value.id)
+    if func.attr == "mount":
+        prefix_node = call.args[0] if call.args else keyword(call, "path")
+        child_node = call.args[1] if len(call.args) > 1 else keyword(call, "app")
+    else:
+        prefix_node = keyword(call, "prefix")
+        child_node = call.args[0] if call.args else keyword(call, "router")
+    prefix = const_str(prefix_node, ctx.constants) if prefix_node is not None else ""
+    child = _object_ref(ctx, child_node) if child_node is not None else None
+    if parent is None or child is None or prefix is None:
+        return None
+    return Mount(parent=parent, child=child, prefix=prefix.rstrip("/"))
+
+
+def _declared(ctx: FileContext, kind: DeliveryKind, path: str, node: ast.AST) -> Declared:
+    line, column, end_line, end_column = ctx.position(node)
+    site = Site(
+        path=ctx.path,
+        line=line,
+        column=column,
+        end_line=end_line,
+        end_column=end_column,
+        excerpt=excerpt(ctx.lines, line, end_line, None),
+        suppressed=ctx.suppressed(UNSERVED_RULE, line, end_line),
+    )
+    return Declared(kind=kind, path=normalise_route(path), site=site)
+
+
+def normalise_route(path: str) -> str:
+    """Dapr accepts routes without a leading slash; the app sees them with one."""
+    return "/" + path.lstrip("/") if path else "/"
+
+
+# -- Dapr manifests -------------------------------------------------------------------------------
+
+_MANIFEST_HINT = re.compile(r"kind:\s*[\"']?(Subscription|Component)\b")
+
+
+def manifest_facts(path: str, text: str) -> DeliveryFacts | None:
+    """Routes a Subscription or input-binding Component declares; None for any other YAML."""
+    if _MANIFEST_HINT.search(text) is None:
+        return None
+    try:
+        documents = [(node.start_mark.line + 1, node) for node in safe_yaml.compose_all(text)]
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return None  # the policy check reports broken YAML
+    facts = DeliveryFacts(module="")
+    lines = text.splitlines()
+    for start, node in documents:
+        try:
+            document = yaml.SafeLoader(text).construct_document(node)
+        except (yaml.YAMLError, ValueError, TypeError):
+            continue
+        for kind, route in _manifest_routes(document):
+            normalised = normalise_route(route)
+            # Point at the route's own line when it can be found, else at the document.
+            line = next((n for n in range(start, len(lines) + 1) if route in lines[n - 1]), start)
+            end = len(lines[line - 1]) + 1 if 0 < line <= len(lines) else 1
+            site = Site(
+                path=path,
+                line=line,
+                end_line=line,
+                end_column=end,
+                excerpt=excerpt(lines, line, line, None),
+            )
+            facts.declared.append(Declared(kind=kind, path=normalised, site=site))
+    return facts if facts.declared else None
+
+
+def _manifest_routes(document: Any) -> Iterator[tuple[DeliveryKind, str]]:
+    if not isinstance(document, dict) or "dapr.io/" not in str(document.get("apiVersion", "")):
+        return
+    spec = document.get("spec")
+    if not isinstance(spec, dict):
+        return
+    if document.get("kind") == "Subscription":
+        routes = spec.get("routes")
+        if isinstance(routes, dict):
+            for rule in routes.get("rules") or ():
+                if isinstance(rule, dict) and isinstance(rule.get("path"), str):
+                    yield "pubsub", rule["path"]
+            if isinstance(routes.get("default"), str):
+                yield "pubsub", routes["default"]
+        if isinstance(spec.get("route"), str):
+            yield "pubsub", spec["route"]
+    elif document.get("kind") == "Component" and str(spec.get("type", "")).startswith("bindings."):
+        metadata = {
+            item.get("name"): item.get("value")
+            for item in spec.get("metadata") or ()
+            if isinstance(item, dict)
+        }
+        name = (document.get("metadata") or {}).get("name")
+        if str(metadata.get("direction", "input")).strip() == "output":
+            return
+        route = metadata.get("route") or name
+        if isinstance(route, str) and route:
+            yield "binding", route

@@ -1,0 +1,230 @@
+"""The project-level delivery check: every file's `DeliveryFacts` joined into findings.
+
+It answers three questions no single file can: which POST routes Dapr delivers to (a route's
+deferred delivery findings hold there), which routes Dapr is told to call that nothing serves
+(DAPR030), and which scheduled jobs no trigger handler receives (DAPR012). Routes get their final
+paths by following `include_router(prefix=...)` and `mount(...)` from each router to the apps that
+include it, per router, across modules.
+
+The check is lenient where the project cannot be known: a route on an object it cannot place
+counts as served at its own path, and "nothing serves it" is said only when the project has an
+app and every router include could be followed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from tools.changes import Diagnostic
+from tools.validate.deliveries import UNSERVED_RULE, Declared, DeliveryFacts, ServedRoute
+from tools.validate.rules.unserved_route import UnservedRoute
+
+_PARAMETER = re.compile(r"\{[^}/]+\}|<[^>/]+>")
+
+
+def project_findings(
+    facts: Mapping[str, DeliveryFacts],
+    *,
+    report_in: Collection[str],
+    disabled: Collection[str] = (),
+) -> list[Diagnostic]:
+    """The cross-file findings of the files in `report_in`, given the facts of every known file."""
+    project = _Project(facts)
+    findings: list[Diagnostic] = []
+    for path in report_in:
+        file = facts.get(path)
+        if file is None:
+            continue
+        for route in file.routes:
+            findings += project.deferred_findings(path, route)
+        if UNSERVED_RULE not in disabled and project.closed:
+            findings += [
+                unserved_diagnostic(declared)
+                for declared in file.declared
+                if declared.kind == "pubsub"
+                and not declared.site.suppressed
+                and not project.serves(declared.path)
+            ]
+        if file.jobs and project.has_app and not file.script:
+            findings += [job.unhandled for job in file.jobs if not project.handles_job(job.name)]
+    return findings
+
+
+def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
+    """Every cross-file finding a file could produce, whatever the rest of the project holds."""
+    return [
+        *(deferred.diagnostic for route in facts.routes for deferred in route.deferred),
+        *(unserved_diagnostic(declared) for declared in facts.declared),
+        *(job.unhandled for job in facts.jobs),
+    ]
+
+
+def unserved_diagnostic(declared: Declared) -> Diagnostic:
+    site = declared.site
+    return Diagnostic(
+        rule=UnservedRoute.id,
+        source="dapr",
+        path=site.path,
+        line=site.line,
+        column=site.column,
+        end_line=site.end_line,
+        end_column=site.end_column,
+        message=(
+            f"Dapr delivers {declared.path} with POST, but no route of the app serves it: the "
+            "app answers 404 and Dapr drops every message"
+        ),
+        why=UnservedRoute.why,
+        fix=UnservedRoute.fix,
+        excerpt=site.excerpt,
+    )
+
+
+@dataclass
+class _Project:
+    facts: Mapping[str, DeliveryFacts]
+    _prefix_cache: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    # -- what the project holds --------------------------------------------------------------------
+
+    @cached_property
+    def _apps(self) -> dict[str, str]:
+        """`module:name` -> kind, for every app and router the project defines."""
+        return {
+            f"{file.module}:{name}": kind
+            for file in self.facts.values()
+            for name, kind in file.apps.items()
+        }
+
+    @cached_property
+    def _mounts(self) -> dict[str, list[tuple[str, str]]]:
+        """child -> [(parent, prefix)], with references resolved to the defining module."""
+        mounts: dict[str, list[tuple[str, str]]] = {}
+        for file in self.facts.values():
+            for mount in file.mounts:
+                child = self._resolve(mount.child)
+                mounts.setdefault(child, []).append((self._resolve(mount.parent), mount.prefix))
+        return mounts
+
+    @cached_property
+    def has_app(self) -> bool:
+        return bool(self._apps)
+
+    @cached_property
+    def closed(self) -> bool:
+        """True when every route can be placed: an app exists and no include escaped the facts."""
+        web = {"fastapi", "flask"}
+        return any(kind in web for kind in self._apps.values()) and not any(
+            file.open_world for file in self.facts.values()
+        )
+
+    def _resolve(self, reference: str) -> str:
+        """The defining `module:name` of a reference such as `app.api.orders:router`, matched
+        by module suffix: the project root and the import root may differ."""
+        if reference in self._apps:
+            return reference
+        module, _, name = reference.rpartition(":")
+        named = [known for known in self._apps if known.rpartition(":")[2] == name]
+        for known in named:
+            known_module = known.rpartition(":")[0]
+            if known_module.endswith(f".{module}") or module.endswith(f".{known_module}"):
+                return known
+        # Else the one module of that name defining it (`service.routes` vs `svc.routes`).
+        last = module.rpartition(".")[2]
+        same = [known for known in named if known.rpartition(":")[0].rpartition(".")[2] == last]
+        return same[0] if len(same) == 1 else reference
+
+    # -- where routes end up -----------------------------------------------------------------------
+
+    def prefixes(self, owner: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
+        """The prefixes under which an app or router's routes are served (empty: not served)."""
+        owner = self._resolve(owner)
+        if owner in self._prefix_cache:
+            return self._prefix_cache[owner]
+        parents = self._mounts.get(owner, [])
+        if not parents:
+            # A router nobody includes serves nothing - when the app is known to include it
+            # nowhere; an app (or what cannot be placed) is a root.
+            unmounted = self._apps.get(owner) == "router" and self.closed
+            found = frozenset() if unmounted else frozenset({""})
+        elif owner in seen:
+            found = frozenset()
+        else:
+            found = frozenset(
+                parent_prefix + prefix
+                for parent, prefix in parents
+                for parent_prefix in self.prefixes(parent, seen | {owner})
+            )
+        self._prefix_cache[owner] = found
+        return found
+
+    def paths(self, route: ServedRoute) -> frozenset[str]:
+        return frozenset(prefix + route.path for prefix in self.prefixes(route.owner))
+
+    @cached_property
+    def _served(self) -> list[re.Pattern[str]]:
+        return [
+            _pattern(path)
+            for file in self.facts.values()
+            for route in file.routes
+            for path in self.paths(route)
+        ]
+
+    def serves(self, path: str) -> bool:
+        return any(pattern.fullmatch(path) for pattern in self._served)
+
+    # -- what Dapr delivers where ------------------------------------------------------------------
+
+    @cached_property
+    def _declared(self) -> dict[str, set[str]]:
+        """Delivery kind -> the routes declared for it anywhere in the project."""
+        declared: dict[str, set[str]] = {}
+        for file in self.facts.values():
+            for item in file.declared:
+                declared.setdefault(item.kind, set()).add(item.path)
+        return declared
+
+    def kinds_of(self, route: ServedRoute) -> set[str]:
+        kinds = set()
+        patterns = [_pattern(path) for path in self.paths(route)]
+        for kind, declared in self._declared.items():
+            if any(p.fullmatch(d) for p in patterns for d in declared):
+                kinds.add(kind)
+        if any(path.startswith("/job/") for path in self.paths(route)):
+            kinds.add("job")
+        return kinds
+
+    def deferred_findings(self, path: str, route: ServedRoute) -> list[Diagnostic]:
+        if not route.deferred:
+            return []
+        kinds = self.kinds_of(route)
+        return [d.diagnostic for d in route.deferred if kinds.intersection(d.kinds)]
+
+    @cached_property
+    def _job_routes(self) -> list[str]:
+        return [
+            path
+            for file in self.facts.values()
+            for route in file.routes
+            for path in self.paths(route)
+            if path.startswith("/job/")
+        ]
+
+    def handles_job(self, name: str) -> bool:
+        events = {event for file in self.facts.values() for event in file.job_events}
+        if name in events or "{name}" in events:
+            return True
+        return any(_pattern(route).fullmatch(f"/job/{name}") for route in self._job_routes)
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    """A served path as a regex: `{id}` and Flask's `<id>` match one segment."""
+    parts = _PARAMETER.split(path)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts))
+
+
+def facts_of(results: Iterable[tuple[str, DeliveryFacts | None]]) -> dict[str, DeliveryFacts]:
+    """Keep the files that contribute anything."""
+    return {path: facts for path, facts in results if facts is not None and not facts.is_empty()}
