@@ -277,6 +277,10 @@ class FileContext:
     def defer(self, function: FunctionNode, kinds: DeliveryKinds, diagnostic: Diagnostic) -> None:
         self.deferred.setdefault(id(function), []).append((kinds, diagnostic))
 
+    def framework_of(self, function: FunctionNode) -> AppKind | None:
+        """The kind of object `function` is registered on (`flask` answers tuples natively)."""
+        return next((r.framework for f, r in self.handlers if f is function), None)
+
     def request_handlers(self) -> list[FunctionNode]:
         return [function for function, _ in self.handlers]
 

@@ -32,7 +32,7 @@ def on_order(event: dict[str, Any]):  # expect: DAPR005, DAPR007
 
 
 @dapr_app.subscribe(pubsub="pubsub", topic="payments")
-async def on_payment(order: Order):  # expect: DAPR006
+async def on_payment(order: Order):  # expect: DAPR006, DAPR034
     if order.amount_cents < 0:
         return {"error": "negative amount"}, 500  # expect: DAPR005
     return {"status": "SUCCESS"}

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from tools.validate.rules.base import Rule
+from tools.validate.rules.blanket_retry import BlanketRetry
 from tools.validate.rules.blocking_io import BlockingCallInAsync
 from tools.validate.rules.client_per_request import ClientPerRequest
+from tools.validate.rules.envelope_validated import EnvelopeValidated
 from tools.validate.rules.hardcoded_secret import HardcodedSecret
 from tools.validate.rules.infra_client import InfrastructureClient
 from tools.validate.rules.job_alpha1 import DeprecatedJobAlpha1
 from tools.validate.rules.job_handler import JobWithoutHandler
 from tools.validate.rules.job_stringvalue import JobDataStringValue
+from tools.validate.rules.marked_early import MarkedBeforeDone
+from tools.validate.rules.poison_answer import PoisonAnsweredWithError
 from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.polling_loop import PollingLoop
 from tools.validate.rules.publish_content_type import PublishContentType
 from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
 from tools.validate.rules.subscription_status import SubscriptionStatus
+from tools.validate.rules.swallowed_error import SwallowedError
 from tools.validate.rules.sync_client import SyncDaprClient
 from tools.validate.rules.unserved_route import UnservedRoute
 from tools.validate.rules.untyped_payload import UntypedPayload
@@ -37,6 +42,11 @@ ALL_RULES: tuple[type[Rule], ...] = (
     HardcodedSecret,
     ClientBlocksOnSidecar,
     UnservedRoute,
+    PoisonAnsweredWithError,
+    BlanketRetry,
+    SwallowedError,
+    EnvelopeValidated,
+    MarkedBeforeDone,
 )
 
 __all__ = ["ALL_RULES", "Rule"]

@@ -68,7 +68,7 @@ class PoisonMessage(Rule):
                 "from fastapi import FastAPI\n"
                 "from pydantic import BaseModel\n\n"
                 "class Order(BaseModel):\n"
-                "    id: str\n\n"
+                "    data: dict\n\n"
                 "app = FastAPI()\n"
                 "dapr_app = DaprApp(app)\n\n"
                 "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"

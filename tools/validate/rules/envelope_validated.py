@@ -1,0 +1,164 @@
+from __future__ import annotations
+
+import ast
+
+from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.context import FileContext
+from tools.validate.rules._payload import payload_parameters
+from tools.validate.rules.base import Invalid, Rule
+
+_HEAD = (
+    "from dapr.ext.fastapi import DaprApp\n"
+    "from fastapi import FastAPI, Request\n"
+    "from pydantic import BaseModel\n\n"
+    "class Order(BaseModel):\n"
+    "    id: str\n"
+    "    total: float = 0\n\n"
+    "app = FastAPI()\n"
+    "dapr_app = DaprApp(app)\n\n"
+    "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+)
+_VALIDATORS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw"})
+# Models shaped like the CloudEvent itself, which may be validated whole.
+_ENVELOPE_FIELDS = frozenset({"data", "data_base64", "specversion"})
+
+
+class EnvelopeValidated(Rule):
+    id = "DAPR034"
+    name = "envelope-validated-as-event"
+    judges = frozenset({"pubsub"})
+    message = "the CloudEvent envelope is validated as the event: the event is its `data`"
+    why = (
+        "Dapr delivers each message wrapped in a CloudEvent: `id`, `source`, `type`, "
+        "`specversion`, ... with the published payload under `data`. Validating the whole body "
+        "against the event's model reads the envelope's fields instead: required fields fail on "
+        "every message (422 or 500, retried forever), and optional ones silently take defaults "
+        "while the real values sit unread in `data`."
+    )
+    fix = (
+        "Validate the payload: `Order.model_validate(envelope['data'])` (or `envelope.get('data')`"
+        " with DROP when it is missing), or type the parameter as a CloudEvent model with a "
+        "`data: Order` field."
+    )
+    VALID = (
+        _HEAD + "async def on_order(request: Request) -> dict:\n"
+        "    envelope = await request.json()\n"
+        "    print(Order.model_validate(envelope.get('data')))\n"
+        "    return {'status': 'SUCCESS'}\n",
+        _HEAD.replace(
+            "class Order(BaseModel):\n",
+            "class OrderEvent(BaseModel):\n    data: dict\n\nclass Order(BaseModel):\n",
+        )
+        + "async def on_order(event: OrderEvent) -> dict:\n"
+        "    print(Order.model_validate(event.data))\n"
+        "    return {'status': 'SUCCESS'}\n",
+    )
+    INVALID = (
+        Invalid(
+            _HEAD + "async def on_order(request: Request) -> dict:\n"
+            "    try:\n"
+            "        order = Order.model_validate(await request.json())\n"
+            "    except ValueError:\n"
+            "        return {'status': 'DROP'}\n"
+            "    print(order)\n"
+            "    return {'status': 'SUCCESS'}\n",
+            line=15,
+            col=17,
+        ),
+        Invalid(
+            _HEAD + "async def on_order(request: Request) -> dict:\n"
+            "    body = await request.json()\n"
+            "    try:\n"
+            "        print(Order(**body))\n"
+            "    except ValueError:\n"
+            "        return {'status': 'DROP'}\n"
+            "    return {'status': 'SUCCESS'}\n",
+            line=16,
+            col=15,
+        ),
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._fields: dict[str, set[str]] = {}
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        fields = {
+            statement.target.id
+            for statement in node.body
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+        }
+        for base in node.bases:
+            if isinstance(base, ast.Name):
+                fields |= self._fields.get(base.id, set())
+        self._fields[node.name] = fields
+
+    def finish(self) -> None:
+        if "rawPayload" in self.ctx.source:
+            return  # raw deliveries carry the payload itself, not an envelope
+        for handler in self.ctx.subscription_handlers():
+            bodies = _body_names(handler)
+            for node in own_nodes(handler):
+                if isinstance(node, ast.Call):
+                    model, data = _validated(node)
+                    if model is not None and self._is_event_model(model) and _is_body(data, bodies):
+                        self.report(node, within=handler)
+            for parameter, kind in payload_parameters(self.ctx, handler):
+                annotation = parameter.annotation
+                if (
+                    kind == "model"
+                    and isinstance(annotation, ast.Name)
+                    and self._is_event_model(annotation.id)
+                ):
+                    self.report(
+                        parameter,
+                        f"`{parameter.arg}` receives the whole CloudEvent, not the event: "
+                        "type it as an envelope model with `data` or read `data` from the request",
+                        within=handler,
+                    )
+
+    def _is_event_model(self, name: str) -> bool:
+        """A model of this file without the envelope's fields (imported models: unknown, quiet)."""
+        fields = self._fields.get(name)
+        return name in self.ctx.models and fields is not None and not fields & _ENVELOPE_FIELDS
+
+
+def _validated(call: ast.Call) -> tuple[str | None, ast.expr | None]:
+    """(model name, validated value) of `Model.model_validate(x)` or `Model(**x)`."""
+    func = call.func
+    if (
+        isinstance(func, ast.Attribute)
+        and func.attr in _VALIDATORS
+        and isinstance(func.value, ast.Name)
+    ):
+        return func.value.id, call.args[0] if call.args else None
+    if isinstance(func, ast.Name) and not call.args and len(call.keywords) == 1:
+        only = call.keywords[0]
+        if only.arg is None:
+            return func.id, only.value
+    return None, None
+
+
+def _is_request_json(node: ast.expr | None) -> bool:
+    """`await request.json()`: the whole delivered body."""
+    return (
+        isinstance(node, ast.Await)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "json"
+    )
+
+
+def _body_names(handler: FunctionNode) -> set[str]:
+    """Names the handler binds to the whole body (`envelope = await request.json()`)."""
+    return {
+        target.id
+        for node in own_nodes(handler)
+        if isinstance(node, ast.Assign) and _is_request_json(node.value)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _is_body(node: ast.expr | None, bodies: set[str]) -> bool:
+    return _is_request_json(node) or (isinstance(node, ast.Name) and node.id in bodies)

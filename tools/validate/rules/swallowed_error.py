@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import ast
+
+from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.rules._answers import answers, is_blanket
+from tools.validate.rules.base import Invalid, Rule
+
+_HEAD = (
+    "import logging\n\n"
+    "from dapr.ext.fastapi import DaprApp\n"
+    "from fastapi import FastAPI, Request\n"
+    "from pydantic import BaseModel, ValidationError\n\n"
+    "class Order(BaseModel):\n"
+    "    id: str\n\n"
+    "log = logging.getLogger(__name__)\n"
+    "app = FastAPI()\n"
+    "dapr_app = DaprApp(app)\n\n"
+    "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+    "async def on_order(request: Request) -> dict:\n"
+    "    try:\n"
+    "        order = Order.model_validate((await request.json()).get('data'))\n"
+    "    except ValidationError:\n"
+    "        return {'status': 'DROP'}\n"
+    "    dapr = request.app.state.dapr\n"
+    "    try:\n"
+    "        await dapr.save_state('orders', order.id, order.model_dump_json())\n"
+)
+_SUCCESS = "    return {'status': 'SUCCESS'}\n"
+
+
+class SwallowedError(Rule):
+    id = "DAPR033"
+    name = "error-swallowed-before-success"
+    judges = frozenset({"pubsub", "binding", "job"})
+    message = "a delivery handler swallows an error and then answers success: the message is lost"
+    why = (
+        "Dapr acknowledges a delivery answered with SUCCESS (or any 2xx without a status). When "
+        "a catch-all `except` only logs and lets the handler go on to that answer, a failed save "
+        "or publish is acknowledged as done: the broker deletes the message and the work never "
+        "happens, with only a log line to show for it."
+    )
+    fix = (
+        "Answer for the failure in the `except`: `{'status': 'RETRY'}` (or re-raise) for what may "
+        "pass later, `{'status': 'DROP'}` for what never will."
+    )
+    VALID = (
+        _HEAD + "    except Exception:\n        log.exception('save failed')\n"
+        "        return {'status': 'RETRY'}\n" + _SUCCESS,
+        _HEAD + "    except KeyError:\n        log.warning('no id')\n" + _SUCCESS,
+        _HEAD
+        + "    except Exception:\n        log.exception('save failed')\n        raise\n"
+        + _SUCCESS,
+    )
+    INVALID = (
+        Invalid(
+            _HEAD + "    except Exception:\n        log.exception('save failed')\n" + _SUCCESS,
+            line=23,
+            col=5,
+        ),
+        Invalid(
+            _HEAD + "    except Exception as error:\n        log.error(error)\n"
+            "        return {'status': 'SUCCESS'}\n" + _SUCCESS,
+            line=25,
+            col=9,
+        ),
+        Invalid(_HEAD + "    except:\n        pass\n" + _SUCCESS, line=23, col=5),
+    )
+
+    def finish(self) -> None:
+        for handler in self.ctx.subscription_handlers():
+            for node in own_nodes(handler):
+                if isinstance(node, ast.Try | ast.TryStar) and _does_work(node.body):
+                    for clause in node.handlers:
+                        if is_blanket(clause):
+                            self._check_clause(clause, handler)
+
+    def _check_clause(self, clause: ast.ExceptHandler, handler: FunctionNode) -> None:
+        answered = answers(clause.body)
+        for statement, answer in answered:
+            if answer == "success" and isinstance(statement, ast.Return):
+                self.report(statement, within=handler)
+        if not answered and _continues_to_success(handler):
+            self.report(
+                _except_keyword(clause),
+                "the error is logged and forgotten: the handler goes on to answer success",
+                within=handler,
+            )
+
+
+def _does_work(body: list[ast.stmt]) -> bool:
+    """The try awaits something: a save, a publish, a call - work whose failure matters."""
+    return any(isinstance(node, ast.Await) for statement in body for node in ast.walk(statement))
+
+
+def _continues_to_success(handler: FunctionNode) -> bool:
+    """After the except, the handler answers success: a success return, or none at all."""
+    returns = [
+        answer for statement, answer in answers(handler.body) if isinstance(statement, ast.Return)
+    ]
+    return not returns or "success" in returns
+
+
+def _except_keyword(clause: ast.ExceptHandler) -> ast.AST:
+    end = clause.type if clause.type is not None else None
+    span = ast.Pass(lineno=clause.lineno, col_offset=clause.col_offset)
+    span.end_lineno = clause.lineno
+    span.end_col_offset = (end.end_col_offset if end is not None else None) or clause.col_offset + 6
+    return span
