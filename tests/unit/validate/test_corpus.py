@@ -100,3 +100,24 @@ def test_job_handled_by_a_router_included_with_the_job_prefix_elsewhere(tmp_path
             target.parent.mkdir(parents=True)
             target.write_text(change.content)
     assert check_changes(without_include, root=tmp_path).diagnostics == []
+
+
+def _folders(kind: str) -> list[Path]:
+    return sorted(p for p in (CORPUS / kind).iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("folder", _folders("good"), ids=lambda p: p.name)
+def test_idiomatic_multi_file_services_have_no_findings(folder: Path) -> None:
+    assert check_changes(_split_changes("good", folder.name)).diagnostics == []
+
+
+@pytest.mark.parametrize("folder", _folders("bad"), ids=lambda p: p.name)
+def test_multi_file_services_report_exactly_the_marked_lines(folder: Path) -> None:
+    report = check_changes(_split_changes("bad", folder.name))
+    found = {(d.path, d.line, d.rule) for d in report.diagnostics}
+    expected = {
+        (_as_service_path(file), line, rule)
+        for file in sorted(folder.glob("*.py"))
+        for line, rule in _expected(file)
+    }
+    assert found == expected
