@@ -196,20 +196,40 @@ def project_facts(root: Path, skip: set[str], config: GateConfig) -> dict[str, D
         if relative in skip:
             continue
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            stat = file.stat()
+        except OSError:
             continue
-        facts: DeliveryFacts | None
-        if file.suffix != ".py":
-            facts = manifest_facts(relative, text)
-        elif any(hint in text for hint in _ROUTE_HINTS):
-            # Routes and mounts only: the rules' findings of files outside the change are not asked.
-            facts = analyze(relative, text, rules=(), target=config.target_version).facts
-        else:
-            continue
-        if facts is not None and not facts.is_empty():
+        signature = (stat.st_mtime_ns, stat.st_size, config.target_version)
+        cached = _FACTS_ON_DISK.get(str(file))
+        if cached is None or cached[0] != signature:
+            cached = (signature, _facts_of_file(file, relative, config.target_version))
+            _FACTS_ON_DISK[str(file)] = cached
+        facts = cached[1]
+        if facts is not None:
             found[relative] = facts
     return found
+
+
+# Facts of unchanged project files, kept between writes of one process (a server session): every
+# write asks for the whole project's routes, which rarely change.
+# One entry per file, replaced when the file changes.
+_FACTS_ON_DISK: dict[str, tuple[tuple[int, int, str], DeliveryFacts | None]] = {}
+
+
+def _facts_of_file(file: Path, relative: str, target: str) -> DeliveryFacts | None:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    facts: DeliveryFacts | None
+    if file.suffix != ".py":
+        facts = manifest_facts(relative, text)
+    elif any(hint in text for hint in _ROUTE_HINTS):
+        # Routes and mounts only: the rules' findings of files outside the change are not asked.
+        facts = analyze(relative, text, rules=(), target=target).facts
+    else:
+        return None
+    return facts if facts is not None and not facts.is_empty() else None
 
 
 def _existing(root: Path | None, path: str) -> str | None:
