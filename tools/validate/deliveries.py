@@ -90,6 +90,9 @@ class DeliveryFacts(BaseModel):
     routes: list[ServedRoute] = Field(default_factory=list)
     mounts: list[Mount] = Field(default_factory=list)
     declared: list[Declared] = Field(default_factory=list)
+    # A package's re-exports (`from .events import router as events_router` in `__init__.py`):
+    # name -> the `module:name` it stands for, so includes through the package resolve.
+    exports: dict[str, str] = Field(default_factory=dict)
     jobs: list[ScheduledJob] = Field(default_factory=list)
     job_events: list[str] = Field(default_factory=list)
     # True when routes are registered in ways the facts cannot follow (add_api_route, an include
@@ -100,7 +103,13 @@ class DeliveryFacts(BaseModel):
 
     def is_empty(self) -> bool:
         return not (
-            self.apps or self.routes or self.mounts or self.declared or self.jobs or self.job_events
+            self.apps
+            or self.routes
+            or self.mounts
+            or self.declared
+            or self.exports
+            or self.jobs
+            or self.job_events
         )
 
 
@@ -129,6 +138,11 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
         elif kind == "grpc":
             facts.apps[name] = "other"
     facts.script = not facts.apps and _is_script(tree)
+    if PurePosixPath(ctx.path).stem == "__init__":
+        for name, qualname in ctx.imports.bindings().items():
+            target, _, attribute = _absolute(qualname, facts.module, ctx.path).rpartition(".")
+            if target:
+                facts.exports[name] = f"{target}:{attribute}"
     for function, route in ctx.handlers:
         if "POST" not in route.methods or route.path is None:
             continue

@@ -43,6 +43,10 @@ class ImportMap:
             return f"{base}.{node.attr}" if base is not None else None
         return None
 
+    def bindings(self) -> dict[str, str]:
+        """Every bound name with the dotted path it stands for."""
+        return dict(self._bound)
+
     def imported_modules(self) -> set[str]:
         """Every dotted path some name was bound to."""
         return set(self._bound.values())

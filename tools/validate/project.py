@@ -120,21 +120,44 @@ class _Project:
             file.open_world for file in self.facts.values()
         )
 
-    def _resolve(self, reference: str) -> str:
+    @cached_property
+    def _exports(self) -> dict[str, str]:
+        return {
+            f"{file.module}:{name}": target
+            for file in self.facts.values()
+            for name, target in file.exports.items()
+        }
+
+    @cached_property
+    def _unresolved_includes(self) -> bool:
+        """Some include names a router the facts do not hold (another package, an unread file)."""
+        return any(child not in self._apps for child in self._mounts)
+
+    def _resolve(self, reference: str, depth: int = 0) -> str:
         """The defining `module:name` of a reference such as `app.api.orders:router`, matched
         by module suffix: the project root and the import root may differ."""
         if reference in self._apps:
             return reference
+        exported = self._match(reference, self._exports)
+        if exported is not None and depth < 8:  # re-exports may chain; cycles stop here
+            return self._resolve(self._exports[exported], depth + 1)
+        return self._match(reference, self._apps) or reference
+
+    @staticmethod
+    def _match(reference: str, known: Mapping[str, object]) -> str | None:
+        """The entry of `known` a reference names: same name, module equal up to a prefix."""
+        if reference in known:
+            return reference
         module, _, name = reference.rpartition(":")
-        named = [known for known in self._apps if known.rpartition(":")[2] == name]
-        for known in named:
-            known_module = known.rpartition(":")[0]
-            if known_module.endswith(f".{module}") or module.endswith(f".{known_module}"):
-                return known
+        named = [entry for entry in known if entry.rpartition(":")[2] == name]
+        for entry in named:
+            entry_module = entry.rpartition(":")[0]
+            if entry_module.endswith(f".{module}") or module.endswith(f".{entry_module}"):
+                return entry
         # Else the one module of that name defining it (`service.routes` vs `svc.routes`).
         last = module.rpartition(".")[2]
-        same = [known for known in named if known.rpartition(":")[0].rpartition(".")[2] == last]
-        return same[0] if len(same) == 1 else reference
+        same = [entry for entry in named if entry.rpartition(":")[0].rpartition(".")[2] == last]
+        return same[0] if len(same) == 1 else None
 
     # -- where routes end up -----------------------------------------------------------------------
 
@@ -147,7 +170,10 @@ class _Project:
         if not parents:
             # A router nobody includes serves nothing - when the app is known to include it
             # nowhere; an app (or what cannot be placed) is a root.
-            unmounted = self._apps.get(owner) == "router" and self.closed
+            # An include the facts cannot follow may be the one that mounts it.
+            unmounted = (
+                self._apps.get(owner) == "router" and self.closed and not self._unresolved_includes
+            )
             found = frozenset() if unmounted else frozenset({""})
         elif owner in seen:
             found = frozenset()

@@ -245,3 +245,27 @@ def test_an_include_the_facts_cannot_follow_keeps_unserved_quiet(tmp_path: Path)
         .replace("app = FastAPI()\n", "app = FastAPI()\nmake_router = None\n")
     )
     assert _findings(files, tmp_path) == set()
+
+
+def test_a_router_re_exported_by_its_package(tmp_path: Path) -> None:
+    files = _project("/orders")
+    files["svc/main.py"] = files["svc/main.py"].replace(
+        "from svc.orders import router\n", "from svc.routes import orders_router as router\n"
+    )
+    files["svc/routes/orders.py"] = files.pop("svc/orders.py")
+    files["svc/routes/__init__.py"] = "from .orders import router as orders_router\n"
+    assert _findings(files, tmp_path) == {("svc/routes/orders.py", 9, "DAPR005")}
+
+
+def test_an_include_of_a_router_not_in_sight_keeps_routers_served(tmp_path: Path) -> None:
+    files = _project("/orders")
+    # The include names a module the project does not hold: it may be the one mounting `router`.
+    files["svc/main.py"] = (
+        files["svc/main.py"]
+        .replace(
+            "from svc.orders import router\n",
+            "from svc.orders import router\nfrom vendor import users\n",
+        )
+        .replace("app.include_router(router)", "app.include_router(users.router)")
+    )
+    assert _findings(files, tmp_path) == {("svc/orders.py", 9, "DAPR005")}

@@ -79,7 +79,8 @@ def _status_of(value: ast.expr | None) -> Answer:
         for key, item in zip(value.keys, value.values, strict=True):
             if isinstance(key, ast.Constant) and key.value == "status":
                 if isinstance(item, ast.Constant) and isinstance(item.value, str):
-                    return {"SUCCESS": "success", "DROP": "drop"}.get(item.value.upper(), "retry")
+                    # daprd compares case-sensitively: "success" is an unknown status, so RETRY.
+                    return {"SUCCESS": "success", "DROP": "drop"}.get(item.value, "retry")
                 return "unknown"
         return "success"
     if value is None or isinstance(value, ast.Constant):
