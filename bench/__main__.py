@@ -6,6 +6,7 @@ import importlib
 import sys
 from pathlib import Path
 
+from bench.realcode import kept_section
 from bench.report import Section, render
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -26,7 +27,12 @@ def main(argv: list[str]) -> int:
         print("(partial run: docs/benchmarks.md left as it was; printing instead)")
         print(render(sections))
         return 0
-    out.write_text(render(sections), encoding="utf-8")
+    text = render(sections)
+    # The section on public Dapr code needs git mirrors (python -m bench.realcode): carried over.
+    kept = kept_section(out.read_text(encoding="utf-8")) if out.exists() else ""
+    if kept:
+        text = text.rstrip("\n") + "\n\n" + kept + "\n"
+    out.write_text(text, encoding="utf-8")
     print(f"wrote {out.relative_to(_ROOT)}")
     return 0
 
