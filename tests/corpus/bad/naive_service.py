@@ -25,7 +25,7 @@ class Order(BaseModel):
 
 
 @dapr_app.subscribe(pubsub="pubsub", topic="orders")
-def on_order(event: dict[str, Any]):  # expect: DAPR005, DAPR007
+def on_order(event: dict[str, Any]):  # expect: DAPR007
     order = event["data"]
     with DaprClient() as client:  # expect: DAPR008
         client.save_state("statestore", order["order_id"], json.dumps(order))

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import FunctionNode, always_exits, own_nodes
-from tools.validate.rules.base import Invalid, Rule, header
+from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.rules.base import Invalid, Rule
 
 STATUSES = frozenset({"SUCCESS", "RETRY", "DROP"})
 
@@ -12,16 +12,17 @@ class SubscriptionStatus(Rule):
     id = "DAPR005"
     judges = frozenset({"pubsub"})
     name = "subscription-status"
-    message = "a subscription handler must answer with an explicit SUCCESS, RETRY or DROP"
+    message = "a subscription handler answers something Dapr does not read as intended"
     why = (
-        "Dapr reads the handler's JSON `status` to decide whether to acknowledge, redeliver or "
-        "dead-letter the message. Returning nothing hides that decision; returning a `(body, 500)` "
-        "tuple is serialised by FastAPI as a 200 response with a JSON array, so a failure is "
-        "acknowledged and the message lost."
+        "Dapr reads a 2xx answer's JSON `status`: SUCCESS (or no status at all) acknowledges, "
+        "RETRY redelivers, DROP drops or dead-letters, and any other text - `'OK'`, `'success'` "
+        "in lower case - counts as RETRY. A `(body, 500)` tuple is serialised by FastAPI as a "
+        "200 response with a JSON array, and a 200 with an error body (`{'error': ...}`) has no "
+        "status: both acknowledge a failure, and the message is lost."
     )
     fix = (
         "Return `{'status': 'SUCCESS'}` when done, `{'status': 'RETRY'}` for transient failures "
-        "and `{'status': 'DROP'}` for messages that can never succeed, on every path."
+        "and `{'status': 'DROP'}` for messages that can never succeed, spelled exactly so."
     )
     VALID = (
         "import json\n\nfrom flask import Flask, jsonify\n\n"
@@ -41,6 +42,16 @@ class SubscriptionStatus(Rule):
         "    if not request.headers:\n"
         "        return {'status': 'DROP'}\n"
         "    return {'status': 'SUCCESS'}\n",
+        # No body, or a body without a status, is SUCCESS to daprd.
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(request: Request) -> dict:\n"
+        "    if not request.headers:\n"
+        "        return {'processed': True}\n"
+        "    print(request)\n",
     )
     INVALID = (
         Invalid(
@@ -50,11 +61,13 @@ class SubscriptionStatus(Rule):
                 "app = FastAPI()\n"
                 "dapr_app = DaprApp(app)\n\n"
                 "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-                "async def on_order(request: Request) -> None:\n"
-                "    print(request)\n"
+                "async def on_order(request: Request) -> dict:\n"
+                "    if not request.headers:\n"
+                "        return {'error': 'no headers'}\n"
+                "    return {'status': 'SUCCESS'}\n"
             ),
-            line=8,
-            col=1,
+            line=10,
+            col=9,
         ),
         Invalid(
             (
@@ -90,48 +103,47 @@ class SubscriptionStatus(Rule):
     def finish(self) -> None:
         for handler in self.ctx.subscription_handlers():
             for node in own_nodes(handler):
-                if isinstance(node, ast.Return):
-                    self._check_return(node, handler)
-            if not always_exits(handler.body):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    self._check_return(node, node.value, handler)
+
+    def _check_return(self, node: ast.Return, value: ast.expr, handler: FunctionNode) -> None:
+        if isinstance(value, ast.Tuple):
+            if self.ctx.framework_of(handler) != "flask":  # Flask sends `(body, status)` as is
                 self.report(
-                    header(handler),
-                    f"`{handler.name}` can finish without returning a status "
-                    "(Dapr then acknowledges)",
+                    node,
+                    "returns a tuple: FastAPI sends it as HTTP 200 with a JSON array, so Dapr "
+                    "acknowledges",
+                    within=handler,
+                )
+        elif isinstance(value, ast.Dict):
+            entries = {
+                k.value: v
+                for k, v in zip(value.keys, value.values, strict=True)
+                if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            }
+            status = entries.get("status")
+            if isinstance(status, ast.Constant) and status.value not in STATUSES:
+                self.report(
+                    node,
+                    f"status {status.value!r} is not SUCCESS, RETRY or DROP (Dapr treats it as "
+                    "RETRY)",
+                    within=handler,
+                )
+            elif status is None and _reports_failure(entries):
+                self.report(
+                    node,
+                    "answers 200 with an error body and no status: Dapr acknowledges and the "
+                    "message is lost",
                     within=handler,
                 )
 
-    def _check_return(self, node: ast.Return, handler: FunctionNode) -> None:
-        value = node.value
-        if value is None or (isinstance(value, ast.Constant) and value.value is None):
-            self.report(
-                node,
-                "returns no status: return {'status': 'SUCCESS'|'RETRY'|'DROP'}",
-                within=handler,
-            )
-        elif isinstance(value, ast.Tuple) and self.ctx.framework_of(handler) == "flask":
-            return  # Flask sends `(body, status)` as that status: a real answer
-        elif isinstance(value, ast.Tuple):
-            self.report(
-                node,
-                "returns a tuple: FastAPI sends it as HTTP 200 with a JSON array, not an error "
-                "status",
-                within=handler,
-            )
-        elif isinstance(value, ast.Dict):
-            status = next(
-                (
-                    v
-                    for k, v in zip(value.keys, value.values, strict=True)
-                    if isinstance(k, ast.Constant) and k.value == "status"
-                ),
-                None,
-            )
-            if status is None:
-                self.report(node, "the returned object has no 'status' key", within=handler)
-            elif isinstance(status, ast.Constant) and status.value not in STATUSES:
-                self.report(
-                    node,
-                    f"status {status.value!r} is not SUCCESS, RETRY or DROP "
-                    "(Dapr treats it as RETRY)",
-                    within=handler,
-                )
+
+_FAILURE_KEYS = frozenset({"error", "errors", "failure", "exception"})
+
+
+def _reports_failure(entries: dict[str, ast.expr]) -> bool:
+    """`{'error': ...}` or `{'success': False}`: a failure written as a success answer."""
+    if entries.keys() & _FAILURE_KEYS:
+        return True
+    flags = [entries.get("success"), entries.get("ok")]
+    return any(isinstance(flag, ast.Constant) and flag.value is False for flag in flags)
