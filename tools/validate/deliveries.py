@@ -110,6 +110,7 @@ class DeliveryFacts(BaseModel):
             or self.exports
             or self.jobs
             or self.job_events
+            or self.script
         )
 
 

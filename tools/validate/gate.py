@@ -107,7 +107,7 @@ def _check_python(
     diagnostics = [
         *policy,
         *analysis.diagnostics,
-        *ruff_diagnostics(findings, source, parsed.tree),
+        *ruff_diagnostics(findings, source, parsed.tree, script=analysis.facts.script),
     ]
     return _Checked(diagnostics, formatted if formatted is not None else source, analysis.facts)
 
@@ -118,8 +118,15 @@ def ruff_diagnostics(
     tree: ast.AST | None,
     *,
     path: str | None = None,
+    script: bool = False,
 ) -> list[Diagnostic]:
-    """ruff's findings as diagnostics, each with the excerpt of its enclosing function."""
+    """ruff's findings as diagnostics, each with the excerpt of its enclosing function.
+
+    In a one-shot script (`asyncio.run(main())`, no app) a blocking call stalls no one else:
+    ruff's ASYNC findings are dropped there, as the Dapr rules stay quiet on such scripts.
+    """
+    if script:
+        findings = [f for f in findings if not f.code.startswith("ASYNC")]
     if not findings:
         return []
     lines = source.splitlines()

@@ -203,7 +203,10 @@ def _analyse(
         if file_findings:
             tree = parse_source(relative, text, target=config.target_version).tree
             result.diagnostics += [
-                d.model_dump() for d in ruff_diagnostics(file_findings, text, tree, path=relative)
+                d.model_dump()
+                for d in ruff_diagnostics(
+                    file_findings, text, tree, path=relative, script=bool(facts and facts["script"])
+                )
             ]
     return results
 

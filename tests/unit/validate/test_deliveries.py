@@ -269,3 +269,21 @@ def test_an_include_of_a_router_not_in_sight_keeps_routers_served(tmp_path: Path
         .replace("app.include_router(router)", "app.include_router(users.router)")
     )
     assert _findings(files, tmp_path) == {("svc/orders.py", 9, "DAPR005")}
+
+
+def test_blocking_calls_in_a_one_shot_script_stall_no_one(tmp_path: Path) -> None:
+    script = (
+        "import asyncio\nimport time\n\n\n"
+        "async def main() -> None:\n"
+        "    time.sleep(1)\n\n\n"
+        "asyncio.run(main())\n"
+    )
+    service = script.replace(
+        "asyncio.run(main())\n", "from fastapi import FastAPI\n\napp = FastAPI()\n"
+    )
+    for name, text, reported in (("once.py", script, False), ("svc.py", service, True)):
+        gate = check_changes([FileChange(path=name, content=text)]).diagnostics
+        (tmp_path / name).write_text(text)
+        tree = check_tree([tmp_path / name], root=tmp_path, use_cache=False).diagnostics
+        assert ("ASYNC251" in {d.rule for d in gate}) == reported
+        assert ("ASYNC251" in {d.rule for d in tree}) == reported

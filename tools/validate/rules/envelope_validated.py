@@ -76,6 +76,17 @@ class EnvelopeValidated(Rule):
             line=16,
             col=15,
         ),
+        Invalid(
+            _HEAD + "async def on_order(event: dict) -> dict:\n"
+            "    try:\n"
+            "        order = Order.model_validate(event)\n"
+            "    except ValueError:\n"
+            "        return {'status': 'DROP'}\n"
+            "    print(order)\n"
+            "    return {'status': 'SUCCESS'}\n",
+            line=15,
+            col=17,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
@@ -97,7 +108,12 @@ class EnvelopeValidated(Rule):
         if "rawPayload" in self.ctx.source:
             return  # raw deliveries carry the payload itself, not an envelope
         for handler in self.ctx.subscription_handlers():
-            bodies = _body_names(handler)
+            # The whole body: read from the request, or a dict parameter FastAPI fills with it.
+            bodies = _body_names(handler) | {
+                parameter.arg
+                for parameter, kind in payload_parameters(self.ctx, handler)
+                if kind == "untyped"
+            }
             for node in own_nodes(handler):
                 if isinstance(node, ast.Call):
                     model, data = _validated(node)
