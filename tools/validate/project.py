@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from tools.changes import Diagnostic
 from tools.validate.deliveries import UNSERVED_RULE, Declared, DeliveryFacts, ServedRoute
@@ -86,6 +86,7 @@ def unserved_diagnostic(declared: Declared) -> Diagnostic:
 class _Project:
     facts: Mapping[str, DeliveryFacts]
     _prefix_cache: dict[str, frozenset[str]] = field(default_factory=dict)
+    _resolved: dict[str, str] = field(default_factory=dict)
 
     # -- what the project holds --------------------------------------------------------------------
 
@@ -138,26 +139,23 @@ class _Project:
         by module suffix: the project root and the import root may differ."""
         if reference in self._apps:
             return reference
-        exported = self._match(reference, self._exports)
-        if exported is not None and depth < 8:  # re-exports may chain; cycles stop here
-            return self._resolve(self._exports[exported], depth + 1)
-        return self._match(reference, self._apps) or reference
+        resolved = self._resolved.get(reference)
+        if resolved is None:
+            exported = _match(reference, self._exports_by_name)
+            if exported is not None and depth < 8:  # re-exports may chain; cycles stop here
+                resolved = self._resolve(self._exports[exported], depth + 1)
+            else:
+                resolved = _match(reference, self._apps_by_name) or reference
+            self._resolved[reference] = resolved
+        return resolved
 
-    @staticmethod
-    def _match(reference: str, known: Mapping[str, object]) -> str | None:
-        """The entry of `known` a reference names: same name, module equal up to a prefix."""
-        if reference in known:
-            return reference
-        module, _, name = reference.rpartition(":")
-        named = [entry for entry in known if entry.rpartition(":")[2] == name]
-        for entry in named:
-            entry_module = entry.rpartition(":")[0]
-            if entry_module.endswith(f".{module}") or module.endswith(f".{entry_module}"):
-                return entry
-        # Else the one module of that name defining it (`service.routes` vs `svc.routes`).
-        last = module.rpartition(".")[2]
-        same = [entry for entry in named if entry.rpartition(":")[0].rpartition(".")[2] == last]
-        return same[0] if len(same) == 1 else None
+    @cached_property
+    def _apps_by_name(self) -> dict[tuple[str, str], list[str]]:
+        return _by_name(self._apps)
+
+    @cached_property
+    def _exports_by_name(self) -> dict[tuple[str, str], list[str]]:
+        return _by_name(self._exports)
 
     # -- where routes end up -----------------------------------------------------------------------
 
@@ -190,16 +188,19 @@ class _Project:
         return frozenset(prefix + route.path for prefix in self.prefixes(route.owner))
 
     @cached_property
-    def _served(self) -> list[re.Pattern[str]]:
-        return [
-            _pattern(path)
-            for file in self.facts.values()
-            for route in file.routes
-            for path in self.paths(route)
-        ]
+    def _served(self) -> tuple[set[str], list[re.Pattern[str]]]:
+        """Served paths: literal ones for lookups, templated ones (`/job/{name}`) as regexes."""
+        literal: set[str] = set()
+        templates: set[str] = set()
+        for file in self.facts.values():
+            for route in file.routes:
+                for path in self.paths(route):
+                    (templates if _PARAMETER.search(path) else literal).add(path)
+        return literal, [_pattern(path) for path in sorted(templates)]
 
     def serves(self, path: str) -> bool:
-        return any(pattern.fullmatch(path) for pattern in self._served)
+        literal, templates = self._served
+        return path in literal or any(pattern.fullmatch(path) for pattern in templates)
 
     # -- what Dapr delivers where ------------------------------------------------------------------
 
@@ -214,12 +215,16 @@ class _Project:
 
     def kinds_of(self, route: ServedRoute) -> set[str]:
         kinds = set()
-        patterns = [_pattern(path) for path in self.paths(route)]
-        for kind, declared in self._declared.items():
-            if any(p.fullmatch(d) for p in patterns for d in declared):
-                kinds.add(kind)
-        if any(path.startswith("/job/") for path in self.paths(route)):
-            kinds.add("job")
+        for path in self.paths(route):
+            if path.startswith("/job/"):
+                kinds.add("job")
+            templated = _PARAMETER.search(path) is not None
+            pattern = _pattern(path) if templated else None
+            for kind, declared in self._declared.items():
+                if path in declared or (
+                    pattern is not None and any(pattern.fullmatch(d) for d in declared)
+                ):
+                    kinds.add(kind)
         return kinds
 
     def deferred_findings(self, path: str, route: ServedRoute) -> list[Diagnostic]:
@@ -238,13 +243,41 @@ class _Project:
             if path.startswith("/job/")
         ]
 
+    @cached_property
+    def _job_events(self) -> set[str]:
+        return {event for file in self.facts.values() for event in file.job_events}
+
     def handles_job(self, name: str) -> bool:
-        events = {event for file in self.facts.values() for event in file.job_events}
+        events = self._job_events
         if name in events or "{name}" in events:
             return True
         return any(_pattern(route).fullmatch(f"/job/{name}") for route in self._job_routes)
 
 
+def _by_name(references: Iterable[str]) -> dict[tuple[str, str], list[str]]:
+    """`module:name` references grouped by name and the module's last component."""
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for reference in references:
+        module, _, name = reference.rpartition(":")
+        grouped.setdefault((name, module.rpartition(".")[2]), []).append(reference)
+    return grouped
+
+
+def _match(reference: str, index: Mapping[tuple[str, str], list[str]]) -> str | None:
+    """The known reference `reference` names: same name, module equal up to a prefix, or else
+    the one module whose last component matches (`service.routes` vs `svc.routes`)."""
+    module, _, name = reference.rpartition(":")
+    candidates = index.get((name, module.rpartition(".")[2]), [])
+    if reference in candidates:
+        return reference
+    for entry in candidates:
+        entry_module = entry.rpartition(":")[0]
+        if entry_module.endswith(f".{module}") or module.endswith(f".{entry_module}"):
+            return entry
+    return candidates[0] if len(candidates) == 1 else None
+
+
+@cache
 def _pattern(path: str) -> re.Pattern[str]:
     """A served path as a regex: `{id}` and Flask's `<id>` match one segment."""
     parts = _PARAMETER.split(path)
