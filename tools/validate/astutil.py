@@ -10,7 +10,21 @@ _NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
-    """Every node in the body of `function`, not entering nested functions, lambdas or classes."""
+    """Every node in the body of `function`, not entering nested functions, lambdas or classes.
+
+    Several rules walk each handler; the walk is done once and kept on the node itself.
+    """
+    cached: tuple[ast.AST, ...] | None = getattr(function, _OWN_NODES, None)
+    if cached is None:
+        cached = tuple(_walk_own(function))
+        setattr(function, _OWN_NODES, cached)
+    return iter(cached)
+
+
+_OWN_NODES = "_daprdev_own_nodes"
+
+
+def _walk_own(function: FunctionNode) -> Iterator[ast.AST]:
     stack: list[ast.AST] = list(reversed(function.body))
     while stack:
         node = stack.pop()
