@@ -1,8 +1,17 @@
+"""DAPR008: a DaprClient (or an HTTP client session) built for each request or message.
+
+A function runs per request when it is a route, subscription or job handler, a FastAPI dependency,
+a dapr.ext.grpc App callback, or a function of this file one of those calls (directly or through
+other such functions). One-shot scripts, lifespans and startup hooks are none of these. A helper
+that keeps what it built (on an attribute, in a global, under `functools.cache`) builds it once.
+"""
+
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode
+from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.rules.base import Invalid, Rule
 
@@ -15,21 +24,33 @@ DAPR_CLIENTS = frozenset(
         "dapr.clients.grpc.client.DaprGrpcClient",
     }
 )
+# Connection pools meant to be shared: their own docs say not to open one per request.
+HTTP_CLIENTS = {
+    "httpx.AsyncClient": "httpx.AsyncClient",
+    "aiohttp.ClientSession": "aiohttp.ClientSession",
+    "aiohttp.client.ClientSession": "aiohttp.ClientSession",
+}
+_CACHES = frozenset(
+    {"functools.cache", "functools.lru_cache", "functools.cached_property", "async_lru.alru_cache"}
+)
+_GRPC_CALLBACKS = frozenset({"subscribe", "method", "binding", "job_event"})
 
 
 class ClientPerRequest(Rule):
     id = "DAPR008"
     name = "client-per-request"
-    message = "a DaprClient is created per request instead of once in the app lifespan"
+    message = "a client is created per request instead of once in the app lifespan"
     why = (
         "Constructing a DaprClient probes the sidecar's health over HTTP and opens a new gRPC "
-        "channel; doing it per request adds a round-trip to every call and, if the sidecar is "
-        "down, blocks the event loop for up to DAPR_HEALTH_TIMEOUT seconds."
+        "channel; doing it per request (in the handler or in a helper the handler calls) adds a "
+        "round-trip to every call and, if the sidecar is down, blocks the event loop for up to "
+        "DAPR_HEALTH_TIMEOUT seconds. An `httpx.AsyncClient` or `aiohttp.ClientSession` per "
+        "request opens a new connection pool each time and reuses no connection."
     )
     fix = (
         "Create one client in the FastAPI lifespan (after `await DaprHealth.wait_for_sidecar()`), "
-        "keep it on `app.state`, and close it on shutdown; handlers read it from "
-        "`request.app.state`."
+        "keep it on `app.state`, and close it on shutdown; handlers and their helpers read it from "
+        "`request.app.state` or receive it as an argument."
     )
     VALID = (
         "from contextlib import asynccontextmanager\n"
@@ -47,6 +68,39 @@ class ClientPerRequest(Rule):
         "async def create(request: Request) -> dict:\n"
         "    await request.app.state.dapr.save_state('statestore', 'k', 'v')\n"
         "    return {}\n",
+        # A one-shot script: nothing runs per request.
+        "import asyncio\n"
+        "from dapr.aio.clients import DaprClient\n\n"
+        "async def seed(client: DaprClient) -> None:\n"
+        "    await client.save_state('statestore', 'k', 'v')\n\n"
+        "async def main() -> None:\n"
+        "    async with DaprClient() as client:\n"
+        "        await seed(client)\n\n"
+        "asyncio.run(main())\n",
+        # A helper that builds the client once and keeps it.
+        "from dapr.aio.clients import DaprClient\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n"
+        "_client: DaprClient | None = None\n\n"
+        "def client() -> DaprClient:\n"
+        "    global _client\n"
+        "    if _client is None:\n"
+        "        _client = DaprClient()\n"
+        "    return _client\n\n"
+        "@app.post('/orders')\n"
+        "async def create() -> dict:\n"
+        "    await client().save_state('statestore', 'k', 'v')\n"
+        "    return {}\n",
+        # A helper that a background task calls, not a handler.
+        "import httpx\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n\n"
+        "async def probe(url: str) -> bool:\n"
+        "    async with httpx.AsyncClient(timeout=2.0) as http:\n"
+        "        return (await http.get(url)).is_success\n\n"
+        "@app.on_event('startup')\n"
+        "async def startup() -> None:\n"
+        "    await probe('http://127.0.0.1:8080/healthz')\n",
     )
     INVALID = (
         Invalid(
@@ -78,30 +132,195 @@ class ClientPerRequest(Rule):
             line=7,
             col=16,
         ),
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n"
+                "from dapr.aio.clients.health import DaprHealth\n"
+                "from fastapi import FastAPI\n"
+                "from pydantic import BaseModel\n\n"
+                "class Order(BaseModel):\n"
+                "    id: str\n\n"
+                "app = FastAPI()\n\n"
+                "async def store(order: Order) -> None:\n"
+                "    await DaprHealth.wait_for_sidecar()\n"
+                "    async with DaprClient() as client:\n"
+                "        await client.save_state('statestore', order.id, 'paid')\n\n"
+                "async def handle(order: Order) -> None:\n"
+                "    await store(order)\n\n"
+                "@app.post('/orders')\n"
+                "async def create(order: Order) -> dict:\n"
+                "    await handle(order)\n"
+                "    return {}\n"
+            ),
+            line=13,
+            col=16,
+        ),
+        Invalid(
+            (
+                "import httpx\n"
+                "from fastapi import FastAPI\n\n"
+                "app = FastAPI()\n\n"
+                "@app.get('/rates')\n"
+                "async def rates() -> dict:\n"
+                "    async with httpx.AsyncClient() as http:\n"
+                "        return (await http.get('https://rates.example/today')).json()\n"
+            ),
+            line=8,
+            col=16,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._constructions: list[tuple[ast.Call, tuple[FunctionNode, ...]]] = []
+        self._constructions: list[tuple[ast.Call, str, tuple[FunctionNode, ...]]] = []
         self._dependencies: set[str] = set()
+        self._module: ast.Module | None = None
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._module = node
 
     def visit_Call(self, node: ast.Call) -> None:
-        if self.ctx.qualname(node.func) in DAPR_CLIENTS and self.ctx.functions:
-            self._constructions.append((node, tuple(self.ctx.functions)))
-        elif self.ctx.qualname(node.func) in ("fastapi.Depends", "fastapi.params.Depends"):
+        qualname = self.ctx.qualname(node.func) or ""
+        if qualname in DAPR_CLIENTS and self.ctx.functions:
+            self._constructions.append((node, "DaprClient", tuple(self.ctx.functions)))
+        elif qualname in HTTP_CLIENTS and self.ctx.functions:
+            self._constructions.append((node, HTTP_CLIENTS[qualname], tuple(self.ctx.functions)))
+        elif qualname in ("fastapi.Depends", "fastapi.params.Depends"):
             target = node.args[0] if node.args else None
             if isinstance(target, ast.Name):
                 self._dependencies.add(target.id)
 
     def finish(self) -> None:
-        per_request = {id(f) for f in self.ctx.request_handlers()}
-        for call, enclosing in self._constructions:
+        if self._module is None or not self._constructions:
+            return
+        callers = _PerRequest(self.ctx, self._module, self._dependencies).reasons()
+        for call, what, enclosing in self._constructions:
+            if self._kept(call, enclosing[-1]):
+                continue
             for function in enclosing:
-                if id(function) in per_request or function.name in self._dependencies:
-                    kind = "dependency" if function.name in self._dependencies else "handler"
+                reason = callers.get(id(function))
+                if reason is not None:
                     self.report(
                         call,
-                        f"DaprClient created inside the request {kind} `{function.name}`",
+                        f"{what} created inside {reason}: one per request",
                         within=enclosing[-1],
                     )
                     break
+
+    def _kept(self, call: ast.Call, function: FunctionNode) -> bool:
+        """The function stores what it built for later calls, so it builds it once."""
+        if any(self.ctx.qualname(_decorator_target(d)) in _CACHES for d in function.decorator_list):
+            return True
+        shared = {
+            name
+            for node in own_nodes(function)
+            if isinstance(node, ast.Global | ast.Nonlocal)
+            for name in node.names
+        }
+        for node in own_nodes(function):
+            if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is call:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(
+                    isinstance(t, ast.Attribute | ast.Subscript)
+                    or (isinstance(t, ast.Name) and t.id in shared)
+                    for t in targets
+                ):
+                    return True
+        return False
+
+
+class _PerRequest:
+    """Which functions of the file run per request or message, and why (for the message)."""
+
+    def __init__(self, ctx: FileContext, module: ast.Module, dependencies: set[str]) -> None:
+        self.ctx = ctx
+        self.module = module
+        self.dependencies = dependencies
+        self.functions: dict[str, FunctionNode] = {}
+        self.methods: dict[int, dict[str, FunctionNode]] = {}  # function id -> its class's methods
+        for statement in module.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.functions[statement.name] = statement
+            elif isinstance(statement, ast.ClassDef):
+                methods = {
+                    m.name: m
+                    for m in statement.body
+                    if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)
+                }
+                for method in methods.values():
+                    self.methods[id(method)] = methods
+
+    def reasons(self) -> dict[int, str]:
+        """For each per-request function, how it is reached: the entry point, then each call."""
+        chains: dict[int, tuple[str, tuple[str, ...]]] = {}
+        queue: list[FunctionNode] = []
+        for function, kind in self._entry_points():
+            if id(function) not in chains:
+                chains[id(function)] = (f"the {kind} `{function.name}`", ())
+                queue.append(function)
+        while queue:
+            caller = queue.pop(0)  # breadth first: the shortest chain names the helper
+            entry, path = chains[id(caller)]
+            for callee in self._callees(caller):
+                if id(callee) not in chains:
+                    chains[id(callee)] = (entry, (*path, callee.name))
+                    queue.append(callee)
+        return {key: _describe(entry, path) for key, (entry, path) in chains.items()}
+
+    def _entry_points(self) -> Iterator[tuple[FunctionNode, str]]:
+        for function, route in self.ctx.handlers:
+            yield function, "subscription handler" if route.kind == "subscription" else "handler"
+        for name in self.dependencies:
+            if name in self.functions:
+                yield self.functions[name], "request dependency"
+        for node in ast.walk(self.module):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and self._grpc_callback(
+                node
+            ):
+                yield node, "dapr.ext.grpc callback"
+
+    def _grpc_callback(self, function: FunctionNode) -> bool:
+        for decorator in function.decorator_list:
+            target = _decorator_target(decorator)
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr in _GRPC_CALLBACKS
+                and isinstance(target.value, ast.Name)
+                and self.ctx.app_objects.get(target.value.id) == "grpc"
+            ):
+                return True
+        return False
+
+    def _callees(self, function: FunctionNode) -> Iterator[FunctionNode]:
+        methods = self.methods.get(id(function), {})
+        for node in _body_nodes(function):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in self.functions:
+                yield self.functions[func.id]
+            elif (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in ("self", "cls")
+                and func.attr in methods
+            ):
+                yield methods[func.attr]
+
+
+def _describe(entry: str, path: tuple[str, ...]) -> str:
+    if not path:
+        return entry
+    via = f" through {', '.join(f'`{name}`' for name in path[:-1])}" if len(path) > 1 else ""
+    return f"`{path[-1]}`, which {entry} calls{via}"
+
+
+def _body_nodes(function: FunctionNode) -> Iterator[ast.AST]:
+    """The function's own nodes and those of its lambdas and nested functions (they run in it)."""
+    for node in ast.walk(function):
+        if node is not function:
+            yield node
+
+
+def _decorator_target(decorator: ast.expr) -> ast.expr:
+    return decorator.func if isinstance(decorator, ast.Call) else decorator

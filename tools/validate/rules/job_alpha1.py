@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import ast
+import re
 
+from tools.validate.context import FileContext
+from tools.validate.rules._strings import literal_pieces, template
 from tools.validate.rules.base import Invalid, Rule
 
 DEPRECATED = {
@@ -9,6 +12,8 @@ DEPRECATED = {
     "get_job_alpha1": "get_job",
     "delete_job_alpha1": "delete_job",
 }
+# The alpha1 jobs path, also when a URL is put together from parts (f-string, `+`, constants).
+_ALPHA1_JOBS = re.compile(r"v1\.0-alpha1/jobs\b")
 
 
 class DeprecatedJobAlpha1(Rule):
@@ -25,6 +30,9 @@ class DeprecatedJobAlpha1(Rule):
     VALID = (
         "from dapr.aio.clients import Job\n\nasync def register(client) -> None:\n"
         "    await client.schedule_job(Job(name='cleanup', schedule='@daily'), overwrite=True)\n",
+        # The stable route, put together the same way.
+        "API = 'v1.0'\n\ndef job_url(base: str, name: str) -> str:\n"
+        "    return f'{base}/{API}/jobs/{name}'\n",
     )
     INVALID = (
         Invalid(
@@ -47,7 +55,31 @@ class DeprecatedJobAlpha1(Rule):
                 "    print(await client.get_job(job.name))\n"
             ),
         ),
+        Invalid(
+            (
+                "import os\n\n"
+                "API = 'v1.0-alpha1'\n"
+                "BASE = f\"http://127.0.0.1:{os.environ['DAPR_HTTP_PORT']}\"\n\n"
+                "def job_url(name: str) -> str:\n"
+                "    return f'{BASE}/{API}/jobs/{name}'\n"
+            ),
+            line=7,
+            col=12,
+        ),
+        Invalid(
+            (
+                "def job_url(base: str, name: str) -> str:\n"
+                "    return base + '/v1.0-alpha1' + '/jobs/' + name\n"
+            ),
+            line=2,
+            col=12,
+        ),
     )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        # Parts of a composed URL already reported as a whole (the walk meets the whole first).
+        self._covered: set[int] = set()
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr in DEPRECATED:
@@ -64,3 +96,21 @@ class DeprecatedJobAlpha1(Rule):
             and "/v1.0-alpha1/jobs" in node.value  # noqa: DAPR010
         ):
             self.report(node, "the alpha1 jobs URL is deprecated: use the SDK's stable job methods")
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        self._composed(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        self._composed(node)
+
+    def _composed(self, node: ast.JoinedStr | ast.BinOp) -> None:
+        """A jobs URL whose alpha1 path only appears once its parts are joined."""
+        if id(node) in self._covered:
+            return
+        text = template(node, self.ctx.constants)
+        if text is None or not _ALPHA1_JOBS.search(text):
+            return
+        self._covered.update(id(child) for child in ast.walk(node))
+        # A part that holds the whole path is reported by itself (a literal, or its constant).
+        if not any(_ALPHA1_JOBS.search(p) for p in literal_pieces(node, self.ctx.constants)):
+            self.report(node, "an alpha1 jobs URL is built here: use the SDK's stable job methods")

@@ -1,0 +1,152 @@
+"""The text a string expression is built from, as far as the file shows it (for URL-shaped rules).
+
+`const_str` answers only for fully known strings. URLs are usually composed from a base read at
+run time and a literal path (`f"{base}/v1.0/publish/{pubsub}/{topic}"`, `BASE + "/v1.0/jobs/" +
+name`), so `template` keeps the known parts and puts `HOLE` where a value is only known at run
+time. A name resolves through module-level string constants and, when given, the strings the
+enclosing function assigns once.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from pathlib import PurePosixPath
+
+from tools.validate.astutil import FunctionNode, own_nodes
+
+HOLE = "\x00"
+# Deep enough for any URL written by hand; stops a name defined through itself.
+_MAX_DEPTH = 8
+
+
+def template(
+    node: ast.AST | None,
+    constants: Mapping[str, str],
+    local: Mapping[str, ast.expr] | None = None,
+) -> str | None:
+    """The known text of a string expression, `HOLE` for run-time parts; None if not a string."""
+    return _template(node, constants, local or {}, 0)
+
+
+def literal_pieces(
+    node: ast.AST | None,
+    constants: Mapping[str, str],
+    local: Mapping[str, ast.expr] | None = None,
+) -> list[str]:
+    """Each literal or constant the expression is made of, one by one (not joined)."""
+    found: list[str] = []
+    _pieces(node, constants, local or {}, 0, found)
+    return found
+
+
+def single_assignments(function: FunctionNode) -> dict[str, ast.expr]:
+    """Names the function assigns exactly once (a reassigned name may hold anything)."""
+    values: dict[str, ast.expr] = {}
+    counts: dict[str, int] = {}
+    for node in own_nodes(function):
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+        elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor):
+            targets = [node.target]
+        elif isinstance(node, ast.NamedExpr):
+            targets, value = [node.target], node.value
+        for target in targets:
+            if isinstance(target, ast.Name):
+                counts[target.id] = counts.get(target.id, 0) + 1
+                if value is not None:
+                    values[target.id] = value
+    return {name: value for name, value in values.items() if counts[name] == 1}
+
+
+def is_test_path(path: str) -> bool:
+    """A test module: tests talk to the sidecar's raw HTTP API on purpose, to observe it."""
+    pure = PurePosixPath(path)
+    return "tests" in pure.parts or pure.name.startswith("test_") or pure.name == "conftest.py"
+
+
+def _template(
+    node: ast.AST | None, constants: Mapping[str, str], local: Mapping[str, ast.expr], depth: int
+) -> str | None:
+    if node is None or depth > _MAX_DEPTH:
+        return None
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.Name):
+        if node.id in constants:
+            return constants[node.id]
+        if node.id in local:
+            return _template(local[node.id], constants, local, depth + 1)
+        return None
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            inner = value.value if isinstance(value, ast.FormattedValue) else value
+            part = _template(inner, constants, local, depth + 1)
+            parts.append(HOLE if part is None else part)
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _template(node.left, constants, local, depth + 1)
+        right = _template(node.right, constants, local, depth + 1)
+        if left is None and right is None:
+            return None
+        return (HOLE if left is None else left) + (HOLE if right is None else right)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        # "{}/v1.0/publish/{}".format(...): the placeholders are where the run-time values go.
+        text = _template(node.func.value, constants, local, depth + 1)
+        return None if text is None else _fill_placeholders(text)
+    return None
+
+
+def _fill_placeholders(text: str) -> str:
+    out: list[str] = []
+    depth = 0
+    for char in text:
+        if char == "{":
+            depth += 1
+            if depth == 1:
+                out.append(HOLE)
+        elif char == "}" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(char)
+    return "".join(out)
+
+
+def _pieces(
+    node: ast.AST | None,
+    constants: Mapping[str, str],
+    local: Mapping[str, ast.expr],
+    depth: int,
+    found: list[str],
+) -> None:
+    if node is None or depth > _MAX_DEPTH:
+        return
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        found.append(node.value)
+    elif isinstance(node, ast.Name):
+        if node.id in constants:
+            found.append(constants[node.id])
+        elif node.id in local:
+            _pieces(local[node.id], constants, local, depth + 1, found)
+    elif isinstance(node, ast.JoinedStr):
+        for value in node.values:
+            inner = value.value if isinstance(value, ast.FormattedValue) else value
+            _pieces(inner, constants, local, depth + 1, found)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        _pieces(node.left, constants, local, depth + 1, found)
+        _pieces(node.right, constants, local, depth + 1, found)
+    elif (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        _pieces(node.func.value, constants, local, depth + 1, found)
