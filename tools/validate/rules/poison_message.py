@@ -4,6 +4,7 @@ import ast
 
 from tools.validate.astutil import FunctionNode, keyword, own_nodes
 from tools.validate.context import FileContext
+from tools.validate.rules._answers import caught, last_name
 from tools.validate.rules._payload import VALIDATING_METHODS, payload_parameters
 from tools.validate.rules.base import Invalid, Rule
 
@@ -155,17 +156,8 @@ class PoisonMessage(Rule):
 
     @staticmethod
     def _catches(handler: ast.ExceptHandler) -> bool:
-        if handler.type is None:
-            return True
-        types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-        return any(_last_name(t) in _CATCHES_VALIDATION for t in types)
+        return bool(caught(handler) & _CATCHES_VALIDATION)
 
     @staticmethod
     def _is_validation_error(node: ast.expr) -> bool:
-        return _last_name(node) in ("RequestValidationError", "ValidationError")
-
-
-def _last_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return getattr(node, "id", "")
+        return last_name(node) in ("RequestValidationError", "ValidationError")
