@@ -5,6 +5,7 @@ from __future__ import annotations
 from tools.validate.rules.base import Rule
 from tools.validate.rules.blanket_retry import BlanketRetry
 from tools.validate.rules.blocking_io import BlockingCallInAsync
+from tools.validate.rules.check_then_set import CheckThenSet
 from tools.validate.rules.client_per_request import ClientPerRequest
 from tools.validate.rules.envelope_validated import EnvelopeValidated
 from tools.validate.rules.hardcoded_secret import HardcodedSecret
@@ -19,6 +20,7 @@ from tools.validate.rules.polling_loop import PollingLoop
 from tools.validate.rules.publish_content_type import PublishContentType
 from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
+from tools.validate.rules.state_etag import StateWithoutEtag
 from tools.validate.rules.subscription_status import SubscriptionStatus
 from tools.validate.rules.swallowed_error import SwallowedError
 from tools.validate.rules.sync_client import SyncDaprClient
@@ -41,6 +43,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     HardcodedSidecarAddress,
     HardcodedSecret,
     ClientBlocksOnSidecar,
+    StateWithoutEtag,
+    CheckThenSet,
     UnservedRoute,
     PoisonAnsweredWithError,
     BlanketRetry,

@@ -9,10 +9,10 @@ that keeps what it built (on an attribute, in a global, under `functools.cache`)
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
+from tools.validate.rules._reach import decorator_target, per_request
 from tools.validate.rules.base import Invalid, Rule
 
 DAPR_CLIENTS = frozenset(
@@ -33,7 +33,6 @@ HTTP_CLIENTS = {
 _CACHES = frozenset(
     {"functools.cache", "functools.lru_cache", "functools.cached_property", "async_lru.alru_cache"}
 )
-_GRPC_CALLBACKS = frozenset({"subscribe", "method", "binding", "job_event"})
 
 
 class ClientPerRequest(Rule):
@@ -193,7 +192,7 @@ class ClientPerRequest(Rule):
     def finish(self) -> None:
         if self._module is None or not self._constructions:
             return
-        callers = _PerRequest(self.ctx, self._module, self._dependencies).reasons()
+        callers = per_request(self.ctx, self._module, self._dependencies)
         for call, what, enclosing in self._constructions:
             if self._kept(call, enclosing[-1]):
                 continue
@@ -209,7 +208,7 @@ class ClientPerRequest(Rule):
 
     def _kept(self, call: ast.Call, function: FunctionNode) -> bool:
         """The function stores what it built for later calls, so it builds it once."""
-        if any(self.ctx.qualname(_decorator_target(d)) in _CACHES for d in function.decorator_list):
+        if any(self.ctx.qualname(decorator_target(d)) in _CACHES for d in function.decorator_list):
             return True
         shared = {
             name
@@ -227,100 +226,3 @@ class ClientPerRequest(Rule):
                 ):
                     return True
         return False
-
-
-class _PerRequest:
-    """Which functions of the file run per request or message, and why (for the message)."""
-
-    def __init__(self, ctx: FileContext, module: ast.Module, dependencies: set[str]) -> None:
-        self.ctx = ctx
-        self.module = module
-        self.dependencies = dependencies
-        self.functions: dict[str, FunctionNode] = {}
-        self.methods: dict[int, dict[str, FunctionNode]] = {}  # function id -> its class's methods
-        for statement in module.body:
-            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-                self.functions[statement.name] = statement
-            elif isinstance(statement, ast.ClassDef):
-                methods = {
-                    m.name: m
-                    for m in statement.body
-                    if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)
-                }
-                for method in methods.values():
-                    self.methods[id(method)] = methods
-
-    def reasons(self) -> dict[int, str]:
-        """For each per-request function, how it is reached: the entry point, then each call."""
-        chains: dict[int, tuple[str, tuple[str, ...]]] = {}
-        queue: list[FunctionNode] = []
-        for function, kind in self._entry_points():
-            if id(function) not in chains:
-                chains[id(function)] = (f"the {kind} `{function.name}`", ())
-                queue.append(function)
-        while queue:
-            caller = queue.pop(0)  # breadth first: the shortest chain names the helper
-            entry, path = chains[id(caller)]
-            for callee in self._callees(caller):
-                if id(callee) not in chains:
-                    chains[id(callee)] = (entry, (*path, callee.name))
-                    queue.append(callee)
-        return {key: _describe(entry, path) for key, (entry, path) in chains.items()}
-
-    def _entry_points(self) -> Iterator[tuple[FunctionNode, str]]:
-        for function, route in self.ctx.handlers:
-            yield function, "subscription handler" if route.kind == "subscription" else "handler"
-        for name in self.dependencies:
-            if name in self.functions:
-                yield self.functions[name], "request dependency"
-        for node in ast.walk(self.module):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and self._grpc_callback(
-                node
-            ):
-                yield node, "dapr.ext.grpc callback"
-
-    def _grpc_callback(self, function: FunctionNode) -> bool:
-        for decorator in function.decorator_list:
-            target = _decorator_target(decorator)
-            if (
-                isinstance(target, ast.Attribute)
-                and target.attr in _GRPC_CALLBACKS
-                and isinstance(target.value, ast.Name)
-                and self.ctx.app_objects.get(target.value.id) == "grpc"
-            ):
-                return True
-        return False
-
-    def _callees(self, function: FunctionNode) -> Iterator[FunctionNode]:
-        methods = self.methods.get(id(function), {})
-        for node in _body_nodes(function):
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            if isinstance(func, ast.Name) and func.id in self.functions:
-                yield self.functions[func.id]
-            elif (
-                isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id in ("self", "cls")
-                and func.attr in methods
-            ):
-                yield methods[func.attr]
-
-
-def _describe(entry: str, path: tuple[str, ...]) -> str:
-    if not path:
-        return entry
-    via = f" through {', '.join(f'`{name}`' for name in path[:-1])}" if len(path) > 1 else ""
-    return f"`{path[-1]}`, which {entry} calls{via}"
-
-
-def _body_nodes(function: FunctionNode) -> Iterator[ast.AST]:
-    """The function's own nodes and those of its lambdas and nested functions (they run in it)."""
-    for node in ast.walk(function):
-        if node is not function:
-            yield node
-
-
-def _decorator_target(decorator: ast.expr) -> ast.expr:
-    return decorator.func if isinstance(decorator, ast.Call) else decorator

@@ -1,0 +1,149 @@
+"""Which functions of a file run per request or per message, and how they are reached.
+
+Entry points are the route, subscription and job handlers the context found, FastAPI dependencies
+and dapr.ext.grpc App callbacks. A function of the same file that an entry point calls by name
+(`helper(...)`, or `self.helper(...)` within one class), directly or through other such functions,
+runs per request too. Calls through objects or passed callables are not followed: a rule asking
+here stays quiet on what it cannot see.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+
+from tools.validate.astutil import FunctionNode
+from tools.validate.context import FileContext
+
+_GRPC_CALLBACKS = frozenset({"subscribe", "method", "binding", "job_event"})
+
+
+def per_request(
+    ctx: FileContext, module: ast.Module, dependencies: Iterable[str] = ()
+) -> dict[int, str]:
+    """`id(function)` -> how it runs per request: handlers, dependencies and their helpers."""
+    graph = _CallGraph(module)
+    entries: list[tuple[FunctionNode, str]] = [
+        (function, "subscription handler" if route.kind == "subscription" else "handler")
+        for function, route in ctx.handlers
+    ]
+    entries += [(graph.functions[n], "request dependency") for n in dependencies if n in graph]
+    entries += [(f, "dapr.ext.grpc callback") for f in graph.all() if _grpc_callback(ctx, f)]
+    return graph.reach(entries)
+
+
+def per_message(ctx: FileContext, module: ast.Module) -> dict[int, str]:
+    """Like `per_request`, for the functions Dapr delivers messages and job triggers to only."""
+    graph = _CallGraph(module)
+    jobs = {id(function) for function, _ in ctx.job_handlers()}
+    subscriptions = {id(function) for function in ctx.subscription_handlers()}
+    entries = [
+        (function, "job handler" if id(function) in jobs else "subscription handler")
+        for function, _ in ctx.handlers
+        if id(function) in jobs | subscriptions
+    ]
+    entries += [(f, "dapr.ext.grpc callback") for f in graph.all() if _grpc_callback(ctx, f)]
+    return graph.reach(entries)
+
+
+def is_script(ctx: FileContext, module: ast.Module) -> bool:
+    """A one-shot program (`asyncio.run(main())`, `if __name__ == "__main__"`) serving no app."""
+    if ctx.app_objects or ctx.handlers:
+        return False
+    for statement in module.body:
+        if (
+            isinstance(statement, ast.If)
+            and isinstance(statement.test, ast.Compare)
+            and isinstance(statement.test.left, ast.Name)
+            and statement.test.left.id == "__name__"
+        ):
+            return True
+        if isinstance(statement, ast.Expr) and ctx.calls(statement.value, "asyncio.run"):
+            return True
+    return False
+
+
+def decorator_target(decorator: ast.expr) -> ast.expr:
+    """`app.subscribe` for both `@app.subscribe(...)` and `@app.subscribe`."""
+    return decorator.func if isinstance(decorator, ast.Call) else decorator
+
+
+def _grpc_callback(ctx: FileContext, function: FunctionNode) -> bool:
+    for decorator in function.decorator_list:
+        target = decorator_target(decorator)
+        if (
+            isinstance(target, ast.Attribute)
+            and target.attr in _GRPC_CALLBACKS
+            and isinstance(target.value, ast.Name)
+            and ctx.app_objects.get(target.value.id) == "grpc"
+        ):
+            return True
+    return False
+
+
+class _CallGraph:
+    """Calls by name between the module's functions and between the methods of each class."""
+
+    def __init__(self, module: ast.Module) -> None:
+        self.module = module
+        self.functions: dict[str, FunctionNode] = {}
+        self._siblings: dict[int, dict[str, FunctionNode]] = {}
+        for statement in module.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.functions[statement.name] = statement
+            elif isinstance(statement, ast.ClassDef):
+                methods = {
+                    m.name: m
+                    for m in statement.body
+                    if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)
+                }
+                for method in methods.values():
+                    self._siblings[id(method)] = methods
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.functions
+
+    def all(self) -> Iterator[FunctionNode]:
+        for node in ast.walk(self.module):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                yield node
+
+    def reach(self, entries: list[tuple[FunctionNode, str]]) -> dict[int, str]:
+        chains: dict[int, tuple[str, tuple[str, ...]]] = {}
+        queue: list[FunctionNode] = []
+        for function, kind in entries:
+            if id(function) not in chains:
+                chains[id(function)] = (f"the {kind} `{function.name}`", ())
+                queue.append(function)
+        while queue:
+            caller = queue.pop(0)  # breadth first: the shortest chain names the helper
+            entry, path = chains[id(caller)]
+            for callee in self._callees(caller):
+                if id(callee) not in chains:
+                    chains[id(callee)] = (entry, (*path, callee.name))
+                    queue.append(callee)
+        return {key: _describe(entry, path) for key, (entry, path) in chains.items()}
+
+    def _callees(self, function: FunctionNode) -> Iterator[FunctionNode]:
+        siblings = self._siblings.get(id(function), {})
+        # Nested functions and lambdas count: a handler's closure runs inside it.
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Name) and func.id in self.functions:
+                yield self.functions[func.id]
+            elif (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in ("self", "cls")
+                and func.attr in siblings
+            ):
+                yield siblings[func.attr]
+
+
+def _describe(entry: str, path: tuple[str, ...]) -> str:
+    if not path:
+        return entry
+    via = f" through {', '.join(f'`{name}`' for name in path[:-1])}" if len(path) > 1 else ""
+    return f"`{path[-1]}`, which {entry} calls{via}"

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import ast
+
+from tools.validate.context import FileContext
+from tools.validate.rules._reach import is_script
+from tools.validate.rules._state import StateFlow, sdk_state_methods_apply
+from tools.validate.rules.base import Invalid, Rule
+
+
+class StateWithoutEtag(Rule):
+    id = "DAPR016"
+    name = "state-update-without-etag"
+    message = "a state item is read, changed and saved back without its ETag"
+    why = (
+        "Without an ETag a save is last-write-wins: when two requests or deliveries read the same "
+        "item, change it and save it, one change silently overwrites the other (a lost update). "
+        "Dapr returns an ETag with every read; passing it back makes the store refuse a save "
+        "over a newer version (HTTP 409, gRPC ABORTED) so the caller can read again and retry."
+    )
+    fix = (
+        "Save with `etag=state.etag` from the `get_state` response (and a StateOptions with "
+        "first-write concurrency where the store needs it), catch the conflict and retry the "
+        "read-modify-write a bounded number of times; in a transaction, give each upsert its "
+        "`etag`."
+    )
+    VALID = (
+        "import json\n"
+        "from dapr.aio.clients import DaprClient\n\n"
+        "async def add_item(client: DaprClient, cart_id: str, item: str) -> None:\n"
+        "    state = await client.get_state('statestore', cart_id)\n"
+        "    cart = json.loads(state.data or b'[]')\n"
+        "    cart.append(item)\n"
+        "    await client.save_state('statestore', cart_id, json.dumps(cart), etag=state.etag)\n",
+        # First-write options: the store refuses a concurrent write.
+        "import json\n"
+        "from dapr.aio.clients import DaprClient\n"
+        "from dapr.clients.grpc._state import Concurrency, StateOptions\n\n"
+        "FIRST_WRITE = StateOptions(concurrency=Concurrency.first_write)\n\n"
+        "async def bump(client: DaprClient, key: str) -> None:\n"
+        "    state = await client.get_state('statestore', key)\n"
+        "    count = int(state.data or b'0') + 1\n"
+        "    await client.save_state('statestore', key, str(count), state.etag, FIRST_WRITE)\n",
+        # The saved value does not come from the read: a deliberate overwrite.
+        "import logging\n"
+        "from dapr.aio.clients import DaprClient\n\n"
+        "async def replace(client: DaprClient, key: str, body: str) -> None:\n"
+        "    old = await client.get_state('statestore', key)\n"
+        "    logging.info('replacing %d bytes', len(old.data))\n"
+        "    await client.save_state('statestore', key, body)\n",
+        # A one-shot migration script: nothing runs concurrently with it.
+        "import asyncio\n"
+        "from dapr.aio.clients import DaprClient\n\n"
+        "async def main() -> None:\n"
+        "    async with DaprClient() as client:\n"
+        "        state = await client.get_state('statestore', 'schema')\n"
+        "        await client.save_state('statestore', 'schema', state.text() + '-v2')\n\n"
+        "asyncio.run(main())\n",
+        # The project's own store wrapper, not the SDK's methods.
+        "from dapr.aio.clients import DaprClient\n\n"
+        "class Carts:\n"
+        "    async def get_state(self, store: str, key: str) -> list[str]: ...\n"
+        "    async def save_state(self, store: str, key: str, items: list[str]) -> None: ...\n\n"
+        "async def add_item(carts: Carts, cart_id: str, item: str) -> None:\n"
+        "    cart = await carts.get_state('carts', cart_id)\n"
+        "    await carts.save_state('carts', cart_id, [*cart, item])\n",
+    )
+    INVALID = (
+        Invalid(
+            (
+                "import json\n"
+                "from dapr.aio.clients import DaprClient\n\n"
+                "async def add_item(client: DaprClient, cart_id: str, item: str) -> None:\n"
+                "    state = await client.get_state('statestore', cart_id)\n"
+                "    cart = json.loads(state.data or b'[]')\n"
+                "    cart.append(item)\n"
+                "    await client.save_state('statestore', cart_id, json.dumps(cart))\n"
+            ),
+            line=8,
+            col=11,
+        ),
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n"
+                "from dapr.clients.grpc._request import TransactionalStateOperation\n\n"
+                "async def move(client: DaprClient, key: str) -> None:\n"
+                "    order = (await client.get_state('statestore', key)).json()\n"
+                "    order['status'] = 'shipped'\n"
+                "    await client.execute_state_transaction(\n"
+                "        'statestore', [TransactionalStateOperation(key, str(order))]\n"
+                "    )\n"
+            ),
+            line=8,
+            col=24,
+        ),
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._module: ast.Module | None = None
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._module = node
+
+    def finish(self) -> None:
+        module = self._module
+        if module is None or is_script(self.ctx, module):
+            return
+        if not sdk_state_methods_apply(self.ctx, module):
+            return
+        for function in ast.walk(module):
+            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            flow = StateFlow(self.ctx, function)
+            for read, write in flow.pairs():
+                if flow.carries(read, write.value):
+                    self.report(
+                        write.call,
+                        f"the item read on line {read.call.lineno} is changed and saved back "
+                        "without its ETag: a concurrent update in between is lost",
+                        within=function,
+                    )
