@@ -14,6 +14,7 @@ from tools.validate.rules.job_alpha1 import DeprecatedJobAlpha1
 from tools.validate.rules.job_handler import JobWithoutHandler
 from tools.validate.rules.job_stringvalue import JobDataStringValue
 from tools.validate.rules.marked_early import MarkedBeforeDone
+from tools.validate.rules.memory_dedupe import InMemoryDedupe
 from tools.validate.rules.poison_answer import PoisonAnsweredWithError
 from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.polling_loop import PollingLoop
@@ -45,6 +46,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ClientBlocksOnSidecar,
     StateWithoutEtag,
     CheckThenSet,
+    InMemoryDedupe,
     UnservedRoute,
     PoisonAnsweredWithError,
     BlanketRetry,
