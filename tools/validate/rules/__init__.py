@@ -7,6 +7,7 @@ from tools.validate.rules.blanket_retry import BlanketRetry
 from tools.validate.rules.blocking_io import BlockingCallInAsync
 from tools.validate.rules.check_then_set import CheckThenSet
 from tools.validate.rules.client_per_request import ClientPerRequest
+from tools.validate.rules.cloudevent_content_type import CloudEventContentType
 from tools.validate.rules.envelope_validated import EnvelopeValidated
 from tools.validate.rules.hardcoded_secret import HardcodedSecret
 from tools.validate.rules.infra_client import InfrastructureClient
@@ -19,6 +20,8 @@ from tools.validate.rules.poison_answer import PoisonAnsweredWithError
 from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.polling_loop import PollingLoop
 from tools.validate.rules.publish_content_type import PublishContentType
+from tools.validate.rules.publish_status import PublishStatus
+from tools.validate.rules.raw_publish import RawHttpPublish
 from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
 from tools.validate.rules.state_etag import StateWithoutEtag
@@ -47,6 +50,9 @@ ALL_RULES: tuple[type[Rule], ...] = (
     StateWithoutEtag,
     CheckThenSet,
     InMemoryDedupe,
+    RawHttpPublish,
+    CloudEventContentType,
+    PublishStatus,
     UnservedRoute,
     PoisonAnsweredWithError,
     BlanketRetry,

@@ -63,10 +63,14 @@ def single_assignments(function: FunctionNode) -> dict[str, ast.expr]:
     return {name: value for name, value in values.items() if counts[name] == 1}
 
 
-def is_test_path(path: str) -> bool:
-    """A test module: tests talk to the sidecar's raw HTTP API on purpose, to observe it."""
+def is_harness_path(path: str) -> bool:
+    """Tests and benchmarks: they drive the sidecar's raw HTTP API from outside on purpose."""
     pure = PurePosixPath(path)
-    return "tests" in pure.parts or pure.name.startswith("test_") or pure.name == "conftest.py"
+    return (
+        bool({"tests", "bench", "benchmarks"} & set(pure.parts))
+        or pure.name.startswith("test_")
+        or pure.name == "conftest.py"
+    )
 
 
 def _template(

@@ -4,7 +4,7 @@ import ast
 import re
 
 from tools.validate.context import FileContext
-from tools.validate.rules._strings import is_test_path, literal_pieces, template
+from tools.validate.rules._strings import is_harness_path, literal_pieces, template
 from tools.validate.rules.base import Invalid, Rule
 
 DEPRECATED = {
@@ -106,7 +106,7 @@ class DeprecatedJobAlpha1(Rule):
     def _composed(self, node: ast.JoinedStr | ast.BinOp) -> None:
         """A jobs URL whose alpha1 path only appears once its parts are joined."""
         # Tests compose such text on purpose: sources for the gate, requests observing the sidecar.
-        if id(node) in self._covered or is_test_path(self.ctx.path):
+        if id(node) in self._covered or is_harness_path(self.ctx.path):
             return
         text = template(node, self.ctx.constants)
         if text is None or not _ALPHA1_JOBS.search(text):

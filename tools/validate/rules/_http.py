@@ -1,0 +1,100 @@
+"""Raw HTTP requests to the sidecar's publish API, as the publish rules (DAPR019-021) see them.
+
+A request is `<anything>.post(url, ...)` / `.put(url, ...)` / `.request("POST", url, ...)` -
+requests, httpx and aiohttp share these shapes - whose URL, as far as the file shows it, contains
+`/v1.0/publish/` (or the alpha1 bulk route).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from tools.validate.astutil import FunctionNode, argument, keyword
+from tools.validate.context import FileContext
+from tools.validate.rules._strings import HOLE, single_assignments, template
+
+_PUBLISH_PATH = re.compile(r"/v1\.0(?:-alpha1)?/publish/")
+_BODY_VERBS = frozenset({"POST", "PUT"})
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    call: ast.Call
+    # What is sent: `json=` (sent as application/json), else `content=` / `data=`.
+    json_body: ast.expr | None
+    raw_body: ast.expr | None
+    headers: ast.expr | None
+
+
+class Locals:
+    """The names a URL may be built from: the module's single assignments (f-strings and
+    concatenations included, which are no constants), under each function's own."""
+
+    def __init__(self) -> None:
+        self._module: dict[str, ast.expr] = {}
+        self._cache: dict[int, dict[str, ast.expr]] = {}
+
+    def add_module(self, module: ast.Module) -> None:
+        counts: dict[str, int] = {}
+        for statement in module.body:
+            if isinstance(statement, ast.Assign):
+                pairs = [(target, statement.value) for target in statement.targets]
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+                pairs = [(statement.target, statement.value)]
+            else:
+                continue
+            for target, value in pairs:
+                if isinstance(target, ast.Name):
+                    counts[target.id] = counts.get(target.id, 0) + 1
+                    self._module[target.id] = value
+        self._module = {name: v for name, v in self._module.items() if counts[name] == 1}
+
+    def of(self, function: FunctionNode | None) -> dict[str, ast.expr]:
+        if function is None:
+            return self._module
+        if id(function) not in self._cache:
+            arguments = function.args
+            parameters = {
+                a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            }
+            visible = {k: v for k, v in self._module.items() if k not in parameters}
+            self._cache[id(function)] = {**visible, **single_assignments(function)}
+        return self._cache[id(function)]
+
+
+def publish_request(
+    ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]
+) -> PublishRequest | None:
+    """The call as a POST/PUT to the sidecar's publish API, or None."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    if func.attr in ("post", "put"):
+        url = argument(call, 0, "url")
+    elif func.attr == "request":
+        verb = argument(call, 0, "method")
+        if not (isinstance(verb, ast.Constant) and str(verb.value).upper() in _BODY_VERBS):
+            return None
+        url = argument(call, 1, "url")
+    else:
+        return None
+    text = template(url, ctx.constants, local)
+    if text is None or not _PUBLISH_PATH.search(text):
+        return None
+    raw = keyword(call, "content") or keyword(call, "data")
+    return PublishRequest(call, keyword(call, "json"), raw, keyword(call, "headers"))
+
+
+def header_value(headers: ast.expr | None, name: str, ctx: FileContext) -> str | None:
+    """Header `name` (any case): its text, None when surely absent, `HOLE` when unknown."""
+    if headers is None:
+        return None
+    if not isinstance(headers, ast.Dict) or None in headers.keys:
+        return HOLE  # built elsewhere, or unpacked into the literal
+    for key, value in zip(headers.keys, headers.values, strict=True):
+        if isinstance(key, ast.Constant) and str(key.value).lower() == name:
+            text = template(value, ctx.constants)
+            return HOLE if text is None else text
+    return None

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import ast
+
+from tools.validate.astutil import argument
+from tools.validate.context import FileContext
+from tools.validate.rules._http import Locals, header_value, publish_request
+from tools.validate.rules._strings import HOLE, template
+from tools.validate.rules.base import Invalid, Rule
+
+CLOUDEVENTS_JSON = "application/cloudevents+json"
+_SERIALIZERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps"})
+# Deep enough for `body = json.dumps(event).encode()` chains; stops self-reference.
+_MAX_DEPTH = 6
+
+
+class CloudEventContentType(Rule):
+    id = "DAPR020"
+    name = "cloudevent-published-as-json"
+    message = "a self-built CloudEvent is published without the application/cloudevents+json type"
+    why = (
+        "Dapr keeps an event as the CloudEvent it is only when it is published with the content "
+        "type `application/cloudevents+json`. Sent as `application/json` (what `json=` and "
+        "`data_content_type='application/json'` say) or without a type, Dapr wraps the whole "
+        "envelope as the `data` of a new CloudEvent: subscribers get the event inside `data` and "
+        "a fresh `id`, so deduplication on the event id no longer works."
+    )
+    fix = (
+        "Publish the envelope with `data_content_type='application/cloudevents+json'` (over raw "
+        "HTTP: the `Content-Type: application/cloudevents+json` header) - or publish only the "
+        "payload as `application/json` and set `publish_metadata={'cloudevent.id': ...}` for "
+        "the fields you need."
+    )
+    VALID = (
+        "import json\n\n"
+        "async def publish(client, order_id: str) -> None:\n"
+        "    event = {'specversion': '1.0', 'id': order_id, 'source': 'orders', "
+        "'type': 'order.created', 'data': {'id': order_id}}\n"
+        "    await client.publish_event('pubsub', 'orders', json.dumps(event), "
+        "data_content_type='application/cloudevents+json')\n",
+        # Only the payload: Dapr builds the envelope.
+        "import json\n\n"
+        "async def publish(client, order_id: str) -> None:\n"
+        "    await client.publish_event('pubsub', 'orders', json.dumps({'id': order_id}), "
+        "data_content_type='application/json')\n",
+    )
+    INVALID = (
+        Invalid(
+            (
+                "import json\n\n"
+                "async def publish(client, order_id: str) -> None:\n"
+                "    event = {'specversion': '1.0', 'id': order_id, 'source': 'orders', "
+                "'type': 'order.created', 'data': {'id': order_id}}\n"
+                "    await client.publish_event('pubsub', 'orders', json.dumps(event), "
+                "data_content_type='application/json')\n"
+            ),
+            line=5,
+            col=11,
+        ),
+        Invalid(
+            (
+                "import os\n\n"
+                "import httpx\n\n"
+                "PUBLISH = f\"http://127.0.0.1:{os.environ['DAPR_HTTP_PORT']}/v1.0/publish\"\n\n"
+                "async def publish(http: httpx.AsyncClient, order_id: str) -> None:\n"
+                "    event = {'specversion': '1.0', 'id': order_id, 'source': 'orders', "
+                "'type': 'order.created', 'data': {'id': order_id}}\n"
+                "    await http.post(f'{PUBLISH}/pubsub/orders', json=event)  # noqa: DAPR019\n"
+            ),
+            line=9,
+            col=11,
+        ),
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._locals = Locals()
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._locals.add_module(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        local = self._locals.of(self.ctx.function)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "publish_event":
+            data = argument(node, 2, "data")
+            content_type = argument(node, 5, "data_content_type")
+            if self._cloudevent(data, local, 0) and self._not_cloudevent_type(content_type):
+                self.report(node)
+            return
+        request = publish_request(self.ctx, node, local)
+        if request is None:
+            return
+        declared = header_value(request.headers, "content-type", self.ctx)
+        # Headers the file cannot read may well carry the right type.
+        if declared is not None and (HOLE in declared or declared.startswith(CLOUDEVENTS_JSON)):
+            return
+        if self._cloudevent(request.json_body, local, 0) or self._cloudevent(
+            request.raw_body, local, 0
+        ):
+            self.report(node)
+
+    def _not_cloudevent_type(self, content_type: ast.expr | None) -> bool:
+        if content_type is None:
+            return True
+        text = template(content_type, self.ctx.constants)
+        return text is not None and HOLE not in text and not text.startswith(CLOUDEVENTS_JSON)
+
+    def _cloudevent(self, node: ast.expr | None, local: dict[str, ast.expr], depth: int) -> bool:
+        """A dict literal with `specversion`, directly or through names, dumps and encode()."""
+        if node is None or depth > _MAX_DEPTH:
+            return False
+        if isinstance(node, ast.Dict):
+            return any(
+                isinstance(key, ast.Constant) and key.value == "specversion" for key in node.keys
+            )
+        if isinstance(node, ast.Name) and node.id in local:
+            return self._cloudevent(local[node.id], local, depth + 1)
+        if isinstance(node, ast.Call):
+            if self.ctx.qualname(node.func) in _SERIALIZERS and node.args:
+                return self._cloudevent(node.args[0], local, depth + 1)
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "encode":
+                return self._cloudevent(node.func.value, local, depth + 1)
+        return False
