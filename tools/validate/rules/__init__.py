@@ -19,6 +19,7 @@ from tools.validate.rules.memory_dedupe import InMemoryDedupe
 from tools.validate.rules.poison_answer import PoisonAnsweredWithError
 from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.polling_loop import PollingLoop
+from tools.validate.rules.port_default import SidecarPortDefault
 from tools.validate.rules.publish_content_type import PublishContentType
 from tools.validate.rules.publish_status import PublishStatus
 from tools.validate.rules.raw_publish import RawHttpPublish
@@ -53,6 +54,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RawHttpPublish,
     CloudEventContentType,
     PublishStatus,
+    SidecarPortDefault,
     UnservedRoute,
     PoisonAnsweredWithError,
     BlanketRetry,
