@@ -23,6 +23,7 @@ from tools.validate.rules.port_default import SidecarPortDefault
 from tools.validate.rules.publish_content_type import PublishContentType
 from tools.validate.rules.publish_status import PublishStatus
 from tools.validate.rules.raw_publish import RawHttpPublish
+from tools.validate.rules.sdk_signature import SdkSignature
 from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
 from tools.validate.rules.state_etag import StateWithoutEtag
@@ -55,6 +56,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CloudEventContentType,
     PublishStatus,
     SidecarPortDefault,
+    SdkSignature,
     UnservedRoute,
     PoisonAnsweredWithError,
     BlanketRetry,

@@ -40,7 +40,7 @@ class DeprecatedJobAlpha1(Rule):
             line=2,
             col=11,
         ),
-        Invalid("JOBS_URL = 'http://127.0.0.1:{port}/v1.0-alpha1/jobs/cleanup'\n", line=1, col=12),
+        Invalid("JOBS_URL = 'http://127.0.0.1:{port}/v1.0-alpha1/jobs/cleanup'\n", line=1, col=12),  # noqa: DAPR010
         Invalid(
             (
                 "async def register(client, job) -> None:\n"
