@@ -13,7 +13,10 @@ from tools.validate.rules.hardcoded_secret import HardcodedSecret
 from tools.validate.rules.infra_client import InfrastructureClient
 from tools.validate.rules.job_alpha1 import DeprecatedJobAlpha1
 from tools.validate.rules.job_handler import JobWithoutHandler
+from tools.validate.rules.job_schedule import JobScheduleNotCron
 from tools.validate.rules.job_stringvalue import JobDataStringValue
+from tools.validate.rules.job_ttl import JobNeedsSchedule
+from tools.validate.rules.jobs_invocation import JobsThroughInvocation
 from tools.validate.rules.marked_early import MarkedBeforeDone
 from tools.validate.rules.memory_dedupe import InMemoryDedupe
 from tools.validate.rules.poison_answer import PoisonAnsweredWithError
@@ -23,6 +26,7 @@ from tools.validate.rules.port_default import SidecarPortDefault
 from tools.validate.rules.publish_content_type import PublishContentType
 from tools.validate.rules.publish_status import PublishStatus
 from tools.validate.rules.raw_publish import RawHttpPublish
+from tools.validate.rules.reminders_url import RemindersUrl
 from tools.validate.rules.sdk_signature import SdkSignature
 from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
@@ -57,6 +61,10 @@ ALL_RULES: tuple[type[Rule], ...] = (
     PublishStatus,
     SidecarPortDefault,
     SdkSignature,
+    JobScheduleNotCron,
+    RemindersUrl,
+    JobNeedsSchedule,
+    JobsThroughInvocation,
     UnservedRoute,
     PoisonAnsweredWithError,
     BlanketRetry,

@@ -1,8 +1,9 @@
-"""Raw HTTP requests to the sidecar's publish API, as the publish rules (DAPR019-021) see them.
+"""Raw HTTP requests to the sidecar, as the publish and jobs rules (DAPR019-027) see them.
 
-A request is `<anything>.post(url, ...)` / `.put(url, ...)` / `.request("POST", url, ...)` -
-requests, httpx and aiohttp share these shapes - whose URL, as far as the file shows it, contains
-`/v1.0/publish/` (or the alpha1 bulk route).
+A request is `<anything>.post(url, ...)` (also get, put, patch, delete) or `.request("POST", url,
+...)` - requests, httpx and aiohttp share these shapes - with the URL's text as far as the file
+shows it (module strings and the function's own assignments included). A publish request is a
+POST/PUT whose URL contains `/v1.0/publish/` (or the alpha1 bulk route).
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from tools.validate.rules._strings import HOLE, single_assignments, template
 
 _PUBLISH_PATH = re.compile(r"/v1\.0(?:-alpha1)?/publish/")
 _BODY_VERBS = frozenset({"POST", "PUT"})
+_VERB_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 
 
 @dataclass(frozen=True)
-class PublishRequest:
+class HttpRequest:
     call: ast.Call
+    verb: str
+    url: str  # the URL's text, HOLE where it is only known at run time
     # What is sent: `json=` (sent as application/json), else `content=` / `data=`.
     json_body: ast.expr | None
     raw_body: ast.expr | None
@@ -64,27 +68,37 @@ class Locals:
         return self._cache[id(function)]
 
 
-def publish_request(
+def http_request(
     ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]
-) -> PublishRequest | None:
-    """The call as a POST/PUT to the sidecar's publish API, or None."""
+) -> HttpRequest | None:
+    """The call as an HTTP request whose URL the file shows (at least in part), or None."""
     func = call.func
     if not isinstance(func, ast.Attribute):
         return None
-    if func.attr in ("post", "put"):
-        url = argument(call, 0, "url")
+    if func.attr in _VERB_METHODS:
+        verb, url = func.attr.upper(), argument(call, 0, "url")
     elif func.attr == "request":
-        verb = argument(call, 0, "method")
-        if not (isinstance(verb, ast.Constant) and str(verb.value).upper() in _BODY_VERBS):
+        method = argument(call, 0, "method")
+        if not (isinstance(method, ast.Constant) and isinstance(method.value, str)):
             return None
-        url = argument(call, 1, "url")
+        verb, url = method.value.upper(), argument(call, 1, "url")
     else:
         return None
     text = template(url, ctx.constants, local)
-    if text is None or not _PUBLISH_PATH.search(text):
+    if text is None:
         return None
     raw = keyword(call, "content") or keyword(call, "data")
-    return PublishRequest(call, keyword(call, "json"), raw, keyword(call, "headers"))
+    return HttpRequest(call, verb, text, keyword(call, "json"), raw, keyword(call, "headers"))
+
+
+def publish_request(
+    ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]
+) -> HttpRequest | None:
+    """The call as a POST/PUT to the sidecar's publish API, or None."""
+    request = http_request(ctx, call, local)
+    if request is None or request.verb not in _BODY_VERBS:
+        return None
+    return request if _PUBLISH_PATH.search(request.url) else None
 
 
 def header_value(headers: ast.expr | None, name: str, ctx: FileContext) -> str | None:

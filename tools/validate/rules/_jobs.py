@@ -1,0 +1,75 @@
+"""Job definitions as the jobs rules (DAPR024, DAPR026) see them: the SDK's `Job(...)` and the
+JSON body of a raw request to the sidecar's jobs API, with their fields by SDK name.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from tools.validate.astutil import argument
+from tools.validate.context import FileContext
+from tools.validate.rules._http import http_request
+
+JOB_CLASSES = frozenset({"dapr.clients.Job", "dapr.aio.clients.Job", "dapr.clients.grpc._jobs.Job"})
+# Job(name, schedule, repeats, due_time, ttl, data, failure_policy)
+_JOB_FIELDS = ("name", "schedule", "repeats", "due_time", "ttl")
+# The HTTP body accepts both spellings (protojson).
+_BODY_FIELDS = {
+    "schedule": "schedule",
+    "repeats": "repeats",
+    "dueTime": "due_time",
+    "due_time": "due_time",
+    "ttl": "ttl",
+}
+JOBS_PATH = re.compile(r"/v1\.0(?:-alpha1)?/jobs/")
+_BODY_VERBS = frozenset({"POST", "PUT"})
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    node: ast.AST
+    fields: dict[str, ast.expr]
+    # False when unpacked arguments or keys may hold fields the file does not show.
+    complete: bool
+
+    def has(self, field: str) -> bool:
+        value = self.fields.get(field)
+        return value is not None and not (isinstance(value, ast.Constant) and value.value is None)
+
+
+def job_spec(ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]) -> JobSpec | None:
+    """The job `call` defines: an SDK Job, or the body of a POST/PUT to the jobs API."""
+    if ctx.qualname(call.func) in JOB_CLASSES:
+        fields = {
+            name: value
+            for position, name in enumerate(_JOB_FIELDS)
+            if (value := argument(call, position, name)) is not None
+        }
+        complete = not any(isinstance(a, ast.Starred) for a in call.args) and all(
+            k.arg is not None for k in call.keywords
+        )
+        return JobSpec(call, fields, complete)
+    request = http_request(ctx, call, local)
+    if request is None or request.verb not in _BODY_VERBS or not JOBS_PATH.search(request.url):
+        return None
+    body = _resolve(request.json_body, local)
+    if not isinstance(body, ast.Dict):
+        return None
+    fields = dict(_body_fields(body))
+    return JobSpec(body, fields, complete=None not in body.keys)
+
+
+def _body_fields(body: ast.Dict) -> Iterator[tuple[str, ast.expr]]:
+    for key, value in zip(body.keys, body.values, strict=True):
+        if isinstance(key, ast.Constant) and key.value in _BODY_FIELDS:
+            yield _BODY_FIELDS[key.value], value
+
+
+def _resolve(node: ast.expr | None, local: dict[str, ast.expr]) -> ast.expr | None:
+    """A name's single assigned value (one step: bodies are built next to the request)."""
+    if isinstance(node, ast.Name):
+        return local.get(node.id)
+    return node

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import ast
+import re
+
+from tools.validate.context import FileContext
+from tools.validate.rules._http import Locals
+from tools.validate.rules._jobs import job_spec
+from tools.validate.rules._strings import HOLE, template
+from tools.validate.rules.base import Invalid, Rule
+
+# What daprd takes as a due time but its cron parser refuses as a schedule.
+_TIMESTAMP = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+_GO_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
+_ISO_DURATION = re.compile(r"^(?:R\d*/)?P(?=\d|T\d)(?:\d+[YMWD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?$")
+
+
+class JobScheduleNotCron(Rule):
+    id = "DAPR024"
+    name = "job-schedule-not-cron"
+    message = "a job's `schedule` is given a point in time or a duration, not a cron schedule"
+    why = (
+        "`schedule` is parsed as a repeating cron expression: six fields with seconds first "
+        "(`0 30 2 * * *`), `@every 30s`, or `@hourly`/`@daily`/`@weekly`/`@monthly`/`@yearly`. "
+        "A timestamp such as `2025-01-01T00:00:00Z` or a duration such as `30s` is a `due_time` "
+        "(when the job first fires); daprd refuses it as a schedule and the job is never "
+        "created."
+    )
+    fix = (
+        "For a one-off job pass the time as `due_time` (RFC3339 with offset, or a duration from "
+        "now such as `'30s'`); to repeat at an interval use `schedule='@every 30s'`."
+    )
+    VALID = (
+        "from dapr.aio.clients import Job\n\n"
+        "nightly = Job(name='nightly', schedule='0 0 3 * * *')\n"
+        "soon = Job(name='reminder-42', due_time='2025-01-01T00:00:00Z')\n"
+        "poll = Job(name='poll', schedule='@every 30s', repeats=10)\n",
+    )
+    INVALID = (
+        Invalid(
+            (
+                "from dapr.aio.clients import Job\n\n"
+                "job = Job(name='reminder-42', schedule='2025-01-01T00:00:00Z')\n"
+            ),
+            line=3,
+            col=40,
+        ),
+        Invalid(
+            (
+                "from datetime import datetime\n\n"
+                "from dapr.aio.clients import Job\n\n"
+                "def remind_at(when: datetime) -> Job:\n"
+                "    return Job('reminder', when.isoformat())\n"
+            ),
+            line=6,
+            col=28,
+        ),
+        Invalid(
+            (
+                "import os\n\n"
+                "import httpx\n\n"
+                "JOBS = f\"http://127.0.0.1:{os.environ['DAPR_HTTP_PORT']}/v1.0/jobs\"\n\n"
+                "async def schedule(http: httpx.AsyncClient) -> None:\n"
+                "    body = {'schedule': '30s', 'data': {'task': 'cleanup'}}\n"
+                "    await http.post(f'{JOBS}/cleanup', json=body)\n"
+            ),
+            line=8,
+            col=25,
+        ),
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._locals = Locals()
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._locals.add_module(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        local = self._locals.of(self.ctx.function)
+        spec = job_spec(self.ctx, node, local)
+        if spec is None or "schedule" not in spec.fields:
+            return
+        schedule = spec.fields["schedule"]
+        problem = self._problem(schedule, local)
+        if problem is not None:
+            self.report(schedule, f"`schedule` is given {problem}")
+
+    def _problem(self, schedule: ast.expr, local: dict[str, ast.expr]) -> str | None:
+        if (
+            isinstance(schedule, ast.Call)
+            and isinstance(schedule.func, ast.Attribute)
+            and schedule.func.attr == "isoformat"
+        ):
+            return "a timestamp: a point in time is the `due_time`"
+        text = template(schedule, self.ctx.constants, local)
+        if text is None or HOLE in text:
+            return None
+        text = text.strip()
+        if _TIMESTAMP.match(text):
+            return f"the timestamp {text!r}: a point in time is the `due_time`"
+        if _GO_DURATION.match(text):
+            return f"the duration {text!r}: repeat with `@every {text}`, or once with `due_time`"
+        if _ISO_DURATION.match(text):
+            return f"the duration {text!r}: run once after it with `due_time`"
+        return None
