@@ -63,3 +63,17 @@ def test_what_cannot_be_seen_is_not_reported(call: str) -> None:
 def test_a_receiver_of_unknown_kind_is_not_checked() -> None:
     source = "async def f(client) -> None:\n    await client.save_state(store='s', key='k')\n"
     assert _messages(source) == []
+
+
+def test_a_container_of_clients_has_the_container_s_methods() -> None:
+    source = (
+        "from dapr.clients import DaprClient\n\n"
+        "class Sidecars:\n"
+        "    def __init__(self) -> None:\n"
+        "        self.clients: list[DaprClient] = []\n\n"
+        "    def add(self, client: DaprClient) -> None:\n"
+        "        self.clients.append(client)\n\n"
+        "def close_all(clients: list[DaprClient]) -> None:\n"
+        "    clients.clear()\n"
+    )
+    assert _messages(source) == []

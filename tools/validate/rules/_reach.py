@@ -11,11 +11,18 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from tools.validate.astutil import FunctionNode
 from tools.validate.context import FileContext
 
 _GRPC_CALLBACKS = frozenset({"subscribe", "method", "binding", "job_event"})
+
+
+@dataclass(frozen=True)
+class Reached:
+    how: str  # for messages: "the handler `f`", "`g`, which the handler `f` calls"
+    entry: FunctionNode  # the handler, dependency or callback it is reached from
 
 
 def per_request(
@@ -29,11 +36,15 @@ def per_request(
     ]
     entries += [(graph.functions[n], "request dependency") for n in dependencies if n in graph]
     entries += [(f, "dapr.ext.grpc callback") for f in graph.all() if _grpc_callback(ctx, f)]
-    return graph.reach(entries)
+    return {key: reached.how for key, reached in graph.reach(entries).items()}
 
 
-def per_message(ctx: FileContext, module: ast.Module) -> dict[int, str]:
-    """Like `per_request`, for the functions Dapr delivers messages and job triggers to only."""
+def per_message(ctx: FileContext, module: ast.Module) -> dict[int, Reached]:
+    """Like `per_request`, for the functions Dapr delivers messages and job triggers to only.
+
+    Subscription handlers include POST routes another file may declare to Dapr: a finding
+    reached from one of those belongs to the project-level check (`ctx.deferral_target`).
+    """
     graph = _CallGraph(module)
     jobs = {id(function) for function, _ in ctx.job_handlers()}
     subscriptions = {id(function) for function in ctx.subscription_handlers()}
@@ -108,21 +119,24 @@ class _CallGraph:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 yield node
 
-    def reach(self, entries: list[tuple[FunctionNode, str]]) -> dict[int, str]:
-        chains: dict[int, tuple[str, tuple[str, ...]]] = {}
+    def reach(self, entries: list[tuple[FunctionNode, str]]) -> dict[int, Reached]:
+        chains: dict[int, tuple[FunctionNode, str, tuple[str, ...]]] = {}
         queue: list[FunctionNode] = []
         for function, kind in entries:
             if id(function) not in chains:
-                chains[id(function)] = (f"the {kind} `{function.name}`", ())
+                chains[id(function)] = (function, f"the {kind} `{function.name}`", ())
                 queue.append(function)
         while queue:
             caller = queue.pop(0)  # breadth first: the shortest chain names the helper
-            entry, path = chains[id(caller)]
+            entry, described, path = chains[id(caller)]
             for callee in self._callees(caller):
                 if id(callee) not in chains:
-                    chains[id(callee)] = (entry, (*path, callee.name))
+                    chains[id(callee)] = (entry, described, (*path, callee.name))
                     queue.append(callee)
-        return {key: _describe(entry, path) for key, (entry, path) in chains.items()}
+        return {
+            key: Reached(_describe(described, path), entry)
+            for key, (entry, described, path) in chains.items()
+        }
 
     def _callees(self, function: FunctionNode) -> Iterator[FunctionNode]:
         siblings = self._siblings.get(id(function), {})

@@ -13,20 +13,25 @@ from tools.validate.rules.base import Invalid, Rule
 _TIMESTAMP = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
 )
-_GO_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$")
+_GO_DURATION = re.compile(r"^[-+]?(?:0|(?:\d+(?:\.\d+)?(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+)$")
+# The descriptors the cron parser knows (dapr/kit cron, forked from robfig/cron).
+_DESCRIPTORS = frozenset(
+    {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+)
+_EVERY = "@every "
 _ISO_DURATION = re.compile(r"^(?:R\d*/)?P(?=\d|T\d)(?:\d+[YMWD])*(?:T(?:\d+(?:\.\d+)?[HMS])+)?$")
 
 
 class JobScheduleNotCron(Rule):
     id = "DAPR024"
     name = "job-schedule-not-cron"
-    message = "a job's `schedule` is given a point in time or a duration, not a cron schedule"
+    message = "a job's `schedule` is not a cron expression or descriptor daprd can parse"
     why = (
         "`schedule` is parsed as a repeating cron expression: six fields with seconds first "
         "(`0 30 2 * * *`), `@every 30s`, or `@hourly`/`@daily`/`@weekly`/`@monthly`/`@yearly`. "
         "A timestamp such as `2025-01-01T00:00:00Z` or a duration such as `30s` is a `due_time` "
-        "(when the job first fires); daprd refuses it as a schedule and the job is never "
-        "created."
+        "(when the job first fires), and descriptors other than these (`@at ...`, `@every 5 "
+        "minutes`) do not exist; daprd refuses the job and it is never created."
     )
     fix = (
         "For a one-off job pass the time as `due_time` (RFC3339 with offset, or a duration from "
@@ -37,6 +42,9 @@ class JobScheduleNotCron(Rule):
         "nightly = Job(name='nightly', schedule='0 0 3 * * *')\n"
         "soon = Job(name='reminder-42', due_time='2025-01-01T00:00:00Z')\n"
         "poll = Job(name='poll', schedule='@every 30s', repeats=10)\n",
+        "from dapr.aio.clients import Job\n\n"
+        "def every(seconds: int) -> Job:\n"
+        "    return Job(name='poll', schedule=f'@every {seconds}s')\n",
     )
     INVALID = (
         Invalid(
@@ -69,6 +77,15 @@ class JobScheduleNotCron(Rule):
             line=8,
             col=25,
         ),
+        Invalid(
+            (
+                "from dapr.aio.clients import Job\n\n"
+                "def remind(task_id: str, at: str) -> Job:\n"
+                "    return Job(name=f'reminder-{task_id}', schedule=f'@at {at}')\n"
+            ),
+            line=4,
+            col=53,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
@@ -96,9 +113,13 @@ class JobScheduleNotCron(Rule):
         ):
             return "a timestamp: a point in time is the `due_time`"
         text = template(schedule, self.ctx.constants, local)
-        if text is None or HOLE in text:
+        if text is None:
             return None
         text = text.strip()
+        if text.startswith("@"):
+            return _descriptor_problem(text)
+        if HOLE in text:
+            return None
         if _TIMESTAMP.match(text):
             return f"the timestamp {text!r}: a point in time is the `due_time`"
         if _GO_DURATION.match(text):
@@ -106,3 +127,20 @@ class JobScheduleNotCron(Rule):
         if _ISO_DURATION.match(text):
             return f"the duration {text!r}: run once after it with `due_time`"
         return None
+
+
+def _descriptor_problem(text: str) -> str | None:
+    """What is wrong with an `@...` schedule, as far as its text is known."""
+    if text.startswith(_EVERY):
+        interval = text.removeprefix(_EVERY).strip()
+        if HOLE in interval or _GO_DURATION.match(interval):
+            return None
+        return f"{text!r}: `@every` takes a Go duration such as `30s` or `1h30m`"
+    if text in _DESCRIPTORS:
+        return None
+    known = text.split(HOLE, 1)[0]  # up to the first run-time value
+    word = known.split(maxsplit=1)[0] if known.split() else ""
+    if word in ("", "@") or (HOLE in text and word == known):
+        return None  # the descriptor's own name is only known at run time
+    shown = text.replace(HOLE, "{...}")
+    return f"the unknown descriptor {shown!r}: use cron fields, `@every <duration>` or `@daily`"

@@ -119,6 +119,8 @@ class InMemoryDedupe(Rule):
     def visit_Module(self, node: ast.Module) -> None:
         self._module = node
 
+    judges = frozenset({"pubsub", "binding", "job"})
+
     def finish(self) -> None:
         module = self._module
         if module is None:
@@ -130,19 +132,29 @@ class InMemoryDedupe(Rule):
         for function in ast.walk(module):
             if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
-            how = reached.get(id(function))
-            if how is None:
+            found = reached.get(id(function))
+            if found is None:
                 continue
             shared = containers - _local_names(function)
             filled = {name for name in shared if _fills(function, name)}
             for check, name in _checks(function, filled):
-                self.report(
-                    check,
-                    f"`{name}` remembers handled messages in memory in {how}: lost on restart "
-                    "and not shared with other replicas",
-                    within=function,
+                message = (
+                    f"`{name}` remembers handled messages in memory in {found.how}: lost on "
+                    "restart and not shared with other replicas"
                 )
+                self._report_for(found.entry, check, message, function)
                 break
+
+    def _report_for(
+        self, entry: FunctionNode, node: ast.AST, message: str, function: FunctionNode
+    ) -> None:
+        """Report, or leave it to the project-level check when `entry` may not be a delivery."""
+        target = self.ctx.deferral_target(entry, entry)
+        diagnostic = self.ctx.diagnostic(self, node, message, within=function)
+        if target is None or diagnostic is None:
+            self.report(node, message, within=function)
+        else:
+            self.ctx.defer(target, self.judges, diagnostic)
 
 
 def _module_containers(ctx: FileContext, module: ast.Module) -> Iterator[str]:

@@ -44,8 +44,12 @@ _BY_APP_OBJECT = {"dapr": FASTAPI_APP, "grpc": GRPC_APP}
 
 
 @cache
+def _table() -> dict[str, Any]:
+    return json.loads(TABLE.read_text(encoding="utf-8"))
+
+
 def signatures() -> dict[str, dict[str, Any]]:
-    return json.loads(TABLE.read_text(encoding="utf-8"))["classes"]
+    return _table()["classes"]
 
 
 class SdkSignature(Rule):
@@ -129,9 +133,11 @@ class SdkSignature(Rule):
         super().__init__(ctx)
         self._instances: Instances | None = None
         self._bindings: dict[int, dict[str, Kind]] = {}
+        self._containers: frozenset[str] = frozenset()
 
     def visit_Module(self, node: ast.Module) -> None:
         self._instances = Instances(self.ctx, node)
+        self._containers = _container_annotated(node)
 
     def visit_Call(self, node: ast.Call) -> None:
         target = self._callee(node)
@@ -143,7 +149,7 @@ class SdkSignature(Rule):
         if method not in methods:
             close = difflib.get_close_matches(method, list(methods), n=1)
             hint = f": did you mean `{close[0]}`?" if close else ""
-            self.report(node.func, f"`{cls}` has no method `{method}`{hint}")
+            self.report(node.func, f"`{cls}` ({_table()['sdk']}) has no method `{method}`{hint}")
             return
         self._check_arguments(node, label, methods[method])
 
@@ -165,7 +171,7 @@ class SdkSignature(Rule):
 
     def _kind(self, node: ast.expr) -> Kind | None:
         instances = self._instances
-        if instances is None:
+        if instances is None or _declared_name(node) in self._containers:
             return None
         function = self.ctx.function
         bindings: dict[str, Kind] = {}
@@ -222,3 +228,41 @@ class SdkSignature(Rule):
                 f"`{label}` is missing its required argument(s) {', '.join(missing)} "
                 f"(it takes {listed})",
             )
+
+
+# Annotations that say what the value itself is (`Optional[DaprClient]`); any other subscript
+# declares a container of such values (`list[DaprClient]`), whose methods are the container's.
+_WRAPPERS = frozenset({"Optional", "Annotated", "Union"})
+
+
+def _container_annotated(module: ast.Module) -> frozenset[str]:
+    """Names and attributes the module anywhere annotates as a container (`list[DaprClient]`)."""
+    found: set[str] = set()
+    for node in ast.walk(module):
+        pairs: list[tuple[ast.expr | str, ast.expr | None]] = []
+        if isinstance(node, ast.AnnAssign):
+            pairs.append((node.target, node.annotation))
+        elif isinstance(node, ast.arg):
+            pairs.append((node.arg, node.annotation))
+        for target, annotation in pairs:
+            name = target if isinstance(target, str) else _declared_name(target)
+            if name is not None and _is_container(annotation):
+                found.add(name)
+    return frozenset(found)
+
+
+def _is_container(annotation: ast.expr | None) -> bool:
+    if not isinstance(annotation, ast.Subscript):
+        return False
+    base = annotation.value
+    base_name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+    return base_name not in _WRAPPERS
+
+
+def _declared_name(node: ast.expr) -> str | None:
+    """`x` for a name, `.x` for an attribute such as `self.x`."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f".{node.attr}"
+    return None
