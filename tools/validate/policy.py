@@ -120,7 +120,8 @@ _HEADER = re.compile(
 
 @dataclass(frozen=True)
 class PolicyRule:
-    """A documented policy check; examples are (path, content) pairs the test suite replays."""
+    """A documented policy check (a tools.documented.DocumentedRule); examples are (path, content)
+    pairs the test suite replays."""
 
     id: str
     name: str
