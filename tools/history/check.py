@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tools.changes import Diagnostic
+from tools.history import codes
 from tools.history.adr import AdrRecord, adr_files, parse_adr
 from tools.history.adr_index import render_index
 from tools.history.check_adr import check_adr_file, check_supersede_pairs
@@ -33,18 +34,16 @@ def _read(found: Findings) -> str | None:
         data = found.path.read_bytes()
     except OSError as error:
         found.add(
-            "history-unreadable",
+            codes.HISTORY_UNREADABLE,
             f"cannot read the file: {error.strerror}",
-            fix="fix its permissions",
         )
         return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         found.add(
-            "history-encoding",
+            codes.HISTORY_ENCODING,
             f"the file is not UTF-8 (byte {error.start})",
-            fix="save it as UTF-8",
         )
         return data.decode("utf-8", errors="replace")
 
@@ -54,23 +53,24 @@ def _guarded(found: Findings, check: Callable[[], Findings]) -> list[Diagnostic]
         return check().items
     except Exception as error:  # a checker bug must not hide every other finding from CI
         found.add(
-            "history-checker-error",
+            codes.HISTORY_CHECKER_ERROR,
             f"daprdev could not check this file ({type(error).__name__}: {error})",
-            fix="report this as a daprdev bug, with the file attached",
         )
         return found.items
 
 
 def _legacy_layout(found: Findings, kind: str, where: str) -> None:
     found.add(
-        "history-legacy-layout",
+        codes.HISTORY_LEGACY_LAYOUT,
         f"{kind} in {relative(found.root, found.path.parent)}/, an older Spec-Kit Plus layout",
         fix=f"move it to {where}",
         severity="warning",
     )
 
 
-def _duplicates(root: Path, entries: Iterable[tuple[Path, str]], kind: str) -> list[Diagnostic]:
+def _duplicates(
+    root: Path, entries: Iterable[tuple[Path, str]], code: codes.RecordCode
+) -> list[Diagnostic]:
     """Records sharing an id within one folder (typically the merge of two branches)."""
     groups: dict[tuple[Path, int], list[Path]] = defaultdict(list)
     highest: dict[Path, int] = defaultdict(int)
@@ -84,10 +84,9 @@ def _duplicates(root: Path, entries: Iterable[tuple[Path, str]], kind: str) -> l
             highest[folder] += 1
             found = Findings(root, path)
             found.add(
-                f"{kind}-duplicate-id",
+                code,
                 f"id {format_id(number)} is also used by {first.name} in the same folder",
                 fix=f"renumber this record to {format_id(highest[folder])} (file name and id)",
-                why="ids identify records in links and indexes; two records with one id collide",
             )
             diagnostics += found.items
     return diagnostics
@@ -116,12 +115,12 @@ def _check_phrs(root: Path) -> list[Diagnostic]:
     for stray in sorted((root / PROMPTS_DIR).glob(f"*{PHR_SUFFIX}")):
         found = Findings(root, stray)
         found.add(
-            "phr-route",
+            codes.PHR_ROUTE,
             "a PHR directly in history/prompts/ belongs to no route",
             fix="move it to history/prompts/constitution/, general/ or <feature>/",
         )
         diagnostics += found.items
-    return diagnostics + _duplicates(root, numbered, "phr")
+    return diagnostics + _duplicates(root, numbered, codes.PHR_DUPLICATE_ID)
 
 
 def _check_adrs(root: Path) -> list[Diagnostic]:
@@ -152,7 +151,9 @@ def _check_adrs(root: Path) -> list[Diagnostic]:
         found = Findings(root, root / record.path)
         check_supersede_pairs(record, by_id, found)
         diagnostics += found.items
-    diagnostics += _duplicates(root, [(root / r.path, r.id) for r in current], "adr")
+    diagnostics += _duplicates(
+        root, [(root / r.path, r.id) for r in current], codes.ADR_DUPLICATE_ID
+    )
     diagnostics += _check_index(root, current)
     return diagnostics
 
@@ -169,9 +170,8 @@ def _check_index(root: Path, current: list[AdrRecord]) -> list[Diagnostic]:
     if text != render_index(current):
         state = "is missing" if text is None else "is out of date"
         found.add(
-            "adr-index",
+            codes.ADR_INDEX,
             f"the ADR index {state}",
-            fix="run `daprdev adr index` to regenerate it from the records",
             severity="warning",
         )
     return found.items
@@ -185,9 +185,8 @@ def _leftovers(root: Path) -> list[Diagnostic]:
         for leftover in sorted([*folder.glob(".*.claim"), *folder.glob(".*.tmp")]):
             found = Findings(root, leftover)
             found.add(
-                "history-leftover",
+                codes.HISTORY_LEFTOVER,
                 "a daprdev writer was interrupted here and left this file behind",
-                fix="delete it once no daprdev command is running",
                 severity="warning",
             )
             diagnostics += found.items

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from tools.history import codes
 from tools.history.adr import STATUSES, AdrRecord
 from tools.history.findings import Findings
 from tools.history.layout import ADR_NAME, LOOSE_ADR_NAME, slug_matches, slugify
@@ -37,14 +38,14 @@ def _check_name(found: Findings) -> re.Match[str] | None:
     loose = LOOSE_ADR_NAME.match(name)
     if loose and len(loose.group("id")) == 3:
         found.add(
-            "history-legacy-id",
+            codes.HISTORY_LEGACY_ID,
             f"{name!r} has a three-digit id, as older Spec-Kit Plus releases wrote",
             fix=f"rename it with a four-digit id: 0{name} (heading ADR-0{loose.group('id')})",
             severity="warning",
         )
     else:
         found.add(
-            "adr-file-name",
+            codes.ADR_FILE_NAME,
             f"{name!r} does not follow the ADR file name pattern",
             fix="rename it to NNNN-<slug>.md (four-digit id, slug of the title)",
         )
@@ -55,7 +56,7 @@ def _check_heading(found: Findings, lines: list[str], name: re.Match[str] | None
     heading = _line_of(lines, _HEADING)
     if heading is None:
         found.add(
-            "adr-title",
+            codes.ADR_TITLE,
             "the ADR has no `# ADR-NNNN: Title` heading",
             fix="make the first line `# ADR-<id from the file name>: <title>`",
         )
@@ -63,7 +64,7 @@ def _check_heading(found: Findings, lines: list[str], name: re.Match[str] | None
     line, match = heading
     if name and match.group("id") != name.group("id"):
         found.add(
-            "adr-title",
+            codes.ADR_TITLE,
             f"the heading says ADR-{match.group('id')}, the file name {name.group('id')}",
             fix=f"write `# ADR-{name.group('id')}: {match.group('title')}`",
             line=line,
@@ -71,7 +72,7 @@ def _check_heading(found: Findings, lines: list[str], name: re.Match[str] | None
     title = match.group("title")
     if name and len(name.group("id")) == 4 and not slug_matches(name.group("slug"), title):
         found.add(
-            "adr-file-name",
+            codes.ADR_FILE_NAME,
             f"the file name's slug {name.group('slug')!r} does not match the title",
             fix=f"rename the file to {name.group('id')}-{slugify(title)}.md or restore the title",
             severity="warning",
@@ -84,13 +85,13 @@ def _check_status_block(found: Findings, lines: list[str]) -> None:
     choices = " | ".join(STATUSES)
     if not statuses:
         found.add(
-            "adr-status",
+            codes.ADR_STATUS,
             "the ADR has no `- **Status:**` line",
             fix=f"add `- **Status:** <one of {choices}>` under the heading",
         )
     elif len(statuses) > 1:
         found.add(
-            "adr-status",
+            codes.ADR_STATUS,
             "the ADR has more than one status line",
             fix="keep exactly one `- **Status:**` line",
             line=statuses[1][0],
@@ -99,7 +100,7 @@ def _check_status_block(found: Findings, lines: list[str]) -> None:
         line, match = statuses[0]
         if match.group("value") not in STATUSES:
             found.add(
-                "adr-status",
+                codes.ADR_STATUS,
                 f"status {match.group('value')!r} is not a single valid value",
                 fix=f"pick exactly one of {choices}",
                 line=line,
@@ -108,7 +109,7 @@ def _check_status_block(found: Findings, lines: list[str]) -> None:
     date_line = _line_of(lines, _DATE)
     if date_line is None or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date_line[1].group("value")):
         found.add(
-            "adr-date",
+            codes.ADR_DATE,
             "the ADR needs a `- **Date:** YYYY-MM-DD` line",
             fix="write the decision date as `- **Date:** 2025-01-31`",
             line=date_line[0] if date_line else 1,
@@ -116,9 +117,8 @@ def _check_status_block(found: Findings, lines: list[str]) -> None:
     context = _line_of(lines, _CONTEXT)
     if context is None or not context[1].group("value"):
         found.add(
-            "adr-context",
+            codes.ADR_CONTEXT,
             "the ADR needs a non-empty `- **Context:**` line",
-            fix="say in a sentence or two why a decision was needed",
             line=context[0] if context else 1,
         )
 
@@ -129,7 +129,7 @@ def _check_sections(found: Findings, document: str) -> None:
     missing = [title for title in REQUIRED_SECTIONS if title not in level2]
     if missing:
         found.add(
-            "adr-section",
+            codes.ADR_SECTION,
             f"missing section(s): {', '.join('## ' + title for title in missing)}",
             fix="add each heading with its content; write `None recorded.` where nothing applies",
         )
@@ -137,7 +137,7 @@ def _check_sections(found: Findings, document: str) -> None:
     absent = [title for title in CONSEQUENCE_SUBSECTIONS if title not in level3]
     if "Consequences" in level2 and absent:
         found.add(
-            "adr-section",
+            codes.ADR_SECTION,
             f"## Consequences lacks {', '.join('### ' + title for title in absent)}",
             fix="list positive and negative consequences under their own headings",
             severity="warning",
@@ -145,7 +145,7 @@ def _check_sections(found: Findings, document: str) -> None:
     for section in found_sections:
         if section.level == 2 and section.title == "Decision" and not section.content.strip():
             found.add(
-                "adr-section",
+                codes.ADR_SECTION,
                 f"## {section.title} is empty",
                 fix="state the decision that was taken",
                 line=section.line,
@@ -160,7 +160,7 @@ def _check_reference_links(found: Findings, root: Path, lines: list[str]) -> Non
         for target in targets:
             if problem := adr_link_problem(root, found.path, target):
                 found.add(
-                    "history-adr-link",
+                    codes.HISTORY_ADR_LINK,
                     f"reference {problem}",
                     fix="link an existing ADR, e.g. [ADR-0002](0002-<slug>.md), or remove the link",
                     line=index + 1,
@@ -177,9 +177,8 @@ def check_adr_file(root: Path, path: Path, document: str, *, legacy: bool) -> Fi
     _check_sections(found, document)
     for line, column, text in placeholders(document):
         found.add(
-            "history-placeholder",
+            codes.HISTORY_PLACEHOLDER,
             f"unresolved placeholder {text}",
-            fix="replace it with the real content, or `none` if there is nothing to say",
             line=line,
             column=column,
             excerpt=text,
@@ -196,7 +195,7 @@ def check_supersede_pairs(
         newer = by_id.get(newer_id, [])
         if newer and not any(record.id in n.supersedes for n in newer):
             found.add(
-                "adr-supersede",
+                codes.ADR_SUPERSEDE,
                 f"ADR-{record.id} says it is superseded by ADR-{newer_id}, "
                 f"but ADR-{newer_id} does not say it supersedes ADR-{record.id}",
                 fix=f"add `- Supersedes: [ADR-{record.id}]({Path(record.path).name})` "
@@ -204,13 +203,13 @@ def check_supersede_pairs(
             )
     if record.superseded_by and record.status != "Superseded":
         found.add(
-            "adr-supersede",
+            codes.ADR_SUPERSEDE,
             f"ADR-{record.id} names a successor but its status is {record.status!r}",
             fix="set `- **Status:** Superseded`",
         )
     if record.status == "Superseded" and not record.superseded_by:
         found.add(
-            "adr-supersede",
+            codes.ADR_SUPERSEDE,
             f"ADR-{record.id} is Superseded but does not say by which record",
             fix="add `- Superseded by: [ADR-NNNN](NNNN-<slug>.md)` to its References",
         )
@@ -218,7 +217,7 @@ def check_supersede_pairs(
         older = by_id.get(older_id, [])
         if older and not any(record.id in o.superseded_by for o in older):
             found.add(
-                "adr-supersede",
+                codes.ADR_SUPERSEDE,
                 f"ADR-{record.id} supersedes ADR-{older_id}, which does not say so",
                 fix=f"mark ADR-{older_id} `- **Status:** Superseded` and add "
                 f"`- Superseded by: [ADR-{record.id}]({Path(record.path).name})`",

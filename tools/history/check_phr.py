@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tools.history import codes
 from tools.history.findings import Findings
 from tools.history.frontmatter import FrontMatter, split_front_matter
 from tools.history.layout import (
@@ -69,14 +70,14 @@ def check_name(found: Findings) -> re.Match[str] | None:
     if strict:
         if strict.group("stage") in LEGACY_STAGES:
             found.add(
-                "history-legacy-stage",
+                codes.HISTORY_LEGACY_STAGE,
                 f"stage {strict.group('stage')!r} is from an older Spec-Kit Plus release",
                 fix="record design work as stage 'plan': rename the file and set `stage: plan`",
                 severity="warning",
             )
         elif strict.group("stage") not in STAGES:
             found.add(
-                "phr-file-name",
+                codes.PHR_FILE_NAME,
                 f"{name!r} names the unknown stage {strict.group('stage')!r}",
                 fix=f"use one of {', '.join(STAGES)} in the file name and `stage:`",
             )
@@ -84,13 +85,15 @@ def check_name(found: Findings) -> re.Match[str] | None:
     loose = LOOSE_PHR_NAME.match(name)
     if loose and len(loose.group("id")) == 3:
         found.add(
-            "history-legacy-id",
+            codes.HISTORY_LEGACY_ID,
             f"{name!r} has a three-digit id, as older Spec-Kit Plus releases wrote",
             fix=f"rename it with a four-digit id: 0{name}",
             severity="warning",
         )
         return loose
-    found.add("phr-file-name", f"{name!r} does not follow the PHR file name pattern", fix=_NAME_FIX)
+    found.add(
+        codes.PHR_FILE_NAME, f"{name!r} does not follow the PHR file name pattern", fix=_NAME_FIX
+    )
     return loose
 
 
@@ -98,7 +101,7 @@ def _text_value(found: Findings, front: FrontMatter, key: str, value: Any) -> st
     if isinstance(value, str) and value.strip():
         return value
     found.add(
-        "phr-invalid-value",
+        codes.PHR_INVALID_VALUE,
         f"`{key}` must be a non-empty text value",
         fix=f'write `{key}: "..."` (quote text containing ": " or "#")',
         line=_key_line(front, key),
@@ -110,7 +113,7 @@ def _check_list(found: Findings, front: FrontMatter, key: str, value: Any) -> No
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return
     found.add(
-        "phr-invalid-value",
+        codes.PHR_INVALID_VALUE,
         f"`{key}` must be a list of strings",
         fix=f'write `{key}:` followed by `  - "item"` lines (or `  - none`)'
         if key != "labels"
@@ -125,17 +128,16 @@ def check_front_matter(
     """Checks keys and values; returns the raw values (strings as written) that were readable."""
     if front.error:
         found.add(
-            "phr-front-matter",
+            codes.PHR_FRONT_MATTER,
             f"front matter: {front.error}",
             fix="quote values that contain ': ' or '#', e.g. title: \"Fix: retries\"",
-            why="Spec-Kit Plus tools and daprdev read records through a YAML parser",
             line=front.error_line,
             column=front.error_column,
         )
         return {}
     if not front.present or front.raw is None:
         found.add(
-            "phr-front-matter",
+            codes.PHR_FRONT_MATTER,
             "the record has no YAML front matter",
             fix="start the file with '---', the PHR keys (id, title, stage, date, ...), and '---'",
         )
@@ -144,14 +146,14 @@ def check_front_matter(
     missing = [key for key in PHR_KEYS if key not in raw]
     if missing:
         found.add(
-            "phr-missing-key",
+            codes.PHR_MISSING_KEY,
             f"front matter lacks {', '.join(missing)}",
             fix="add each missing key; write `none`/`null` where there is nothing to say",
         )
     present = [key for key in raw if key in PHR_KEYS]
     if present != [key for key in PHR_KEYS if key in raw]:
         found.add(
-            "phr-key-order",
+            codes.PHR_KEY_ORDER,
             "front-matter keys are not in the Spec-Kit Plus order",
             fix=f"order them as {', '.join(PHR_KEYS)}",
             severity="warning",
@@ -169,7 +171,7 @@ def _check_id(found: Findings, front: FrontMatter, name: re.Match[str] | None) -
     if "id" in raw:
         if not isinstance(record_id, str) or not re.fullmatch(r"\d{3,4}", record_id):
             found.add(
-                "phr-invalid-value",
+                codes.PHR_INVALID_VALUE,
                 f"`id` is {record_id!r}; it must be the four-digit id of the file name",
                 fix='write `id: "0001"` with the number from the file name',
                 line=_key_line(front, "id"),
@@ -177,7 +179,7 @@ def _check_id(found: Findings, front: FrontMatter, name: re.Match[str] | None) -
         else:
             if name and record_id != name.group("id"):
                 found.add(
-                    "phr-file-name",
+                    codes.PHR_FILE_NAME,
                     f"`id: {record_id}` differs from the file name's id {name.group('id')}",
                     fix="make the front-matter id and the file name's prefix the same",
                     line=_key_line(front, "id"),
@@ -185,7 +187,7 @@ def _check_id(found: Findings, front: FrontMatter, name: re.Match[str] | None) -
             typed = (front.data or {}).get("id", record_id)
             if not isinstance(typed, str) and str(typed).zfill(len(record_id)) != record_id:
                 found.add(
-                    "phr-id-quoting",
+                    codes.PHR_ID_QUOTING,
                     f"`id: {record_id}` reads as the number {typed!r} in YAML 1.1 parsers",
                     fix=f'quote it: id: "{record_id}"',
                     severity="warning",
@@ -202,7 +204,7 @@ def _check_texts(found: Findings, front: FrontMatter, name: re.Match[str] | None
         expected = slugify(raw["title"])
         if not slug_matches(name.group("slug"), raw["title"]) and len(name.group("id")) == 4:
             found.add(
-                "phr-file-name",
+                codes.PHR_FILE_NAME,
                 f"the file name's slug {name.group('slug')!r} does not match the title",
                 fix=f"rename the file to {name.group('id')}-{expected}.<stage>.prompt.md "
                 "or restore the title",
@@ -210,7 +212,7 @@ def _check_texts(found: Findings, front: FrontMatter, name: re.Match[str] | None
             )
     if raw.get("surface") not in (None, "agent") and isinstance(raw.get("surface"), str):
         found.add(
-            "phr-invalid-value",
+            codes.PHR_INVALID_VALUE,
             f"`surface: {raw['surface']}`; Spec-Kit Plus records use `agent`",
             fix="write `surface: agent`",
             severity="warning",
@@ -224,14 +226,14 @@ def _check_stage(found: Findings, front: FrontMatter, name: re.Match[str] | None
     if "stage" in raw:
         if not isinstance(stage, str):
             found.add(
-                "phr-invalid-value",
+                codes.PHR_INVALID_VALUE,
                 "`stage` must be one word",
                 fix=f"use one of {', '.join(STAGES)}",
                 line=_key_line(front, "stage"),
             )
         elif stage in LEGACY_STAGES:
             found.add(
-                "history-legacy-stage",
+                codes.HISTORY_LEGACY_STAGE,
                 f"`stage: {stage}` is from an older Spec-Kit Plus release",
                 fix="use `stage: plan` for design work",
                 severity="warning",
@@ -239,14 +241,14 @@ def _check_stage(found: Findings, front: FrontMatter, name: re.Match[str] | None
             )
         elif stage not in STAGES:
             found.add(
-                "phr-invalid-value",
+                codes.PHR_INVALID_VALUE,
                 f"`stage` is {stage!r}",
                 fix=f"use one of {', '.join(STAGES)}",
                 line=_key_line(front, "stage"),
             )
         elif name and name.group("stage") and name.group("stage") != stage:
             found.add(
-                "phr-file-name",
+                codes.PHR_FILE_NAME,
                 f"`stage: {stage}` differs from the file name's stage {name.group('stage')!r}",
                 fix="make the file name's stage and the front-matter stage the same",
                 line=_key_line(front, "stage"),
@@ -257,7 +259,7 @@ def _check_shapes(found: Findings, front: FrontMatter) -> None:
     raw = front.raw or {}
     if "date" in raw and not (isinstance(raw["date"], str) and _is_iso_date(raw["date"])):
         found.add(
-            "phr-invalid-value",
+            codes.PHR_INVALID_VALUE,
             f"`date` is {raw['date']!r}; it must be an ISO date",
             fix="write `date: YYYY-MM-DD`",
             line=_key_line(front, "date"),
@@ -269,7 +271,7 @@ def _check_shapes(found: Findings, front: FrontMatter) -> None:
     if "links" in raw:
         if not isinstance(links, dict):
             found.add(
-                "phr-invalid-value",
+                codes.PHR_INVALID_VALUE,
                 "`links` must be a mapping with spec, ticket, adr and pr",
                 fix="write `links:` then one line each: `  spec: null`, `  ticket: null`, ...",
                 line=_key_line(front, "links"),
@@ -279,7 +281,7 @@ def _check_shapes(found: Findings, front: FrontMatter) -> None:
             wrong = [key for key in LINK_KEYS if key in links and not isinstance(links[key], str)]
             if absent or wrong:
                 found.add(
-                    "phr-invalid-value",
+                    codes.PHR_INVALID_VALUE,
                     f"`links` lacks {', '.join(absent) or 'nothing'}"
                     + (f"; {', '.join(wrong)} must be a link or null" if wrong else ""),
                     fix="give each of spec, ticket, adr, pr a link or `null`",
@@ -295,14 +297,14 @@ def check_route(found: Findings, root: Path, stage: str, feature: Any) -> None:
     if stage in ("constitution", "general"):
         if folder != stage:
             found.add(
-                "phr-route",
+                codes.PHR_ROUTE,
                 f"a {stage} record is in history/prompts/{folder}/",
                 fix=f"move it to history/prompts/{stage}/ (and renumber it there)",
             )
         return
     if folder in ("constitution", "general"):
         found.add(
-            "phr-route",
+            codes.PHR_ROUTE,
             f"stage {stage!r} is feature work but the record is in history/prompts/{folder}/",
             fix="move it to history/prompts/<feature>/, or use stage "
             f"{'constitution' if folder == 'constitution' else 'general'}",
@@ -310,13 +312,13 @@ def check_route(found: Findings, root: Path, stage: str, feature: Any) -> None:
         return
     if isinstance(feature, str) and feature not in ("none", folder):
         found.add(
-            "phr-route",
+            codes.PHR_ROUTE,
             f"`feature: {feature}` but the record is in history/prompts/{folder}/",
             fix=f"move it to history/prompts/{feature}/ or set `feature: {folder}`",
         )
     if not (root / SPECS_DIR / folder).is_dir():
         found.add(
-            "phr-route",
+            codes.PHR_ROUTE,
             f"history/prompts/{folder}/ names no feature: specs/{folder}/ does not exist",
             fix="use the full feature folder name from specs/ (e.g. 001-task-reminders)",
             severity="warning",
@@ -326,9 +328,8 @@ def check_route(found: Findings, root: Path, stage: str, feature: Any) -> None:
 def check_body(found: Findings, front: FrontMatter, document: str) -> None:
     for line, column, text in placeholders(document):
         found.add(
-            "history-placeholder",
+            codes.HISTORY_PLACEHOLDER,
             f"unresolved placeholder {text}",
-            fix="replace it with the real value, or `none` if there is nothing to say",
             line=line,
             column=column,
             excerpt=text,
@@ -337,13 +338,13 @@ def check_body(found: Findings, front: FrontMatter, document: str) -> None:
     missing = [title for title in REQUIRED_SECTIONS if title not in titles]
     if missing:
         found.add(
-            "phr-section",
+            codes.PHR_SECTION,
             f"missing section(s): {', '.join('## ' + title for title in missing)}",
             fix="add each heading with its content (the prompt, a response summary, the outcome)",
         )
     if FLYWHEEL_SECTION not in titles and not found.legacy:
         found.add(
-            "phr-section",
+            codes.PHR_SECTION,
             f"missing section ## {FLYWHEEL_SECTION}",
             fix="add it with the four evaluation notes (write `none` where nothing applies)",
             severity="warning",
@@ -351,10 +352,8 @@ def check_body(found: Findings, front: FrontMatter, document: str) -> None:
     prompt = titles.get("Prompt")
     if prompt is not None and not unfenced(prompt.content).strip():
         found.add(
-            "phr-empty-prompt",
+            codes.PHR_EMPTY_PROMPT,
             "the ## Prompt section is empty",
-            fix="paste the user's prompt in full, verbatim (never a summary)",
-            why="a PHR exists to keep the exact input that produced the work",
             line=prompt.line,
         )
 
@@ -373,7 +372,7 @@ def check_phr_file(root: Path, path: Path, document: str, *, legacy: bool) -> Fi
     target = links.get("adr") if isinstance(links, dict) else None
     if isinstance(target, str) and (problem := adr_link_problem(root, path, target)):
         found.add(
-            "history-adr-link",
+            codes.HISTORY_ADR_LINK,
             f"`links.adr` {problem}",
             fix="point it at an existing record, e.g. history/adr/0001-<slug>.md or ADR-0001, "
             "or write null",

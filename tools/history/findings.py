@@ -1,4 +1,5 @@
-"""Building history diagnostics: one constructor, legacy files downgraded to warnings."""
+"""Building history diagnostics: one constructor, catalogued codes only, legacy files downgraded to
+warnings."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tools.changes import Diagnostic, Severity
+from tools.history.codes import CODES, RecordCode
 from tools.history.layout import relative
 
 
@@ -21,21 +23,23 @@ class Findings:
 
     def add(
         self,
-        rule: str,
+        code: RecordCode,
         message: str,
         *,
-        fix: str,
-        why: str = "",
+        fix: str | None = None,
         severity: Severity = "error",
         line: int = 1,
         column: int = 1,
         excerpt: str = "",
     ) -> None:
+        """Report `code` with this finding's own `message`; `fix` defaults to the code's."""
+        if CODES.get(code.id) is not code:
+            raise ValueError(f"record code {code.id!r} is not in tools.history.codes.CODES")
         if self.legacy and severity == "error":
             severity = "warning"
         self.items.append(
             Diagnostic(
-                rule=rule,
+                rule=code.id,
                 severity=severity,
                 source="history",
                 path=relative(self.root, self.path),
@@ -44,8 +48,8 @@ class Findings:
                 end_line=line,
                 end_column=column + max(len(excerpt), 1),
                 message=message,
-                why=why,
-                fix=fix,
+                why=code.why,
+                fix=code.fix if fix is None else fix,
                 excerpt=excerpt,
                 blocking=severity == "error",
             )
