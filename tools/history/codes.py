@@ -354,7 +354,7 @@ ADR_FILE_NAME = RecordCode(
 )
 ADR_TITLE = RecordCode(
     id="adr-title",
-    name="adr-heading-mismatch",
+    name="mismatched-adr-heading",
     message="an ADR lacks the `# ADR-NNNN: Title` heading, or its id differs from the file name's",
     why=(
         "The heading is how readers and the index name a decision; an id that disagrees with the "
