@@ -3,7 +3,9 @@
 Rules that must tell a real `DaprClient`, a synchronous SQLAlchemy session or a `requests.Session`
 apart from a project's own object with a method of the same name ask `kind_of(expression)`. A name
 is bound to a kind by an annotation (`db: Session`, `Annotated[Session, Depends(...)]`), by
-`name = Factory(...)`, or by `with Factory(...) as name` - in the function or at module level.
+`name = Factory(...)`, or by `with Factory(...) as name` - in the function or at module level. An
+attribute of `self` has a kind when its class declares it (`client: DaprClient` in the class body)
+or every assignment to it in the class's methods gives the same kind (`self.client = DaprClient()`).
 Anything else (a value read from `app.state`, a parameter without annotation) has no kind: rules
 stay quiet on what they cannot resolve.
 """
@@ -11,6 +13,7 @@ stay quiet on what they cannot resolve.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from typing import Literal
 
 from tools.validate.astutil import FunctionNode, own_nodes
@@ -67,11 +70,34 @@ class Instances:
     def __init__(self, ctx: FileContext, module: ast.Module) -> None:
         self.ctx = ctx
         self._module_bindings: dict[str, Kind] = {}
-        for statement in module.body:
+        # id of a method -> kinds of its `self.<attribute>`s, keyed "self.<attribute>".
+        self._attributes: dict[int, dict[str, Kind]] = {}
+        self._cache: dict[int, dict[str, Kind]] = {}
+        # Also inside `if __name__ == "__main__":`, `try` and `with` blocks at module level.
+        for statement in _module_statements(module):
             self._bind(statement, self._module_bindings)
+        for statement in module.body:
+            if isinstance(statement, ast.ClassDef):
+                self._note_class(statement)
+
+    def at(self, function: FunctionNode | None) -> dict[str, Kind]:
+        """The bindings visible in `function` (the module's when None), computed once each."""
+        if function is None:
+            return self._module_bindings
+        key = id(function)
+        if key not in self._cache:
+            self._cache[key] = self.in_function(function)
+        return self._cache[key]
 
     def in_function(self, function: FunctionNode) -> dict[str, Kind]:
         """Names bound in `function` (parameters, assignments, `with` targets) over the module's."""
+        bindings = self._own_bindings(function)
+        receiver = _receiver(function)
+        for attribute, kind in self._attributes.get(id(function), {}).items():
+            bindings.setdefault(f"{receiver}.{attribute}", kind)
+        return bindings
+
+    def _own_bindings(self, function: FunctionNode) -> dict[str, Kind]:
         bindings = dict(self._module_bindings)
         arguments = function.args
         for parameter in [
@@ -93,6 +119,8 @@ class Instances:
             return self.kind_of(node.value, bindings)
         if isinstance(node, ast.Name):
             return bindings.get(node.id)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            return bindings.get(f"{node.value.id}.{node.attr}")
         if not isinstance(node, ast.Call):
             return None
         produced = _PRODUCES.get(self.ctx.qualname(node.func) or "")
@@ -118,6 +146,36 @@ class Instances:
             return self.annotation_kind(annotation.left) or self.annotation_kind(annotation.right)
         return _PRODUCES.get(self.ctx.qualname(annotation) or "")
 
+    def _note_class(self, node: ast.ClassDef) -> None:
+        """Kinds of the attributes of `self` in `node`'s methods: declared, or assigned alike."""
+        declared: dict[str, Kind] = {}
+        assigned: dict[str, set[Kind | None]] = {}
+        methods = [n for n in node.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+        for statement in node.body:  # `client: DaprClient` / `client = DaprClient()` in the body
+            if isinstance(statement, ast.AnnAssign | ast.Assign):
+                self._bind(statement, declared)
+        for method in methods:
+            bindings = self._own_bindings(method)
+            receiver = _receiver(method)
+            for target, value, annotation in _attribute_assignments(method, receiver):
+                kind = self.annotation_kind(annotation)
+                if kind is not None:
+                    declared.setdefault(target, kind)
+                elif not (isinstance(value, ast.Constant) and value.value is None):
+                    # `self.client = None` only says "not created yet".
+                    assigned.setdefault(target, set()).add(
+                        self.kind_of(value, bindings) if value is not None else None
+                    )
+        # An attribute assigned different kinds, or something unknown, is left unresolved.
+        kinds: dict[str, Kind] = {}
+        for name, found in assigned.items():
+            only = found.pop() if len(found) == 1 else None
+            if only is not None:
+                kinds[name] = only
+        kinds.update(declared)
+        for method in methods:
+            self._attributes[id(method)] = kinds
+
     def _bind(self, statement: ast.AST, bindings: dict[str, Kind]) -> None:
         if isinstance(statement, ast.Assign | ast.AnnAssign):
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
@@ -134,3 +192,48 @@ class Instances:
                 kind = self.kind_of(item.context_expr, bindings)
                 if isinstance(item.optional_vars, ast.Name) and kind is not None:
                     bindings[item.optional_vars.id] = kind
+
+
+def _module_statements(module: ast.Module) -> Iterator[ast.stmt]:
+    """The module's statements, nested blocks included, in order; not entering defs or classes."""
+    stack: list[ast.stmt] = list(reversed(module.body))
+    while stack:
+        statement = stack.pop()
+        yield statement
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        children: list[ast.stmt] = []
+        for child in ast.iter_child_nodes(statement):
+            if isinstance(child, ast.stmt):
+                children.append(child)
+            elif isinstance(child, ast.ExceptHandler | ast.match_case):
+                children.extend(child.body)
+        stack.extend(reversed(children))
+
+
+def _receiver(function: FunctionNode) -> str:
+    """The name a method calls its instance (`self`), or "" for a function without parameters."""
+    positional = [*function.args.posonlyargs, *function.args.args]
+    return positional[0].arg if positional else ""
+
+
+def _attribute_assignments(
+    method: FunctionNode, receiver: str
+) -> list[tuple[str, ast.expr | None, ast.expr | None]]:
+    """(attribute, value, annotation) for each `receiver.<attribute> = value` in `method`."""
+    found: list[tuple[str, ast.expr | None, ast.expr | None]] = []
+    for node in own_nodes(method):
+        if isinstance(node, ast.Assign):
+            targets, annotation = node.targets, None
+        elif isinstance(node, ast.AnnAssign):
+            targets, annotation = [node.target], node.annotation
+        else:
+            continue
+        found.extend(
+            (target.attr, node.value, annotation)
+            for target in targets
+            if isinstance(target, ast.Attribute)
+            and isinstance(target.value, ast.Name)
+            and target.value.id == receiver
+        )
+    return found

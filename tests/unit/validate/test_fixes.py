@@ -21,6 +21,7 @@ from tools.validate.rules import ALL_RULES
 # Test sources are assembled from these so this file itself has no address or alpha1 URL to report.
 _LOCALHOST, _LOOPBACK = "localhost", "127.0.0.1"
 _ALPHA1 = "/v1.0-alpha1"
+_AIO_IMPORT = "from dapr.aio.clients import DaprClient\n\n"
 
 _FIXES = [
     pytest.param(rule, before, after, id=f"{rule.id}-fix-{index}")
@@ -81,12 +82,13 @@ def test_clean_file_is_never_parsed_by_libcst(monkeypatch: pytest.MonkeyPatch) -
 
 def test_suppressed_finding_is_not_fixed() -> None:
     source = (
-        "async def publish(client, body: str) -> None:\n"
+        f"{_AIO_IMPORT}"
+        "async def publish(client: DaprClient, body: str) -> None:\n"
         "    await client.publish_event('p', 't', body)  # noqa: DAPR009\n"
         "    await client.publish_event('p', 'u', body)\n"
     )
     result = fix_source("app/service.py", source)
-    first, second = result.source.splitlines()[1:]
+    first, second = result.source.splitlines()[3:]
     assert "data_content_type" not in first
     assert "data_content_type" in second
     assert len(result.fixed) == 1
@@ -94,7 +96,8 @@ def test_suppressed_finding_is_not_fixed() -> None:
 
 def test_disabled_rule_is_not_fixed() -> None:
     source = (
-        "async def publish(client, body: str) -> None:\n"
+        f"{_AIO_IMPORT}"
+        "async def publish(client: DaprClient, body: str) -> None:\n"
         "    await client.publish_event('p', 't', body)\n"
     )
     assert fix_source("app/service.py", source, disabled={"DAPR009"}).source == source
@@ -133,7 +136,8 @@ def test_disabled_rule_is_not_fixed() -> None:
         # the content type may be among the unpacked arguments
         (
             "DAPR009",
-            "async def publish(client, args) -> None:\n    await client.publish_event(*args)\n",
+            f"{_AIO_IMPORT}async def publish(client: DaprClient, args) -> None:\n"
+            "    await client.publish_event(*args)\n",
         ),
         # a raw alpha1 URL depends on the runtime version
         ("DAPR010", f"JOBS = '{_ALPHA1}/jobs/cleanup'\n"),
@@ -187,7 +191,10 @@ def test_all_rules_fixed_in_one_pass_equal_fixing_rule_by_rule() -> None:
         "DAPR_HTTP_PORT = 3500\n",
         "#!/usr/bin/env python\n# settings\n\nDAPR_GRPC_PORT = 50001\n",
         "from __future__ import annotations\n\nDAPR_HTTP_PORT = 3500\n",
-        "import os\n\n\ndef port() -> int:\n    dapr_port = 3501\n    return dapr_port\n",
+        "import os\n\nimport requests\n\n\ndef state(key: str) -> bytes:\n"
+        "    dapr_port = 3501\n"
+        f"    url = f'http://{_LOCALHOST}:{{dapr_port}}/v1.0/state/statestore/{{key}}'\n"
+        "    return requests.get(url, timeout=5).content\n",
     ],
 )
 def test_port_constants_read_the_environment(source: str) -> None:
@@ -225,9 +232,10 @@ def test_splitting_an_import_keeps_its_comments() -> None:
 
 def test_fixable_findings_say_so_and_others_do_not() -> None:
     source = (
-        "async def publish(client, body: str) -> None:\n"
+        f"import httpx\n{_AIO_IMPORT}"
+        "async def publish(client: DaprClient, http: httpx.AsyncClient, body: str) -> None:\n"
         "    await client.publish_event('pubsub', 'orders', body)\n"
-        "    return SIDECAR\n"
+        "    await http.get(SIDECAR)\n"
         f"SIDECAR = 'http://{_LOCALHOST}:3500/v1.0/state'\n"
     )
     report = check_changes([FileChange(path="app/service.py", content=source)])

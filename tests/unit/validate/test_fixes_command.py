@@ -32,7 +32,10 @@ async def publish(client: DaprClient, body: str) -> None:
 # Both findings are fixable, but `payload` is undefined (F821) on the publish line: once the fix
 # rewrites that line, the gate counts F821 as new and refuses the DAPR009 fix; DAPR010's applies.
 PARTLY_FIXABLE = """\
-async def publish(client, job) -> None:
+from dapr.aio.clients import DaprClient
+
+
+async def publish(client: DaprClient, job) -> None:
     await client.publish_event("pubsub", "orders", payload)
     await client.schedule_job_alpha1(job)
 """
@@ -94,10 +97,10 @@ def test_fix_keeps_what_the_gate_accepts_and_reports_the_rest(project: Path) -> 
     fixed = target.read_text()
     assert "await client.schedule_job(job)" in fixed
     assert 'await client.publish_event("pubsub", "orders", payload)' in fixed
-    assert "fixed app/main.py:3:11: DAPR010" in result.output
+    assert "fixed app/main.py:6:11: DAPR010" in result.output
     assert "not fixed app/main.py: DAPR009" in result.output
     assert "(F821)" in result.output
-    assert "app/main.py:2:11: DAPR009" in result.output  # what remains, with its excerpt
+    assert "app/main.py:5:11: DAPR009" in result.output  # what remains, with its excerpt
 
 
 def test_clean_tree_has_nothing_to_fix(project: Path) -> None:
@@ -114,7 +117,7 @@ def test_fix_with_machine_format_keeps_stdout_for_findings(project: Path) -> Non
     (project / "app" / "main.py").write_text(PARTLY_FIXABLE)
     result = runner.invoke(app, ["check", "--fix", "--format", "github"])
     assert result.exit_code == 1
-    assert "::error file=app/main.py,line=2" in result.stdout
+    assert "::error file=app/main.py,line=5" in result.stdout
 
 
 def test_only_files_with_fixable_findings_are_fixed(

@@ -1,5 +1,9 @@
 """DAPR009: `publish_event`/`publish_events` calls get `data_content_type="application/json"`.
 
+Only the calls the rule reported are rewritten, and the rule reports calls on a real Dapr client
+only: a project's own `publish_event` (a wrapper with its own signature) would raise TypeError on
+the new keyword, so it is never touched.
+
 The keyword is added after the last argument, in the call's own layout (one argument per line stays
 one argument per line). Calls with `*args` are left alone: the content type may be among them.
 """

@@ -1,17 +1,45 @@
+"""DAPR013: a hard-coded sidecar address or port, where it reaches the sidecar.
+
+An address such as `localhost:3500` is only a finding where Dapr traffic uses it: as the URL of an
+HTTP request to the Dapr API (`.../v1.0/...`), as an argument of a DaprClient, as the value of a
+DAPR_* environment variable the process sets, or as a module constant the file exports for others
+to use (named for Dapr or the sidecar, or holding a Dapr API URL). A value is followed through the
+names the module and the function assign once, f-strings, `+`, `%` and `.format`. The same text in
+a log line, a CLI default that is printed, a docs string, a test fixture's URL or the fallback of
+`os.environ.get(...)` (the environment wins there) reaches no sidecar and is left alone.
+"""
+
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
-from tools.validate.astutil import argument
+from tools.validate.astutil import FunctionNode, argument
 from tools.validate.context import FileContext
+from tools.validate.rules._strings import single_assignments
 from tools.validate.rules.base import Invalid, Rule
 
 _SIDECAR_URL = re.compile(
     r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|daprd?):(?:3500|3501|50001|50002)\b"
 )
 _SIDECAR_PORTS = frozenset({3500, 3501, 50001, 50002})
-_CLIENTS = ("dapr.aio.clients.DaprClient", "dapr.clients.DaprClient")
+_CLIENTS = frozenset(
+    {
+        "dapr.aio.clients.DaprClient",
+        "dapr.aio.clients.grpc.client.DaprGrpcClientAsync",
+        "dapr.clients.DaprClient",
+        "dapr.clients.DaprGrpcClient",
+        "dapr.clients.grpc.client.DaprGrpcClient",
+    }
+)
+# `<anything>.post(url, ...)` and the like: requests, httpx, aiohttp and urllib3 share the shapes.
+_URL_FIRST = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "ws_connect"})
+_URL_SECOND = frozenset({"request", "stream"})
+_URLLIB = frozenset({"urllib.request.urlopen", "urllib.request.Request"})
+_DAPR_API = "/v1.0"
+# Deep enough for any address written by hand; stops a name defined through itself.
+_MAX_DEPTH = 8
 # The SDK's own default gRPC address (DAPR_RUNTIME_HOST:DAPR_GRPC_PORT unset): dropping it changes
 # nothing where the environment is unset and lets `dapr run` and the test harness choose the port
 # elsewhere.
@@ -43,9 +71,32 @@ class HardcodedSidecarAddress(Rule):
         "import os\n\n"
         "BASE = f\"http://127.0.0.1:{os.environ.get('DAPR_HTTP_PORT', '3500')}/v1.0\"\n",
         "APP_PORT = 8000\n",
+        # The environment wins; the literal is only Dapr's own default.
+        "import os\nimport requests\n\n"
+        "ENDPOINT = os.getenv('DAPR_HTTP_ENDPOINT', 'http://localhost:3500')\n\n"
+        "def publish(order: dict) -> None:\n"
+        "    requests.post(f'{ENDPOINT}/v1.0/publish/pubsub/orders', json=order, timeout=5)\n",
+        # Printed help, not Dapr traffic.
+        "import argparse\n\n"
+        "def main() -> None:\n"
+        "    parser = argparse.ArgumentParser()\n"
+        "    default = 'localhost:50001'\n"
+        "    parser.add_argument('--dapr-address', default=None, help=f'default {default}')\n"
+        "    print(parser.parse_args())\n",
     )
     INVALID = (
         Invalid("SIDECAR = 'http://localhost:3500/v1.0/state/statestore'\n", line=1, col=11),
+        Invalid(
+            (
+                "import requests\n\n"
+                "BASE = 'http://localhost:3500'\n\n"
+                "def save(key: str, value: str) -> None:\n"
+                "    url = f'{BASE}/v1.0/state/statestore'\n"
+                "    requests.post(url, json=[{'key': key, 'value': value}], timeout=5)\n"
+            ),
+            line=3,
+            col=8,
+        ),
         Invalid(
             (
                 "from dapr.aio.clients import DaprClient\n\n"
@@ -54,6 +105,11 @@ class HardcodedSidecarAddress(Rule):
             ),
             line=4,
             col=23,
+        ),
+        Invalid(
+            "import os\n\nos.environ['DAPR_GRPC_ENDPOINT'] = 'localhost:50002'\n",
+            line=3,
+            col=36,
         ),
         Invalid("DAPR_HTTP_PORT = 3500\n", line=1, col=1),
         Invalid(
@@ -98,40 +154,55 @@ class HardcodedSidecarAddress(Rule):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._default_addresses: set[int] = set()
+        self._scopes: _Scopes | None = None
+        # id of an assigned value -> its `X = value` statement (a port finding covers it whole).
+        self._statements: dict[int, ast.Assign] = {}
+        # Expressions whose value reaches the sidecar, with the function they are in.
+        self._sinks: list[tuple[ast.expr, FunctionNode | None]] = []
+        self._mentions_api = False  # some string of the file addresses the Dapr API
+        # `base_url=` of HTTP clients: a sink when the file's requests go to the Dapr API.
+        self._base_urls: list[tuple[ast.expr, FunctionNode | None]] = []
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._scopes = _Scopes(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
-        if (
-            isinstance(node.value, str)
-            and not self.ctx.is_prose(node)
-            and _SIDECAR_URL.search(node.value)
-        ):
-            self.report(
-                node, f"hard-coded sidecar address {_SIDECAR_URL.search(node.value).group(0)!r}"
-            )
+        if isinstance(node.value, str) and _DAPR_API in node.value:
+            self._mentions_api = True
 
     def visit_Call(self, node: ast.Call) -> None:
-        address = argument(node, 0, "address")
-        if self._drops_cleanly(node, address):
-            self._default_addresses.add(id(address))
-        if (
-            isinstance(address, ast.Constant)
-            and isinstance(address.value, str)
-            and not _SIDECAR_URL.search(address.value)
-            and self.ctx.qualname(node.func) in _CLIENTS
-        ):
-            self.report(address, "DaprClient is given a literal address")
+        function = self.ctx.function
+        if self.ctx.qualname(node.func) in _CLIENTS:
+            self._check_client(node)
+            self._sinks += [(value, function) for value in _argument_values(node)]
+            return
+        url = self._request_url(node)
+        if url is not None:
+            self._sinks.append((url, function))
+        self._sinks += [(value, function) for value in self._environment_values(node)]
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        value = node.value
-        if not (isinstance(value, ast.Constant) and value.value in _SIDECAR_PORTS):
+        self._statements[id(node.value)] = node
+        # `os.environ["DAPR_HTTP_ENDPOINT"] = ...`: what the SDK in this process will use.
+        if any(self._dapr_variable(target) for target in node.targets):
+            self._sinks.append((node.value, self.ctx.function))
+
+    def finish(self) -> None:
+        scopes = self._scopes
+        if scopes is None:
             return
-        for target in node.targets:
-            if (
-                isinstance(target, ast.Name)
-                and "DAPR" in target.id.upper()
-                and "PORT" in target.id.upper()
-            ):
-                self.report(node, f"`{target.id}` pins the sidecar port to {value.value}")
+        for name, statement in scopes.exported().items():
+            upper = name.upper()
+            if "DAPR" in upper or "SIDECAR" in upper or self._addresses_api(statement.value, {}, 0):
+                self._sinks.append((ast.Name(name, ast.Load()), None))
+        if self._mentions_api:
+            self._sinks += self._base_urls
+        reported: set[int] = set()
+        for expression, function in self._sinks:
+            for origin in self._origins(expression, scopes.at(function), 0):
+                if id(origin) not in reported:
+                    reported.add(id(origin))
+                    self.report(origin, _message(origin), within=_enclosing(function, origin))
 
     def fixable(self, node: ast.AST) -> bool:
         if isinstance(node, ast.Assign):  # a port constant: read it from the environment instead
@@ -142,12 +213,199 @@ class HardcodedSidecarAddress(Rule):
             )
         return id(node) in self._default_addresses
 
-    def _drops_cleanly(self, call: ast.Call, address: ast.expr | None) -> bool:
-        """The address is the SDK default and the only positional argument of a DaprClient call."""
+    def _check_client(self, call: ast.Call) -> None:
+        address = argument(call, 0, "address")
+        if not (isinstance(address, ast.Constant) and isinstance(address.value, str)):
+            return
+        if address.value in DEFAULT_GRPC_ADDRESSES and _only_argument(call, address):
+            self._default_addresses.add(id(address))
+        if not _SIDECAR_URL.search(address.value):  # a sidecar address is reported as a sink
+            self.report(address, "DaprClient is given a literal address")
+
+    def _request_url(self, call: ast.Call) -> ast.expr | None:
+        """The URL of an HTTP request to the Dapr API, or None; `base_url=` waits for `finish`."""
+        func = call.func
+        url: ast.expr | None = None
+        attribute = func.attr if isinstance(func, ast.Attribute) else ""
+        if attribute in _URL_FIRST or self.ctx.qualname(func) in _URLLIB:
+            url = argument(call, 0, "url")
+        elif attribute in _URL_SECOND:
+            url = argument(call, 1, "url")
+        base = next((kw.value for kw in call.keywords if kw.arg == "base_url"), None)
+        if url is None and base is not None:
+            self._base_urls.append((base, self.ctx.function))
+        if url is None or self._scopes is None:
+            return None
+        names = self._scopes.at(self.ctx.function)
+        return url if self._addresses_api(url, names, 0) else None
+
+    def _environment_values(self, call: ast.Call) -> Iterator[ast.expr]:
+        """Values `os.putenv` / `os.environ.update` give DAPR_* variables (not `setdefault`)."""
+        qualname = self.ctx.qualname(call.func)
+        if qualname == "os.putenv" and len(call.args) == 2 and _dapr_key(call.args[0]):
+            yield call.args[1]
+        elif qualname == "os.environ.update":
+            for keyword in call.keywords:
+                if keyword.arg is not None and keyword.arg.startswith("DAPR_"):
+                    yield keyword.value
+            for mapping in call.args:
+                if isinstance(mapping, ast.Dict):
+                    for key, value in zip(mapping.keys, mapping.values, strict=True):
+                        if key is not None and _dapr_key(key):
+                            yield value
+
+    def _dapr_variable(self, target: ast.expr) -> bool:
         return (
-            isinstance(address, ast.Constant)
-            and address.value in DEFAULT_GRPC_ADDRESSES
-            and call.args in ([], [address])
-            and all(kw.arg is not None for kw in call.keywords)
-            and self.ctx.qualname(call.func) in _CLIENTS
+            isinstance(target, ast.Subscript)
+            and self.ctx.qualname(target.value) == "os.environ"
+            and _dapr_key(target.slice)
         )
+
+    def _addresses_api(self, node: ast.expr, names: dict[str, ast.expr], depth: int) -> bool:
+        """Some text the expression is built from names a path of the Dapr API (`/v1.0`)."""
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, str) and _DAPR_API in node.value
+        if isinstance(node, ast.Name):
+            if node.id in self.ctx.constants:
+                return _DAPR_API in self.ctx.constants[node.id]
+            value = names.get(node.id)
+            return value is not None and self._addresses_api(value, names, depth + 1)
+        return any(self._addresses_api(part, names, depth + 1) for part in _string_parts(node))
+
+    def _origins(self, node: ast.expr, names: dict[str, ast.expr], depth: int) -> Iterator[ast.AST]:
+        """The hard-coded addresses and port assignments an expression's value is built from.
+
+        Only what composes a string is followed: a call other than `str`/`.format` (`os.getenv(...,
+        default)`) and `a or b` (a fallback after the environment) are not entered.
+        """
+        if depth > _MAX_DEPTH:
+            return
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and _SIDECAR_URL.search(node.value):
+                yield node
+        elif isinstance(node, ast.Name):
+            value = names.get(node.id)
+            statement = self._statements.get(id(value))
+            if value is not None and statement is not None and _is_port(node.id, value):
+                yield statement
+            elif value is not None:
+                yield from self._origins(value, names, depth + 1)
+        else:
+            for part in _string_parts(node):
+                yield from self._origins(part, names, depth + 1)
+
+
+class _Scopes:
+    """What a name holds where a sink reads it: the value the module or the function assigns it
+    once (a name assigned twice may hold anything), a function's parameters hiding the module's."""
+
+    def __init__(self, module: ast.Module) -> None:
+        self._tree = module
+        self.module = _module_assignments(module)
+        self._cache: dict[int, dict[str, ast.expr]] = {}
+
+    def at(self, function: FunctionNode | None) -> dict[str, ast.expr]:
+        if function is None:
+            return self.module
+        if id(function) not in self._cache:
+            arguments = function.args
+            hidden = {
+                a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            }
+            visible = {name: v for name, v in self.module.items() if name not in hidden}
+            self._cache[id(function)] = {**visible, **single_assignments(function)}
+        return self._cache[id(function)]
+
+    def exported(self) -> dict[str, ast.Assign]:
+        """Module-level `NAME = value` statements whose name this file never reads."""
+        read = {
+            node.id
+            for node in ast.walk(self._tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+        }
+        return {
+            target.id: statement
+            for statement in self._tree.body
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            for target in statement.targets
+            if isinstance(target, ast.Name) and target.id not in read
+        }
+
+
+def _module_assignments(module: ast.Module) -> dict[str, ast.expr]:
+    values: dict[str, ast.expr] = {}
+    counts: dict[str, int] = {}
+    for statement in module.body:
+        if isinstance(statement, ast.Assign):
+            pairs = [(target, statement.value) for target in statement.targets]
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            pairs = [(statement.target, statement.value)]
+        else:
+            continue
+        for target, value in pairs:
+            if isinstance(target, ast.Name):
+                counts[target.id] = counts.get(target.id, 0) + 1
+                values[target.id] = value
+    return {name: value for name, value in values.items() if counts[name] == 1}
+
+
+def _string_parts(node: ast.expr) -> list[ast.expr]:
+    """The parts a string expression is composed of: f-string values, `+` and `%` operands, the
+    template and arguments of `.format`, the argument of `str(...)`."""
+    if isinstance(node, ast.JoinedStr):
+        return [p.value if isinstance(p, ast.FormattedValue) else p for p in node.values]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return [node.left, node.right]
+    if isinstance(node, ast.Tuple):  # the right side of `"%s:%s" % (host, port)`
+        return list(node.elts)
+    if isinstance(node, ast.IfExp):
+        return [node.body, node.orelse]
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "format":
+            return [func.value, *_argument_values(node)]
+        if isinstance(func, ast.Name) and func.id in ("str", "int") and node.args:
+            return [node.args[0]]
+    return []
+
+
+def _argument_values(call: ast.Call) -> list[ast.expr]:
+    return [*call.args, *(kw.value for kw in call.keywords)]
+
+
+def _only_argument(call: ast.Call, address: ast.expr) -> bool:
+    """`address` is the call's only positional argument and no `**kwargs` hide another."""
+    return call.args in ([], [address]) and all(kw.arg is not None for kw in call.keywords)
+
+
+def _dapr_key(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and str(node.value).startswith("DAPR_")
+
+
+def _is_port(name: str, value: ast.expr) -> bool:
+    upper = name.upper()
+    return (
+        isinstance(value, ast.Constant)
+        and type(value.value) in (int, float)  # a float port is as pinned (and not fixable)
+        and value.value in _SIDECAR_PORTS
+        and "DAPR" in upper
+        and "PORT" in upper
+    )
+
+
+def _message(origin: ast.AST) -> str:
+    if isinstance(origin, ast.Assign):
+        name = getattr(origin.targets[0], "id", "the port")
+        return f"`{name}` pins the sidecar port to {getattr(origin.value, 'value', '?')}"
+    found = _SIDECAR_URL.search(str(getattr(origin, "value", "")))
+    return f"hard-coded sidecar address {found.group(0) if found else '?'!r}"
+
+
+def _enclosing(function: FunctionNode | None, node: ast.AST) -> FunctionNode | None:
+    """`function` when `node` lies in it (the excerpt shows it); a module-level value has none."""
+    if function is None:
+        return None
+    line = getattr(node, "lineno", 0)
+    return function if function.lineno <= line <= (function.end_lineno or line) else None
