@@ -8,8 +8,11 @@ from tools.validate.instances import Instances, Kind
 from tools.validate.rules.base import Invalid, Rule, header
 
 # The calls of each kind that wait on the network or the database. Building a query, `add` and
-# `delete` only touch the session's memory; these are the ones that talk to the server. The
-# synchronous DaprClient in async code is DAPR001's finding (with its autofix) already.
+# `delete` only touch the session's memory; these are the ones that talk to the server.
+# The synchronous DaprClient ("dapr-sync") is deliberately absent: DAPR001 owns it in async code,
+# because it reports the one import its fixer rewrites to dapr.aio (converting every call at once)
+# and stays quiet in one-shot scripts. Listing its methods here would report each call a second
+# time, under a rule whose fix ("make it a plain def") is the weaker one for a Dapr client.
 _BLOCKING: dict[Kind, frozenset[str]] = {
     "orm-session": frozenset(
         {

@@ -5,6 +5,7 @@ import ast
 from tools.validate.astutil import FunctionNode
 from tools.validate.context import FileContext
 from tools.validate.rules.base import Invalid, Rule
+from tools.validate.rules.sync_client import one_shot_script
 
 # The synchronous client in async code is DAPR001's finding already.
 ASYNC_CLIENTS = frozenset(
@@ -39,6 +40,14 @@ class ClientBlocksOnSidecar(Rule):
         "        yield\n",
         "from dapr.aio.clients import DaprClient\n\ndef make_client() -> DaprClient:\n"
         "    return DaprClient()  # synchronous code: called before the loop runs\n",
+        # A one-shot script: nothing else on its loop waits while the constructor probes.
+        "import asyncio\nfrom dapr.aio.clients import DaprClient\n\n"
+        "async def main() -> None:\n"
+        "    async with DaprClient() as client:\n"
+        "        await client.publish_event('pubsub', 'orders', '{}', "
+        "data_content_type='application/json')\n\n"
+        "if __name__ == '__main__':\n"
+        "    asyncio.run(main())\n",
     )
     INVALID = (
         Invalid(
@@ -52,13 +61,34 @@ class ClientBlocksOnSidecar(Rule):
             line=6,
             col=16,
         ),
+        # Run as a program, but it serves an app: other requests wait on the loop.
+        Invalid(
+            (
+                "from contextlib import asynccontextmanager\n"
+                "import uvicorn\n"
+                "from dapr.aio.clients import DaprClient\n"
+                "from fastapi import FastAPI\n\n"
+                "@asynccontextmanager\nasync def lifespan(app: FastAPI):\n"
+                "    async with DaprClient() as client:\n"
+                "        app.state.dapr = client\n        yield\n\n"
+                "app = FastAPI(lifespan=lifespan)\n\n"
+                "if __name__ == '__main__':\n"
+                "    uvicorn.run(app)\n"
+            ),
+            line=8,
+            col=16,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
+        self._module: ast.Module | None = None
         self._waited: set[int] = set()  # ids of functions that awaited the async health check
         self._constructions: list[tuple[ast.Call, FunctionNode]] = []
         self._dependencies: set[str] = set()
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._module = node
 
     def visit_Call(self, node: ast.Call) -> None:
         function = self.ctx.function
@@ -80,6 +110,9 @@ class ClientBlocksOnSidecar(Rule):
             self._constructions.append((node, function))
 
     def finish(self) -> None:
+        # A one-shot script (`asyncio.run(main())`, no app) has nothing else on its loop to freeze.
+        if self._module is None or one_shot_script(self.ctx, self._module):
+            return
         # Per-request construction is DAPR008's finding; this rule is about startup code.
         per_request = {id(f) for f in self.ctx.request_handlers()}
         for call, function in self._constructions:

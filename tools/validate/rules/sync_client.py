@@ -3,7 +3,10 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
+from tools.validate.astutil import own_nodes
 from tools.validate.context import FileContext
+from tools.validate.instances import Instances
+from tools.validate.rules._reach import is_script
 from tools.validate.rules.base import Invalid, Rule
 
 SYNC_CLIENTS = frozenset(
@@ -16,23 +19,56 @@ SYNC_CLIENTS = frozenset(
 
 
 class SyncDaprClient(Rule):
+    """The synchronous client where it blocks an event loop: used inside an `async def`.
+
+    A plain `def` is its right home - FastAPI runs sync routes in its thread pool, a script has no
+    loop - so only a call in the own body of an `async def` counts: constructing the client
+    (`DaprClient()`) or calling a method of an instance (known by annotation, construction, `with`
+    or `self.client`). The finding is the `from dapr.clients import DaprClient` line, which the
+    fixer rewrites; a client reached as `dapr.clients.DaprClient` is reported at the calls. A
+    one-shot script (`asyncio.run(main())`, no app) runs nothing else on its loop: quiet.
+    """
+
     id = "DAPR001"
     name = "sync-dapr-client"
     message = "the synchronous dapr.clients.DaprClient blocks the event loop"
     why = (
         "Every call of the synchronous client is a blocking gRPC round-trip to the sidecar. Inside "
-        "an async service it stalls the event loop, so all other requests, deliveries and job "
-        "triggers wait."
+        "an `async def` it stalls the event loop, so all other requests, deliveries and job "
+        "triggers wait. In a plain `def` (FastAPI runs it in its thread pool) it is fine."
     )
     fix = (
         "Import `DaprClient` from `dapr.aio.clients`, create it once in the FastAPI lifespan and "
-        "`await` its methods."
+        "`await` its methods - or keep the synchronous client and make the function a plain `def`."
     )
     VALID = (
         "from dapr.aio.clients import DaprClient\n\nasync def save(client: DaprClient) -> None:\n"
         "    await client.save_state('statestore', 'k', 'v')\n",
         "import dapr.aio.clients as dapr_aio\n\nasync def make() -> dapr_aio.DaprClient:\n"
         "    return dapr_aio.DaprClient()\n",
+        # A sync route: FastAPI runs it in its thread pool, off the event loop.
+        "from dapr.clients import DaprClient\nfrom fastapi import FastAPI\n\n"
+        "app = FastAPI()\nclient = DaprClient()\n\n"
+        "@app.post('/orders')\n"
+        "def create(order_id: str) -> dict:\n"
+        "    client.save_state('statestore', order_id, 'new')\n"
+        "    return {'id': order_id}\n\n"
+        "@app.get('/health')\n"
+        "async def health() -> dict:\n"
+        "    return {'ok': True}\n",
+        # A one-shot script: nothing else runs on its loop.
+        "import asyncio\nfrom dapr.clients import DaprClient\n\n"
+        "async def main() -> None:\n"
+        "    with DaprClient() as client:\n"
+        "        client.save_state('statestore', 'k', 'v')\n\n"
+        "asyncio.run(main())\n",
+        # Handed to a worker thread: the loop does not wait on it.
+        "import asyncio\nfrom dapr.clients import DaprClient\nfrom fastapi import FastAPI\n\n"
+        "app = FastAPI()\nclient = DaprClient()\n\n"
+        "@app.post('/orders')\n"
+        "async def create(order_id: str) -> dict:\n"
+        "    await asyncio.to_thread(client.save_state, 'statestore', order_id, 'new')\n"
+        "    return {'id': order_id}\n",
     )
     INVALID = (
         Invalid(
@@ -50,7 +86,14 @@ class SyncDaprClient(Rule):
             col=12,
         ),
         Invalid(
-            "from dapr.clients import DaprClient as C\n\nasync def f():\n    return C\n",
+            (
+                "from dapr.clients import DaprClient as C\n\n"
+                "class Store:\n"
+                "    def __init__(self) -> None:\n"
+                "        self.client = C()\n\n"
+                "    async def get(self, key: str) -> bytes:\n"
+                "        return self.client.get_state('statestore', key).data\n"
+            ),
             line=1,
             col=26,
         ),
@@ -99,25 +142,51 @@ class SyncDaprClient(Rule):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._uses: list[ast.AST] = []
+        self._imports: list[ast.alias] = []
         self._module: ast.Module | None = None
+        self._instances: Instances | None = None
+        # Where async code uses the client: (the use, the `async def` it is in).
+        self._async_uses: list[tuple[ast.AST, ast.AsyncFunctionDef]] = []
 
     def visit_Module(self, node: ast.Module) -> None:
         self._module = node
+        self._instances = Instances(self.ctx, node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level == 0 and node.module:
-            self._uses.extend(a for a in node.names if f"{node.module}.{a.name}" in SYNC_CLIENTS)
+            self._imports.extend(a for a in node.names if f"{node.module}.{a.name}" in SYNC_CLIENTS)
 
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        if self.ctx.qualname(node) in SYNC_CLIENTS:
-            self._uses.append(node)
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        if self._instances is None:
+            return
+        bindings = self._instances.at(node)
+        for use in own_nodes(node):
+            if not isinstance(use, ast.Call):
+                continue
+            # Constructing it probes the sidecar; each method is a gRPC round-trip. Naming the
+            # class without calling it (`asyncio.to_thread(DaprClient)`) blocks nothing.
+            constructs = self.ctx.qualname(use.func) in SYNC_CLIENTS
+            calls_instance = (
+                isinstance(use.func, ast.Attribute)
+                and self._instances.kind_of(use.func.value, bindings) == "dapr-sync"
+            )
+            if constructs or calls_instance:
+                self._async_uses.append((use, node))
 
     def finish(self) -> None:
-        # A synchronous script may use the synchronous client; an async service must not.
-        if self.ctx.has_async:
-            for use in self._uses:
-                self.report(use)
+        module = self._module
+        if not self._async_uses or module is None or one_shot_script(self.ctx, module):
+            return
+        use, function = self._async_uses[0]
+        message = (
+            f"the synchronous dapr.clients.DaprClient is used inside `async def {function.name}` "
+            f"(line {getattr(use, 'lineno', function.lineno)}): every call blocks the event loop"
+        )
+        for alias in self._imports:
+            self.report(alias, message)
+        if not self._imports:  # reached as `dapr.clients.DaprClient`: report the async uses
+            for use, function in self._async_uses:
+                self.report(use, within=function)
 
     def fixable(self, node: ast.AST) -> bool:
         return (
@@ -132,6 +201,15 @@ class SyncDaprClient(Rule):
             return []
         handlers = {id(function) for function in self.ctx.request_handlers()}
         return _fixable_imports(self._module, handlers)
+
+
+def one_shot_script(ctx: FileContext, module: ast.Module) -> bool:
+    """A program run once (`asyncio.run(main())`, `if __name__ == "__main__"`) serving no app,
+    whose coroutines no framework registers (a decorated `async def` - an agent tool, a callback -
+    runs on someone else's loop beside other work; the `__main__` block is then only a demo)."""
+    return is_script(ctx, module) and not any(
+        isinstance(node, ast.AsyncFunctionDef) and node.decorator_list for node in ast.walk(module)
+    )
 
 
 # The aio client's methods are all coroutines (dapr.aio.clients.DaprClient, SDK 1.16-1.19).
