@@ -95,7 +95,8 @@ def test_new_findings_block_even_when_old_ones_exist(tmp_path: Path) -> None:
     (tmp_path / "app" / "jobs.py").write_text(POLLING)
     second_loop = (
         POLLING
-        + "\n\nasync def poll_more(send):\n    while True:\n        await asyncio.sleep(5)\n"
+        + "\n\nasync def poll_more(send):\n    while True:\n        await send()\n"
+        + "        await asyncio.sleep(5)\n"
     )
     report = _check("app/jobs.py", second_loop, root=tmp_path)
     polling = sorted((d.line, d.blocking) for d in report.diagnostics if d.rule == "DAPR003")

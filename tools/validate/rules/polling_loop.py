@@ -1,8 +1,23 @@
+"""DAPR003: work scheduled by a sleep loop or an in-process scheduler library.
+
+Not every loop that sleeps schedules work. These are left alone:
+- retry loops and bounded waits (`while attempt < limit`, a `return` once the operation succeeds);
+- waits that only sleep until a condition holds (`while not ready: time.sleep(1)`, `while True:
+  await asyncio.sleep(1)` followed by `if done: break`) and idle keep-alive loops that keep a
+  process or a gRPC/streaming subscription running (`while True: time.sleep(1)`);
+- a program's own main loop: a loop at module level, or in a one-shot script, of a file that serves
+  no app - a load generator or a CLI has no endpoint for the Jobs API to trigger.
+A scheduler library is reported where the file imports it and uses the imported name.
+"""
+
 from __future__ import annotations
 
 import ast
 
-from tools.validate.rules.base import Invalid, Rule, header
+from tools.validate.astutil import FunctionNode
+from tools.validate.context import FileContext
+from tools.validate.rules.base import Invalid, Rule, Span, header
+from tools.validate.rules.sync_client import one_shot_script
 
 SLEEPS = frozenset({"asyncio.sleep", "time.sleep", "anyio.sleep", "trio.sleep", "gevent.sleep"})
 SCHEDULER_LIBRARIES = frozenset(
@@ -38,6 +53,24 @@ class PollingLoop(Rule):
         "    deadline = time.monotonic() + timeout\n    while time.monotonic() < deadline:\n"
         "        if await probe():\n            return True\n        await asyncio.sleep(0.5)\n"
         "    return False\n",
+        # An idle keep-alive loop: the subscription's handler runs on the SDK's thread.
+        "import time\nfrom dapr.clients import DaprClient\n\n"
+        "def on_message(message) -> None:\n    print(message.data())\n\n"
+        "def serve(client: DaprClient) -> None:\n"
+        "    close = client.subscribe_with_handler('pubsub', 'orders', on_message)\n"
+        "    try:\n        while True:\n            time.sleep(1)\n"
+        "    finally:\n        close()\n",
+        # Waiting for a condition is not scheduling work.
+        "import asyncio\n\nasync def wait(job) -> None:\n"
+        "    while True:\n        await asyncio.sleep(1)\n        if job.done:\n"
+        "            break\n",
+        # A load generator at module level of a file that serves no app.
+        "import time\nimport requests\n\n"
+        "n = 0\nwhile True:\n    n += 1\n"
+        "    requests.post('http://orders/neworder', json={'id': n}, timeout=5)\n"
+        "    time.sleep(1)\n",
+        # A scheduler library imported but not used (a cron parser kept for later).
+        "import croniter  # noqa: F401\n",
     )
     INVALID = (
         Invalid(
@@ -52,10 +85,11 @@ class PollingLoop(Rule):
         Invalid(
             (
                 "from asyncio import sleep as zz\n\n"
-                "async def wait(job):\n"
+                "async def drain(queue):\n"
                 "    while True:\n"
                 "        await zz(1)\n"
-                "        if job.done:\n"
+                "        await queue.flush()\n"
+                "        if queue.closed:\n"
                 "            break\n"
             ),
             line=4,
@@ -72,33 +106,90 @@ class PollingLoop(Rule):
             line=4,
             col=5,
         ),
-        Invalid("from apscheduler.schedulers.asyncio import AsyncIOScheduler\n", line=1, col=1),
+        Invalid(
+            (
+                "from apscheduler.schedulers.asyncio import AsyncIOScheduler\n\n"
+                "scheduler = AsyncIOScheduler()\n"
+            ),
+            line=1,
+            col=1,
+        ),
+        # The loop of a script that also serves an app runs beside its requests, on each replica.
+        Invalid(
+            (
+                "import asyncio\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
+                "async def reminders(send) -> None:\n"
+                "    while True:\n        await send()\n        await asyncio.sleep(60)\n\n"
+                "if __name__ == '__main__':\n    asyncio.run(reminders(print))\n"
+            ),
+            line=7,
+            col=5,
+        ),
     )
 
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._module: ast.Module | None = None
+        # (where, message, the function the loop is in) - judged once the file is known.
+        self._loops: list[tuple[Span, str, FunctionNode | None]] = []
+        self._libraries: list[tuple[ast.AST, str, list[str]]] = []
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._module = node
+
+    def finish(self) -> None:
+        module = self._module
+        if module is None:
+            return
+        serves = bool(self.ctx.app_objects or self.ctx.handlers)
+        script = one_shot_script(self.ctx, module)
+        for span, message, function in self._loops:
+            # A program's main loop: nothing here for the Jobs API to trigger instead.
+            if not serves and (function is None or script):
+                continue
+            self.report(span, message, within=function)
+        used = _loaded_names(module)
+        for node, module_name, bound in self._libraries:
+            if used & set(bound):
+                self.report(
+                    node,
+                    f"`{module_name}` schedules work inside the process instead of the Dapr "
+                    "Jobs API",
+                )
+
     def visit_While(self, node: ast.While) -> None:
-        if _is_bounded(node.test) or _exits_on_success(node.body):
+        if _is_bounded(node.test) or _exits_on_success(node.body) or _returns(node.body):
             return  # a retry loop or a bounded wait, not a scheduler
+        if self._only_waits(node.body):
+            return  # an idle keep-alive loop, or a wait for a condition
         for sleep in self._unconditional_sleeps(node.body):
             name = self.ctx.qualname(sleep.func)
-            self.report(
-                header(node),
-                f"this `while` loop calls {name}() on every pass: a polling scheduler",
-            )
+            message = f"this `while` loop calls {name}() on every pass: a polling scheduler"
+            self._loops.append((header(node), message, self.ctx.function))
             return
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            self._check_library(alias, alias.name)
+            if _is_scheduler(alias.name):
+                bound = alias.asname or alias.name.partition(".")[0]
+                self._libraries.append((alias, alias.name, [bound]))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.module and not node.level:
-            self._check_library(node, node.module)
+        if node.module and not node.level and _is_scheduler(node.module):
+            bound = [alias.asname or alias.name for alias in node.names]
+            self._libraries.append((node, node.module, bound))
 
-    def _check_library(self, node: ast.AST, module: str) -> None:
-        if module.partition(".")[0] in SCHEDULER_LIBRARIES:
-            self.report(
-                node, f"`{module}` schedules work inside the process instead of the Dapr Jobs API"
-            )
+    def _only_waits(self, body: list[ast.stmt]) -> bool:
+        """Nothing but sleeps, `pass` and `if <condition>: break` - no work is done on a pass."""
+        has_sleep = False
+        for statement in body:
+            if isinstance(statement, ast.Pass | ast.Continue) or _is_exit_check(statement):
+                continue
+            if self._unconditional_sleeps([statement]) and isinstance(statement, ast.Expr):
+                has_sleep = True
+                continue
+            return False
+        return has_sleep
 
     def _unconditional_sleeps(self, body: list[ast.stmt]) -> list[ast.Call]:
         """Sleeps run on every pass: top-level statements, or in try/with bodies (not excepts)."""
@@ -124,6 +215,40 @@ def _is_bounded(test: ast.expr) -> bool:
     return isinstance(test, ast.Compare) and all(
         isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) for op in test.ops
     )
+
+
+def _is_scheduler(module: str) -> bool:
+    return module.partition(".")[0] in SCHEDULER_LIBRARIES
+
+
+def _is_exit_check(statement: ast.stmt) -> bool:
+    """`if <condition>: break` (or `return`): the loop waits until the condition holds."""
+    return (
+        isinstance(statement, ast.If)
+        and not statement.orelse
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], ast.Break | ast.Return)
+    )
+
+
+def _returns(body: list[ast.stmt]) -> bool:
+    """A `return` in the loop (not in a nested function): it retries or waits until done."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Return):
+            return True
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _loaded_names(module: ast.Module) -> set[str]:
+    return {
+        node.id
+        for node in ast.walk(module)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
 
 
 def _exits_on_success(body: list[ast.stmt]) -> bool:
