@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Literal
 
 from tools.validate.astutil import FunctionNode, own_nodes
@@ -101,9 +101,24 @@ def classify(ctx: FileContext, annotation: ast.expr) -> PayloadKind:
     return "other"
 
 
-def validates_with_model(ctx: FileContext, function: FunctionNode) -> bool:
+def validates_with_model(
+    ctx: FileContext, function: FunctionNode, helpers: Mapping[str, FunctionNode] | None = None
+) -> bool:
     """True when the handler turns raw data into a model: `Model.model_validate(...)`,
-    `TypeAdapter(...).validate_python(...)`, `parse_obj_as(Model, ...)` or `Model(**data)`."""
+    `TypeAdapter(...).validate_python(...)`, `parse_obj_as(Model, ...)` or `Model(**data)` - or
+    hands it to one of `helpers` (the file's functions and methods, by name) that does so itself."""
+    if _validates_itself(ctx, function):
+        return True
+    for node in own_nodes(function):
+        if not isinstance(node, ast.Call) or not (node.args or node.keywords):
+            continue
+        helper = (helpers or {}).get(_callee_name(node.func))
+        if helper is not None and helper is not function and _validates_itself(ctx, helper):
+            return True
+    return False
+
+
+def _validates_itself(ctx: FileContext, function: FunctionNode) -> bool:
     for node in own_nodes(function):
         if not isinstance(node, ast.Call):
             continue
@@ -116,6 +131,15 @@ def validates_with_model(ctx: FileContext, function: FunctionNode) -> bool:
         if (node.args or node.keywords) and classify(ctx, func) == "model":
             return True
     return False
+
+
+def _callee_name(func: ast.expr) -> str:
+    """`helper` for `helper(...)` and `self.helper(...)`; "" for any other callee."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.attr if func.value.id in ("self", "cls") else ""
+    return ""
 
 
 def _is_injected(default: ast.expr | None) -> bool:

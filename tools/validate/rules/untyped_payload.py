@@ -3,6 +3,7 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import FunctionNode, argument, own_nodes
+from tools.validate.context import FileContext
 from tools.validate.rules._payload import payload_parameters, validates_with_model
 from tools.validate.rules.base import Invalid, Rule
 
@@ -19,6 +20,8 @@ _PASSES_THROUGH = (
     ast.Starred,
     ast.Tuple,
 )
+# Calls that turn a value into text for a log line: the value is still only echoed.
+_TO_TEXT = frozenset({"str", "repr", "json.dumps", "orjson.dumps"})
 # Methods of `logging` and of any logger: what is only logged is never read field by field.
 _LOG_METHODS = frozenset(
     {"critical", "debug", "error", "exception", "info", "log", "warn", "warning"}
@@ -74,6 +77,23 @@ class UntypedPayload(Rule):
         "    body = await request.json()\n"
         "    logger.debug(body)\n"
         "    return {'status': 'SUCCESS'}\n",
+        # Logged as JSON text: still no field is read.
+        "import json\nimport logging\nfrom fastapi import FastAPI\n\n"
+        "app = FastAPI()\n\n"
+        "@app.post('/job/audit')\n"
+        "async def audit(body: dict) -> dict:\n"
+        "    logging.info('job %s', json.dumps(body, indent=2))\n"
+        "    return {}\n",
+        # Validated by a helper of the same file the handler hands the payload to.
+        "from fastapi import FastAPI, Request\nfrom pydantic import BaseModel\n\n"
+        "class Order(BaseModel):\n    id: str\n\n"
+        "app = FastAPI()\n\n"
+        "def parse_order(data: dict) -> Order:\n"
+        "    return Order.model_validate(data)\n\n"
+        "@app.post('/job/cleanup')\n"
+        "async def cleanup(request: Request) -> dict:\n"
+        "    order = parse_order(await request.json())\n"
+        "    return {'id': order.id}\n",
     )
     INVALID = (
         Invalid(
@@ -142,6 +162,18 @@ class UntypedPayload(Rule):
         ),
     )
 
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._helpers: dict[str, FunctionNode] = {}
+
+    def visit_Module(self, node: ast.Module) -> None:
+        # The file's functions and methods by name: a handler may validate through one of them.
+        for statement in node.body:
+            members = statement.body if isinstance(statement, ast.ClassDef) else [statement]
+            for member in members:
+                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+                    self._helpers[member.name] = member
+
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func
         if not (isinstance(func, ast.Attribute) and func.attr in _PUBLISH):
@@ -160,9 +192,9 @@ class UntypedPayload(Rule):
     def finish(self) -> None:
         handlers = [*self.ctx.subscription_handlers(), *(f for f, _ in self.ctx.job_handlers())]
         for handler in dict.fromkeys(handlers):
-            if validates_with_model(self.ctx, handler):
+            if validates_with_model(self.ctx, handler, self._helpers):
                 continue
-            echoed = _echoed(handler)
+            echoed = _echoed(self.ctx, handler)
             for parameter, kind in payload_parameters(self.ctx, handler):
                 if kind == "untyped" and not _only_echoed(handler, parameter.arg, echoed):
                     self.report(
@@ -208,11 +240,11 @@ class UntypedPayload(Rule):
             )
 
 
-def _echoed(handler: FunctionNode) -> set[int]:
+def _echoed(ctx: FileContext, handler: FunctionNode) -> set[int]:
     """Ids of the values `handler` only logs or echoes: arguments of `print(...)`/`logger.info(...)`
-    and the like, and the returned value, also inside containers and f-strings. A payload used
-    only that way cannot fail on a missing field; `print(event['id'])` reads a field, so a
-    subscript (or any other expression) is not entered."""
+    and the like, and the returned value, also inside containers, f-strings and `str(...)` /
+    `json.dumps(...)`. A payload used only that way cannot fail on a missing field;
+    `print(event['id'])` reads a field, so a subscript (or any other expression) is not entered."""
     echoed: set[int] = set()
     pending: list[ast.AST] = []
     for node in own_nodes(handler):
@@ -228,7 +260,15 @@ def _echoed(handler: FunctionNode) -> set[int]:
         echoed.add(id(node))
         if isinstance(node, _PASSES_THROUGH):
             pending.extend(ast.iter_child_nodes(node))
+        elif isinstance(node, ast.Call) and _to_text(ctx, node):
+            pending.extend(node.args)
     return echoed
+
+
+def _to_text(ctx: FileContext, call: ast.Call) -> bool:
+    func = call.func
+    name = ctx.qualname(func) or (func.id if isinstance(func, ast.Name) else None)
+    return name in _TO_TEXT
 
 
 def _only_echoed(handler: FunctionNode, name: str, echoed: set[int]) -> bool:
