@@ -73,6 +73,18 @@ class Instances:
         # id of a method -> kinds of its `self.<attribute>`s, keyed "self.<attribute>".
         self._attributes: dict[int, dict[str, Kind]] = {}
         self._cache: dict[int, dict[str, Kind]] = {}
+        # `Dapr = Annotated[DaprClient, Depends(get_dapr)]`: the kind an annotation alias names.
+        self._alias_kinds: dict[str, Kind] = {}
+        for statement in module.body:
+            if (
+                isinstance(statement, ast.Assign)
+                and len(statement.targets) == 1
+                and isinstance(statement.targets[0], ast.Name)
+                and isinstance(statement.value, ast.Subscript)
+            ):
+                kind = self.annotation_kind(statement.value)
+                if kind is not None:
+                    self._alias_kinds[statement.targets[0].id] = kind
         # Also inside `if __name__ == "__main__":`, `try` and `with` blocks at module level.
         for statement in _module_statements(module):
             self._bind(statement, self._module_bindings)
@@ -144,6 +156,8 @@ class Instances:
             return self.annotation_kind(first)
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
             return self.annotation_kind(annotation.left) or self.annotation_kind(annotation.right)
+        if isinstance(annotation, ast.Name) and annotation.id in self._alias_kinds:
+            return self._alias_kinds[annotation.id]
         return _PRODUCES.get(self.ctx.qualname(annotation) or "")
 
     def _note_class(self, node: ast.ClassDef) -> None:

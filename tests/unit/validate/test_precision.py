@@ -113,6 +113,17 @@ def test_unresolved_receivers_and_plain_text_are_quiet(publisher: str) -> None:
             "    client.publish_event('p', 't', '{\"id\": 1}')\n",
             (4, 5),
         ),
+        (
+            "from typing import Annotated\n"
+            "from dapr.aio.clients import DaprClient\n"
+            "from fastapi import Depends, Request\n\n"
+            "def get_dapr(request: Request) -> DaprClient:\n"
+            "    return request.app.state.dapr\n\n"
+            "Dapr = Annotated[DaprClient, Depends(get_dapr)]\n\n"
+            "async def send(dapr: Dapr, body: str) -> None:\n"
+            "    await dapr.publish_event('p', 't', body)\n",
+            (11, 11),
+        ),
     ],
 )
 def test_real_clients_are_reported(publisher: str, position: tuple[int, int]) -> None:
@@ -408,3 +419,26 @@ def test_logging_the_payload_as_json_text_reads_no_field() -> None:
     assert _found(_HANDLER_HEAD + body, "DAPR007") == []
     reading = body.replace("json.dumps(body, indent=2)", "json.dumps(body['id'])")
     assert _found(_HANDLER_HEAD + reading, "DAPR007") == [(12, 17)]
+
+
+def test_a_wait_in_a_helper_counts_only_when_awaited_before_the_client() -> None:
+    source = (
+        "from contextlib import asynccontextmanager\n"  # 1
+        "from dapr.aio.clients import DaprClient\n"  # 2
+        "from dapr.aio.clients.health import DaprHealth\n"  # 3
+        "\n"
+        "@asynccontextmanager\n"  # 5
+        "async def lifespan(app):\n"  # 6
+        "    await ready()\n"  # 7
+        "    async with DaprClient() as client:\n"  # 8
+        "        app.state.dapr = client\n"
+        "        yield\n"
+        "\n"
+        "async def ready() -> None:\n"
+        "    await DaprHealth.wait_for_sidecar()\n"
+    )
+    assert _found(source, "DAPR015") == []
+    late = source.replace("    await ready()\n", "").replace(
+        "        yield\n", "        await ready()\n        yield\n"
+    )
+    assert _found(late, "DAPR015") == [(7, 16)]

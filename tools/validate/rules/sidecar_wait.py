@@ -38,6 +38,18 @@ class ClientBlocksOnSidecar(Rule):
         "    async with DaprClient() as client:\n"
         "        app.state.dapr = client\n"
         "        yield\n",
+        # The wait lives in a helper the lifespan awaits first.
+        "from contextlib import asynccontextmanager\n"
+        "from dapr.aio.clients import DaprClient\n"
+        "from dapr.aio.clients.health import DaprHealth\n\n"
+        "@asynccontextmanager\n"
+        "async def lifespan(app):\n"
+        "    await sidecar_ready()\n"
+        "    async with DaprClient() as client:\n"
+        "        app.state.dapr = client\n"
+        "        yield\n\n"
+        "async def sidecar_ready() -> None:\n"
+        "    await DaprHealth.wait_for_sidecar()\n",
         "from dapr.aio.clients import DaprClient\n\ndef make_client() -> DaprClient:\n"
         "    return DaprClient()  # synchronous code: called before the loop runs\n",
         # A one-shot script: nothing else on its loop waits while the constructor probes.
@@ -84,7 +96,10 @@ class ClientBlocksOnSidecar(Rule):
         super().__init__(ctx)
         self._module: ast.Module | None = None
         self._waited: set[int] = set()  # ids of functions that awaited the async health check
-        self._constructions: list[tuple[ast.Call, FunctionNode]] = []
+        self._waiting_names: set[str] = set()  # ... and their names, for the helpers' callers
+        self._called: dict[int, set[str]] = {}  # per function: the names it called so far
+        # A construction, its function, and the functions called before it there.
+        self._constructions: list[tuple[ast.Call, FunctionNode, frozenset[str]]] = []
         self._dependencies: set[str] = set()
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -93,12 +108,15 @@ class ClientBlocksOnSidecar(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         function = self.ctx.function
         func = node.func
+        if function is not None and isinstance(func, ast.Name):
+            self._called.setdefault(id(function), set()).add(func.id)
         if (
             isinstance(func, ast.Attribute)
             and func.attr == "wait_for_sidecar"
             and function is not None
         ):
             self._waited.add(id(function))
+            self._waiting_names.add(function.name)
         elif self.ctx.qualname(func) in ("fastapi.Depends", "fastapi.params.Depends"):
             if node.args and isinstance(node.args[0], ast.Name):
                 self._dependencies.add(node.args[0].id)
@@ -107,7 +125,8 @@ class ClientBlocksOnSidecar(Rule):
             and self.ctx.qualname(func) in ASYNC_CLIENTS
             and id(function) not in self._waited
         ):
-            self._constructions.append((node, function))
+            earlier = frozenset(self._called.get(id(function), ()))
+            self._constructions.append((node, function, earlier))
 
     def finish(self) -> None:
         # A one-shot script (`asyncio.run(main())`, no app) has nothing else on its loop to freeze.
@@ -115,6 +134,8 @@ class ClientBlocksOnSidecar(Rule):
             return
         # Per-request construction is DAPR008's finding; this rule is about startup code.
         per_request = {id(f) for f in self.ctx.request_handlers()}
-        for call, function in self._constructions:
+        for call, function, earlier in self._constructions:
+            if earlier & self._waiting_names:
+                continue  # it awaited a helper of the file that waits for the sidecar
             if id(function) not in per_request and function.name not in self._dependencies:
                 self.report(call, within=function)
