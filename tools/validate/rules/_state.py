@@ -58,11 +58,33 @@ def sdk_state_methods_apply(ctx: FileContext, module: ast.Module) -> bool:
     )
 
 
+def state_flows(ctx: FileContext, module: ast.Module) -> tuple[StateFlow, ...]:
+    """The state flow of every function of a service module, worked out once for the rules that
+    read it (DAPR016, DAPR017); none in a one-shot script or where the SDK's methods do not apply.
+    """
+    cached: tuple[StateFlow, ...] | None = getattr(module, _STATE_FLOWS, None)
+    if cached is None:
+        from tools.validate.rules._reach import is_script
+
+        applies = not is_script(ctx, module) and sdk_state_methods_apply(ctx, module)
+        cached = tuple(
+            StateFlow(ctx, node)
+            for node in (ast.walk(module) if applies else ())
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        )
+        setattr(module, _STATE_FLOWS, cached)
+    return cached
+
+
+_STATE_FLOWS = "_daprdev_state_flows"
+
+
 class StateFlow:
     """The state reads and unguarded writes of one function, and what depends on each read."""
 
     def __init__(self, ctx: FileContext, function: FunctionNode) -> None:
         self.ctx = ctx
+        self.function = function
         self.nodes = list(_flow_nodes(function))
         self.reads: list[StateAccess] = []
         self.unguarded_writes: list[StateAccess] = []

@@ -3,8 +3,7 @@ from __future__ import annotations
 import ast
 
 from tools.validate.context import FileContext
-from tools.validate.rules._reach import is_script
-from tools.validate.rules._state import StateFlow, sdk_state_methods_apply
+from tools.validate.rules._state import state_flows
 from tools.validate.rules.base import Invalid, Rule
 
 
@@ -79,15 +78,9 @@ class CheckThenSet(Rule):
         self._module = node
 
     def finish(self) -> None:
-        module = self._module
-        if module is None or is_script(self.ctx, module):
+        if self._module is None:
             return
-        if not sdk_state_methods_apply(self.ctx, module):
-            return
-        for function in ast.walk(module):
-            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            flow = StateFlow(self.ctx, function)
+        for flow in state_flows(self.ctx, self._module):
             for read, write in flow.pairs():
                 # A write of the read's own value is a read-modify-write: DAPR016 reports it.
                 if flow.carries(read, write.value):
@@ -98,5 +91,5 @@ class CheckThenSet(Rule):
                         write.call,
                         f"saved after the check on line {check.lineno} of the value read on "
                         f"line {read.call.lineno}: two concurrent deliveries both pass it",
-                        within=function,
+                        within=flow.function,
                     )

@@ -3,8 +3,7 @@ from __future__ import annotations
 import ast
 
 from tools.validate.context import FileContext
-from tools.validate.rules._reach import is_script
-from tools.validate.rules._state import StateFlow, sdk_state_methods_apply
+from tools.validate.rules._state import state_flows
 from tools.validate.rules.base import Invalid, Rule
 
 
@@ -103,20 +102,14 @@ class StateWithoutEtag(Rule):
         self._module = node
 
     def finish(self) -> None:
-        module = self._module
-        if module is None or is_script(self.ctx, module):
+        if self._module is None:
             return
-        if not sdk_state_methods_apply(self.ctx, module):
-            return
-        for function in ast.walk(module):
-            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            flow = StateFlow(self.ctx, function)
+        for flow in state_flows(self.ctx, self._module):
             for read, write in flow.pairs():
                 if flow.carries(read, write.value):
                     self.report(
                         write.call,
                         f"the item read on line {read.call.lineno} is changed and saved back "
                         "without its ETag: a concurrent update in between is lost",
-                        within=function,
+                        within=flow.function,
                     )
