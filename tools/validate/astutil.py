@@ -100,3 +100,21 @@ def always_exits(body: list[ast.stmt]) -> bool:
     ):
         return not any(isinstance(n, ast.Break) for n in ast.walk(last))
     return False
+
+
+def assigned_once(module: ast.Module) -> dict[str, ast.expr]:
+    """Module-level names bound by exactly one assignment, with the value they hold."""
+    values: dict[str, ast.expr] = {}
+    counts: dict[str, int] = {}
+    for statement in module.body:
+        if isinstance(statement, ast.Assign):
+            pairs = [(target, statement.value) for target in statement.targets]
+        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+            pairs = [(statement.target, statement.value)]
+        else:
+            continue
+        for target, value in pairs:
+            if isinstance(target, ast.Name):
+                counts[target.id] = counts.get(target.id, 0) + 1
+                values[target.id] = value
+    return {name: value for name, value in values.items() if counts[name] == 1}

@@ -12,7 +12,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from tools.validate.astutil import FunctionNode, argument, keyword
+from tools.validate.astutil import FunctionNode, argument, assigned_once, keyword
 from tools.validate.context import FileContext
 from tools.validate.rules._strings import HOLE, single_assignments, template
 
@@ -41,19 +41,7 @@ class Locals:
         self._cache: dict[int, dict[str, ast.expr]] = {}
 
     def add_module(self, module: ast.Module) -> None:
-        counts: dict[str, int] = {}
-        for statement in module.body:
-            if isinstance(statement, ast.Assign):
-                pairs = [(target, statement.value) for target in statement.targets]
-            elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-                pairs = [(statement.target, statement.value)]
-            else:
-                continue
-            for target, value in pairs:
-                if isinstance(target, ast.Name):
-                    counts[target.id] = counts.get(target.id, 0) + 1
-                    self._module[target.id] = value
-        self._module = {name: v for name, v in self._module.items() if counts[name] == 1}
+        self._module = assigned_once(module)
 
     def of(self, function: FunctionNode | None) -> dict[str, ast.expr]:
         if function is None:

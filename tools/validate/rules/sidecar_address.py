@@ -15,7 +15,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode, argument
+from tools.validate.astutil import FunctionNode, argument, assigned_once
 from tools.validate.context import FileContext
 from tools.validate.rules._strings import single_assignments
 from tools.validate.rules.base import Invalid, Rule
@@ -303,7 +303,7 @@ class _Scopes:
 
     def __init__(self, module: ast.Module) -> None:
         self._tree = module
-        self.module = _module_assignments(module)
+        self.module = assigned_once(module)
         self._cache: dict[int, dict[str, ast.expr]] = {}
 
     def at(self, function: FunctionNode | None) -> dict[str, ast.expr]:
@@ -332,23 +332,6 @@ class _Scopes:
             for target in statement.targets
             if isinstance(target, ast.Name) and target.id not in read
         }
-
-
-def _module_assignments(module: ast.Module) -> dict[str, ast.expr]:
-    values: dict[str, ast.expr] = {}
-    counts: dict[str, int] = {}
-    for statement in module.body:
-        if isinstance(statement, ast.Assign):
-            pairs = [(target, statement.value) for target in statement.targets]
-        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-            pairs = [(statement.target, statement.value)]
-        else:
-            continue
-        for target, value in pairs:
-            if isinstance(target, ast.Name):
-                counts[target.id] = counts.get(target.id, 0) + 1
-                values[target.id] = value
-    return {name: value for name, value in values.items() if counts[name] == 1}
 
 
 def _string_parts(node: ast.expr) -> list[ast.expr]:
