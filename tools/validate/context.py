@@ -6,7 +6,6 @@ The engine fills it during its single traversal; rules read it and call `report`
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,6 +15,7 @@ from tools.changes import Diagnostic
 from tools.validate.astutil import FunctionNode, const_str, keyword
 from tools.validate.excerpt import excerpt
 from tools.validate.imports import ImportMap
+from tools.validate.suppressions import line_suppresses
 
 if TYPE_CHECKING:
     from tools.validate.rules.base import Rule
@@ -41,9 +41,6 @@ _IMPERATIVE_ROUTES = frozenset({"add_api_route", "add_url_rule", "add_route"})
 DeliveryKind = Literal["pubsub", "binding", "job"]
 DeliveryKinds = frozenset[DeliveryKind]
 _HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
-_NOQA = re.compile(
-    r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE
-)
 
 
 def _dapr_app_default_route(decorator: ast.Call, constants: dict[str, str]) -> str | None:
@@ -69,6 +66,8 @@ class FileContext:
     path: str
     source: str
     disabled: frozenset[str] = frozenset()
+    # False in a change set: the gate then decides which suppressions the change may rely on.
+    honour_noqa: bool = True
     imports: ImportMap = field(default_factory=ImportMap)
     constants: dict[str, str] = field(default_factory=dict)
     module_values: dict[str, ast.expr] = field(default_factory=dict)
@@ -326,20 +325,15 @@ class FileContext:
         return line, column, end_line, end_column
 
     def suppressed(self, rule_id: str, line: int, end_line: int) -> bool:
-        """True when a `# noqa` for `rule_id` (or a bare one) ends the first or last line."""
-        for number in {line, end_line}:
-            if number > len(self.lines):
-                continue
-            text = self.lines[number - 1]
-            if "noqa" not in text:
-                continue
-            match = _NOQA.search(text)
-            if match is None:
-                continue
-            codes = match.group("codes")
-            if codes is None or rule_id in re.split(r"[\s,]+", codes.upper()):
-                return True
-        return False
+        """True when a `# noqa` for `rule_id` (or a bare one) ends the first or last line, and
+        this check honours suppressions (see tools.validate.suppressions)."""
+        if not self.honour_noqa:
+            return False
+        return any(
+            line_suppresses(self.lines[number - 1], rule_id)
+            for number in {line, end_line}
+            if number <= len(self.lines)
+        )
 
     def _column(self, line: int, byte_offset: int) -> int:
         """ast gives UTF-8 byte offsets; diagnostics count characters, from 1."""

@@ -33,7 +33,10 @@ tools/validate/policy.py and tools/history/codes.py. -->
 
 Every file daprdev writes, and every file `daprdev check` reads, goes through the same gate:
 `compile()` → the Dapr rules below → `ruff check` (the selection at the end) → `ruff format`.
-Suppress one finding with a trailing `# noqa: DAPR003`; switch rules off for a project with
+Suppress one finding with a trailing `# noqa: DAPR003`. Writes through daprdev (the MCP tools, the
+generator) honour only the suppressions the file on disk already has: a `# noqa` a change adds, or
+a file-level ruff exemption, leaves its finding blocking, so a model cannot switch the gate off
+line by line. Switch rules off for a project (a person's decision, which a model cannot write) with
 
 ```toml
 [tool.daprdev]

@@ -42,13 +42,16 @@ def analyze(
     parsed: ParsedSource | None = None,
     rules: Sequence[type[Rule]] = ALL_RULES,
     target: str = DEFAULT_TARGET,
+    honour_noqa: bool = True,
 ) -> PythonAnalysis:
     """Parse `source` for `target` (unless `parsed` is given); with a tree, run the rules once."""
     if parsed is None:
         parsed = parse_source(path, source, target=target)
     if parsed.tree is None:
         return PythonAnalysis(list(parsed.diagnostics), compiled=parsed.valid)
-    ctx = FileContext(path=path, source=source, disabled=frozenset(disabled))
+    ctx = FileContext(
+        path=path, source=source, disabled=frozenset(disabled), honour_noqa=honour_noqa
+    )
     active = [rule_class(ctx) for rule_class in rules if rule_class.id not in ctx.disabled]
     _Traversal(ctx, active).run(parsed.tree)
     for rule in active:

@@ -26,6 +26,7 @@ from tools.validate.files import iter_project_files
 from tools.validate.models import CheckedFile, GateReport
 from tools.validate.policy import WRITE_BANS, ChartFolders, check_file_policy, is_python_file
 from tools.validate.project import facts_of, potential_findings, project_findings
+from tools.validate.suppressions import earned
 from tools.validate.syntax import parse_source
 
 
@@ -39,9 +40,17 @@ class _Checked:
 
 
 def check_changes(
-    changes: Sequence[FileChange], *, root: Path | None = None, config: GateConfig | None = None
+    changes: Sequence[FileChange],
+    *,
+    root: Path | None = None,
+    config: GateConfig | None = None,
+    trust_suppressions: bool = False,
 ) -> GateReport:
-    """Run the gate over a change set; `root` (the project) brings diff-awareness and its config."""
+    """Run the gate over a change set; `root` (the project) brings diff-awareness and its config.
+
+    A `# noqa` counts only where the file on disk already has it (tools.validate.suppressions),
+    unless `trust_suppressions` (a person's own `daprdev check --fix`) honours every one.
+    """
     if config is None:  # writers pass the settings they read at start; `daprdev check` reads them
         config = load_config(root)
     results: dict[str, _Checked] = {}
@@ -53,7 +62,9 @@ def check_changes(
             raise UsageError(f"{path} appears twice in the change set; send each file once")
         submitted[path] = change.content
         if is_python_file(path, change.content):
-            results[path] = _check_python(path, change.content, config, charts=charts)
+            results[path] = _check_python(
+                path, change.content, config, charts=charts, honour_noqa=trust_suppressions
+            )
         else:
             diagnostics = check_file_policy(
                 path, change.content, resources=config.resources, charts=charts
@@ -65,7 +76,11 @@ def check_changes(
         diagnostics = result.diagnostics
         existing = _existing(root, path)
         if existing is not None and diagnostics:
-            diagnostics = _mark_preexisting(diagnostics, submitted[path], existing, path, config)
+            diagnostics = _mark_preexisting(
+                diagnostics, submitted[path], existing, path, config, honour_noqa=trust_suppressions
+            )
+        if not trust_suppressions:
+            diagnostics = earned(diagnostics, submitted[path], existing)
         files.append(CheckedFile(path=path, content=result.content, diagnostics=diagnostics))
     return GateReport(files=files)
 
@@ -86,6 +101,7 @@ def _check_python(
     *,
     format_output: bool = True,
     charts: ChartFolders | None = None,
+    honour_noqa: bool = True,
 ) -> _Checked:
     policy = check_file_policy(path, source, resources=config.resources, charts=charts)
     target = config.target_version
@@ -94,14 +110,21 @@ def _check_python(
         return _Checked([*policy, *parsed.diagnostics], source)
     # ruff runs in its own processes while the rules run here.
     checking = _executor().submit(
-        ruff.check_source, path, source, ignores=config.ruff_ignores, target=target
+        ruff.check_source,
+        path,
+        source,
+        ignores=config.ruff_ignores,
+        target=target,
+        honour_noqa=honour_noqa,
     )
     formatting = (
         _executor().submit(ruff.format_source, path, source, target=target)
         if format_output
         else None
     )
-    analysis = analyze(path, source, disabled=config.disabled_dapr_rules, parsed=parsed)
+    analysis = analyze(
+        path, source, disabled=config.disabled_dapr_rules, parsed=parsed, honour_noqa=honour_noqa
+    )
     findings = checking.result()
     formatted = formatting.result() if formatting is not None else None
     diagnostics = [
@@ -252,12 +275,20 @@ def _existing(root: Path | None, path: str) -> str | None:
 
 
 def _mark_preexisting(
-    diagnostics: list[Diagnostic], new_content: str, old_content: str, path: str, config: GateConfig
+    diagnostics: list[Diagnostic],
+    new_content: str,
+    old_content: str,
+    path: str,
+    config: GateConfig,
+    *,
+    honour_noqa: bool,
 ) -> list[Diagnostic]:
     """Findings the current file already has (same rule, message and line text) stop blocking;
     a write ban never does (rewriting an existing Dockerfile is writing one)."""
     if is_python_file(path, new_content):
-        previous = _check_python(path, old_content, config, format_output=False)
+        previous = _check_python(
+            path, old_content, config, format_output=False, honour_noqa=honour_noqa
+        )
         old = [*previous.diagnostics]
         if previous.facts is not None:
             old += potential_findings(previous.facts)

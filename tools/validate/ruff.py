@@ -72,13 +72,19 @@ def _base_args(ignores: Sequence[str] = (), target: str | None = None) -> list[s
 
 
 def check_source(
-    path: str, source: str, *, ignores: Sequence[str] = (), target: str | None = None
+    path: str,
+    source: str,
+    *,
+    ignores: Sequence[str] = (),
+    target: str | None = None,
+    honour_noqa: bool = True,
 ) -> list[RuffFinding]:
     """`ruff check` a file's content on stdin; `path` picks per-file behaviour and names results."""
     proc = _run(
         [
             "check",
             *_base_args(ignores, target),
+            *(() if honour_noqa else ("--ignore-noqa",)),
             "--no-cache",
             "--output-format",
             "json",

@@ -105,3 +105,33 @@ async def test_write_files_refuses_what_tooling_obeys(project: Path) -> None:
         assert not written.is_error, _text(written)
     assert (project / "app/greet.py").read_text() == GOOD_MODULE
     assert (project / "app/target.py").read_text() == "x = 1\n"
+
+
+async def test_a_noqa_added_by_the_model_does_not_switch_the_gate_off(project: Path) -> None:
+    silenced = BLOCKING.replace("import DaprClient", "import DaprClient  # noqa")
+    on_disk = BLOCKING.replace("import DaprClient", "import DaprClient  # noqa: DAPR001")
+    (project / "app/kept.py").write_text(on_disk)  # a person's suppression, already in the file
+    async with Client(_params(project)) as client:
+        before = _tree(project)
+        for path, content in [
+            ("app/new.py", silenced),
+            (
+                "app/new.py",
+                "# ruff: noqa\nimport os\n"
+                + BLOCKING.replace("DaprClient\n", "DaprClient  # noqa\n", 1),
+            ),
+            ("app/kept.py", on_disk.replace("# noqa: DAPR001", "# noqa: DAPR001, DAPR004")),
+        ]:
+            result = await client.call_tool(
+                "write_files", {"files": [{"path": path, "content": content}]}
+            )
+            text = _text(result)
+            assert result.is_error and "NOT written" in text, (path, text)
+            assert "does not silence the gate" in text, (path, text)
+        assert _tree(project) == before
+        # The person's own comment still stands when the model edits elsewhere in the file.
+        edited = on_disk + "\n\nasync def other() -> int:\n    return 1\n"
+        kept = await client.call_tool(
+            "write_files", {"files": [{"path": "app/kept.py", "content": edited}]}
+        )
+        assert not kept.is_error, _text(kept)

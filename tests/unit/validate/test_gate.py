@@ -73,11 +73,42 @@ def test_ruff_findings_come_with_the_gate_selection() -> None:
     assert report.diagnostics[0].source == "ruff"
 
 
-def test_noqa_suppresses_only_the_named_rule() -> None:
-    suppressed = POLLING.replace("while True:", "while True:  # noqa: DAPR003")
-    assert _check("app/jobs.py", suppressed).diagnostics == []
+SUPPRESSED = POLLING.replace("while True:", "while True:  # noqa: DAPR003")
+
+
+def test_a_noqa_already_on_disk_suppresses_only_the_named_rule(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "jobs.py").write_text(SUPPRESSED)
+    edited = SUPPRESSED + "\n\nasync def other():\n    return 1\n"
+    assert _check("app/jobs.py", edited, root=tmp_path).diagnostics == []
     other = POLLING.replace("while True:", "while True:  # noqa: DAPR004")
-    assert [d.rule for d in _check("app/jobs.py", other).diagnostics] == ["DAPR003"]
+    (tmp_path / "app" / "jobs.py").write_text(other)
+    assert [d.rule for d in _check("app/jobs.py", other, root=tmp_path).diagnostics] == ["DAPR003"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        SUPPRESSED,
+        POLLING.replace("while True:", "while True:  # noqa"),
+        POLLING.replace("import asyncio", "import os  # noqa: F401\nimport asyncio"),
+        "# ruff: noqa\n" + POLLING.replace("import asyncio", "import os\nimport asyncio"),
+    ],
+)
+def test_a_noqa_the_change_adds_does_not_silence_the_gate(tmp_path: Path, content: str) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "jobs.py").write_text(POLLING)  # on disk without the comment
+    for root in (tmp_path, None):  # an edit, and a new file
+        report = _check("app/jobs.py", content, root=root)
+        assert not report.ok
+        assert any("does not silence the gate" in d.message for d in report.diagnostics)
+
+
+def test_a_person_running_check_fix_keeps_every_noqa() -> None:
+    report = check_changes(
+        [FileChange(path="app/jobs.py", content=SUPPRESSED)], trust_suppressions=True
+    )
+    assert report.diagnostics == []
 
 
 def test_findings_already_in_the_existing_file_do_not_block(tmp_path: Path) -> None:

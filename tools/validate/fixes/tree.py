@@ -120,8 +120,12 @@ def _accepted_fix(
             target=config.target_version,
             rules=rules,
         )
+        # The person running `check --fix` owns the file: their suppression comments stand.
         report = check_changes(
-            [FileChange(path=path, content=result.source)], root=root, config=config
+            [FileChange(path=path, content=result.source)],
+            root=root,
+            config=config,
+            trust_suppressions=True,
         )
         blocking = [d for d in report.diagnostics if d.blocking]
         return result, (report.files[0].content if report.ok else None), blocking
