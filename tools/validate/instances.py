@@ -28,6 +28,9 @@ Kind = Literal[
     "connection",  # what Engine.connect()/begin() return
     "requests-session",
     "grpc-app",  # dapr.ext.grpc.App
+    "workflow-sync",  # dapr.ext.workflow.DaprWorkflowClient: its methods are blocking gRPC calls
+    "httpx-sync",  # httpx.Client
+    "path",  # pathlib.Path: reading and writing it is file I/O
 ]
 
 # Classes (for annotations and constructor calls) and factory functions, by what they produce.
@@ -55,6 +58,10 @@ _PRODUCES: dict[str, Kind] = {
     "requests.sessions.Session": "requests-session",
     "dapr.ext.grpc.App": "grpc-app",
     "dapr.ext.grpc.app.App": "grpc-app",
+    "dapr.ext.workflow.DaprWorkflowClient": "workflow-sync",
+    "dapr.ext.workflow.dapr_workflow_client.DaprWorkflowClient": "workflow-sync",
+    "httpx.Client": "httpx-sync",
+    "pathlib.Path": "path",
 }
 # Methods whose result is itself a known kind: `engine.connect()`, `SessionLocal()`.
 _RESULTS: dict[tuple[Kind, str], Kind] = {

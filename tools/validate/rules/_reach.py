@@ -29,7 +29,7 @@ def per_request(
     ctx: FileContext, module: ast.Module, dependencies: Iterable[str] = ()
 ) -> dict[int, str]:
     """`id(function)` -> how it runs per request: handlers, dependencies and their helpers."""
-    graph = _CallGraph(module)
+    graph = CallGraph(module)
     entries: list[tuple[FunctionNode, str]] = [
         (function, "subscription handler" if route.kind == "subscription" else "handler")
         for function, route in ctx.handlers
@@ -45,7 +45,7 @@ def per_message(ctx: FileContext, module: ast.Module) -> dict[int, Reached]:
     Subscription handlers include POST routes another file may declare to Dapr: a finding
     reached from one of those belongs to the project-level check (`ctx.deferral_target`).
     """
-    graph = _CallGraph(module)
+    graph = CallGraph(module)
     jobs = {id(function) for function, _ in ctx.job_handlers()}
     subscriptions = {id(function) for function in ctx.subscription_handlers()}
     entries = [
@@ -92,7 +92,7 @@ def _grpc_callback(ctx: FileContext, function: FunctionNode) -> bool:
     return False
 
 
-class _CallGraph:
+class CallGraph:
     """Calls by name between the module's functions and between the methods of each class."""
 
     def __init__(self, module: ast.Module) -> None:
@@ -138,22 +138,25 @@ class _CallGraph:
             for key, (entry, described, path) in chains.items()
         }
 
+    def callee(self, func: ast.expr, caller: FunctionNode) -> FunctionNode | None:
+        """The function of this module a call of `func` inside `caller` runs, if it names one."""
+        if isinstance(func, ast.Name):
+            return self.functions.get(func.id)
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in ("self", "cls")
+        ):
+            return self._siblings.get(id(caller), {}).get(func.attr)
+        return None
+
     def _callees(self, function: FunctionNode) -> Iterator[FunctionNode]:
-        siblings = self._siblings.get(id(function), {})
         # Nested functions and lambdas count: a handler's closure runs inside it.
         for node in ast.walk(function):
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            if isinstance(func, ast.Name) and func.id in self.functions:
-                yield self.functions[func.id]
-            elif (
-                isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id in ("self", "cls")
-                and func.attr in siblings
-            ):
-                yield siblings[func.attr]
+            if isinstance(node, ast.Call):
+                callee = self.callee(node.func, function)
+                if callee is not None:
+                    yield callee
 
 
 def _describe(entry: str, path: tuple[str, ...]) -> str:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass
 
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, Kind
+from tools.validate.rules._reach import CallGraph
 from tools.validate.rules.base import Invalid, Rule, header
+from tools.validate.rules.sync_client import one_shot_script
 
 # The calls of each kind that wait on the network or the database. Building a query, `add` and
 # `delete` only touch the session's memory; these are the ones that talk to the server.
@@ -35,15 +38,86 @@ _BLOCKING: dict[Kind, frozenset[str]] = {
     "requests-session": frozenset(
         {"delete", "get", "head", "options", "patch", "post", "put", "request", "send"}
     ),
+    # dapr.ext.workflow.DaprWorkflowClient (SDK 1.16-1.19): each is a gRPC round-trip to the
+    # sidecar's workflow engine, and the waits block until the workflow starts or ends. Its
+    # constructor only opens a lazy channel. dapr.ext.workflow.aio has the awaitable twin.
+    "workflow-sync": frozenset(
+        {
+            "get_workflow_history",
+            "get_workflow_state",
+            "list_workflow_instance_ids",
+            "pause_workflow",
+            "purge_workflow",
+            "raise_workflow_event",
+            "rerun_workflow_from_event",
+            "resume_workflow",
+            "schedule_new_workflow",
+            "terminate_workflow",
+            "wait_for_workflow_completion",
+            "wait_for_workflow_start",
+        }
+    ),
 }
 _WHAT: dict[Kind, str] = {
     "orm-session": "a synchronous SQLAlchemy session",
     "engine": "a synchronous SQLAlchemy engine",
     "connection": "a synchronous SQLAlchemy connection",
     "requests-session": "a requests.Session",
+    "workflow-sync": "the synchronous DaprWorkflowClient",
 }
+# What blocks only where ruff and DAPR001 cannot see it: in a plain `def` that an `async def`
+# calls. Directly inside the `async def`, ruff's ASYNC rules report these (httpx.Client methods,
+# pathlib I/O) and DAPR001 the synchronous DaprClient.
+_HELPER_BLOCKING: dict[Kind, frozenset[str]] = {
+    "httpx-sync": frozenset(
+        {"delete", "get", "head", "options", "patch", "post", "put", "request", "send", "stream"}
+    ),
+    # Reading and writing the file; `exists`/`stat` are single cheap system calls.
+    "path": frozenset({"open", "read_bytes", "read_text", "write_bytes", "write_text"}),
+}
+_HELPER_WHAT: dict[Kind, str] = {
+    "dapr-sync": "the synchronous DaprClient",
+    "httpx-sync": "a synchronous httpx.Client",
+    "path": "a pathlib.Path",
+}
+# The synchronous DaprClient's methods that do not wait on the sidecar: closing it, the one
+# coroutine it has, and the subscriptions that hand the stream to a thread of their own.
+_DAPR_SYNC_QUIET = frozenset(
+    {"close", "invoke_method_async", "subscribe", "subscribe_with_handler"}
+)
+# Module functions that block (ruff's ASYNC210/221/251 and friends report them in `async def`).
+_BLOCKING_FUNCTIONS = frozenset(
+    {
+        *(
+            f"{module}.{verb}"
+            for module in ("requests", "httpx")
+            for verb in ("delete", "get", "head", "options", "patch", "post", "put", "request")
+        ),
+        "httpx.stream",
+        "os.system",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.run",
+        "time.sleep",
+        "urllib.request.urlopen",
+    }
+)
 # dapr.ext.grpc.App's registration decorators: the App calls the handler and uses what it returns.
 _GRPC_REGISTRATIONS = frozenset({"binding", "job_event", "method", "subscribe"})
+# How many plain functions deep a chain of calls is followed from an `async def`.
+_DEPTH = 3
+# Decorators that leave a plain `def` running synchronously where it is called; any other may
+# turn it into something else (a coroutine, a thread hand-off), so such helpers are not followed.
+_PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    """A call a plain function makes that blocks, and the helpers it is reached through."""
+
+    what: str  # "`get_state()` on the synchronous DaprClient"
+    through: tuple[str, ...] = ()  # helper names after the first, in call order
 
 
 class BlockingCallInAsync(Rule):
@@ -52,21 +126,29 @@ class BlockingCallInAsync(Rule):
     message = "a blocking call inside `async def` stalls the event loop"
     why = (
         "An `async def` runs on the event loop itself: a synchronous SQLAlchemy/SQLModel session, "
-        "engine or connection, or a `requests.Session`, called there blocks every other request, "
-        "delivery and job trigger until it returns. A plain `def` route is the right home for "
-        "synchronous I/O - FastAPI runs it in its thread pool - so this rule never asks for a "
-        "route to become async. The `async def` handlers `dapr.ext.grpc.App` registers are a "
-        "different bug: that App calls them without `await`, so the body never runs and the "
-        "message is acknowledged anyway. ruff's `ASYNC` rules, which the gate also runs, already "
-        "report `time.sleep` (ASYNC251), `requests.get`/`httpx.get` and `urllib` (ASYNC210), "
-        "`httpx.Client` methods (ASYNC212), `subprocess.run`/`check_output` (ASYNC221) and `open` "
-        "(ASYNC230), and DAPR001 reports the synchronous `dapr.clients.DaprClient` in async code; "
-        "this rule covers what those cannot see."
+        "engine or connection, a `requests.Session` or the synchronous `DaprWorkflowClient` "
+        "(`schedule_new_workflow`, `raise_workflow_event`, `get_workflow_state`, ...), called "
+        "there blocks every other request, delivery and job trigger until it returns. So does a "
+        "plain `def` of the file the coroutine calls when that function (or one it calls) does "
+        "blocking I/O - the synchronous DaprClient, `requests`/`httpx.get`, `subprocess`, "
+        "`time.sleep`, reading or writing files: the message names the chain. A plain `def` "
+        "route is the right home for synchronous I/O - FastAPI runs it in its thread pool - so "
+        "this rule never asks for a route to become async. The `async def` handlers "
+        "`dapr.ext.grpc.App` registers are a different bug: that App calls them without "
+        "`await`, so the body never runs and the message is acknowledged anyway. ruff's `ASYNC` "
+        "rules, which the gate also runs, already report `time.sleep` (ASYNC251), "
+        "`requests.get`/`httpx.get` and `urllib` (ASYNC210), `httpx.Client` methods (ASYNC212), "
+        "`subprocess.run`/`check_output` (ASYNC221) and `open` (ASYNC230) written directly in an "
+        "`async def`, and DAPR001 reports the synchronous `dapr.clients.DaprClient` used there; "
+        "this rule covers what those cannot see. A one-shot script (`asyncio.run(main())`, no "
+        "app) has nothing else on its loop: quiet."
     )
     fix = (
-        "Either make the function a plain `def` (FastAPI runs it in a thread) or use the async "
-        "API: `dapr.aio.clients.DaprClient`, SQLAlchemy's `AsyncSession`/`create_async_engine`, "
-        "`httpx.AsyncClient`. Register plain `def` handlers on `dapr.ext.grpc.App`."
+        "Either make the function a plain `def` (FastAPI runs it in a thread), hand the "
+        "synchronous call to a thread (`await asyncio.to_thread(helper, ...)`), or use the async "
+        "API: `dapr.aio.clients.DaprClient`, `dapr.ext.workflow.aio.DaprWorkflowClient`, "
+        "SQLAlchemy's `AsyncSession`/`create_async_engine`, `httpx.AsyncClient`. Register plain "
+        "`def` handlers on `dapr.ext.grpc.App`."
     )
     VALID = (
         "from fastapi import Depends, FastAPI\n"
@@ -94,6 +176,27 @@ class BlockingCallInAsync(Rule):
         "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
         "def on_order(event) -> None:\n"
         "    print(event)\n",
+        # The awaitable workflow client.
+        "from dapr.ext.workflow.aio import DaprWorkflowClient\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n"
+        "workflows = DaprWorkflowClient()\n\n"
+        "@app.post('/orders/{order_id}/approve')\n"
+        "async def approve(order_id: str) -> None:\n"
+        "    await workflows.raise_workflow_event(order_id, 'approved')\n",
+        # A blocking helper handed to a worker thread; an async helper, awaited.
+        "import asyncio\n\n"
+        "import httpx\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n\n"
+        "def fetch_rates() -> str:\n"
+        "    return httpx.get('https://example.com/rates', timeout=5).text\n\n"
+        "async def fetch_quote(http: httpx.AsyncClient) -> str:\n"
+        "    return (await http.get('https://example.com/quote')).text\n\n"
+        "@app.get('/rates')\n"
+        "async def rates(http: httpx.AsyncClient) -> dict:\n"
+        "    return {'rates': await asyncio.to_thread(fetch_rates), "
+        "'quote': await fetch_quote(http)}\n",
     )
     INVALID = (
         Invalid(
@@ -162,36 +265,97 @@ class BlockingCallInAsync(Rule):
             line=6,
             col=1,
         ),
+        Invalid(
+            (
+                "import dapr.ext.workflow as wf\n"
+                "from fastapi import FastAPI\n\n"
+                "app = FastAPI()\n"
+                "workflows = wf.DaprWorkflowClient()\n\n"
+                "@app.post('/orders/{order_id}/approve')\n"
+                "async def approve(order_id: str) -> None:\n"
+                "    workflows.raise_workflow_event(order_id, 'approved')\n"
+            ),
+            line=9,
+            col=5,
+        ),
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n"
+                "from fastapi import FastAPI\n\n"
+                "app = FastAPI()\n"
+                "dapr = DaprClient()\n\n"
+                "def sidecar_ready() -> bool:\n"
+                "    return bool(dapr.get_metadata().application_id)\n\n"
+                "@app.get('/ready')\n"
+                "async def ready() -> dict:\n"
+                "    return {'ready': sidecar_ready()}\n"
+            ),
+            line=12,
+            col=22,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._instances: Instances | None = None
+        self._module: ast.Module | None = None
+        self._coroutines: list[ast.AsyncFunctionDef] = []
 
     def visit_Module(self, node: ast.Module) -> None:
-        self._instances = Instances(self.ctx, node)
+        self._module = node
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        instances = self._instances
-        if instances is None:
+        self._coroutines.append(node)
+
+    def finish(self) -> None:
+        # After the traversal: imports inside functions (`from dapr.clients import DaprClient` in
+        # `__init__`) are known by now, so the kinds they give resolve too.
+        module = self._module
+        if module is None or not self._coroutines:
             return
-        bindings = instances.in_function(node)
-        registration = self._grpc_registration(node, instances, bindings)
-        if registration is not None:
-            self.report(
-                header(node),
-                f"`{node.name}` is an `async def` registered with dapr.ext.grpc.App's "
-                f"`@{registration}`: the App never awaits it, so it never runs",
-            )
-        for call in own_nodes(node):
-            if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+        instances = Instances(self.ctx, module)
+        graph = CallGraph(module)
+        script = one_shot_script(self.ctx, module)
+        helpers: dict[tuple[int, int], _Blocks | None] = {}
+        for coroutine in self._coroutines:
+            bindings = instances.at(coroutine)
+            registration = self._grpc_registration(coroutine, instances, bindings)
+            if registration is not None:
+                self.report(
+                    header(coroutine),
+                    f"`{coroutine.name}` is an `async def` registered with dapr.ext.grpc.App's "
+                    f"`@{registration}`: the App never awaits it, so it never runs",
+                    within=coroutine,
+                )
+            if not script:  # a one-shot script's loop has nothing else to run
+                self._report_blocking(coroutine, instances, graph, helpers)
+
+    def _report_blocking(
+        self,
+        coroutine: ast.AsyncFunctionDef,
+        instances: Instances,
+        graph: CallGraph,
+        helpers: dict[tuple[int, int], _Blocks | None],
+    ) -> None:
+        bindings = instances.at(coroutine)
+        awaited = {id(n.value) for n in own_nodes(coroutine) if isinstance(n, ast.Await)}
+        where = f"inside `async def {coroutine.name}`"
+        for call in own_nodes(coroutine):
+            if not isinstance(call, ast.Call):
                 continue
-            kind = instances.kind_of(call.func.value, bindings)
-            if kind in _WHAT and call.func.attr in _BLOCKING[kind]:
+            what = _direct(call, instances, bindings)
+            if what is not None:
+                self.report(call, f"{what} blocks the event loop {where}", within=coroutine)
+                continue
+            helper = graph.callee(call.func, coroutine)
+            if helper is None or id(call) in awaited:
+                continue  # an awaited call of a plain `def` hands back an awaitable
+            blocks = _helper_blocks(helper, instances, graph, helpers, _DEPTH)
+            if blocks is not None:
+                via = "".join(f" through `{name}()`" for name in blocks.through)
                 self.report(
                     call,
-                    f"`{call.func.attr}()` on {_WHAT[kind]} blocks the event loop inside "
-                    f"`async def {node.name}`",
+                    f"`{helper.name}()` blocks the event loop {where}: it calls {blocks.what}{via}",
+                    within=coroutine,
                 )
 
     def _grpc_registration(
@@ -207,3 +371,85 @@ class BlockingCallInAsync(Rule):
             ):
                 return target.attr
         return None
+
+
+def _direct(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> str | None:
+    """The blocking call `call` is, among those only this rule reports inside `async def`."""
+    if not isinstance(call.func, ast.Attribute):
+        return None
+    kind = instances.kind_of(call.func.value, bindings)
+    if kind in _WHAT and call.func.attr in _BLOCKING[kind]:
+        return f"`{call.func.attr}()` on {_WHAT[kind]}"
+    return None
+
+
+def _anywhere(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> str | None:
+    """The blocking call `call` is in a plain `def`: this rule's, ruff's ASYNC ones, DAPR001's."""
+    direct = _direct(call, instances, bindings)
+    if direct is not None:
+        return direct
+    func = call.func
+    if isinstance(func, ast.Name) and func.id == "open" and not instances.ctx.qualname(func):
+        return "`open()`"
+    qualname = instances.ctx.qualname(func)
+    if qualname in _BLOCKING_FUNCTIONS:
+        return f"`{qualname}()`"
+    if not isinstance(func, ast.Attribute):
+        return None
+    kind = instances.kind_of(func.value, bindings)
+    blocking = (
+        kind == "dapr-sync" and func.attr not in _DAPR_SYNC_QUIET and not func.attr.startswith("_")
+    ) or (kind in _HELPER_BLOCKING and func.attr in _HELPER_BLOCKING[kind])
+    return f"`{func.attr}()` on {_HELPER_WHAT[kind]}" if blocking and kind is not None else None
+
+
+def _helper_blocks(
+    function: FunctionNode,
+    instances: Instances,
+    graph: CallGraph,
+    memo: dict[tuple[int, int], _Blocks | None],
+    depth: int,
+) -> _Blocks | None:
+    """The first blocking call a plain function makes when called, itself or through helpers.
+
+    `async def` helpers are awaited (their own body is checked where it is), generators only run
+    when iterated (FastAPI iterates a sync one in its thread pool) and decorated functions may be
+    something else entirely: none of them is followed.
+    """
+    if not _plain(function):
+        return None
+    key = (id(function), depth)  # the depth bounds recursion too
+    if key in memo:
+        return memo[key]
+    bindings = instances.at(function)
+    found: _Blocks | None = None
+    nested: list[FunctionNode] = []
+    for node in own_nodes(function):
+        if not isinstance(node, ast.Call):
+            continue
+        what = _anywhere(node, instances, bindings)
+        if what is not None:
+            found = _Blocks(what)
+            break
+        callee = graph.callee(node.func, function)
+        if callee is not None:
+            nested.append(callee)
+    if found is None and depth > 1:
+        for callee in nested:
+            inner = _helper_blocks(callee, instances, graph, memo, depth - 1)
+            if inner is not None:
+                found = _Blocks(inner.what, (callee.name, *inner.through))
+                break
+    memo[key] = found
+    return found
+
+
+def _plain(function: FunctionNode) -> bool:
+    """A plain `def` whose body runs where it is called: not async, a generator or decorated."""
+    if isinstance(function, ast.AsyncFunctionDef):
+        return False
+    if any(
+        not (isinstance(d, ast.Name) and d.id in _PLAIN_DECORATORS) for d in function.decorator_list
+    ):
+        return False
+    return not any(isinstance(n, ast.Yield | ast.YieldFrom) for n in own_nodes(function))
