@@ -1,24 +1,36 @@
 """Reads and writes of one state key within a function, for the concurrency rules (DAPR016/017).
 
 A read is `get_state(store, key)`; a write is `save_state(store, key, value)` or a transaction's
-`TransactionalStateOperation(key, data)` upsert. A write is guarded when it passes an ETag or
-concurrency options (first-write, or options the file cannot show). Names assigned from the read
-(`state = await ...get_state(...)`, `order = json.loads(state.data)`, `order.update(...)`) carry
-its value, so the rules can tell a write of the read's value (read-modify-write) from a write
-after a check of it (check-then-set).
+`TransactionalStateOperation(key, data)` upsert. Over raw HTTP, a read is a GET of
+`/v1.0/state/<store>/<key>` and a write a POST of `[{"key": ..., "value": ...}]` to
+`/v1.0/state/<store>`. A write is guarded when it passes an ETag or concurrency options
+(first-write, or options the file cannot show). Names assigned from the read (`state = await
+...get_state(...)`, `order = json.loads(state.data)`, `order.update(...)`) carry its value, so
+the rules can tell a write of the read's value (read-modify-write) from a write after a check of
+it (check-then-set).
 
-The SDK methods are recognised by name and shape in a file that imports Dapr, unless the file
-defines a method of that name itself (then the receiver may well be the project's own object).
+A project's own helper that reads or writes one key it is given (`get_item(key)` around
+`get_state`, `save_item(key, data)` around an unguarded `save_state`) is an access too where the
+file calls it: such a helper returns the data without its ETag or saves without one, so the
+caller's read-modify-write through it is as unguarded as a direct one.
+
+The SDK methods are recognised by name and shape in a file that imports Dapr (or where the call
+names the SDK's `store_name=` parameter), unless a class of the file defines a method of that
+name itself (then the receiver may well be the project's own object).
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
-from tools.validate.astutil import FunctionNode, always_exits, argument
+from tools.validate.astutil import FunctionNode, always_exits, argument, keyword
 from tools.validate.context import FileContext
+from tools.validate.rules._http import Locals, http_request
+from tools.validate.rules._strings import HOLE
 
 _TRANSACTION_OPERATIONS = frozenset(
     {
@@ -26,17 +38,29 @@ _TRANSACTION_OPERATIONS = frozenset(
         "dapr.clients.grpc.client.TransactionalStateOperation",
     }
 )
+_SDK_METHODS = ("get_state", "save_state")
 _DELETE = "delete"
 # Methods that put their arguments into the object they are called on.
 _FILLING_METHODS = frozenset({"update", "append", "extend", "insert", "add", "setdefault"})
+# The sidecar's state API: `/v1.0/state/<store>/<key>` reads one key, `/v1.0/state/<store>` saves.
+_STATE_ITEM_URL = re.compile(rf"/v1\.0/state/[^/?{HOLE}]+/{HOLE}$")
+_STATE_SAVE_URL = re.compile(rf"/v1\.0/state/[^/?{HOLE}]+/?$")
+_RECEIVERS_OF_METHODS = frozenset({"self", "cls"})
+# Helpers around helpers around the SDK are as deep as anyone writes them.
+_HELPER_ROUNDS = 4
+Kind = Literal["read", "write"]
 
 
 @dataclass(frozen=True)
 class StateAccess:
     call: ast.Call
-    store: str | None  # ast.dump of the store argument; None for a transaction operation
-    key: str
+    store: str | None  # ast.dump of the store argument; None when not shown (transaction, helper)
+    key_node: ast.expr
     value: ast.expr | None
+
+    @property
+    def key(self) -> str:
+        return ast.dump(self.key_node)
 
     def same_item(self, other: StateAccess) -> bool:
         return self.key == other.key and (
@@ -47,31 +71,38 @@ class StateAccess:
         return (self.call.lineno, self.call.col_offset) < (other.call.lineno, other.call.col_offset)
 
 
-def sdk_state_methods_apply(ctx: FileContext, module: ast.Module) -> bool:
-    """True in a file that imports Dapr and defines no get_state/save_state of its own."""
-    if not any(m == "dapr" or m.startswith("dapr.") for m in ctx.imports.imported_modules()):
-        return False
-    return not any(
-        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        and node.name in ("get_state", "save_state")
-        for node in ast.walk(module)
-    )
+@dataclass(frozen=True)
+class _Access:
+    """One state access a call makes, before it is placed in a function's flow."""
+
+    kind: Kind
+    store: str | None
+    key: ast.expr
+    value: ast.expr | None
+    guarded: bool
+
+
+@dataclass(frozen=True)
+class _Helper:
+    """A function of the file that reads or writes the key given as one of its parameters."""
+
+    kind: Kind
+    key: tuple[int, str]  # (position in a call, parameter name)
+    value: tuple[int, str] | None
 
 
 def state_flows(ctx: FileContext, module: ast.Module) -> tuple[StateFlow, ...]:
-    """The state flow of every function of a service module, worked out once for the rules that
-    read it (DAPR016, DAPR017); none in a one-shot script or where the SDK's methods do not apply.
+    """The state flow of every function of a service module that touches state, worked out once
+    for the rules that read it (DAPR016, DAPR017); none in a one-shot script.
     """
     cached: tuple[StateFlow, ...] | None = getattr(module, _STATE_FLOWS, None)
     if cached is None:
         from tools.validate.rules._reach import is_script
 
-        applies = not is_script(ctx, module) and sdk_state_methods_apply(ctx, module)
-        cached = tuple(
-            StateFlow(ctx, node)
-            for node in (ast.walk(module) if applies else ())
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        )
+        # Every access names state somewhere in the file (`get_state`, `/v1.0/state/`, ...).
+        touches_state = "state" in ctx.source or "State" in ctx.source
+        skip = not touches_state or is_script(ctx, module)
+        cached = () if skip else _Accesses(ctx, module).flows(module)
         setattr(module, _STATE_FLOWS, cached)
     return cached
 
@@ -79,23 +110,179 @@ def state_flows(ctx: FileContext, module: ast.Module) -> tuple[StateFlow, ...]:
 _STATE_FLOWS = "_daprdev_state_flows"
 
 
+class _Accesses:
+    """Which calls of the file read or write state: the SDK's, raw HTTP, the file's helpers."""
+
+    def __init__(self, ctx: FileContext, module: ast.Module) -> None:
+        self.ctx = ctx
+        self.locals = Locals()
+        self.locals.add_module(module)
+        self.imports_dapr = any(
+            m == "dapr" or m.startswith("dapr.") for m in ctx.imports.imported_modules()
+        )
+        self.functions = [
+            node for node in module.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        self.methods = [
+            item
+            for node in ast.walk(module)
+            if isinstance(node, ast.ClassDef)
+            for item in node.body
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        self.own_methods = {method.name for method in self.methods}
+        # Each function's nodes and each call's raw HTTP reading, kept for the helper rounds.
+        self._nodes: dict[int, list[ast.AST]] = {}
+        self._raw: dict[int, _Access | None] = {}
+        self.helpers: dict[str, _Helper] = {}
+        self.method_helpers: dict[str, _Helper] = {}
+        self._find_helpers()
+
+    def nodes(self, function: FunctionNode) -> list[ast.AST]:
+        if id(function) not in self._nodes:
+            self._nodes[id(function)] = list(_flow_nodes(function))
+        return self._nodes[id(function)]
+
+    def flows(self, module: ast.Module) -> tuple[StateFlow, ...]:
+        flows = (
+            StateFlow(self, node)
+            for node in ast.walk(module)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        )
+        return tuple(flow for flow in flows if flow.reads and flow.unguarded_writes)
+
+    def access(self, call: ast.Call, function: FunctionNode) -> _Access | None:
+        """The state access `call` makes, if it makes one."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in _SDK_METHODS:
+            shaped = self.imports_dapr or keyword(call, "store_name") is not None
+            if not shaped or func.attr in self.own_methods:
+                return None
+            return _sdk_access(call, func.attr)
+        if self.ctx.qualname(func) in _TRANSACTION_OPERATIONS:
+            return _transaction_access(call)
+        helper = self._helper_of(func)
+        if helper is not None:
+            return _helper_access(call, helper)
+        if id(call) not in self._raw:
+            self._raw[id(call)] = self._raw_access(call, function)
+        return self._raw[id(call)]
+
+    def _helper_of(self, func: ast.expr) -> _Helper | None:
+        if isinstance(func, ast.Name):
+            return self.helpers.get(func.id)
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in _RECEIVERS_OF_METHODS
+        ):
+            return self.method_helpers.get(func.attr)
+        return None
+
+    def _raw_access(self, call: ast.Call, function: FunctionNode) -> _Access | None:
+        local = self.locals.of(function)
+        request = http_request(self.ctx, call, local)
+        if request is None:
+            return None
+        if request.verb == "GET" and _STATE_ITEM_URL.search(request.url):
+            url_at = (
+                1 if isinstance(call.func, ast.Attribute) and call.func.attr == "request" else 0
+            )
+            key = _last_part(argument(call, url_at, "url"), local)
+            return None if key is None else _Access("read", None, key, None, False)
+        if request.verb == "POST" and _STATE_SAVE_URL.search(request.url):
+            body = request.json_body
+            if isinstance(body, ast.Name):
+                body = local.get(body.id)
+            return _raw_save(body)
+        return None
+
+    def _find_helpers(self) -> None:
+        """Helpers around helpers too (`is_processed(id)` around `get_item(key)`): each round
+        judges every function with the helpers the last round found, until nothing changes."""
+        for _ in range(_HELPER_ROUNDS):
+            helpers = {
+                function.name: helper
+                for function in self.functions
+                for helper in [self._helper(function, method=False)]
+                if helper is not None
+            }
+            found: dict[str, set[_Helper | None]] = {}
+            for method in self.methods:
+                found.setdefault(method.name, set()).add(self._helper(method, method=True))
+            # A name several classes define differently may be any of them: none.
+            method_helpers = {
+                name: next(iter(kinds))
+                for name, kinds in found.items()
+                if len(kinds) == 1 and None not in kinds
+            }
+            if (helpers, method_helpers) == (self.helpers, self.method_helpers):
+                return
+            self.helpers, self.method_helpers = helpers, method_helpers
+
+    def _helper(self, function: FunctionNode, *, method: bool) -> _Helper | None:
+        """A helper reads the key it is given and returns what it read, or saves it unguarded;
+        a function that does both (or guards its save) is judged by its own flow."""
+        parameters = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
+        if method and not _static(function):
+            parameters = parameters[1:]
+        if not parameters:
+            return None
+        nodes = self.nodes(function)
+        accesses = [
+            access
+            for node in nodes
+            if isinstance(node, ast.Call)
+            for access in [self.access(node, function)]
+            if access is not None
+        ]
+        if len(accesses) != 1 or accesses[0].guarded:
+            return None
+        (access,) = accesses
+        local = self.locals.of(function)
+        key = _parameter_in(access.key, parameters, local)
+        if key is None:
+            return None
+        if access.kind == "read":
+            returns = any(
+                isinstance(node, ast.Return)
+                and node.value is not None
+                and not (isinstance(node.value, ast.Constant) and node.value.value is None)
+                for node in nodes
+            )
+            return _Helper("read", key, None) if returns else None
+        value = _parameter_in(access.value, parameters, local) if access.value else None
+        return _Helper("write", key, value)
+
+
 class StateFlow:
     """The state reads and unguarded writes of one function, and what depends on each read."""
 
-    def __init__(self, ctx: FileContext, function: FunctionNode) -> None:
-        self.ctx = ctx
+    def __init__(self, accesses: _Accesses, function: FunctionNode) -> None:
         self.function = function
-        self.nodes = list(_flow_nodes(function))
+        self.nodes = accesses.nodes(function)
         self.reads: list[StateAccess] = []
         self.unguarded_writes: list[StateAccess] = []
         for node in self.nodes:
-            if isinstance(node, ast.Call):
-                self._classify(node)
+            if not isinstance(node, ast.Call):
+                continue
+            access = accesses.access(node, function)
+            if access is None:
+                continue
+            placed = StateAccess(node, access.store, access.key, access.value)
+            if access.kind == "read":
+                self.reads.append(placed)
+            elif not access.guarded:
+                self.unguarded_writes.append(placed)
 
     def pairs(self) -> Iterator[tuple[StateAccess, StateAccess]]:
         """(read, later unguarded write of the same item), the closest earlier read first."""
         for write in self.unguarded_writes:
-            earlier = [r for r in self.reads if r.same_item(write) and r.before(write)]
+            earlier = [
+                r
+                for r in self.reads
+                if r.before(write) and (r.same_item(write) or self._keyed_from(r, write))
+            ]
             if earlier:
                 yield earlier[-1], write
 
@@ -110,39 +297,37 @@ class StateFlow:
         )
 
     def checked_before(self, read: StateAccess, write: StateAccess) -> ast.If | None:
-        """An `if` on the read's result that the write sits in, or that leaves before it."""
+        """An `if` on the read's result that the write sits in, or that leaves before it - unless
+        the write runs only where the read found the item: that saves over an existing item (an
+        update, whose guard is the read's ETag), it does not create one twice."""
         for node in self.nodes:
             if not isinstance(node, ast.If) or not self.carries(read, node.test):
                 continue
-            branches = node.body + node.orelse
-            inside = any(n is write.call for stmt in branches for n in ast.walk(stmt))
-            exits_before = (node.end_lineno or node.lineno) < write.call.lineno and _leaves(
-                node.body
-            )
-            if inside or exits_before:
+            if self._contains(node.body, write):
+                runs_when = True
+            elif self._contains(node.orelse, write) or (
+                (node.end_lineno or node.lineno) < write.call.lineno and _leaves(node.body)
+            ):
+                runs_when = False
+            else:
+                continue
+            if _found_when(node.test) != runs_when:
                 return node
         return None
 
-    def _classify(self, call: ast.Call) -> None:
-        func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in ("get_state", "save_state"):
-            store, key = argument(call, 0, "store_name"), argument(call, 1, "key")
-            if store is None or key is None:
-                return
-            access = StateAccess(call, ast.dump(store), ast.dump(key), argument(call, 2, "value"))
-            if func.attr == "get_state":
-                self.reads.append(access)
-            elif not _guarded(call, etag_at=3, options_at=4):
-                self.unguarded_writes.append(access)
-        elif self.ctx.qualname(func) in _TRANSACTION_OPERATIONS:
-            key = argument(call, 0, "key")
-            kind = argument(call, 3, "operation_type")
-            if key is None or (isinstance(kind, ast.Attribute) and kind.attr == _DELETE):
-                return
-            if not _guarded(call, etag_at=2, options_at=None):
-                self.unguarded_writes.append(
-                    StateAccess(call, None, ast.dump(key), argument(call, 1, "data"))
-                )
+    @staticmethod
+    def _contains(body: list[ast.stmt], write: StateAccess) -> bool:
+        return any(n is write.call for stmt in body for n in ast.walk(stmt))
+
+    def _keyed_from(self, read: StateAccess, write: StateAccess) -> bool:
+        """The write's key is the read item's own id field: read by `order.product_id`, saved
+        by `updated.product_id` where `updated` is built from what was read."""
+        field = _field_name(write.key_node)
+        return (
+            field is not None
+            and field == _field_name(read.key_node)
+            and self.carries(read, _field_owner(write.key_node))
+        )
 
     def _derived(self, read: StateAccess) -> set[str]:
         """Names holding (part of) the read's value, to a fixed point."""
@@ -165,6 +350,136 @@ class StateFlow:
                             derived |= names
                             changed = True
         return derived
+
+
+def _sdk_access(call: ast.Call, method: str) -> _Access | None:
+    store, key = argument(call, 0, "store_name"), argument(call, 1, "key")
+    if store is None or key is None:
+        return None
+    if method == "get_state":
+        return _Access("read", ast.dump(store), key, None, False)
+    guarded = _guarded(call, etag_at=3, options_at=4)
+    return _Access("write", ast.dump(store), key, argument(call, 2, "value"), guarded)
+
+
+def _transaction_access(call: ast.Call) -> _Access | None:
+    key = argument(call, 0, "key")
+    kind = argument(call, 3, "operation_type")
+    if key is None or (isinstance(kind, ast.Attribute) and kind.attr == _DELETE):
+        return None
+    guarded = _guarded(call, etag_at=2, options_at=None)
+    return _Access("write", None, key, argument(call, 1, "data"), guarded)
+
+
+def _helper_access(call: ast.Call, helper: _Helper) -> _Access | None:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return None
+    key = argument(call, *helper.key)
+    if key is None:
+        return None
+    value = argument(call, *helper.value) if helper.value is not None else None
+    return _Access(helper.kind, None, key, value, False)
+
+
+def _raw_save(body: ast.expr | None) -> _Access | None:
+    """`[{"key": k, "value": v}]` posted to the state API: one item, guarded by `etag` or
+    `options` (first-write concurrency) in it."""
+    if not (isinstance(body, ast.List) and len(body.elts) == 1):
+        return None
+    item = body.elts[0]
+    if not isinstance(item, ast.Dict) or None in item.keys:
+        return None
+    fields = {
+        key.value: value
+        for key, value in zip(item.keys, item.values, strict=True)
+        if isinstance(key, ast.Constant) and isinstance(key.value, str)
+    }
+    if "key" not in fields:
+        return None
+    guarded = "etag" in fields or "options" in fields
+    return _Access("write", None, fields["key"], fields.get("value"), guarded)
+
+
+def _last_part(url: ast.expr | None, local: dict[str, ast.expr]) -> ast.expr | None:
+    """The run-time part a URL ends with (`f"{base}/v1.0/state/store/{key}"` -> `key`)."""
+    if isinstance(url, ast.Name) and url.id in local:
+        url = local[url.id]
+    if isinstance(url, ast.JoinedStr) and url.values:
+        last = url.values[-1]
+        return last.value if isinstance(last, ast.FormattedValue) else None
+    if isinstance(url, ast.BinOp) and isinstance(url.op, ast.Add):
+        return url.right
+    return None
+
+
+def _parameter_in(
+    expression: ast.expr | None, parameters: list[str], local: dict[str, ast.expr]
+) -> tuple[int, str] | None:
+    """The one parameter an expression is built from (through the function's own names)."""
+    if expression is None:
+        return None
+    names: set[str] = set()
+    stack: list[ast.AST] = [expression]
+    seen: set[str] = set()
+    while stack:
+        node = stack.pop()
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Name) and inner.id not in seen:
+                seen.add(inner.id)
+                names.add(inner.id)
+                if inner.id in local and inner.id not in parameters:
+                    stack.append(local[inner.id])
+    used = [name for name in parameters if name in names]
+    return (parameters.index(used[0]), used[0]) if len(used) == 1 else None
+
+
+def _static(function: FunctionNode) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+
+
+def _found_when(test: ast.expr) -> bool | None:
+    """Whether a check on a read is true when the item was found (`if state.data`, `if order is
+    not None`) or when it was not (`if not state.data`, `if order is None`); None when the test
+    says something else about it (`if order["status"] == "paid"`)."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _found_when(test.operand)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Await):
+        return _found_when(test.value)
+    if isinstance(test, ast.Compare):
+        if len(test.ops) != 1:
+            return None
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(right, ast.Constant) and right.value is None:
+            return isinstance(op, ast.IsNot | ast.NotEq)
+        if _is_len(test.left) and isinstance(right, ast.Constant) and right.value == 0:
+            return isinstance(op, ast.Gt | ast.NotEq)
+        return None
+    if _is_len(test):
+        return True
+    return True if isinstance(test, ast.Name | ast.Attribute | ast.Call) else None
+
+
+def _is_len(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
+
+
+def _field_name(key: ast.expr) -> str | None:
+    if isinstance(key, ast.Attribute):
+        return key.attr
+    if (
+        isinstance(key, ast.Subscript)
+        and isinstance(key.slice, ast.Constant)
+        and isinstance(key.slice.value, str)
+    ):
+        return key.slice.value
+    return None
+
+
+def _field_owner(key: ast.expr) -> ast.expr | None:
+    return key.value if isinstance(key, ast.Attribute | ast.Subscript) else None
 
 
 def _bindings(node: ast.AST) -> Iterator[tuple[list[ast.expr], ast.expr | None]]:

@@ -42,6 +42,13 @@ class CheckThenSet(Rule):
         "    if not (await client.get_state('statestore', 'registrations-open')).data:\n"
         "        return\n"
         "    await client.save_state('statestore', f'user:{user}', body)\n",
+        # The save runs only where the item exists: an update (its guard is the read's ETag).
+        "from dapr.aio.clients import DaprClient\n\n"
+        "async def rename(client: DaprClient, user: str, body: str) -> None:\n"
+        "    existing = await client.get_state('statestore', f'user:{user}')\n"
+        "    if not existing.data:\n"
+        "        raise KeyError(user)\n"
+        "    await client.save_state('statestore', f'user:{user}', body)\n",
     )
     INVALID = (
         Invalid(

@@ -21,7 +21,8 @@ class StateWithoutEtag(Rule):
         "Save with `etag=state.etag` from the `get_state` response (and a StateOptions with "
         "first-write concurrency where the store needs it), catch the conflict and retry the "
         "read-modify-write a bounded number of times; in a transaction, give each upsert its "
-        "`etag`."
+        "`etag`. A helper that reads or saves for its callers has to hand the ETag out and "
+        "take it back."
     )
     VALID = (
         "import json\n"
@@ -91,6 +92,24 @@ class StateWithoutEtag(Rule):
             ),
             line=8,
             col=24,
+        ),
+        # Through the project's own helpers: `load` hands back the data without its ETag.
+        Invalid(
+            (
+                "import json\n"
+                "from dapr.clients import DaprClient\n\n"
+                "client = DaprClient()\n\n"
+                "def load(key: str) -> dict:\n"
+                "    return json.loads(client.get_state('statestore', key).data or b'{}')\n\n"
+                "def store(key: str, value: dict) -> None:\n"
+                "    client.save_state('statestore', key, json.dumps(value))\n\n"
+                "def take(sku: str, count: int) -> None:\n"
+                "    stock = load(sku)\n"
+                "    stock['count'] -= count\n"
+                "    store(sku, stock)\n"
+            ),
+            line=15,
+            col=5,
         ),
     )
 

@@ -1,0 +1,205 @@
+"""DAPR016/017 through a project's own state helpers and the raw state API; the publish rules."""
+
+from __future__ import annotations
+
+from tools.validate.engine import analyze
+
+
+def _findings(source: str, rule: str, path: str = "app/service.py") -> list[tuple[int, str]]:
+    return [(d.line, d.message) for d in analyze(path, source).diagnostics if d.rule == rule]
+
+
+def _lines(source: str, rule: str) -> list[int]:
+    return [line for line, _ in _findings(source, rule)]
+
+
+# -- state: helpers of the file -----------------------------------------------------------------
+
+_MODULE_HELPERS = (
+    "import json\n"
+    "from dapr.clients import DaprClient\n"
+    "\n"
+    "client = DaprClient()\n"
+    "\n"
+    "def load(key: str) -> dict | None:\n"
+    "    response = client.get_state('store', key)\n"
+    "    return json.loads(response.data) if response.data else None\n"
+    "\n"
+    "def store(key: str, value: dict) -> None:\n"
+    "    client.save_state('store', key, json.dumps(value))\n"
+    "\n"
+)
+
+
+def test_read_modify_write_through_module_helpers_is_reported() -> None:
+    source = _MODULE_HELPERS + (
+        "def add(list_key: str, item: str) -> None:\n"  # 13
+        "    items = load(list_key) or {'ids': []}\n"  # 14
+        "    items['ids'].append(item)\n"
+        "    store(list_key, items)\n"  # 16
+    )
+    assert _lines(source, "DAPR016") == [16]
+
+
+def test_helpers_named_like_the_sdk_methods_without_a_dapr_import() -> None:
+    # The file reaches the SDK through the project's own client object; `store_name=` is the
+    # SDK's parameter, so these calls are the SDK's.
+    source = (
+        "import json\n"
+        "from .client import get_service\n"
+        "\n"
+        "def get_state(key: str) -> dict | None:\n"
+        "    response = get_service().client.get_state(store_name='store', key=key)\n"
+        "    return json.loads(response.data) if response.data else None\n"
+        "\n"
+        "def save_state(key: str, value: dict) -> None:\n"
+        "    get_service().client.save_state(store_name='store', key=key, "
+        "value=json.dumps(value))\n"
+        "\n"
+        "async def remove(key: str, item: str) -> None:\n"
+        "    registry = get_state(key)\n"  # 12
+        "    if registry and item in registry['ids']:\n"
+        "        registry['ids'].remove(item)\n"
+        "        save_state(key, registry)\n"  # 15
+    )
+    [(line, message)] = _findings(source, "DAPR016")
+    assert line == 15
+    assert "line 12" in message
+
+
+def test_a_guarded_helper_is_no_helper() -> None:
+    source = (
+        "import json\n"
+        "from dapr.clients import DaprClient\n"
+        "from dapr.clients.grpc._state import Concurrency, StateOptions\n"
+        "\n"
+        "client = DaprClient()\n"
+        "\n"
+        "def load(key: str) -> dict:\n"
+        "    return json.loads(client.get_state('store', key).data)\n"
+        "\n"
+        "def claim(key: str, value: dict) -> None:\n"
+        "    client.save_state('store', key, json.dumps(value), "
+        "options=StateOptions(concurrency=Concurrency.first_write))\n"
+        "\n"
+        "def add(key: str, item: str) -> None:\n"
+        "    items = load(key)\n"
+        "    items['ids'].append(item)\n"
+        "    claim(key, items)\n"
+    )
+    assert _lines(source, "DAPR016") == []
+
+
+def test_a_method_reading_through_its_own_helper() -> None:
+    source = (
+        "import json\n"
+        "from dapr.clients import DaprClient\n"
+        "\n"
+        "class Tasks:\n"
+        "    def __init__(self) -> None:\n"
+        "        self._client = DaprClient()\n"
+        "\n"
+        "    def get(self, name: str) -> dict | None:\n"
+        "        response = self._client.get_state('store', name)\n"
+        "        return json.loads(response.data) if response.data else None\n"
+        "\n"
+        "    def finish(self, name: str, result: str) -> None:\n"
+        "        task = self.get(name)\n"
+        "        if task is None:\n"
+        "            return\n"
+        "        task['result'] = result\n"
+        "        self._client.save_state('store', name, json.dumps(task))\n"  # 17
+    )
+    assert _lines(source, "DAPR016") == [17]
+
+
+def test_the_key_taken_from_the_read_item_is_the_same_item() -> None:
+    source = _MODULE_HELPERS + (
+        "def take(order: dict) -> None:\n"
+        "    item = load(order['product_id'])\n"
+        "    updated = {'product_id': item['product_id'], 'stock': item['stock'] - 1}\n"
+        "    client.save_state('store', updated['product_id'], json.dumps(updated))\n"  # 16
+    )
+    assert _lines(source, "DAPR016") == [16]
+
+
+def test_another_field_of_the_read_item_is_another_item() -> None:
+    source = _MODULE_HELPERS + (
+        "def note(order_id: str) -> None:\n"
+        "    order = load(order_id)\n"
+        "    client.save_state('store', order['customer_id'], json.dumps({'last': order}))\n"
+    )
+    assert _lines(source, "DAPR016") == []
+
+
+# -- state: check-then-set ----------------------------------------------------------------------
+
+
+def test_raw_http_processed_marker_is_check_then_set() -> None:
+    source = (
+        "import httpx\n"
+        "\n"
+        "BASE = 'http://localhost:3500'\n"
+        "\n"
+        "async def seen(event_id: str) -> bool:\n"
+        "    async with httpx.AsyncClient() as http:\n"
+        "        response = await http.get(f'{BASE}/v1.0/state/statestore/{event_id}')\n"
+        "    return response.status_code == 200 and bool(response.text)\n"
+        "\n"
+        "async def mark(event_id: str) -> None:\n"
+        "    async with httpx.AsyncClient() as http:\n"
+        "        await http.post(f'{BASE}/v1.0/state/statestore', "
+        "json=[{'key': event_id, 'value': 'done'}])\n"
+        "\n"
+        "async def handle(event: dict) -> None:\n"
+        "    if await seen(event['id']):\n"  # 15
+        "        return\n"
+        "    await mark(event['id'])\n"  # 17
+    )
+    [(line, message)] = _findings(source, "DAPR017")
+    assert line == 17
+    assert "line 15" in message
+
+
+def test_raw_http_marker_with_first_write_options_is_quiet() -> None:
+    source = (
+        "import httpx\n"
+        "\n"
+        "BASE = 'http://localhost:3500'\n"
+        "\n"
+        "async def handle(http: httpx.AsyncClient, event_id: str) -> None:\n"
+        "    response = await http.get(f'{BASE}/v1.0/state/statestore/{event_id}')\n"
+        "    if response.text:\n"
+        "        return\n"
+        "    await http.post(f'{BASE}/v1.0/state/statestore', json=[{'key': event_id, "
+        "'value': 'done', 'options': {'concurrency': 'first-write'}}])\n"
+    )
+    assert _lines(source, "DAPR017") == []
+
+
+def test_an_update_after_an_existence_check_is_no_check_then_set() -> None:
+    # The save runs only where the item exists: first-write would refuse it; its guard is the
+    # ETag, and the saved value does not come from the read.
+    source = (
+        "from dapr.aio.clients import DaprClient\n"
+        "\n"
+        "async def replace(client: DaprClient, key: str, body: str) -> None:\n"
+        "    existing = await client.get_state('store', key)\n"
+        "    if not existing.data:\n"
+        "        raise KeyError(key)\n"
+        "    await client.save_state('store', key, body)\n"
+    )
+    assert _lines(source, "DAPR017") == []
+
+
+def test_a_create_after_an_existence_check_is_check_then_set() -> None:
+    source = (
+        "from dapr.aio.clients import DaprClient\n"
+        "\n"
+        "async def create(client: DaprClient, key: str, body: str) -> None:\n"
+        "    existing = await client.get_state('store', key)\n"
+        "    if len(existing.data) > 0:\n"
+        "        raise KeyError(key)\n"
+        "    await client.save_state('store', key, body)\n"  # 7
+    )
+    assert _lines(source, "DAPR017") == [7]
