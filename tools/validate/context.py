@@ -50,6 +50,19 @@ def _dapr_app_default_route(decorator: ast.Call, constants: dict[str, str]) -> s
     return f"/events/{pubsub}/{topic}" if pubsub and topic else None
 
 
+def _route_entries(node: ast.AST) -> Iterator[ast.expr]:
+    """The routes a subscription entry names: a dict's `route`/`default`/`path` keys, or the
+    `route=` of a model built in place (`Subscription(pubsubname=..., route='/orders')`)."""
+    if isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and key.value in ("route", "default", "path"):
+                yield value
+    elif isinstance(node, ast.Call):
+        route = keyword(node, "route")
+        if route is not None:
+            yield route
+
+
 @dataclass(frozen=True)
 class Route:
     """How a function is exposed: an HTTP route (methods and path when known) or a subscription."""
@@ -203,13 +216,10 @@ class FileContext:
             if route.path != "/dapr/subscribe":
                 continue
             for node in self._subscription_literals(function):
-                if not isinstance(node, ast.Dict):
-                    continue
-                for key, value in zip(node.keys, node.values, strict=True):
-                    if isinstance(key, ast.Constant) and key.value in ("route", "default", "path"):
-                        text = const_str(value, self.constants)
-                        if text:
-                            found.append((text, value))
+                for value in _route_entries(node):
+                    text = const_str(value, self.constants)
+                    if text:
+                        found.append((text, value))
         return found
 
     def _subscription_literals(self, function: FunctionNode) -> Iterator[ast.AST]:

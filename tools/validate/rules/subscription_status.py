@@ -2,8 +2,17 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import FunctionNode, own_nodes
-from tools.validate.rules.base import Invalid, Rule
+from tools.validate.astutil import FunctionNode, always_exits, argument, const_str, own_nodes
+from tools.validate.rules._answers import (
+    Reading,
+    last_name,
+    reading,
+    reply_of,
+    returns_none,
+    status_entry,
+    status_text,
+)
+from tools.validate.rules.base import Invalid, Rule, header
 
 STATUSES = frozenset({"SUCCESS", "RETRY", "DROP"})
 
@@ -15,14 +24,20 @@ class SubscriptionStatus(Rule):
     message = "a subscription handler answers something Dapr does not read as intended"
     why = (
         "Dapr reads a 2xx answer's JSON `status`: SUCCESS (or no status at all) acknowledges, "
-        "RETRY redelivers, DROP drops or dead-letters, and any other text - `'OK'`, `'success'` "
-        "in lower case - counts as RETRY. A `(body, 500)` tuple is serialised by FastAPI as a "
-        "200 response with a JSON array, and a 200 with an error body (`{'error': ...}`) has no "
-        "status: both acknowledge a failure, and the message is lost."
+        "RETRY redelivers, DROP drops or dead-letters, and any other text - `'OK'`, `'IGNORED'`, "
+        "`'success'` in lower case - is an error to daprd, which redelivers the message. A "
+        "`(body, 500)` tuple is serialised by FastAPI as a 200 response with a JSON array, and a "
+        "200 with an error body (`{'error': ...}`) has no status: both acknowledge a failure, and "
+        "the message is lost. A Flask view that returns None is answered 500, so a message whose "
+        "work was done is redelivered and done again. The SDK's `TopicEventResponse(status)` "
+        "accepts only 'success', 'retry' and 'drop' and raises KeyError for any other text: the "
+        "callback fails instead of answering, and the message is redelivered."
     )
     fix = (
         "Return `{'status': 'SUCCESS'}` when done, `{'status': 'RETRY'}` for transient failures "
-        "and `{'status': 'DROP'}` for messages that can never succeed, spelled exactly so."
+        "and `{'status': 'DROP'}` for messages that can never succeed, spelled exactly so; with "
+        "the SDK, `TopicEventResponse('success' | 'retry' | 'drop')`. End every path of a Flask "
+        "view with a return."
     )
     VALID = (
         "import json\n\nfrom flask import Flask, jsonify\n\n"
@@ -52,6 +67,22 @@ class SubscriptionStatus(Rule):
         "    if not request.headers:\n"
         "        return {'processed': True}\n"
         "    print(request)\n",
+        "from dapr.clients.grpc._response import TopicEventResponse\n"
+        "from dapr.ext.grpc import App\n\n"
+        "app = App()\n\n"
+        "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+        "def on_order(event) -> TopicEventResponse:\n"
+        "    if not event.data():\n"
+        "        return TopicEventResponse('DROP')\n"
+        "    return TopicEventResponse('success')\n",
+        "from fastapi import FastAPI, Response\n\n"
+        "app = FastAPI()\n\n"
+        "@app.get('/dapr/subscribe')\n"
+        "async def subscribe() -> list:\n"
+        "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
+        "@app.post('/orders')\n"
+        "async def on_order() -> Response:\n"
+        '    return Response(content=\'{"status": "SUCCESS"}\')\n',
     )
     INVALID = (
         Invalid(
@@ -98,51 +129,131 @@ class SubscriptionStatus(Rule):
             line=9,
             col=5,
         ),
+        Invalid(
+            (
+                "from dapr.clients.grpc._response import TopicEventResponse\n"
+                "from dapr.ext.grpc import App\n\n"
+                "app = App()\n\n"
+                "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+                "def on_order(event) -> TopicEventResponse:\n"
+                "    if not event.data():\n"
+                "        return TopicEventResponse('fail')\n"
+                "    return TopicEventResponse('success')\n"
+            ),
+            line=9,
+            col=16,
+        ),
+        Invalid(
+            (
+                "from fastapi import FastAPI, Response\n\n"
+                "app = FastAPI()\n\n"
+                "@app.get('/dapr/subscribe')\n"
+                "async def subscribe() -> list:\n"
+                "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
+                "@app.post('/orders')\n"
+                "async def on_order() -> Response:\n"
+                '    return Response(content=\'{"status": "IGNORED"}\')\n'
+            ),
+            line=11,
+            col=5,
+        ),
+        Invalid(
+            (
+                "from flask import Flask, request\n\n"
+                "app = Flask(__name__)\n\n"
+                "@app.route('/dapr/subscribe', methods=['GET'])\n"
+                "def subscribe():\n"
+                "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': 'orders'}]\n\n"
+                "@app.route('/orders', methods=['POST'])\n"
+                "def on_order():\n"
+                "    print(request.json)\n"
+            ),
+            line=10,
+            col=1,
+        ),
     )
+
+    def visit_Call(self, node: ast.Call) -> None:
+        # The SDK's constructor looks the text up among its statuses and raises for any other.
+        if not (self.ctx.qualname(node.func) or "").endswith(".TopicEventResponse"):
+            return
+        status = const_str(argument(node, 0, "status"), self.ctx.constants)
+        if status is not None and status.lower() not in _SDK_STATUSES:
+            self.report(
+                node,
+                f"TopicEventResponse({status!r}) raises KeyError: the SDK knows only 'success', "
+                "'retry' and 'drop', so the handler fails instead of answering and Dapr "
+                "redelivers the message",
+            )
 
     def finish(self) -> None:
         for handler in self.ctx.subscription_handlers():
+            how = reading(self.ctx, handler)
             for node in own_nodes(handler):
-                if isinstance(node, ast.Return) and node.value is not None:
-                    self._check_return(node, node.value, handler)
+                if isinstance(node, ast.Return):
+                    self._check_return(node, handler, how)
+            if how.flask and not always_exits(handler.body):
+                self.report(
+                    header(handler),
+                    "the Flask handler can end without returning: Flask answers 500 after the "
+                    "work is done, so Dapr redelivers the message and the work runs again",
+                    within=handler,
+                )
 
-    def _check_return(self, node: ast.Return, value: ast.expr, handler: FunctionNode) -> None:
-        if isinstance(value, ast.Tuple):
-            if self.ctx.framework_of(handler) != "flask":  # Flask sends `(body, status)` as is
-                self.report(
-                    node,
-                    "returns a tuple: FastAPI sends it as HTTP 200 with a JSON array, so Dapr "
-                    "acknowledges",
-                    within=handler,
-                )
-        elif isinstance(value, ast.Dict):
-            entries = {
-                k.value: v
-                for k, v in zip(value.keys, value.values, strict=True)
-                if isinstance(k, ast.Constant) and isinstance(k.value, str)
-            }
-            status = entries.get("status")
-            if isinstance(status, ast.Constant) and status.value not in STATUSES:
-                self.report(
-                    node,
-                    f"status {status.value!r} is not SUCCESS, RETRY or DROP (Dapr treats it as "
-                    "RETRY)",
-                    within=handler,
-                )
-            elif status is None and _reports_failure(entries):
-                self.report(
-                    node,
-                    "answers 200 with an error body and no status: Dapr acknowledges and the "
-                    "message is lost",
-                    within=handler,
-                )
+    def _check_return(self, node: ast.Return, handler: FunctionNode, how: Reading) -> None:
+        value = node.value
+        if how.flask and returns_none(node):
+            self.report(
+                node,
+                "returns None: Flask answers 500 after the work is done, so Dapr redelivers the "
+                "message and the work runs again",
+                within=handler,
+            )
+            return
+        if isinstance(value, ast.Tuple) and not how.flask:
+            self.report(
+                node,
+                "returns a tuple: FastAPI sends it as HTTP 200 with a JSON array, so Dapr "
+                "acknowledges",
+                within=handler,
+            )
+            return
+        reply = reply_of(value, flask=how.flask)
+        if reply.code is not None and not 200 <= reply.code < 300:
+            return  # the HTTP status decides, not the body
+        entry = status_entry(reply.body, raw=reply.raw)
+        text = status_text(entry)
+        if text is not None and text not in STATUSES:
+            self.report(
+                node,
+                f"status {text!r} is not SUCCESS, RETRY or DROP: daprd treats an unknown status "
+                "as an error and redelivers the message",
+                within=handler,
+            )
+        elif entry is None and _reports_failure(reply.body):
+            self.report(
+                node,
+                "answers 200 with an error body and no status: Dapr acknowledges and the "
+                "message is lost",
+                within=handler,
+            )
 
 
 _FAILURE_KEYS = frozenset({"error", "errors", "failure", "exception"})
+_SDK_STATUSES = frozenset({"success", "retry", "drop"})
 
 
-def _reports_failure(entries: dict[str, ast.expr]) -> bool:
+def _reports_failure(body: ast.expr | None) -> bool:
     """`{'error': ...}` or `{'success': False}`: a failure written as a success answer."""
+    while isinstance(body, ast.Call) and last_name(body.func) == "jsonify" and body.args:
+        body = body.args[0]
+    if not isinstance(body, ast.Dict):
+        return False
+    entries = {
+        k.value: v
+        for k, v in zip(body.keys, body.values, strict=True)
+        if isinstance(k, ast.Constant) and isinstance(k.value, str)
+    }
     if entries.keys() & _FAILURE_KEYS:
         return True
     flags = [entries.get("success"), entries.get("ok")]

@@ -1,0 +1,172 @@
+"""What a delivery handler answers daprd, as the delivery rules read it (DAPR005, DAPR006, DAPR012,
+DAPR030, DAPR032, DAPR033, DAPR034): each new finding and each case that must stay quiet."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from tools.validate.engine import analyze
+from tools.validate.rules._answers import FASTAPI_PUBSUB, Reading, answer_of
+
+
+def _findings(source: str, rule: str) -> list[tuple[int, int]]:
+    return [
+        (d.line, d.column) for d in analyze("app/service.py", source).diagnostics if d.rule == rule
+    ]
+
+
+def _answer(statement: str, how: Reading = FASTAPI_PUBSUB) -> str:
+    node = ast.parse(statement).body[0]
+    assert isinstance(node, ast.Return | ast.Raise)
+    return answer_of(node, how)
+
+
+# -- the shared reading of answers -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("return {'status': 'SUCCESS'}", "success"),
+        ("return {'status': 'success'}", "retry"),
+        ('return Response(content=\'{"status": "DROP"}\')', "drop"),
+        ('return Response(content=\'{"status": "IGNORED"}\')', "retry"),
+        ("return Response(content='not json')", "success"),
+        ("return JSONResponse({'status': 'RETRY'}, status_code=200)", "retry"),
+        ("return {'error': 'x'}, 500", "success"),  # FastAPI: a JSON array with 200
+        ("return None", "success"),
+    ],
+)
+def test_fastapi_answers(statement: str, expected: str) -> None:
+    assert _answer(statement) == expected
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("return jsonify({'error': 'x'}), 500", "server-error"),
+        ("return jsonify({'status': 'DROP'})", "drop"),
+        ("return json.dumps({'status': 'RETRY'}), 200", "retry"),
+        ("return '', 404", "drop"),
+        ("return", "server-error"),
+        ("return None", "server-error"),
+        ("return 'OK'", "success"),
+    ],
+)
+def test_flask_answers(statement: str, expected: str) -> None:
+    assert _answer(statement, Reading(flask=True)) == expected
+
+
+def test_a_job_trigger_reads_only_the_http_status() -> None:
+    job = Reading(reads_status=False)
+    assert _answer("return {'status': 'error'}", job) == "success"
+    assert _answer("return JSONResponse({'status': 'RETRY'}, status_code=500)", job) == (
+        "server-error"
+    )
+
+
+# -- DAPR005 -------------------------------------------------------------------------------------
+
+_GRPC = (
+    "from dapr.clients.grpc._response import TopicEventResponse\n"  # 1
+    "from dapr.ext.grpc import App\n"  # 2
+    "\n"  # 3
+    "app = App()\n"  # 4
+    "\n"  # 5
+    "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"  # 6
+    "def on_order(event) -> TopicEventResponse:\n"  # 7
+)
+
+
+@pytest.mark.parametrize("status", ["'fail'", "'error'", "'ack'"])
+def test_an_sdk_response_with_an_unknown_status_raises(status: str) -> None:
+    source = _GRPC + f"    return TopicEventResponse({status})\n"
+    assert _findings(source, "DAPR005") == [(8, 12)]
+
+
+@pytest.mark.parametrize("status", ["'success'", "'RETRY'", "'Drop'", "status=TopicEventStatus"])
+def test_an_sdk_response_with_a_known_status_is_quiet(status: str) -> None:
+    source = _GRPC + f"    return TopicEventResponse({status})\n"
+    assert _findings(source, "DAPR005") == []
+
+
+_FASTAPI_SUBSCRIBER = (
+    "from fastapi import FastAPI, Request, Response\n"  # 1
+    "from pydantic import BaseModel\n"  # 2
+    "\n"  # 3
+    "class Entry(BaseModel):\n"  # 4
+    "    pubsubname: str\n"  # 5
+    "    topic: str\n"  # 6
+    "    route: str\n"  # 7
+    "\n"  # 8
+    "app = FastAPI()\n"  # 9
+    "\n"  # 10
+    "@app.get('/dapr/subscribe')\n"  # 11
+    "async def subscribe() -> list[Entry]:\n"  # 12
+    "    return [Entry(pubsubname='pubsub', topic='orders', route='/orders')]\n"  # 13
+    "\n"  # 14
+    "@app.post('/orders')\n"  # 15
+    "async def on_order(request: Request) -> Response:\n"  # 16
+    "    if not request.headers:\n"  # 17
+)
+
+
+def test_an_unknown_status_in_a_raw_response_body_is_reported() -> None:
+    source = (
+        _FASTAPI_SUBSCRIBER + '        return Response(content=\'{"status": "IGNORED"}\')\n'
+        '    return Response(content=\'{"status": "SUCCESS"}\')\n'
+    )
+    assert _findings(source, "DAPR005") == [(18, 9)]
+
+
+def test_a_route_listed_by_a_subscription_model_is_a_subscription() -> None:
+    # The same answer on a POST route Dapr is not told about is no finding.
+    source = (
+        _FASTAPI_SUBSCRIBER.replace("route='/orders'", "route='/invoices'")
+        + '        return Response(content=\'{"status": "IGNORED"}\')\n'
+        '    return Response(content=\'{"status": "SUCCESS"}\')\n'
+    )
+    assert _findings(source, "DAPR005") == []
+
+
+_FLASK = (
+    "from flask import Flask, jsonify, request\n"  # 1
+    "\n"  # 2
+    "app = Flask(__name__)\n"  # 3
+    "\n"  # 4
+    "@app.route('/dapr/subscribe', methods=['GET'])\n"  # 5
+    "def subscribe():\n"  # 6
+    "    return jsonify([{'pubsubname': 'pubsub', 'topic': 'orders', 'route': 'orders'}])\n"  # 7
+    "\n"  # 8
+    "@app.route('/orders', methods=['POST'])\n"  # 9
+    "def on_order():\n"  # 10
+)
+
+
+def test_a_flask_subscriber_ending_without_a_return_is_reported_at_its_def() -> None:
+    assert _findings(_FLASK + "    print(request.json)\n", "DAPR005") == [(10, 1)]
+
+
+def test_a_flask_subscriber_returning_nothing_is_reported_at_the_return() -> None:
+    source = _FLASK + "    if not request.json:\n        return\n    return jsonify({})\n"
+    assert _findings(source, "DAPR005") == [(12, 9)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    return jsonify({'status': 'SUCCESS'})\n",
+        "    return '', 204\n",
+        "    return jsonify({'status': 'DROP'}), 200\n",
+        "    if request.json:\n        return 'OK'\n    raise ValueError('no body')\n",
+    ],
+)
+def test_a_flask_subscriber_returning_a_body_is_quiet(body: str) -> None:
+    assert _findings(_FLASK + body, "DAPR005") == []
+
+
+def test_a_flask_route_dapr_does_not_deliver_to_may_return_nothing() -> None:
+    source = _FLASK.replace("'/orders', methods", "'/audit', methods") + "    print(1)\n"
+    assert _findings(source, "DAPR005") == []
