@@ -170,3 +170,23 @@ def test_a_flask_subscriber_returning_a_body_is_quiet(body: str) -> None:
 def test_a_flask_route_dapr_does_not_deliver_to_may_return_nothing() -> None:
     source = _FLASK.replace("'/orders', methods", "'/audit', methods") + "    print(1)\n"
     assert _findings(source, "DAPR005") == []
+
+
+# -- DAPR032, DAPR031: Flask answers its tuple's status -------------------------------------------
+
+_FLASK_TRY = _FLASK + "    try:\n        order = request.json['data']\n        print(order['id'])\n"
+
+
+def test_a_flask_catch_all_answering_500_retries_poison() -> None:
+    source = _FLASK_TRY + "    except Exception as error:\n        return jsonify({'e': 1}), 500\n"
+    assert _findings(source + "    return jsonify({})\n", "DAPR032") == [(15, 9)]
+
+
+def test_a_flask_catch_all_answering_drop_is_quiet() -> None:
+    source = _FLASK_TRY + "    except Exception:\n        return jsonify({'status': 'DROP'}), 200\n"
+    assert _findings(source + "    return jsonify({})\n", "DAPR032") == []
+
+
+def test_a_flask_poison_branch_returning_nothing_is_a_500() -> None:
+    source = _FLASK_TRY + "    except KeyError:\n        return None\n    return jsonify({})\n"
+    assert _findings(source, "DAPR031") == [(15, 9)]

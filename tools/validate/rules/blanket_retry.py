@@ -3,9 +3,28 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import own_nodes
-from tools.validate.rules._answers import answers, catches_poison, is_blanket, is_http_error
+from tools.validate.rules._answers import (
+    answers,
+    catches_poison,
+    is_blanket,
+    is_http_error,
+    reading,
+)
 from tools.validate.rules.base import Invalid, Rule
 
+_FLASK = (
+    "import json\n\n"
+    "from flask import Flask, jsonify, request\n\n"
+    "app = Flask(__name__)\n\n"
+    "@app.route('/dapr/subscribe', methods=['GET'])\n"
+    "def subscribe():\n"
+    "    return jsonify([{'pubsubname': 'pubsub', 'topic': 'orders', 'route': 'orders'}])\n\n"
+    "@app.route('/orders', methods=['POST'])\n"
+    "def on_order():\n"
+    "    try:\n"
+    "        order = json.loads(request.json['data'])\n"
+    "        print(order['id'])\n"
+)
 _HEAD = (
     "from dapr.ext.fastapi import DaprApp\n"
     "from fastapi import FastAPI, Request\n"
@@ -45,6 +64,9 @@ class BlanketRetry(Rule):
         _HEAD + "    except ConnectionError:\n        return {'status': 'RETRY'}\n"
         "    except Exception:\n        return {'status': 'DROP'}\n"
         "    return {'status': 'SUCCESS'}\n",
+        _FLASK + "    except (KeyError, ValueError):\n        return jsonify({'status': 'DROP'})\n"
+        "    except Exception as error:\n        return jsonify({'error': str(error)}), 500\n"
+        "    return jsonify({'status': 'SUCCESS'})\n",
     )
     INVALID = (
         Invalid(
@@ -64,10 +86,18 @@ class BlanketRetry(Rule):
             line=18,
             col=9,
         ),
+        Invalid(
+            _FLASK + "    except Exception as error:\n"
+            "        return jsonify({'error': str(error)}), 500\n"
+            "    return jsonify({'status': 'SUCCESS'})\n",
+            line=17,
+            col=9,
+        ),
     )
 
     def finish(self) -> None:
         for handler in self.ctx.subscription_handlers():
+            how = reading(self.ctx, handler)
             for node in own_nodes(handler):
                 if not isinstance(node, ast.Try | ast.TryStar):
                     continue
@@ -77,7 +107,7 @@ class BlanketRetry(Rule):
                 for clause in node.handlers:
                     if not is_blanket(clause):
                         continue
-                    for statement, answer in answers(clause.body):
+                    for statement, answer in answers(clause.body, how):
                         # A re-raise is the framework's 500 too, but also the idiom for letting
                         # the platform decide: only explicit answers are judged.
                         explicit = isinstance(statement, ast.Return) or is_http_error(statement)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import own_nodes
-from tools.validate.rules._answers import answer_of, catches_poison, is_blanket
+from tools.validate.rules._answers import answer_of, catches_poison, is_blanket, reading
 from tools.validate.rules.base import Invalid, Rule
 
 _HEAD = (
@@ -70,6 +70,7 @@ class PoisonAnsweredWithError(Rule):
 
     def finish(self) -> None:
         for handler in self.ctx.subscription_handlers():
+            how = reading(self.ctx, handler)
             poison_branches: set[int] = set()
             for node in own_nodes(handler):
                 if (
@@ -81,7 +82,7 @@ class PoisonAnsweredWithError(Rule):
             for node in own_nodes(handler):
                 if not isinstance(node, ast.Return | ast.Raise):
                     continue
-                answer = answer_of(node)
+                answer = answer_of(node, how)
                 if answer == "client-error":
                     self.report(
                         node,
