@@ -203,3 +203,46 @@ def test_a_create_after_an_existence_check_is_check_then_set() -> None:
         "    await client.save_state('store', key, body)\n"  # 7
     )
     assert _lines(source, "DAPR017") == [7]
+
+
+# -- DAPR020: a CloudEvent model published as plain JSON -----------------------------------------
+
+
+def test_an_imported_cloudevent_model_published_as_json_is_reported() -> None:
+    source = (
+        "from .schemas import CloudEvent\n"
+        "\n"
+        "class Publisher:\n"
+        "    def __init__(self, client) -> None:\n"
+        "        self._client = client\n"
+        "\n"
+        "    async def publish(self, topic: str, event: CloudEvent) -> None:\n"
+        "        self._client.publish_event(\n"  # 8
+        "            pubsub_name='pubsub', topic_name=topic,\n"
+        "            data=event.model_dump_json(), data_content_type='application/json',\n"
+        "        )\n"
+    )
+    assert _lines(source, "DAPR020") == [8]
+
+
+def test_a_built_envelope_model_dumped_through_json_dumps() -> None:
+    source = (
+        "import json\n"
+        "from .schemas import CloudEvent\n"
+        "\n"
+        "async def publish(client, order_id: str) -> None:\n"
+        "    event = CloudEvent(id=order_id, source='orders', type='created', data={})\n"
+        "    await client.publish_event('pubsub', 'orders', json.dumps(event.model_dump()))\n"
+    )
+    assert _lines(source, "DAPR020") == [6]
+
+
+def test_a_payload_model_is_not_an_envelope() -> None:
+    source = (
+        "from .schemas import OrderCreated\n"
+        "\n"
+        "async def publish(client, event: OrderCreated) -> None:\n"
+        "    await client.publish_event('pubsub', 'orders', event.model_dump_json(), "
+        "data_content_type='application/json')\n"
+    )
+    assert _lines(source, "DAPR020") == []

@@ -4,12 +4,17 @@ import ast
 
 from tools.validate.astutil import argument
 from tools.validate.context import FileContext
+from tools.validate.rules._answers import last_name
 from tools.validate.rules._http import Locals, header_value, publish_request
 from tools.validate.rules._strings import HOLE, template
 from tools.validate.rules.base import Invalid, Rule
 
 CLOUDEVENTS_JSON = "application/cloudevents+json"
 _SERIALIZERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps"})
+# A model's own serialisers (pydantic v2 and v1).
+_MODEL_DUMPS = frozenset({"model_dump_json", "model_dump", "json", "dict"})
+# The envelope's name in the CloudEvents spec, its SDK and the projects that model it.
+_ENVELOPE_CLASS = "CloudEvent"
 # Deep enough for `body = json.dumps(event).encode()` chains; stops self-reference.
 _MAX_DEPTH = 6
 
@@ -38,6 +43,22 @@ class CloudEventContentType(Rule):
         "'type': 'order.created', 'data': {'id': order_id}}\n"
         "    await client.publish_event('pubsub', 'orders', json.dumps(event), "
         "data_content_type='application/cloudevents+json')\n",
+        # The envelope model published as what it is.
+        "from pydantic import BaseModel\n\n"
+        "class Envelope(BaseModel):\n"
+        "    specversion: str = '1.0'\n"
+        "    id: str\n"
+        "    data: dict\n\n"
+        "async def publish(client, event: Envelope) -> None:\n"
+        "    await client.publish_event('pubsub', 'orders', event.model_dump_json(), "
+        "data_content_type='application/cloudevents+json')\n",
+        # A model that is only the payload: Dapr wraps it, as it should.
+        "from pydantic import BaseModel\n\n"
+        "class Order(BaseModel):\n"
+        "    id: str\n\n"
+        "async def publish(client, order: Order) -> None:\n"
+        "    await client.publish_event('pubsub', 'orders', order.model_dump_json(), "
+        "data_content_type='application/json')\n",
         # Only the payload: Dapr builds the envelope.
         "import json\n\n"
         "async def publish(client, order_id: str) -> None:\n"
@@ -45,6 +66,23 @@ class CloudEventContentType(Rule):
         "data_content_type='application/json')\n",
     )
     INVALID = (
+        # The envelope as a model of the project, dumped to JSON.
+        Invalid(
+            (
+                "from pydantic import BaseModel\n\n"
+                "class CloudEvent(BaseModel):\n"
+                "    specversion: str = '1.0'\n"
+                "    id: str\n"
+                "    source: str\n"
+                "    type: str\n"
+                "    data: dict\n\n"
+                "async def publish(client, event: CloudEvent) -> None:\n"
+                "    await client.publish_event('pubsub', 'orders', event.model_dump_json(), "
+                "data_content_type='application/json')\n"
+            ),
+            line=11,
+            col=11,
+        ),
         Invalid(
             (
                 "import json\n\n"
@@ -75,9 +113,22 @@ class CloudEventContentType(Rule):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._locals = Locals()
+        self._envelopes: set[str] = {_ENVELOPE_CLASS}
 
     def visit_Module(self, node: ast.Module) -> None:
         self._locals.add_module(node)
+        # Models of the file that carry the envelope's own `specversion` field.
+        self._envelopes |= {
+            c.name
+            for c in ast.walk(node)
+            if isinstance(c, ast.ClassDef)
+            and any(
+                isinstance(s, ast.AnnAssign)
+                and isinstance(s.target, ast.Name)
+                and s.target.id == "specversion"
+                for s in c.body
+            )
+        }
 
     def visit_Call(self, node: ast.Call) -> None:
         local = self._locals.of(self.ctx.function)
@@ -121,4 +172,25 @@ class CloudEventContentType(Rule):
                 return self._cloudevent(node.args[0], local, depth + 1)
             if isinstance(node.func, ast.Attribute) and node.func.attr == "encode":
                 return self._cloudevent(node.func.value, local, depth + 1)
+            if isinstance(node.func, ast.Attribute) and node.func.attr in _MODEL_DUMPS:
+                return self._envelope_model(node.func.value, local, depth + 1)
+        return False
+
+    def _envelope_model(self, node: ast.expr, local: dict[str, ast.expr], depth: int) -> bool:
+        """An instance of an envelope model: built here, or a parameter annotated with one."""
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(node, ast.Call):
+            return last_name(node.func) in self._envelopes
+        if not isinstance(node, ast.Name):
+            return False
+        if node.id in local:
+            return self._envelope_model(local[node.id], local, depth + 1)
+        function = self.ctx.function
+        if function is None:
+            return False
+        arguments = function.args
+        for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            if parameter.arg == node.id and parameter.annotation is not None:
+                return last_name(parameter.annotation) in self._envelopes
         return False
