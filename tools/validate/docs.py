@@ -74,7 +74,7 @@ fix can reveal a finding the old code hid), that rule's fix is left out and repo
 others still apply.
 
 Exit codes: 0 clean, 1 findings, 2 usage or environment error. Files ignored by `.gitignore`
-are skipped; results are cached per file under `.daprdev/cache/` (keyed by content, rules and
+are skipped; results are cached per file in `.daprdev/check-cache.json` (keyed by content, rules and
 settings), so an unchanged tree re-checks without re-parsing anything. The PHR/ADR checks run
 when the project root or its `history/` folder is checked. As a pre-commit hook:
 

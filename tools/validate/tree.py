@@ -3,14 +3,16 @@ parallel, with a content cache so an unchanged tree re-checks in about the time 
 own cache.
 
 Dapr rules run per file in a process pool; ruff runs once over all the files that need it (batching
-is several times faster than a process per file). Results are cached per file under
-`.daprdev/cache/`, keyed by the file's content hash, the rule engine's own source and the project's
-`[tool.daprdev]` settings. Cross-file findings (deliveries declared in one file and served in
+is several times faster than a process per file). Results are cached per file in
+`.daprdev/check-cache.json` (written through the workspace, like every file daprdev writes), keyed
+by the file's content hash, the rule engine's own source and the project's `[tool.daprdev]`
+settings. Cross-file findings (deliveries declared in one file and served in
 another, scheduled jobs without a handler) are recomputed from cached per-file facts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,7 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from tools.changes import Diagnostic
-from tools.errors import UsageError
+from tools.errors import PathRefused, UsageError
 from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
 from tools.validate.deliveries import DeliveryFacts, manifest_facts
@@ -32,12 +34,15 @@ from tools.validate.gate import project_facts, ruff_diagnostics
 from tools.validate.policy import check_file_policy
 from tools.validate.project import facts_of, project_findings
 from tools.validate.syntax import parse_source
+from tools.workspace import Workspace
 
-CACHE_FILE = Path(".daprdev") / "cache" / "check.json"
+CACHE_NAME = "check-cache.json"  # in the workspace's state folder, .daprdev/
 _PYTHON = frozenset({".py", ".pyi"})
 _YAML = frozenset({".yaml", ".yml"})
 # Below this many files to analyse, starting worker processes costs more than it saves.
 _POOL_THRESHOLD = 16
+# A cache bigger than this is not read (a hostile or corrupt file must not exhaust memory).
+_CACHE_LIMIT = 256 << 20
 
 
 @dataclass
@@ -82,7 +87,8 @@ def check_tree(
     config = load_config(root)
     files = _collect(paths, root, config)
     cache_key = f"{engine_fingerprint()}-{config.fingerprint()}"
-    cached = _load_cache(root, cache_key) if use_cache else {}
+    workspace = Workspace(root, config=config)
+    cached = _load_cache(workspace, cache_key) if use_cache else {}
     results: dict[str, _FileResult] = {}
     stale: list[tuple[str, Path, os.stat_result]] = []
     for relative, absolute in files:
@@ -95,7 +101,7 @@ def check_tree(
     fresh = _analyse(stale, root, config, cached, jobs)
     results.update(fresh)
     if use_cache and (fresh or set(cached) != set(results)):
-        _save_cache(root, cache_key, results)
+        _save_cache(workspace, cache_key, results)
     report = TreeReport(files=[r for r, _ in files], from_cache=len(files) - len(fresh))
     for relative, _ in files:
         result = results[relative]
@@ -296,29 +302,22 @@ def engine_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _load_cache(root: Path, key: str) -> dict[str, _FileResult]:
+def _load_cache(workspace: Workspace, key: str) -> dict[str, _FileResult]:
+    raw = workspace.read_state(CACHE_NAME, limit=_CACHE_LIMIT)
     try:
-        data = json.loads((root / CACHE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw) if raw is not None else {}
+    except ValueError:
         return {}
-    if data.get("key") != key:
+    if not isinstance(data, dict) or data.get("key") != key:
         return {}
     try:
         return {path: _FileResult.from_json(entry) for path, entry in data["files"].items()}
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, AttributeError):
         return {}
 
 
-def _save_cache(root: Path, key: str, results: dict[str, _FileResult]) -> None:
-    target = root / CACHE_FILE
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        ignore = target.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Written by daprdev: the check cache is never committed.\n*\n")
-        temporary = target.with_suffix(f".{os.getpid()}.tmp")
-        payload = {"key": key, "files": {p: r.to_json() for p, r in results.items()}}
-        temporary.write_text(json.dumps(payload, separators=(",", ":")), encoding="utf-8")
-        temporary.replace(target)
-    except OSError:
-        pass  # a read-only checkout still gets checked, just without a cache
+def _save_cache(workspace: Workspace, key: str, results: dict[str, _FileResult]) -> None:
+    payload = {"key": key, "files": {p: r.to_json() for p, r in results.items()}}
+    # A read-only checkout still gets checked, just without a cache.
+    with contextlib.suppress(OSError, PathRefused):
+        workspace.write_state(CACHE_NAME, json.dumps(payload, separators=(",", ":")).encode())

@@ -16,6 +16,7 @@ import contextlib
 import errno
 import fcntl
 import os
+import secrets
 import stat
 import threading
 from collections.abc import Iterator, Sequence
@@ -27,7 +28,14 @@ from tools.limits import MAX_FILE_BYTES
 from tools.validate.config import GateConfig, load_config
 from tools.worklog import FileWritten
 from tools.workspace import _journal
-from tools.workspace._fs import DIR_FLAGS, kind, names_in, open_folder, read_nofollow
+from tools.workspace._fs import (
+    DIR_FLAGS,
+    kind,
+    names_in,
+    open_folder,
+    read_nofollow,
+    write_new,
+)
 from tools.workspace._names import folded, normalize
 from tools.workspace._protected import WritePolicy, Writer, pyproject_refusal, read_refusal
 
@@ -289,6 +297,37 @@ class Workspace:
         """Finish or undo change sets that a killed writer left in the journal; how many."""
         with self.locked() as root_fd:
             return _journal.recover(root_fd)
+
+    def read_state(self, name: str, *, limit: int = MAX_FILE_BYTES) -> bytes | None:
+        """daprdev's own state file `.daprdev/<name>` (a cache), or None when there is none."""
+        try:
+            with self._root_fd() as root_fd:
+                folder, _ = open_folder(root_fd, [_journal.STATE_DIR], create=False, shown=name)
+                try:
+                    return read_nofollow(folder, name, limit=limit)
+                finally:
+                    os.close(folder)
+        except (OSError, PathRefused):
+            return None
+
+    def write_state(self, name: str, data: bytes) -> None:
+        """Replace daprdev's own state file `.daprdev/<name>` at once, never through a symlink.
+
+        For state that only speeds daprdev up (caches): not journaled, not fsynced, since losing
+        it costs a recomputation. Raises OSError when the disk refuses it.
+        """
+        with self._root_fd() as root_fd:
+            folder = _journal.state_fd(root_fd)
+            try:
+                temporary = f".{name}.{secrets.token_hex(8)}.tmp"
+                write_new(folder, temporary, data, None, sync=False)
+                try:
+                    os.rename(temporary, name, src_dir_fd=folder, dst_dir_fd=folder)
+                except BaseException:
+                    os.unlink(temporary, dir_fd=folder)
+                    raise
+            finally:
+                os.close(folder)
 
     def state_folder(self) -> Path:
         """daprdev's own folder under the root (`.daprdev/`, git-ignored), made if missing."""

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from tools.validate.tree import CACHE_FILE, check_tree
+from tools.validate.tree import CACHE_NAME, check_tree
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 runner = CliRunner()
@@ -63,7 +63,7 @@ def test_config_exclude_is_honoured(project: Path) -> None:
 
 def test_cache_serves_unchanged_files_and_notices_edits(project: Path) -> None:
     first = check_tree([Path()], root=project)
-    assert first.from_cache == 0 and (project / CACHE_FILE).is_file()
+    assert first.from_cache == 0 and (project / ".daprdev" / CACHE_NAME).is_file()
     second = check_tree([Path()], root=project)
     assert second.from_cache == len(second.files) == 2
     assert second.diagnostics == first.diagnostics
