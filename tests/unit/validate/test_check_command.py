@@ -61,6 +61,23 @@ def test_config_exclude_is_honoured(project: Path) -> None:
     assert _run().exit_code == 0
 
 
+def test_the_cache_never_writes_through_a_planted_symlink(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside.json"
+    outside.write_text("precious\n")
+    (project / ".daprdev").mkdir()
+    (project / ".daprdev" / CACHE_NAME).symlink_to(outside)
+    check_tree([Path()], root=project)
+    assert outside.read_text() == "precious\n"  # the link was replaced, not followed
+    assert not (project / ".daprdev" / CACHE_NAME).is_symlink()
+    # The whole state folder a symlink: no cache at all, and still nothing written outside.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(project / ".daprdev")
+    (project / ".daprdev").symlink_to(elsewhere)
+    assert check_tree([Path()], root=project).from_cache == 0
+    assert list(elsewhere.iterdir()) == []
+
+
 def test_cache_serves_unchanged_files_and_notices_edits(project: Path) -> None:
     first = check_tree([Path()], root=project)
     assert first.from_cache == 0 and (project / ".daprdev" / CACHE_NAME).is_file()
