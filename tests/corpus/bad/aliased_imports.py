@@ -21,9 +21,9 @@ async def make_client():
 
 @api.post("/job/cleanup")
 async def cleanup(request: Request) -> dict[str, int]:
-    options = json.loads(await request.body())  # expect: DAPR007
+    options = json.loads(await request.body())
     async with Dapr() as client:  # expect: DAPR008
-        await client.delete_state("statestore", options["key"])
+        await client.delete_state("statestore", options["key"])  # expect: DAPR007
     return {"deleted": 1}
 
 

@@ -25,10 +25,10 @@ class Order(BaseModel):
 
 
 @dapr_app.subscribe(pubsub="pubsub", topic="orders")
-def on_order(event: dict[str, Any]):  # expect: DAPR007
+def on_order(event: dict[str, Any]):
     order = event["data"]
     with DaprClient() as client:  # expect: DAPR008
-        client.save_state("statestore", order["order_id"], json.dumps(order))
+        client.save_state("statestore", order["order_id"], json.dumps(order))  # expect: DAPR007
 
 
 @dapr_app.subscribe(pubsub="pubsub", topic="payments")

@@ -401,11 +401,14 @@ def test_a_helper_that_validates_quiets_the_handler_and_one_that_does_not_does_n
         "\n"
         "@app.post('/job/cleanup')\n"  # 14
         "async def cleanup(request: Request) -> dict:\n"  # 15
-        "    return {'id': parse(await request.json()).id}\n"  # 16
+        "    data = await request.json()\n"  # 16
+        "    order = parse(data)\n"  # 17
+        "    purge(data['days'])\n"  # 18
+        "    return {'id': order.id}\n"
     )
     assert _found(_HANDLER_HEAD + body, "DAPR007") == []
-    unvalidated = body.replace("Order.model_validate(data)", "data['id']")
-    assert _found(_HANDLER_HEAD + unvalidated, "DAPR007") == [(16, 31)]
+    unvalidated = body.replace("Order.model_validate(data)", "dict(data)")
+    assert _found(_HANDLER_HEAD + unvalidated, "DAPR007") == [(18, 11)]
 
 
 def test_logging_the_payload_as_json_text_reads_no_field() -> None:
@@ -417,8 +420,8 @@ def test_logging_the_payload_as_json_text_reads_no_field() -> None:
         "    return {}\n"
     )
     assert _found(_HANDLER_HEAD + body, "DAPR007") == []
-    reading = body.replace("json.dumps(body, indent=2)", "json.dumps(body['id'])")
-    assert _found(_HANDLER_HEAD + reading, "DAPR007") == [(12, 17)]
+    reading = body.replace("print(str(body))", "purge(str(body['id']))")
+    assert _found(_HANDLER_HEAD + reading, "DAPR007") == [(14, 15)]
 
 
 def test_a_wait_in_a_helper_counts_only_when_awaited_before_the_client() -> None:

@@ -1,4 +1,4 @@
-"""DAPR007: where an unvalidated payload is reported, and what counts as validating or echoing."""
+"""DAPR007: where an unvalidated payload's fields are reported, what validates, echoes or guards."""
 
 from __future__ import annotations
 
@@ -29,18 +29,19 @@ def _positions(body: str) -> list[tuple[int, int]]:
     ]
 
 
-def test_an_untyped_parameter_is_reported_where_it_is_declared() -> None:
-    body = "async def cleanup(body: dict) -> dict:\n    return {'id': body['id']}\n"
-    assert _positions(body) == [(12, 19)]
+def test_a_field_of_an_untyped_parameter_is_reported_where_it_drives_work() -> None:
+    body = "async def cleanup(body: dict) -> dict:\n    purge(body['id'])\n    return {}\n"
+    assert _positions(body) == [(13, 11)]
 
 
-def test_raw_json_read_into_a_name_is_reported_at_the_read() -> None:
+def test_a_field_of_raw_json_is_reported_at_its_first_read() -> None:
     body = (
         "async def cleanup(request: Request) -> dict:\n"
         "    data = json.loads(await request.body())\n"
-        "    return {'id': data['id']}\n"
+        "    purge(data['days'], data['store'])\n"
+        "    return {}\n"
     )
-    assert _positions(body) == [(13, 12)]
+    assert _positions(body) == [(14, 11)]
 
 
 @pytest.mark.parametrize(
@@ -64,10 +65,11 @@ def test_validating_quiets_the_handler(statement: str) -> None:
         ("logging.info('got %s', body)", []),
         ("print(f'got {body!r}')", []),
         ("return {'status': 'SUCCESS', 'received': [body]}", []),
-        ("logging.info('got %s', body['id'])", [(12, 19)]),
-        ("return {'id': body.get('id')}", [(12, 19)]),
+        ("logging.info('got %s', body['id'])", []),
+        ("return {'id': body.get('id')}", []),
+        ("purge(body['id'])", [(13, 11)]),
     ],
 )
-def test_only_logging_or_echoing_reads_no_field(use: str, expected: list) -> None:
+def test_only_logging_or_echoing_does_no_work(use: str, expected: list) -> None:
     body = f"async def cleanup(body: dict) -> dict:\n    {use}\n    return {{}}\n"
     assert _positions(body) == expected

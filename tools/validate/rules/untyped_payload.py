@@ -1,17 +1,50 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
 
-from tools.validate.astutil import FunctionNode, argument, own_nodes
+from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
+from tools.validate.rules._answers import BLANKET_ERRORS, answers, caught, last_name, status_code
 from tools.validate.rules._payload import payload_parameters, validates_with_model
 from tools.validate.rules.base import Invalid, Rule
 
 _RAW_JSON = frozenset({"json.loads", "orjson.loads", "ujson.loads"})
-_PUBLISH = frozenset({"publish_event", "publish_events"})
-# Expressions that carry a value along without reading into it.
+# Methods of a FastAPI/Starlette `Request` and attributes of Flask's `request` that give the body.
+_REQUEST_BODY = frozenset({"json", "body"})
+_FLASK_BODY = frozenset(
+    {"flask.request.json", "flask.request.get_json", "flask.request.data", "flask.request.get_data"}
+)
+# Attributes daprd itself writes into the CloudEvent envelope it delivers: reading them from the
+# delivered body cannot fail on what the publisher sent. The publisher's fields live under `data`.
+_ENVELOPE = frozenset(
+    {
+        "data",
+        "datacontenttype",
+        "id",
+        "pubsubname",
+        "source",
+        "specversion",
+        "time",
+        "topic",
+        "traceid",
+        "traceparent",
+        "tracestate",
+        "type",
+    }
+)
+# What a missing key raises: a `try` catching one of these sees the malformed event.
+_KEY_ERRORS = frozenset({"KeyError", "LookupError", "TypeError"}) | BLANKET_ERRORS
+# Answers that make Dapr deliver the same event again.
+_RETRIES = frozenset({"retry", "server-error", "client-error"})
+# Expressions inside a log line or a returned value that only carry the payload into it (a field
+# read only to be logged or echoed does no work with the event).
 _PASSES_THROUGH = (
     ast.Await,
+    ast.BinOp,  # 'got ' + text, 'got %s' % text
+    ast.Subscript,
     ast.Dict,
     ast.FormattedValue,
     ast.JoinedStr,
@@ -27,63 +60,79 @@ _LOG_METHODS = frozenset(
     {"critical", "debug", "error", "exception", "info", "log", "warn", "warning"}
 )
 
+Origin = Literal["body", "field"]
+
 
 class UntypedPayload(Rule):
     id = "DAPR007"
-    judges = frozenset({"pubsub", "job"})
-    name = "untyped-event-payload"
-    message = "event payloads must be Pydantic models, not dict/Any/raw JSON"
+    judges = frozenset({"pubsub", "binding", "job"})
+    name = "unvalidated-event-fields"
+    message = (
+        "the event's fields drive work without validating the event: a malformed or changed "
+        "event fails the delivery, and Dapr delivers it again"
+    )
     why = (
-        "Events are a contract between services. A `dict` or `Any` payload accepts anything, so a "
-        "renamed field becomes a KeyError deep in the handler (a 500, then endless redelivery) "
-        "instead of a clear validation failure; on the publishing side nothing checks what is sent."
+        "Events are a contract between services. A handler that reads `event['field']` from a "
+        "plain dict (or builds a dataclass from it) raises KeyError/TypeError as soon as a "
+        "publisher renames or drops a field: the handler answers 500 and Dapr redelivers the same "
+        "message again and again, blocking the topic, instead of rejecting it once."
     )
     fix = (
-        "Define a Pydantic model per event type, validate incoming `data` with "
-        "`Model.model_validate(...)` and publish `model.model_dump_json()`."
+        "Validate the event's data with a Pydantic model (`Model.model_validate(...)` or "
+        "`TypeAdapter(...).validate_python(...)`) and answer DROP on a ValidationError - or read "
+        "optional fields with `.get(key, default)` and handle their absence."
     )
     VALID = (
-        "from pydantic import BaseModel\n\nclass Reminder(BaseModel):\n    task_id: str\n\n"
-        "async def publish(client, reminder: Reminder) -> None:\n"
-        "    await client.publish_event('pubsub', 'reminders', reminder.model_dump_json(), "
-        "data_content_type='application/json')\n",
-        "from fastapi import FastAPI, Request\n\napp = FastAPI()\n\n@app.post('/job/{name}')\n"
-        "async def on_job(name: str, request: Request) -> dict:\n    return {}\n",
+        # A field read with a default cannot fail on a message that lacks it.
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "app = FastAPI()\ndapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(request: Request, client=None) -> dict:\n"
+        "    order = (await request.json()).get('data', {})\n"
+        "    await client.save_state('statestore', order.get('id', 'unknown'), b'')\n"
+        "    return {'status': 'SUCCESS'}\n",
         # Constructing the model validates the payload.
         "from fastapi import FastAPI\nfrom pydantic import BaseModel\n\n"
         "class Order(BaseModel):\n    id: str\n\napp = FastAPI()\n\n"
         "@app.post('/job/cleanup')\n"
-        "async def cleanup(body: dict) -> dict:\n"
+        "async def cleanup(body: dict, client=None) -> dict:\n"
         "    order = Order(**body)\n"
-        "    return {'id': order.id}\n",
+        "    await client.delete_state('statestore', order.id)\n"
+        "    return {}\n",
         # So does a TypeAdapter, here over raw JSON.
         "from fastapi import FastAPI, Request\nfrom pydantic import TypeAdapter\n\n"
         "app = FastAPI()\n\n"
         "@app.post('/job/cleanup')\n"
         "async def cleanup(request: Request) -> dict:\n"
-        "    days = TypeAdapter(int).validate_json(await request.body())\n"
-        "    return {'days': days}\n",
-        # Only logging and echoing the payload reads no field of it.
+        "    days = TypeAdapter(dict[str, int]).validate_json(await request.body())\n"
+        "    return {'deleted': purge(days['days'])}\n",
+        # Only logging and echoing the payload does no work with it.
         "import logging\nfrom typing import Any\nfrom dapr.ext.fastapi import DaprApp\n"
         "from fastapi import FastAPI, Request\n\n"
         "logger = logging.getLogger(__name__)\napp = FastAPI()\ndapr_app = DaprApp(app)\n\n"
         "@dapr_app.subscribe(pubsub='pubsub', topic='audit')\n"
         "async def on_audit(event: dict[str, Any]) -> dict:\n"
-        "    logger.info('audit event %s', event)\n"
+        "    logger.info('audit event %s', event['data']['id'])\n"
         "    print(f'got {event}')\n"
-        "    return {'status': 'SUCCESS', 'echo': event}\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='trace')\n"
-        "async def on_trace(request: Request) -> dict:\n"
-        "    body = await request.json()\n"
-        "    logger.debug(body)\n"
-        "    return {'status': 'SUCCESS'}\n",
-        # Logged as JSON text: still no field is read.
-        "import json\nimport logging\nfrom fastapi import FastAPI\n\n"
-        "app = FastAPI()\n\n"
-        "@app.post('/job/audit')\n"
-        "async def audit(body: dict) -> dict:\n"
-        "    logging.info('job %s', json.dumps(body, indent=2))\n"
+        "    return {'status': 'SUCCESS', 'echo': event}\n",
+        # A field checked for before it is read.
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n"
+        "@app.post('/job/cleanup')\n"
+        "async def cleanup(body: dict) -> dict:\n"
+        "    if 'days' in body:\n"
+        "        purge(body['days'])\n"
         "    return {}\n",
+        # A missing field caught and answered with DROP: the event is not redelivered.
+        "from dapr.ext.fastapi import DaprApp\nfrom fastapi import FastAPI\n\n"
+        "app = FastAPI()\ndapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(event: dict) -> dict:\n"
+        "    try:\n"
+        "        ship(event['data']['id'])\n"
+        "    except KeyError:\n"
+        "        return {'status': 'DROP'}\n"
+        "    return {'status': 'SUCCESS'}\n",
         # Validated by a helper of the same file the handler hands the payload to.
         "from fastapi import FastAPI, Request\nfrom pydantic import BaseModel\n\n"
         "class Order(BaseModel):\n    id: str\n\n"
@@ -104,12 +153,13 @@ class UntypedPayload(Rule):
                 "app = FastAPI()\n"
                 "dapr_app = DaprApp(app)\n\n"
                 "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-                "async def on_order(event: dict[str, Any]) -> dict:\n"
-                "    print(event['data']['id'])\n"
+                "async def on_order(event: dict[str, Any], client=None) -> dict:\n"
+                "    order = event['data']\n"
+                "    await client.save_state('statestore', order['id'], b'')\n"
                 "    return {'status': 'SUCCESS'}\n"
             ),
-            line=9,
-            col=20,
+            line=11,
+            col=43,
         ),
         Invalid(
             (
@@ -119,34 +169,12 @@ class UntypedPayload(Rule):
                 "@app.post('/job/cleanup')\n"
                 "async def cleanup(request: Request) -> dict:\n"
                 "    data = json.loads(await request.body())\n"
-                "    print(data['days'])\n"
+                "    days = data['days']\n"
+                "    purge(days)\n"
                 "    return {}\n"
             ),
-            line=8,
+            line=9,
             col=12,
-        ),
-        Invalid(
-            (
-                "import json\n\nasync def publish(client, task_id: str) -> None:\n"
-                "    await client.publish_event('pubsub', 'reminders', json.dumps({'task_id': "
-                "task_id}), "
-                "data_content_type='application/json')\n"
-            ),
-            line=4,
-            col=66,
-        ),
-        Invalid(
-            (
-                "import logging\nfrom typing import Any\nfrom dapr.ext.fastapi import DaprApp\n"
-                "from fastapi import FastAPI\n\n"
-                "app = FastAPI()\ndapr_app = DaprApp(app)\n\n"
-                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-                "async def on_order(event: dict[str, Any]) -> dict:\n"
-                "    logging.info('order %s', event['data']['id'])\n"
-                "    return {'status': 'SUCCESS'}\n"
-            ),
-            line=10,
-            col=20,
         ),
         Invalid(
             (
@@ -155,96 +183,226 @@ class UntypedPayload(Rule):
                 "@app.post('/job/cleanup')\n"
                 "async def cleanup(request: Request) -> dict:\n"
                 "    data = await request.json()\n"
-                "    return {'id': Order(**data).id}\n"
+                "    order = Order(**data)\n"
+                "    ship(order.id)\n"
+                "    return {}\n"
+            ),
+            line=13,
+            col=13,
+        ),
+        Invalid(
+            (
+                "from flask import Flask, jsonify, request\n\n"
+                "app = Flask(__name__)\n\n"
+                "@app.route('/dapr/subscribe', methods=['GET'])\n"
+                "def subscribe():\n"
+                "    return jsonify([{'pubsubname': 'ps', 'topic': 'o', 'route': 'orders'}])\n\n"
+                "@app.route('/orders', methods=['POST'])\n"
+                "def on_order():\n"
+                "    order = request.json['data']\n"
+                "    ship(order['id'])\n"
+                "    return jsonify({'status': 'SUCCESS'})\n"
             ),
             line=12,
-            col=18,
+            col=10,
         ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._helpers: dict[str, FunctionNode] = {}
+        self._strict_classes: set[str] = set()
 
     def visit_Module(self, node: ast.Module) -> None:
-        # The file's functions and methods by name: a handler may validate through one of them.
         for statement in node.body:
+            if isinstance(statement, ast.ClassDef) and _constructs_strictly(statement):
+                self._strict_classes.add(statement.name)
+            # The file's functions and methods by name: a handler may validate through one of them.
             members = statement.body if isinstance(statement, ast.ClassDef) else [statement]
             for member in members:
                 if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
                     self._helpers[member.name] = member
 
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if not (isinstance(func, ast.Attribute) and func.attr in _PUBLISH):
-            return
-        data = argument(node, 2, "data")
-        if isinstance(data, ast.Call) and self.ctx.qualname(data.func) in (
-            "json.dumps",
-            "orjson.dumps",
-        ):
-            data = data.args[0] if data.args else None
-        if isinstance(data, ast.Dict | ast.DictComp):
-            self.report(
-                data, "the event is built from a dict literal; publish a model's model_dump_json()"
-            )
-
     def finish(self) -> None:
-        handlers = [*self.ctx.subscription_handlers(), *(f for f, _ in self.ctx.job_handlers())]
-        for handler in dict.fromkeys(handlers):
+        jobs = [f for f, _ in self.ctx.job_handlers()]
+        for handler in dict.fromkeys([*self.ctx.subscription_handlers(), *jobs]):
             if validates_with_model(self.ctx, handler, self._helpers):
                 continue
-            echoed = _echoed(self.ctx, handler)
-            for parameter, kind in payload_parameters(self.ctx, handler):
-                if kind == "untyped" and not _only_echoed(handler, parameter.arg, echoed):
-                    self.report(
-                        parameter, f"`{parameter.arg}` is an untyped payload", within=handler
-                    )
-            self._check_raw_json(handler, echoed)
+            # A job trigger's body is the job's own data; a message comes in daprd's envelope.
+            enveloped = all(handler is not job for job in jobs)
+            flow = _Flow(self.ctx, handler, self._strict_classes - self.ctx.models, enveloped)
+            read = min(flow.fragile_reads(), key=_position, default=None)
+            if read is not None:
+                self.report(read, _describe(read), within=handler)
 
-    def _check_raw_json(self, handler: FunctionNode, echoed: set[int]) -> None:
-        requests = {
+
+@dataclass
+class _Flow:
+    """Where one handler's event payload goes: which names hold it and which reads can fail."""
+
+    ctx: FileContext
+    handler: FunctionNode
+    strict_classes: set[str]
+    enveloped: bool
+    origins: dict[str, Origin] = field(default_factory=dict)
+    requests: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        for parameter, kind in payload_parameters(self.ctx, self.handler):
+            if kind == "untyped":
+                self.origins[parameter.arg] = "body"
+        arguments = self.handler.args
+        self.requests = {
             a.arg
-            for a in handler.args.args + handler.args.kwonlyargs
-            if a.annotation is not None and _last_name(a.annotation) == "Request"
+            for a in arguments.args + arguments.kwonlyargs
+            if a.annotation is not None and last_name(a.annotation) == "Request"
         }
-        # `data = json.loads(...)` / `data = await request.json()`: the name the payload lands in.
-        assigned_to: dict[int, str] = {}
-        for node in own_nodes(handler):
-            if (
-                isinstance(node, ast.Assign)
-                and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)
+        # Statements come in source order, so a name is known before a later one is bound from it.
+        for node in own_nodes(self.handler):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+                origin = self.origin(node.value)
+                if isinstance(target, ast.Name) and origin is not None:
+                    self.origins[target.id] = origin
+
+    def origin(self, node: ast.expr) -> Origin | None:
+        """`body` for the delivered body itself, `field` for a value read out of it, else None."""
+        if isinstance(node, ast.Await):
+            return self.origin(node.value)
+        if isinstance(node, ast.Name):
+            return self.origins.get(node.id)
+        if isinstance(node, ast.IfExp):
+            return self.origin(node.body) or self.origin(node.orelse)
+        if isinstance(node, ast.BoolOp):
+            return self.origin(node.values[0])
+        if isinstance(node, ast.Subscript):
+            return "field" if self.origin(node.value) else None
+        if self.ctx.qualname(node) in _FLASK_BODY:
+            return "body"
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        if self.ctx.qualname(func) in _RAW_JSON:
+            return self.origin(node.args[0]) if node.args else None
+        if self.ctx.qualname(func) in _FLASK_BODY or self._reads_request(func):
+            return "body"
+        if isinstance(func, ast.Attribute) and func.attr == "get" and self.origin(func.value):
+            return "field"
+        return None
+
+    def _reads_request(self, func: ast.expr) -> bool:
+        return (
+            isinstance(func, ast.Attribute)
+            and func.attr in _REQUEST_BODY
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.requests
+        )
+
+    def fragile_reads(self) -> Iterator[ast.Subscript | ast.Call]:
+        """Reads of the payload that raise on an event without the field and feed real work."""
+        guarded = self._guarded()
+        echoed = _echoed(self.ctx, self.handler)
+        bound = _bound_names(self.ctx, self.handler)
+        for node in own_nodes(self.handler):
+            if not (self._subscript_can_fail(node) or self._builds_strictly(node)):
+                continue
+            if id(node) in guarded or id(node) in echoed:
+                continue
+            name = bound.get(id(node))
+            if name is not None and _only_echoed(self.handler, name, echoed):
+                continue
+            yield node  # type: ignore[misc]  # a Subscript or a Call, as checked above
+
+    def _subscript_can_fail(self, node: ast.AST) -> bool:
+        if not isinstance(node, ast.Subscript) or not isinstance(node.ctx, ast.Load):
+            return False
+        origin = self.origin(node.value)
+        if origin is None:
+            return False
+        key = node.slice
+        envelope = isinstance(key, ast.Constant) and key.value in _ENVELOPE
+        return not (self.enveloped and origin == "body" and envelope)
+
+    def _builds_strictly(self, node: ast.AST) -> bool:
+        """`Order(**payload)` of a dataclass of this file: a missing or extra key is a TypeError."""
+        return (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in self.strict_classes
+            and any(kw.arg is None and self.origin(kw.value) for kw in node.keywords)
+        )
+
+    def _guarded(self) -> set[int]:
+        """Ids of the nodes whose missing key the handler anticipates: those under a `try` that
+        catches KeyError and does not answer with a retry, and reads of a container the handler
+        tests with `in` first."""
+        guarded: set[int] = set()
+        tested: set[str] = set()
+        flask = self.ctx.framework_of(self.handler) == "flask"
+        for node in own_nodes(self.handler):
+            if isinstance(node, ast.Try | ast.TryStar) and any(
+                caught(h) & _KEY_ERRORS and not _retries(h, flask) for h in node.handlers
             ):
-                value = node.value.value if isinstance(node.value, ast.Await) else node.value
-                assigned_to[id(value)] = node.targets[0].id
-        for node in own_nodes(handler):
-            if not isinstance(node, ast.Call):
-                continue
-            func = node.func
-            reads_request_json = (
-                isinstance(func, ast.Attribute)
-                and func.attr == "json"
-                and isinstance(func.value, ast.Name)
-                and func.value.id in requests
+                guarded.update(
+                    id(inner) for statement in node.body for inner in ast.walk(statement)
+                )
+            elif isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In | ast.NotIn):
+                tested.add(ast.dump(node.comparators[0]))
+        if tested:
+            guarded.update(
+                id(node)
+                for node in own_nodes(self.handler)
+                if isinstance(node, ast.Subscript) and ast.dump(node.value) in tested
             )
-            if not (reads_request_json or self.ctx.qualname(func) in _RAW_JSON):
-                continue
-            target = assigned_to.get(id(node))
-            if id(node) in echoed or (target is not None and _only_echoed(handler, target, echoed)):
-                continue
-            self.report(
-                node,
-                "the payload is read as raw JSON and never validated by a model",
-                within=handler,
-            )
+        return guarded
+
+
+def _constructs_strictly(node: ast.ClassDef) -> bool:
+    """A dataclass or NamedTuple: `Cls(**data)` raises TypeError on a missing or unknown key."""
+    decorators = (d.func if isinstance(d, ast.Call) else d for d in node.decorator_list)
+    return any(last_name(d) == "dataclass" for d in decorators) or any(
+        last_name(base) == "NamedTuple" for base in node.bases
+    )
+
+
+def _retries(handler: ast.ExceptHandler, flask: bool) -> bool:
+    """True when the `except` clause answers so that Dapr delivers the event again."""
+    for statement, answer in answers(handler.body):
+        if isinstance(statement, ast.Raise):
+            if statement.exc is None or answer in _RETRIES:
+                return True  # re-raised, or raised as an error: HTTP 500
+            continue
+        value = statement.value if isinstance(statement, ast.Return) else None
+        if flask and isinstance(value, ast.Tuple) and len(value.elts) > 1:
+            code = status_code(value.elts[1])
+            if code is not None and not 200 <= code < 300 and code != 404:
+                return True
+        elif answer in _RETRIES:
+            return True
+    return False
+
+
+def _bound_names(ctx: FileContext, handler: FunctionNode) -> dict[int, str]:
+    """Ids of the values a handler binds to a name (`x = read`, `x = json.loads(read)`)."""
+    bound: dict[int, str] = {}
+    for node in own_nodes(handler):
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            continue
+        value = node.value.value if isinstance(node.value, ast.Await) else node.value
+        bound[id(value)] = node.targets[0].id
+        if isinstance(value, ast.Call) and ctx.qualname(value.func) in _RAW_JSON and value.args:
+            bound[id(value.args[0])] = node.targets[0].id
+    return bound
 
 
 def _echoed(ctx: FileContext, handler: FunctionNode) -> set[int]:
-    """Ids of the values `handler` only logs or echoes: arguments of `print(...)`/`logger.info(...)`
-    and the like, and the returned value, also inside containers, f-strings and `str(...)` /
-    `json.dumps(...)`. A payload used only that way cannot fail on a missing field;
-    `print(event['id'])` reads a field, so a subscript (or any other expression) is not entered."""
+    """Ids of every node inside what `handler` only logs or echoes: the arguments of
+    `print(...)`/`logger.info(...)` and the like, and the returned value, also inside containers,
+    f-strings and `str(...)`/`json.dumps(...)`. Such a value does no work with the event."""
     echoed: set[int] = set()
     pending: list[ast.AST] = []
     for node in own_nodes(handler):
@@ -260,15 +418,23 @@ def _echoed(ctx: FileContext, handler: FunctionNode) -> set[int]:
         echoed.add(id(node))
         if isinstance(node, _PASSES_THROUGH):
             pending.extend(ast.iter_child_nodes(node))
-        elif isinstance(node, ast.Call) and _to_text(ctx, node):
-            pending.extend(node.args)
+        elif isinstance(node, ast.Call) and (_to_text(ctx, node) or _is_get(node)):
+            pending.extend([node.func, *node.args])
+        elif isinstance(node, ast.Attribute):
+            pending.append(node.value)
     return echoed
 
 
 def _to_text(ctx: FileContext, call: ast.Call) -> bool:
     func = call.func
+    if isinstance(func, ast.Attribute) and func.attr == "format":
+        return isinstance(func.value, ast.Constant)  # 'got {}'.format(text)
     name = ctx.qualname(func) or (func.id if isinstance(func, ast.Name) else None)
     return name in _TO_TEXT
+
+
+def _is_get(call: ast.Call) -> bool:
+    return isinstance(call.func, ast.Attribute) and call.func.attr == "get"
 
 
 def _only_echoed(handler: FunctionNode, name: str, echoed: set[int]) -> bool:
@@ -280,7 +446,18 @@ def _only_echoed(handler: FunctionNode, name: str, echoed: set[int]) -> bool:
     )
 
 
-def _last_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return getattr(node, "id", "")
+def _position(node: ast.AST) -> tuple[int, int]:
+    return node.lineno, node.col_offset  # type: ignore[attr-defined]  # an expression
+
+
+def _describe(read: ast.Subscript | ast.Call) -> str:
+    if isinstance(read, ast.Call):
+        return (
+            f"`{ast.unparse(read.func)}(**...)` builds the event without validating it: a "
+            "missing or unknown field raises TypeError, the delivery fails and Dapr delivers "
+            "it again"
+        )
+    return (
+        f"`{ast.unparse(read)}` is read from an event nothing validated: an event without "
+        "that field raises KeyError, the delivery fails and Dapr delivers it again"
+    )
