@@ -190,3 +190,77 @@ def test_a_flask_catch_all_answering_drop_is_quiet() -> None:
 def test_a_flask_poison_branch_returning_nothing_is_a_500() -> None:
     source = _FLASK_TRY + "    except KeyError:\n        return None\n    return jsonify({})\n"
     assert _findings(source, "DAPR031") == [(15, 9)]
+
+
+# -- DAPR034: an envelope model requiring attributes a delivery may lack ---------------------------
+
+_ENVELOPE = (
+    "from dapr.ext.fastapi import DaprApp\n"  # 1
+    "from fastapi import FastAPI\n"  # 2
+    "from pydantic import BaseModel, Field\n"  # 3
+    "\n"  # 4
+    "class CloudEvent(BaseModel):\n"  # 5
+    "    id: str\n"  # 6
+    "    specversion: str\n"  # 7
+    "    data: dict\n"  # 8
+    "{attributes}"
+    "\n"
+    "app = FastAPI()\n"
+    "dapr_app = DaprApp(app)\n"
+    "{extra}"
+    "\n"
+    "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+    "def on_order(event: CloudEvent) -> dict:\n"
+    "    return {{'status': 'SUCCESS'}}\n"
+)
+
+
+def _envelope(attributes: str, extra: str = "") -> str:
+    return _ENVELOPE.format(attributes=attributes, extra=extra)
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        "    traceid: str\n    tracestate: str\n",
+        "    datacontenttype: str = Field(...)\n",
+        "    time: str = Field(description='when')\n",
+    ],
+)
+def test_an_envelope_model_requiring_optional_attributes_is_reported(attributes: str) -> None:
+    source = _envelope(attributes)
+    line = source.splitlines().index("def on_order(event: CloudEvent) -> dict:") + 1
+    assert _findings(source, "DAPR034") == [(line, 14)]
+    # One finding for one mistake: DAPR006 leaves the envelope model to DAPR034.
+    assert _findings(source, "DAPR006") == []
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        "",
+        "    topic: str\n    pubsubname: str\n",
+        "    tracestate: str | None = None\n    time: str = Field(default='')\n",
+    ],
+)
+def test_an_envelope_model_requiring_only_what_every_delivery_has_is_quiet(
+    attributes: str,
+) -> None:
+    assert _findings(_envelope(attributes), "DAPR034") == []
+
+
+def test_a_subclass_giving_the_attribute_a_default_is_quiet() -> None:
+    attributes = "    traceid: str\n\nclass Lenient(CloudEvent):\n    traceid: str = ''\n"
+    source = _envelope(attributes).replace("event: CloudEvent", "event: Lenient")
+    assert _findings(source, "DAPR034") == []
+
+
+def test_an_app_answering_validation_errors_itself_is_quiet() -> None:
+    extra = (
+        "\n@app.exception_handler(RequestValidationError)\n"
+        "async def drop(request, exc):\n    return {'status': 'DROP'}\n"
+    )
+    source = "from fastapi.exceptions import RequestValidationError\n" + _envelope(
+        "    traceid: str\n", extra
+    )
+    assert _findings(source, "DAPR034") == []

@@ -4,6 +4,7 @@ import ast
 
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
+from tools.validate.rules._envelope import ENVELOPE_FIELDS, ModelShapes, answers_validation_errors
 from tools.validate.rules._payload import payload_parameters
 from tools.validate.rules.base import Invalid, Rule
 
@@ -19,8 +20,6 @@ _HEAD = (
     "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
 )
 _VALIDATORS = frozenset({"model_validate", "model_validate_json", "parse_obj", "parse_raw"})
-# Models shaped like the CloudEvent itself, which may be validated whole.
-_ENVELOPE_FIELDS = frozenset({"data", "data_base64", "specversion"})
 
 
 class EnvelopeValidated(Rule):
@@ -33,12 +32,16 @@ class EnvelopeValidated(Rule):
         "`specversion`, ... with the published payload under `data`. Validating the whole body "
         "against the event's model reads the envelope's fields instead: required fields fail on "
         "every message (422 or 500, retried forever), and optional ones silently take defaults "
-        "while the real values sit unread in `data`."
+        "while the real values sit unread in `data`. An envelope model that requires attributes "
+        "the CloudEvents spec leaves optional or that daprd adds only to envelopes it builds "
+        "(`datacontenttype`, `time`, `traceid`, `tracestate`, ...) fails the same way on a "
+        "delivery without them: a raw payload, or an event its publisher wrapped itself."
     )
     fix = (
         "Validate the payload: `Order.model_validate(envelope['data'])` (or `envelope.get('data')`"
         " with DROP when it is missing), or type the parameter as a CloudEvent model with a "
-        "`data: Order` field."
+        "`data: Order` field and defaults for every attribute but `id`, `source`, `type` and "
+        "`specversion`."
     )
     VALID = (
         _HEAD + "async def on_order(request: Request) -> dict:\n"
@@ -48,6 +51,15 @@ class EnvelopeValidated(Rule):
         _HEAD.replace(
             "class Order(BaseModel):\n",
             "class OrderEvent(BaseModel):\n    data: dict\n\nclass Order(BaseModel):\n",
+        )
+        + "async def on_order(event: OrderEvent) -> dict:\n"
+        "    print(Order.model_validate(event.data))\n"
+        "    return {'status': 'SUCCESS'}\n",
+        _HEAD.replace(
+            "class Order(BaseModel):\n",
+            "class OrderEvent(BaseModel):\n    id: str\n    data: dict\n"
+            "    traceid: str | None = None\n    tracestate: str = ''\n\n"
+            "class Order(BaseModel):\n",
         )
         + "async def on_order(event: OrderEvent) -> dict:\n"
         "    print(Order.model_validate(event.data))\n"
@@ -87,22 +99,30 @@ class EnvelopeValidated(Rule):
             line=15,
             col=17,
         ),
+        Invalid(
+            _HEAD.replace(
+                "class Order(BaseModel):\n",
+                "class CloudEvent(BaseModel):\n    id: str\n    data: dict\n"
+                "    traceid: str\n    tracestate: str\n\nclass Order(BaseModel):\n",
+            )
+            + "async def on_order(event: CloudEvent) -> dict:\n"
+            "    print(event.data)\n"
+            "    return {'status': 'SUCCESS'}\n",
+            line=19,
+            col=20,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._fields: dict[str, set[str]] = {}
+        self._shapes = ModelShapes()
+        self._answers_validation_errors = False
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        fields = {
-            statement.target.id
-            for statement in node.body
-            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
-        }
-        for base in node.bases:
-            if isinstance(base, ast.Name):
-                fields |= self._fields.get(base.id, set())
-        self._fields[node.name] = fields
+        self._shapes.note(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._answers_validation_errors |= answers_validation_errors(node)
 
     def finish(self) -> None:
         if "rawPayload" in self.ctx.source:
@@ -121,22 +141,31 @@ class EnvelopeValidated(Rule):
                         self.report(node, within=handler)
             for parameter, kind in payload_parameters(self.ctx, handler):
                 annotation = parameter.annotation
-                if (
-                    kind == "model"
-                    and isinstance(annotation, ast.Name)
-                    and self._is_event_model(annotation.id)
-                ):
+                if kind != "model" or not isinstance(annotation, ast.Name):
+                    continue
+                if self._is_event_model(annotation.id):
                     self.report(
                         parameter,
                         f"`{parameter.arg}` receives the whole CloudEvent, not the event: "
                         "type it as an envelope model with `data` or read `data` from the request",
                         within=handler,
                     )
+                elif not self._answers_validation_errors and (
+                    lacking := self._shapes.lacking_attributes(annotation.id)
+                ):
+                    names = ", ".join(f"`{name}`" for name in sorted(lacking))
+                    self.report(
+                        parameter,
+                        f"`{parameter.arg}` requires the envelope attributes {names}, which a "
+                        "delivery may lack (a raw payload, a publisher's own CloudEvent): FastAPI "
+                        "answers such a message 422 and Dapr redelivers it forever",
+                        within=handler,
+                    )
 
     def _is_event_model(self, name: str) -> bool:
         """A model of this file without the envelope's fields (imported models: unknown, quiet)."""
-        fields = self._fields.get(name)
-        return name in self.ctx.models and fields is not None and not fields & _ENVELOPE_FIELDS
+        fields = self._shapes.fields(name)
+        return name in self.ctx.models and fields is not None and not fields & ENVELOPE_FIELDS
 
 
 def _validated(call: ast.Call) -> tuple[str | None, ast.expr | None]:

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import FunctionNode, keyword, own_nodes
+from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
-from tools.validate.rules._answers import caught, last_name
+from tools.validate.rules._answers import caught
+from tools.validate.rules._envelope import ModelShapes, answers_validation_errors
 from tools.validate.rules._payload import VALIDATING_METHODS, payload_parameters
 from tools.validate.rules.base import Invalid, Rule
 
@@ -102,27 +103,19 @@ class PoisonMessage(Rule):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._answers_validation_errors = False
+        self._shapes = ModelShapes()
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._shapes.note(node)
 
     def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr in ("exception_handler", "add_exception_handler")
-            and node.args
-            and self._is_validation_error(node.args[0])
-        ):
-            self._answers_validation_errors = True
-        handlers = keyword(node, "exception_handlers")
-        if isinstance(handlers, ast.Dict) and any(
-            self._is_validation_error(k) for k in handlers.keys if k
-        ):
-            self._answers_validation_errors = True
+        self._answers_validation_errors |= answers_validation_errors(node)
 
     def finish(self) -> None:
         for handler in self.ctx.subscription_handlers():
             if not self._answers_validation_errors:
                 for parameter, kind in payload_parameters(self.ctx, handler):
-                    if kind == "model":
+                    if kind == "model" and not self._lacks_attributes(parameter):
                         self.report(
                             parameter,
                             f"FastAPI answers 422 when `{parameter.arg}` does not validate; "
@@ -154,10 +147,13 @@ class PoisonMessage(Rule):
                     within=handler,
                 )
 
+    def _lacks_attributes(self, parameter: ast.arg) -> bool:
+        """An envelope model requiring attributes a delivery may lack: DAPR034 says why it fails."""
+        annotation = parameter.annotation
+        return isinstance(annotation, ast.Name) and bool(
+            self._shapes.lacking_attributes(annotation.id)
+        )
+
     @staticmethod
     def _catches(handler: ast.ExceptHandler) -> bool:
         return bool(caught(handler) & _CATCHES_VALIDATION)
-
-    @staticmethod
-    def _is_validation_error(node: ast.expr) -> bool:
-        return last_name(node) in ("RequestValidationError", "ValidationError")
