@@ -33,6 +33,20 @@ def _walk_own(function: FunctionNode) -> Iterator[ast.AST]:
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
+# Methods of `logging` and of any logger.
+LOG_METHODS = frozenset(
+    {"critical", "debug", "error", "exception", "info", "log", "warn", "warning"}
+)
+
+
+def is_log_call(call: ast.Call) -> bool:
+    """`print(...)`, `logging.info(...)`, `logger.warning(...)`: a line of output, no work."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id == "print"
+    return isinstance(func, ast.Attribute) and func.attr in LOG_METHODS
+
+
 def const_str(node: ast.AST | None, constants: Mapping[str, str]) -> str | None:
     """The string value of a literal, a module-level string constant, or an f-string of those."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):

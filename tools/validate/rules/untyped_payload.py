@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.astutil import FunctionNode, is_log_call, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import BLANKET_ERRORS, answers, caught, last_name, status_code
 from tools.validate.rules._payload import payload_parameters, validates_with_model
@@ -55,10 +55,6 @@ _PASSES_THROUGH = (
 )
 # Calls that turn a value into text for a log line: the value is still only echoed.
 _TO_TEXT = frozenset({"str", "repr", "json.dumps", "orjson.dumps"})
-# Methods of `logging` and of any logger: what is only logged is never read field by field.
-_LOG_METHODS = frozenset(
-    {"critical", "debug", "error", "exception", "info", "log", "warn", "warning"}
-)
 
 Origin = Literal["body", "field"]
 
@@ -408,10 +404,7 @@ def _echoed(ctx: FileContext, handler: FunctionNode) -> set[int]:
     for node in own_nodes(handler):
         if isinstance(node, ast.Return) and node.value is not None:
             pending.append(node.value)
-        elif isinstance(node, ast.Call) and (
-            (isinstance(node.func, ast.Name) and node.func.id == "print")
-            or (isinstance(node.func, ast.Attribute) and node.func.attr in _LOG_METHODS)
-        ):
+        elif isinstance(node, ast.Call) and is_log_call(node):
             pending.extend([*node.args, *(kw.value for kw in node.keywords)])
     while pending:
         node = pending.pop()
