@@ -130,3 +130,54 @@ def test_flask_s_request_json_is_the_delivered_body() -> None:
         "    return jsonify({'status': 'SUCCESS'})\n"
     )
     assert _found(source, "DAPR007") == [(12, 10)]
+
+
+# -- DAPR003 ---------------------------------------------------------------------------------------
+
+_LOOP_HEAD = "import asyncio\nimport logging\nimport time\n\n"  # 1-4
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        # Retrying try_lock until granted, giving up after a deadline.
+        "async def acquire(client, deadline: float) -> None:\n"
+        "    while True:\n"
+        "        if (await client.try_lock('locks', 'r', 'me', 30)).success:\n"
+        "            break\n"
+        "        if time.monotonic() > deadline:\n"
+        "            raise TimeoutError('r')\n"
+        "        await asyncio.sleep(0.1)\n",
+        # Renewing a lease while it is held, with the client opened per pass.
+        "async def renew(state, make_client) -> None:\n"
+        "    while state.held:\n"
+        "        await asyncio.sleep(15)\n"
+        "        async with make_client() as client:\n"
+        "            reply = await client.renew_lease(state.lease_id)\n"
+        "        logging.debug('renewed %s', str(reply))\n",
+        # A bounded number of passes.
+        "def drain(queue) -> None:\n"
+        "    sent = 0\n"
+        "    while True:\n"
+        "        queue.pop()\n"
+        "        sent += 1\n"
+        "        if sent >= 10:\n"
+        "            break\n"
+        "        time.sleep(1)\n",
+    ],
+)
+def test_lock_lease_and_bounded_loops_are_not_schedulers(function: str) -> None:
+    source = _LOOP_HEAD + "from fastapi import FastAPI\n\napp = FastAPI()\n\n" + function
+    assert _found(source, "DAPR003") == []
+
+
+def test_business_work_beside_a_lock_call_is_still_scheduled() -> None:
+    source = (
+        _LOOP_HEAD + "from fastapi import FastAPI\n\napp = FastAPI()\n\n"  # 5-8
+        "async def sweep(client, purge) -> None:\n"  # 9
+        "    while True:\n"  # 10
+        "        if (await client.try_lock('locks', 'sweep', 'me', 30)).success:\n"
+        "            await purge()\n"
+        "        await asyncio.sleep(60)\n"
+    )
+    assert _found(source, "DAPR003") == [(10, 5)]

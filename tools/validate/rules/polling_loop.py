@@ -5,6 +5,9 @@ Not every loop that sleeps schedules work. These are left alone:
 - waits that only sleep until a condition holds (`while not ready: time.sleep(1)`, `while True:
   await asyncio.sleep(1)` followed by `if done: break`) and idle keep-alive loops that keep a
   process or a gRPC/streaming subscription running (`while True: time.sleep(1)`);
+- loops that keep a lock or lease: they retry `try_lock` until it is granted or renew the lease
+  while it is held - their only calls are the lock's, sleeps and log lines - and loops that give
+  up once a deadline or count passes (`if time.monotonic() > deadline: break`);
 - a program's own main loop: a loop at module level, or in a one-shot script, of a file that serves
   no app - a load generator or a CLI has no endpoint for the Jobs API to trigger.
 A scheduler library is reported where the file imports it and uses the imported name.
@@ -14,12 +17,16 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import FunctionNode
+from tools.validate.astutil import FunctionNode, is_log_call
 from tools.validate.context import FileContext
 from tools.validate.rules.base import Invalid, Rule, Span, header
 from tools.validate.rules.sync_client import one_shot_script
 
 SLEEPS = frozenset({"asyncio.sleep", "time.sleep", "anyio.sleep", "trio.sleep", "gevent.sleep"})
+# Words of a lock or lease operation's name: `try_lock`, `unlock`, `renew_lease`, `acquire`.
+_LOCK_WORDS = frozenset({"lock", "unlock", "lease", "renew", "acquire", "release"})
+# Calls that only compute: `str(...)`, `len(...)`, `loop.time()`.
+_BOOKKEEPING = frozenset({"str", "repr", "len", "time", "monotonic", "get_event_loop"})
 SCHEDULER_LIBRARIES = frozenset(
     {"apscheduler", "schedule", "aiocron", "crontab", "rocketry", "croniter"}
 )
@@ -71,6 +78,22 @@ class PollingLoop(Rule):
         "    time.sleep(1)\n",
         # A scheduler library imported but not used (a cron parser kept for later).
         "import croniter  # noqa: F401\n",
+        # Keeping a lock: its lease is renewed while it is held; the work runs under it elsewhere.
+        "import asyncio\nimport logging\nfrom dapr.aio.clients import DaprClient\n\n"
+        "async def keep(client: DaprClient, state, owner: str) -> None:\n"
+        "    while state.held:\n"
+        "        await asyncio.sleep(10)\n"
+        "        lock = await client.try_lock('lockstore', 'orders', owner, 30)\n"
+        "        if not lock.success:\n"
+        "            logging.warning('lock lost')\n"
+        "            state.held = False\n",
+        # Waiting with a deadline, checked inside the loop.
+        "import time\n\ndef wait_done(job, deadline: float) -> None:\n"
+        "    while not job.done:\n"
+        "        if time.monotonic() > deadline:\n"
+        "            raise TimeoutError(job)\n"
+        "        job.refresh()\n"
+        "        time.sleep(1)\n",
     )
     INVALID = (
         Invalid(
@@ -113,6 +136,18 @@ class PollingLoop(Rule):
             ),
             line=1,
             col=1,
+        ),
+        # Holding a lease does not make the work done on every pass anything but scheduled.
+        Invalid(
+            (
+                "import asyncio\n\nasync def sweep(lease, purge) -> None:\n"
+                "    while True:\n"
+                "        await lease.renew()\n"
+                "        await purge()\n"
+                "        await asyncio.sleep(60)\n"
+            ),
+            line=4,
+            col=5,
         ),
         # The loop of a script that also serves an app runs beside its requests, on each replica.
         Invalid(
@@ -162,6 +197,8 @@ class PollingLoop(Rule):
             return  # a retry loop or a bounded wait, not a scheduler
         if self._only_waits(node.body):
             return  # an idle keep-alive loop, or a wait for a condition
+        if _gives_up(node.body) or self._keeps_lock(node.body):
+            return  # a bounded wait, or the upkeep of a lock: no business work is scheduled
         for sleep in self._unconditional_sleeps(node.body):
             name = self.ctx.qualname(sleep.func)
             message = f"this `while` loop calls {name}() on every pass: a polling scheduler"
@@ -191,6 +228,32 @@ class PollingLoop(Rule):
             return False
         return has_sleep
 
+    def _keeps_lock(self, body: list[ast.stmt]) -> bool:
+        """True when the loop calls a lock or lease operation and nothing else that does work:
+        it waits for the lock or keeps it alive, the work runs elsewhere under it."""
+        calls = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Call)]
+        context_managers = {
+            id(item.context_expr)
+            for s in body
+            for n in ast.walk(s)
+            if isinstance(n, ast.With | ast.AsyncWith)
+            for item in n.items
+        }
+        locks = [c for c in calls if _LOCK_WORDS & set(_callee(c).split("_"))]
+        return bool(locks) and all(
+            c in locks or id(c) in context_managers or self._is_bookkeeping(c) for c in calls
+        )
+
+    def _is_bookkeeping(self, call: ast.Call) -> bool:
+        """A sleep, a clock reading, a log line or a conversion: no work of its own."""
+        name = self.ctx.qualname(call.func) or ""
+        return (
+            name in SLEEPS
+            or name.startswith("time.")
+            or _callee(call) in _BOOKKEEPING
+            or is_log_call(call)
+        )
+
     def _unconditional_sleeps(self, body: list[ast.stmt]) -> list[ast.Call]:
         """Sleeps run on every pass: top-level statements, or in try/with bodies (not excepts)."""
         found = []
@@ -208,6 +271,23 @@ class PollingLoop(Rule):
             elif isinstance(statement, ast.With | ast.AsyncWith):
                 found += self._unconditional_sleeps(statement.body)
         return found
+
+
+def _gives_up(body: list[ast.stmt]) -> bool:
+    """`if time.monotonic() > deadline: break` (or return/raise) in the loop: a bounded wait."""
+    return any(
+        isinstance(statement, ast.If)
+        and _is_bounded(statement.test)
+        and isinstance(statement.body[-1], ast.Break | ast.Return | ast.Raise)
+        for statement in body
+    )
+
+
+def _callee(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return func.id if isinstance(func, ast.Name) else ""
 
 
 def _is_bounded(test: ast.expr) -> bool:
