@@ -264,3 +264,47 @@ def test_an_app_answering_validation_errors_itself_is_quiet() -> None:
         "    traceid: str\n", extra
     )
     assert _findings(source, "DAPR034") == []
+
+
+# -- DAPR006: a class built from the payload's keys ---------------------------------------------
+
+_BUILDS = (
+    "import json\n"  # 1
+    "from dataclasses import dataclass\n"  # 2
+    "\n"  # 3
+    "from fastapi import FastAPI, Request\n"  # 4
+    "\n"  # 5
+    "@dataclass\n"  # 6
+    "class Order:\n"  # 7
+    "    id: str\n"  # 8
+    "\n"  # 9
+    "app = FastAPI()\n"  # 10
+    "SETTINGS = {'id': 'x'}\n"  # 11
+    "\n"  # 12
+    "@app.get('/dapr/subscribe')\n"  # 13
+    "async def subscribe() -> list:\n"  # 14
+    "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n"  # 15
+    "\n"  # 16
+    "@app.post('/orders')\n"  # 17
+    "async def on_order(request: Request) -> dict:\n"  # 18
+    "    envelope = await request.json()\n"  # 19
+    "    data = envelope.get('data')\n"  # 20
+)
+
+
+def test_a_class_built_from_the_payload_outside_a_try_is_reported() -> None:
+    source = _BUILDS + "    print(Order(**data))\n    return {'status': 'SUCCESS'}\n"
+    assert _findings(source, "DAPR006") == [(21, 11)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    print(Order(**SETTINGS))\n",  # not the payload
+        "    try:\n        print(Order(**data))\n    except TypeError:\n"
+        "        return {'status': 'DROP'}\n",
+        "    print(Order(id=data['id'], **SETTINGS))\n",
+    ],
+)
+def test_a_class_built_from_other_values_or_guarded_is_quiet(body: str) -> None:
+    assert _findings(_BUILDS + body + "    return {'status': 'SUCCESS'}\n", "DAPR006") == []

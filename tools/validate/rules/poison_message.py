@@ -9,9 +9,11 @@ from tools.validate.rules._envelope import ModelShapes, answers_validation_error
 from tools.validate.rules._payload import VALIDATING_METHODS, payload_parameters
 from tools.validate.rules.base import Invalid, Rule
 
-# Catching one of these around `model_validate` turns a bad payload into an answer of the
-# handler's choosing.
-_CATCHES_VALIDATION = frozenset({"ValidationError", "ValueError", "Exception", "BaseException"})
+# Catching one of these around `model_validate` or `Model(**data)` turns a bad payload into an
+# answer of the handler's choosing.
+_CATCHES_VALIDATION = frozenset(
+    {"ValidationError", "ValueError", "TypeError", "KeyError", "Exception", "BaseException"}
+)
 
 
 class PoisonMessage(Rule):
@@ -21,7 +23,8 @@ class PoisonMessage(Rule):
     message = "an invalid message makes the handler fail with 422/500, which Dapr retries forever"
     why = (
         "Dapr treats every non-2xx answer except 404 as retriable. When FastAPI rejects a payload "
-        "with 422, or a `ValidationError` escapes as 500, the same malformed message is "
+        "with 422, or a `ValidationError` (or the TypeError of `Model(**data)`) escapes as 500, "
+        "the same malformed message is "
         "redelivered again and again and blocks the topic; it never reaches the dead-letter topic."
     )
     fix = (
@@ -62,6 +65,20 @@ class PoisonMessage(Rule):
         "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
         "async def on_order(order: Order) -> dict:\n"
         "    return {'status': 'SUCCESS'}\n",
+        "import json\nfrom dataclasses import dataclass\n\n"
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI\n\n"
+        "@dataclass\nclass Order:\n    id: str\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+        "async def on_order(event: dict) -> dict:\n"
+        "    try:\n"
+        "        order = Order(**json.loads(event['data']))\n"
+        "    except (TypeError, ValueError):\n"
+        "        return {'status': 'DROP'}\n"
+        "    print(order)\n"
+        "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
         Invalid(
@@ -96,6 +113,23 @@ class PoisonMessage(Rule):
                 "    return {'status': 'SUCCESS'}\n"
             ),
             line=13,
+            col=13,
+        ),
+        Invalid(
+            (
+                "import json\nfrom dataclasses import dataclass\n\n"
+                "from dapr.ext.fastapi import DaprApp\n"
+                "from fastapi import FastAPI\n\n"
+                "@dataclass\nclass Order:\n    id: str\n\n"
+                "app = FastAPI()\n"
+                "dapr_app = DaprApp(app)\n\n"
+                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+                "async def on_order(event: dict) -> dict:\n"
+                "    order = Order(**json.loads(event['data']))\n"
+                "    print(order)\n"
+                "    return {'status': 'SUCCESS'}\n"
+            ),
+            line=16,
             col=13,
         ),
     )
@@ -133,17 +167,22 @@ class PoisonMessage(Rule):
                 guarded.update(
                     id(inner) for statement in node.body for inner in ast.walk(statement)
                 )
+        payload = _payload_names(self.ctx, handler)
         for node in own_nodes(handler):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr in VALIDATING_METHODS
-                and id(node) not in guarded
-            ):
+            if not isinstance(node, ast.Call) or id(node) in guarded:
+                continue
+            if isinstance(node.func, ast.Attribute) and node.func.attr in VALIDATING_METHODS:
                 self.report(
                     node,
                     "a ValidationError here escapes as HTTP 500 and Dapr redelivers the message "
                     "forever",
+                    within=handler,
+                )
+            elif _builds_from_payload(node, payload):
+                self.report(
+                    node,
+                    f"`{ast.unparse(node.func)}(**...)` raises on a malformed message; the error "
+                    "escapes as HTTP 500 and Dapr redelivers the message forever",
                     within=handler,
                 )
 
@@ -157,3 +196,38 @@ class PoisonMessage(Rule):
     @staticmethod
     def _catches(handler: ast.ExceptHandler) -> bool:
         return bool(caught(handler) & _CATCHES_VALIDATION)
+
+
+def _payload_names(ctx: FileContext, handler: FunctionNode) -> set[str]:
+    """Names holding the delivered payload or a part of it: a dict parameter, `await
+    request.json()`, `json.loads(...)`, and what is read from those."""
+    names = {
+        parameter.arg for parameter, kind in payload_parameters(ctx, handler) if kind == "untyped"
+    }
+    for node in own_nodes(handler):
+        if isinstance(node, ast.Assign) and _from_payload(node.value, names):
+            names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+    return names
+
+
+def _from_payload(node: ast.expr, names: set[str]) -> bool:
+    if isinstance(node, ast.Await):
+        node = node.value
+    if isinstance(node, ast.Name):
+        return node.id in names
+    if isinstance(node, ast.Subscript):
+        return _from_payload(node.value, names)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        method = node.func.attr
+        if method == "loads" or (method == "json" and not node.args):
+            return True
+        return method == "get" and _from_payload(node.func.value, names)
+    return False
+
+
+def _builds_from_payload(call: ast.Call, payload: set[str]) -> bool:
+    """`Model(**data)`: a class (capitalised by convention) built from the payload's keys."""
+    if not (isinstance(call.func, ast.Name) and call.func.id[:1].isupper()) or call.args:
+        return False
+    unpacked = [k.value for k in call.keywords if k.arg is None]
+    return len(unpacked) == 1 and _from_payload(unpacked[0], payload)
