@@ -308,3 +308,33 @@ def test_a_class_built_from_the_payload_outside_a_try_is_reported() -> None:
 )
 def test_a_class_built_from_other_values_or_guarded_is_quiet(body: str) -> None:
     assert _findings(_BUILDS + body + "    return {'status': 'SUCCESS'}\n", "DAPR006") == []
+
+
+# -- DAPR033: a job trigger reads only the HTTP status -------------------------------------------
+
+_TRIGGER = (
+    "from fastapi import FastAPI, Request\n"  # 1
+    "\n"  # 2
+    "app = FastAPI()\n"  # 3
+    "\n"  # 4
+    "@app.post('{path}')\n"  # 5
+    "async def on_trigger(request: Request) -> dict:\n"  # 6
+    "    try:\n"  # 7
+    "        await request.app.state.dapr.invoke_binding('mail', 'create', b'')\n"  # 8
+    "    except Exception as error:\n"  # 9
+    "        return {{'status': 'error', 'message': str(error)}}\n"  # 10
+    "    return {{'status': 'SUCCESS'}}\n"  # 11
+)
+
+
+def test_a_job_trigger_answering_its_failure_with_200_is_reported() -> None:
+    assert _findings(_TRIGGER.format(path="/job/{name}"), "DAPR033") == [(10, 9)]
+
+
+def test_a_subscriber_answering_an_unknown_status_is_retried_not_swallowed() -> None:
+    source = _TRIGGER.format(path="/orders") + (
+        "\n@app.get('/dapr/subscribe')\nasync def subscribe() -> list:\n"
+        "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n"
+    )
+    assert _findings(source, "DAPR033") == []
+    assert _findings(source, "DAPR005") == [(10, 9)]

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import FunctionNode, own_nodes
-from tools.validate.rules._answers import answers, is_blanket
+from tools.validate.rules._answers import Reading, answers, is_blanket, reading
 from tools.validate.rules.base import Invalid, Rule
 
 _HEAD = (
@@ -27,6 +27,20 @@ _HEAD = (
     "        await dapr.save_state('orders', order.id, order.model_dump_json())\n"
 )
 _SUCCESS = "    return {'status': 'SUCCESS'}\n"
+_JOB_SUCCESS = (
+    "the failure is answered with a 2xx: daprd reads only the HTTP status of a job trigger, so it "
+    "counts the trigger delivered and never retries it"
+)
+_JOB = (
+    "import logging\n\n"
+    "from fastapi import FastAPI, HTTPException, Request\n\n"
+    "log = logging.getLogger(__name__)\n"
+    "app = FastAPI()\n\n"
+    "@app.post('/job/{name}')\n"
+    "async def on_job(name: str, request: Request) -> dict:\n"
+    "    try:\n"
+    "        await request.app.state.dapr.invoke_binding('mail', 'create', await request.body())\n"
+)
 
 
 class SwallowedError(Rule):
@@ -35,7 +49,8 @@ class SwallowedError(Rule):
     judges = frozenset({"pubsub", "binding", "job"})
     message = "a delivery handler swallows an error and then answers success: the message is lost"
     why = (
-        "Dapr acknowledges a delivery answered with SUCCESS (or any 2xx without a status). When "
+        "Dapr acknowledges a delivery answered with SUCCESS (or any 2xx without a status; for a "
+        "job trigger or a binding event, any 2xx whatever its body says). When "
         "a catch-all `except` only logs and lets the handler go on to that answer, a failed save "
         "or publish is acknowledged as done: the broker deletes the message and the work never "
         "happens, with only a log line to show for it."
@@ -51,6 +66,9 @@ class SwallowedError(Rule):
         _HEAD
         + "    except Exception:\n        log.exception('save failed')\n        raise\n"
         + _SUCCESS,
+        _JOB + "    except Exception as error:\n"
+        "        raise HTTPException(status_code=500, detail=str(error))\n"
+        "    return {'done': name}\n",
     )
     INVALID = (
         Invalid(
@@ -65,22 +83,42 @@ class SwallowedError(Rule):
             col=9,
         ),
         Invalid(_HEAD + "    except:\n        pass\n" + _SUCCESS, line=23, col=5),
+        Invalid(
+            _JOB + "    except Exception as error:\n"
+            "        log.error(error)\n"
+            "        return {'status': 'error', 'message': str(error)}\n"
+            "    return {'done': name}\n",
+            line=14,
+            col=9,
+        ),
     )
 
     def finish(self) -> None:
-        for handler in self.ctx.subscription_handlers():
+        deliveries = [
+            *(
+                (handler, reading(self.ctx, handler))
+                for handler in self.ctx.subscription_handlers()
+            ),
+            # A job trigger reads only the HTTP status: any 2xx is a delivered trigger.
+            *(
+                (handler, reading(self.ctx, handler, reads_status=False))
+                for handler, _ in self.ctx.job_handlers()
+            ),
+        ]
+        for handler, how in deliveries:
             for node in own_nodes(handler):
                 if isinstance(node, ast.Try | ast.TryStar) and _does_work(node.body):
                     for clause in node.handlers:
                         if is_blanket(clause):
-                            self._check_clause(clause, handler)
+                            self._check_clause(clause, handler, how)
 
-    def _check_clause(self, clause: ast.ExceptHandler, handler: FunctionNode) -> None:
-        answered = answers(clause.body)
+    def _check_clause(self, clause: ast.ExceptHandler, handler: FunctionNode, how: Reading) -> None:
+        answered = answers(clause.body, how)
         for statement, answer in answered:
             if answer == "success" and isinstance(statement, ast.Return):
-                self.report(statement, within=handler)
-        if not answered and _continues_to_success(handler):
+                message = None if how.reads_status else _JOB_SUCCESS
+                self.report(statement, message, within=handler)
+        if not answered and _continues_to_success(handler, how):
             self.report(
                 _except_keyword(clause),
                 "the error is logged and forgotten: the handler goes on to answer success",
@@ -93,10 +131,12 @@ def _does_work(body: list[ast.stmt]) -> bool:
     return any(isinstance(node, ast.Await) for statement in body for node in ast.walk(statement))
 
 
-def _continues_to_success(handler: FunctionNode) -> bool:
+def _continues_to_success(handler: FunctionNode, how: Reading) -> bool:
     """After the except, the handler answers success: a success return, or none at all."""
     returns = [
-        answer for statement, answer in answers(handler.body) if isinstance(statement, ast.Return)
+        answer
+        for statement, answer in answers(handler.body, how)
+        if isinstance(statement, ast.Return)
     ]
     return not returns or "success" in returns
 
