@@ -246,3 +246,121 @@ def test_a_payload_model_is_not_an_envelope() -> None:
         "data_content_type='application/json')\n"
     )
     assert _lines(source, "DAPR020") == []
+
+
+# -- DAPR019: a publish URL without the pubsub name -----------------------------------------------
+
+_SIDECAR = "import requests\n\nDAPR = 'http://localhost:3500/v1.0'\n\n"
+
+
+def test_a_publish_url_without_pubsub_says_404() -> None:
+    source = _SIDECAR + (
+        "def publish(body: dict) -> None:\n"
+        "    url = f'{DAPR}/publish/orders'\n"
+        "    requests.post(url, json=body).raise_for_status()\n"  # 7
+    )
+    [(line, message)] = _findings(source, "DAPR019")
+    assert line == 7
+    assert "404" in message
+
+
+def test_a_publish_url_with_pubsub_and_topic_is_the_plain_finding() -> None:
+    source = _SIDECAR + (
+        "def publish(pubsub: str, body: dict) -> None:\n"
+        "    requests.post(f'{DAPR}/publish/{pubsub}/orders', json=body).raise_for_status()\n"
+        "    requests.post(f'{DAPR}/publish/{pubsub}', json=body).raise_for_status()\n"
+    )
+    messages = [message for _, message in _findings(source, "DAPR019")]
+    assert len(messages) == 2
+    assert not any("404" in message for message in messages)
+
+
+# -- DAPR036: a publish or binding call whose failure nobody hears of ---------------------------
+
+
+def test_a_discarded_publish_response_is_reported() -> None:
+    source = _SIDECAR + (
+        "def publish(body: dict) -> None:\n"
+        "    requests.post(f'{DAPR}/publish/pubsub/orders', json=body)\n"  # 6
+    )
+    assert _lines(source, "DAPR036") == [6]
+
+
+def test_a_status_only_printed_is_unchecked() -> None:
+    source = _SIDECAR + (
+        "for n in range(3):\n"
+        "    response = requests.post(\n"  # 6
+        "        url='%s/v1.0/publish/%s/%s' % (HOST, 'pubsub', 'orders'), json={'n': n}\n"
+        "    )\n"
+        "    print('published', n, response.status_code)\n"
+    )
+    assert _lines(source, "DAPR036") == [6]
+
+
+def test_a_binding_response_returned_to_a_caller_that_drops_it() -> None:
+    source = _SIDECAR + (
+        "def insert(row: dict):\n"
+        "    response = requests.post(f'{DAPR}/bindings/db', json={'operation': 'exec'})\n"  # 6
+        "    return response\n"
+        "\n"
+        "def run(rows: list[dict]) -> None:\n"
+        "    for row in rows:\n"
+        "        insert(row)\n"
+    )
+    [(line, message)] = _findings(source, "DAPR036")
+    assert line == 6
+    assert "output-binding" in message
+
+
+def test_checked_responses_are_quiet() -> None:
+    source = _SIDECAR + (
+        "def publish(body: dict) -> None:\n"
+        "    response = requests.post(f'{DAPR}/publish/pubsub/orders', json=body)\n"
+        "    if response.status_code != 204:\n"
+        "        raise RuntimeError(response.text)\n"
+        "\n"
+        "def insert(row: dict):\n"
+        "    return requests.post(f'{DAPR}/bindings/db', json=row)\n"
+        "\n"
+        "def run(row: dict) -> None:\n"
+        "    insert(row).raise_for_status()\n"
+    )
+    assert _lines(source, "DAPR036") == []
+
+
+def test_a_publish_failure_only_logged_in_a_function_returning_nothing() -> None:
+    source = (
+        "import logging\n"
+        "\n"
+        "import httpx\n"
+        "\n"
+        "async def publish(http: httpx.AsyncClient, url: str, event: dict) -> None:\n"
+        "    try:\n"
+        "        response = await http.post(f'{url}/v1.0/publish/pubsub/orders', json=event)\n"
+        "        response.raise_for_status()\n"
+        "    except httpx.HTTPError as error:\n"  # 9
+        "        logging.warning('publish failed: %s', error)\n"
+    )
+    [(line, message)] = _findings(source, "DAPR036")
+    assert line == 9
+    assert "only logged" in message
+
+
+def test_a_publish_failure_re_raised_or_answered_is_quiet() -> None:
+    source = (
+        "import logging\n"
+        "\n"
+        "async def publish(client, body: str) -> None:\n"
+        "    try:\n"
+        "        await client.publish_event('pubsub', 'orders', body)\n"
+        "    except Exception:\n"
+        "        logging.exception('publish failed')\n"
+        "        raise\n"
+        "\n"
+        "async def other(client, body: str) -> None:\n"
+        "    try:\n"
+        "        await client.publish_event('pubsub', 'orders', body)\n"
+        "    except KeyError:\n"
+        "        logging.exception('not a send error')\n"
+    )
+    assert _lines(source, "DAPR036") == []

@@ -34,6 +34,7 @@ from tools.validate.rules.state_etag import StateWithoutEtag
 from tools.validate.rules.subscription_status import SubscriptionStatus
 from tools.validate.rules.swallowed_error import SwallowedError
 from tools.validate.rules.sync_client import SyncDaprClient
+from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer
 from tools.validate.rules.unserved_route import UnservedRoute
 from tools.validate.rules.untyped_payload import UntypedPayload
 
@@ -71,6 +72,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SwallowedError,
     EnvelopeValidated,
     MarkedBeforeDone,
+    UncheckedSidecarAnswer,
 )
 
 __all__ = ["ALL_RULES", "Rule"]

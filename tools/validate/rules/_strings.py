@@ -10,6 +10,7 @@ enclosing function assigns once.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
@@ -107,7 +108,14 @@ def _template(
         # "{}/v1.0/publish/{}".format(...): the placeholders are where the run-time values go.
         text = _template(node.func.value, constants, local, depth + 1)
         return None if text is None else _fill_placeholders(text)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        # "%s/v1.0/publish/%s" % (...): printf-style, each conversion a run-time value.
+        text = _template(node.left, constants, local, depth + 1)
+        return None if text is None else _PRINTF.sub(HOLE, text).replace("%%", "%")
     return None
+
+
+_PRINTF = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa]")
 
 
 def _fill_placeholders(text: str) -> str:

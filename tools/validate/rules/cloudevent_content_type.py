@@ -103,10 +103,12 @@ class CloudEventContentType(Rule):
                 "async def publish(http: httpx.AsyncClient, order_id: str) -> None:\n"
                 "    event = {'specversion': '1.0', 'id': order_id, 'source': 'orders', "
                 "'type': 'order.created', 'data': {'id': order_id}}\n"
-                "    await http.post(f'{PUBLISH}/pubsub/orders', json=event)  # noqa: DAPR019\n"
+                "    response = await http.post(f'{PUBLISH}/pubsub/orders', json=event)  "
+                "# noqa: DAPR019\n"
+                "    response.raise_for_status()\n"
             ),
             line=9,
-            col=11,
+            col=22,
         ),
     )
 

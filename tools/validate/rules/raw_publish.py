@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from tools.validate.context import FileContext
 from tools.validate.rules._http import Locals, publish_request
-from tools.validate.rules._strings import is_harness_path
+from tools.validate.rules._strings import HOLE, is_harness_path
 from tools.validate.rules.base import Invalid, Rule
 
 _BASE = (
@@ -42,9 +43,10 @@ class RawHttpPublish(Rule):
     INVALID = (
         Invalid(
             _BASE + "async def publish(http: httpx.AsyncClient, order: dict) -> None:\n"
-            "    await http.post(f'{DAPR}/v1.0/publish/pubsub/orders', json=order)\n",
+            "    (await http.post(f'{DAPR}/v1.0/publish/pubsub/orders', json=order))"
+            ".raise_for_status()\n",
             line=8,
-            col=11,
+            col=12,
         ),
         Invalid(
             (
@@ -52,10 +54,17 @@ class RawHttpPublish(Rule):
                 "BASE = 'http://dapr-sidecar'\n\n"
                 "def publish(topic: str, order: dict) -> None:\n"
                 "    url = BASE + '/v1.0/publish/pubsub/' + topic\n"
-                "    requests.post(url, json=order, timeout=5)\n"
+                "    requests.post(url, json=order, timeout=5).raise_for_status()\n"
             ),
             line=7,
             col=5,
+        ),
+        # No pubsub name in the route: a 404 for every event.
+        Invalid(
+            _BASE + "async def publish(http: httpx.AsyncClient, order: dict) -> None:\n"
+            "    (await http.post(f'{DAPR}/v1.0/publish/orders', json=order)).raise_for_status()\n",
+            line=8,
+            col=12,
         ),
     )
 
@@ -70,5 +79,23 @@ class RawHttpPublish(Rule):
         # Tests and benchmarks post to the sidecar by hand on purpose, to observe it.
         if is_harness_path(self.ctx.path):
             return
-        if publish_request(self.ctx, node, self._locals.of(self.ctx.function)) is not None:
-            self.report(node)
+        request = publish_request(self.ctx, node, self._locals.of(self.ctx.function))
+        if request is not None:
+            self.report(node, _NO_PUBSUB if _without_pubsub(request.url) else None)
+
+
+# The publish route is `/v1.0/publish/<pubsub>/<topic>`; with one segment daprd has no route.
+_PUBLISH_TAIL = re.compile(r"/v1\.0(?:-alpha1)?/publish/(?:bulk/)?(?P<tail>[^?#]*)")
+_NO_PUBSUB = (
+    "this publish URL names a topic but no pubsub component (`/v1.0/publish/<pubsub>/<topic>`): "
+    "the sidecar answers 404 to every publish"
+)
+
+
+def _without_pubsub(url: str) -> bool:
+    """The URL's fully known tail after `/publish/` is a single segment."""
+    match = _PUBLISH_TAIL.search(url)
+    if match is None:
+        return False
+    tail = match["tail"].strip("/")
+    return bool(tail) and HOLE not in tail and "/" not in tail

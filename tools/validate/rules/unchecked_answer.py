@@ -1,0 +1,292 @@
+"""DAPR036: a publish or output-binding call whose failure nobody hears of.
+
+Over raw HTTP the sidecar reports a refused publish or binding call only in its status (the
+publish API answers 204 on success, 400/403/404/500 otherwise); requests, httpx and aiohttp
+raise on none of them. A response that is never looked at (discarded, or only printed) lets the
+caller go on as if the event was sent. The SDK does raise - but a `try` whose `except` only logs,
+in a function that returns the same nothing either way, hides that failure just as well.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.context import FileContext
+from tools.validate.rules._answers import caught, is_blanket, last_name
+from tools.validate.rules._http import Locals, http_request
+from tools.validate.rules._strings import is_harness_path
+from tools.validate.rules.base import Invalid, Rule
+
+_SIDECAR_OUTPUT = re.compile(r"/v1\.0(?:-alpha1)?/(?:publish|bindings)/")
+_SENDING_VERBS = frozenset({"POST", "PUT"})
+_SDK_SENDS = frozenset({"publish_event", "publish_events", "invoke_binding"})
+# Calls that only show a value: a response passed to them is still unchecked.
+_REPORTERS = frozenset(
+    {"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
+)
+# What requests, httpx, aiohttp and the SDK raise when a send fails.
+_SEND_ERRORS = ("HTTPError", "RequestException", "ClientError", "DaprGrpcError", "RpcError")
+_BASE = (
+    "import os\n\n"
+    "import requests\n\n"
+    "DAPR = f\"http://127.0.0.1:{os.environ.get('DAPR_HTTP_PORT', '3500')}\"\n"
+    "PUBLISH = f'{DAPR}/v1.0/publish/pubsub/orders'\n\n"
+)
+
+
+class UncheckedSidecarAnswer(Rule):
+    id = "DAPR036"
+    name = "publish-failure-ignored"
+    message = "the sidecar's answer to this publish is never checked: a failed publish passes"
+    why = (
+        "An HTTP client does not raise when the sidecar refuses a publish or a binding call: "
+        "Dapr answers 204 on success and 400/403/404/500 on failure (unknown pubsub or topic, "
+        "denied, broker down), and only the status says so. Code that never looks at it - or "
+        "catches the SDK's error and only logs it - goes on as if the event was sent: the "
+        "caller acknowledges its own input, and the event is lost without anyone knowing."
+    )
+    fix = (
+        "Call `response.raise_for_status()` (or check `response.ok` / `is_success` and fail), "
+        "or publish with the SDK's `publish_event`, which raises; let the error reach the "
+        "caller (re-raise, or return a failure it checks) instead of only logging it."
+    )
+    VALID = (
+        _BASE + "def publish(order: dict) -> None:\n"
+        "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
+        "    response.raise_for_status()\n",
+        _BASE + "def publish(order: dict) -> bool:\n"
+        "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
+        "    return response.ok\n",
+        # The SDK raises; the failure is returned to the caller.
+        "import logging\n\n"
+        "async def publish(client, body: str) -> bool:\n"
+        "    try:\n"
+        "        await client.publish_event('pubsub', 'orders', body, "
+        "data_content_type='application/json')\n"
+        "    except Exception:\n"
+        "        logging.exception('publish failed')\n"
+        "        return False\n"
+        "    return True\n",
+    )
+    INVALID = (
+        Invalid(
+            _BASE + "def publish(order: dict) -> None:\n"
+            "    requests.post(PUBLISH, json=order)  # noqa: DAPR019\n",
+            line=9,
+            col=5,
+        ),
+        # Only logged: a 404 reads as a line in the log, and the caller carries on.
+        Invalid(
+            "import logging\n\n" + _BASE + "def publish(order: dict) -> None:\n"
+            "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
+            "    logging.info('publish answered %s', response.status_code)\n",
+            line=11,
+            col=16,
+        ),
+        Invalid(
+            "import logging\n\n"
+            "async def publish(client, body: str) -> None:\n"
+            "    try:\n"
+            "        await client.publish_event('pubsub', 'orders', body, "
+            "data_content_type='application/json')\n"
+            "    except Exception:\n"
+            "        logging.warning('publish failed')\n",
+            line=6,
+            col=5,
+        ),
+    )
+
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._locals = Locals()
+        self._module: ast.Module | None = None
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._locals.add_module(node)
+        self._module = node
+
+    def finish(self) -> None:
+        # Tests post to the sidecar by hand to observe it; their asserts are the check.
+        if self._module is None or is_harness_path(self.ctx.path):
+            return
+        discarded = _discarded_calls(self._module)
+        scopes: list[tuple[FunctionNode | None, list[ast.AST]]] = [
+            (node, list(own_nodes(node)))
+            for node in ast.walk(self._module)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+        scopes.append((None, list(_module_nodes(self._module))))
+        # A delivery handler's swallowed errors are DAPR033's: it judges what Dapr is answered.
+        handlers = {id(function) for function in self.ctx.request_handlers()}
+        for function, nodes in scopes:
+            sends = self._raw_sends(function, nodes)
+            for call, url in sends:
+                if not _checked(call, nodes, function, discarded):
+                    self.report(call, _unchecked_message(url), within=function)
+            if function is not None and id(function) not in handlers:
+                self._check_swallowed(function, nodes, {id(call) for call, _ in sends})
+
+    def _raw_sends(
+        self, function: FunctionNode | None, nodes: list[ast.AST]
+    ) -> list[tuple[ast.Call, str]]:
+        """Raw HTTP publishes and output-binding calls to the sidecar, with their URL's text."""
+        local = self._locals.of(function)
+        found = []
+        for node in nodes:
+            if isinstance(node, ast.Call):
+                request = http_request(self.ctx, node, local)
+                if (
+                    request is not None
+                    and request.verb in _SENDING_VERBS
+                    and _SIDECAR_OUTPUT.search(request.url)
+                ):
+                    found.append((node, request.url))
+        return found
+
+    def _check_swallowed(
+        self, function: FunctionNode, nodes: list[ast.AST], raw_sends: set[int]
+    ) -> None:
+        """A send in a `try` whose `except` only logs, in a function that answers nothing."""
+        if any(isinstance(n, ast.Return) and n.value is not None for n in nodes):
+            return
+        for node in nodes:
+            if not isinstance(node, ast.Try | ast.TryStar) or not _sends(node.body, raw_sends):
+                continue
+            for clause in node.handlers:
+                if _catches_send_errors(clause) and _only_reports(clause.body):
+                    self.report(clause, _SWALLOWED, within=function)
+
+
+def _unchecked_message(url: str) -> str:
+    if "/bindings/" in url:
+        return (
+            "the sidecar's answer to this output-binding call is never checked: a failed call "
+            "passes as done"
+        )
+    return UncheckedSidecarAnswer.message
+
+
+_SWALLOWED = (
+    "a failed publish is only logged, and the function returns as it does on success: the "
+    "caller goes on as if the event was sent, and it is lost"
+)
+
+
+def _sends(body: list[ast.stmt], raw_sends: set[int]) -> bool:
+    return any(
+        isinstance(node, ast.Call)
+        and (
+            id(node) in raw_sends
+            or (isinstance(node.func, ast.Attribute) and node.func.attr in _SDK_SENDS)
+        )
+        for statement in body
+        for node in ast.walk(statement)
+    )
+
+
+def _catches_send_errors(clause: ast.ExceptHandler) -> bool:
+    """A catch-all, or the errors a failed send raises (HTTP clients' and the SDK's)."""
+    return is_blanket(clause) or any(name.endswith(_SEND_ERRORS) for name in caught(clause))
+
+
+def _only_reports(body: list[ast.stmt]) -> bool:
+    """The clause logs or passes and nothing else: no raise, no return, no other work."""
+    for statement in body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if not (isinstance(statement, ast.Expr) and _is_report(statement.value)):
+            return False
+    return True
+
+
+def _is_report(node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and last_name(node.func) in _REPORTERS
+
+
+def _checked(
+    call: ast.Call,
+    nodes: list[ast.AST],
+    function: FunctionNode | None,
+    discarded: dict[str, bool],
+) -> bool:
+    """The response is looked at: used for anything but being shown, or handed to a caller
+    that uses it (unknown callers count as using it)."""
+    names: set[str] = set()
+    for node in nodes:
+        if isinstance(node, ast.Expr) and _unwrap(node.value) is call:
+            return False
+        if isinstance(node, ast.Assign) and _unwrap(node.value) is call:
+            if not all(isinstance(t, ast.Name) for t in node.targets):
+                return True  # stored in an attribute or a container: used elsewhere
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if _unwrap(item.context_expr) is call and isinstance(item.optional_vars, ast.Name):
+                    names.add(item.optional_vars.id)
+        elif (
+            isinstance(node, ast.Return) and node.value is not None and _unwrap(node.value) is call
+        ):
+            return not (function is not None and discarded.get(function.name, False))
+    if not names:
+        return True  # an argument or part of an expression: the file cannot follow it
+    shown = {
+        id(inner)
+        for node in nodes
+        if isinstance(node, ast.Call) and _is_report(node)
+        for argument in [*node.args, *(k.value for k in node.keywords)]
+        for inner in ast.walk(argument)
+    }
+    for node in nodes:
+        if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load):
+            if id(node) in shown:
+                continue
+            if _returned_to_discarding_caller(node, nodes, function, discarded):
+                continue
+            return True
+    return False
+
+
+def _returned_to_discarding_caller(
+    name: ast.Name,
+    nodes: list[ast.AST],
+    function: FunctionNode | None,
+    discarded: dict[str, bool],
+) -> bool:
+    return (
+        function is not None
+        and discarded.get(function.name, False)
+        and any(isinstance(n, ast.Return) and n.value is name for n in nodes)
+    )
+
+
+def _unwrap(node: ast.expr | None) -> ast.expr | None:
+    return node.value if isinstance(node, ast.Await) else node
+
+
+def _discarded_calls(module: ast.Module) -> dict[str, bool]:
+    """Function name -> True when every call of it in the file throws its result away."""
+    uses: dict[str, list[bool]] = {}
+    statements = {
+        id(_unwrap(node.value)) for node in ast.walk(module) if isinstance(node, ast.Expr)
+    }
+    for node in ast.walk(module):
+        if isinstance(node, ast.Call):
+            name = last_name(node.func)
+            if name:
+                uses.setdefault(name, []).append(id(node) in statements)
+    return {name: all(flags) for name, flags in uses.items()}
+
+
+def _module_nodes(module: ast.Module) -> list[ast.AST]:
+    """The module's own statements and what they hold, outside functions and classes."""
+    found: list[ast.AST] = []
+    stack: list[ast.AST] = list(reversed(module.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            continue
+        found.append(node)
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+    return found
