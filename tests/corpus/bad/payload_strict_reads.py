@@ -32,6 +32,6 @@ async def on_reservation(event: dict[str, Any]) -> dict[str, str]:
 
 @dapr_app.subscribe(pubsub="orderpubsub", topic="restocks")
 async def on_restock(event: dict[str, Any]) -> dict[str, str]:
-    restock = Restock(**event["data"])  # expect: DAPR007
+    restock = Restock(**event["data"])  # expect: DAPR006
     await adjust_stock(restock.sku, restock.quantity)
     return {"status": "SUCCESS"}

@@ -69,7 +69,7 @@ class UntypedPayload(Rule):
     )
     why = (
         "Events are a contract between services. A handler that reads `event['field']` from a "
-        "plain dict (or builds a dataclass from it) raises KeyError/TypeError as soon as a "
+        "plain dict raises KeyError as soon as a "
         "publisher renames or drops a field: the handler answers 500 and Dapr redelivers the same "
         "message again and again, blocking the topic, instead of rejecting it once."
     )
@@ -174,20 +174,6 @@ class UntypedPayload(Rule):
         ),
         Invalid(
             (
-                "from dataclasses import dataclass\nfrom fastapi import FastAPI, Request\n\n"
-                "@dataclass\nclass Order:\n    id: str\n\napp = FastAPI()\n\n"
-                "@app.post('/job/cleanup')\n"
-                "async def cleanup(request: Request) -> dict:\n"
-                "    data = await request.json()\n"
-                "    order = Order(**data)\n"
-                "    ship(order.id)\n"
-                "    return {}\n"
-            ),
-            line=13,
-            col=13,
-        ),
-        Invalid(
-            (
                 "from flask import Flask, jsonify, request\n\n"
                 "app = Flask(__name__)\n\n"
                 "@app.route('/dapr/subscribe', methods=['GET'])\n"
@@ -207,12 +193,9 @@ class UntypedPayload(Rule):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._helpers: dict[str, FunctionNode] = {}
-        self._strict_classes: set[str] = set()
 
     def visit_Module(self, node: ast.Module) -> None:
         for statement in node.body:
-            if isinstance(statement, ast.ClassDef) and _constructs_strictly(statement):
-                self._strict_classes.add(statement.name)
             # The file's functions and methods by name: a handler may validate through one of them.
             members = statement.body if isinstance(statement, ast.ClassDef) else [statement]
             for member in members:
@@ -226,7 +209,7 @@ class UntypedPayload(Rule):
                 continue
             # A job trigger's body is the job's own data; a message comes in daprd's envelope.
             enveloped = all(handler is not job for job in jobs)
-            flow = _Flow(self.ctx, handler, self._strict_classes - self.ctx.models, enveloped)
+            flow = _Flow(self.ctx, handler, enveloped)
             read = min(flow.fragile_reads(), key=_position, default=None)
             if read is not None:
                 self.report(read, _describe(read), within=handler)
@@ -238,7 +221,6 @@ class _Flow:
 
     ctx: FileContext
     handler: FunctionNode
-    strict_classes: set[str]
     enveloped: bool
     origins: dict[str, Origin] = field(default_factory=dict)
     requests: set[str] = field(default_factory=set)
@@ -294,23 +276,23 @@ class _Flow:
             and func.value.id in self.requests
         )
 
-    def fragile_reads(self) -> Iterator[ast.Subscript | ast.Call]:
+    def fragile_reads(self) -> Iterator[ast.Subscript]:
         """Reads of the payload that raise on an event without the field and feed real work."""
         guarded = self._guarded()
         echoed = _echoed(self.ctx, self.handler)
         bound = _bound_names(self.ctx, self.handler)
         for node in own_nodes(self.handler):
-            if not (self._subscript_can_fail(node) or self._builds_strictly(node)):
+            if not isinstance(node, ast.Subscript) or not self._can_fail(node):
                 continue
             if id(node) in guarded or id(node) in echoed:
                 continue
             name = bound.get(id(node))
             if name is not None and _only_echoed(self.handler, name, echoed):
                 continue
-            yield node  # type: ignore[misc]  # a Subscript or a Call, as checked above
+            yield node
 
-    def _subscript_can_fail(self, node: ast.AST) -> bool:
-        if not isinstance(node, ast.Subscript) or not isinstance(node.ctx, ast.Load):
+    def _can_fail(self, node: ast.Subscript) -> bool:
+        if not isinstance(node.ctx, ast.Load):
             return False
         origin = self.origin(node.value)
         if origin is None:
@@ -318,15 +300,6 @@ class _Flow:
         key = node.slice
         envelope = isinstance(key, ast.Constant) and key.value in _ENVELOPE
         return not (self.enveloped and origin == "body" and envelope)
-
-    def _builds_strictly(self, node: ast.AST) -> bool:
-        """`Order(**payload)` of a dataclass of this file: a missing or extra key is a TypeError."""
-        return (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in self.strict_classes
-            and any(kw.arg is None and self.origin(kw.value) for kw in node.keywords)
-        )
 
     def _guarded(self) -> set[int]:
         """Ids of the nodes whose missing key the handler anticipates: those under a `try` that
@@ -351,14 +324,6 @@ class _Flow:
                 if isinstance(node, ast.Subscript) and ast.dump(node.value) in tested
             )
         return guarded
-
-
-def _constructs_strictly(node: ast.ClassDef) -> bool:
-    """A dataclass or NamedTuple: `Cls(**data)` raises TypeError on a missing or unknown key."""
-    decorators = (d.func if isinstance(d, ast.Call) else d for d in node.decorator_list)
-    return any(last_name(d) == "dataclass" for d in decorators) or any(
-        last_name(base) == "NamedTuple" for base in node.bases
-    )
 
 
 def _retries(handler: ast.ExceptHandler, flask: bool) -> bool:
@@ -443,13 +408,7 @@ def _position(node: ast.AST) -> tuple[int, int]:
     return node.lineno, node.col_offset  # type: ignore[attr-defined]  # an expression
 
 
-def _describe(read: ast.Subscript | ast.Call) -> str:
-    if isinstance(read, ast.Call):
-        return (
-            f"`{ast.unparse(read.func)}(**...)` builds the event without validating it: a "
-            "missing or unknown field raises TypeError, the delivery fails and Dapr delivers "
-            "it again"
-        )
+def _describe(read: ast.Subscript) -> str:
     return (
         f"`{ast.unparse(read)}` is read from an event nothing validated: an event without "
         "that field raises KeyError, the delivery fails and Dapr delivers it again"
