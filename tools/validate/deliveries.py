@@ -73,6 +73,9 @@ class Declared(BaseModel):
     kind: DeliveryKind
     path: str
     site: Site
+    scopes: list[str] = Field(
+        default_factory=list, description="The app ids a scoped Subscription reaches; empty: all."
+    )
 
 
 class ScheduledJob(BaseModel):
@@ -277,6 +280,7 @@ def manifest_facts(path: str, text: str) -> DeliveryFacts | None:
             document = yaml.SafeLoader(text).construct_document(node)
         except (yaml.YAMLError, ValueError, TypeError):
             continue
+        scopes = _scopes(document)
         for kind, route in _manifest_routes(document):
             normalised = normalise_route(route)
             # Point at the route's own line when it can be found, else at the document.
@@ -289,8 +293,20 @@ def manifest_facts(path: str, text: str) -> DeliveryFacts | None:
                 end_column=end,
                 excerpt=excerpt(lines, line, line, None),
             )
-            facts.declared.append(Declared(kind=kind, path=normalised, site=site))
+            facts.declared.append(Declared(kind=kind, path=normalised, site=site, scopes=scopes))
     return facts if facts.declared else None
+
+
+def _scopes(document: Any) -> list[str]:
+    """A Subscription's `scopes` (top-level, where daprd reads them, or under `spec`)."""
+    if not isinstance(document, dict) or document.get("kind") != "Subscription":
+        return []
+    spec = document.get("spec")
+    for holder in (document, spec if isinstance(spec, dict) else {}):
+        scopes = holder.get("scopes")
+        if isinstance(scopes, list):
+            return [scope for scope in scopes if isinstance(scope, str)]
+    return []
 
 
 def _manifest_routes(document: Any) -> Iterator[tuple[DeliveryKind, str]]:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
+from pathlib import PurePosixPath
 
 from tools.changes import Diagnostic
 from tools.validate.deliveries import UNSERVED_RULE, Declared, DeliveryFacts, ServedRoute
@@ -46,6 +47,7 @@ def project_findings(
                 for declared in file.declared
                 if declared.kind == "pubsub"
                 and not declared.site.suppressed
+                and project.may_receive(declared)
                 and not project.serves(declared.path)
             ]
         if file.jobs and project.has_app and not file.script:
@@ -197,6 +199,21 @@ class _Project:
                 for path in self.paths(route):
                     (templates if _PARAMETER.search(path) else literal).add(path)
         return literal, [_pattern(path) for path in sorted(templates)]
+
+    @cached_property
+    def _app_folders(self) -> frozenset[str]:
+        """The folders holding the project's apps: where a service named by its app id lives."""
+        return frozenset(
+            folder
+            for path, file in self.facts.items()
+            if file.apps
+            for folder in PurePosixPath(path).parent.parts
+        )
+
+    def may_receive(self, declared: Declared) -> bool:
+        """False for a Subscription scoped to apps none of whose folders the project holds: the
+        app that receives it is elsewhere, and what it serves is unknown."""
+        return not declared.scopes or any(scope in self._app_folders for scope in declared.scopes)
 
     def serves(self, path: str) -> bool:
         literal, templates = self._served

@@ -4,11 +4,15 @@ DAPR030, DAPR032, DAPR033, DAPR034): each new finding and each case that must st
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
+from tools.changes import FileChange
+from tools.validate import check_changes
 from tools.validate.engine import analyze
 from tools.validate.rules._answers import FASTAPI_PUBSUB, Reading, answer_of
+from tools.validate.tree import check_tree
 
 
 def _findings(source: str, rule: str) -> list[tuple[int, int]]:
@@ -338,3 +342,48 @@ def test_a_subscriber_answering_an_unknown_status_is_retried_not_swallowed() -> 
     )
     assert _findings(source, "DAPR033") == []
     assert _findings(source, "DAPR005") == [(10, 9)]
+
+
+# -- DAPR030: a Subscription scoped to apps the project does not hold -----------------------------
+
+_SCOPED = (
+    "apiVersion: dapr.io/v2alpha1\nkind: Subscription\nmetadata:\n  name: s\n"
+    "spec:\n  pubsubname: pubsub\n  topic: orders\n  routes:\n    default: /orders/created\n"
+    "scopes:\n{scopes}"
+)
+_SERVICE = (
+    "from fastapi import FastAPI\n\napp = FastAPI()\n\n"
+    "@app.post('/invoices')\nasync def on_invoice() -> dict:\n    return {}\n"
+)
+
+
+def _project_findings(files: dict[str, str], tmp_path: Path) -> set[tuple[str, int, str]]:
+    """(path, line, rule) of the Dapr findings; a change set and `daprdev check` must agree."""
+    changes = [FileChange(path=path, content=text) for path, text in files.items()]
+    report = check_changes(changes, trust_suppressions=True)
+    found = {(d.path, d.line, d.rule) for d in report.diagnostics if d.source == "dapr"}
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    tree = check_tree([tmp_path], root=tmp_path, use_cache=False)
+    assert {(d.path, d.line, d.rule) for d in tree.diagnostics if d.source == "dapr"} == found
+    return found
+
+
+def test_a_subscription_scoped_to_an_app_of_the_project_is_judged(tmp_path: Path) -> None:
+    files = {
+        "resources/sub.yaml": _SCOPED.format(scopes="  - billing\n  - mailer\n"),
+        "services/billing/main.py": _SERVICE,
+    }
+    assert _project_findings(files, tmp_path) == {("resources/sub.yaml", 9, "DAPR030")}
+
+
+@pytest.mark.parametrize("under_spec", [False, True])
+def test_a_subscription_scoped_only_to_apps_elsewhere_is_quiet(
+    tmp_path: Path, under_spec: bool
+) -> None:
+    manifest = _SCOPED.format(scopes="  - mailer\n")
+    if under_spec:
+        manifest = manifest.replace("scopes:\n  -", "  scopes:\n    -")
+    files = {"resources/sub.yaml": manifest, "services/billing/main.py": _SERVICE}
+    assert _project_findings(files, tmp_path) == set()
