@@ -39,7 +39,7 @@ async def on_payment(order: Order):  # expect: DAPR006, DAPR034
 
 
 async def publish_order(order: Order) -> None:
-    with DaprClient() as client:
+    with DaprClient() as client:  # expect: DAPR008
         client.publish_event("pubsub", "orders", order.model_dump_json())  # expect: DAPR009
 
 

@@ -26,9 +26,15 @@ class Reached:
 
 
 def per_request(
-    ctx: FileContext, module: ast.Module, dependencies: Iterable[str] = ()
-) -> dict[int, str]:
-    """`id(function)` -> how it runs per request: handlers, dependencies and their helpers."""
+    ctx: FileContext,
+    module: ast.Module,
+    dependencies: Iterable[str] = (),
+    extra: Iterable[tuple[FunctionNode, str]] = (),
+) -> dict[int, Reached]:
+    """`id(function)` -> how it runs per request: handlers, dependencies and their helpers.
+
+    `extra` adds entry points only the caller knows of, each with what it is ("activity").
+    """
     graph = CallGraph(module)
     entries: list[tuple[FunctionNode, str]] = [
         (function, "subscription handler" if route.kind == "subscription" else "handler")
@@ -36,7 +42,8 @@ def per_request(
     ]
     entries += [(graph.functions[n], "request dependency") for n in dependencies if n in graph]
     entries += [(f, "dapr.ext.grpc callback") for f in graph.all() if _grpc_callback(ctx, f)]
-    return {key: reached.how for key, reached in graph.reach(entries).items()}
+    entries += extra
+    return graph.reach(entries)
 
 
 def per_message(ctx: FileContext, module: ast.Module) -> dict[int, Reached]:
@@ -137,6 +144,19 @@ class CallGraph:
             key: Reached(_describe(described, path), entry)
             for key, (entry, described, path) in chains.items()
         }
+
+    def operations(self) -> list[FunctionNode]:
+        """Methods of the module's classes that no other method of their class calls.
+
+        They are what code outside the class calls; the other methods are their helpers.
+        """
+        methods = [m for m in self.all() if id(m) in self._siblings]
+        called = self.called(methods)
+        return [method for method in methods if id(method) not in called]
+
+    def called(self, callers: Iterable[FunctionNode]) -> set[int]:
+        """Ids of the functions of this module that one of `callers` calls directly."""
+        return {id(callee) for caller in callers for callee in self._callees(caller)}
 
     def callee(self, func: ast.expr, caller: FunctionNode) -> FunctionNode | None:
         """The function of this module a call of `func` inside `caller` runs, if it names one."""

@@ -1,55 +1,122 @@
-"""DAPR008: a DaprClient (or an HTTP client session) built for each request or message.
+"""DAPR008: a client (Dapr or HTTP) built for each request, message or operation.
 
-A function runs per request when it is a route, subscription or job handler, a FastAPI dependency,
-a dapr.ext.grpc App callback, or a function of this file one of those calls (directly or through
-other such functions). One-shot scripts, lifespans and startup hooks are none of these. A helper
-that keeps what it built (on an attribute, in a global, under `functools.cache`) builds it once.
+A client belongs to the process. A function runs per event when it is a route, subscription or
+job handler, a FastAPI dependency, a dapr.ext.grpc App callback, a workflow activity or an agent
+tool, or a function of this file one of those calls (directly or through other such functions).
+Other files call a class's methods and a module's functions once per use: a method the class's
+own methods do not call, a function of a module serving an app, one another function of the
+module calls, or one named as an event handler. A construction in a loop runs once per pass.
+`main`, lifespans, startup hooks and what module-level code runs (and what they call) run once.
+A function that keeps what it built (on an attribute, in a global, under `functools.cache`)
+builds it once; one that returns it is a factory, judged where it is called; one whose client
+serves a `while` or `async for` loop is a long-running worker. Test files are left alone.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.astutil import FunctionNode, argument, own_nodes
 from tools.validate.context import FileContext
-from tools.validate.rules._reach import decorator_target, per_request
+from tools.validate.rules._reach import CallGraph, Reached, decorator_target, per_request
+from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.base import Invalid, Rule
 
-DAPR_CLIENTS = frozenset(
-    {
-        "dapr.aio.clients.DaprClient",
-        "dapr.aio.clients.grpc.client.DaprGrpcClientAsync",
-        "dapr.clients.DaprClient",
-        "dapr.clients.DaprGrpcClient",
-        "dapr.clients.grpc.client.DaprGrpcClient",
-    }
-)
-# Connection pools meant to be shared: their own docs say not to open one per request.
-HTTP_CLIENTS = {
+_DAPR = "DaprClient"
+_WORKFLOW = "DaprWorkflowClient"
+# Constructor -> the name findings use for it.
+CLIENTS = {
+    "dapr.aio.clients.DaprClient": _DAPR,
+    "dapr.aio.clients.grpc.client.DaprGrpcClientAsync": _DAPR,
+    "dapr.clients.DaprClient": _DAPR,
+    "dapr.clients.DaprGrpcClient": _DAPR,
+    "dapr.clients.grpc.client.DaprGrpcClient": _DAPR,
+    "dapr.ext.workflow.DaprWorkflowClient": _WORKFLOW,
+    "dapr.ext.workflow.dapr_workflow_client.DaprWorkflowClient": _WORKFLOW,
+    "dapr.ext.workflow.aio.DaprWorkflowClient": _WORKFLOW,
+    "dapr.ext.workflow.aio.dapr_workflow_client.DaprWorkflowClient": _WORKFLOW,
+    # Connection pools meant to be shared: their own docs say not to open one per request.
     "httpx.AsyncClient": "httpx.AsyncClient",
+    "httpx.Client": "httpx.Client",
     "aiohttp.ClientSession": "aiohttp.ClientSession",
     "aiohttp.client.ClientSession": "aiohttp.ClientSession",
+    "requests.Session": "requests.Session",
+    "requests.session": "requests.Session",
+    "requests.sessions.Session": "requests.Session",
 }
+# What one construction costs (dapr/clients/grpc/client.py, dapr/clients/health.py,
+# dapr/ext/workflow/dapr_workflow_client.py).
+_COSTS = {
+    _DAPR: (
+        "each blocks on a health probe of the sidecar (up to DAPR_HEALTH_TIMEOUT while it is "
+        "down) and opens a new gRPC channel"
+    ),
+    _WORKFLOW: "each opens a new gRPC channel to the sidecar that nothing closes",
+}
+_POOL_COST = "each opens a new connection pool and reuses no connection"
 _CACHES = frozenset(
     {"functools.cache", "functools.lru_cache", "functools.cached_property", "async_lru.alru_cache"}
 )
+_WORKFLOW_RUNTIMES = frozenset(
+    {"dapr.ext.workflow.WorkflowRuntime", "dapr.ext.workflow.workflow_runtime.WorkflowRuntime"}
+)
+_ACTIVITY_CONTEXTS = frozenset(
+    {
+        "dapr.ext.workflow.WorkflowActivityContext",
+        "dapr.ext.workflow.workflow_activity_context.WorkflowActivityContext",
+    }
+)
+# Calls that name a workflow activity: `ctx.call_activity(notify, ...)`, `wfr.register_activity(f)`.
+_ACTIVITY_CALLS = {"call_activity": "activity", "register_activity": "fn"}
+# Functions and methods that run once per process (or per worker start), and what they call.
+_ONCE_NAMES = frozenset(
+    {
+        "main",
+        "run",
+        "start",
+        "stop",
+        "serve",
+        "setup",
+        "teardown",
+        "init",
+        "initialize",
+        "bootstrap",
+        "connect",
+        "close",
+        "open",
+        "_on_activate",
+        "_on_deactivate",
+    }
+)
+_ONCE_WORDS = ("lifespan", "startup", "shutdown")
+_ONCE_PREFIXES = ("init_", "setup_", "bootstrap", "seed_", "wait_for_")
+_ONCE_DECORATORS = frozenset(
+    {"on_event", "before_serving", "after_serving", "before_first_request", "on_startup"}
+)
+# How event handlers are named when a framework in another file registers them.
+_HANDLER_NAMES = ("handle", "on_")
 
 
 class ClientPerRequest(Rule):
     id = "DAPR008"
     name = "client-per-request"
-    message = "a client is created per request instead of once in the app lifespan"
+    message = "a client is created per request instead of once for the process"
     why = (
-        "Constructing a DaprClient probes the sidecar's health over HTTP and opens a new gRPC "
-        "channel; doing it per request (in the handler or in a helper the handler calls) adds a "
-        "round-trip to every call and, if the sidecar is down, blocks the event loop for up to "
-        "DAPR_HEALTH_TIMEOUT seconds. An `httpx.AsyncClient` or `aiohttp.ClientSession` per "
-        "request opens a new connection pool each time and reuses no connection."
+        "A client belongs to the process, not to each call. Every DaprClient construction (sync "
+        "or aio) probes the sidecar's /v1.0/healthz/outbound over HTTP, blocking for up to "
+        "DAPR_HEALTH_TIMEOUT (60 s) while the sidecar is down, and opens a new gRPC channel; a "
+        "DaprWorkflowClient opens a gRPC channel that nothing closes. Built in a handler, a "
+        "workflow activity, a tool or method called per operation, a helper those call, or a "
+        "loop, every request pays a round trip and a sidecar outage hangs each one instead of "
+        "failing fast. An httpx, aiohttp or requests session per call opens a new connection "
+        "pool and reuses no connection."
     )
     fix = (
-        "Create one client in the FastAPI lifespan (after `await DaprHealth.wait_for_sidecar()`), "
-        "keep it on `app.state`, and close it on shutdown; handlers and their helpers read it from "
-        "`request.app.state` or receive it as an argument."
+        "Create the client once: at module level, in the FastAPI lifespan (after `await "
+        "DaprHealth.wait_for_sidecar()`, kept on `app.state` and closed on shutdown), in the "
+        "class's `__init__`, or in a cached dependency or factory (`@functools.cache`). Handlers, "
+        "activities and helpers use that one client or receive it as an argument."
     )
     VALID = (
         "from contextlib import asynccontextmanager\n"
@@ -100,6 +167,31 @@ class ClientPerRequest(Rule):
         "@app.on_event('startup')\n"
         "async def startup() -> None:\n"
         "    await probe('http://127.0.0.1:8080/healthz')\n",
+        # A class that builds its client once, in `__init__`, and uses it in every method.
+        "from dapr.clients import DaprClient\n\n"
+        "class Inventory:\n"
+        "    def __init__(self) -> None:\n"
+        "        self._dapr = DaprClient()\n\n"
+        "    def reserve(self, sku: str) -> None:\n"
+        "        self._dapr.save_state('statestore', sku, 'reserved')\n",
+        # A one-shot program: `main` and what it calls run once.
+        "from dapr.clients import DaprClient\n\n"
+        "def seed(client: DaprClient) -> None:\n"
+        "    for sku in ('a', 'b'):\n"
+        "        client.save_state('statestore', sku, '0')\n\n"
+        "def main() -> None:\n"
+        "    with DaprClient() as client:\n"
+        "        seed(client)\n\n"
+        "if __name__ == '__main__':\n"
+        "    main()\n",
+        # A cached factory: the one client every caller shares.
+        "from functools import cache\n\n"
+        "from dapr.clients import DaprClient\n\n"
+        "@cache\n"
+        "def dapr() -> DaprClient:\n"
+        "    return DaprClient()\n\n"
+        "def reserve(sku: str) -> None:\n"
+        "    dapr().save_state('statestore', sku, 'reserved')\n",
     )
     INVALID = (
         Invalid(
@@ -167,12 +259,67 @@ class ClientPerRequest(Rule):
             line=8,
             col=16,
         ),
+        Invalid(
+            (
+                "import dapr.ext.workflow as wf\n"
+                "from flask import Flask\n\n"
+                "app = Flask(__name__)\n\n"
+                "@app.post('/orders/<order_id>/approve')\n"
+                "def approve(order_id: str) -> str:\n"
+                "    client = wf.DaprWorkflowClient()\n"
+                "    client.raise_workflow_event(order_id, 'approval', data=True)\n"
+                "    return 'ok'\n"
+            ),
+            line=8,
+            col=14,
+        ),
+        Invalid(
+            (
+                "import dapr.ext.workflow as wf\n"
+                "from dapr.clients import DaprClient\n\n"
+                "runtime = wf.WorkflowRuntime()\n\n"
+                "@runtime.activity(name='notify')\n"
+                "def notify(ctx: wf.WorkflowActivityContext, message: str) -> None:\n"
+                "    with DaprClient() as client:\n"
+                "        client.save_state('statestore', ctx.workflow_id, message)\n"
+            ),
+            line=8,
+            col=10,
+        ),
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\n"
+                "class Scheduler:\n"
+                "    def cancel(self, name: str) -> None:\n"
+                "        with DaprClient() as client:\n"
+                "            client.delete_job(name)\n"
+            ),
+            line=5,
+            col=14,
+        ),
+        Invalid(
+            (
+                "import time\n\n"
+                "from dapr.clients import DaprClient\n\n"
+                "def acquire(resource: str) -> bool:\n"
+                "    for _ in range(50):\n"
+                "        with DaprClient() as client:\n"
+                "            if client.try_lock('lockstore', resource, 'me', 60).success:\n"
+                "                return True\n"
+                "        time.sleep(0.1)\n"
+                "    return False\n"
+            ),
+            line=7,
+            col=14,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._constructions: list[tuple[ast.Call, str, tuple[FunctionNode, ...]]] = []
         self._dependencies: set[str] = set()
+        self._activities: set[str] = set()
+        self._called_at_top: set[str] = set()
         self._module: ast.Module | None = None
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -180,31 +327,155 @@ class ClientPerRequest(Rule):
 
     def visit_Call(self, node: ast.Call) -> None:
         qualname = self.ctx.qualname(node.func) or ""
-        if qualname in DAPR_CLIENTS and self.ctx.functions:
-            self._constructions.append((node, "DaprClient", tuple(self.ctx.functions)))
-        elif qualname in HTTP_CLIENTS and self.ctx.functions:
-            self._constructions.append((node, HTTP_CLIENTS[qualname], tuple(self.ctx.functions)))
+        func = node.func
+        if qualname in CLIENTS:
+            if self.ctx.functions:
+                self._constructions.append((node, CLIENTS[qualname], tuple(self.ctx.functions)))
         elif qualname in ("fastapi.Depends", "fastapi.params.Depends"):
             target = node.args[0] if node.args else None
             if isinstance(target, ast.Name):
                 self._dependencies.add(target.id)
+        elif isinstance(func, ast.Attribute) and func.attr in _ACTIVITY_CALLS:
+            activity = argument(node, 0, _ACTIVITY_CALLS[func.attr])
+            if isinstance(activity, ast.Name):
+                self._activities.add(activity.id)
+        if not self.ctx.functions:
+            self._note_top_level(node)
+
+    def _note_top_level(self, node: ast.Call) -> None:
+        """Functions module-level code runs or hands on (`Thread(target=f)`, `lifespan=f`).
+
+        They run once per process, like `main` under `if __name__ == "__main__"`.
+        """
+        if isinstance(node.func, ast.Attribute):  # `demo.publish()`: that method, once
+            self._called_at_top.add(node.func.attr)
+        values = [node.func, *node.args, *(kw.value for kw in node.keywords)]
+        for value in values:
+            for item in value.elts if isinstance(value, ast.List | ast.Tuple) else [value]:
+                if isinstance(item, ast.Name):
+                    self._called_at_top.add(item.id)
 
     def finish(self) -> None:
-        if self._module is None or not self._constructions:
+        if self._module is None or not self._constructions or is_harness_path(self.ctx.path):
             return
-        callers = per_request(self.ctx, self._module, self._dependencies)
+        graph = CallGraph(self._module)
+        once = set(graph.reach([(f, "") for f in graph.all() if self._runs_once(f)]))
+        quiet = once | self._standing()
+        reached, units = self._per_call(self._module, graph, quiet)
         for call, what, enclosing in self._constructions:
-            if self._kept(call, enclosing[-1]):
+            function = enclosing[-1]
+            if self._kept(call, function):
                 continue
-            for function in enclosing:
-                reason = callers.get(id(function))
-                if reason is not None:
-                    self.report(
-                        call,
-                        f"{what} created inside {reason}: one per request",
-                        within=enclosing[-1],
-                    )
-                    break
+            cost = _COSTS.get(what, _POOL_COST)
+            if id(function) not in quiet and _in_loop(call, function):
+                message = f"{what} created inside a loop in `{function.name}`, one per pass: {cost}"
+                self.report(call, message, within=function)
+                continue
+            how = next((reached[id(f)] for f in reversed(enclosing) if id(f) in reached), None)
+            if how is not None:
+                unit = units.get(id(how.entry), "request")
+                message = f"{what} created inside {how.how}, one per {unit}: {cost}"
+                self.report(call, message, within=function)
+
+    def _per_call(
+        self, module: ast.Module, graph: CallGraph, quiet: set[int]
+    ) -> tuple[dict[int, Reached], dict[int, str]]:
+        """How each function comes to run per event, and what one event of its entry point is.
+
+        Handlers, activities and tools are entry points first; a method or function of the module
+        that none of them reaches is one of its own, called from other files.
+        """
+        framework = list(self._framework_entries(graph))
+        reached = per_request(self.ctx, module, self._dependencies, framework)
+        outside = [e for e in self._outside_entries(graph, quiet) if id(e[0]) not in reached]
+        reached = graph.reach(outside) | reached
+        units = {id(function): _UNITS[kind] for function, kind in (*outside, *framework)}
+        units |= {id(f): "delivered message" for f, r in self.ctx.handlers if r.kind != "route"}
+        return reached, units
+
+    def _framework_entries(self, graph: CallGraph) -> Iterator[tuple[FunctionNode, str]]:
+        """Functions a framework calls once per event: workflow activities and agent tools."""
+        for function in graph.all():
+            if self._is_activity(function):
+                yield function, "workflow activity"
+            elif any(_named(decorator_target(d), "tool") for d in function.decorator_list):
+                yield function, "agent tool"
+
+    def _outside_entries(
+        self, graph: CallGraph, quiet: set[int]
+    ) -> Iterator[tuple[FunctionNode, str]]:
+        """What other files call once per use: `store.save(item)`, `publish(event)`.
+
+        Any method a class offers; a module function when the module serves an app, when
+        another function of the module calls it (a helper of some operation), or when it is
+        named as an event handler (`handle_order`, `on_message`).
+        """
+        for method in graph.operations():
+            if id(method) not in quiet and not method.name.startswith("__"):
+                yield method, "method"
+        functions = [
+            function
+            for function in graph.functions.values()
+            if id(function) not in quiet and function.name not in self._dependencies
+        ]
+        helpers = graph.called(functions)
+        service = bool(self.ctx.app_objects or self.ctx.handlers)
+        for function in functions:
+            if service or id(function) in helpers or function.name.startswith(_HANDLER_NAMES):
+                yield function, "function"
+
+    def _is_activity(self, function: FunctionNode) -> bool:
+        if function.name in self._activities:
+            return True
+        parameters = function.args.posonlyargs + function.args.args
+        if parameters and self.ctx.qualname(parameters[0].annotation) in _ACTIVITY_CONTEXTS:
+            return True
+        for decorator in function.decorator_list:
+            target = decorator_target(decorator)
+            if isinstance(target, ast.Attribute) and target.attr == "activity":
+                owner = target.value
+                runtime = (
+                    self.ctx.module_values.get(owner.id) if isinstance(owner, ast.Name) else None
+                )
+                if (
+                    isinstance(runtime, ast.Call)
+                    and self.ctx.qualname(runtime.func) in _WORKFLOW_RUNTIMES
+                ):
+                    return True
+            if (self.ctx.qualname(target) or "").startswith("dapr.ext.workflow.") and _named(
+                target, "activity"
+            ):
+                return True
+        return False
+
+    def _runs_once(self, function: FunctionNode) -> bool:
+        """`main`, lifespans and startup hooks, and what module-level code calls."""
+        name = function.name
+        if name in _ONCE_NAMES or name in self._called_at_top or name.startswith(_ONCE_PREFIXES):
+            return True
+        if any(word in name for word in _ONCE_WORDS):
+            return True
+        return any(
+            isinstance(target := decorator_target(d), ast.Attribute)
+            and target.attr in _ONCE_DECORATORS
+            for d in function.decorator_list
+        )
+
+    def _standing(self) -> set[int]:
+        """Functions that hand their client out (factories) or keep it for a long loop.
+
+        A `while` or `async for` after the construction is a worker serving a stream with one
+        client; a `for` over a collection is one operation's work.
+        """
+        standing: set[int] = set()
+        for call, _, enclosing in self._constructions:
+            function = enclosing[-1]
+            if _handed_out(call, function) or any(
+                isinstance(node, ast.While | ast.AsyncFor) and node.lineno > call.lineno
+                for node in own_nodes(function)
+            ):
+                standing.add(id(function))
+        return standing
 
     def _kept(self, call: ast.Call, function: FunctionNode) -> bool:
         """The function stores what it built for later calls, so it builds it once."""
@@ -226,3 +497,54 @@ class ClientPerRequest(Rule):
                 ):
                     return True
         return False
+
+
+# What one run of each kind of entry point is, for messages.
+_UNITS = {
+    "workflow activity": "activity run",
+    "agent tool": "tool call",
+    "method": "call",
+    "function": "call",
+}
+
+
+def _named(target: ast.expr, name: str) -> bool:
+    """`@tool`, `@tool(...)`, `@mcp.tool()`: the decorator's last name is `name`."""
+    if isinstance(target, ast.Attribute):
+        return target.attr == name
+    return isinstance(target, ast.Name) and target.id == name
+
+
+def _in_loop(call: ast.Call, function: FunctionNode) -> bool:
+    """The construction sits in the body of a `for` or `while` loop of `function` itself."""
+    for node in own_nodes(function):
+        if isinstance(node, ast.For | ast.AsyncFor | ast.While) and node.body:
+            first, last = node.body[0].lineno, node.body[-1].end_lineno or node.lineno
+            if first <= call.lineno <= last:
+                return True
+    return False
+
+
+def _handed_out(call: ast.Call, function: FunctionNode) -> bool:
+    """`function` returns or yields the client it built (`return DaprClient()`, `yield client`)."""
+    names = set()
+    for node in own_nodes(function):
+        if isinstance(node, ast.Assign) and node.value is call:
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif (
+            isinstance(node, ast.withitem)
+            and node.context_expr is call
+            and isinstance(node.optional_vars, ast.Name)
+        ):
+            names.add(node.optional_vars.id)
+
+    def is_client(value: ast.expr) -> bool:
+        return value is call or (isinstance(value, ast.Name) and value.id in names)
+
+    for node in own_nodes(function):
+        if isinstance(node, ast.Return | ast.Yield) and node.value is not None:
+            value = node.value
+            parts = [value, *getattr(value, "elts", ()), *getattr(value, "args", ())]
+            if any(is_client(part) for part in parts):
+                return True
+    return False

@@ -1,0 +1,25 @@
+"""The order workflow: each activity run builds its own DaprClient."""
+
+from __future__ import annotations
+
+import dapr.ext.workflow as wf
+from dapr.clients import DaprClient
+
+runtime = wf.WorkflowRuntime()
+
+
+@runtime.workflow(name="order_flow")
+def order_flow(ctx: wf.DaprWorkflowContext, order_id: str):
+    yield ctx.call_activity(reserve, input=order_id)
+    yield ctx.call_activity(notify, input=order_id)
+
+
+@runtime.activity(name="reserve")
+def reserve(ctx: wf.WorkflowActivityContext, order_id: str) -> None:
+    with DaprClient() as client:  # expect: DAPR008
+        client.save_state("statestore", order_id, "reserved")
+
+
+def notify(ctx: wf.WorkflowActivityContext, order_id: str) -> None:
+    with DaprClient() as client:  # expect: DAPR008
+        client.invoke_method("mailer", "send", data=order_id, http_verb="POST")
