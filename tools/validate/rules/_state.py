@@ -131,6 +131,8 @@ class _Accesses:
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
         ]
         self.own_methods = {method.name for method in self.methods}
+        # A state URL the file can read has the route's word in the file's text.
+        self.raw_http = "/state" in ctx.source
         # Each function's nodes and each call's raw HTTP reading, kept for the helper rounds.
         self._nodes: dict[int, list[ast.AST]] = {}
         self._raw: dict[int, _Access | None] = {}
@@ -164,6 +166,8 @@ class _Accesses:
         helper = self._helper_of(func)
         if helper is not None:
             return _helper_access(call, helper)
+        if not self.raw_http:
+            return None
         if id(call) not in self._raw:
             self._raw[id(call)] = self._raw_access(call, function)
         return self._raw[id(call)]
