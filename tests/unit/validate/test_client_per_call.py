@@ -205,9 +205,9 @@ def test_a_lone_function_of_a_library_module_is_left_to_its_callers() -> None:
 @pytest.mark.parametrize(
     "runner",
     [
-        "if __name__ == '__main__':\n    main()\n",
-        "import asyncio\n\nasyncio.run(main())\n",
-        "import threading\n\nthreading.Thread(target=main, daemon=True).start()\n",
+        "if __name__ == '__main__':\n    catch_up()\n",
+        "import asyncio\n\nasyncio.run(catch_up())\n",
+        "import threading\n\nthreading.Thread(target=catch_up, daemon=True).start()\n",
     ],
     ids=["main-guard", "asyncio-run", "thread-target"],
 )
@@ -217,7 +217,7 @@ def test_what_module_level_code_runs_builds_its_client_once(runner: str) -> None
         "async def schedule() -> None:\n"
         "    async with DaprClient() as client:\n"
         "        await client.save_state('statestore', 'k', 'v')\n\n"
-        "async def main() -> None:\n"
+        "async def catch_up() -> None:\n"
         "    for _ in range(3):\n"
         "        async with DaprClient() as client:\n"
         "            await client.save_state('statestore', 'k', 'v')\n"
