@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 from tools import safe_yaml
 from tools.changes import Diagnostic
 from tools.validate.astutil import const_str, keyword
+from tools.validate.blocking import BlockingFacts, blocking_facts
 from tools.validate.context import DeliveryKind, FileContext
 from tools.validate.excerpt import excerpt
 
@@ -103,6 +104,8 @@ class DeliveryFacts(BaseModel):
     open_world: bool = False
     # A one-shot script (`if __name__ == "__main__"` or a module-level `asyncio.run`) with no app.
     script: bool = False
+    # What blocks in this file and what its coroutines call elsewhere (tools.validate.blocking).
+    blocking: BlockingFacts | None = None
 
     def is_empty(self) -> bool:
         return not (
@@ -114,6 +117,7 @@ class DeliveryFacts(BaseModel):
             or self.jobs
             or self.job_events
             or self.script
+            or self.blocking is not None
         )
 
 
@@ -142,6 +146,10 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
         elif kind == "grpc":
             facts.apps[name] = "other"
     facts.script = not facts.apps and _is_script(tree)
+    blocking = blocking_facts(
+        ctx, tree, lambda qualname: _absolute(qualname, facts.module, ctx.path)
+    )
+    facts.blocking = None if blocking.is_empty() else blocking
     if PurePosixPath(ctx.path).stem == "__init__":
         for name, qualname in ctx.imports.bindings().items():
             target, _, attribute = _absolute(qualname, facts.module, ctx.path).rpartition(".")

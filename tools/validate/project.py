@@ -20,6 +20,7 @@ from functools import cache, cached_property
 from pathlib import PurePosixPath
 
 from tools.changes import Diagnostic
+from tools.validate.blocking import blocking_findings
 from tools.validate.deliveries import UNSERVED_RULE, Declared, DeliveryFacts, ServedRoute
 from tools.validate.rules.unserved_route import UnservedRoute
 
@@ -52,6 +53,12 @@ def project_findings(
             ]
         if file.jobs and project.has_app and not file.script:
             findings += [job.unhandled for job in file.jobs if not project.handles_job(job.name)]
+    findings += blocking_findings(
+        {path: file.blocking for path, file in facts.items() if file.blocking is not None},
+        {path: file.module for path, file in facts.items()},
+        report_in=set(report_in),
+        disabled=set(disabled),
+    )
     return findings
 
 
@@ -61,6 +68,8 @@ def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
         *(deferred.diagnostic for route in facts.routes for deferred in route.deferred),
         *(unserved_diagnostic(declared) for declared in facts.declared),
         *(job.unhandled for job in facts.jobs),
+        *(call.diagnostic for call in (facts.blocking.calls if facts.blocking else ())),
+        *([facts.blocking.client] if facts.blocking and facts.blocking.client else []),
     ]
 
 

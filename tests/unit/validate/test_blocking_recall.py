@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from tests.unit.validate.test_corpus import CORPUS, _expected
+from tools.changes import FileChange
+from tools.validate import check_changes
 from tools.validate.engine import analyze
 
 _APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"  # lines 1-3
@@ -283,3 +286,157 @@ def test_a_client_imported_inside_a_method_still_resolves() -> None:
         "        return self.check()\n"  # 13
     )
     assert _lines(source) == [13]
+
+
+# -- across the files of a project -----------------------------------------------------------------
+
+_REPOSITORY = (
+    "from dapr.clients import DaprClient\n"  # 1
+    "\n"
+    "class Repository:\n"
+    "    def __init__(self) -> None:\n"
+    "        self._client = DaprClient()\n"
+    "\n"
+    "    def get(self, key: str) -> bytes:\n"
+    "        return self._client.get_state('statestore', key).data\n"
+    "\n"
+    "    async def get_async(self, key: str) -> bytes:\n"
+    "        return b''\n"
+    "\n"
+    "def get_repository() -> 'Repository':\n"
+    "    return Repository()\n"
+)
+
+
+def _project(files: dict[str, str], rule: str = "DAPR004") -> list[tuple[str, int, str]]:
+    report = check_changes([FileChange(path=path, content=text) for path, text in files.items()])
+    return sorted((d.path, d.line, d.message) for d in report.diagnostics if d.rule == rule)
+
+
+def test_a_repository_instance_of_another_module_is_followed() -> None:
+    app = _APP + (
+        "from svc.repository import Repository\n"  # 4
+        "\n"
+        "repository = Repository()\n"
+        "\n"
+        "@app.get('/items/{key}')\n"
+        "async def read(key: str) -> bytes:\n"
+        "    return repository.get(key)\n"  # 10
+    )
+    [(path, line, message)] = _project({"svc/app.py": app, "svc/repository.py": _REPOSITORY})
+    assert (path, line) == ("svc/app.py", 10)
+    assert "`get()` (svc/repository.py) blocks the event loop inside `async def read`" in message
+    assert "`get_state()` on the synchronous DaprClient" in message
+
+
+def test_a_factory_result_and_a_module_alias_are_followed() -> None:
+    app = _APP + (
+        "from . import repository as repo\n"  # 4
+        "\n"
+        "@app.get('/items/{key}')\n"
+        "async def read(key: str) -> bytes:\n"
+        "    current = repo.get_repository()\n"
+        "    await current.get_async(key)\n"  # 9: a coroutine of the other module
+        "    return current.get(key)\n"  # 10
+    )
+    found = _project({"svc/app.py": app, "svc/repository.py": _REPOSITORY})
+    assert [(path, line) for path, line, _ in found] == [("svc/app.py", 10)]
+
+
+def test_calls_handed_to_a_thread_or_in_a_sync_route_are_quiet() -> None:
+    app = _APP + (
+        "import asyncio\n"
+        "from svc.repository import Repository\n"
+        "\n"
+        "repository = Repository()\n"
+        "\n"
+        "@app.get('/items/{key}')\n"
+        "async def read(key: str) -> bytes:\n"
+        "    return await asyncio.to_thread(repository.get, key)\n"
+        "\n"
+        "@app.get('/raw/{key}')\n"
+        "def raw(key: str) -> bytes:\n"
+        "    return repository.get(key)\n"
+        "\n"
+        "@app.get('/other/{key}')\n"
+        "async def other(key: str, repository: object) -> object:\n"
+        "    return repository.get(key)\n"  # the parameter, not the module's instance
+    )
+    assert _project({"svc/app.py": app, "svc/repository.py": _REPOSITORY}) == []
+
+
+def test_of_two_services_with_the_same_module_the_importers_own_is_followed() -> None:
+    quiet = _REPOSITORY.replace("self._client.get_state('statestore', key).data", "b''")
+    app = _APP + (
+        "from src.repository import Repository\n"
+        "\n"
+        "@app.get('/items/{key}')\n"
+        "async def read(key: str) -> bytes:\n"
+        "    return Repository().get(key)\n"  # 8
+    )
+    files = {
+        "orders/src/app.py": app,
+        "orders/src/repository.py": quiet,
+        "billing/src/app.py": app,
+        "billing/src/repository.py": _REPOSITORY,
+    }
+    assert [(path, line) for path, line, _ in _project(files)] == [("billing/src/app.py", 8)]
+
+
+def test_a_held_client_called_from_async_code_elsewhere_is_dapr001_at_its_import() -> None:
+    service = (
+        "class Service:\n"
+        "    def __init__(self) -> None:\n"
+        "        from dapr.clients import DaprClient\n"  # 3
+        "        self._client = DaprClient()\n"
+        "\n"
+        "    @property\n"
+        "    def client(self):\n"
+        "        return self._client\n"
+        "\n"
+        "def get_service() -> Service:\n"
+        "    return Service()\n"
+    )
+    secrets = (
+        "from .service import get_service\n"
+        "\n"
+        "async def secret(key: str) -> str:\n"
+        "    service = get_service()\n"
+        "    return service.client.get_secret('vault', key).secret[key]\n"  # 5
+    )
+    files = {"svc/service.py": service, "svc/secrets.py": secrets}
+    [(path, line, message)] = _project(files, "DAPR001")
+    assert (path, line) == ("svc/service.py", 3)
+    assert "called inside `async def secret` (svc/secrets.py:5)" in message
+    assert _project(files) == []  # the client's own finding, not one per call
+
+
+def test_a_client_module_with_its_own_async_use_is_reported_once() -> None:
+    client = (
+        "from dapr.clients import DaprClient\n"
+        "\n"
+        "client = DaprClient()\n"
+        "\n"
+        "async def ping() -> None:\n"
+        "    client.get_metadata()\n"
+    )
+    user = (
+        "from svc.client import client\n"
+        "\n"
+        "async def save() -> None:\n"
+        "    client.save_state('s', 'k', 'v')\n"
+    )
+    found = _project({"svc/client.py": client, "svc/user.py": user}, "DAPR001")
+    assert [(path, line) for path, line, _ in found] == [("svc/client.py", 1)]
+
+
+def test_the_split_corpus_reports_exactly_its_marked_lines() -> None:
+    for kind, ok in (("bad", False), ("good", True)):
+        folder = CORPUS / kind / "blocking_split"
+        files = sorted(folder.glob("*.py"))
+        changes = [FileChange(path=f"svc/{f.name}", content=f.read_text()) for f in files]
+        report = check_changes(changes)
+        found = {(d.path, d.line, d.rule) for d in report.diagnostics}
+        expected = {(f"svc/{f.name}", line, rule) for f in files for line, rule in _expected(f)}
+        assert found == expected, kind
+        assert report.ok is ok

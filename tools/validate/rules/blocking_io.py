@@ -106,18 +106,22 @@ _BLOCKING_FUNCTIONS = frozenset(
 # dapr.ext.grpc.App's registration decorators: the App calls the handler and uses what it returns.
 _GRPC_REGISTRATIONS = frozenset({"binding", "job_event", "method", "subscribe"})
 # How many plain functions deep a chain of calls is followed from an `async def`.
-_DEPTH = 3
+DEPTH = 3
 # Decorators that leave a plain `def` running synchronously where it is called; any other may
 # turn it into something else (a coroutine, a thread hand-off), so such helpers are not followed.
 _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
 
 
 @dataclass(frozen=True)
-class _Blocks:
+class Blocks:
     """A call a plain function makes that blocks, and the helpers it is reached through."""
 
     what: str  # "`get_state()` on the synchronous DaprClient"
     through: tuple[str, ...] = ()  # helper names after the first, in call order
+
+    def described(self) -> str:
+        """`get_state()` on the synchronous DaprClient through `load()`"""
+        return self.what + "".join(f" through `{name}()`" for name in self.through)
 
 
 class BlockingCallInAsync(Rule):
@@ -315,7 +319,7 @@ class BlockingCallInAsync(Rule):
         instances = Instances(self.ctx, module)
         graph = CallGraph(module)
         script = one_shot_script(self.ctx, module)
-        helpers: dict[tuple[int, int], _Blocks | None] = {}
+        helpers: dict[tuple[int, int], Blocks | None] = {}
         for coroutine in self._coroutines:
             bindings = instances.at(coroutine)
             registration = self._grpc_registration(coroutine, instances, bindings)
@@ -334,7 +338,7 @@ class BlockingCallInAsync(Rule):
         coroutine: ast.AsyncFunctionDef,
         instances: Instances,
         graph: CallGraph,
-        helpers: dict[tuple[int, int], _Blocks | None],
+        helpers: dict[tuple[int, int], Blocks | None],
     ) -> None:
         bindings = instances.at(coroutine)
         awaited = {id(n.value) for n in own_nodes(coroutine) if isinstance(n, ast.Await)}
@@ -349,12 +353,12 @@ class BlockingCallInAsync(Rule):
             helper = graph.callee(call.func, coroutine)
             if helper is None or id(call) in awaited:
                 continue  # an awaited call of a plain `def` hands back an awaitable
-            blocks = _helper_blocks(helper, instances, graph, helpers, _DEPTH)
+            blocks = helper_blocks(helper, instances, graph, helpers, DEPTH)
             if blocks is not None:
-                via = "".join(f" through `{name}()`" for name in blocks.through)
                 self.report(
                     call,
-                    f"`{helper.name}()` blocks the event loop {where}: it calls {blocks.what}{via}",
+                    f"`{helper.name}()` blocks the event loop {where}: it calls "
+                    f"{blocks.described()}",
                     within=coroutine,
                 )
 
@@ -403,13 +407,13 @@ def _anywhere(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -
     return f"`{func.attr}()` on {_HELPER_WHAT[kind]}" if blocking and kind is not None else None
 
 
-def _helper_blocks(
+def helper_blocks(
     function: FunctionNode,
     instances: Instances,
     graph: CallGraph,
-    memo: dict[tuple[int, int], _Blocks | None],
+    memo: dict[tuple[int, int], Blocks | None],
     depth: int,
-) -> _Blocks | None:
+) -> Blocks | None:
     """The first blocking call a plain function makes when called, itself or through helpers.
 
     `async def` helpers are awaited (their own body is checked where it is), generators only run
@@ -422,23 +426,23 @@ def _helper_blocks(
     if key in memo:
         return memo[key]
     bindings = instances.at(function)
-    found: _Blocks | None = None
+    found: Blocks | None = None
     nested: list[FunctionNode] = []
     for node in own_nodes(function):
         if not isinstance(node, ast.Call):
             continue
         what = _anywhere(node, instances, bindings)
         if what is not None:
-            found = _Blocks(what)
+            found = Blocks(what)
             break
         callee = graph.callee(node.func, function)
         if callee is not None:
             nested.append(callee)
     if found is None and depth > 1:
         for callee in nested:
-            inner = _helper_blocks(callee, instances, graph, memo, depth - 1)
+            inner = helper_blocks(callee, instances, graph, memo, depth - 1)
             if inner is not None:
-                found = _Blocks(inner.what, (callee.name, *inner.through))
+                found = Blocks(inner.what, (callee.name, *inner.through))
                 break
     memo[key] = found
     return found

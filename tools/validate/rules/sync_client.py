@@ -159,19 +159,7 @@ class SyncDaprClient(Rule):
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         if self._instances is None:
             return
-        bindings = self._instances.at(node)
-        for use in own_nodes(node):
-            if not isinstance(use, ast.Call):
-                continue
-            # Constructing it probes the sidecar; each method is a gRPC round-trip. Naming the
-            # class without calling it (`asyncio.to_thread(DaprClient)`) blocks nothing.
-            constructs = self.ctx.qualname(use.func) in SYNC_CLIENTS
-            calls_instance = (
-                isinstance(use.func, ast.Attribute)
-                and self._instances.kind_of(use.func.value, bindings) == "dapr-sync"
-            )
-            if constructs or calls_instance:
-                self._async_uses.append((use, node))
+        self._async_uses += [(use, node) for use in async_uses(self._instances, node)]
 
     def finish(self) -> None:
         module = self._module
@@ -201,6 +189,25 @@ class SyncDaprClient(Rule):
             return []
         handlers = {id(function) for function in self.ctx.request_handlers()}
         return _fixable_imports(self._module, handlers)
+
+
+def async_uses(instances: Instances, function: ast.AsyncFunctionDef) -> list[ast.Call]:
+    """The calls in the own body of `function` that construct or call the synchronous client."""
+    bindings = instances.at(function)
+    uses = []
+    for use in own_nodes(function):
+        if not isinstance(use, ast.Call):
+            continue
+        # Constructing it probes the sidecar; each method is a gRPC round-trip. Naming the
+        # class without calling it (`asyncio.to_thread(DaprClient)`) blocks nothing.
+        constructs = instances.ctx.qualname(use.func) in SYNC_CLIENTS
+        calls_instance = (
+            isinstance(use.func, ast.Attribute)
+            and instances.kind_of(use.func.value, bindings) == "dapr-sync"
+        )
+        if constructs or calls_instance:
+            uses.append(use)
+    return uses
 
 
 def one_shot_script(ctx: FileContext, module: ast.Module) -> bool:

@@ -1,0 +1,408 @@
+"""Blocking calls across files: an `async def` calling into another module of the project.
+
+A coroutine often reaches blocking I/O through a module of its own project: a repository class
+whose methods use the synchronous DaprClient, a helper module's plain function, a service object
+a factory returns. No single file shows both ends, so each file contributes `BlockingFacts`:
+
+- what its plain functions and methods block on (`blocking`, keyed `func` or `Class.method`);
+- what its names hold when that is one of its own classes or the synchronous DaprClient (`types`:
+  `get_service()` -> `Service`, `Service.client` -> `dapr-sync`, `repository` -> `Repository`);
+- the DAPR001 finding its `from dapr.clients import DaprClient` gets when async code elsewhere
+  calls the client it holds (`client`; only when its own async code does not already);
+- the calls its coroutines make through imported names (`calls`): the dotted path the root name
+  is imported from, and the steps after it (`get_service`, `()`, `check_health`).
+
+The project-level check follows each call's steps through the facts of the module it names and
+reports DAPR004 at the call when they end on a blocking function, and DAPR001 at the client
+module's import when they end on a method of the client it holds. Only names the target module
+itself defines are followed: anything else stays quiet.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable, Iterator, Mapping
+
+from pydantic import BaseModel, Field
+
+from tools.changes import Diagnostic
+from tools.validate.astutil import FunctionNode, assigned_once, own_nodes
+from tools.validate.context import FileContext
+from tools.validate.instances import Instances
+from tools.validate.rules._reach import CallGraph
+from tools.validate.rules.blocking_io import DEPTH, BlockingCallInAsync, Blocks, helper_blocks
+from tools.validate.rules.sync_client import (
+    SYNC_CLIENTS,
+    SyncDaprClient,
+    async_uses,
+    one_shot_script,
+)
+
+CALL = "()"  # the step of calling what the steps so far name
+DAPR_SYNC = "dapr-sync"  # the `types` entry of a name holding the synchronous DaprClient
+# Imported roots that are never a project module.
+_FOREIGN = frozenset({*sys.stdlib_module_names, "dapr", "fastapi", "pydantic", "starlette"})
+_MAX_STEPS = 8
+
+
+class ImportedCall(BaseModel):
+    """A call an `async def` makes through an imported name, with its finding if it blocks."""
+
+    target: str = Field(description="The dotted path its root name is imported from.")
+    steps: list[str] = Field(description="Attributes and calls after the root, the callee last.")
+    coroutine: str
+    diagnostic: Diagnostic = Field(description="DAPR004 at the call; the message is completed.")
+
+
+class BlockingFacts(BaseModel):
+    """What one file contributes to the cross-file blocking check (see the module docstring)."""
+
+    blocking: dict[str, str] = Field(default_factory=dict)
+    types: dict[str, str] = Field(default_factory=dict)
+    client: Diagnostic | None = None
+    calls: list[ImportedCall] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.blocking or self.calls or self.client)
+
+
+def blocking_facts(
+    ctx: FileContext, module: ast.Module, absolute: Callable[[str], str]
+) -> BlockingFacts:
+    """The facts of one file, read after the traversal (every import is known by then).
+
+    `absolute` turns an imported dotted path (`..client.get_service`) into the project's.
+    """
+    instances = Instances(ctx, module)
+    graph = CallGraph(module)
+    facts = BlockingFacts()
+    _note_definitions(facts, instances, graph, module)
+    script = one_shot_script(ctx, module)
+    coroutines = [coroutine for _, coroutine in _with_classes(module)]
+    holds_client = DAPR_SYNC in facts.types.values() and SyncDaprClient.id not in ctx.disabled
+    # A file whose own async code uses its client has DAPR001 already.
+    if holds_client and not any(async_uses(instances, coroutine) for coroutine in coroutines):
+        facts.client = _client_finding(ctx, module)
+    if script or BlockingCallInAsync.id in ctx.disabled:
+        return facts
+    rule = BlockingCallInAsync(ctx)
+    values = assigned_once(module)
+    for owner, coroutine in _with_classes(module):
+        chains = _Chains(ctx, absolute, values, coroutine, owner)
+        awaited = {id(n.value) for n in own_nodes(coroutine) if isinstance(n, ast.Await)}
+        for call in own_nodes(coroutine):
+            if not isinstance(call, ast.Call) or id(call) in awaited:
+                continue
+            if graph.callee(call.func, coroutine) is not None:
+                continue  # a function of this file: the rule itself judged it
+            chain = chains.of(call.func)
+            if chain is None:
+                continue
+            diagnostic = ctx.diagnostic(rule, call, within=coroutine)
+            if diagnostic is not None:
+                target, steps = chain
+                facts.calls.append(
+                    ImportedCall(
+                        target=target,
+                        steps=steps,
+                        coroutine=coroutine.name,
+                        diagnostic=diagnostic,
+                    )
+                )
+    return facts
+
+
+def _note_definitions(
+    facts: BlockingFacts, instances: Instances, graph: CallGraph, module: ast.Module
+) -> None:
+    """`blocking` and `types` of the module's own functions, classes and names."""
+    classes = {s.name for s in module.body if isinstance(s, ast.ClassDef)}
+    memo: dict[tuple[int, int], Blocks | None] = {}
+    for owner, function in _definitions(module):
+        key = f"{owner}.{function.name}" if owner else function.name
+        blocks = helper_blocks(function, instances, graph, memo, DEPTH)
+        if blocks is not None:
+            facts.blocking[key] = blocks.described()
+        returned = _class_named(function.returns, classes)
+        if returned is not None:
+            facts.types[f"{key}{CALL}"] = returned
+        if owner and _is_property(function) and _returns_client(function, instances):
+            facts.types[key] = DAPR_SYNC
+        if owner:
+            bindings = instances.at(function)
+            for name, kind in bindings.items():
+                receiver, _, attribute = name.partition(".")
+                if attribute and kind == "dapr-sync" and receiver == _receiver(function):
+                    facts.types[f"{owner}.{attribute}"] = DAPR_SYNC
+    for name in classes:
+        facts.types[f"{name}{CALL}"] = name
+    module_bindings = instances.at(None)
+    for name, value in assigned_once(module).items():
+        if module_bindings.get(name) == "dapr-sync":
+            facts.types[name] = DAPR_SYNC
+        elif isinstance(value, ast.Call):
+            constructed = _class_named(value.func, classes)
+            if constructed is not None:
+                facts.types[name] = constructed
+
+
+def _definitions(module: ast.Module) -> Iterator[tuple[str, FunctionNode]]:
+    """(class name or "", function) for the module's functions and its classes' methods."""
+    for statement in module.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield "", statement
+        elif isinstance(statement, ast.ClassDef):
+            for member in statement.body:
+                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+                    yield statement.name, member
+
+
+def _with_classes(module: ast.Module) -> Iterator[tuple[ast.ClassDef | None, ast.AsyncFunctionDef]]:
+    for statement in module.body:
+        if isinstance(statement, ast.AsyncFunctionDef):
+            yield None, statement
+        elif isinstance(statement, ast.ClassDef):
+            for member in statement.body:
+                if isinstance(member, ast.AsyncFunctionDef):
+                    yield statement, member
+
+
+def _class_named(node: ast.expr | None, classes: set[str]) -> str | None:
+    """The module's own class an annotation or callee names (`Service`, `"Service"`,
+    `Optional[Service]`, `Service | None`)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value if node.value in classes else None
+    if isinstance(node, ast.Name):
+        return node.id if node.id in classes else None
+    if isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Tuple):
+        return _class_named(node.slice, classes)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _class_named(node.left, classes) or _class_named(node.right, classes)
+    return None
+
+
+def _is_property(function: FunctionNode) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "property" for d in function.decorator_list)
+
+
+def _returns_client(function: FunctionNode, instances: Instances) -> bool:
+    """A property declared to return the synchronous client, or returning one it holds."""
+    if instances.annotation_kind(function.returns) == "dapr-sync":
+        return True
+    returns = [n for n in own_nodes(function) if isinstance(n, ast.Return)]
+    return (
+        len(returns) == 1
+        and returns[0].value is not None
+        and instances.kind_of(returns[0].value, instances.at(function)) == "dapr-sync"
+    )
+
+
+def _receiver(function: FunctionNode) -> str:
+    positional = [*function.args.posonlyargs, *function.args.args]
+    return positional[0].arg if positional else ""
+
+
+def _client_finding(ctx: FileContext, module: ast.Module) -> Diagnostic | None:
+    """DAPR001 at the file's `from dapr.clients import DaprClient`, wherever in the file it is."""
+    for node in ast.walk(module):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" in SYNC_CLIENTS:
+                    return ctx.diagnostic(SyncDaprClient(ctx), alias)
+    return None
+
+
+class _Chains:
+    """The imported root and steps a callee expression stands for inside one coroutine.
+
+    Names are followed through their one assignment in the coroutine or at module level, and
+    `self.<attribute>` through its one assignment in the class: `svc = get_service()` then
+    `svc.check()` is `get_service`, `()`, `check`.
+    """
+
+    def __init__(
+        self,
+        ctx: FileContext,
+        absolute: Callable[[str], str],
+        values: Mapping[str, ast.expr],
+        coroutine: ast.AsyncFunctionDef,
+        owner: ast.ClassDef | None,
+    ) -> None:
+        self.ctx = ctx
+        self.absolute = absolute
+        self.values = values
+        self.local = _single_assignments(own_nodes(coroutine))
+        arguments = coroutine.args
+        for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            self.local[parameter.arg] = None  # a parameter holds whatever the caller passes
+        self.receiver = _receiver(coroutine) if owner is not None else ""
+        self.attributes = _attribute_values(owner, self.receiver) if owner is not None else {}
+
+    def of(self, node: ast.expr, depth: int = 0) -> tuple[str, list[str]] | None:
+        if depth > _MAX_STEPS:
+            return None
+        if isinstance(node, ast.Call):
+            inner = self.of(node.func, depth + 1)
+            return (inner[0], [*inner[1], CALL]) if inner is not None else None
+        if isinstance(node, ast.Attribute):
+            value = node.value
+            if isinstance(value, ast.Name) and value.id == self.receiver:
+                assigned = self.attributes.get(node.attr)
+                return self.of(assigned, depth + 1) if assigned is not None else None
+            inner = self.of(value, depth + 1)
+            return (inner[0], [*inner[1], node.attr]) if inner is not None else None
+        if not isinstance(node, ast.Name):
+            return None
+        assigned = self.local.get(node.id)
+        if assigned is None and node.id not in self.local:
+            assigned = self.values.get(node.id)
+        if assigned is not None:
+            return self.of(assigned, depth + 1)
+        return self._imported(node)
+
+    def _imported(self, node: ast.Name) -> tuple[str, list[str]] | None:
+        qualname = self.ctx.qualname(node)
+        if qualname is None:
+            return None
+        target = self.absolute(qualname)
+        if target.partition(".")[0] in _FOREIGN:
+            return None
+        return target, []
+
+
+def _single_assignments(nodes: Iterator[ast.AST]) -> dict[str, ast.expr | None]:
+    """Names assigned in a body: the value of the one assignment, None when there are more."""
+    found: dict[str, ast.expr | None] = {}
+    for node in nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name):
+                found[target.id] = node.value if target.id not in found else None
+        elif isinstance(
+            node, ast.AnnAssign | ast.AugAssign | ast.For | ast.AsyncFor | ast.NamedExpr
+        ):
+            _unknown(found, node.target)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    _unknown(found, item.optional_vars)
+    return found
+
+
+def _unknown(found: dict[str, ast.expr | None], target: ast.expr) -> None:
+    for name in ast.walk(target):
+        if isinstance(name, ast.Name):
+            found[name.id] = None
+
+
+def _attribute_values(owner: ast.ClassDef, receiver: str) -> dict[str, ast.expr]:
+    """`self.<attribute>` -> its value, for attributes the class assigns exactly once."""
+    values: dict[str, ast.expr | None] = {}
+    for method in owner.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in own_nodes(method):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == receiver
+                    ):
+                        values[target.attr] = node.value if target.attr not in values else None
+    return {name: value for name, value in values.items() if value is not None}
+
+
+# -- the project-level join ------------------------------------------------------------------------
+
+
+def blocking_findings(
+    files: Mapping[str, BlockingFacts],
+    modules: Mapping[str, str],
+    *,
+    report_in: set[str],
+    disabled: set[str],
+) -> list[Diagnostic]:
+    """DAPR004 at calls into blocking project functions, DAPR001 at clients used from async code.
+
+    `files` maps each path to its facts and `modules` each path to its dotted module name.
+    """
+    by_module = {modules[path]: path for path in files}
+    findings: list[Diagnostic] = []
+    # Client module -> the first async use of its client found elsewhere, for the message.
+    clients: dict[str, tuple[ImportedCall, str]] = {}
+    for path in report_in & files.keys():
+        for call in files[path].calls:
+            found = _resolve(call, modules[path], by_module, files)
+            if found is None:
+                continue
+            where, ending = found
+            if ending == DAPR_SYNC:
+                if SyncDaprClient.id not in disabled:
+                    clients.setdefault(where, (call, path))
+                continue
+            if BlockingCallInAsync.id not in disabled:
+                callee = ".".join(s for s in call.steps if s != CALL) or call.target
+                message = (
+                    f"`{callee.rpartition('.')[2]}()` ({where}) blocks the event loop inside "
+                    f"`async def {call.coroutine}`: it calls {ending}"
+                )
+                findings.append(call.diagnostic.model_copy(update={"message": message}))
+    for path in sorted(clients.keys() & report_in):
+        client = files[path].client
+        if client is not None:
+            use, user = clients[path]
+            message = (
+                f"the synchronous dapr.clients.DaprClient this module holds is called inside "
+                f"`async def {use.coroutine}` ({user}:{use.diagnostic.line}): every call "
+                "blocks the event loop"
+            )
+            findings.append(client.model_copy(update={"message": message}))
+    return findings
+
+
+def _resolve(
+    call: ImportedCall,
+    importer: str,
+    by_module: Mapping[str, str],
+    files: Mapping[str, BlockingFacts],
+) -> tuple[str, str] | None:
+    """(path of the module the call ends in, what blocks there or DAPR_SYNC), or None."""
+    parts = call.target.split(".")
+    for split in range(len(parts), 0, -1):
+        path = _module_path(".".join(parts[:split]), importer, by_module)
+        if path is not None:
+            ending = _follow(files[path], [*parts[split:], *call.steps])
+            return (path, ending) if ending is not None else None
+    return None
+
+
+def _module_path(module: str, importer: str, by_module: Mapping[str, str]) -> str | None:
+    """The file of `module`, matched by suffix: the import root may be a subfolder (`src.x` in
+    `backend/src/x.py`); of several, the one under the importer's own root."""
+    candidates = [name for name in by_module if name == module or name.endswith(f".{module}")]
+    near = [name for name in candidates if importer.startswith(name[: len(name) - len(module)])]
+    chosen = near if near else candidates
+    return by_module[chosen[0]] if len(chosen) == 1 else None
+
+
+def _follow(facts: BlockingFacts, steps: list[str]) -> str | None:
+    """What the callee the steps name blocks on (or DAPR_SYNC for a method of a held client)."""
+    owner = ""
+    index = 0
+    while index < len(steps):
+        key = f"{owner}.{steps[index]}" if owner else steps[index]
+        last = index == len(steps) - 1
+        if last:
+            return facts.blocking.get(key)
+        if steps[index + 1] == CALL:
+            key, index = f"{key}{CALL}", index + 1
+        held = facts.types.get(key)
+        if held is None:
+            return None
+        if held == DAPR_SYNC:
+            # A method called on the held client blocks; the client module gets DAPR001.
+            return DAPR_SYNC if index + 1 == len(steps) - 1 else None
+        owner, index = held, index + 1
+    return None
