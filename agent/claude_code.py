@@ -41,6 +41,7 @@ AGENT_SERVER_TOOLS = (
     "read_spec",
     "validate_code",
     "write_files",
+    "edit_files",
     "generate",
     "create_phr",
     "list_phrs",
@@ -70,8 +71,8 @@ _CLAUDE_MD_SECTION = f"""{SECTION_BEGIN}
 ## Dapr backend work (daprdev)
 - Delegate Dapr service work (Pub/Sub, State, Jobs API, Bindings, specs under `specs/`) to the
   `{AGENT_NAME}` subagent.
-- Code reaches disk only through `mcp__{SERVER_NAME}__write_files`, which runs the gate; fix what
-  it reports.
+- Code reaches disk only through `mcp__{SERVER_NAME}__write_files` and `edit_files`, which run
+  the gate; fix what they report.
 - Each task ends with a Prompt History Record (`/sp.phr`); record a significant decision with
   `/sp.adr <title>` only when the user agrees.
 {SECTION_END}

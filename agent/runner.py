@@ -275,12 +275,13 @@ class _Run:
         }
 
     def _note_facts(self, name: str, arguments: dict[str, Any], result: Any) -> None:
-        if name not in ("write_files", "validate_code", "generate"):
+        if name not in ("write_files", "edit_files", "validate_code", "generate"):
             mark = "[red]error[/]" if result.is_error else "[green]ok[/]"
             self.console.print(f"[cyan]{name}[/] {mark}")
             return
         data = _structured(result)
-        paths = [str(f.get("path")) for f in arguments.get("files") or [] if isinstance(f, dict)]
+        sent = arguments.get("files") or arguments.get("edits") or []
+        paths = list(dict.fromkeys(str(f.get("path")) for f in sent if isinstance(f, dict)))
         ok = not result.is_error and bool(data.get("ok", True))
         rules = [] if ok else sorted(set(_DIAGNOSTIC_RULE.findall(_result_text(result))))
         self.result.gate_results.append(GateResult(tool=name, ok=ok, paths=paths, rules=rules))

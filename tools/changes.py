@@ -19,6 +19,17 @@ class FileChange(BaseModel):
     content: str = Field(description="The complete new file content.")
 
 
+class FileEdit(BaseModel):
+    """One exact-text replacement in an existing file."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str
+    old: str = Field(description="Exact text (whitespace too), unique unless replace_all.")
+    new: str
+    replace_all: bool = False
+
+
 class Diagnostic(BaseModel):
     """One finding, written so that a model can fix it in one turn.
 

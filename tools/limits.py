@@ -12,6 +12,7 @@ from tools.errors import UsageError
 MAX_FILE_BYTES = 1 << 20  # one file of a change set, or one file read
 MAX_FILES_PER_CALL = 200  # files in one change set
 MAX_CALL_BYTES = 8 << 20  # all contents of one change set together
+MAX_EDITS_PER_CALL = 500  # exact-text replacements in one edit_files call
 MAX_TEXT_CHARS = 2_000_000  # one free-text field of a record (a whole prompt, a context)
 
 

@@ -13,6 +13,7 @@ running.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,7 +37,7 @@ from mcp.types import (
 from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, Field
 
-from tools.changes import Diagnostic, FileChange
+from tools.changes import Diagnostic, FileChange, FileEdit
 from tools.errors import DaprdevError
 from tools.worklog import WorkLog
 from tools.workspace import Cancellation, Cancelled, Workspace
@@ -56,6 +57,10 @@ READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_worl
 OVERWRITES = ToolAnnotations(
     read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=False
 )
+# An edit replaces text that is then gone: sent twice, the second is refused (nothing written).
+EDITS = ToolAnnotations(
+    read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
+)
 # Records append a new numbered file each time and never touch existing ones.
 APPENDS = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
@@ -65,7 +70,8 @@ _FEATURE = "Folder name under specs/, e.g. 001-task-reminders."
 
 INSTRUCTIONS = (
     "Dapr backend tools. Read specs with list_specs/read_spec; write files ONLY with write_files "
-    "(checked by the gate; refused sets write nothing); finish with create_phr. Unclear "
+    "(whole files) or edit_files (exact-text replacements), both checked by the gate; refused "
+    "sets write nothing; finish with create_phr. Unclear "
     "requirements: request_decision, then stop."
 )
 
@@ -83,6 +89,7 @@ class WriteFilesResult(BaseModel):
 
     files: list[WrittenFile]
     notes: list[str] = Field(default_factory=list)
+    dry_run: bool = False
 
 
 class SpecText(BaseModel):
@@ -130,34 +137,37 @@ class _Session:
 
 
 class _CompactServer(MCPServer):
-    """An MCPServer whose tools/list leaves out the schema titles pydantic generates.
-
-    Every title repeats its property's name; the model reads the list on every turn, so they are
-    pure context cost.
-    """
+    """An MCPServer whose tools/list carries only what a client needs, since the model reads it
+    on every turn: no schema titles (each repeats its property's name), descriptions without
+    their docstring indentation, and output schemas without prose (clients validate structured
+    results with them; models are given the input schemas)."""
 
     async def list_tools(self) -> list[MCPTool]:
         return [
             tool.model_copy(
                 update={
-                    "input_schema": _untitled(tool.input_schema),
-                    "output_schema": _untitled(tool.output_schema),
+                    "description": inspect.cleandoc(tool.description or ""),
+                    "input_schema": _stripped(tool.input_schema, ("title",)),
+                    "output_schema": _stripped(tool.output_schema, ("title", "description")),
                 }
             )
             for tool in await super().list_tools()
         ]
 
 
-def _untitled(schema: Any) -> Any:
-    if isinstance(schema, dict):
-        return {
-            key: _untitled(value)
-            for key, value in schema.items()
-            if not (key == "title" and isinstance(value, str))
-        }
+def _stripped(schema: Any, keys: tuple[str, ...]) -> Any:
+    """`schema` without its string-valued `keys`; a property *named* like one of them stays."""
     if isinstance(schema, list):
-        return [_untitled(item) for item in schema]
-    return schema
+        return [_stripped(item, keys) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    kept: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "properties" and isinstance(value, dict):
+            kept[key] = {name: _stripped(prop, keys) for name, prop in value.items()}
+        elif not (key in keys and isinstance(value, str)):
+            kept[key] = _stripped(value, keys)
+    return kept
 
 
 def build_server(root: Path) -> MCPServer:
@@ -218,7 +228,7 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
     @server.tool(annotations=OVERWRITES)
     @_reported
     async def write_files(
-        files: list[FileChange], ctx: Context, reason: str | None = None
+        files: list[FileChange], ctx: Context, reason: str = ""
     ) -> WriteFilesResult:
         """Write files (paths relative to the root) through the gate: all written, or none."""
         from tools.writer import write_changes
@@ -238,6 +248,33 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
         await _progress(ctx, 2, 2, f"wrote {len(result.files)} file(s)")
         notes = [compact(d) for d in result.diagnostics if not d.blocking]
         return WriteFilesResult(files=result.files, notes=notes)
+
+    @server.tool(annotations=EDITS)
+    @_reported
+    async def edit_files(
+        edits: list[FileEdit], ctx: Context, dry_run: bool = False, reason: str = ""
+    ) -> WriteFilesResult:
+        """Edit existing files by exact-text replacement through the gate: all written, or none."""
+        from tools.writer import edit_files as edit
+
+        await _progress(ctx, 0, 2, f"checking {len(edits)} edit(s)")
+        result = await _cancellable(
+            lambda cancellation: edit(
+                session.workspace,
+                edits,
+                reason=reason,
+                worklog=session.worklog,
+                dry_run=dry_run,
+                cancellation=cancellation,
+            )
+        )
+        if not result.ok:
+            raise ToolError(refusal(result.diagnostics))
+        await _progress(
+            ctx, 2, 2, f"{'checked' if dry_run else 'wrote'} {len(result.files)} file(s)"
+        )
+        notes = [compact(d) for d in result.diagnostics if not d.blocking]
+        return WriteFilesResult(files=result.files, notes=notes, dry_run=dry_run)
 
     @server.tool(annotations=OVERWRITES)
     @_reported

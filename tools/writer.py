@@ -8,12 +8,13 @@ recorded as a fact in the caller's WorkLog (for Prompt History Records).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from tools.changes import Diagnostic, FileChange
+from tools.changes import Diagnostic, FileChange, FileEdit
+from tools.diffs import compact_diff
 from tools.errors import PathRefused, UsageError
 from tools.limits import check_change_set
 from tools.worklog import GateRun, WorkLog
@@ -23,12 +24,16 @@ _log = logging.getLogger(__name__)
 
 
 class WrittenFile(BaseModel):
-    """One file of a change set as written (or, in a dry run, as it would be written)."""
+    """A file as written (dry run: as it would be). `formatted`: the gate reformatted what was
+    sent, `formatting` shows how (update your copy); `diff`: what an edit changed on disk."""
 
     path: str
-    sha256: str = Field(description="SHA-256 of the formatted content on disk.")
+    sha256: str = Field(description="Of the content on disk.")
     action: Literal["created", "updated"]
     bytes: int
+    formatted: bool = False
+    formatting: str = ""
+    diff: str = ""
 
 
 class WriteResult(BaseModel):
@@ -48,13 +53,15 @@ def write_changes(
     worklog: WorkLog | None = None,
     dry_run: bool = False,
     cancellation: Cancellation | None = None,
+    before: Mapping[str, str] | None = None,
 ) -> WriteResult:
     """Check and write a change set under the workspace's root, all files or none.
 
     Raises UsageError for a change set over the size bounds and PathRefused (every refused path
     listed) before the gate runs. When the gate finds a blocking problem the result has
     `ok=False`, its diagnostics, and nothing is written; otherwise the gate's formatted contents
-    are committed atomically and recorded in `worklog`.
+    are committed atomically and recorded in `worklog`. With `before` (clean path -> the text on
+    disk before), each file also carries a compact diff of what changed on disk.
     """
     clean = checked_paths(workspace, changes)
     from tools.validate import check_changes  # the gate pulls in libcst and ruff; load on first use
@@ -73,22 +80,59 @@ def write_changes(
     if not report.ok:
         return WriteResult(ok=False, dry_run=dry_run, diagnostics=report.diagnostics)
     contents = [(checked.path, checked.content) for checked in report.files]
+    sent = {change.path: change.content for change in clean}
     if dry_run:
         planned = [_planned(workspace, path, content) for path, content in contents]
-        return WriteResult(ok=True, dry_run=True, files=planned, diagnostics=report.diagnostics)
-    written = workspace.commit(contents, cancellation=cancellation)
-    sizes = {path: len(content.encode()) for path, content in contents}
-    if worklog is not None:
-        for fact in written:
-            worklog.record_write(fact)
-    _log.debug("wrote %d file(s)%s", len(written), f": {reason}" if reason else "")
-    return WriteResult(
-        ok=True,
-        files=[
+    else:
+        written = workspace.commit(contents, cancellation=cancellation)
+        if worklog is not None:
+            for fact in written:
+                worklog.record_write(fact)
+        _log.debug("wrote %d file(s)%s", len(written), f": {reason}" if reason else "")
+        sizes = {path: len(content.encode()) for path, content in contents}
+        planned = [
             WrittenFile(path=f.path, sha256=f.sha256, action=f.action, bytes=sizes[f.path])
             for f in written
-        ],
-        diagnostics=report.diagnostics,
+        ]
+    final = dict(contents)
+    files = [_described(file, sent[file.path], final[file.path], before) for file in planned]
+    return WriteResult(ok=True, dry_run=dry_run, files=files, diagnostics=report.diagnostics)
+
+
+def _described(
+    file: WrittenFile, sent: str, final: str, before: Mapping[str, str] | None
+) -> WrittenFile:
+    """`file` with what the model must know about the text on disk: reformatting, and changes."""
+    update: dict[str, object] = {}
+    if sent != final:
+        update.update(formatted=True, formatting=compact_diff(sent, final, file.path))
+    if before is not None and file.path in before:
+        update["diff"] = compact_diff(before[file.path], final, file.path)
+    return file.model_copy(update=update) if update else file
+
+
+def edit_files(
+    workspace: Workspace,
+    edits: Sequence[FileEdit],
+    *,
+    reason: str | None = None,
+    worklog: WorkLog | None = None,
+    dry_run: bool = False,
+    cancellation: Cancellation | None = None,
+) -> WriteResult:
+    """Apply exact-text edits (tools.edits) and write the result like any change set: through
+    the gate, all files or none, each file reported with the diff of what changed on disk."""
+    from tools.edits import apply_edits, as_changes
+
+    edited = apply_edits(workspace, edits)
+    return write_changes(
+        workspace,
+        as_changes(edited),
+        reason=reason,
+        worklog=worklog,
+        dry_run=dry_run,
+        cancellation=cancellation,
+        before={file.path: file.before for file in edited},
     )
 
 

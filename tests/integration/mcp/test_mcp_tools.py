@@ -22,6 +22,7 @@ TOOLS = {
     "read_spec",
     "validate_code",
     "write_files",
+    "edit_files",
     "generate",
     "create_phr",
     "list_phrs",
@@ -58,6 +59,8 @@ async def test_the_tool_set_and_its_annotations(mode: str, project: Path) -> Non
             assert hints.open_world_hint is False
         assert tools["write_files"].annotations.destructive_hint is True
         assert tools["write_files"].annotations.idempotent_hint is True
+        assert tools["edit_files"].annotations.destructive_hint is True
+        assert tools["edit_files"].annotations.idempotent_hint is False
         for appending in ("create_phr", "create_adr", "request_decision"):
             assert tools[appending].annotations.destructive_hint is False
             assert tools[appending].annotations.idempotent_hint is False
