@@ -176,3 +176,120 @@ def test_business_work_beside_a_lock_call_is_still_scheduled() -> None:
         "        await asyncio.sleep(60)\n"
     )
     assert _found(source, "DAPR003") == [(10, 5)]
+
+
+# -- DAPR023 ---------------------------------------------------------------------------------------
+
+
+def _sdk(source: str) -> list[str]:
+    return [d.message for d in analyze("app/service.py", source).diagnostics if d.rule == "DAPR023"]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("from dapr.ext.workflow import workflow", "is a method of `WorkflowRuntime`"),
+        ("from dapr.clients.grpc._state import TransactionalStateOperation", "it is in `dapr."),
+        ("from dapr.clients import DaprClinet", "did you mean `DaprClient`?"),
+    ],
+)
+def test_a_name_the_sdk_module_lacks_is_reported_with_where_it_is(line: str, expected: str) -> None:
+    [message] = _sdk(f"{line}  # noqa: F401\n")
+    assert "raises ImportError" in message
+    assert expected in message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from dapr.ext.workflow import DaprWorkflowContext, WorkflowRuntime",
+        "from dapr.clients.grpc._request import TransactionOperationType",
+        "from dapr.ext.workflow import workflow_runtime",  # a submodule
+        "from dapr.clients import _private_helper",  # private names are not the API
+        "from dapr.not_a_module import anything",  # a module the table does not know
+        "from .dapr import workflow",  # the project's own package
+    ],
+)
+def test_names_the_sdk_has_or_that_cannot_be_judged_are_quiet(line: str) -> None:
+    assert _sdk(f"{line}  # noqa: F401\n") == []
+
+
+_RUNTIME = (
+    "from dapr.aio.clients import DaprClient\n"
+    "from dapr.clients import DaprClient as SyncClient\n"
+    "from dapr.ext.workflow import DaprWorkflowContext, WorkflowRuntime\n\n"
+    "runtime = WorkflowRuntime()\n\n"
+)
+
+
+def test_awaiting_a_synchronous_sdk_method_is_reported() -> None:
+    source = _RUNTIME + "async def startup() -> None:\n    await runtime.start()\n"
+    [message] = _sdk(source)
+    assert "`WorkflowRuntime.start` is synchronous" in message
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    runtime.start()\n",
+        "    await client.save_state('s', 'k', 'v')\n",
+        # The synchronous client awaited is the sync-client-in-async mistake, reported elsewhere.
+        "    await sync.save_state('s', 'k', 'v')\n",
+    ],
+)
+def test_awaiting_what_is_awaitable_or_judged_elsewhere_is_quiet(body: str) -> None:
+    source = _RUNTIME + "async def run(client: DaprClient, sync: SyncClient) -> None:\n" + body
+    assert _sdk(source) == []
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("client.invoke_method('a', 'm', data={'id': 1})", "takes `data` as bytes or str"),
+        ("client.publish_event('p', 't', [1, 2])", "not a list"),
+        ("client.save_state('s', 'k', f'{1}', state_metadata='x')", "not a str"),
+    ],
+)
+def test_a_literal_of_a_kind_the_annotation_rules_out_is_reported(call: str, expected: str) -> None:
+    [message] = _sdk(_RUNTIME + f"async def run(client: DaprClient) -> None:\n    await {call}\n")
+    assert expected in message
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "client.invoke_method('a', 'm', data=json.dumps({'id': 1}))",
+        "client.invoke_method('a', 'm', data=payload)",
+        "client.save_state('s', 'k', 'v', state_metadata={'ttlInSeconds': '60'})",
+        "client.invoke_method('a', 'm', timeout=5)",  # numbers are not judged
+    ],
+)
+def test_values_of_the_accepted_kind_or_unknown_are_quiet(call: str) -> None:
+    source = (
+        "import json\n"
+        + _RUNTIME
+        + f"async def run(client: DaprClient, payload: bytes) -> None:\n    await {call}\n"
+    )
+    assert _sdk(source) == []
+
+
+def test_a_workflow_context_is_known_by_its_annotation() -> None:
+    workflow = (
+        "@runtime.workflow(name='order')\n"
+        "def order(ctx{annotation}, item: dict):\n"
+        "    yield ctx.call_activity('reserve', input=item, retry_policy={{'max_attempts': 3}})\n"
+    )
+    [message] = _sdk(_RUNTIME + workflow.format(annotation=": DaprWorkflowContext"))
+    assert "`DaprWorkflowContext.call_activity` takes `retry_policy` as an object" in message
+    assert _sdk(_RUNTIME + workflow.format(annotation="")) == []
+
+
+def test_an_operation_type_given_as_text_is_reported() -> None:
+    head = (
+        "from dapr.clients.grpc._request import TransactionalStateOperation as Op\n"
+        "from dapr.clients.grpc._request import TransactionOperationType as Type\n\n"
+    )
+    wrong = "OP = Op('k', 'v', operation_type='upsert')\n"
+    right = "OP = Op('k', 'v', operation_type=Type.upsert)\n"
+    assert len(_sdk(head + wrong)) == 1
+    assert _sdk(head + right) == []

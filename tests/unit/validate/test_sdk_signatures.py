@@ -6,7 +6,7 @@ import pytest
 
 from tools.validate.engine import analyze
 from tools.validate.rules._sdk_table import TABLE, derive, render
-from tools.validate.rules.sdk_signature import SdkSignature, signatures
+from tools.validate.rules.sdk_signature import SdkSignature, modules, signatures
 
 
 def test_the_committed_table_is_the_installed_sdk() -> None:
@@ -77,3 +77,18 @@ def test_a_container_of_clients_has_the_container_s_methods() -> None:
         "    clients.clear()\n"
     )
     assert _messages(source) == []
+
+
+def test_the_table_knows_modules_awaitables_and_literal_kinds() -> None:
+    table = signatures()
+    assert "workflow" in table["dapr.ext.workflow.WorkflowRuntime"]
+    assert "workflow" not in modules()["dapr.ext.workflow"]
+    assert "WorkflowRuntime" in modules()["dapr.ext.workflow"]
+    assert table["dapr.ext.workflow.WorkflowRuntime"]["start"]["awaitable"] is False
+    assert table["dapr.aio.clients.DaprClient"]["save_state"]["awaitable"] is True
+    assert table["dapr.aio.clients.DaprClient"]["invoke_method"]["literals"]["data"] == [
+        "bytes",
+        "str",
+    ]
+    operation = table["dapr.clients.grpc._request.TransactionalStateOperation"]["__init__"]
+    assert operation["literals"]["operation_type"] == []

@@ -16,15 +16,24 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+from collections import abc
 from importlib import import_module
 from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 TABLE = Path(__file__).with_name("sdk_signatures.json")
 # Each checked class under its public import path; the rule maps aliases onto these.
-IMPORTED = ("dapr.clients.DaprClient", "dapr.aio.clients.DaprClient", "dapr.clients.Job")
+IMPORTED = (
+    "dapr.clients.DaprClient",
+    "dapr.aio.clients.DaprClient",
+    "dapr.clients.Job",
+    "dapr.clients.grpc._request.TransactionalStateOperation",
+    "dapr.ext.workflow.WorkflowRuntime",
+    "dapr.ext.workflow.DaprWorkflowContext",
+)
 FASTAPI_APP = "dapr.ext.fastapi.DaprApp"
 GRPC_APP = "dapr.ext.grpc.App"
 
@@ -35,7 +44,7 @@ def derive() -> dict[str, Any]:
         module, _, name = path.rpartition(".")
         classes[path] = _inspect_class(getattr(import_module(module), name))
     classes[GRPC_APP] = _read_grpc_app()
-    return {"sdk": f"dapr {version('dapr')}", "classes": classes}
+    return {"sdk": f"dapr {version('dapr')}", "classes": classes, "modules": _read_modules()}
 
 
 def _inspect_class(cls: type) -> dict[str, Any]:
@@ -49,8 +58,110 @@ def _inspect_class(cls: type) -> dict[str, Any]:
         if not callable(function) or isinstance(attribute, property):
             continue
         parameters = list(inspect.signature(function).parameters.values())
-        methods[name] = _shape(parameters[1:] if bound_first else parameters)
+        shape = _shape(parameters[1:] if bound_first else parameters)
+        shape["awaitable"] = inspect.iscoroutinefunction(function)
+        shape["literals"] = _literals(function)
+        methods[name] = shape
     return methods
+
+
+def _literals(function: Any) -> dict[str, list[str]]:
+    """For each parameter whose annotation rules some Python literals out, the literal kinds it
+    accepts (`data: Union[bytes, str, Message]` -> bytes, str: a dict display is wrong there)."""
+    try:
+        hints = get_type_hints(function)
+    except Exception:  # an annotation the SDK cannot resolve itself: nothing is known
+        return {}
+    found: dict[str, list[str]] = {}
+    for name, hint in hints.items():
+        accepted = _accepted(hint)
+        if name != "return" and accepted != LITERAL_KINDS:
+            found[name] = sorted(accepted)
+    return found
+
+
+def _accepted(hint: Any) -> frozenset[str]:
+    """The literal kinds a value of type `hint` may be written as."""
+    origin = get_origin(hint)
+    if origin in (Union, UnionType):
+        return frozenset().union(*(_accepted(arg) for arg in get_args(hint)))
+    if origin is Literal:
+        values = get_args(hint)
+        return frozenset(k for k, t in _LITERAL_TYPES.items() if any(type(v) is t for v in values))
+    cls = origin or hint
+    if hint is type(None):
+        return frozenset({"None"})
+    if not isinstance(cls, type) or cls is object:
+        return LITERAL_KINDS  # Any, a TypeVar, a forward reference: anything may do
+    if cls in (abc.Iterable, abc.Collection, abc.Container):
+        return LITERAL_KINDS
+    return frozenset(kind for kind, types in _LITERAL_TYPES.items() if issubclass(types, cls))
+
+
+# What each literal kind is an instance of: `{...}` is a dict, so it fits `Mapping` and `dict`.
+_LITERAL_TYPES: dict[str, type] = {
+    "bool": bool,
+    "bytes": bytes,
+    "dict": dict,
+    "float": float,
+    "int": int,
+    "list": list,
+    "None": type(None),
+    "set": set,
+    "str": str,
+    "tuple": tuple,
+}
+LITERAL_KINDS = frozenset(_LITERAL_TYPES)
+
+
+def _read_modules() -> dict[str, list[str] | None]:
+    """The names each SDK module binds, so that `from dapr.x import name` can be checked;
+    None for a module whose names cannot be read statically (a star import, `__getattr__`).
+    Generated protobuf modules and the vendored durabletask internals are left out."""
+    root = _package_dir("dapr")
+    modules: dict[str, list[str] | None] = {}
+    for source in sorted(root.rglob("*.py")):
+        parts = source.relative_to(root.parent).with_suffix("").parts
+        if "proto" in parts or "_durabletask" in parts:
+            continue
+        package = source.name == "__init__.py"
+        name = ".".join(parts[:-1] if package else parts)
+        names = _bound_names(ast.parse(source.read_text(encoding="utf-8")))
+        if names is not None and package:
+            names |= {
+                child.stem if child.suffix else child.name
+                for child in source.parent.iterdir()
+                if child.name != "__init__.py"
+                and (child.suffix == ".py" or (child / "__init__.py").exists())
+            }
+        modules[name] = sorted(n for n in names if not n.startswith("_")) if names else None
+    return modules
+
+
+def _bound_names(tree: ast.Module) -> set[str] | None:
+    """Every name a module binds at its top level, also under `if`/`try`; None when unknowable."""
+    names: set[str] = set()
+    pending: list[ast.stmt] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if node.name == "__getattr__":
+                return None
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    return None
+                names.add(alias.asname or alias.name.partition(".")[0])
+        elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name))
+        elif isinstance(node, ast.If | ast.Try | ast.TryStar | ast.With):
+            pending.extend(node.body + getattr(node, "orelse", []))
+            pending.extend(getattr(node, "finalbody", []))
+            for handler in getattr(node, "handlers", []):
+                pending.extend(handler.body)
+    return names
 
 
 def _shape(parameters: list[inspect.Parameter]) -> dict[str, Any]:
@@ -72,10 +183,7 @@ def _shape(parameters: list[inspect.Parameter]) -> dict[str, Any]:
 
 
 def _read_grpc_app() -> dict[str, Any]:
-    spec = find_spec("dapr.ext")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("dapr.ext is not installed")
-    source = Path(next(iter(spec.submodule_search_locations)), "grpc", "app.py")
+    source = _package_dir("dapr.ext") / "grpc" / "app.py"
     tree = ast.parse(source.read_text(encoding="utf-8"))
     [app] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "App"]
     methods: dict[str, Any] = {}
@@ -98,8 +206,17 @@ def _read_grpc_app() -> dict[str, Any]:
             ],
             "var_positional": arguments.vararg is not None,
             "var_keyword": arguments.kwarg is not None,
+            "awaitable": False,  # read from a `def`, not an `async def`
+            "literals": {},
         }
     return dict(sorted(methods.items()))
+
+
+def _package_dir(name: str) -> Path:
+    spec = find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"{name} is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def render(table: dict[str, Any]) -> str:

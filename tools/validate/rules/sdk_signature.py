@@ -14,7 +14,7 @@ import json
 from functools import cache
 from typing import Any
 
-from tools.validate.astutil import FunctionNode
+from tools.validate.astutil import FunctionNode, assigned_once
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, Kind
 from tools.validate.rules._sdk_table import FASTAPI_APP, GRPC_APP, TABLE
@@ -23,6 +23,9 @@ from tools.validate.rules.base import Invalid, Rule
 _SYNC_CLIENT = "dapr.clients.DaprClient"
 _AIO_CLIENT = "dapr.aio.clients.DaprClient"
 _JOB = "dapr.clients.Job"
+_TRANSACTION_OPERATION = "dapr.clients.grpc._request.TransactionalStateOperation"
+_WORKFLOW_RUNTIME = "dapr.ext.workflow.WorkflowRuntime"
+_WORKFLOW_CONTEXT = "dapr.ext.workflow.DaprWorkflowContext"
 # Import paths of each checked class (the SDK re-exports them).
 CONSTRUCTORS = {
     _SYNC_CLIENT: _SYNC_CLIENT,
@@ -34,6 +37,26 @@ CONSTRUCTORS = {
     "dapr.ext.fastapi.app.DaprApp": FASTAPI_APP,
     GRPC_APP: GRPC_APP,
     "dapr.ext.grpc.app.App": GRPC_APP,
+    _TRANSACTION_OPERATION: _TRANSACTION_OPERATION,
+    "dapr.clients.grpc.client.TransactionalStateOperation": _TRANSACTION_OPERATION,
+    _WORKFLOW_RUNTIME: _WORKFLOW_RUNTIME,
+    "dapr.ext.workflow.workflow_runtime.WorkflowRuntime": _WORKFLOW_RUNTIME,
+}
+# A workflow's context, known by the annotation of the parameter that receives it.
+_CONTEXTS = frozenset(
+    {_WORKFLOW_CONTEXT, "dapr.ext.workflow.dapr_workflow_context.DaprWorkflowContext"}
+)
+# Literal displays whose kind a parameter's annotation can rule out; other literals (numbers,
+# None) are left alone, the SDK's annotations being looser there than its code.
+_DISPLAYS: dict[type[ast.expr], str] = {
+    ast.Dict: "dict",
+    ast.DictComp: "dict",
+    ast.List: "list",
+    ast.ListComp: "list",
+    ast.Set: "set",
+    ast.SetComp: "set",
+    ast.Tuple: "tuple",
+    ast.JoinedStr: "str",
 }
 _BY_KIND: dict[Kind, str] = {
     "dapr-sync": _SYNC_CLIENT,
@@ -52,6 +75,10 @@ def signatures() -> dict[str, dict[str, Any]]:
     return _table()["classes"]
 
 
+def modules() -> dict[str, list[str] | None]:
+    return _table()["modules"]
+
+
 class SdkSignature(Rule):
     id = "DAPR023"
     name = "sdk-signature"
@@ -62,9 +89,17 @@ class SdkSignature(Rule):
         "on the first request, delivery or startup in a real environment. Names that look "
         "right are easy to guess wrong: `DaprClient(address=...)`, `DaprApp.subscribe(pubsub=, "
         "topic=)` but `dapr.ext.grpc.App.subscribe(pubsub_name=, topic=)`, "
-        "`publish_event(pubsub_name=, topic_name=)`, `save_state(store_name=, key=, value=)`."
+        "`publish_event(pubsub_name=, topic_name=)`, `save_state(store_name=, key=, value=)`. "
+        "The same holds for a name imported from an SDK module that lacks it (ImportError at "
+        "startup), an argument of a kind the parameter's annotation rules out (a dict as "
+        "`data`, a str where an enum is expected) and `await` on a synchronous method."
     )
-    fix = "Use the parameter names the message lists (from the installed `dapr` SDK)."
+    fix = (
+        "Use the names and types the message lists (from the installed `dapr` SDK): import "
+        "what the module has, serialise a dict before passing it as `data`, pass the SDK's own "
+        "objects (`RetryPolicy`, `TransactionOperationType`) where it asks for them, and call "
+        "synchronous methods such as `WorkflowRuntime.start()` without `await`."
+    )
     VALID = (
         "import os\n\n"
         "from dapr.aio.clients import DaprClient\n\n"
@@ -83,6 +118,18 @@ class SdkSignature(Rule):
         "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
         "def on_order(event) -> None:\n"
         "    print(event)\n",
+        # The workflow runtime's decorators, used on an instance; start() called without await.
+        "import json\n\n"
+        "from dapr.aio.clients import DaprClient\n"
+        "from dapr.ext.workflow import DaprWorkflowContext, RetryPolicy, WorkflowRuntime\n\n"
+        "runtime = WorkflowRuntime()\n\n"
+        "@runtime.workflow(name='order')\n"
+        "def order(ctx: DaprWorkflowContext, item: dict):\n"
+        "    policy = RetryPolicy(first_retry_interval=1, max_number_of_attempts=3)\n"
+        "    return (yield ctx.call_activity('reserve', input=item, retry_policy=policy))\n\n"
+        "async def startup(client: DaprClient) -> None:\n"
+        "    runtime.start()\n"
+        "    await client.invoke_method('stock', 'reserve', data=json.dumps({'sku': 'a'}))\n",
     )
     INVALID = (
         Invalid(
@@ -127,6 +174,36 @@ class SdkSignature(Rule):
             line=4,
             col=11,
         ),
+        # The decorators are WorkflowRuntime methods, not module functions.
+        Invalid("from dapr.ext.workflow import WorkflowRuntime, workflow\n", line=1, col=48),
+        Invalid(
+            (
+                "from dapr.ext.workflow import WorkflowRuntime\n\n"
+                "runtime = WorkflowRuntime()\n\n"
+                "async def startup() -> None:\n"
+                "    await runtime.start()\n"
+            ),
+            line=6,
+            col=5,
+        ),
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n\n"
+                "async def reserve(client: DaprClient) -> None:\n"
+                "    await client.invoke_method('stock', 'reserve', data={'sku': 'a'})\n"
+            ),
+            line=4,
+            col=57,
+        ),
+        Invalid(
+            (
+                "from dapr.clients.grpc._request import TransactionalStateOperation\n\n"
+                "def upsert(key: str, value: str) -> TransactionalStateOperation:\n"
+                "    return TransactionalStateOperation(key, value, operation_type='upsert')\n"
+            ),
+            line=4,
+            col=67,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
@@ -134,10 +211,46 @@ class SdkSignature(Rule):
         self._instances: Instances | None = None
         self._bindings: dict[int, dict[str, Kind]] = {}
         self._containers: frozenset[str] = frozenset()
+        self._runtimes: frozenset[str] = frozenset()
 
     def visit_Module(self, node: ast.Module) -> None:
         self._instances = Instances(self.ctx, node)
         self._containers = _container_annotated(node)
+        self._runtimes = frozenset(
+            name
+            for name, value in assigned_once(node).items()
+            if isinstance(value, ast.Call)
+            and CONSTRUCTORS.get(self.ctx.qualname(value.func) or "") == _WORKFLOW_RUNTIME
+        )
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        """`from dapr.x import name` of a name the SDK's module does not have: ImportError."""
+        names = modules().get(node.module or "") if not node.level else None
+        if names is None:
+            return
+        for alias in node.names:
+            if alias.name != "*" and not alias.name.startswith("_") and alias.name not in names:
+                self.report(
+                    alias,
+                    f"`{node.module}` ({_table()['sdk']}) has no `{alias.name}`: the import "
+                    f"raises ImportError{_where_instead(node.module or '', alias.name)}",
+                )
+
+    def visit_Await(self, node: ast.Await) -> None:
+        """`await runtime.start()` on a method that returns no awaitable: TypeError."""
+        call = node.value
+        target = self._callee(call) if isinstance(call, ast.Call) else None
+        # Awaiting the synchronous client's calls is the sync-client-in-async mistake (DAPR001).
+        if target is None or target[0] == _SYNC_CLIENT:
+            return
+        cls, method = target
+        signature = signatures()[cls].get(method)
+        if signature is not None and not signature["awaitable"] and method != "__init__":
+            self.report(
+                node,
+                f"`{cls.rpartition('.')[2]}.{method}` is synchronous and returns no awaitable: "
+                "awaiting it raises TypeError; call it without `await`",
+            )
 
     def visit_Call(self, node: ast.Call) -> None:
         target = self._callee(node)
@@ -165,9 +278,26 @@ class SdkSignature(Rule):
         if isinstance(owner, ast.Name) and owner.id in self.ctx.app_objects:
             cls = _BY_APP_OBJECT.get(self.ctx.app_objects[owner.id])
             return (cls, func.attr) if cls is not None else None
+        if isinstance(owner, ast.Name) and owner.id in self._runtimes:
+            return _WORKFLOW_RUNTIME, func.attr
+        if self._is_workflow_context(owner):
+            return _WORKFLOW_CONTEXT, func.attr
         kind = self._kind(owner)
         cls = _BY_KIND.get(kind) if kind is not None else None
         return (cls, func.attr) if cls is not None else None
+
+    def _is_workflow_context(self, node: ast.expr) -> bool:
+        """A parameter of the enclosing function annotated as the workflow's context."""
+        function = self.ctx.function
+        if function is None or not isinstance(node, ast.Name):
+            return False
+        arguments = function.args
+        return any(
+            a.arg == node.id
+            and a.annotation is not None
+            and self.ctx.qualname(a.annotation) in _CONTEXTS
+            for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        )
 
     def _kind(self, node: ast.expr) -> Kind | None:
         instances = self._instances
@@ -218,6 +348,8 @@ class SdkSignature(Rule):
             if name in given:
                 self.report(keyword, f"`{label}` gets `{name}` twice, by position and by name")
                 return
+        if self._check_literals(node, label, signature, given):
+            return
         if unpacked_args or unpacked_kwargs:
             return
         named = {k.arg for k in node.keywords}
@@ -228,6 +360,47 @@ class SdkSignature(Rule):
                 f"`{label}` is missing its required argument(s) {', '.join(missing)} "
                 f"(it takes {listed})",
             )
+
+    def _check_literals(
+        self, node: ast.Call, label: str, signature: dict[str, Any], given: list[str]
+    ) -> bool:
+        """A dict/list/str display where the parameter's annotation rules that kind out."""
+        literals: dict[str, list[str]] = signature["literals"]
+        passed = [*zip(given, node.args, strict=False)]
+        passed += [(k.arg, k.value) for k in node.keywords if k.arg is not None]
+        for name, value in passed:
+            kind = _literal_kind(value)
+            if kind is None or name not in literals or kind in literals[name]:
+                continue
+            accepted = [k for k in literals[name] if k != "None"]
+            takes = " or ".join(accepted) if accepted else "an object of the SDK's own type"
+            self.report(
+                value,
+                f"`{label}` takes `{name}` as {takes}, not a {kind} (its annotation in "
+                f"{_table()['sdk']}): the call fails or sends something else",
+            )
+            return True
+        return False
+
+
+def _literal_kind(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return "str"
+    return _DISPLAYS.get(type(node))
+
+
+def _where_instead(module: str, name: str) -> str:
+    """Where the name is: a method of one of the module's classes, or another SDK module."""
+    for cls, methods in signatures().items():
+        if cls.startswith(f"{module}.") and name in methods:
+            return f"; `{name}` is a method of `{cls.rpartition('.')[2]}`, used on an instance"
+    homes = [m for m, names in modules().items() if names and name in names]
+    if homes:
+        # The shortest path, a public one first: where the SDK's own examples import it from.
+        home = min(homes, key=lambda m: ("._" in m, len(m)))
+        return f"; it is in `{home}`"
+    close = difflib.get_close_matches(name, modules()[module] or [], n=1)
+    return f": did you mean `{close[0]}`?" if close else ""
 
 
 # Annotations that say what the value itself is (`Optional[DaprClient]`); any other subscript
