@@ -404,8 +404,8 @@ def _only_echoed(handler: FunctionNode, name: str, echoed: set[int]) -> bool:
     )
 
 
-def _position(node: ast.AST) -> tuple[int, int]:
-    return node.lineno, node.col_offset  # type: ignore[attr-defined]  # an expression
+def _position(node: ast.Subscript) -> tuple[int, int]:
+    return node.lineno, node.col_offset
 
 
 def _describe(read: ast.Subscript) -> str:
