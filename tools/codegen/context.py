@@ -4,33 +4,19 @@ here once, so templates stay declarative and every choice is testable in Python.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from tools.specs.checks import enum_member
-from tools.specs.model import Action, FailurePolicy, ModelSpec, ServiceSpec
+from tools.codegen.quoting import pystr
+from tools.specs.model import PLACEHOLDER, Action, FailurePolicy, ModelSpec, ServiceSpec
+from tools.specs.names import enum_member, identifier, package_name, snake
 from tools.specs.types import TypeRef
 
 SAMPLE_UUID = "7a1c5a0e-3b1f-4f5e-9a3e-2d6f1c9b8e01"
 SAMPLE_DATETIME = "2030-01-01T09:00:00+00:00"
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-
-
-def snake(name: str) -> str:
-    """`TaskCreated` / `task-created` / `sweep.log` -> `task_created`."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
-
-
-def pystr(value: str) -> str:
-    """A Python string literal, double-quoted like ruff format writes it."""
-    if '"' in value and "'" not in value:
-        return repr(value)
-    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass
@@ -46,7 +32,7 @@ class Effect:
 def build_context(spec: ServiceSpec) -> dict[str, Any]:
     """The template context of a validated spec."""
     types = spec.payload_types()
-    package = snake(spec.service.app_id)
+    package = package_name(spec.service.app_id)
     components = _components(spec)
     attr = {c["name"]: c["attr"] for c in components}
     effects: list[Effect] = []
@@ -113,7 +99,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                     "data": job.data,
                     "per_key": job.per_key,
                     "due_time_field": job.due_time_field,
-                    "prefix_const": f"{snake(name).upper()}_PREFIX",
+                    "prefix_const": f"{identifier(name).upper()}_PREFIX",
                     "method": f"schedule_{snake(name)}",
                     "effect": f"on_job_{snake(name)}",
                     "failure_policy": _failure_policy(job.failure_policy),
@@ -129,8 +115,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                     "repeats": job.repeats,
                     "ttl": job.ttl,
                     "data": job.data,
-                    "payload": repr(job.payload) if job.payload is not None else None,
-                    "payload_value": job.payload,
+                    "payload": None if job.payload is None else repr(_json_data(job.payload)),
                     "recurring": job.schedule is not None and job.repeats != 1,
                     "effect": f"on_job_{snake(name)}",
                     "failure_policy": _failure_policy(job.failure_policy),
@@ -254,6 +239,8 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "stores": stores,
         "jobs_startup": jobs_startup,
         "jobs_per_key": jobs_per_key,
+        # Triggers try the longest name first: 'dunning-final-7' is not a 'dunning' job.
+        "jobs_per_key_routes": sorted(jobs_per_key, key=lambda j: -len(j["name"])),
         "job_sdk_names": sorted(
             {"Job"} | {_policy_class(j["policy"]) for j in jobs_startup + jobs_per_key} - {None}
         ),
@@ -272,6 +259,17 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
     }
 
 
+# Attributes of the generated Settings next to the component names; a component named like one of
+# these gets a trailing '_' in Python (its Dapr name is unchanged).
+_SETTINGS_FIELDS = frozenset(
+    {
+        "app_api_token", "claim_lease_seconds", "claim_ttl_seconds", "dapr_api_token",
+        "dapr_http_endpoint", "from_env", "log_level", "programmatic_subscriptions",
+        "retry_attempts", "retry_base_delay", "retry_max_delay", "sidecar_probe_interval",
+    }
+)  # fmt: skip
+
+
 def _components(spec: ServiceSpec) -> list[dict[str, str]]:
     names: dict[str, str] = {}
     for pub in spec.publications.values():
@@ -284,7 +282,12 @@ def _components(spec: ServiceSpec) -> list[dict[str, str]]:
     for out in spec.bindings.output:
         names.setdefault(out, "output")
     return [
-        {"name": n, "kind": kind, "attr": snake(n), "env": f"COMPONENT_{snake(n).upper()}"}
+        {
+            "name": n,
+            "kind": kind,
+            "attr": identifier(n, _SETTINGS_FIELDS),
+            "env": f"COMPONENT_{snake(n).upper()}",
+        }
         for n, kind in names.items()
     ]
 
@@ -309,20 +312,32 @@ def _policy_class(policy: FailurePolicy | None) -> str | None:
 
 
 def _metadata_expr(metadata: dict[str, str]) -> str:
-    if not metadata:
-        return "{}"
+    """The request metadata as a Python dict literal; `{field}` placeholders as an f-string."""
     items = []
     for key, value in sorted(metadata.items()):
-        if _PLACEHOLDER.search(value):
-            literal = value.replace("\\", "\\\\").replace('"', '\\"')
-            literal = literal.replace("{", "{{").replace("}", "}}")
-            literal = _PLACEHOLDER.sub(
-                lambda m: "{data." + m.group(1) + "}", literal.replace("{{", "{").replace("}}", "}")
+        if PLACEHOLDER.search(value):
+            # Literal text between placeholders keeps its braces by doubling them; the quoting of
+            # the whole is pystr's, so quotes and backslashes in the text stay what they were.
+            parts = PLACEHOLDER.split(value)
+            text = "".join(
+                "{data." + part + "}" if odd else part.replace("{", "{{").replace("}", "}}")
+                for odd, part in ((i % 2 == 1, part) for i, part in enumerate(parts))
             )
-            items.append(f'{pystr(key)}: f"{literal}"')
+            items.append(f"{pystr(key)}: f{pystr(text)}")
         else:
             items.append(f"{pystr(key)}: {pystr(value)}")
     return "{" + ", ".join(items) + "}"
+
+
+def _json_data(value: Any) -> Any:
+    """YAML data as the JSON it is sent as: dates and times in ISO 8601, as Pydantic writes them."""
+    if isinstance(value, dict):
+        return {str(k): _json_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_data(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
 
 
 def _effect(
@@ -375,6 +390,8 @@ def _effect(
 def _project(source: str | None, target: str) -> str:
     if source == target:
         return "data"
+    if source is None:
+        return f"{target}()"  # a handler without data: the spec checked every field is optional
     return f"project(data, {target})"
 
 
@@ -514,7 +531,7 @@ class _Checker:
             name = match.group(1)
             return _python_str(fields[name].ref, sample[name])
 
-        return {k: _PLACEHOLDER.sub(fill, v) for k, v in sorted(out.request_metadata.items())}
+        return {k: PLACEHOLDER.sub(fill, v) for k, v in sorted(out.request_metadata.items())}
 
 
 def _python_str(ref: TypeRef, value: Any) -> str:

@@ -21,10 +21,12 @@ from typing import Any
 import jinja2
 
 from tools.changes import FileChange
-from tools.codegen.context import build_context, pystr, snake
+from tools.codegen.context import build_context
+from tools.codegen.quoting import one_line, pydoc, pystr, tomlstr, yamlstr
 from tools.errors import DaprdevError
 from tools.resources import resource_dir
 from tools.specs.model import ServiceSpec
+from tools.specs.names import snake
 
 RUFF_LINE_LENGTH = 100
 
@@ -46,8 +48,9 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters["pystr"] = pystr
-    env.filters["snake"] = snake
+    env.filters.update(
+        pystr=pystr, pydoc=pydoc, yamlstr=yamlstr, tomlstr=tomlstr, one_line=one_line, snake=snake
+    )
     return env
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import keyword
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -14,14 +13,15 @@ from tools.specs.model import (
     COMPONENT_NAME,
     JOB_NAME,
     PASCAL,
+    PLACEHOLDER,
     TOPIC_NAME,
     Action,
     ModelSpec,
     ServiceSpec,
 )
+from tools.specs.names import enum_member, snake
 from tools.specs.types import SCALARS, TypeRef
 
-_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _MODEL_ATTRS = frozenset(name for name in dir(BaseModel) if not name.startswith("_"))
 RESERVED_TYPE_NAMES = frozenset(
     {
@@ -103,7 +103,8 @@ def _names(spec: ServiceSpec) -> Iterator[Problem]:
         members = [enum_member(v) for v in values]
         if len(set(members)) != len(members):
             yield Problem(
-                f"enums.{name}", "values must be distinct (ignoring case and punctuation)"
+                f"enums.{name}",
+                "values must be distinct (ignoring case, accents and punctuation)",
             )
     for name in spec.external_topics:
         if not TOPIC_NAME.match(name):
@@ -122,19 +123,13 @@ def _python_names(spec: ServiceSpec) -> Iterator[Problem]:
     for section, names in sections.items():
         seen: dict[str, str] = {}
         for name in names:
-            python = re.sub(r"[^a-z0-9]+", "_", name.lower())
+            python = snake(name)
             if python in seen:
                 yield Problem(
                     f"{section}.{name}",
                     f"'{name}' and '{seen[python]}' both become '{python}' in Python; rename one",
                 )
             seen[python] = name
-
-
-def enum_member(value: str) -> str:
-    """The Python member name generated for an enum value."""
-    member = re.sub(r"\W+", "_", value).strip("_").upper()
-    return f"V_{member}" if not member or member[0].isdigit() else member
 
 
 def _component(path: str, name: str | None) -> Iterator[Problem]:
@@ -296,7 +291,7 @@ def _bindings(spec: ServiceSpec) -> Iterator[Problem]:
         yield from _event(spec, f"{base}.data", out.data)
         data = spec.payload_types().get(out.data) if out.data else None
         for key, value in out.request_metadata.items():
-            for placeholder in _PLACEHOLDER.findall(value):
+            for placeholder in PLACEHOLDER.findall(value):
                 if data is None or placeholder not in data.fields:
                     fields = data.fields if data else {}
                     yield Problem(

@@ -36,6 +36,8 @@ ISO_DURATION = re.compile(
 )
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
+PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+"""A `{field}` of a payload in output binding request metadata."""
 CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "specs" / "001-task-reminders"
 VARIETY = Path(__file__).resolve().parent / "specs" / "variety.yaml"
+HOSTILE = Path(__file__).resolve().parent / "specs" / "hostile.yaml"
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
