@@ -213,11 +213,10 @@ def _add_cross_file(results: dict[str, _Checked], root: Path | None, config: Gat
         results[diagnostic.path].diagnostics.append(diagnostic)
 
 
-_ROUTE_HINTS = ("FastAPI", "APIRouter", "Flask", "include_router", "subscribe", "job_event")
-
-
 def project_facts(root: Path, skip: set[str], config: GateConfig) -> dict[str, DeliveryFacts]:
-    """Delivery facts of the project's files other than those in `skip` (routes, manifests)."""
+    """Project-level facts of the project's files other than those in `skip` (routes, manifests,
+    what their functions block on): the same facts `daprdev check` joins, so a write and a check
+    of the same tree agree."""
     found: dict[str, DeliveryFacts] = {}
     root = root.resolve()
     suffixes = frozenset({".py", ".yaml", ".yml"})
@@ -254,11 +253,9 @@ def _facts_of_file(file: Path, relative: str, target: str) -> DeliveryFacts | No
     facts: DeliveryFacts | None
     if file.suffix != ".py":
         facts = manifest_facts(relative, text)
-    elif any(hint in text for hint in _ROUTE_HINTS):
-        # Routes and mounts only: the rules' findings of files outside the change are not asked.
-        facts = analyze(relative, text, rules=(), target=target).facts
     else:
-        return None
+        # The facts only: the rules' findings of files outside the change are not asked.
+        facts = analyze(relative, text, rules=(), target=target).facts
     return facts if facts is not None and not facts.is_empty() else None
 
 

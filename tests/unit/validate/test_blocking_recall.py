@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.unit.validate.test_corpus import CORPUS, _expected
 from tools.changes import FileChange
 from tools.validate import check_changes
 from tools.validate.engine import analyze
+from tools.validate.tree import check_tree
 
 _APP = "from fastapi import FastAPI\n\napp = FastAPI()\n"  # lines 1-3
 
@@ -327,6 +330,27 @@ def test_a_repository_instance_of_another_module_is_followed() -> None:
     assert (path, line) == ("svc/app.py", 10)
     assert "`get()` (svc/repository.py) blocks the event loop inside `async def read`" in message
     assert "`get_state()` on the synchronous DaprClient" in message
+
+
+def test_a_repository_on_disk_is_followed_when_only_the_route_is_written(tmp_path: Path) -> None:
+    # A module without routes still gives its facts: the write and `daprdev check` agree.
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "repository.py").write_text(_REPOSITORY)
+    app = _APP + (
+        "from svc.repository import Repository\n"
+        "\n"
+        "repository = Repository()\n"
+        "\n"
+        "@app.get('/items/{key}')\n"
+        "async def read(key: str) -> bytes:\n"
+        "    return repository.get(key)\n"  # 10
+    )
+    written = check_changes([FileChange(path="svc/app.py", content=app)], root=tmp_path)
+    (tmp_path / "svc" / "app.py").write_text(app)
+    checked = check_tree([tmp_path], root=tmp_path, use_cache=False)
+    for report in (written, checked):
+        found = [(d.path, d.line) for d in report.diagnostics if d.rule == "DAPR004"]
+        assert found == [("svc/app.py", 10)]
 
 
 def test_a_factory_result_and_a_module_alias_are_followed() -> None:
