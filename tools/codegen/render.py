@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import traceback
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -60,11 +61,53 @@ def render_service(spec: ServiceSpec) -> list[FileChange]:
     env = environment()
     rendered: dict[str, str] = {}
     for planned in _plan(context):
-        template = env.get_template(planned.template)
-        rendered[planned.path] = template.render(**context, **dict(planned.extra))
+        rendered[planned.path] = _render(env, planned, context)
     python = {path: text for path, text in rendered.items() if path.endswith(".py")}
+    for planned in _plan(context):
+        if planned.path in python:
+            _check_syntax(planned, python[planned.path])
     rendered.update(format_python(python, first_party=[context["service"]["package"], "tests"]))
     return [FileChange(path=path, content=rendered[path]) for path in sorted(rendered)]
+
+
+class RenderError(DaprdevError):
+    """A template failed, or rendered a file that does not parse: a generator bug, never the
+    spec's (the spec was validated). The message names the template, the line and the cause."""
+
+
+def _render(env: jinja2.Environment, planned: _Planned, context: dict[str, Any]) -> str:
+    where = f"templates/service/{planned.template}"
+    try:
+        template = env.get_template(planned.template)
+    except jinja2.TemplateSyntaxError as error:
+        raise RenderError(f"{where}:{error.lineno}: template syntax: {error.message}") from None
+    try:
+        return template.render(**context, **dict(planned.extra))
+    except Exception as error:
+        # Jinja maps its frames to template lines; the last frame in this template is the cause.
+        source = template.filename or "<template>"
+        lines = [
+            frame.lineno
+            for frame in traceback.extract_tb(error.__traceback__)
+            if frame.filename == source
+        ]
+        line = f":{lines[-1]}" if lines else ""
+        raise RenderError(
+            f"{where}{line}: rendering {planned.path} failed: {type(error).__name__}: {error}"
+        ) from None
+
+
+def _check_syntax(planned: _Planned, text: str) -> None:
+    """Refuse rendered Python that does not parse, with the line it rendered and where from."""
+    try:
+        compile(text, planned.path, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        line = error.lineno or 0
+        shown = text.splitlines()[line - 1] if 0 < line <= text.count("\n") + 1 else ""
+        raise RenderError(
+            f"templates/service/{planned.template} rendered {planned.path}, which does not "
+            f"parse: line {line}, column {error.offset or 0}: {error.msg}\n    {shown.strip()}"
+        ) from None
 
 
 def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
@@ -148,9 +191,10 @@ def format_python(files: dict[str, str], first_party: Sequence[str] = ()) -> dic
             (root / name).write_text(text, encoding="utf-8")
             names[path] = name
         # Import blocks first (ruff's isort, the only lint fix applied), then the layout.
+        # No --quiet: it would hide the reason ruff gives for a file it cannot format.
         for command in (["check", "--select", "I", "--fix", "--exit-zero"], ["format"]):
             result = subprocess.run(
-                [sys.executable, "-m", "ruff", *command, "--no-cache", "--quiet", "."],
+                [sys.executable, "-m", "ruff", *command, "--no-cache", "."],
                 cwd=root,
                 capture_output=True,
                 text=True,
@@ -162,7 +206,5 @@ def format_python(files: dict[str, str], first_party: Sequence[str] = ()) -> dic
             message = (result.stderr or result.stdout).strip()
             for path, name in names.items():
                 message = message.replace(f"{name}:", f"{path}:")
-            raise DaprdevError(
-                f"a template rendered Python that ruff cannot format (a template bug):\n{message}"
-            )
+            raise RenderError(f"ruff cannot format the rendered Python:\n{message}")
         return {path: (root / name).read_text(encoding="utf-8") for path, name in names.items()}
