@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import keyword
-from collections.abc import Iterable, Iterator
+import math
+import re
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from pydantic import BaseModel
 
@@ -14,6 +19,7 @@ from tools.specs.model import (
     JOB_NAME,
     PASCAL,
     PLACEHOLDER,
+    RFC3339,
     TOPIC_NAME,
     Action,
     ModelSpec,
@@ -39,6 +45,9 @@ class Problem:
 
     path: str
     message: str
+    needs: str | None = dataclasses.field(default=None, compare=False)
+    """`section.name` whose absence the problem reports (`types.X`, `topics.X`, `jobs.X`, ...):
+    when that entry was left out because it is invalid itself, the problem is not reported."""
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -144,7 +153,7 @@ def _topic(path: str, topic: str) -> Iterator[Problem]:
 
 def _event(spec: ServiceSpec, path: str, name: str | None) -> Iterator[Problem]:
     if name is not None and name not in spec.payload_types():
-        yield Problem(path, unknown("event", name, spec.events))
+        yield Problem(path, unknown("event", name, spec.events), needs=f"types.{name}")
 
 
 def _publications(spec: ServiceSpec) -> Iterator[Problem]:
@@ -155,10 +164,20 @@ def _publications(spec: ServiceSpec) -> Iterator[Problem]:
         yield from _component(f"{base}.pubsub", pub.pubsub)
         yield from _event(spec, f"{base}.event", pub.event)
         event = spec.payload_types().get(pub.event)
-        if event and pub.idempotency_field and pub.idempotency_field not in event.fields:
-            yield Problem(
-                f"{base}.idempotency_field", unknown("field", pub.idempotency_field, event.fields)
-            )
+        if event and pub.idempotency_field:
+            key = event.fields.get(pub.idempotency_field)
+            if key is None:
+                yield Problem(
+                    f"{base}.idempotency_field",
+                    unknown("field", pub.idempotency_field, event.fields),
+                )
+            elif key.ref.optional or key.ref.is_list or key.ref.name not in _KEY_SCALARS:
+                yield Problem(
+                    f"{base}.idempotency_field",
+                    f"the CloudEvent id comes from this field, so it must be a required str, int "
+                    f"or uuid ('{key.type}' would give events without a value the same id "
+                    "'None', and all but the first would be skipped as duplicates)",
+                )
         if pub.route:
             taken = _reserved_route(spec, pub.route)
             if taken:
@@ -205,9 +224,17 @@ def _subscriptions(spec: ServiceSpec) -> Iterator[Problem]:
                 f"{base}.dead_letter_topic",
                 f"'{dlq}' is neither subscribed here nor external; add a subscription for it, "
                 "list it under external_topics, or set dead_letter_external: true",
+                needs=f"topics.{dlq}",
             )
         if dlq == topic:
             yield Problem(f"{base}.dead_letter_topic", "must differ from the topic itself")
+        elif dlq in spec.subscriptions and spec.subscriptions[dlq].event != sub.event:
+            yield Problem(
+                f"{base}.dead_letter_topic",
+                f"'{dlq}' is subscribed as {spec.subscriptions[dlq].event}, but its dead letters "
+                f"are the {sub.event} messages of '{topic}'; subscribe '{dlq}' with event "
+                f"{sub.event}",
+            )
         names = [rule.name for rule in sub.rules]
         for index, rule in enumerate(sub.rules):
             if names.count(rule.name) > 1:
@@ -236,7 +263,17 @@ def _jobs(spec: ServiceSpec) -> Iterator[Problem]:
         base = f"jobs.{name}"
         if not JOB_NAME.match(name):
             yield Problem(
-                base, f"'{name}' is not a valid job name (lowercase letters, digits, '-')"
+                base,
+                f"'{name}' is not a valid job name (lowercase letters, digits, '-', '_' and '.', "
+                "at most 62 characters, first and last a letter or digit)",
+            )
+        elif refused := scheduler_refuses(name):
+            yield Problem(base, refused)
+        if job.ttl is not None and job.schedule is None:
+            yield Problem(
+                f"{base}.ttl",
+                "the Scheduler refuses a ttl on a job without a schedule; drop ttl, or give the "
+                "job a schedule (a one-shot job ends after its due_time anyway)",
             )
         yield from _event(spec, f"{base}.data", job.data)
         data = spec.payload_types().get(job.data) if job.data else None
@@ -249,11 +286,50 @@ def _jobs(spec: ServiceSpec) -> Iterator[Problem]:
                     f"{base}.due_time_field", data, job.due_time_field, frozenset({"datetime"})
                 )
         if job.payload is not None:
-            if data is None:
+            if job.data is None:
                 yield Problem(f"{base}.payload", "a payload needs a data event (jobs.<name>.data)")
-            else:
-                yield from _payload(f"{base}.payload", data, job.payload)
+            elif data is not None:
+                yield from _literal(spec, f"{base}.payload", TypeRef(job.data or ""), job.payload)
         yield from _actions(spec, base, job.data, job.actions)
+    yield from _job_name_overlaps(spec)
+
+
+def scheduler_refuses(name: str) -> str | None:
+    """Why the Scheduler refuses a job name, or None: without '-', '_', ':' and spaces it must be
+    a DNS subdomain (dot-separated labels of letters and digits, at most 253 characters)."""
+    bare = re.sub(r"[-_: ]", "", name.lower())
+    labels = bare.split(".")
+    if len(bare) > 253 or not all(re.fullmatch(r"[a-z0-9]+", label) for label in labels):
+        return (
+            f"the Scheduler refuses the job name '{name}': each '.'-separated part needs a "
+            "letter or digit (write e.g. 'nightly.report', not 'nightly..report')"
+        )
+    return None
+
+
+def _job_name_overlaps(spec: ServiceSpec) -> Iterator[Problem]:
+    """A per-key job is named '<job>-<key>'; another job whose name is such a name collides with
+    it in the Scheduler (one overwrites the other) when the key can take that form."""
+    for name, job in spec.jobs.items():
+        data = spec.payload_types().get(job.data or "")
+        key = data.fields.get(job.per_key or "") if data else None
+        if key is None:
+            continue
+        for other, other_job in spec.jobs.items():
+            if not other.startswith(f"{name}-"):
+                continue
+            rest = other.removeprefix(f"{name}-")
+            # A str key can be anything; an int key only digits (and a per-key job's own names
+            # add '-<key>', which no int holds).
+            if key.ref.name == "str" or (
+                key.ref.name == "int" and not other_job.is_per_key and rest.isdigit()
+            ):
+                yield Problem(
+                    f"jobs.{other}",
+                    f"'{other}' is also a name of job '{name}' ('{name}-<{job.per_key}>' with "
+                    f"{job.per_key} '{rest}...'); the Scheduler would keep one of them: rename "
+                    f"one so that it does not begin with '{name}-'",
+                )
 
 
 def _job_field(
@@ -266,13 +342,100 @@ def _job_field(
         yield Problem(path, f"the field must be a required {' or '.join(sorted(kinds))}")
 
 
-def _payload(path: str, data: ModelSpec, payload: dict[str, object]) -> Iterator[Problem]:
-    for key in payload:
-        if key not in data.fields:
-            yield Problem(f"{path}.{key}", unknown("field", key, data.fields))
-    for key, field in data.fields.items():
-        if key not in payload and not field.ref.optional:
+def _literal(spec: ServiceSpec, path: str, ref: TypeRef, value: object) -> Iterator[Problem]:
+    """A literal of the spec (a job payload) that the generated model accepts, field by field."""
+    if value is None:
+        if not ref.optional:
+            yield Problem(path, f"null, but the field is a required {_type_text(ref)}")
+        return
+    if ref.is_list:
+        if not isinstance(value, list):
+            yield Problem(path, f"{value!r} is not a list; write [...] of {ref.name}")
+            return
+        item = TypeRef(ref.name, optional=ref.item_optional)
+        for index, element in enumerate(value):
+            yield from _literal(spec, f"{path}[{index}]", item, element)
+        return
+    model = spec.payload_types().get(ref.name)
+    if model is not None:
+        yield from _model_literal(spec, path, ref.name, model, value)
+        return
+    problem = _scalar_problem(ref.name, spec.enums.get(ref.name), value)
+    if problem:
+        yield Problem(path, problem)
+
+
+def _model_literal(
+    spec: ServiceSpec, path: str, name: str, model: ModelSpec, value: object
+) -> Iterator[Problem]:
+    if not isinstance(value, dict):
+        yield Problem(path, f"{value!r} is not a mapping; write the fields of {name}")
+        return
+    for key in value:
+        if key not in model.fields:
+            yield Problem(f"{path}.{key}", unknown("field", str(key), model.fields))
+    for key, field in model.fields.items():
+        if key in value:
+            yield from _literal(spec, f"{path}.{key}", field.ref, value[key])
+        elif not field.ref.optional:
             yield Problem(path, f"missing required field '{key}'")
+
+
+_SCALAR_EXAMPLES = {
+    "str": "text in quotes",
+    "int": "a whole number such as 3",
+    "float": "a number such as 1.5",
+    "bool": "true or false",
+    "datetime": "an RFC 3339 time such as 2030-01-01T09:00:00Z",
+    "date": "a date such as 2030-01-01",
+    "uuid": "a UUID such as 7a1c5a0e-3b1f-4f5e-9a3e-2d6f1c9b8e01",
+}
+
+
+def _scalar_problem(name: str, enum: list[str] | None, value: object) -> str | None:
+    """What is wrong with `value` as a `name` (a scalar or an enum), or None."""
+    if enum is not None:
+        if isinstance(value, str) and value in enum:
+            return None
+        return f"{value!r} is not a {name}; write one of {', '.join(enum)}"
+    if _scalar_fits(name, value):
+        return None
+    return f"{value!r} is not a {name}; write {_SCALAR_EXAMPLES[name]}"
+
+
+def _scalar_fits(name: str, value: object) -> bool:
+    match name:
+        case "str":
+            return isinstance(value, str)
+        case "int":
+            return isinstance(value, int) and not isinstance(value, bool)
+        case "float":
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            return number and math.isfinite(value)  # type: ignore[arg-type]
+        case "bool":
+            return isinstance(value, bool)
+        case "datetime":
+            return isinstance(value, datetime) or (
+                isinstance(value, str) and RFC3339.match(value) is not None
+            )
+        case "date":
+            if isinstance(value, date):
+                return not isinstance(value, datetime)
+            return isinstance(value, str) and _parses(date.fromisoformat, value)
+        case _:
+            return isinstance(value, str) and _parses(uuid.UUID, value)
+
+
+def _parses(parse: Callable[[str], object], text: str) -> bool:
+    try:
+        parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _type_text(ref: TypeRef) -> str:
+    return f"list[{ref.name}]" if ref.is_list else ref.name
 
 
 def _bindings(spec: ServiceSpec) -> Iterator[Problem]:
@@ -284,6 +447,12 @@ def _bindings(spec: ServiceSpec) -> Iterator[Problem]:
         yield from _event(spec, f"{base}.data", binding.data)
         if binding.type == "bindings.cron" and binding.schedule is None:
             yield Problem(f"{base}.schedule", "a bindings.cron input needs a schedule")
+        if binding.type == "bindings.cron" and binding.data is not None:
+            yield Problem(
+                f"{base}.data",
+                "daprd's cron binding posts an empty body, so no tick would carry "
+                f"{binding.data}; drop data (the handler gets the binding's name)",
+            )
         yield from _actions(spec, base, binding.data, binding.actions)
     for name, out in spec.bindings.output.items():
         base = f"bindings.output.{name}"
@@ -291,14 +460,37 @@ def _bindings(spec: ServiceSpec) -> Iterator[Problem]:
         yield from _event(spec, f"{base}.data", out.data)
         data = spec.payload_types().get(out.data) if out.data else None
         for key, value in out.request_metadata.items():
-            for placeholder in PLACEHOLDER.findall(value):
-                if data is None or placeholder not in data.fields:
-                    fields = data.fields if data else {}
-                    yield Problem(
-                        f"{base}.request_metadata.{key}", unknown("field", placeholder, fields)
-                    )
+            yield from _placeholders(f"{base}.request_metadata.{key}", out.data, data, value)
         if name in spec.bindings.input:
             yield Problem(base, f"'{name}' is also an input binding; use distinct component names")
+
+
+# Anything that looks like a placeholder: '{name}', '{a.b}', '{items[0]}', '{Name}'.
+_PLACEHOLDER_LIKE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]]*)\}")
+
+
+def _placeholders(
+    path: str, event: str | None, data: ModelSpec | None, value: str
+) -> Iterator[Problem]:
+    fields = data.fields if data else {}
+    for text in _PLACEHOLDER_LIKE.findall(value):
+        if not PLACEHOLDER.fullmatch(f"{{{text}}}"):
+            yield Problem(
+                path,
+                f"'{{{text}}}' is not a placeholder; only a top-level field of the binding's data "
+                f"fits, as '{{field}}'"
+                + (f" (fields of {event}: {', '.join(fields)})" if fields else ""),
+            )
+        elif event is not None and data is None:
+            continue  # the data event is unknown (reported there) or invalid itself
+        elif data is None:
+            yield Problem(
+                path,
+                f"'{{{text}}}' is filled from the binding's data, and this binding has none; "
+                "give it data or drop the placeholder",
+            )
+        elif text not in fields:
+            yield Problem(path, unknown("field", text, fields))
 
 
 def _actions(
@@ -308,24 +500,34 @@ def _actions(
         path = f"{base}.actions[{index}].{action.kind}"
         target, problem = _action_target(spec, action)
         if problem:
-            yield Problem(path, problem)
+            needs = None if target is None else f"{_ACTION_SECTIONS[action.kind]}.{action.target}"
+            yield Problem(path, problem, needs=needs)
         elif target is not None:
             yield from _projection(spec, path, source, target)
 
 
+_ACTION_SECTIONS = {
+    "save": "state_stores",
+    "schedule": "jobs",
+    "publish": "publications",
+    "invoke": "bindings.output",
+}
+
+
 def _action_target(spec: ServiceSpec, action: Action) -> tuple[str | None, str | None]:
-    """(event the action needs, problem) for one action."""
+    """(event the action needs, problem) for one action; ('', problem) when the target is not
+    defined at all."""
     name = action.target
     match action.kind:
         case "save":
             store = spec.state_stores.get(name)
             if store is None:
-                return None, unknown("state store", name, spec.state_stores)
+                return "", unknown("state store", name, spec.state_stores)
             return store.entity, None
         case "schedule":
             job = spec.jobs.get(name)
             if job is None:
-                return None, unknown("job", name, spec.jobs)
+                return "", unknown("job", name, spec.jobs)
             if not job.is_per_key:
                 return (
                     None,
@@ -335,12 +537,12 @@ def _action_target(spec: ServiceSpec, action: Action) -> tuple[str | None, str |
         case "publish":
             pub = spec.publications.get(name)
             if pub is None:
-                return None, unknown("publication topic", name, spec.publications)
+                return "", unknown("publication topic", name, spec.publications)
             return pub.event, None
         case _:
             out = spec.bindings.output.get(name)
             if out is None:
-                return None, unknown("output binding", name, spec.bindings.output)
+                return "", unknown("output binding", name, spec.bindings.output)
             return out.data, None
 
 

@@ -193,11 +193,77 @@ def validate_data(data: dict[str, Any]) -> tuple[ServiceSpec | None, list[Proble
         for name in data[section]
         if isinstance(name, str)
     ]
-    try:
-        spec = ServiceSpec.model_validate(data, context={"type_names": names})
-    except ValidationError as error:
-        return None, [_problem(item) for item in error.errors()]
-    return spec, check_spec(spec)
+    problems: list[Problem] = []
+    left_out: set[str] = set()
+    for _ in range(_ROUNDS):
+        try:
+            spec = ServiceSpec.model_validate(data, context={"type_names": names})
+        except ValidationError as error:
+            problems += [p for p in map(_problem, error.errors()) if p not in problems]
+            # Leave out what is invalid and check the rest too, so that one report holds every
+            # problem; a reference to what was left out is not a problem of its own.
+            pruned = _without_invalid(data, error.errors(), left_out)
+            if pruned is None:
+                return None, problems
+            data = pruned
+            continue
+        if not problems:
+            return spec, check_spec(spec)
+        crossed = [p for p in check_spec(spec) if not _left_out(p, left_out)]
+        return None, problems + [p for p in crossed if p not in problems]
+    return None, problems
+
+
+# Leaving out an entry can reveal a problem in another (a required section now empty), so a few
+# rounds; each removes at least one entry, and a spec holds few.
+_ROUNDS = 8
+_ENTRIES = ("enums", "models", "events", "publications", "subscriptions", "state_stores", "jobs")
+# The `needs` namespace of each section's names (see Problem.needs).
+_NAMESPACE = {"models": "types", "events": "types", "enums": "types", "subscriptions": "topics"}
+_NAMESPACE |= {"external_topics": "topics"}
+_PLACEHOLDER_SERVICE = {"app_id": "placeholder", "idempotency": {"store": "placeholder"}}
+
+
+def _without_invalid(
+    data: dict[str, Any], errors: list[Any], left_out: set[str]
+) -> dict[str, Any] | None:
+    """`data` without the entries the errors are in (recorded in `left_out` as `namespace.name`,
+    `namespace.*` for a whole section), or None when what is invalid cannot be left out."""
+    pruned = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    if isinstance(pruned.get("bindings"), dict):
+        pruned["bindings"] = {
+            k: (dict(v) if isinstance(v, dict) else v) for k, v in pruned["bindings"].items()
+        }
+    for error in errors:
+        loc = [part for part in error["loc"] if not _is_internal(part)]
+        section = loc[0] if loc else None
+        if section == "bindings" and len(loc) >= 3 and loc[1] in ("input", "output"):
+            entries = pruned["bindings"][loc[1]]
+            if isinstance(entries, dict):
+                entries.pop(loc[2], None)
+                left_out.add(f"bindings.{loc[1]}.{loc[2]}")
+                continue
+        if section in _ENTRIES and len(loc) >= 2 and isinstance(pruned.get(section), dict):
+            pruned[section].pop(loc[1], None)
+            left_out.add(f"{_NAMESPACE.get(section, section)}.{loc[1]}")
+        elif section == "service":
+            pruned["service"] = _PLACEHOLDER_SERVICE
+        elif section is None or section == "events":
+            return None  # nothing to check against without events
+        elif isinstance(section, str):
+            pruned.pop(section, None)
+            left_out.add(f"{_NAMESPACE.get(section, section)}.*")
+    if pruned == data:
+        return None
+    return pruned
+
+
+def _left_out(problem: Problem, left_out: set[str]) -> bool:
+    if problem.needs is None:
+        return False
+    parts = problem.needs.split(".")
+    wholes = (".".join([*parts[:end], "*"]) for end in range(1, len(parts)))
+    return problem.needs in left_out or any(whole in left_out for whole in wholes)
 
 
 def read_spec_section(
