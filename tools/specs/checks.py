@@ -139,6 +139,27 @@ def _python_names(spec: ServiceSpec) -> Iterator[Problem]:
                     f"'{name}' and '{seen[python]}' both become '{python}' in Python; rename one",
                 )
             seen[python] = name
+    handlers: dict[str, str] = {}
+    for path, handler in _handler_names(spec):
+        if handler in handlers:
+            yield Problem(
+                path,
+                f"its handler and that of {handlers[handler]} would both be the Python function "
+                f"'{handler}'; rename one",
+            )
+        handlers.setdefault(handler, path)
+
+
+def _handler_names(spec: ServiceSpec) -> Iterator[tuple[str, str]]:
+    """(path, effect function) of every handler, named as the generator names them."""
+    for topic, sub in spec.subscriptions.items():
+        yield f"subscriptions.{topic}", f"on_{snake(topic)}"
+        for index, rule in enumerate(sub.rules):
+            yield f"subscriptions.{topic}.rules[{index}]", f"on_{snake(topic)}_{rule.name}"
+    for name in spec.jobs:
+        yield f"jobs.{name}", f"on_job_{snake(name)}"
+    for name in spec.bindings.input:
+        yield f"bindings.input.{name}", f"on_binding_{snake(name)}"
 
 
 def _component(path: str, name: str | None) -> Iterator[Problem]:

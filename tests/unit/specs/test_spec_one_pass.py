@@ -215,3 +215,27 @@ def test_per_key_jobs_whose_names_begin_alike_are_fine_with_uuid_keys(
     final = dict(example_data["jobs"]["task-reminder"])
     example_data["jobs"]["task-reminder-final"] = final
     assert problems(example_data) == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        (
+            {"subscriptions": {"job-heartbeat": {"event": "TaskCreated", "actions": []}}},
+            "jobs.heartbeat: its handler and that of subscriptions.job-heartbeat would both be "
+            "the Python function 'on_job_heartbeat'",
+        ),
+        (
+            {"subscriptions": {"task-created-urgent": {"event": "TaskCreated", "actions": []}}},
+            "subscriptions.task-created-urgent: its handler and that of "
+            "subscriptions.task-created.rules[0] would both be",
+        ),
+    ],
+)
+def test_handlers_of_different_sections_get_distinct_functions(
+    example_data: dict[str, Any], extra: dict[str, Any], expected: str
+) -> None:
+    for section, entries in extra.items():
+        example_data[section].update(entries)
+    found = problems(example_data)
+    assert any(expected in p for p in found), found
