@@ -22,6 +22,20 @@ def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
 
 
 _OWN_NODES = "_daprdev_own_nodes"
+_ALL_NODES = "_daprdev_all_nodes"
+
+
+def walk(node: ast.AST) -> tuple[ast.AST, ...]:
+    """`ast.walk(node)` (the same nodes, the same order), computed once and kept on the node.
+
+    Many rules look over the whole module or a whole function; with the walk kept, each file's tree
+    is walked once however many rules ask.
+    """
+    cached: tuple[ast.AST, ...] | None = getattr(node, _ALL_NODES, None)
+    if cached is None:
+        cached = tuple(ast.walk(node))
+        setattr(node, _ALL_NODES, cached)
+    return cached
 
 
 def _walk_own(function: FunctionNode) -> Iterator[ast.AST]:

@@ -13,7 +13,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tools.validate.astutil import FunctionNode
+from tools.validate.astutil import FunctionNode, walk
 from tools.validate.context import FileContext
 
 _GRPC_CALLBACKS = frozenset({"subscribe", "method", "binding", "job_event"})
@@ -122,7 +122,7 @@ class CallGraph:
         return name in self.functions
 
     def all(self) -> Iterator[FunctionNode]:
-        for node in ast.walk(self.module):
+        for node in walk(self.module):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 yield node
 
@@ -172,7 +172,7 @@ class CallGraph:
 
     def _callees(self, function: FunctionNode) -> Iterator[FunctionNode]:
         # Nested functions and lambdas count: a handler's closure runs inside it.
-        for node in ast.walk(function):
+        for node in walk(function):
             if isinstance(node, ast.Call):
                 callee = self.callee(node.func, function)
                 if callee is not None:

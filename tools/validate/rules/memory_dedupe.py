@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.astutil import FunctionNode, own_nodes, walk
 from tools.validate.context import FileContext
 from tools.validate.rules._reach import per_message
 from tools.validate.rules.base import Invalid, Rule
@@ -129,7 +129,7 @@ class InMemoryDedupe(Rule):
         if not containers:
             return
         reached = per_message(self.ctx, module)
-        for function in ast.walk(module):
+        for function in walk(module):
             if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
             found = reached.get(id(function))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import FunctionNode, is_log_call
+from tools.validate.astutil import FunctionNode, is_log_call, walk
 from tools.validate.context import FileContext
 from tools.validate.rules.base import Invalid, Rule, Span, header
 from tools.validate.rules.sync_client import one_shot_script
@@ -231,11 +231,11 @@ class PollingLoop(Rule):
     def _keeps_lock(self, body: list[ast.stmt]) -> bool:
         """True when the loop calls a lock or lease operation and nothing else that does work:
         it waits for the lock or keeps it alive, the work runs elsewhere under it."""
-        calls = [n for s in body for n in ast.walk(s) if isinstance(n, ast.Call)]
+        calls = [n for s in body for n in walk(s) if isinstance(n, ast.Call)]
         context_managers = {
             id(item.context_expr)
             for s in body
-            for n in ast.walk(s)
+            for n in walk(s)
             if isinstance(n, ast.With | ast.AsyncWith)
             for item in n.items
         }
@@ -326,7 +326,7 @@ def _returns(body: list[ast.stmt]) -> bool:
 def _loaded_names(module: ast.Module) -> set[str]:
     return {
         node.id
-        for node in ast.walk(module)
+        for node in walk(module)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
     }
 
@@ -336,6 +336,6 @@ def _exits_on_success(body: list[ast.stmt]) -> bool:
     for statement in body:
         if isinstance(statement, ast.Try | ast.TryStar):
             for inner in statement.body + statement.orelse:
-                if any(isinstance(n, ast.Return | ast.Break) for n in ast.walk(inner)):
+                if any(isinstance(n, ast.Return | ast.Break) for n in walk(inner)):
                     return True
     return False

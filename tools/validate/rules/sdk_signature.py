@@ -14,7 +14,7 @@ import json
 from functools import cache
 from typing import Any
 
-from tools.validate.astutil import FunctionNode, assigned_once
+from tools.validate.astutil import FunctionNode, assigned_once, walk
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, Kind
 from tools.validate.rules._sdk_table import FASTAPI_APP, GRPC_APP, TABLE
@@ -411,7 +411,7 @@ _WRAPPERS = frozenset({"Optional", "Annotated", "Union"})
 def _container_annotated(module: ast.Module) -> frozenset[str]:
     """Names and attributes the module anywhere annotates as a container (`list[DaprClient]`)."""
     found: set[str] = set()
-    for node in ast.walk(module):
+    for node in walk(module):
         pairs: list[tuple[ast.expr | str, ast.expr | None]] = []
         if isinstance(node, ast.AnnAssign):
             pairs.append((node.target, node.annotation))

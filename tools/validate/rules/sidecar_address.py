@@ -15,7 +15,7 @@ import ast
 import re
 from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode, argument, assigned_once
+from tools.validate.astutil import FunctionNode, argument, assigned_once, walk
 from tools.validate.context import FileContext
 from tools.validate.rules._strings import single_assignments
 from tools.validate.rules.base import Invalid, Rule
@@ -322,7 +322,7 @@ class _Scopes:
         """Module-level `NAME = value` statements whose name this file never reads."""
         read = {
             node.id
-            for node in ast.walk(self._tree)
+            for node in walk(self._tree)
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
         }
         return {

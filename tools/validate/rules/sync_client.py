@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from tools.validate.astutil import own_nodes
+from tools.validate.astutil import own_nodes, walk
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances
 from tools.validate.rules._reach import is_script
@@ -215,7 +215,7 @@ def one_shot_script(ctx: FileContext, module: ast.Module) -> bool:
     whose coroutines no framework registers (a decorated `async def` - an agent tool, a callback -
     runs on someone else's loop beside other work; the `__main__` block is then only a demo)."""
     return is_script(ctx, module) and not any(
-        isinstance(node, ast.AsyncFunctionDef) and node.decorator_list for node in ast.walk(module)
+        isinstance(node, ast.AsyncFunctionDef) and node.decorator_list for node in walk(module)
     )
 
 
@@ -281,12 +281,12 @@ def _fixable_imports(module: ast.Module, handlers: set[int]) -> list[ast.alias]:
 
 def _uses_convert(module: ast.Module, names: set[str], handlers: set[int]) -> bool:
     parents = {
-        id(child): parent for parent in ast.walk(module) for child in ast.iter_child_nodes(parent)
+        id(child): parent for parent in walk(module) for child in ast.iter_child_nodes(parent)
     }
     allowed = _annotation_nodes(module)  # ids of the uses that convert (or need no change)
     # Per async function: the client variables its `with` blocks bind, and their convertible uses.
     clients: dict[int, tuple[ast.AsyncFunctionDef, set[str], set[int]]] = {}
-    for statement in ast.walk(module):
+    for statement in walk(module):
         if not isinstance(statement, ast.With):
             continue
         call = statement.items[0].context_expr
@@ -310,12 +310,12 @@ def _uses_convert(module: ast.Module, names: set[str], handlers: set[int]) -> bo
             uses.update(_awaitable_uses(function, statement, target, parents))
     # A client variable may appear nowhere else in its function: not stored, passed or reused.
     for function, variables, uses in clients.values():
-        for node in ast.walk(function):
+        for node in walk(function):
             if isinstance(node, ast.Name) and node.id in variables and id(node) not in uses:
                 return False
     return all(
         id(node) in allowed
-        for node in ast.walk(module)
+        for node in walk(module)
         if isinstance(node, ast.Name) and node.id in names
     )
 
@@ -328,7 +328,7 @@ def _awaitable_uses(
 ) -> set[int]:
     """Ids of `target` and of its uses in the block as the receiver of an aio client method."""
     uses = {id(target)}
-    for node in ast.walk(statement):
+    for node in walk(statement):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -354,9 +354,9 @@ def _function_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST | None:
 
 def _annotation_nodes(module: ast.Module) -> set[int]:
     roots: list[ast.AST] = []
-    for node in ast.walk(module):
+    for node in walk(module):
         if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
             roots.append(node.annotation)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:
             roots.append(node.returns)
-    return {id(child) for root in roots for child in ast.walk(root)}
+    return {id(child) for root in roots for child in walk(root)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.astutil import FunctionNode, own_nodes, walk
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import caught, is_blanket, last_name
 from tools.validate.rules._http import Locals, http_request
@@ -118,7 +118,7 @@ class UncheckedSidecarAnswer(Rule):
         discarded = _discarded_calls(self._module) if self._raw else {}
         scopes: list[tuple[FunctionNode | None, list[ast.AST]]] = [
             (node, list(own_nodes(node)))
-            for node in ast.walk(self._module)
+            for node in walk(self._module)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         ]
         scopes.append((None, list(_module_nodes(self._module))))
@@ -188,7 +188,7 @@ def _sends(body: list[ast.stmt], raw_sends: set[int]) -> bool:
             or (isinstance(node.func, ast.Attribute) and node.func.attr in _SDK_SENDS)
         )
         for statement in body
-        for node in ast.walk(statement)
+        for node in walk(statement)
     )
 
 
@@ -242,7 +242,7 @@ def _checked(
         for node in nodes
         if isinstance(node, ast.Call) and _is_report(node)
         for argument in [*node.args, *(k.value for k in node.keywords)]
-        for inner in ast.walk(argument)
+        for inner in walk(argument)
     }
     for node in nodes:
         if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load):
@@ -274,10 +274,8 @@ def _unwrap(node: ast.expr | None) -> ast.expr | None:
 def _discarded_calls(module: ast.Module) -> dict[str, bool]:
     """Function name -> True when every call of it in the file throws its result away."""
     uses: dict[str, list[bool]] = {}
-    statements = {
-        id(_unwrap(node.value)) for node in ast.walk(module) if isinstance(node, ast.Expr)
-    }
-    for node in ast.walk(module):
+    statements = {id(_unwrap(node.value)) for node in walk(module) if isinstance(node, ast.Expr)}
+    for node in walk(module):
         if isinstance(node, ast.Call):
             name = last_name(node.func)
             if name:
