@@ -35,7 +35,7 @@ def per_request(
 
     `extra` adds entry points only the caller knows of, each with what it is ("activity").
     """
-    graph = CallGraph(module)
+    graph = call_graph(module)
     entries: list[tuple[FunctionNode, str]] = [
         (function, "subscription handler" if route.kind == "subscription" else "handler")
         for function, route in ctx.handlers
@@ -52,7 +52,7 @@ def per_message(ctx: FileContext, module: ast.Module) -> dict[int, Reached]:
     Subscription handlers include POST routes another file may declare to Dapr: a finding
     reached from one of those belongs to the project-level check (`ctx.deferral_target`).
     """
-    graph = CallGraph(module)
+    graph = call_graph(module)
     jobs = {id(function) for function, _ in ctx.job_handlers()}
     subscriptions = {id(function) for function in ctx.subscription_handlers()}
     entries = [
@@ -99,12 +99,25 @@ def _grpc_callback(ctx: FileContext, function: FunctionNode) -> bool:
     return False
 
 
+def call_graph(module: ast.Module) -> CallGraph:
+    """The module's call graph, built once per tree however many rules ask for it."""
+    graph: CallGraph | None = getattr(module, _GRAPH, None)
+    if graph is None:
+        graph = CallGraph(module)
+        setattr(module, _GRAPH, graph)
+    return graph
+
+
+_GRAPH = "_daprdev_call_graph"
+
+
 class CallGraph:
     """Calls by name between the module's functions and between the methods of each class."""
 
     def __init__(self, module: ast.Module) -> None:
         self.module = module
         self.functions: dict[str, FunctionNode] = {}
+        self._callee_lists: dict[int, tuple[FunctionNode, ...]] = {}
         self._siblings: dict[int, dict[str, FunctionNode]] = {}
         for statement in module.body:
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -170,13 +183,18 @@ class CallGraph:
             return self._siblings.get(id(caller), {}).get(func.attr)
         return None
 
-    def _callees(self, function: FunctionNode) -> Iterator[FunctionNode]:
-        # Nested functions and lambdas count: a handler's closure runs inside it.
-        for node in walk(function):
-            if isinstance(node, ast.Call):
-                callee = self.callee(node.func, function)
-                if callee is not None:
-                    yield callee
+    def _callees(self, function: FunctionNode) -> tuple[FunctionNode, ...]:
+        found = self._callee_lists.get(id(function))
+        if found is None:
+            # Nested functions and lambdas count: a handler's closure runs inside it.
+            calls = (node for node in walk(function) if isinstance(node, ast.Call))
+            found = tuple(
+                callee
+                for callee in (self.callee(call.func, function) for call in calls)
+                if callee is not None
+            )
+            self._callee_lists[id(function)] = found
+        return found
 
 
 def _describe(entry: str, path: tuple[str, ...]) -> str:

@@ -19,7 +19,13 @@ from collections.abc import Iterator
 
 from tools.validate.astutil import FunctionNode, argument, own_nodes
 from tools.validate.context import FileContext
-from tools.validate.rules._reach import CallGraph, Reached, decorator_target, per_request
+from tools.validate.rules._reach import (
+    CallGraph,
+    Reached,
+    call_graph,
+    decorator_target,
+    per_request,
+)
 from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.base import Invalid, Rule
 
@@ -358,7 +364,7 @@ class ClientPerRequest(Rule):
     def finish(self) -> None:
         if self._module is None or not self._constructions or is_harness_path(self.ctx.path):
             return
-        graph = CallGraph(self._module)
+        graph = call_graph(self._module)
         once = set(graph.reach([(f, "") for f in graph.all() if self._runs_once(f)]))
         quiet = once | self._standing()
         reached, units = self._per_call(self._module, graph, quiet)
