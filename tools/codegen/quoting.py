@@ -32,11 +32,13 @@ def pydoc(value: str) -> str:
 
 def yamlstr(value: str, *, plain: bool = False) -> str:
     """A YAML scalar on one line, written by the YAML emitter: double-quoted, or with `plain` the
-    emitter's own choice (unquoted where that reads back as the same string)."""
+    emitter's own choice (unquoted where that reads back as the same string in a mapping)."""
     if plain:
         chosen = yaml.safe_dump(str(value), allow_unicode=True, width=math.inf)
         chosen = chosen.removesuffix("\n...\n").removesuffix("\n")
-        if "\n" not in chosen:
+        # A line break of YAML's own (NEL, LS, PS) can stand raw in the emitter's choice and read
+        # back as a space inside a template's line; such text is written escaped instead.
+        if chosen.isprintable() and yaml.safe_load(f"key: {chosen}\n") == {"key": value}:
             return chosen
     dumped = yaml.safe_dump(str(value), default_style='"', allow_unicode=True, width=math.inf)
     return dumped.rstrip("\n")
