@@ -253,6 +253,23 @@ KUBERNETES_MANIFEST = PolicyRule(
         ("deploy/api", "apiVersion: apps/v1\nkind: Deployment\n"),
     ),
 )
+# Folders whose manifests are applied to a Kubernetes cluster, where the Dapr operator serves
+# components to every sidecar: there, a manifest outside the resources folders is not ignored.
+_CLUSTER_FOLDERS = frozenset(
+    {"k8s", "kubernetes", "kube", "deploy", "deployment", "deployments", "manifests", "helm"}
+)
+
+
+def applied_to_a_cluster(path: str) -> bool:
+    """True when `path` sits in a folder of manifests kept for `kubectl apply` (k8s/, deploy/...).
+
+    daprdev never writes there (the write path refuses a Dapr manifest outside the resources
+    folders); `daprdev check` does not report what such a folder holds as misplaced.
+    """
+    folders = PurePosixPath(path).parts[:-1]
+    return any(folder.lower() in _CLUSTER_FOLDERS for folder in folders)
+
+
 DAPR_MANIFEST_LOCATION = PolicyRule(
     id="DAPR092",
     name="dapr-manifest-outside-resources",
@@ -260,7 +277,8 @@ DAPR_MANIFEST_LOCATION = PolicyRule(
     why=(
         "daprd loads components, subscriptions and resiliency policies only from its "
         "--resources-path; a manifest elsewhere is silently ignored and the service fails at run "
-        "time."
+        "time. `daprdev check` leaves alone the manifests kept with a cluster's (k8s/, deploy/, "
+        "manifests/...), which the Dapr operator serves; daprdev itself never writes there."
     ),
     fix=(
         "Move the file under components/ or resources/ (or a folder listed in [tool.daprdev] "

@@ -31,7 +31,7 @@ from tools.validate.deliveries import DeliveryFacts, manifest_facts
 from tools.validate.engine import analyze
 from tools.validate.files import iter_project_files
 from tools.validate.gate import project_facts, ruff_diagnostics
-from tools.validate.policy import check_file_policy
+from tools.validate.policy import applied_to_a_cluster, check_file_policy
 from tools.validate.project import facts_of, project_findings
 from tools.validate.syntax import parse_source
 from tools.workspace import Workspace
@@ -222,7 +222,9 @@ def _manifest_findings(relative: str, text: str, config: GateConfig) -> list[Dia
     if "dapr.io/" not in text:
         return []
     diagnostics = check_file_policy(relative, text, resources=config.resources)
-    return [d for d in diagnostics if d.rule in ("DAPR092", "DAPR093")]
+    # A manifest kept with a cluster's manifests is served by the Dapr operator, not misplaced.
+    placement = () if applied_to_a_cluster(relative) else ("DAPR092",)
+    return [d for d in diagnostics if d.rule in (*placement, "DAPR093")]
 
 
 def _start_pool(

@@ -11,6 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
+from tools.changes import FileChange
+from tools.validate import check_changes
 from tools.validate.tree import CACHE_NAME, check_tree
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -136,8 +138,19 @@ def test_dapr_manifests_outside_resources_are_reported(project: Path) -> None:
     )
     (project / "deploy").mkdir()
     (project / "deploy" / "k8s.yaml").write_text("apiVersion: apps/v1\nkind: Deployment\n")
+    # Kept with the cluster's manifests, a component is served by the Dapr operator: not misplaced.
+    (project / "k8s" / "dapr").mkdir(parents=True)
+    (project / "k8s" / "dapr" / "pubsub.yaml").write_text(
+        (project / "service" / "pubsub.yaml").read_text()
+    )
     report = check_tree([Path()], root=project)
     assert [(d.path, d.rule) for d in report.diagnostics] == [("service/pubsub.yaml", "DAPR092")]
+
+
+def test_a_model_still_cannot_write_a_dapr_manifest_into_a_cluster_folder() -> None:
+    component = "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\n"
+    report = check_changes([FileChange(path="k8s/dapr/pubsub.yaml", content=component)])
+    assert not report.ok and [d.rule for d in report.diagnostics] == ["DAPR092"]
 
 
 def test_json_output(project: Path) -> None:
