@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from tools.changes import Diagnostic
-from tools.validate.astutil import FunctionNode, const_str, keyword
+from tools.validate.astutil import FunctionNode, const_str, keyword, own_nodes
 from tools.validate.excerpt import excerpt
 from tools.validate.imports import ImportMap
 from tools.validate.suppressions import line_suppresses
@@ -48,6 +48,36 @@ def _dapr_app_default_route(decorator: ast.Call, constants: dict[str, str]) -> s
     pubsub = const_str(keyword(decorator, "pubsub"), constants)
     topic = const_str(keyword(decorator, "topic"), constants)
     return f"/events/{pubsub}/{topic}" if pubsub and topic else None
+
+
+def _path_template(node: ast.AST | None, constants: dict[str, str]) -> str | None:
+    """A path known statically, or an f-string with its run-time parts as `{...}` parameters.
+
+    `f"/events/{topic}"` in a factory serves `/events/<some value>`: one segment, like FastAPI's
+    own `{topic}`, so it matches what Dapr is told to call without claiming which value it is.
+    """
+    known = const_str(node, constants)
+    if known is not None or not isinstance(node, ast.JoinedStr):
+        return known
+    parts: list[str] = []
+    for value in node.values:
+        if isinstance(value, ast.FormattedValue):
+            inner = const_str(value.value, constants)
+            name = value.value.id if isinstance(value.value, ast.Name) else "value"
+            parts.append(inner if inner is not None else "{" + name + "}")
+        else:
+            parts.append(const_str(value, constants) or "")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class _LocalApp:
+    """An app or router a function is given as a parameter or builds in its body."""
+
+    kind: AppKind
+    prefix: str
+    # A parameter: where the caller mounts it is not known here.
+    given: bool
 
 
 def _route_entries(node: ast.AST) -> Iterator[ast.expr]:
@@ -97,8 +127,12 @@ class FileContext:
     open_world: bool = False
     scheduled_jobs: list[tuple[str, Diagnostic]] = field(default_factory=list)
     job_events: list[str] = field(default_factory=list)
+    # Routes shaped like a job trigger callback, with the finding that holds if they are not
+    # where daprd delivers triggers (see tools.validate.rules.job_handler).
+    job_callbacks: list[tuple[FunctionNode, Route, Diagnostic]] = field(default_factory=list)
     # Findings of delivery rules on routes this file does not show Dapr delivering to.
     deferred: dict[int, list[tuple[DeliveryKinds, Diagnostic]]] = field(default_factory=dict)
+    _local_apps: dict[int, dict[str, _LocalApp]] = field(default_factory=dict)
 
     # -- reading the file --------------------------------------------------------------------------
 
@@ -131,7 +165,8 @@ class FileContext:
             if not isinstance(decorator, ast.Call) or not isinstance(decorator.func, ast.Attribute):
                 continue
             method = decorator.func.attr
-            owner = self._app_kind(decorator.func.value)
+            local = self._local_app(decorator.func.value)
+            owner = local.kind if local else self._app_kind(decorator.func.value)
             if owner == "grpc":
                 if method == "job_event":
                     name = const_str(decorator.args[0] if decorator.args else None, self.constants)
@@ -144,23 +179,86 @@ class FileContext:
                 if route is None and owner == "dapr":
                     route = _dapr_app_default_route(decorator, self.constants)
                 return Route("subscription", frozenset({"POST"}), route, decorator, owner)
-            path_node = decorator.args[0] if decorator.args else keyword(decorator, "path")
-            path = const_str(path_node, self.constants)
-            if path is not None and isinstance(decorator.func.value, ast.Name):
-                path = self.router_prefixes.get(decorator.func.value.id, "") + path
-            web = owner in ("fastapi", "router", "flask")
-            looks_like_route = web or (path or "").startswith("/")
-            if method in _HTTP_METHODS and looks_like_route:
-                return Route("route", frozenset({method.upper()}), path, decorator, owner)
-            if method in ("api_route", "route") and looks_like_route:
-                methods = keyword(decorator, "methods")
-                names = {
-                    e.value.upper()
-                    for e in getattr(methods, "elts", ())
-                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
-                }
-                return Route("route", frozenset(names or {"GET"}), path, decorator, owner)
+            path, placed = self._route_path(decorator, local)
+            route = self._http_route(decorator, method, path, owner)
+            if route is not None:
+                if not placed and "POST" in route.methods:
+                    # Served where the facts cannot say: no declared route is surely unserved.
+                    self.open_world = True
+                return route
         return None
+
+    @staticmethod
+    def _http_route(
+        decorator: ast.Call, method: str, path: str | None, owner: AppKind | None
+    ) -> Route | None:
+        web = owner in ("fastapi", "router", "flask")
+        if not (web or (path or "").startswith("/")):
+            return None
+        if method in _HTTP_METHODS:
+            return Route("route", frozenset({method.upper()}), path, decorator, owner)
+        if method in ("api_route", "route"):
+            methods = keyword(decorator, "methods")
+            names = {
+                e.value.upper()
+                for e in getattr(methods, "elts", ())
+                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+            }
+            return Route("route", frozenset(names or {"GET"}), path, decorator, owner)
+        return None
+
+    def _route_path(self, decorator: ast.Call, local: _LocalApp | None) -> tuple[str | None, bool]:
+        """The path a route decorator serves (with its router's prefix), and whether the facts
+        can place it: a router handed in as a parameter is mounted who knows where, and a path
+        built at run time is placed only behind a literal leading `/` (a value may hold slashes,
+        but then not before the first one)."""
+        node = decorator.args[0] if decorator.args else keyword(decorator, "path")
+        path = _path_template(node, self.constants)
+        if path is None:
+            return None, False
+        placed = not (local is not None and local.given and local.kind == "router")
+        if const_str(node, self.constants) is None:
+            placed = placed and path.startswith("/")
+        if local is not None:
+            return local.prefix + path, placed
+        owner = decorator.func.value  # type: ignore[attr-defined]
+        if isinstance(owner, ast.Name):
+            return self.router_prefixes.get(owner.id, "") + path, placed
+        return path, placed
+
+    def _local_app(self, node: ast.expr) -> _LocalApp | None:
+        """The app or router `node` names in the enclosing functions (innermost first)."""
+        if not isinstance(node, ast.Name):
+            return None
+        for function in reversed(self.functions):
+            local = self._apps_of(function).get(node.id)
+            if local is not None:
+                return local
+        return None
+
+    def _apps_of(self, function: FunctionNode) -> dict[str, _LocalApp]:
+        """Apps and routers a factory function is given (annotated parameters) or builds."""
+        found = self._local_apps.get(id(function))
+        if found is not None:
+            return found
+        found = {}
+        arguments = function.args
+        for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            annotation = parameter.annotation
+            kind = _APP_FACTORIES.get(self.qualname(annotation) or "") if annotation else None
+            if kind is not None:
+                found[parameter.arg] = _LocalApp(kind, "", given=True)
+        for node in own_nodes(function):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                kind = _APP_FACTORIES.get(self.qualname(node.value.func) or "")
+                if kind is None:
+                    continue
+                prefix = const_str(keyword(node.value, "prefix"), self.constants) or ""
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        found[target.id] = _LocalApp(kind, prefix, given=False)
+        self._local_apps[id(function)] = found
+        return found
 
     def note_call(self, node: ast.Call) -> None:
         """Remember calls that mount routers or register routes imperatively."""
@@ -217,7 +315,7 @@ class FileContext:
                 continue
             for node in self._subscription_literals(function):
                 for value in _route_entries(node):
-                    text = const_str(value, self.constants)
+                    text = _path_template(value, self.constants)
                     if text:
                         found.append((text, value))
         return found

@@ -118,6 +118,7 @@ class DeliveryFacts(BaseModel):
             or self.job_events
             or self.script
             or self.blocking is not None
+            or self.open_world
         )
 
 

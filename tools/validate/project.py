@@ -49,6 +49,8 @@ def project_findings(
                 if declared.kind == "pubsub"
                 and not declared.site.suppressed
                 and project.may_receive(declared)
+                # Built at run time (`f"/events/{topic}"`): which route it is, is not known.
+                and not _PARAMETER.search(declared.path)
                 and not project.serves(declared.path)
             ]
         if file.jobs and project.has_app and not file.script:

@@ -1,0 +1,167 @@
+"""Routes registered inside factory functions, and where job triggers really arrive.
+
+Each case is a small project checked as a change set and as `daprdev check`, which must agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tools.changes import FileChange
+from tools.validate import check_changes
+from tools.validate.tree import check_tree
+
+
+def _findings(files: dict[str, str], tmp_path: Path) -> set[tuple[str, int, str]]:
+    """(path, line, rule) of the Dapr findings, asserting both pipelines report the same."""
+    changes = [FileChange(path=path, content=text) for path, text in files.items()]
+    report = check_changes(changes, trust_suppressions=True)
+    from_changes = {(d.path, d.line, d.rule) for d in report.diagnostics if d.source == "dapr"}
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    tree = check_tree([tmp_path], root=tmp_path, use_cache=False)
+    from_tree = {(d.path, d.line, d.rule) for d in tree.diagnostics if d.source == "dapr"}
+    assert from_changes == from_tree
+    return from_changes
+
+
+# -- routes registered by factories ---------------------------------------------------------------
+
+
+def _swallowing(indent: str) -> str:
+    """A handler body that logs a failed delivery and answers SUCCESS: Dapr drops the message."""
+    lines = (
+        "try:",
+        "    await process(await request.json())",
+        "except Exception:",
+        "    log.exception('order failed')",
+        "return {'status': 'SUCCESS'}",
+    )
+    return "".join(f"{indent}{line}\n" for line in lines)
+
+
+_PROCESS = (
+    "import logging\n\n"
+    "from fastapi import APIRouter, FastAPI, Request\n\n"
+    "log = logging.getLogger(__name__)\n\n\n"
+    "async def process(order: dict) -> None:\n"
+    "    if not order:\n"
+    "        raise ValueError('empty order')\n\n\n"
+)
+_FACTORY_ON_A_PARAMETER = (
+    _PROCESS + "def register(app: FastAPI, topics: list[str]) -> None:\n"
+    "    @app.get('/dapr/subscribe')\n"
+    "    async def subscribe() -> list[dict]:\n"
+    "        return [\n"
+    "            {'pubsubname': 'pubsub', 'topic': t, 'route': f'/events/{t}'} for t in topics\n"
+    "        ]\n\n"
+    "    for t in topics:\n\n"
+    "        @app.post(f'/events/{t}')\n"
+    "        async def on_event(request: Request) -> dict:\n" + _swallowing(" " * 12)
+)
+
+
+def _line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def test_routes_on_a_factory_parameter_with_run_time_paths_are_judged(tmp_path: Path) -> None:
+    found = _findings({"svc/events.py": _FACTORY_ON_A_PARAMETER}, tmp_path)
+    line = _line_of(_FACTORY_ON_A_PARAMETER, "except Exception")
+    assert ("svc/events.py", line, "DAPR033") in found
+
+
+def test_a_factory_route_nothing_routes_messages_to_is_not_judged(tmp_path: Path) -> None:
+    # Without the subscription, the route may be any API endpoint: its answers are its own.
+    source = _FACTORY_ON_A_PARAMETER.replace("'/dapr/subscribe'", "'/health'")
+    assert _findings({"svc/events.py": source}, tmp_path) == set()
+
+
+_LOCAL_ROUTER = (
+    _PROCESS + "def make_router() -> APIRouter:\n"
+    "    router = APIRouter(prefix='/events')\n\n"
+    "    @router.post('/orders')\n"
+    "    async def on_order(request: Request) -> dict:\n"
+    + _swallowing(" " * 8)
+    + "\n    return router\n"
+)
+_MAIN_INCLUDING_THE_FACTORY = (
+    "from fastapi import FastAPI\n\n"
+    "from svc.orders import make_router\n\n"
+    "app = FastAPI()\n"
+    "app.include_router(make_router())\n\n\n"
+    "@app.get('/dapr/subscribe')\n"
+    "def subscribe() -> list[dict]:\n"
+    "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/events/orders'}]\n"
+)
+
+
+def test_a_router_built_in_a_factory_keeps_its_prefix(tmp_path: Path) -> None:
+    router = _LOCAL_ROUTER
+    files = {"svc/orders.py": router, "svc/main.py": _MAIN_INCLUDING_THE_FACTORY}
+    line = _line_of(router, "except Exception")
+    assert ("svc/orders.py", line, "DAPR033") in _findings(files, tmp_path)
+    # Declared for another route, the factory's route is not where messages go.
+    other = {**files, "svc/main.py": _MAIN_INCLUDING_THE_FACTORY.replace("/events/orders", "/o")}
+    assert ("svc/orders.py", line, "DAPR033") not in _findings(other, tmp_path / "other")
+
+
+_APP_WITH_SUBSCRIPTION = (
+    "from fastapi import FastAPI\n\n"
+    "from svc.events import register\n\n"
+    "app = FastAPI()\n"
+    "register(app)\n\n\n"
+    "@app.get('/dapr/subscribe')\n"
+    "def subscribe() -> list[dict]:\n"
+    "    return [{{'pubsubname': 'pubsub', 'topic': 'orders', 'route': {route!r}}}]\n"
+)
+
+
+def _register(decorator: str, parameters: str = "app: FastAPI") -> str:
+    return (
+        "from fastapi import APIRouter, FastAPI\n\n\n"
+        f"def register({parameters}, topic: str = 'orders') -> None:\n"
+        f"    @{decorator}\n"
+        "    async def on_event() -> dict:\n"
+        "        return {'status': 'SUCCESS'}\n"
+    )
+
+
+def test_a_run_time_path_serves_what_it_can_match(tmp_path: Path) -> None:
+    main = _APP_WITH_SUBSCRIPTION.format(route="/events/orders")
+    served = {"svc/main.py": main, "svc/events.py": _register("app.post(f'/events/{topic}')")}
+    assert _findings(served, tmp_path) == set()
+    # A route no value of the path could be is still unserved.
+    elsewhere = {**served, "svc/main.py": _APP_WITH_SUBSCRIPTION.format(route="/orders")}
+    assert ("svc/main.py", 11, "DAPR030") in _findings(elsewhere, tmp_path / "elsewhere")
+
+
+def test_routes_the_facts_cannot_place_keep_unserved_quiet(tmp_path: Path) -> None:
+    main = _APP_WITH_SUBSCRIPTION.format(route="/api/orders")
+    cases = {
+        # A router handed in: the caller mounts it under a prefix not in sight.
+        "router": _register("router.post('/orders')", "router: APIRouter"),
+        # A path that is only a run-time value.
+        "value": _register("app.post(topic)"),
+        # A value before the first slash may hold several segments.
+        "prefix": _register("app.post(f'{topic}/orders')"),
+    }
+    for name, events in cases.items():
+        files = {"svc/main.py": main, "svc/events.py": events}
+        assert _findings(files, tmp_path / name) == set(), name
+
+
+def test_a_route_declared_at_run_time_is_never_reported_unserved(tmp_path: Path) -> None:
+    main = (
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n"
+        "TOPICS = ['orders', 'payments']\n\n\n"
+        "@app.get('/dapr/subscribe')\n"
+        "def subscribe() -> list[dict]:\n"
+        "    return [{'pubsubname': 'p', 'topic': t, 'route': f'/in/{t}'} for t in TOPICS]\n\n\n"
+        "@app.post('/in/orders')\n"
+        "async def on_order() -> dict:\n"
+        "    return {'status': 'SUCCESS'}\n"
+    )
+    assert _findings({"svc/main.py": main}, tmp_path) == set()
