@@ -37,8 +37,9 @@ from mcp.types import (
 from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, Field
 
-from tools.changes import Diagnostic, FileChange, FileEdit
+from tools.changes import FileChange, FileEdit
 from tools.errors import DaprdevError
+from tools.findings import compact, refusal, verdict
 from tools.worklog import WorkLog
 from tools.workspace import Cancellation, Cancelled, Workspace
 from tools.writer import WrittenFile
@@ -77,11 +78,13 @@ INSTRUCTIONS = (
 
 
 class CheckResult(BaseModel):
-    """The gate's verdict; diagnostics read 'path:line:col RULE message' (+ fix, excerpt)."""
+    """The gate's verdict; diagnostics read 'path:line:col RULE message' (+ fix, excerpt);
+    fixes: per fixed file, what was fixed and its diff (apply it with edit_files)."""
 
     ok: bool
     blocking: int
     diagnostics: list[str]
+    fixes: list[str] = Field(default_factory=list)
 
 
 class WriteFilesResult(BaseModel):
@@ -139,20 +142,36 @@ class _Session:
 class _CompactServer(MCPServer):
     """An MCPServer whose tools/list carries only what a client needs, since the model reads it
     on every turn: no schema titles (each repeats its property's name), descriptions without
-    their docstring indentation, and output schemas without prose (clients validate structured
-    results with them; models are given the input schemas)."""
+    their docstring indentation, argument models without their docstrings, and output schemas
+    without prose (clients validate structured results with them; models are given the input
+    schemas)."""
 
     async def list_tools(self) -> list[MCPTool]:
         return [
             tool.model_copy(
                 update={
                     "description": inspect.cleandoc(tool.description or ""),
-                    "input_schema": _stripped(tool.input_schema, ("title",)),
+                    "input_schema": _stripped(_bare_defs(tool.input_schema), ("title",)),
                     "output_schema": _stripped(tool.output_schema, ("title", "description")),
                 }
             )
             for tool in await super().list_tools()
         ]
+
+
+def _bare_defs(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` without the docstrings of its argument models (`$defs`): their fields' own
+    descriptions say what to send, and each model's docstring is repeated in every tool using it."""
+    defs = schema.get("$defs")
+    if not isinstance(defs, dict):
+        return schema
+    bare = {
+        name: {key: value for key, value in model.items() if key != "description"}
+        if isinstance(model, dict)
+        else model
+        for name, model in defs.items()
+    }
+    return {**schema, "$defs": bare}
 
 
 def _stripped(schema: Any, keys: tuple[str, ...]) -> Any:
@@ -210,19 +229,22 @@ def _add_spec_tools(server: MCPServer, session: _Session) -> None:
 def _add_write_tools(server: MCPServer, session: _Session) -> None:
     @server.tool(annotations=READ_ONLY)
     @_reported
-    async def validate_code(files: list[FileChange]) -> CheckResult:
-        """Run the gate on files without writing them."""
-        from tools.validate import check_changes
-        from tools.writer import checked_paths
+    async def validate_code(
+        files: Sequence[FileChange] = (),
+        paths: Annotated[Sequence[str], Field(description="Files on disk.")] = (),
+        fix: Annotated[bool, Field(description="Propose autofixes as diffs.")] = False,
+    ) -> CheckResult:
+        """Run the gate on sent files and/or files on disk; writes nothing."""
+        from tools.checking import validate
 
-        clean = checked_paths(session.workspace, files)
-        report = await anyio.to_thread.run_sync(
-            lambda: check_changes(clean, root=session.root, config=session.workspace.config)
+        checked = await anyio.to_thread.run_sync(
+            lambda: validate(session.workspace, files, paths, fix=fix)
         )
         return CheckResult(
-            ok=report.ok,
-            blocking=sum(d.blocking for d in report.diagnostics),
-            diagnostics=[compact(d) for d in report.diagnostics],
+            ok=checked.report.ok,
+            blocking=sum(d.blocking for d in checked.report.diagnostics),
+            diagnostics=verdict(checked.report.diagnostics),
+            fixes=checked.fixes,
         )
 
     @server.tool(annotations=OVERWRITES)
@@ -467,26 +489,6 @@ def _add_prompt(server: MCPServer) -> None:
         except OSError as missing:
             message = f"the {PROMPT_NAME} prompt is missing from this installation ({missing})"
             raise MCPError(-32603, message) from None
-
-
-# -- presentation --------------------------------------------------------------------------------
-
-
-def compact(d: Diagnostic) -> str:
-    """One diagnostic in a few short lines: where, rule, message, fix, excerpt."""
-    text = f"{d.path}:{d.line}:{d.column} {d.rule} {d.message}"
-    if d.fix:
-        text += f"\n  fix: {d.fix}"
-    if d.excerpt:
-        text += "\n" + "\n".join(f"  > {line}" for line in d.excerpt.rstrip().splitlines()[:3])
-    return text
-
-
-def refusal(diagnostics: Sequence[Diagnostic]) -> str:
-    blocking = [d for d in diagnostics if d.blocking]
-    lines = [f"NOT written; fix and resend. {len(blocking)} blocking problem(s):"]
-    lines += [compact(d) for d in blocking]
-    return "\n".join(lines)
 
 
 # -- wiring helpers ------------------------------------------------------------------------------
