@@ -17,6 +17,13 @@ SYNC_CLIENTS = frozenset(
     }
 )
 
+_INVOKE = (
+    "from dapr.clients import DaprClient\n\n\n"
+    "async def greet(name: str) -> str:\n"
+    "    with DaprClient() as client:\n"
+    "        response = await client.invoke_method_async('greeter', f'greet/{name}', data='')\n"
+)
+
 
 class SyncDaprClient(Rule):
     """The synchronous client where it blocks an event loop: used inside an `async def`.
@@ -69,8 +76,17 @@ class SyncDaprClient(Rule):
         "async def create(order_id: str) -> dict:\n"
         "    await asyncio.to_thread(client.save_state, 'statestore', order_id, 'new')\n"
         "    return {'id': order_id}\n",
+        # Its one coroutine method goes through the SDK's aiohttp client: nothing blocks.
+        _INVOKE + "        return response.text()\n",
     )
     INVALID = (
+        # The coroutine method does not make the blocking one beside it any better.
+        Invalid(
+            _INVOKE + "        client.save_state('statestore', name, response.text())\n"
+            "        return response.text()\n",
+            line=1,
+            col=26,
+        ),
         Invalid(
             (
                 "from dapr.clients import DaprClient\n\nasync def save() -> None:\n"
@@ -192,21 +208,31 @@ class SyncDaprClient(Rule):
 
 
 def async_uses(instances: Instances, function: ast.AsyncFunctionDef) -> list[ast.Call]:
-    """The calls in the own body of `function` that construct or call the synchronous client."""
+    """The calls in the own body of `function` that construct or call the synchronous client
+    in a way that blocks: calling one of its coroutine methods does not."""
     bindings = instances.at(function)
     uses = []
+    coroutines = False
     for use in own_nodes(function):
         if not isinstance(use, ast.Call):
             continue
         # Constructing it probes the sidecar; each method is a gRPC round-trip. Naming the
         # class without calling it (`asyncio.to_thread(DaprClient)`) blocks nothing.
-        constructs = instances.ctx.qualname(use.func) in SYNC_CLIENTS
-        calls_instance = (
-            isinstance(use.func, ast.Attribute)
-            and instances.kind_of(use.func.value, bindings) == "dapr-sync"
+        func = use.func
+        method = (
+            func.attr
+            if isinstance(func, ast.Attribute)
+            and instances.kind_of(func.value, bindings) == "dapr-sync"
+            else None
         )
-        if constructs or calls_instance:
+        if method in SYNC_CLIENT_COROUTINES:
+            coroutines = True
+        elif method is not None or instances.ctx.qualname(func) in SYNC_CLIENTS:
             uses.append(use)
+    # A client made only for its coroutine methods blocks no more than the aio client would:
+    # both probe the sidecar when constructed (a cost per call there, which is DAPR008's).
+    if coroutines and all(instances.ctx.qualname(use.func) in SYNC_CLIENTS for use in uses):
+        return []
     return uses
 
 
@@ -219,6 +245,9 @@ def one_shot_script(ctx: FileContext, module: ast.Module) -> bool:
     )
 
 
+# The synchronous client's coroutine methods: `invoke_method_async` sends through the SDK's
+# aiohttp invocation client (dapr.clients.DaprClient, SDK 1.16-1.19) and blocks nothing.
+SYNC_CLIENT_COROUTINES = frozenset({"invoke_method_async"})
 # The aio client's methods are all coroutines (dapr.aio.clients.DaprClient, SDK 1.16-1.19).
 AIO_METHODS = frozenset(
     {
