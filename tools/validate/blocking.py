@@ -89,7 +89,7 @@ def blocking_facts(
     rule = BlockingCallInAsync(ctx)
     values = assigned_once(module)
     for owner, coroutine in _with_classes(module):
-        chains = _Chains(ctx, absolute, values, coroutine, owner)
+        chains = Chains(ctx, absolute, values, coroutine, owner)
         awaited = {id(n.value) for n in own_nodes(coroutine) if isinstance(n, ast.Await)}
         for call in own_nodes(coroutine):
             if not isinstance(call, ast.Call) or id(call) in awaited:
@@ -213,12 +213,13 @@ def _client_finding(ctx: FileContext, module: ast.Module) -> Diagnostic | None:
     return None
 
 
-class _Chains:
-    """The imported root and steps a callee expression stands for inside one coroutine.
+class Chains:
+    """The imported root and steps a callee expression stands for inside one function.
 
-    Names are followed through their one assignment in the coroutine or at module level, and
+    Names are followed through their one assignment in the function or at module level, and
     `self.<attribute>` through its one assignment in the class: `svc = get_service()` then
-    `svc.check()` is `get_service`, `()`, `check`.
+    `svc.check()` is `get_service`, `()`, `check`. A parameter annotated with an imported class
+    (`store: Store = Depends(get_store)`) holds an instance of it: `Store`, `()`.
     """
 
     def __init__(
@@ -226,17 +227,19 @@ class _Chains:
         ctx: FileContext,
         absolute: Callable[[str], str],
         values: Mapping[str, ast.expr],
-        coroutine: ast.AsyncFunctionDef,
+        function: FunctionNode,
         owner: ast.ClassDef | None,
     ) -> None:
         self.ctx = ctx
         self.absolute = absolute
         self.values = values
-        self.local = _single_assignments(own_nodes(coroutine))
-        arguments = coroutine.args
+        self.local = _single_assignments(own_nodes(function))
+        arguments = function.args
         for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
-            self.local[parameter.arg] = None  # a parameter holds whatever the caller passes
-        self.receiver = _receiver(coroutine) if owner is not None else ""
+            # A parameter holds whatever the caller passes, unless its annotation says what.
+            held = _annotated_class(parameter.annotation)
+            self.local[parameter.arg] = ast.Call(held, [], []) if held is not None else None
+        self.receiver = _receiver(function) if owner is not None else ""
         self.attributes = _attribute_values(owner, self.receiver) if owner is not None else {}
 
     def of(self, node: ast.expr, depth: int = 0) -> tuple[str, list[str]] | None:
@@ -271,6 +274,31 @@ class _Chains:
         return target, []
 
 
+def _annotated_class(annotation: ast.expr | None) -> ast.expr | None:
+    """The class an annotation names: `Store`, `mod.Store`, `Optional[Store]`, `Store | None`,
+    `Annotated[Store, Depends(...)]`; None for anything else (a string, a union of classes)."""
+    if isinstance(annotation, ast.Name | ast.Attribute):
+        return annotation
+    if isinstance(annotation, ast.Subscript):
+        wrapper = (
+            annotation.value.attr
+            if isinstance(annotation.value, ast.Attribute)
+            else (annotation.value.id if isinstance(annotation.value, ast.Name) else "")
+        )
+        inner = annotation.slice
+        if wrapper == "Annotated" and isinstance(inner, ast.Tuple) and inner.elts:
+            return _annotated_class(inner.elts[0])
+        return _annotated_class(inner) if wrapper == "Optional" else None
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        sides = [s for s in (annotation.left, annotation.right) if not _is_none(s)]
+        return _annotated_class(sides[0]) if len(sides) == 1 else None
+    return None
+
+
+def _is_none(node: ast.expr) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def _single_assignments(nodes: Iterator[ast.AST]) -> dict[str, ast.expr | None]:
     """Names assigned in a body: the value of the one assignment, None when there are more."""
     found: dict[str, ast.expr | None] = {}
@@ -297,7 +325,18 @@ def _unknown(found: dict[str, ast.expr | None], target: ast.expr) -> None:
 
 
 def _attribute_values(owner: ast.ClassDef, receiver: str) -> dict[str, ast.expr]:
-    """`self.<attribute>` -> its value, for attributes the class assigns exactly once."""
+    """`self.<attribute>` -> its value, for attributes the class assigns exactly once (worked
+    out once per class and receiver name: every method's chains ask)."""
+    cached: dict[str, dict[str, ast.expr]] = owner.__dict__.setdefault(_ATTRIBUTE_VALUES, {})
+    if receiver not in cached:
+        cached[receiver] = _assigned_attributes(owner, receiver)
+    return cached[receiver]
+
+
+_ATTRIBUTE_VALUES = "_daprdev_attribute_values"
+
+
+def _assigned_attributes(owner: ast.ClassDef, receiver: str) -> dict[str, ast.expr]:
     values: dict[str, ast.expr | None] = {}
     for method in owner.body:
         if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -329,15 +368,22 @@ def blocking_findings(
     `files` maps each path to its facts and `modules` each path to its dotted module name.
     """
     by_module = {modules[path]: path for path in files}
+
+    def types_of(path: str) -> Mapping[str, str]:
+        return files[path].types
+
     findings: list[Diagnostic] = []
     # Client module -> the first async use of its client found elsewhere, for the message.
     clients: dict[str, tuple[ImportedCall, str]] = {}
     for path in report_in & files.keys():
         for call in files[path].calls:
-            found = _resolve(call, modules[path], by_module, files)
+            found = resolve_call(call.target, call.steps, modules[path], by_module, types_of)
             if found is None:
                 continue
-            where, ending = found
+            where, key = found
+            ending = key if key == DAPR_SYNC else files[where].blocking.get(key)
+            if ending is None:
+                continue
             if ending == DAPR_SYNC:
                 if SyncDaprClient.id not in disabled:
                     clients.setdefault(where, (call, path))
@@ -362,19 +408,24 @@ def blocking_findings(
     return findings
 
 
-def _resolve(
-    call: ImportedCall,
+def resolve_call(
+    target: str,
+    steps: list[str],
     importer: str,
     by_module: Mapping[str, str],
-    files: Mapping[str, BlockingFacts],
+    types_of: Callable[[str], Mapping[str, str]],
 ) -> tuple[str, str] | None:
-    """(path of the module the call ends in, what blocks there or DAPR_SYNC), or None."""
-    parts = call.target.split(".")
+    """(path of the module a call through an imported name ends in, the callee's key there:
+    `func`, `Class.method`, or DAPR_SYNC for a method of the client it holds), or None.
+
+    `by_module` maps each known module to its path and `types_of` a path to its `types`.
+    """
+    parts = target.split(".")
     for split in range(len(parts), 0, -1):
         path = _module_path(".".join(parts[:split]), importer, by_module)
         if path is not None:
-            ending = _follow(files[path], [*parts[split:], *call.steps])
-            return (path, ending) if ending is not None else None
+            key = _callee(types_of(path), [*parts[split:], *steps])
+            return (path, key) if key is not None else None
     return None
 
 
@@ -387,18 +438,17 @@ def _module_path(module: str, importer: str, by_module: Mapping[str, str]) -> st
     return by_module[chosen[0]] if len(chosen) == 1 else None
 
 
-def _follow(facts: BlockingFacts, steps: list[str]) -> str | None:
-    """What the callee the steps name blocks on (or DAPR_SYNC for a method of a held client)."""
+def _callee(types: Mapping[str, str], steps: list[str]) -> str | None:
+    """The key of the function the steps call, following what the module's names hold."""
     owner = ""
     index = 0
     while index < len(steps):
         key = f"{owner}.{steps[index]}" if owner else steps[index]
-        last = index == len(steps) - 1
-        if last:
-            return facts.blocking.get(key)
+        if index == len(steps) - 1:
+            return key
         if steps[index + 1] == CALL:
             key, index = f"{key}{CALL}", index + 1
-        held = facts.types.get(key)
+        held = types.get(key)
         if held is None:
             return None
         if held == DAPR_SYNC:

@@ -26,6 +26,7 @@ from tools.validate.astutil import const_str, keyword
 from tools.validate.blocking import BlockingFacts, blocking_facts
 from tools.validate.context import DeliveryKind, FileContext
 from tools.validate.excerpt import excerpt
+from tools.validate.state_helpers import StateFacts, state_facts
 
 # The rule reporting a declared route nothing serves (tools/validate/rules/unserved_route.py).
 UNSERVED_RULE = "DAPR030"
@@ -106,6 +107,9 @@ class DeliveryFacts(BaseModel):
     script: bool = False
     # What blocks in this file and what its coroutines call elsewhere (tools.validate.blocking).
     blocking: BlockingFacts | None = None
+    # Its state helpers and the state findings its calls of other modules' helpers would have
+    # (tools.validate.state_helpers).
+    state: StateFacts | None = None
 
     def is_empty(self) -> bool:
         return not (
@@ -119,6 +123,7 @@ class DeliveryFacts(BaseModel):
             or self.script
             or self.blocking is not None
             or self.open_world
+            or self.state is not None
         )
 
 
@@ -147,10 +152,14 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
         elif kind == "grpc":
             facts.apps[name] = "other"
     facts.script = not facts.apps and _is_script(tree)
-    blocking = blocking_facts(
-        ctx, tree, lambda qualname: _absolute(qualname, facts.module, ctx.path)
-    )
+
+    def absolute(qualname: str) -> str:
+        return _absolute(qualname, facts.module, ctx.path)
+
+    blocking = blocking_facts(ctx, tree, absolute)
     facts.blocking = None if blocking.is_empty() else blocking
+    state = state_facts(ctx, tree, absolute, blocking.types)
+    facts.state = None if state.is_empty() else state
     if PurePosixPath(ctx.path).stem == "__init__":
         for name, qualname in ctx.imports.bindings().items():
             target, _, attribute = _absolute(qualname, facts.module, ctx.path).rpartition(".")

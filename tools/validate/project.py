@@ -23,6 +23,7 @@ from tools.changes import Diagnostic
 from tools.validate.blocking import blocking_findings
 from tools.validate.deliveries import UNSERVED_RULE, Declared, DeliveryFacts, ServedRoute
 from tools.validate.rules.unserved_route import UnservedRoute
+from tools.validate.state_helpers import state_findings
 
 _PARAMETER = re.compile(r"\{[^}/]+\}|<[^>/]+>")
 
@@ -61,7 +62,20 @@ def project_findings(
         report_in=set(report_in),
         disabled=set(disabled),
     )
+    findings += state_findings(
+        {path: file.state for path, file in facts.items() if file.state is not None},
+        {path: file.module for path, file in facts.items()},
+        {path: _types(file) for path, file in facts.items() if file.blocking or file.state},
+        report_in=set(report_in),
+    )
     return findings
+
+
+def _types(file: DeliveryFacts) -> dict[str, str]:
+    """What a file's names hold, as its blocking facts or (without those) its state facts say."""
+    return (
+        file.blocking.types if file.blocking is not None else file.state.types if file.state else {}
+    )
 
 
 def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
@@ -72,6 +86,7 @@ def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
         *(job.unhandled for job in facts.jobs),
         *(call.diagnostic for call in (facts.blocking.calls if facts.blocking else ())),
         *([facts.blocking.client] if facts.blocking and facts.blocking.client else []),
+        *(held.diagnostic for held in (facts.state.held if facts.state else ())),
     ]
 
 

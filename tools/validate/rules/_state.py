@@ -22,9 +22,11 @@ name itself (then the receiver may well be the project's own object).
 from __future__ import annotations
 
 import ast
+import copy
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from tools.validate.astutil import FunctionNode, always_exits, argument, keyword
@@ -58,9 +60,21 @@ class StateAccess:
     key_node: ast.expr
     value: ast.expr | None
 
-    @property
+    @cached_property
     def key(self) -> str:
-        return ast.dump(self.key_node)
+        # Kept on the node: every assumed access of one argument compares the same text.
+        dumped: str | None = getattr(self.key_node, _DUMP, None)
+        if dumped is None:
+            dumped = ast.dump(self.key_node)
+            setattr(self.key_node, _DUMP, dumped)
+        return dumped
+
+    @cached_property
+    def ties(self) -> frozenset[str]:
+        """What can tie it to an access of the same item: its key, and the id field the key is
+        read from (`order.product_id`; see StateFlow._keyed_from)."""
+        field = _field_name(self.key_node)
+        return frozenset({self.key, *([f".{field}"] if field is not None else [])})
 
     def same_item(self, other: StateAccess) -> bool:
         return self.key == other.key and (
@@ -83,7 +97,7 @@ class _Access:
 
 
 @dataclass(frozen=True)
-class _Helper:
+class Helper:
     """A function of the file that reads or writes the key given as one of its parameters."""
 
     kind: Kind
@@ -97,20 +111,36 @@ def state_flows(ctx: FileContext, module: ast.Module) -> tuple[StateFlow, ...]:
     """
     cached: tuple[StateFlow, ...] | None = getattr(module, _STATE_FLOWS, None)
     if cached is None:
-        from tools.validate.rules._reach import is_script
-
-        # Every access names state somewhere in the file (`get_state`, `/v1.0/state/`, ...).
-        touches_state = "state" in ctx.source or "State" in ctx.source
-        skip = not touches_state or is_script(ctx, module)
-        cached = () if skip else _Accesses(ctx, module).flows(module)
+        accesses = state_accesses(ctx, module)
+        cached = () if accesses is None else accesses.flows(module)
         setattr(module, _STATE_FLOWS, cached)
     return cached
 
 
+def state_accesses(
+    ctx: FileContext, module: ast.Module, *, named: bool = True
+) -> StateAccesses | None:
+    """Which calls of a service module access state, worked out once; None in a one-shot script
+    and, when `named`, in a file that never names state (a file calling another module's
+    helpers need not)."""
+    # Every access of the file's own names state somewhere (`get_state`, `/v1.0/state/`, ...).
+    if named and "state" not in ctx.source and "State" not in ctx.source:
+        return None
+    if not hasattr(module, _STATE_ACCESSES):
+        from tools.validate.rules._reach import is_script
+
+        script = is_script(ctx, module)
+        setattr(module, _STATE_ACCESSES, None if script else StateAccesses(ctx, module))
+    accesses: StateAccesses | None = getattr(module, _STATE_ACCESSES)
+    return accesses
+
+
 _STATE_FLOWS = "_daprdev_state_flows"
+_DUMP = "_daprdev_dump"
+_STATE_ACCESSES = "_daprdev_state_accesses"
 
 
-class _Accesses:
+class StateAccesses:
     """Which calls of the file read or write state: the SDK's, raw HTTP, the file's helpers."""
 
     def __init__(self, ctx: FileContext, module: ast.Module) -> None:
@@ -136,9 +166,21 @@ class _Accesses:
         # Each function's nodes and each call's raw HTTP reading, kept for the helper rounds.
         self._nodes: dict[int, list[ast.AST]] = {}
         self._raw: dict[int, _Access | None] = {}
-        self.helpers: dict[str, _Helper] = {}
-        self.method_helpers: dict[str, _Helper] = {}
+        self.derived: dict[int, set[str]] = {}  # id(read call) -> names holding its value
+        self.helpers: dict[str, Helper] = {}
+        self.method_helpers: dict[str, Helper] = {}
         self._find_helpers()
+
+    def exported(self, module: ast.Module) -> dict[str, Helper]:
+        """The helpers other modules may call, keyed `function` or `Class.method`."""
+        table = dict(self.helpers)
+        for node in module.body:
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    helper = self.method_helpers.get(getattr(item, "name", ""))
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and helper:
+                        table[f"{node.name}.{item.name}"] = helper
+        return table
 
     def nodes(self, function: FunctionNode) -> list[ast.AST]:
         if id(function) not in self._nodes:
@@ -172,7 +214,7 @@ class _Accesses:
             self._raw[id(call)] = self._raw_access(call, function)
         return self._raw[id(call)]
 
-    def _helper_of(self, func: ast.expr) -> _Helper | None:
+    def _helper_of(self, func: ast.expr) -> Helper | None:
         if isinstance(func, ast.Name):
             return self.helpers.get(func.id)
         if (
@@ -211,7 +253,7 @@ class _Accesses:
                 for helper in [self._helper(function, method=False)]
                 if helper is not None
             }
-            found: dict[str, set[_Helper | None]] = {}
+            found: dict[str, set[Helper | None]] = {}
             for method in self.methods:
                 found.setdefault(method.name, set()).add(self._helper(method, method=True))
             # A name several classes define differently may be any of them: none.
@@ -224,7 +266,7 @@ class _Accesses:
                 return
             self.helpers, self.method_helpers = helpers, method_helpers
 
-    def _helper(self, function: FunctionNode, *, method: bool) -> _Helper | None:
+    def _helper(self, function: FunctionNode, *, method: bool) -> Helper | None:
         """A helper reads the key it is given and returns what it read, or saves it unguarded;
         a function that does both (or guards its save) is judged by its own flow."""
         parameters = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
@@ -254,17 +296,18 @@ class _Accesses:
                 and not (isinstance(node.value, ast.Constant) and node.value.value is None)
                 for node in nodes
             )
-            return _Helper("read", key, None) if returns else None
+            return Helper("read", key, None) if returns else None
         value = _parameter_in(access.value, parameters, local) if access.value else None
-        return _Helper("write", key, value)
+        return Helper("write", key, value)
 
 
 class StateFlow:
     """The state reads and unguarded writes of one function, and what depends on each read."""
 
-    def __init__(self, accesses: _Accesses, function: FunctionNode) -> None:
+    def __init__(self, accesses: StateAccesses, function: FunctionNode) -> None:
         self.function = function
         self.nodes = accesses.nodes(function)
+        self._derived_of = accesses.derived
         self.reads: list[StateAccess] = []
         self.unguarded_writes: list[StateAccess] = []
         for node in self.nodes:
@@ -278,6 +321,14 @@ class StateFlow:
                 self.reads.append(placed)
             elif not access.guarded:
                 self.unguarded_writes.append(placed)
+
+    def assuming(self, reads: list[StateAccess], writes: list[StateAccess]) -> StateFlow:
+        """The same function's flow with further accesses: calls of another module's helpers,
+        taken for reads and unguarded writes of the keys they are given."""
+        flow = copy.copy(self)
+        flow.reads = sorted([*self.reads, *reads], key=_position)
+        flow.unguarded_writes = sorted([*self.unguarded_writes, *writes], key=_position)
+        return flow
 
     def pairs(self) -> Iterator[tuple[StateAccess, StateAccess]]:
         """(read, later unguarded write of the same item), the closest earlier read first."""
@@ -335,7 +386,10 @@ class StateFlow:
 
     def _derived(self, read: StateAccess) -> set[str]:
         """Names holding (part of) the read's value, to a fixed point."""
+        if id(read.call) in self._derived_of:
+            return self._derived_of[id(read.call)]
         derived: set[str] = set()
+        self._derived_of[id(read.call)] = derived
 
         def uses(expression: ast.AST) -> bool:
             return any(
@@ -354,6 +408,10 @@ class StateFlow:
                             derived |= names
                             changed = True
         return derived
+
+
+def _position(access: StateAccess) -> tuple[int, int]:
+    return access.call.lineno, access.call.col_offset
 
 
 def _sdk_access(call: ast.Call, method: str) -> _Access | None:
@@ -375,7 +433,7 @@ def _transaction_access(call: ast.Call) -> _Access | None:
     return _Access("write", None, key, argument(call, 1, "data"), guarded)
 
 
-def _helper_access(call: ast.Call, helper: _Helper) -> _Access | None:
+def _helper_access(call: ast.Call, helper: Helper) -> _Access | None:
     if any(isinstance(a, ast.Starred) for a in call.args) or any(
         k.arg is None for k in call.keywords
     ):
