@@ -14,6 +14,9 @@ MAX_FILES_PER_CALL = 200  # files in one change set
 MAX_CALL_BYTES = 8 << 20  # all contents of one change set together
 MAX_EDITS_PER_CALL = 500  # exact-text replacements in one edit_files call
 MAX_TEXT_CHARS = 2_000_000  # one free-text field of a record (a whole prompt, a context)
+MAX_DECISION_OPTIONS = 50  # options of one open decision: the one choice a person is asked for
+MAX_ANSWER_CHARS = 4_000  # a person's answer typed into a client's form, as decisions list it
+MAX_LISTED_DECISIONS = 500  # decision records in one listing
 
 
 def check_change_set(sizes: list[tuple[str, int]]) -> None:

@@ -38,6 +38,7 @@ from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, Field
 
 from tools.changes import FileChange, FileEdit
+from tools.decision_tools import add_decision_tools
 from tools.errors import DaprdevError
 from tools.findings import compact, refusal, verdict
 from tools.worklog import WorkLog
@@ -123,10 +124,6 @@ class Record(BaseModel):
     path: str
 
 
-class Decision(Record):
-    message: str
-
-
 @dataclass(frozen=True)
 class _Session:
     """What every tool of one server shares: the sandbox and the facts of the work so far."""
@@ -197,6 +194,7 @@ def build_server(root: Path) -> MCPServer:
     server = _CompactServer("daprdev", instructions=INSTRUCTIONS, version=_version())
     _add_spec_tools(server, session)
     _add_write_tools(server, session)
+    add_decision_tools(server, session.root, _reported, _FEATURE)
     _add_history_tools(server, session)
     _add_spec_resource(server, session)
     _add_prompt(server)
@@ -340,22 +338,6 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
             notes=[compact(d) for d in result.diagnostics],
             diff=result.diff,
         )
-
-    @server.tool(annotations=APPENDS)
-    @_reported
-    async def request_decision(
-        question: str,
-        options: list[str],
-        context: str,
-        feature: Annotated[str | None, Field(description=_FEATURE)] = None,
-    ) -> Decision:
-        """Record a question only a person can answer; then stop and return it to your caller."""
-        from tools.decisions import request_decision as record
-
-        asked = await anyio.to_thread.run_sync(
-            lambda: record(session.root, question, options, context, feature)
-        )
-        return Decision(id=asked.id, path=asked.path, message=asked.message)
 
 
 def _add_history_tools(server: MCPServer, session: _Session) -> None:

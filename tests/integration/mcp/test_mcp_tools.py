@@ -61,9 +61,12 @@ async def test_the_tool_set_and_its_annotations(mode: str, project: Path) -> Non
         assert tools["write_files"].annotations.idempotent_hint is True
         assert tools["edit_files"].annotations.destructive_hint is True
         assert tools["edit_files"].annotations.idempotent_hint is False
-        for appending in ("create_phr", "create_adr", "request_decision"):
+        for appending in ("create_phr", "create_adr"):
             assert tools[appending].annotations.destructive_hint is False
             assert tools[appending].annotations.idempotent_hint is False
+        # The same question asked again is the same record.
+        assert tools["request_decision"].annotations.destructive_hint is False
+        assert tools["request_decision"].annotations.idempotent_hint is True
 
 
 async def test_tools_list_fits_the_context_budget(mode: str, project: Path) -> None:
