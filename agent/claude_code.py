@@ -42,6 +42,7 @@ AGENT_SERVER_TOOLS = (
     "validate_code",
     "write_files",
     "edit_files",
+    "run_tests",
     "generate",
     "create_phr",
     "list_phrs",

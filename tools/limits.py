@@ -17,6 +17,12 @@ MAX_TEXT_CHARS = 2_000_000  # one free-text field of a record (a whole prompt, a
 MAX_DECISION_OPTIONS = 50  # options of one open decision: the one choice a person is asked for
 MAX_ANSWER_CHARS = 4_000  # a person's answer typed into a client's form, as decisions list it
 MAX_LISTED_DECISIONS = 500  # decision records in one listing
+MAX_TEST_REPORT_BYTES = 6_000  # one run_tests result, however many tests fail
+MAX_TEST_SECONDS = 600  # the longest time limit one run_tests call may ask for
+MAX_TEST_SELECT_CHARS = 500  # a run_tests -k expression
+TEST_OUTPUT_TAIL_BYTES = 4096  # pytest output kept to explain a run that gave no report
+TEST_RUNS_AT_ONCE = 2  # concurrent test processes per server; further calls wait their turn
+MAX_CLIENT_WORKLOGS = 256  # client sessions whose work is remembered (least recently used go)
 
 
 def check_change_set(sizes: list[tuple[str, int]]) -> None:

@@ -38,9 +38,11 @@ from mcp.types import Tool as MCPTool
 from pydantic import BaseModel, Field
 
 from tools.changes import FileChange, FileEdit
+from tools.client_logs import ClientLogs, client_name
 from tools.decision_tools import add_decision_tools
 from tools.errors import DaprdevError
 from tools.findings import compact, refusal, verdict
+from tools.pytest_runner import DEFAULT_TIME_LIMIT
 from tools.worklog import WorkLog
 from tools.workspace import Cancellation, Cancelled, Workspace
 from tools.writer import WrittenFile
@@ -62,6 +64,10 @@ OVERWRITES = ToolAnnotations(
 # An edit replaces text that is then gone: sent twice, the second is refused (nothing written).
 EDITS = ToolAnnotations(
     read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=False
+)
+# The user's tests run with the user's permissions: what they do is theirs, not the server's.
+TESTS = ToolAnnotations(
+    read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=False
 )
 # Records append a new numbered file each time and never touch existing ones.
 APPENDS = ToolAnnotations(
@@ -126,10 +132,13 @@ class Record(BaseModel):
 
 @dataclass(frozen=True)
 class _Session:
-    """What every tool of one server shares: the sandbox and the facts of the work so far."""
+    """What every tool of one server shares: the sandbox and each client's facts of its work."""
 
     workspace: Workspace
-    worklog: WorkLog
+    worklogs: ClientLogs
+
+    def worklog(self, ctx: Context) -> WorkLog:
+        return self.worklogs.for_request(ctx)
 
     @property
     def root(self) -> Path:
@@ -148,7 +157,9 @@ class _CompactServer(MCPServer):
             tool.model_copy(
                 update={
                     "description": inspect.cleandoc(tool.description or ""),
-                    "input_schema": _stripped(_bare_defs(tool.input_schema), ("title",)),
+                    "input_schema": _plain_optionals(
+                        _stripped(_bare_defs(tool.input_schema), ("title",))
+                    ),
                     "output_schema": _stripped(tool.output_schema, ("title", "description")),
                 }
             )
@@ -171,6 +182,24 @@ def _bare_defs(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "$defs": bare}
 
 
+def _plain_optionals(schema: Any) -> Any:
+    """`schema` with each optional argument that defaults to null shown as its plain type: a model
+    leaves such an argument out rather than sending null (which is still accepted), and
+    `anyOf [T, null], default null` costs every tool that has one ~45 bytes of context."""
+    if isinstance(schema, list):
+        return [_plain_optionals(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    plain = {key: _plain_optionals(value) for key, value in schema.items()}
+    options = plain.get("anyOf")
+    if "default" in plain and plain["default"] is None and isinstance(options, list):
+        kept = [option for option in options if option != {"type": "null"}]
+        if len(kept) == 1 and len(options) == 2 and isinstance(kept[0], dict):
+            rest = {k: v for k, v in plain.items() if k not in ("anyOf", "default")}
+            return {**kept[0], **rest}
+    return plain
+
+
 def _stripped(schema: Any, keys: tuple[str, ...]) -> Any:
     """`schema` without its string-valued `keys`; a property *named* like one of them stays."""
     if isinstance(schema, list):
@@ -187,14 +216,15 @@ def _stripped(schema: Any, keys: tuple[str, ...]) -> Any:
 
 
 def build_server(root: Path) -> MCPServer:
-    """Build the `daprdev` server for the project at `root` (one WorkLog for its whole life)."""
+    """Build the `daprdev` server for the project at `root` (a WorkLog per client session)."""
     workspace = Workspace(root)
     workspace.recover()  # finish or undo a change set a killed server left half-way
-    session = _Session(workspace, WorkLog())
+    session = _Session(workspace, ClientLogs())
     server = _CompactServer("daprdev", instructions=INSTRUCTIONS, version=_version())
     _add_spec_tools(server, session)
     _add_write_tools(server, session)
     add_decision_tools(server, session.root, _reported, _FEATURE)
+    _add_test_tool(server, session)
     _add_history_tools(server, session)
     _add_spec_resource(server, session)
     _add_prompt(server)
@@ -259,7 +289,7 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
                 session.workspace,
                 files,
                 reason=reason,
-                worklog=session.worklog,
+                worklog=session.worklog(ctx),
                 cancellation=cancellation,
             )
         )
@@ -283,7 +313,7 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
                 session.workspace,
                 edits,
                 reason=reason,
-                worklog=session.worklog,
+                worklog=session.worklog(ctx),
                 dry_run=dry_run,
                 cancellation=cancellation,
             )
@@ -320,7 +350,7 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
                 out=out,
                 only=only,
                 dry_run=dry_run,
-                worklog=session.worklog,
+                worklog=session.worklog(ctx),
                 progress=progress,
             )
         )
@@ -340,6 +370,28 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
         )
 
 
+def _add_test_tool(server: MCPServer, session: _Session) -> None:
+    @server.tool(annotations=TESTS)
+    @_reported
+    async def run_tests(
+        path: Annotated[str, Field(description="Folder or test file; '.' = root")],
+        ctx: Context,
+        select: Annotated[str, Field(description="pytest -k")] = "",
+        time_limit: Annotated[float, Field(gt=0, le=600)] = DEFAULT_TIME_LIMIT,
+    ) -> dict[str, Any]:
+        """Run pytest (the folder's .venv if any): counts, failures with their lines."""
+        from tools.pytest_runner import run_tests as run
+
+        report = await run(
+            session.workspace,
+            path,
+            select or None,
+            time_limit=time_limit,
+            worklog=session.worklog(ctx),
+        )
+        return _dump(report)
+
+
 def _add_history_tools(server: MCPServer, session: _Session) -> None:
     @server.tool(annotations=APPENDS)
     @_reported
@@ -348,6 +400,7 @@ def _add_history_tools(server: MCPServer, session: _Session) -> None:
         stage: Annotated[str, Field(description="e.g. green, refactor, general.")],
         prompt: Annotated[str, Field(description="The user's request, verbatim.")],
         response: Annotated[str, Field(description="Short summary of what was done.")],
+        ctx: Context,
         *,
         feature: Annotated[str | None, Field(description=_FEATURE)] = None,
         labels: list[str] | None = None,
@@ -356,7 +409,7 @@ def _add_history_tools(server: MCPServer, session: _Session) -> None:
         model: str | None = None,
         command: Annotated[str | None, Field(description="What started the work.")] = None,
     ) -> Record:
-        """Record a Prompt History Record; its files and gate results come from this session."""
+        """Record a PHR of the task since your last one: files, gate and test runs added."""
         from tools.history import create_phr as record
 
         options = _given(
@@ -365,28 +418,36 @@ def _add_history_tools(server: MCPServer, session: _Session) -> None:
             outcome=outcome,
             reflection=reflection,
             model=model,
-            command=command,
+            command=command or (f"MCP client {name}" if (name := client_name(ctx)) else None),
         )
         phr = await anyio.to_thread.run_sync(
-            lambda: record(
-                session.root,
-                title=title,
-                stage=stage,
-                prompt=prompt,
-                response=response,
-                worklog=session.worklog,
-                **options,
+            lambda: session.worklog(ctx).close_task(
+                lambda task: record(
+                    session.root,
+                    title=title,
+                    stage=stage,
+                    prompt=prompt,
+                    response=response,
+                    worklog=task,
+                    **options,
+                )
             )
         )
         return Record(id=phr.id, path=phr.path)
 
     @server.tool(annotations=READ_ONLY)
     @_reported
-    async def list_phrs() -> list[dict[str, Any]]:
-        """List Prompt History Records."""
+    async def list_phrs(
+        feature: str = "", stage: str = "", limit: Annotated[int, Field(ge=1, le=500)] = 50
+    ) -> list[dict[str, Any]]:
+        """List PHRs, newest first, without their file lists."""
         from tools.history import list_phrs as find
 
-        return _dump(await anyio.to_thread.run_sync(find, session.root))
+        records = await anyio.to_thread.run_sync(
+            lambda: find(session.root, feature=feature or None, stage=stage or None)
+        )
+        newest = sorted(records, key=lambda r: (r.date, r.id), reverse=True)[:limit]
+        return [r.model_dump(mode="json", exclude={"files", "tests"}) for r in newest]
 
     @server.tool(annotations=READ_ONLY)
     @_reported

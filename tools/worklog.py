@@ -1,16 +1,20 @@
 """Facts about work done, recorded by the writers, so PHRs never rely on a model's memory.
 
-The MCP server keeps one WorkLog per session, `daprdev generate` and the headless runner one per
-run; PHR creation reads files written (with hashes) and gate results from it.
+The MCP server keeps one WorkLog per client session (tools.client_logs), `daprdev generate` and
+the headless runner one per run; PHR creation reads files written (with hashes), gate results and
+test runs from it. A PHR closes its task: what it recorded is taken out, so the next PHR of the
+same session lists only the work done after it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 WriteAction = Literal["created", "updated"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,8 @@ class GateRun:
 
 @dataclass(frozen=True)
 class TestRun:
+    __test__ = False  # a fact, not a test class pytest should collect
+
     command: str
     ok: bool
     summary: str
@@ -48,10 +54,7 @@ class WorkLog:
 
     def record_write(self, written: FileWritten) -> None:
         with self._lock:
-            previous = self._files.get(written.path)
-            # A file created earlier in the same work stays "created" however often it is rewritten.
-            action = previous.action if previous else written.action
-            self._files[written.path] = FileWritten(written.path, written.sha256, action)
+            self._record_write(written)
 
     def record_gate(self, run: GateRun) -> None:
         with self._lock:
@@ -75,3 +78,31 @@ class WorkLog:
     def tests(self) -> list[TestRun]:
         with self._lock:
             return list(self._tests)
+
+    def close_task(self, record: Callable[[WorkLog], T]) -> T:
+        """Hand the task's facts so far to `record` (which writes its PHR) and start the next task
+        empty. The facts are taken out at once, so concurrent records never list the same work
+        twice; when `record` raises they are put back, and the next try loses nothing."""
+        with self._lock:
+            task = WorkLog(_files=self._files, _gates=self._gates, _tests=self._tests)
+            self._files, self._gates, self._tests = {}, [], []
+        try:
+            return record(task)
+        except BaseException:
+            self._restore(task)
+            raise
+
+    def _restore(self, task: WorkLog) -> None:
+        with self._lock:
+            later = self._files
+            self._files = dict(task._files)
+            for written in later.values():
+                self._record_write(written)
+            self._gates = task._gates + self._gates
+            self._tests = task._tests + self._tests
+
+    def _record_write(self, written: FileWritten) -> None:
+        previous = self._files.get(written.path)
+        # A file created earlier in the same work stays "created" however often it is rewritten.
+        action = previous.action if previous else written.action
+        self._files[written.path] = FileWritten(written.path, written.sha256, action)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tools.worklog import WorkLog
+from tools.worklog import GateRun, TestRun, WorkLog
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,7 @@ class Facts:
     tests_summary: str
     grader_results: str
     impact: str
+    failure_modes: str  # what the gate and the tests observed failing; "" when nothing did
 
 
 def _pass(ok: bool) -> str:
@@ -72,4 +73,30 @@ def gather(worklog: WorkLog | None, files: Sequence[str], tests: Sequence[str]) 
             "tests " + ("passed" if all(run.ok for run in test_runs) else "failing")
         )
     impact = "; ".join(impact_parts) or "none"
-    return Facts(file_paths, test_lines, files_summary, tests_summary, grader_results, impact)
+    return Facts(
+        file_paths,
+        test_lines,
+        files_summary,
+        tests_summary,
+        grader_results,
+        impact,
+        _failure_modes(gate_runs, test_runs),
+    )
+
+
+def _failure_modes(gate_runs: Sequence[GateRun], test_runs: Sequence[TestRun]) -> str:
+    """The failures the counts in the grader results stand for, so the two never disagree."""
+    observed = []
+    refused = [run for run in gate_runs if not run.ok]
+    if refused:
+        rules = sorted({rule for run in refused for rule in run.rules})
+        named = f" ({', '.join(rules)})" if rules else ""
+        observed.append(f"the gate refused {len(refused)} of {len(gate_runs)} change set(s){named}")
+    failing = [run for run in test_runs if not run.ok]
+    if failing:
+        last = failing[-1]
+        observed.append(
+            f"{len(failing)} of {len(test_runs)} test run(s) failed "
+            f"(last: {last.command}: {last.summary})"
+        )
+    return "; ".join(observed)

@@ -241,7 +241,9 @@ def create_phr(
                 "FILES_SUMMARY": _body(facts.files_summary),
                 "NEXT_PROMPTS": _or_none(draft.next_prompts),
                 "REFLECTION_NOTE": _or_none(draft.reflection),
-                "FAILURE_MODES": _or_none(draft.failure_modes),
+                "FAILURE_MODES": _or_none(
+                    "; ".join(filter(None, [draft.failure_modes.strip(), facts.failure_modes]))
+                ),
                 "GRADER_RESULTS": facts.grader_results,
                 "PROMPT_VARIANT_ID": _or_none(draft.prompt_variant),
                 "NEXT_EXPERIMENT": _or_none(draft.next_experiment),
@@ -327,12 +329,20 @@ def read_phr(root: Path, path: Path, *, legacy: bool = False) -> PhrRecord | Non
     )
 
 
-def list_phrs(root: Path) -> list[PhrRecord]:
+def list_phrs(
+    root: Path, *, feature: str | None = None, stage: str | None = None
+) -> list[PhrRecord]:
     """Every PHR under `history/prompts/` (and legacy `docs/prompts/`, `specs/*/prompts/`), by
-    folder then id."""
+    folder then id; only those of `feature` and/or `stage` when given."""
     root = Path(root)
     records = [read_phr(root, path, legacy=legacy) for path, legacy in phr_files(root)]
-    return [record for record in records if record is not None]
+    return [
+        record
+        for record in records
+        if record is not None
+        and (feature is None or record.feature == feature)
+        and (stage is None or record.stage == stage)
+    ]
 
 
 def read_prompt(document: str) -> str:

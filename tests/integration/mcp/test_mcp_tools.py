@@ -23,6 +23,7 @@ TOOLS = {
     "validate_code",
     "write_files",
     "edit_files",
+    "run_tests",
     "generate",
     "create_phr",
     "list_phrs",
