@@ -87,6 +87,14 @@ class ScheduledJob(BaseModel):
     unhandled: Diagnostic
 
 
+class JobCallback(ServedRoute):
+    """A route shaped like a job trigger callback (any method), with the finding that holds if
+    it is not where daprd delivers triggers."""
+
+    methods: list[str]
+    misplaced: Diagnostic
+
+
 class DeliveryFacts(BaseModel):
     """Everything one file contributes to the project-level delivery check."""
 
@@ -100,6 +108,7 @@ class DeliveryFacts(BaseModel):
     exports: dict[str, str] = Field(default_factory=dict)
     jobs: list[ScheduledJob] = Field(default_factory=list)
     job_events: list[str] = Field(default_factory=list)
+    job_callbacks: list[JobCallback] = Field(default_factory=list)
     # True when routes are registered in ways the facts cannot follow (add_api_route, an include
     # of an expression): the project is then not known well enough to say a route is unserved.
     open_world: bool = False
@@ -120,6 +129,7 @@ class DeliveryFacts(BaseModel):
             or self.exports
             or self.jobs
             or self.job_events
+            or self.job_callbacks
             or self.script
             or self.blocking is not None
             or self.open_world
@@ -183,6 +193,16 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
         if route.kind == "subscription":
             # DaprApp.subscribe and its kin serve and declare the route in one decorator.
             facts.declared.append(_declared(ctx, "pubsub", route.path, route.decorator))
+    for function, route, misplaced in ctx.job_callbacks:
+        facts.job_callbacks.append(
+            JobCallback(
+                owner=_reference(ctx, route.decorator.func),
+                path=route.path or "",
+                function=function.name,
+                methods=sorted(route.methods),
+                misplaced=misplaced,
+            )
+        )
     for call in ctx.mounts:
         mount = _mount(ctx, call)
         if mount is not None:

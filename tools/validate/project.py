@@ -21,7 +21,14 @@ from pathlib import PurePosixPath
 
 from tools.changes import Diagnostic
 from tools.validate.blocking import blocking_findings
-from tools.validate.deliveries import UNSERVED_RULE, Declared, DeliveryFacts, ServedRoute
+from tools.validate.deliveries import (
+    UNSERVED_RULE,
+    Declared,
+    DeliveryFacts,
+    JobCallback,
+    ServedRoute,
+)
+from tools.validate.rules._jobs import looks_like_job_callback
 from tools.validate.rules.unserved_route import UnservedRoute
 from tools.validate.state_helpers import state_findings
 
@@ -54,8 +61,7 @@ def project_findings(
                 and not _PARAMETER.search(declared.path)
                 and not project.serves(declared.path)
             ]
-        if file.jobs and project.has_app and not file.script:
-            findings += [job.unhandled for job in file.jobs if not project.handles_job(job.name)]
+        findings += project.job_findings(file)
     findings += blocking_findings(
         {path: file.blocking for path, file in facts.items() if file.blocking is not None},
         {path: file.module for path, file in facts.items()},
@@ -84,6 +90,7 @@ def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
         *(deferred.diagnostic for route in facts.routes for deferred in route.deferred),
         *(unserved_diagnostic(declared) for declared in facts.declared),
         *(job.unhandled for job in facts.jobs),
+        *(callback.misplaced for callback in facts.job_callbacks),
         *(call.diagnostic for call in (facts.blocking.calls if facts.blocking else ())),
         *([facts.blocking.client] if facts.blocking and facts.blocking.client else []),
         *(held.diagnostic for held in (facts.state.held if facts.state else ())),
@@ -145,9 +152,12 @@ class _Project:
     def closed(self) -> bool:
         """True when every route can be placed: an app exists and no include escaped the facts."""
         web = {"fastapi", "flask"}
-        return any(kind in web for kind in self._apps.values()) and not any(
-            file.open_world for file in self.facts.values()
-        )
+        return any(kind in web for kind in self._apps.values()) and not self._open_world
+
+    @cached_property
+    def _open_world(self) -> bool:
+        """Some route is registered where the facts cannot follow it."""
+        return any(file.open_world for file in self.facts.values())
 
     @cached_property
     def _exports(self) -> dict[str, str]:
@@ -291,10 +301,60 @@ class _Project:
         return {event for file in self.facts.values() for event in file.job_events}
 
     def handles_job(self, name: str) -> bool:
+        """Some trigger handler may receive job `name`: a name's run-time parts (`{...}`) may be
+        any value, so a route or job_event matching them either way counts."""
         events = self._job_events
-        if name in events or "{name}" in events:
+        if "{name}" in events or any(_pattern(name).fullmatch(event) for event in events):
             return True
-        return any(_pattern(route).fullmatch(f"/job/{name}") for route in self._job_routes)
+        trigger = f"/job/{name}"
+        return any(
+            _pattern(route).fullmatch(trigger) or _pattern(trigger).fullmatch(route)
+            for route in self._job_routes
+        )
+
+    @cached_property
+    def _unhandled_jobs(self) -> bool:
+        """A running module schedules a job no handler receives, in an app whose every route
+        the facts hold (a one-shot script may schedule for another app)."""
+        return (
+            self.has_app
+            and not self._open_world
+            and any(
+                not self.handles_job(job.name)
+                for file in self.facts.values()
+                if not file.script
+                for job in file.jobs
+            )
+        )
+
+    def _misplaced(self, callback: JobCallback) -> bool:
+        """A route written for job triggers where daprd does not call: not `POST /job/...` at
+        the root, and no route Dapr delivers messages or binding events to."""
+        paths = self.paths(callback)
+        if not paths or self.kinds_of(callback) & {"pubsub", "binding"}:
+            return False
+        if "POST" in callback.methods and any(path.startswith("/job/") for path in paths):
+            return False
+        return any(looks_like_job_callback(path, callback.methods) for path in paths)
+
+    @cached_property
+    def _misplaced_callbacks(self) -> bool:
+        return self._unhandled_jobs and any(
+            self._misplaced(callback)
+            for file in self.facts.values()
+            for callback in file.job_callbacks
+        )
+
+    def job_findings(self, file: DeliveryFacts) -> list[Diagnostic]:
+        """Jobs no handler receives: reported at the routes written for their triggers where
+        daprd does not call, or else where each such job is scheduled."""
+        if not self._unhandled_jobs:
+            return []
+        if self._misplaced_callbacks:
+            return [c.misplaced for c in file.job_callbacks if self._misplaced(c)]
+        if file.script:
+            return []
+        return [job.unhandled for job in file.jobs if not self.handles_job(job.name)]
 
 
 def _by_name(references: Iterable[str]) -> dict[tuple[str, str], list[str]]:

@@ -29,11 +29,11 @@ dapr_app = DaprApp(app)
 
 
 def reminder_job(task_id: str, when: datetime) -> Job:
-    return Job(name=f"reminder-{task_id}", schedule=when.isoformat())  # expect: DAPR024
+    return Job(name=f"reminder-{task_id}", schedule=when.isoformat())  # expect: DAPR024, DAPR012
 
 
 def expiring_job(task_id: str) -> Job:
-    return Job(name=f"expire-{task_id}", due_time="10m", ttl="1h")  # expect: DAPR026
+    return Job(name=f"expire-{task_id}", due_time="10m", ttl="1h")  # expect: DAPR026, DAPR012
 
 
 @dapr_app.subscribe(pubsub_name="pubsub", topic="tasks")  # expect: DAPR023

@@ -165,3 +165,126 @@ def test_a_route_declared_at_run_time_is_never_reported_unserved(tmp_path: Path)
         "    return {'status': 'SUCCESS'}\n"
     )
     assert _findings({"svc/main.py": main}, tmp_path) == set()
+
+
+# -- where job triggers arrive --------------------------------------------------------------------
+
+# A module of the service that schedules a reminder per task through the raw Jobs API.
+_SCHEDULER = (
+    "import os\n\n"
+    "import httpx\n\n"
+    "DAPR = f\"http://127.0.0.1:{os.environ['DAPR_HTTP_PORT']}\"\n\n\n"
+    "async def remind(http: httpx.AsyncClient, task_id: str, at: str) -> None:\n"
+    "    name = f'reminder-{task_id}'\n"
+    "    await http.post(f'{DAPR}/v1.0/jobs/{name}', json={'dueTime': at})\n"  # line 10
+)
+_SCHEDULE_LINE = 10
+
+
+def _app(decorator: str, body: str = "    return {}\n") -> str:
+    return (
+        "from fastapi import APIRouter, FastAPI\n\n"
+        "app = FastAPI()\n\n\n"
+        f"@{decorator}\n"  # line 6
+        "async def on_trigger(name: str) -> dict:\n" + body
+    )
+
+
+def test_a_raw_jobs_api_schedule_without_a_trigger_route(tmp_path: Path) -> None:
+    files = {"svc/jobs.py": _SCHEDULER, "svc/main.py": _app("app.get('/health')")}
+    assert _findings(files, tmp_path) == {("svc/jobs.py", _SCHEDULE_LINE, "DAPR012")}
+
+
+def test_trigger_routes_daprd_calls(tmp_path: Path) -> None:
+    for index, decorator in enumerate(
+        ("app.post('/job/{name}')", "app.post('/job/reminder-{name}')", "app.post(f'/job/{name}')")
+    ):
+        files = {"svc/jobs.py": _SCHEDULER, "svc/main.py": _app(decorator)}
+        assert _findings(files, tmp_path / str(index)) == set(), decorator
+
+
+def test_a_trigger_route_for_other_jobs_only(tmp_path: Path) -> None:
+    files = {"svc/jobs.py": _SCHEDULER, "svc/main.py": _app("app.post('/job/cleanup')")}
+    assert _findings(files, tmp_path) == {("svc/jobs.py", _SCHEDULE_LINE, "DAPR012")}
+
+
+def test_a_trigger_callback_on_the_wrong_path_or_method(tmp_path: Path) -> None:
+    for index, decorator in enumerate(
+        (
+            "app.put('/api/jobs/trigger/{name}')",
+            "app.post('/jobs/{name}')",
+            "app.get('/job/{name}')",
+            "app.api_route('/job/{name}', methods=['PUT'])",
+        )
+    ):
+        files = {"svc/jobs.py": _SCHEDULER, "svc/main.py": _app(decorator)}
+        # Reported once, where the fix goes: the route, not every place that schedules.
+        assert _findings(files, tmp_path / str(index)) == {("svc/main.py", 6, "DAPR012")}, decorator
+
+
+def test_a_trigger_route_under_a_router_prefix_is_not_at_the_root(tmp_path: Path) -> None:
+    main = (
+        "from fastapi import APIRouter, FastAPI\n\n"
+        "app = FastAPI()\n"
+        "api = APIRouter()\n\n\n"
+        "@api.post('/job/{name}')\n"  # line 7
+        "async def on_trigger(name: str) -> dict:\n"
+        "    return {}\n\n\n"
+        "app.include_router(api, prefix='/api')\n"
+    )
+    files = {"svc/jobs.py": _SCHEDULER, "svc/main.py": main}
+    assert _findings(files, tmp_path) == {("svc/main.py", 7, "DAPR012")}
+    at_root = {**files, "svc/main.py": main.replace(", prefix='/api'", "")}
+    assert _findings(at_root, tmp_path / "root") == set()
+
+
+def test_routes_about_jobs_are_no_trigger_callbacks(tmp_path: Path) -> None:
+    # Reading and cancelling jobs, and a route that itself schedules them, manage jobs.
+    managing = (
+        (
+            _app("app.get('/jobs/{name}')") + "\n\n@app.delete('/job/{name}')\n"
+            "async def cancel(name: str) -> None:\n    return None\n"
+            "\n\n@app.post('/jobs/{name}')\n"
+            "async def create(name: str, http: httpx.AsyncClient) -> None:\n"
+            "    await http.post(f'{DAPR}/v1.0/jobs/{name}', json={'dueTime': '1h'})\n"
+        )
+        .replace("from fastapi", "import httpx\nfrom fastapi")
+        .replace("app = FastAPI()\n", "app = FastAPI()\nDAPR = 'http://127.0.0.1:3500'\n")
+    )
+    files = {"svc/jobs.py": _SCHEDULER, "svc/main.py": managing}
+    found = _findings(files, tmp_path)
+    # Nothing receives the triggers: said where the jobs are scheduled, not on those routes.
+    scheduled = {(path, line) for path, line, rule in found if rule == "DAPR012"}
+    assert scheduled == {("svc/jobs.py", _SCHEDULE_LINE), ("svc/main.py", 20)}
+
+
+def test_a_callback_route_dapr_delivers_messages_to(tmp_path: Path) -> None:
+    main = _app("app.post('/jobs/completed')").replace(
+        "app = FastAPI()\n",
+        "app = FastAPI()\n\n\n@app.get('/dapr/subscribe')\ndef subscribe() -> list[dict]:\n"
+        "    return [{'pubsubname': 'p', 'topic': 'done', 'route': '/jobs/completed'}]\n",
+    )
+    found = _findings({"svc/jobs.py": _SCHEDULER, "svc/main.py": main}, tmp_path)
+    assert {(path, rule) for path, _, rule in found} == {("svc/jobs.py", "DAPR012")}
+
+
+def test_jobs_scheduled_without_an_app_in_sight_or_for_another_app(tmp_path: Path) -> None:
+    assert _findings({"svc/jobs.py": _SCHEDULER}, tmp_path) == set()
+    script = _SCHEDULER + (
+        "\n\nif __name__ == '__main__':\n"
+        "    import asyncio\n\n"
+        "    asyncio.run(remind(httpx.AsyncClient(), '42', '10m'))\n"
+    )
+    files = {"admin/schedule.py": script, "svc/main.py": _app("app.put('/jobs/{name}')")}
+    assert _findings(files, tmp_path / "script") == set()
+
+
+def test_a_grpc_job_callback_receives_raw_api_jobs(tmp_path: Path) -> None:
+    grpc_app = (
+        "from dapr.ext.grpc import App, JobEvent\n\n"
+        "app = App()\n\n\n"
+        "@app.job_event('reminder-42')\n"
+        "def on_reminder(event: JobEvent) -> None:\n"
+        "    print(event.name)\n"
+    )
+    assert _findings({"svc/jobs.py": _SCHEDULER, "svc/app.py": grpc_app}, tmp_path) == set()

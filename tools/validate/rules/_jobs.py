@@ -1,17 +1,18 @@
-"""Job definitions as the jobs rules (DAPR024, DAPR026) see them: the SDK's `Job(...)` and the
-JSON body of a raw request to the sidecar's jobs API, with their fields by SDK name.
+"""Job definitions as the jobs rules (DAPR012, DAPR024, DAPR026) see them: the SDK's `Job(...)`
+and the JSON body of a raw request to the sidecar's jobs API, with their fields by SDK name.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from tools.validate.astutil import argument
 from tools.validate.context import FileContext
 from tools.validate.rules._http import http_request
+from tools.validate.rules._strings import HOLE, template
 
 JOB_CLASSES = frozenset({"dapr.clients.Job", "dapr.aio.clients.Job", "dapr.clients.grpc._jobs.Job"})
 # Job(name, schedule, repeats, due_time, ttl, data, failure_policy)
@@ -25,6 +26,8 @@ _BODY_FIELDS = {
     "ttl": "ttl",
 }
 JOBS_PATH = re.compile(r"/v1\.0(?:-alpha1)?/jobs/")
+# A job name's run-time parts, written as a route parameter: it matches one path segment.
+UNKNOWN = "{...}"
 _BODY_VERBS = frozenset({"POST", "PUT"})
 
 
@@ -73,3 +76,37 @@ def _resolve(node: ast.expr | None, local: dict[str, ast.expr]) -> ast.expr | No
     if isinstance(node, ast.Name):
         return local.get(node.id)
     return node
+
+
+def scheduled_job_name(ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]) -> str | None:
+    """The name of the job `call` schedules - an SDK Job, or a POST/PUT to the jobs API - with
+    `UNKNOWN` for its run-time parts; None when `call` schedules no job."""
+    if ctx.qualname(call.func) in JOB_CLASSES:
+        text = template(argument(call, 0, "name"), ctx.constants, local)
+    else:
+        request = http_request(ctx, call, local)
+        if request is None or request.verb not in _BODY_VERBS:
+            return None
+        found = JOBS_PATH.search(request.url)
+        if found is None or "/invoke/" in request.url[: found.start()]:
+            return None  # through service invocation it reaches another app's route (DAPR027)
+        text = request.url[found.end() :].split("?", 1)[0]
+    if not text:
+        return None
+    return re.sub(f"{HOLE}+", UNKNOWN, text)
+
+
+def job_segment(path: str) -> str | None:
+    """`job` or `jobs` when a literal segment of that name has something under it
+    (`/api/jobs/trigger/{name}`): the path of a route written for job triggers, or about jobs."""
+    segments = [segment for segment in path.split("/") if segment]
+    return next((s.lower() for s in segments[:-1] if s.lower() in ("job", "jobs")), None)
+
+
+def looks_like_job_callback(path: str, methods: Collection[str]) -> bool:
+    """A route shaped like a job trigger callback: anything under Dapr's own `/job/` but a
+    DELETE, and what receives a body under `/jobs/` (its GETs and DELETEs manage jobs)."""
+    segment = job_segment(path)
+    if segment == "job":
+        return bool(set(methods) - {"DELETE"})
+    return segment == "jobs" and bool(set(methods) & {"POST", "PUT", "PATCH"})
