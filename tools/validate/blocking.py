@@ -408,6 +408,11 @@ def blocking_findings(
     return findings
 
 
+def call_text(target: str, steps: list[str]) -> str:
+    """How a call through an imported name reads: `svc.client.get_service().check`."""
+    return target + "".join(step if step == CALL else f".{step}" for step in steps)
+
+
 def resolve_call(
     target: str,
     steps: list[str],

@@ -26,6 +26,7 @@ from tools.validate.astutil import const_str, keyword
 from tools.validate.blocking import BlockingFacts, blocking_facts
 from tools.validate.context import DeliveryKind, FileContext
 from tools.validate.excerpt import excerpt
+from tools.validate.quiet_helpers import QuietFacts, quiet_facts
 from tools.validate.state_helpers import StateFacts, state_facts
 
 # The rule reporting a declared route nothing serves (tools/validate/rules/unserved_route.py).
@@ -119,6 +120,9 @@ class DeliveryFacts(BaseModel):
     # Its state helpers and the state findings its calls of other modules' helpers would have
     # (tools.validate.state_helpers).
     state: StateFacts | None = None
+    # Its helpers that swallow failures and its handlers' calls of other modules' helpers
+    # (tools.validate.quiet_helpers).
+    quiet: QuietFacts | None = None
 
     def is_empty(self) -> bool:
         return not (
@@ -134,6 +138,7 @@ class DeliveryFacts(BaseModel):
             or self.blocking is not None
             or self.open_world
             or self.state is not None
+            or self.quiet is not None
         )
 
 
@@ -170,6 +175,8 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
     facts.blocking = None if blocking.is_empty() else blocking
     state = state_facts(ctx, tree, absolute, blocking.types)
     facts.state = None if state.is_empty() else state
+    quiet = quiet_facts(ctx, tree, absolute, blocking.types)
+    facts.quiet = None if quiet.is_empty() else quiet
     if PurePosixPath(ctx.path).stem == "__init__":
         for name, qualname in ctx.imports.bindings().items():
             target, _, attribute = _absolute(qualname, facts.module, ctx.path).rpartition(".")

@@ -28,6 +28,7 @@ from tools.validate.deliveries import (
     JobCallback,
     ServedRoute,
 )
+from tools.validate.quiet_helpers import quiet_findings
 from tools.validate.rules._jobs import looks_like_job_callback
 from tools.validate.rules.unserved_route import UnservedRoute
 from tools.validate.state_helpers import state_findings
@@ -68,20 +69,29 @@ def project_findings(
         report_in=set(report_in),
         disabled=set(disabled),
     )
+    types = {path: _types(file) for path, file in facts.items()}
     findings += state_findings(
         {path: file.state for path, file in facts.items() if file.state is not None},
         {path: file.module for path, file in facts.items()},
-        {path: _types(file) for path, file in facts.items() if file.blocking or file.state},
+        types,
         report_in=set(report_in),
+    )
+    findings += quiet_findings(
+        {path: file.quiet for path, file in facts.items() if file.quiet is not None},
+        {path: file.module for path, file in facts.items()},
+        types,
+        report_in=set(report_in),
+        delivered=project.delivers_to,
     )
     return findings
 
 
 def _types(file: DeliveryFacts) -> dict[str, str]:
-    """What a file's names hold, as its blocking facts or (without those) its state facts say."""
-    return (
-        file.blocking.types if file.blocking is not None else file.state.types if file.state else {}
-    )
+    """What a file's names hold, as its blocking facts or (without those) the facts of its
+    helpers say."""
+    if file.blocking is not None:
+        return file.blocking.types
+    return (file.state.types if file.state else {}) or (file.quiet.types if file.quiet else {})
 
 
 def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
@@ -94,6 +104,12 @@ def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
         *(call.diagnostic for call in (facts.blocking.calls if facts.blocking else ())),
         *([facts.blocking.client] if facts.blocking and facts.blocking.client else []),
         *(held.diagnostic for held in (facts.state.held if facts.state else ())),
+        *(call.diagnostic for call in (facts.quiet.ignored if facts.quiet else ())),
+        *(
+            site
+            for helper in (facts.quiet.helpers.values() if facts.quiet else ())
+            for site in helper.sites
+        ),
     ]
 
 
@@ -279,6 +295,12 @@ class _Project:
                 ):
                     kinds.add(kind)
         return kinds
+
+    def delivers_to(self, path: str, function: str) -> bool:
+        """Dapr delivers something to a route the function of that file serves."""
+        file = self.facts.get(path)
+        routes = file.routes if file is not None else []
+        return any(self.kinds_of(route) for route in routes if route.function == function)
 
     def deferred_findings(self, path: str, route: ServedRoute) -> list[Diagnostic]:
         if not route.deferred:

@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic
 from tools.validate.astutil import FunctionNode, assigned_once, keyword, own_nodes
-from tools.validate.blocking import CALL, Chains, resolve_call
+from tools.validate.blocking import CALL, Chains, call_text, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._state import (
     StateAccess,
@@ -286,7 +286,7 @@ def _judge(
 
 def _via(message: str, assumes: list[Assumed]) -> str:
     """The message naming the helpers of the other module, and what their callers risk."""
-    names = " and ".join(f"`{_dotted(a)}()`" for a in assumes)
+    names = " and ".join(f"`{call_text(a.target, a.steps)}()`" for a in assumes)
     if message.startswith("saved after"):
         return (
             f"{message} (through {names}, which saves without first-write concurrency): two "
@@ -296,10 +296,6 @@ def _via(message: str, assumes: list[Assumed]) -> str:
         f"{message} (through {names}, which neither hands out nor takes the ETag): a "
         "concurrent update in between is lost"
     )
-
-
-def _dotted(assumed: Assumed) -> str:
-    return ".".join([assumed.target, *(step for step in assumed.steps if step != CALL)])
 
 
 # -- the project-level join ------------------------------------------------------------------------

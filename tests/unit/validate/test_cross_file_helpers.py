@@ -81,8 +81,8 @@ def test_read_modify_write_through_a_repository_parameter(tmp_path: Path) -> Non
         ("svc/routes.py", 14, 11, "DAPR016")
     ]
     # The message names the other module's helpers.
-    assert "svc.store.Orders.get()" in found[0].message
-    assert "svc.store.Orders.put()" in found[0].message
+    assert "svc.store.Orders().get()" in found[0].message
+    assert "svc.store.Orders().put()" in found[0].message
     assert "line 12" in found[0].message
 
 
@@ -242,3 +242,114 @@ def test_state_facts_round_trip_as_json() -> None:
         facts = analyze(path, text, rules=()).facts
         assert facts.state is not None
         assert DeliveryFacts.model_validate_json(facts.model_dump_json()) == facts
+
+
+# -- errors swallowed before SUCCESS through another module (DAPR033) ------------------------------
+
+_NOTIFY = (
+    "import logging\n\n"
+    "import httpx\n\n"
+    "log = logging.getLogger(__name__)\n\n\n"
+    "async def notify(event: dict) -> None:\n"
+    "    try:\n"
+    "        async with httpx.AsyncClient() as client:\n"
+    "            await client.post('http://mailer/send', json=event)\n"
+    "    except httpx.HTTPError as error:\n"  # line 12
+    "        log.error('send failed: %s', error)\n"
+)
+_SUBSCRIBER = (
+    "from fastapi import FastAPI, Request\n\n"
+    "from svc.notify import notify\n\n"
+    "app = FastAPI()\n\n\n"
+    "@app.get('/dapr/subscribe')\n"
+    "def subscribe() -> list[dict]:\n"
+    "    return [{'pubsubname': 'pubsub', 'topic': 'mail', 'route': '/mail'}]\n\n\n"
+    "@app.post('/mail')\n"
+    "async def on_mail(request: Request) -> dict:\n"
+    "    await notify(await request.json())\n"  # line 15
+    "    return {'status': 'SUCCESS'}\n"
+)
+
+
+def test_a_helper_swallowing_its_failure_is_reported_where_it_catches(tmp_path: Path) -> None:
+    found = _diagnostics({"svc/notify.py": _NOTIFY, "svc/main.py": _SUBSCRIBER}, tmp_path)
+    assert [(d.path, d.line, d.column, d.rule) for d in found] == [
+        ("svc/notify.py", 12, 5, "DAPR033")
+    ]
+    assert "`on_mail` (svc/main.py:15)" in found[0].message
+
+
+def test_a_return_in_the_except_is_where_it_is_reported(tmp_path: Path) -> None:
+    notify = _NOTIFY + "        return\n    log.info('sent')\n"
+    found = _findings({"svc/notify.py": notify, "svc/main.py": _SUBSCRIBER}, tmp_path)
+    assert found == {("svc/notify.py", 14, "DAPR033")}
+
+
+def test_an_ignored_failure_result_is_reported_at_the_call(tmp_path: Path) -> None:
+    """Two hops: the service's method returns what a helper of a third module signals."""
+    state = (
+        "from dapr.clients import DaprClient\n\n\n"
+        "def save(key: str, value: str) -> bool:\n"
+        "    try:\n"
+        "        with DaprClient() as client:\n"
+        "            client.save_state('statestore', key, value)\n"
+        "        return True\n"
+        "    except Exception:\n"
+        "        return False\n"
+    )
+    service = (
+        "from svc.state import save\n\n\n"
+        "class Mailer:\n"
+        "    async def handle(self, event: dict) -> bool:\n"
+        "        done = save(event['id'], 'sent')\n"
+        "        return done\n\n\n"
+        "def get_mailer() -> Mailer:\n"
+        "    return Mailer()\n"
+    )
+    subscriber = _SUBSCRIBER.replace(
+        "from svc.notify import notify", "from svc.service import get_mailer"
+    ).replace(
+        "    await notify(await request.json())\n",
+        "    await get_mailer().handle(await request.json())\n",
+    )
+    files = {"svc/state.py": state, "svc/service.py": service, "svc/main.py": subscriber}
+    found = [d for d in _diagnostics(files, tmp_path) if d.rule == "DAPR033"]
+    assert [(d.path, d.line) for d in found] == [("svc/main.py", 15)]
+    assert "svc.service.get_mailer().handle()" in found[0].message
+
+
+def test_quiet_when_the_helper_re_raises(tmp_path: Path) -> None:
+    notify = _NOTIFY + "        raise\n"
+    assert _findings({"svc/notify.py": notify, "svc/main.py": _SUBSCRIBER}, tmp_path) == set()
+
+
+def test_quiet_when_the_handler_checks_the_result(tmp_path: Path) -> None:
+    notify = _NOTIFY.replace("-> None:", "-> bool:") + "        return False\n    return True\n"
+    subscriber = _SUBSCRIBER.replace(
+        "    await notify(await request.json())\n",
+        "    if not await notify(await request.json()):\n        return {'status': 'RETRY'}\n",
+    )
+    assert _findings({"svc/notify.py": notify, "svc/main.py": subscriber}, tmp_path) == set()
+
+
+def test_quiet_when_only_payload_errors_are_caught(tmp_path: Path) -> None:
+    notify = _NOTIFY.replace("except httpx.HTTPError as error", "except KeyError as error")
+    assert _findings({"svc/notify.py": notify, "svc/main.py": _SUBSCRIBER}, tmp_path) == set()
+
+
+def test_quiet_on_a_route_dapr_does_not_deliver_to(tmp_path: Path) -> None:
+    subscriber = _SUBSCRIBER.replace("'route': '/mail'", "'route': '/other'")
+    found = _findings({"svc/notify.py": _NOTIFY, "svc/main.py": subscriber}, tmp_path)
+    assert {rule for _, _, rule in found} <= {"DAPR030"}  # /other is served by nothing
+
+
+def test_a_route_declared_in_a_manifest_is_delivered(tmp_path: Path) -> None:
+    subscriber = _SUBSCRIBER.replace("'route': '/mail'", "'route': '/other'")
+    manifest = (
+        "apiVersion: dapr.io/v2alpha1\n"
+        "kind: Subscription\n"
+        "metadata:\n  name: mail\n"
+        "spec:\n  pubsubname: pubsub\n  topic: mail\n  routes:\n    default: /mail\n"
+    )
+    files = {"svc/notify.py": _NOTIFY, "svc/main.py": subscriber, "components/mail.yaml": manifest}
+    assert ("svc/notify.py", 12, "DAPR033") in _findings(files, tmp_path)

@@ -118,9 +118,9 @@ class SwallowedError(Rule):
             if answer == "success" and isinstance(statement, ast.Return):
                 message = None if how.reads_status else _JOB_SUCCESS
                 self.report(statement, message, within=handler)
-        if not answered and _continues_to_success(handler, how):
+        if not answered and continues_to_success(handler, how):
             self.report(
-                _except_keyword(clause),
+                except_keyword(clause),
                 "the error is logged and forgotten: the handler goes on to answer success",
                 within=handler,
             )
@@ -131,7 +131,7 @@ def _does_work(body: list[ast.stmt]) -> bool:
     return any(isinstance(node, ast.Await) for statement in body for node in ast.walk(statement))
 
 
-def _continues_to_success(handler: FunctionNode, how: Reading) -> bool:
+def continues_to_success(handler: FunctionNode, how: Reading) -> bool:
     """After the except, the handler answers success: a success return, or none at all."""
     returns = [
         answer
@@ -141,7 +141,7 @@ def _continues_to_success(handler: FunctionNode, how: Reading) -> bool:
     return not returns or "success" in returns
 
 
-def _except_keyword(clause: ast.ExceptHandler) -> ast.AST:
+def except_keyword(clause: ast.ExceptHandler) -> ast.AST:
     end = clause.type if clause.type is not None else None
     span = ast.Pass(lineno=clause.lineno, col_offset=clause.col_offset)
     span.end_lineno = clause.lineno

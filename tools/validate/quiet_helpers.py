@@ -1,0 +1,308 @@
+"""Errors swallowed before SUCCESS through a helper of another project module (DAPR033).
+
+A delivery handler often hands the work to a function of another module (`await
+handle_order(event)`, `await get_service().process(data)`) and answers SUCCESS after it. When that
+function catches the failure of its work (a blanket `except`, or the transport errors of the
+client it uses) and returns instead of raising, nothing reaches the handler: Dapr acknowledges
+the message and the work is lost. No single file shows both ends, so each file contributes
+`QuietFacts`:
+
+- its functions that swallow a failure (`helpers`, keyed `func` or `Class.method`): where the
+  in-file rule would report it (a `return` in the `except`, or the `except` itself), whether the
+  failure is signalled by the value returned (`return False` where success returns True), and the
+  imported callees whose signalled result the function returns as its own;
+- what its names hold (`types`, as `tools.validate.blocking` computes them);
+- the calls its delivery handlers make through imported names while ignoring the result, then
+  answering success (`ignored`).
+
+The project-level check follows each ignored call. A helper that signals the failure by its value
+is the handler's mistake (it ignores the result): reported at the call. A helper that returns as
+it does on success leaves its callers nothing to check: reported in the helper, naming the
+handler. A helper that re-raises, a result the handler checks, a call that cannot be followed:
+quiet.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Mapping
+
+from pydantic import BaseModel, Field
+
+from tools.changes import Diagnostic
+from tools.validate.astutil import FunctionNode, assigned_once, is_log_call, own_nodes
+from tools.validate.blocking import CALL, Chains, call_text, resolve_call
+from tools.validate.context import FileContext
+from tools.validate.rules._answers import BLANKET_ERRORS, answers, caught, reading, returns_none
+from tools.validate.rules.swallowed_error import (
+    SwallowedError,
+    continues_to_success,
+    except_keyword,
+)
+
+# Exceptions of the clients a helper does its work with: catching one swallows the failure of
+# the work (payload errors - ValueError, KeyError, ValidationError - are a message's own fault).
+TRANSIENT_ERRORS = frozenset(
+    {
+        *BLANKET_ERRORS,
+        "HTTPError",  # httpx, requests, urllib
+        "HTTPStatusError",
+        "RequestError",
+        "TransportError",
+        "TimeoutException",
+        "ConnectError",
+        "NetworkError",
+        "RequestException",
+        "ClientError",  # aiohttp
+        "RpcError",  # grpc
+        "AioRpcError",
+        "DaprInternalError",  # dapr.clients.exceptions
+        "DaprHttpError",
+        "ConnectionError",
+        "TimeoutError",
+        "OSError",
+    }
+)
+_MAX_HOPS = 4
+
+
+class Callee(BaseModel):
+    """A call through an imported name: the dotted path of its root and the steps after it."""
+
+    target: str
+    steps: list[str]
+
+
+class QuietHelper(BaseModel):
+    """A function that catches the failure of its work and returns instead of raising."""
+
+    sites: list[Diagnostic] = Field(
+        default_factory=list, description="DAPR033 where the in-file rule would report it."
+    )
+    signals: bool = Field(
+        default=False, description="The failure returns a value success never returns."
+    )
+    through: list[Callee] = Field(
+        default_factory=list, description="Imported callees whose result it returns as its own."
+    )
+
+
+class IgnoredCall(BaseModel):
+    """A call a delivery handler makes through an imported name, its result ignored, before it
+    answers success."""
+
+    callee: Callee
+    handler: str
+    known: bool = Field(description="This file shows Dapr delivering to the handler.")
+    diagnostic: Diagnostic = Field(description="DAPR033 at the call, for a signalling helper.")
+
+
+class QuietFacts(BaseModel):
+    """What one file contributes to the cross-file DAPR033 check (see the module docstring)."""
+
+    helpers: dict[str, QuietHelper] = Field(default_factory=dict)
+    types: dict[str, str] = Field(default_factory=dict)
+    ignored: list[IgnoredCall] = Field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not (self.helpers or self.ignored)
+
+
+def quiet_facts(
+    ctx: FileContext,
+    module: ast.Module,
+    absolute: Callable[[str], str],
+    types: Mapping[str, str],
+) -> QuietFacts:
+    """The facts of one file; `types` are what its names hold (from its blocking facts)."""
+    facts = QuietFacts()
+    if SwallowedError.id in ctx.disabled:
+        return facts
+    values = assigned_once(module)
+    handlers = {id(handler) for handler in ctx.subscription_handlers()}
+    jobs = {id(handler) for handler, _ in ctx.job_handlers()}
+    for owner, function in _functions(module):
+        chains = Chains(ctx, absolute, values, function, owner)
+        if id(function) in handlers or id(function) in jobs:
+            facts.ignored += _ignored_calls(ctx, chains, function, id(function) in handlers)
+        else:
+            helper = _quiet_helper(ctx, chains, function)
+            if helper is not None:
+                key = f"{owner.name}.{function.name}" if owner else function.name
+                facts.helpers[key] = helper
+    if facts.helpers:
+        facts.types = dict(types)
+    return facts
+
+
+def _functions(module: ast.Module) -> Iterator[tuple[ast.ClassDef | None, FunctionNode]]:
+    for statement in module.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield None, statement
+        elif isinstance(statement, ast.ClassDef):
+            for member in statement.body:
+                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+                    yield statement, member
+
+
+# -- the helper's side -----------------------------------------------------------------------------
+
+
+def _quiet_helper(ctx: FileContext, chains: Chains, function: FunctionNode) -> QuietHelper | None:
+    helper = QuietHelper()
+    failures: list[ast.Return] = []
+    for node in own_nodes(function):
+        if isinstance(node, ast.Try | ast.TryStar) and _does_work(node.body):
+            for clause in node.handlers:
+                if caught(clause) & TRANSIENT_ERRORS and not _raises(clause.body):
+                    returns = [s for s, _ in answers(clause.body) if isinstance(s, ast.Return)]
+                    failures += returns
+                    site = ctx.diagnostic(
+                        SwallowedError(ctx),
+                        returns[0] if returns else except_keyword(clause),
+                        within=function,
+                    )
+                    if site is not None:
+                        helper.sites.append(site)
+    if failures:
+        helper.signals = _signals(function, failures)
+    helper.through = _returned_callees(chains, function)
+    return helper if helper.sites or helper.through else None
+
+
+def _does_work(body: list[ast.stmt]) -> bool:
+    """The try calls something other than a log line: work whose failure matters."""
+    return any(
+        isinstance(node, ast.Call) and not is_log_call(node)
+        for statement in body
+        for node in ast.walk(statement)
+    )
+
+
+def _raises(body: list[ast.stmt]) -> bool:
+    return any(isinstance(statement, ast.Raise) for statement, _ in answers(body))
+
+
+def _falsy(node: ast.Return) -> bool:
+    value = node.value
+    return returns_none(node) or (isinstance(value, ast.Constant) and not value.value)
+
+
+def _signals(function: FunctionNode, failures: list[ast.Return]) -> bool:
+    """Every failure returns a falsy constant and some other return gives a value: a caller
+    that looks at the result can tell."""
+    if not all(_falsy(failure) and failure.value is not None for failure in failures):
+        return False
+    returned = [n for n in own_nodes(function) if isinstance(n, ast.Return)]
+    return any(not _falsy(node) for node in returned)
+
+
+def _returned_callees(chains: Chains, function: FunctionNode) -> list[Callee]:
+    """Imported callees whose result the function returns: `return await f()`, or `x = await
+    f()` then `return x`."""
+    found: list[Callee] = []
+    for node in own_nodes(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = node.value
+            if isinstance(value, ast.Name):
+                value = chains.local.get(value.id) or value
+            if isinstance(value, ast.Await):
+                value = value.value
+            if isinstance(value, ast.Call):
+                chain = chains.of(value.func)
+                if chain is not None and chain[1][-1:] != [CALL]:
+                    found.append(Callee(target=chain[0], steps=chain[1]))
+    return found
+
+
+# -- the handler's side ----------------------------------------------------------------------------
+
+
+def _ignored_calls(
+    ctx: FileContext, chains: Chains, handler: FunctionNode, reads_status: bool
+) -> list[IgnoredCall]:
+    if not continues_to_success(handler, reading(ctx, handler, reads_status=reads_status)):
+        return []
+    found: list[IgnoredCall] = []
+    for node in own_nodes(handler):
+        if not isinstance(node, ast.Expr):
+            continue
+        call = node.value.value if isinstance(node.value, ast.Await) else node.value
+        if not isinstance(call, ast.Call) or is_log_call(call):
+            continue
+        chain = chains.of(call.func)
+        if chain is None or chain[1][-1:] == [CALL]:
+            continue
+        callee = Callee(target=chain[0], steps=chain[1])
+        message = (
+            f"the result of `{call_text(callee.target, callee.steps)}()` is ignored, and it "
+            "reports a failure only by that result: the handler answers success and the message "
+            "is lost"
+        )
+        diagnostic = ctx.diagnostic(SwallowedError(ctx), call, message, within=handler)
+        if diagnostic is not None:
+            # A POST route no declaration in this file routes to: the project decides.
+            known = ctx.deferral_target(call, handler) is None
+            found.append(
+                IgnoredCall(callee=callee, handler=handler.name, known=known, diagnostic=diagnostic)
+            )
+    return found
+
+
+# -- the project-level join ------------------------------------------------------------------------
+
+
+def quiet_findings(
+    files: Mapping[str, QuietFacts],
+    modules: Mapping[str, str],
+    types: Mapping[str, Mapping[str, str]],
+    *,
+    report_in: set[str],
+    delivered: Callable[[str, str], bool],
+) -> list[Diagnostic]:
+    """DAPR033 at ignored calls of signalling helpers, and in helpers that leave nothing to
+    check. `delivered(path, handler)` says whether Dapr delivers to a handler of that file."""
+    by_module = {module: path for path, module in modules.items()}
+    empty: Mapping[str, str] = {}
+
+    def types_of(path: str) -> Mapping[str, str]:
+        return types.get(path, empty)
+
+    def follow(callee: Callee, importer: str) -> tuple[str, QuietHelper] | None:
+        found = resolve_call(callee.target, callee.steps, importer, by_module, types_of)
+        if found is None or found[0] not in files:
+            return None
+        helper = files[found[0]].helpers.get(found[1])
+        return (found[0], helper) if helper is not None else None
+
+    def signals(helper: QuietHelper, where: str, hops: int) -> bool:
+        """The helper (or a helper whose result it returns) signals the failure by value."""
+        if helper.signals:
+            return True
+        return hops < _MAX_HOPS and any(
+            (inner := follow(callee, modules[where])) is not None
+            and signals(inner[1], inner[0], hops + 1)
+            for callee in helper.through
+        )
+
+    findings: dict[tuple[str, int, int], Diagnostic] = {}
+    for path in sorted(files):
+        for call in files[path].ignored:
+            found = follow(call.callee, modules[path])
+            if found is None or not (call.known or delivered(path, call.handler)):
+                continue
+            where, helper = found
+            if signals(helper, where, 0):
+                if path in report_in:
+                    d = call.diagnostic
+                    findings.setdefault((path, d.line, d.column), d)
+            elif where in report_in:
+                for site in helper.sites:
+                    message = (
+                        f"the failure is caught and forgotten: the delivery handler "
+                        f"`{call.handler}` ({path}:{call.diagnostic.line}) goes on to answer "
+                        "success, and the message is lost"
+                    )
+                    d = site.model_copy(update={"message": message})
+                    findings.setdefault((where, d.line, d.column), d)
+    return list(findings.values())
