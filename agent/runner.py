@@ -46,7 +46,7 @@ _HEADLESS_NOTE = """
 ## Running headless
 No one can answer you during this run. Read what you need with the tools above (there is no file
 browser: `read_spec` and `list_specs` are your sources). When a decision is missing, call
-`request_decision` and finish.
+`request_decision`: go on if it comes back answered (someone answered it earlier), else finish.
 """
 _PHR_HELD = (
     "Noted. These summary fields go into the run's Prompt History Record, which is written when "

@@ -80,7 +80,7 @@ INSTRUCTIONS = (
     "Dapr backend tools. Read specs with list_specs/read_spec; write files ONLY with write_files "
     "(whole files) or edit_files (exact-text replacements), both checked by the gate; refused "
     "sets write nothing; finish with create_phr. Unclear "
-    "requirements: request_decision, then stop."
+    "requirements: request_decision; go on only with its answer."
 )
 
 
