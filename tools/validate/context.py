@@ -37,8 +37,10 @@ _APP_FACTORIES: dict[str, AppKind] = {
 MOUNT_METHODS = frozenset({"include_router", "mount"})
 # Routes registered without a decorator: the facts cannot follow them.
 _IMPERATIVE_ROUTES = frozenset({"add_api_route", "add_url_rule", "add_route"})
-# How Dapr reaches a handler: a pub/sub message, an input-binding event or a job trigger.
-DeliveryKind = Literal["pubsub", "binding", "job"]
+# How Dapr reaches a handler: a pub/sub message, an input-binding event, a job trigger, or a cron
+# binding's trigger - which daprd fires once per schedule and never redelivers, whatever the app
+# answers (components-contrib bindings/cron ignores the handler's error).
+DeliveryKind = Literal["pubsub", "binding", "job", "cron"]
 DeliveryKinds = frozenset[DeliveryKind]
 _HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
 

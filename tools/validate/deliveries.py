@@ -381,4 +381,4 @@ def _manifest_routes(document: Any) -> Iterator[tuple[DeliveryKind, str]]:
             return
         route = metadata.get("route") or name
         if isinstance(route, str) and route:
-            yield "binding", route
+            yield "cron" if spec.get("type") == "bindings.cron" else "binding", route

@@ -53,14 +53,22 @@ class Rule:
         self.ctx = ctx
 
     def report(
-        self, node: ast.AST, message: str | None = None, *, within: FunctionNode | None = None
+        self,
+        node: ast.AST,
+        message: str | None = None,
+        *,
+        within: FunctionNode | None = None,
+        deferred_to: FunctionNode | None = None,
     ) -> None:
+        """`within`: the function the excerpt shows; `deferred_to`: the handler whose delivery
+        the finding depends on, when that is not `within` (a helper answering for it)."""
         diagnostic = self.ctx.diagnostic(self, node, message, within=within)
         if diagnostic is None:
             return
         if self.fixable(node):
             diagnostic = diagnostic.model_copy(update={"fixable": True})
-        target = self.ctx.deferral_target(node, within) if self.judges else None
+        owner = deferred_to or within
+        target = self.ctx.deferral_target(node, owner) if self.judges else None
         if target is not None:
             self.ctx.defer(target, self.judges, diagnostic)
         else:

@@ -2,14 +2,18 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import own_nodes
+from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.context import FileContext
 from tools.validate.rules._answers import (
+    Reading,
     answers,
     catches_poison,
     is_blanket,
     is_http_error,
     reading,
 )
+from tools.validate.rules._failures import Failures, tells_apart
+from tools.validate.rules._reach import CallGraph, call_graph
 from tools.validate.rules.base import Invalid, Rule
 
 _FLASK = (
@@ -39,6 +43,39 @@ _HEAD = (
     "        order = Order.model_validate((await request.json()).get('data'))\n"
     "        print(order)\n"
 )
+_SAVED = (
+    "from dapr.ext.fastapi import DaprApp\n"
+    "from fastapi import FastAPI, Request\n"
+    "from pydantic import BaseModel, ValidationError\n\n"
+    "class Order(BaseModel):\n"
+    "    id: str\n\n"
+    "app = FastAPI()\n"
+    "dapr_app = DaprApp(app)\n\n"
+    "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+    "async def on_order(request: Request) -> dict:\n"
+    "    try:\n"
+    "        order = Order.model_validate_json(await request.body())\n"
+    "    except ValidationError:\n"
+    "        return {'status': 'DROP'}\n"
+    "    try:\n"
+    "        await request.app.state.dapr.save_state('orders', order.id, order.model_dump_json())\n"
+)
+_HELPER = (
+    "from fastapi import FastAPI, Request\n"
+    "from fastapi.responses import JSONResponse\n\n"
+    "app = FastAPI()\n\n"
+    "@app.get('/dapr/subscribe')\n"
+    "def subscribe() -> list[dict]:\n"
+    "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
+    "@app.post('/orders')\n"
+    "async def on_order(request: Request) -> JSONResponse:\n"
+    "    return await _process(request)\n\n"
+    "async def _process(request: Request) -> JSONResponse:\n"
+    "    try:\n"
+    "        order = await request.json()\n"
+    "        await request.app.state.dapr.save_state('orders', order['id'], str(order))\n"
+    "    except Exception as error:\n"
+)
 
 
 class BlanketRetry(Rule):
@@ -58,6 +95,14 @@ class BlanketRetry(Rule):
         "unavailable sidecar or store)."
     )
     VALID = (
+        # What reaches this catch-all is the sidecar's failure: retrying it is right.
+        _SAVED + "    except Exception:\n        return {'status': 'RETRY'}\n"
+        "    return {'status': 'SUCCESS'}\n",
+        _HEAD + "    except Exception as error:\n"
+        "        if isinstance(error, ValidationError):\n"
+        "            return {'status': 'DROP'}\n"
+        "        return {'status': 'RETRY'}\n"
+        "    return {'status': 'SUCCESS'}\n",
         _HEAD + "    except ValidationError:\n        return {'status': 'DROP'}\n"
         "    except Exception:\n        return {'status': 'RETRY'}\n"
         "    return {'status': 'SUCCESS'}\n",
@@ -93,23 +138,81 @@ class BlanketRetry(Rule):
             line=17,
             col=9,
         ),
+        # The helper answers for the route: its catch-all is judged there.
+        Invalid(
+            _HELPER + "        return JSONResponse({'error': str(error)}, status_code=500)\n"
+            "    return JSONResponse({'status': 'SUCCESS'})\n",
+            line=19,
+            col=9,
+        ),
     )
 
+    def __init__(self, ctx: FileContext) -> None:
+        super().__init__(ctx)
+        self._module: ast.Module | None = None
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._module = node
+
     def finish(self) -> None:
+        if self._module is None:
+            return
+        graph = call_graph(self._module)
+        failures = Failures(self.ctx, graph)
+        judged: set[int] = set()
         for handler in self.ctx.subscription_handlers():
             how = reading(self.ctx, handler)
-            for node in own_nodes(handler):
-                if not isinstance(node, ast.Try | ast.TryStar):
-                    continue
-                # A try that answers DROP for poison before its catch-all has already sorted them.
-                if any(catches_poison(h) and not is_blanket(h) for h in node.handlers):
-                    continue
-                for clause in node.handlers:
-                    if not is_blanket(clause):
-                        continue
-                    for statement, answer in answers(clause.body, how):
-                        # A re-raise is the framework's 500 too, but also the idiom for letting
-                        # the platform decide: only explicit answers are judged.
-                        explicit = isinstance(statement, ast.Return) or is_http_error(statement)
-                        if answer in ("retry", "server-error") and explicit:
-                            self.report(statement, within=handler)
+            # A helper whose answer the handler returns answers for it: judged there, once.
+            for function in [handler, *_answering_helpers(handler, graph)]:
+                if id(function) not in judged:
+                    judged.add(id(function))
+                    self._judge(function, handler, how, failures)
+
+    def _judge(
+        self, function: FunctionNode, handler: FunctionNode, how: Reading, failures: Failures
+    ) -> None:
+        for node in own_nodes(function):
+            if not isinstance(node, ast.Try | ast.TryStar):
+                continue
+            # A try that answers DROP for poison before its catch-all has already sorted them;
+            # one that cannot fail on the message has only transient failures to retry.
+            if any(catches_poison(h) and not is_blanket(h) for h in node.handlers):
+                continue
+            if not failures.reads_payload(node.body, function):
+                continue
+            for clause in node.handlers:
+                if is_blanket(clause) and not tells_apart(clause):
+                    self._check_clause(clause, function, handler, how)
+
+    def _check_clause(
+        self,
+        clause: ast.ExceptHandler,
+        function: FunctionNode,
+        handler: FunctionNode,
+        how: Reading,
+    ) -> None:
+        message = None
+        if function is not handler:
+            message = (
+                f"a catch-all `except` in `{function.name}`, whose answer the handler "
+                f"`{handler.name}` returns, answers RETRY: a message that can never succeed loops"
+            )
+        for statement, answer in answers(clause.body, how):
+            # A re-raise is the framework's 500 too, but also the idiom for letting
+            # the platform decide: only explicit answers are judged.
+            explicit = isinstance(statement, ast.Return) or is_http_error(statement)
+            if answer in ("retry", "server-error") and explicit:
+                self.report(statement, message, within=function, deferred_to=handler)
+
+
+def _answering_helpers(handler: FunctionNode, graph: CallGraph) -> list[FunctionNode]:
+    """Functions of the file whose result the handler returns (`return await process(...)`)."""
+    found = []
+    for node in own_nodes(handler):
+        if isinstance(node, ast.Return) and node.value is not None:
+            value = node.value.value if isinstance(node.value, ast.Await) else node.value
+            if isinstance(value, ast.Call):
+                callee = graph.callee(value.func, handler)
+                if callee is not None and callee is not handler:
+                    found.append(callee)
+    return found

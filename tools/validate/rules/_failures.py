@@ -1,0 +1,161 @@
+"""What the errors reaching a delivery handler's `except` can be: the message's or the platform's.
+
+Retrying is right for a failure that may pass later - the sidecar, a store, a broker or another
+service was unavailable - and wrong for one the message itself causes: it does not decode, a
+field is missing, a value does not convert or validate. The first comes from I/O; the second from
+reading the payload. The delivery rules ask which of the two a `try` can raise, following calls
+into functions of the same file (a route's helper) and nothing they cannot see.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+
+from tools.validate.astutil import FunctionNode
+from tools.validate.context import FileContext
+from tools.validate.rules._answers import POISON_ERRORS, caught, is_blanket, last_name
+from tools.validate.rules._reach import CallGraph
+
+# Calls that decode, validate or convert what they are given: they fail the same way every time
+# for a message that does not fit (`json.loads`, `await request.json()`, `Order.model_validate`).
+_READERS = frozenset(
+    {
+        "loads",
+        "json",
+        "get_json",
+        "decode",
+        "b64decode",
+        "urlsafe_b64decode",
+        "model_validate",
+        "model_validate_json",
+        "validate_python",
+        "validate_json",
+        "parse_obj",
+        "parse_raw",
+        "parse_obj_as",
+        "from_dict",
+        "from_json",
+        "fromisoformat",
+        "strptime",
+        "fromtimestamp",
+    }
+)
+# Conversions of one value; only the builtins and the types named so: a class call in general
+# (`ActorId(key)`, `Session(engine)`) is no reading of the payload.
+_CONVERSIONS = frozenset({"int", "float", "Decimal", "UUID"})
+# Reading the request a delivery came in: what it holds, never I/O with the platform.
+_REQUEST_READS = frozenset({"json", "body", "form", "get_json", "get_data"})
+_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+class Failures:
+    """Which failures the code of one file can raise; functions are judged once and kept."""
+
+    def __init__(self, ctx: FileContext, graph: CallGraph) -> None:
+        self.ctx = ctx
+        self.graph = graph
+        self._poison: dict[int, bool] = {}
+        self._transient: dict[int, bool] = {}
+
+    def reads_payload(self, body: list[ast.stmt], within: FunctionNode) -> bool:
+        """`body` can fail for good on a bad message: it decodes, validates, converts or reads a
+        field of something (or calls a function of this file that does) outside a nested `try`
+        that catches such failures itself."""
+        return any(self._reads(node, within) for node in _escaping(body, _catches_poison))
+
+    def does_io(self, body: list[ast.stmt], within: FunctionNode) -> bool:
+        """`body` awaits work that may fail for a while and then pass: anything but reading the
+        request, unless it is a function of this file that does no such work itself. Work whose
+        failure a nested `try` catches counts too: swallowed there, it is as lost."""
+        for node in _escaping(body, None):
+            if not isinstance(node, ast.Await) or not isinstance(node.value, ast.Call):
+                continue
+            call = node.value
+            callee = self.graph.callee(call.func, within)
+            if callee is not None:
+                if self._function_does_io(callee):
+                    return True
+            elif last_name(call.func) not in _REQUEST_READS:
+                return True
+        return False
+
+    def _reads(self, node: ast.AST, within: FunctionNode) -> bool:
+        if isinstance(node, ast.Subscript):
+            return isinstance(node.ctx, ast.Load)
+        if isinstance(node, ast.Attribute):
+            # `event.get('order').id`: a missing field fails on the attribute.
+            value = node.value
+            return isinstance(value, ast.Call) and last_name(value.func) == "get"
+        if not isinstance(node, ast.Call):
+            return False
+        name = last_name(node.func)
+        if name in _READERS or name in _CONVERSIONS or name in self.ctx.models:
+            return True
+        if any(keyword.arg is None for keyword in node.keywords):
+            return True  # `Event(**data)`: the payload's keys become the arguments
+        callee = self.graph.callee(node.func, within)
+        return callee is not None and self._function_reads(callee)
+
+    def _function_reads(self, function: FunctionNode) -> bool:
+        key = id(function)
+        if key not in self._poison:
+            self._poison[key] = False  # a recursive call adds nothing
+            self._poison[key] = self.reads_payload(function.body, function)
+        return self._poison[key]
+
+    def _function_does_io(self, function: FunctionNode) -> bool:
+        key = id(function)
+        if key not in self._transient:
+            self._transient[key] = False
+            self._transient[key] = self.does_io(function.body, function)
+        return self._transient[key]
+
+
+def _escaping(
+    statements: list[ast.stmt], catches: Callable[[ast.ExceptHandler], bool] | None
+) -> Iterator[ast.AST]:
+    """The nodes of `statements` whose errors reach the code around them: not those of nested
+    functions, of annotations, or of a nested `try` with a clause that `catches` them and does
+    not raise again (with `catches` None, every node but those of nested functions)."""
+    stack: list[ast.AST] = list(reversed(statements))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, _NEW_SCOPES):
+            continue
+        if (
+            catches is not None
+            and isinstance(node, ast.Try | ast.TryStar)
+            and any(catches(clause) and not _raises(clause) for clause in node.handlers)
+        ):
+            children: list[ast.AST] = [*node.handlers, *node.orelse, *node.finalbody]
+        elif isinstance(node, ast.AnnAssign):
+            children = [node.target, *([node.value] if node.value is not None else [])]
+        else:
+            children = list(ast.iter_child_nodes(node))
+        stack.extend(reversed(children))
+
+
+def _catches_poison(clause: ast.ExceptHandler) -> bool:
+    return is_blanket(clause) or bool(caught(clause) & POISON_ERRORS)
+
+
+def _raises(clause: ast.ExceptHandler) -> bool:
+    return any(isinstance(node, ast.Raise) for node in ast.walk(clause))
+
+
+def tells_apart(clause: ast.ExceptHandler) -> bool:
+    """A catch-all that looks at what it caught (`isinstance(error, ValidationError)`)."""
+    if clause.name is None:
+        return False
+    return any(
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "isinstance"
+        and node.args
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == clause.name
+        for statement in clause.body
+        for node in ast.walk(statement)
+    )
