@@ -24,6 +24,7 @@ _COMMANDS: dict[str, str] = {
     "serve": "agent.commands.serve",
     "init": "agent.commands.init",
     "doctor": "agent.commands.doctor",
+    "hook": "agent.commands.hook",
     "run": "agent.commands.run",
     "phr": "agent.commands.history",
     "adr": "agent.commands.history",
