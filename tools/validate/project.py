@@ -105,6 +105,7 @@ def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
         *([facts.blocking.client] if facts.blocking and facts.blocking.client else []),
         *(held.diagnostic for held in (facts.state.held if facts.state else ())),
         *(call.diagnostic for call in (facts.quiet.ignored if facts.quiet else ())),
+        *(retried.diagnostic for retried in (facts.quiet.retried if facts.quiet else ())),
         *(
             site
             for helper in (facts.quiet.helpers.values() if facts.quiet else ())

@@ -34,6 +34,7 @@ from tools.validate.astutil import FunctionNode, assigned_once, is_log_call, own
 from tools.validate.blocking import CALL, Chains, call_text, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import BLANKET_ERRORS, answers, caught, reading, returns_none
+from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.swallowed_error import (
     SwallowedError,
     continues_to_success,
@@ -85,6 +86,10 @@ class QuietHelper(BaseModel):
     through: list[Callee] = Field(
         default_factory=list, description="Imported callees whose result it returns as its own."
     )
+    poison_alike: bool = Field(
+        default=False,
+        description="It returns the same falsy value for a payload it refuses and for a failure.",
+    )
 
 
 class IgnoredCall(BaseModel):
@@ -97,15 +102,25 @@ class IgnoredCall(BaseModel):
     diagnostic: Diagnostic = Field(description="DAPR033 at the call, for a signalling helper.")
 
 
+class RetriedResult(BaseModel):
+    """A pub/sub handler answering RETRY when an imported callee's result is falsy."""
+
+    callee: Callee
+    handler: str
+    known: bool = Field(description="This file shows Dapr delivering to the handler.")
+    diagnostic: Diagnostic = Field(description="DAPR006 at the RETRY answer.")
+
+
 class QuietFacts(BaseModel):
     """What one file contributes to the cross-file DAPR033 check (see the module docstring)."""
 
     helpers: dict[str, QuietHelper] = Field(default_factory=dict)
     types: dict[str, str] = Field(default_factory=dict)
     ignored: list[IgnoredCall] = Field(default_factory=list)
+    retried: list[RetriedResult] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.helpers or self.ignored)
+        return not (self.helpers or self.ignored or self.retried)
 
 
 def quiet_facts(
@@ -116,7 +131,8 @@ def quiet_facts(
 ) -> QuietFacts:
     """The facts of one file; `types` are what its names hold (from its blocking facts)."""
     facts = QuietFacts()
-    if SwallowedError.id in ctx.disabled:
+    swallowed, poison = (rule.id not in ctx.disabled for rule in (SwallowedError, PoisonMessage))
+    if not (swallowed or poison):
         return facts
     values = assigned_once(module)
     handlers = {id(handler) for handler in ctx.subscription_handlers()}
@@ -124,7 +140,10 @@ def quiet_facts(
     for owner, function in _functions(module):
         chains = Chains(ctx, absolute, values, function, owner)
         if id(function) in handlers or id(function) in jobs:
-            facts.ignored += _ignored_calls(ctx, chains, function, id(function) in handlers)
+            if swallowed:
+                facts.ignored += _ignored_calls(ctx, chains, function, id(function) in handlers)
+            if poison and id(function) in handlers:
+                facts.retried += _retried_results(ctx, chains, function)
         else:
             helper = _quiet_helper(ctx, chains, function)
             if helper is not None:
@@ -166,8 +185,9 @@ def _quiet_helper(ctx: FileContext, chains: Chains, function: FunctionNode) -> Q
                         helper.sites.append(site)
     if failures:
         helper.signals = _signals(function, failures)
+        helper.poison_alike = _refuses_alike(function, failures)
     helper.through = _returned_callees(chains, function)
-    return helper if helper.sites or helper.through else None
+    return helper if helper.sites or helper.through or helper.poison_alike else None
 
 
 def _does_work(body: list[ast.stmt]) -> bool:
@@ -195,6 +215,49 @@ def _signals(function: FunctionNode, failures: list[ast.Return]) -> bool:
         return False
     returned = [n for n in own_nodes(function) if isinstance(n, ast.Return)]
     return any(not _falsy(node) for node in returned)
+
+
+def _refuses_alike(function: FunctionNode, failures: list[ast.Return]) -> bool:
+    """A check of the arguments' content returns the same falsy constant as a failure does:
+    `if not all([order_id, user_id]): return False` beside `except Exception: return False`."""
+    refused = {_constant(failure) for failure in failures}
+    if len(refused) != 1 or None in refused:
+        return False
+    derived = _argument_names(function)
+    for node in own_nodes(function):
+        if isinstance(node, ast.If) and _checks(node.test, derived):
+            for statement, _ in answers(node.body):
+                if isinstance(statement, ast.Return) and _constant(statement) in refused:
+                    return True
+    return False
+
+
+def _constant(node: ast.Return) -> object:
+    """The falsy constant a return gives (`False`, `0`), or None for anything else."""
+    value = node.value
+    return value.value if isinstance(value, ast.Constant) and value.value is not None else None
+
+
+def _argument_names(function: FunctionNode) -> set[str]:
+    """The parameters and the names assigned from them (`order_id = event.get('id')`)."""
+    arguments = function.args
+    names = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    for node in own_nodes(function):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(n, ast.Name) and n.id in names for n in ast.walk(node.value)
+        ):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+# Calls a check of the payload's content makes.
+_CHECKS = frozenset({"all", "any", "len", "isinstance", "bool"})
+
+
+def _checks(test: ast.expr, derived: set[str]) -> bool:
+    """A test of nothing but the arguments' content."""
+    names = [n for n in ast.walk(test) if isinstance(n, ast.Name)]
+    return bool(names) and all(n.id in derived or n.id in _CHECKS for n in names)
 
 
 def _returned_callees(chains: Chains, function: FunctionNode) -> list[Callee]:
@@ -247,6 +310,52 @@ def _ignored_calls(
                 IgnoredCall(callee=callee, handler=handler.name, known=known, diagnostic=diagnostic)
             )
     return found
+
+
+def _retried_results(
+    ctx: FileContext, chains: Chains, handler: FunctionNode
+) -> list[RetriedResult]:
+    """RETRY answered where a name holding an imported callee's result is falsy."""
+    how = reading(ctx, handler)
+    results: dict[str, list[Callee]] = {}
+    for node in own_nodes(handler):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+            value = value.value if isinstance(value, ast.Await) else value
+            if isinstance(target, ast.Name) and isinstance(value, ast.Call):
+                chain = chains.of(value.func)
+                if chain is not None and chain[1][-1:] != [CALL]:
+                    callee = Callee(target=chain[0], steps=chain[1])
+                    results.setdefault(target.id, []).append(callee)
+    found: list[RetriedResult] = []
+    for node in own_nodes(handler):
+        if not isinstance(node, ast.If):
+            continue
+        negated = isinstance(node.test, ast.UnaryOp) and isinstance(node.test.op, ast.Not)
+        tested = node.test.operand if isinstance(node.test, ast.UnaryOp) else node.test
+        if not (isinstance(tested, ast.Name) and tested.id in results):
+            continue
+        for statement, answer in answers(node.body if negated else node.orelse, how):
+            if answer == "retry" and isinstance(statement, ast.Return):
+                found += _retried(ctx, handler, statement, results[tested.id])
+    return found
+
+
+def _retried(
+    ctx: FileContext, handler: FunctionNode, statement: ast.Return, callees: list[Callee]
+) -> Iterator[RetriedResult]:
+    known = ctx.deferral_target(statement, handler) is None
+    for callee in callees:
+        message = (
+            f"RETRY for a falsy result of `{call_text(callee.target, callee.steps)}()`, which "
+            "returns it both for a payload it refuses and for a failure: a malformed message is "
+            "redelivered forever"
+        )
+        diagnostic = ctx.diagnostic(PoisonMessage(ctx), statement, message, within=handler)
+        if diagnostic is not None:
+            yield RetriedResult(
+                callee=callee, handler=handler.name, known=known, diagnostic=diagnostic
+            )
 
 
 # -- the project-level join ------------------------------------------------------------------------
@@ -305,4 +414,14 @@ def quiet_findings(
                     )
                     d = site.model_copy(update={"message": message})
                     findings.setdefault((where, d.line, d.column), d)
+        for retried in files[path].retried:
+            found = follow(retried.callee, modules[path])
+            if (
+                found is not None
+                and found[1].poison_alike
+                and path in report_in
+                and (retried.known or delivered(path, retried.handler))
+            ):
+                d = retried.diagnostic
+                findings.setdefault((path, d.line, d.column), d)
     return list(findings.values())

@@ -353,3 +353,59 @@ def test_a_route_declared_in_a_manifest_is_delivered(tmp_path: Path) -> None:
     )
     files = {"svc/notify.py": _NOTIFY, "svc/main.py": subscriber, "components/mail.yaml": manifest}
     assert ("svc/notify.py", 12, "DAPR033") in _findings(files, tmp_path)
+
+
+# -- a malformed payload answered RETRY through another module (DAPR006) ---------------------------
+
+_SEND = (
+    "import logging\n\n"
+    "import httpx\n\n"
+    "log = logging.getLogger(__name__)\n\n\n"
+    "async def send(event: dict) -> bool:\n"
+    "    user = event.get('user')\n"
+    "    if not user:\n"
+    "        return False\n"
+    "    try:\n"
+    "        async with httpx.AsyncClient() as client:\n"
+    "            await client.post('http://mailer/send', json={'to': user})\n"
+    "    except httpx.HTTPError:\n"
+    "        log.exception('send failed')\n"
+    "        return False\n"
+    "    return True\n"
+)
+_RETRYING = (
+    "from fastapi import FastAPI, Request\n\n"
+    "from svc.send import send\n\n"
+    "app = FastAPI()\n\n\n"
+    "@app.get('/dapr/subscribe')\n"
+    "def subscribe() -> list[dict]:\n"
+    "    return [{'pubsubname': 'pubsub', 'topic': 'mail', 'route': '/mail'}]\n\n\n"
+    "@app.post('/mail')\n"
+    "async def on_mail(request: Request) -> dict:\n"
+    "    sent = await send((await request.json())['data'])\n"
+    "    if not sent:\n"
+    "        return {'status': 'RETRY'}\n"  # line 17
+    "    return {'status': 'SUCCESS'}\n"
+)
+
+
+def test_retry_for_a_result_false_for_bad_payloads_and_failures(tmp_path: Path) -> None:
+    found = _diagnostics({"svc/send.py": _SEND, "svc/main.py": _RETRYING}, tmp_path)
+    assert [(d.path, d.line, d.rule) for d in found if d.rule == "DAPR006"] == [
+        ("svc/main.py", 17, "DAPR006")
+    ]
+    assert "svc.send.send()" in next(d.message for d in found if d.rule == "DAPR006")
+
+
+def test_quiet_when_the_helper_refuses_a_payload_differently(tmp_path: Path) -> None:
+    send = _SEND.replace(
+        "    if not user:\n        return False\n", "    if not user:\n        return None\n"
+    )
+    found = _findings({"svc/send.py": send, "svc/main.py": _RETRYING}, tmp_path)
+    assert not any(rule == "DAPR006" for _, _, rule in found)
+
+
+def test_quiet_when_false_only_means_a_failure(tmp_path: Path) -> None:
+    send = _SEND.replace("    if not user:\n        return False\n", "")
+    found = _findings({"svc/send.py": send, "svc/main.py": _RETRYING}, tmp_path)
+    assert not any(rule == "DAPR006" for _, _, rule in found)
