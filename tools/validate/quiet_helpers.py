@@ -1,4 +1,4 @@
-"""Errors swallowed before SUCCESS through a helper of another project module (DAPR033).
+"""Failures a helper of another project module hides from a delivery handler (DAPR033, DAPR006).
 
 A delivery handler often hands the work to a function of another module (`await
 handle_order(event)`, `await get_service().process(data)`) and answers SUCCESS after it. When that
@@ -13,7 +13,10 @@ the message and the work is lost. No single file shows both ends, so each file c
   imported callees whose signalled result the function returns as its own;
 - what its names hold (`types`, as `tools.validate.blocking` computes them);
 - the calls its delivery handlers make through imported names while ignoring the result, then
-  answering success (`ignored`).
+  answering success (`ignored`);
+- the RETRY answers its pub/sub handlers give when such a call's result is falsy (`retried`): a
+  helper returning the same falsy value for a payload it refuses (a check of its arguments'
+  content) and for a failure (`poison_alike`) makes a malformed message loop (DAPR006).
 
 The project-level check follows each ignored call. A helper that signals the failure by its value
 is the handler's mistake (it ignores the result): reported at the call. A helper that returns as
