@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.decision_record import DecisionRecord, DecisionRequest, Reply, Status
-from tools.errors import UsageError
+from tools.errors import PathRefused, UsageError
 from tools.history.frontmatter import nullable, quoted, split_front_matter
 from tools.history.ids import create_numbered, replace_file
 from tools.history.inputs import clean
@@ -143,12 +143,13 @@ def list_decisions(root: Path, status: Status | None = None) -> list[DecisionRec
     folders = [_GENERAL] + [
         f"specs/{name}/decisions" for name in sorted(workspace.names_in("specs"))
     ]
-    found = [
-        record
-        for folder in folders
-        for record, _ in _records(workspace, folder)
-        if status is None or record.status == status
-    ]
+    found = []
+    for folder in folders:
+        try:
+            records = _records(workspace, folder)
+        except PathRefused:
+            continue  # a file under specs/, or a folder reached through a symlink: not read
+        found += [record for record, _ in records if status is None or record.status == status]
     return [_shortened(record) for record in found[:MAX_LISTED_DECISIONS]]
 
 

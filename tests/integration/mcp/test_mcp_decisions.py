@@ -285,3 +285,19 @@ async def test_the_answer_is_redacted_and_cannot_forge_the_record(project: Path)
     assert secret not in record and secret not in json.dumps(answer)
     assert record.count("\n## Context\n") == 1 and "\n\\## Context\n" in record
     assert _front(project, answer["path"])["status"] == "answered"
+
+
+async def test_listing_skips_what_it_must_not_or_cannot_read(project: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "0001-planted.md").write_text('---\nid: "0001"\nstatus: open\nquestion: "x"\n---\n')
+    (project / "specs" / "elsewhere").mkdir()
+    (project / "specs" / "elsewhere" / "decisions").symlink_to(outside, target_is_directory=True)
+    (project / "specs" / "README.md").write_text("not a feature folder\n")
+    async with Client(build_server(project)) as client:
+        kept = (await client.call_tool("request_decision", ARGS)).structured_content
+        general = project / "history" / "decisions"
+        general.mkdir(parents=True)
+        (general / "0001-broken.md").write_text("---\n: [\n---\n")
+        (general / "0002-bytes.md").write_bytes(b"\xff\xfe not text")
+        assert [d["path"] for d in await _listed(client, "all")] == [kept["path"]]
