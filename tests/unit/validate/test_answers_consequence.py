@@ -245,3 +245,37 @@ def test_a_cron_trigger_is_never_redelivered_so_nothing_is_lost() -> None:
 def test_a_queue_binding_redelivers_so_the_swallowed_failure_is_lost() -> None:
     findings = _with_binding("bindings.rabbitmq", "queueName", "nightly")
     assert ("svc/app.py", 13, "DAPR033") in findings
+
+
+# -- DAPR036: a status made a bool is lost when every caller throws it away ------------------------
+
+_PUBLISHER = (
+    "import httpx\n\n"
+    "PUBLISH = 'http://localhost:3500/v1.0/publish/pubsub/orders'\n\n\n"
+    "class Publisher:\n"
+    "    async def _send(self, order: dict) -> bool:\n"
+    "        async with httpx.AsyncClient() as client:\n"
+    "            response = await client.post(PUBLISH, json=order)\n"  # line 9
+    "            return {returned}\n\n"
+    "    async def place(self, order: dict) -> None:\n"
+    "{caller}"
+)
+
+
+def _publisher(returned: str, caller: str) -> str:
+    return _PUBLISHER.replace("{returned}", returned).replace("{caller}", caller)
+
+
+def test_a_status_test_returned_to_a_caller_that_drops_it_is_reported() -> None:
+    source = _publisher("response.status_code in (200, 204)", "        await self._send(order)\n")
+    assert _findings(source, "DAPR036") == [(9, 30)]
+
+
+def test_a_status_test_the_caller_acts_on_is_quiet() -> None:
+    caller = "        if not await self._send(order):\n            raise RuntimeError('not sent')\n"
+    assert _findings(_publisher("response.status_code == 204", caller), "DAPR036") == []
+
+
+def test_a_response_handed_to_a_checking_call_is_quiet() -> None:
+    source = _publisher("_ok(response)", "        await self._send(order)\n")
+    assert _findings(source, "DAPR036") == []

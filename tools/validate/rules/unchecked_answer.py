@@ -70,6 +70,13 @@ class UncheckedSidecarAnswer(Rule):
         "        logging.exception('publish failed')\n"
         "        return False\n"
         "    return True\n",
+        # The status, made a bool, is checked by the caller.
+        _BASE + "def publish(order: dict) -> bool:\n"
+        "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
+        "    return response.status_code == 204\n\n"
+        "def place(order: dict) -> None:\n"
+        "    if not publish(order):\n"
+        "        raise RuntimeError('order event not published')\n",
     )
     INVALID = (
         Invalid(
@@ -96,6 +103,16 @@ class UncheckedSidecarAnswer(Rule):
             "        logging.warning('publish failed')\n",
             line=6,
             col=5,
+        ),
+        # The status becomes a bool that its one caller throws away.
+        Invalid(
+            _BASE + "def publish(order: dict) -> bool:\n"
+            "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
+            "    return response.status_code in (200, 204)\n\n"
+            "def place(order: dict) -> None:\n"
+            "    publish(order)\n",
+            line=9,
+            col=16,
         ),
     )
 
@@ -260,11 +277,28 @@ def _returned_to_discarding_caller(
     function: FunctionNode | None,
     discarded: dict[str, bool],
 ) -> bool:
-    return (
-        function is not None
-        and discarded.get(function.name, False)
-        and any(isinstance(n, ast.Return) and n.value is name for n in nodes)
+    """The response, or what it is turned into (`response.status_code in (200, 204)`), is
+    returned to callers that all throw the result away: nobody looks at it."""
+    if function is None or not discarded.get(function.name, False):
+        return False
+    return any(
+        isinstance(node, ast.Return) and node.value is not None and _derived_from(name, node.value)
+        for node in nodes
     )
+
+
+def _derived_from(name: ast.Name, value: ast.expr) -> bool:
+    """`name` is `value` or read inside it, though not handed to a call, which may check it."""
+    if value is name:
+        return True
+    handed = {
+        id(inner)
+        for node in walk(value)
+        if isinstance(node, ast.Call)
+        for argument in [*node.args, *(k.value for k in node.keywords)]
+        for inner in walk(argument)
+    }
+    return id(name) not in handed and any(inner is name for inner in walk(value))
 
 
 def _unwrap(node: ast.expr | None) -> ast.expr | None:
