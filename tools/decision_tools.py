@@ -36,10 +36,10 @@ R = TypeVar("R")
 Reported = Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]
 
 # The same question asked again is the same record; only the person's reply can change it.
-ASKS = ToolAnnotations(
+_ASKS = ToolAnnotations(
     read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=False
 )
-LISTINGS: dict[str, Status | None] = {"open": "open", "answered": "answered", "all": None}
+_LISTINGS: dict[str, Status | None] = {"open": "open", "answered": "answered", "all": None}
 # From this protocol version on, a tool's question to the user rides its result, not a request
 # of the server's own (SEP-2322), so it needs no back-channel.
 _IN_BAND_ELICITATION = "2026-07-28"
@@ -82,7 +82,7 @@ def add_decision_tools(
         shown = as_recorded(question, options, context)
         return Elicit(_prompt(decision, shown.question, shown.context), answer_form(shown.options))
 
-    @server.tool(annotations=ASKS)
+    @server.tool(annotations=_ASKS)
     @reported
     async def request_decision(
         question: str,
@@ -92,7 +92,7 @@ def add_decision_tools(
         decision: Annotated[DecisionRequest, Resolve(recorded)],
         reply: Annotated[Reply, Resolve(asked)],
         feature: Annotated[str | None, Field(description=feature_help)] = None,
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any]:  # a DecisionRequest: its schema would cost tools/list every turn
         """Ask a person what only they can decide; follow its message."""
         from tools.decisions import record_reply
 
@@ -108,7 +108,7 @@ def add_decision_tools(
         )
         return replied.model_dump(mode="json")
 
-    for name, status in LISTINGS.items():
+    for name, status in _LISTINGS.items():
         _add_listing(server, root, name, status)
 
 
