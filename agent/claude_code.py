@@ -3,7 +3,8 @@ checks them.
 
 Everything `init` writes is a *fragment* of one file: a whole file (the agent, the slash
 commands), one key of a JSON file (`.mcp.json`'s `daprdev` server), one list member (the server
-enabled in settings), or one marked section of CLAUDE.md. A manifest keeps the hash of each
+enabled in settings, the gate's PreToolUse hook among the user's hooks), or one marked section of
+CLAUDE.md. A manifest keeps the hash of each
 fragment as init last wrote it, so a later run can tell "ours, out of date" (replaced) from
 "edited by the user" (kept and reported unless `force`).
 """
@@ -15,6 +16,7 @@ import difflib
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -100,6 +102,35 @@ def server_command() -> tuple[str, list[str]]:
     return sys.executable, ["-c", "from agent.cli import main; main()"]
 
 
+def hook_command() -> str:
+    """The shell command of the gate's PreToolUse hook (agent.hooks) for this installation.
+
+    `|| exit 2` keeps a hook that cannot even start (daprdev moved or uninstalled) blocking:
+    Claude Code lets a call go ahead on any exit code but 2. daprdev itself exits only 0 or 2.
+    """
+    command, prefix = server_command()
+    return shlex.join([command, *prefix, "hook", "pre-tool-use"]) + " || exit 2"
+
+
+def hook_group(command: str) -> dict[str, Any]:
+    """The settings' PreToolUse entry that runs `command` before Write, Edit and MultiEdit."""
+    from agent.hooks import MATCHER
+
+    return {"matcher": MATCHER, "hooks": [{"type": "command", "command": command}]}
+
+
+def is_gate_hook(group: Any) -> bool:
+    """Whether a PreToolUse entry of a settings file is daprdev's gate hook (any installation)."""
+    hooks = group.get("hooks") if isinstance(group, dict) else None
+    return isinstance(hooks, list) and any(
+        isinstance(hook, dict) and _GATE_HOOK_WORDS in str(hook.get("command", ""))
+        for hook in hooks
+    )
+
+
+_GATE_HOOK_WORDS = "hook pre-tool-use"
+
+
 def mcp_server_entry(root: Path) -> dict[str, Any]:
     """The `.mcp.json` entry that starts `daprdev serve` over stdio for `root`."""
     command, prefix = server_command()
@@ -160,6 +191,12 @@ class _Fragment:
     read: Callable[[str | None], str | None]
     # file text -> file text holding the desired fragment
     apply: Callable[[str | None], str]
+    # the manifest's key, when another fragment of the same file already uses its path
+    key: str = ""
+
+    @property
+    def manifest_key(self) -> str:
+        return self.key or self.path
 
 
 def _whole_file(path: str, label: str, content: str) -> _Fragment:
@@ -202,6 +239,29 @@ def _json_list_member(path: str, label: str, key: str, member: str) -> _Fragment
     return _Fragment(path, label, member, read, apply)
 
 
+def _gate_hook(path: str, label: str, group: dict[str, Any]) -> _Fragment:
+    """daprdev's entry in `hooks.PreToolUse`, beside (never instead of) the user's own hooks."""
+
+    def groups(data: dict[str, Any]) -> list[Any]:
+        hooks = data.get("hooks")
+        entries = hooks.get("PreToolUse") if isinstance(hooks, dict) else None
+        return entries if isinstance(entries, list) else []
+
+    def read(text: str | None) -> str | None:
+        ours = [entry for entry in groups(_load_json_object(path, text)) if is_gate_hook(entry)]
+        return _canonical(ours[0]) if len(ours) == 1 else _canonical(ours) if ours else None
+
+    def apply(text: str | None) -> str:
+        data = _load_json_object(path, text)
+        if not isinstance(data.get("hooks"), dict):
+            data["hooks"] = {}
+        others = [entry for entry in groups(data) if not is_gate_hook(entry)]
+        data["hooks"]["PreToolUse"] = [*others, group]
+        return _dump_json(data)
+
+    return _Fragment(path, label, _canonical(group), read, apply, key=f"{path}#hooks.PreToolUse")
+
+
 def _marked_section(path: str, label: str, section: str) -> _Fragment:
     def bounds(text: str) -> tuple[int, int] | None:
         start = text.find(SECTION_BEGIN)
@@ -226,8 +286,13 @@ def _marked_section(path: str, label: str, section: str) -> _Fragment:
     return _Fragment(path, label, section, read, apply)
 
 
-def _fragments(root: Path) -> list[_Fragment]:
+def _fragments(root: Path, *, hook: bool) -> list[_Fragment]:
     """Everything init owns, one fragment per file."""
+    gate_hook = _gate_hook(
+        SETTINGS_FILE,
+        "the gate before Write and Edit (PreToolUse hook)",
+        hook_group(hook_command()),
+    )
     return [
         _whole_file(AGENT_FILE, f"subagent {AGENT_NAME}", render_agent_file()),
         *(
@@ -247,6 +312,7 @@ def _fragments(root: Path) -> list[_Fragment]:
         _json_list_member(
             SETTINGS_FILE, "project MCP server enabled", "enabledMcpjsonServers", SERVER_NAME
         ),
+        *([gate_hook] if hook else []),
         _marked_section(CLAUDE_MD, "CLAUDE.md section", _CLAUDE_MD_SECTION),
     ]
 
@@ -293,11 +359,23 @@ def _load_manifest(root: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in fragments.items()} if isinstance(fragments, dict) else {}
 
 
-def init_project(directory: Path, dry_run: bool = False, *, force: bool = False) -> InitResult:
+def _left_out_hook(root: Path) -> bool:
+    """Whether the last init was told `--no-hook` (doctor then does not ask for the hook)."""
+    text = _read_text(root / MANIFEST_FILE)
+    try:
+        return bool(json.loads(text or "{}").get("without_hook"))
+    except (json.JSONDecodeError, AttributeError):
+        return False
+
+
+def init_project(
+    directory: Path, dry_run: bool = False, *, force: bool = False, hook: bool = True
+) -> InitResult:
     """Install (or refresh) the Claude Code wiring of daprdev in `directory`.
 
     Merges with existing files, is idempotent, and never replaces a fragment the user changed since
-    init wrote it (or that existed before init) unless `force`. Raises `UsageError` for unreadable
+    init wrote it (or that existed before init) unless `force`. Without `hook` the gate's
+    PreToolUse hook is left out (one installed before stays). Raises `UsageError` for unreadable
     inputs (e.g. an invalid `.mcp.json`) before anything is written.
     """
     root = directory.resolve()
@@ -307,24 +385,26 @@ def init_project(directory: Path, dry_run: bool = False, *, force: bool = False)
     new_manifest = dict(manifest)
     items: list[InitItem] = []
     writes: dict[str, tuple[str | None, str]] = {}
-    for fragment in _fragments(root):
-        before = _read_text(root / fragment.path)
+    for fragment in _fragments(root, hook=hook):
+        # Fragments of one file apply in turn, each to the text the one before left.
+        original = _read_text(root / fragment.path)
+        before = writes[fragment.path][1] if fragment.path in writes else original
         current = fragment.read(before)
         action: Action
         note = ""
         if current == fragment.desired:
             action = "unchanged"
-        elif current is None or manifest.get(fragment.path) == _sha256(current):
-            action = "created" if before is None else "updated"
+        elif current is None or manifest.get(fragment.manifest_key) == _sha256(current):
+            action = "created" if original is None else "updated"
         elif force:
             action = "replaced"
         else:
             action = "kept"
             note = "yours (edited or written before init); left alone - --force replaces it"
         if action in ("created", "updated", "replaced"):
-            writes[fragment.path] = (before, fragment.apply(before))
+            writes[fragment.path] = (original, fragment.apply(before))
         if action != "kept":
-            new_manifest[fragment.path] = _sha256(fragment.desired)
+            new_manifest[fragment.manifest_key] = _sha256(fragment.desired)
         items.append(InitItem(path=fragment.path, label=fragment.label, action=action, note=note))
 
     diff = "".join(
@@ -340,8 +420,14 @@ def init_project(directory: Path, dry_run: bool = False, *, force: bool = False)
     )
     if not dry_run:
         changes = [(path, new) for path, (_old, new) in writes.items()]
-        if new_manifest != manifest or not (root / MANIFEST_FILE).is_file():
-            manifest_text = _dump_json({"written_by": "daprdev init", "fragments": new_manifest})
+        without_hook = {"without_hook": True} if not hook else {}
+        if (
+            new_manifest != manifest
+            or (not hook) != _left_out_hook(root)
+            or not (root / MANIFEST_FILE).is_file()
+        ):
+            record = {"written_by": "daprdev init", "fragments": new_manifest, **without_hook}
+            manifest_text = _dump_json(record)
             changes.append((MANIFEST_FILE, manifest_text))
         if changes:
             # The one write path: all or nothing, never through a symlink; SETUP because the
@@ -624,6 +710,116 @@ def _check_ruff() -> Check:
     )
 
 
+_HOOK_NAME = "the gate hook runs before Write and Edit"
+_HOOK_FIX = (
+    f"{_INIT_FIX} (it adds the hook beside yours in {SETTINGS_FILE}; --force if you edited it)"
+)
+# The probe asks the installed hook about a write it must refuse and one it must let through; the
+# hook only judges, so the probe file is never written.
+_PROBE_FILE = "daprdev_doctor_probe.py"
+_PROBE_BLOCKED = (
+    "from dapr.clients import DaprClient\n\n\n"
+    "async def probe() -> None:\n"
+    "    with DaprClient() as client:\n"
+    '        client.save_state("statestore", "probe", "x")\n'
+)
+_PROBE_ALLOWED = '"""Probe."""\n\nPROBE = 1\n'
+_PROBE_RULE = "DAPR001"
+_HOOK_PROBE_TIMEOUT_S = 60.0
+
+
+def _installed_gate_hook(root: Path) -> tuple[str, dict[str, Any]] | None:
+    """The settings file and entry holding daprdev's PreToolUse hook (unreadable files: none)."""
+    for settings_path in (SETTINGS_FILE, LOCAL_SETTINGS_FILE):
+        try:
+            data = json.loads(_read_text(root / settings_path) or "{}")
+        except json.JSONDecodeError:
+            continue  # reported by the check of the enabled server
+        hooks = data.get("hooks") if isinstance(data, dict) else None
+        groups = hooks.get("PreToolUse") if isinstance(hooks, dict) else None
+        for group in groups if isinstance(groups, list) else []:
+            if is_gate_hook(group):
+                return settings_path, group
+    return None
+
+
+def _check_gate_hook(root: Path) -> Check:
+    if _left_out_hook(root):
+        return Check(
+            name=_HOOK_NAME, ok=True, detail="left out on purpose (daprdev init --no-hook)"
+        )
+    found = _installed_gate_hook(root)
+    if found is None:
+        detail = (
+            f"no daprdev PreToolUse hook in {SETTINGS_FILE}: the main session's Write and Edit "
+            "skip the gate"
+        )
+        return Check(name=_HOOK_NAME, ok=False, detail=detail, fix=_HOOK_FIX)
+    settings_path, group = found
+    matched = set(str(group.get("matcher", "")).split("|"))
+    if not {"Write", "Edit"} <= matched:
+        detail = f"its matcher {group.get('matcher')!r} in {settings_path} leaves out Write or Edit"
+        return Check(name=_HOOK_NAME, ok=False, detail=detail, fix=_HOOK_FIX)
+    command = next(
+        str(hook["command"])
+        for hook in group["hooks"]
+        if _GATE_HOOK_WORDS in str(hook.get("command", ""))
+    )
+    try:
+        program = shlex.split(command)[0]
+    except (ValueError, IndexError):
+        program = command
+    if shutil.which(program) is None:
+        detail = (
+            f"the hook runs {program}, which is missing or not executable (every Write and Edit "
+            "is blocked)"
+        )
+        return Check(
+            name=_HOOK_NAME, ok=False, detail=detail, fix=f"{_HOOK_FIX}, with the daprdev you want"
+        )
+    problem = _probe_hook(root, command)
+    if problem:
+        return Check(
+            name=_HOOK_NAME,
+            ok=False,
+            detail=problem,
+            fix=f"run `{command}` with a hook input on stdin to see why",
+        )
+    return Check(name=_HOOK_NAME, ok=True, detail=f"{settings_path}: {command}; answered the probe")
+
+
+def _probe_hook(root: Path, command: str) -> str:
+    """What is wrong with the hook's answers to a write it must block and one it must allow."""
+    for content, wanted in ((_PROBE_BLOCKED, 2), (_PROBE_ALLOWED, 0)):
+        payload = {
+            "hook_event_name": "PreToolUse",
+            "cwd": str(root),
+            "tool_name": "Write",
+            "tool_input": {"file_path": str(root / _PROBE_FILE), "content": content},
+        }
+        try:
+            # Claude Code runs a command hook through the shell, with the project in the env.
+            answer = subprocess.run(
+                ["/bin/sh", "-c", command],
+                input=json.dumps(payload),
+                capture_output=True,
+                text=True,
+                cwd=root,
+                env={**os.environ, "CLAUDE_PROJECT_DIR": str(root)},
+                timeout=_HOOK_PROBE_TIMEOUT_S,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError) as error:
+            return f"the hook did not answer: {_describe(error)}"
+        said = answer.stderr.strip().splitlines()[:3]
+        if answer.returncode != wanted or (wanted == 2 and _PROBE_RULE not in answer.stderr):
+            verb = "block" if wanted == 2 else "allow"
+            return (
+                f"asked to {verb} a probe write it exited {answer.returncode}: {' / '.join(said)}"
+            )
+    return ""
+
+
 async def doctor(directory: Path) -> DoctorReport:
     """Check the Claude Code wiring of `directory`; every failed check carries its fix."""
     root = await asyncio.to_thread(directory.resolve)
@@ -635,5 +831,6 @@ async def doctor(directory: Path) -> DoctorReport:
         checks.append(server_check)
     checks += _check_agent(root, server_tools)
     checks.append(_check_commands(root))
+    checks.append(await asyncio.to_thread(_check_gate_hook, root))
     checks += await asyncio.to_thread(_check_environment)
     return DoctorReport(root=str(root), checks=checks)

@@ -49,13 +49,18 @@ def init(
     force: Annotated[
         bool, typer.Option("--force", help="Replace parts you edited after init wrote them.")
     ] = False,
+    no_hook: Annotated[
+        bool,
+        typer.Option("--no-hook", help="Leave out the gate hook before Claude Code's Write/Edit."),
+    ] = False,
 ) -> None:
-    """Set up Claude Code: the dapr-backend-developer subagent, /sp.adr, /sp.phr, the MCP server."""
+    """Set up Claude Code: the dapr-backend-developer subagent, /sp.adr, /sp.phr, the MCP server,
+    the gate hook."""
     console = Console()
     try:
         from agent.claude_code import init_project  # only this command needs it
 
-        result = init_project(directory, dry_run, force=force)
+        result = init_project(directory, dry_run, force=force, hook=not no_hook)
     except DaprdevError as error:
         console.print(f"[red]error:[/] {error}")
         raise typer.Exit(2) from error
