@@ -57,8 +57,9 @@ def write_changes(
 ) -> WriteResult:
     """Check and write a change set under the workspace's root, all files or none.
 
-    Raises UsageError for a change set over the size bounds and PathRefused (every refused path
-    listed) before the gate runs. When the gate finds a blocking problem the result has
+    Raises UsageError for a change set over the size bounds, PathRefused (every refused path
+    listed) and SpecError (a spec file the spec model refuses) before the gate runs. When the
+    gate finds a blocking problem the result has
     `ok=False`, its diagnostics, and nothing is written; otherwise the gate's formatted contents
     are committed atomically and recorded in `worklog`. With `before` (clean path -> the text on
     disk before), each file also carries a compact diff of what changed on disk.
@@ -137,7 +138,8 @@ def edit_files(
 
 
 def checked_paths(workspace: Workspace, changes: Sequence[FileChange]) -> list[FileChange]:
-    """The change set with clean paths, once its size, every path and its content pass the policy.
+    """The change set with clean paths, once its size, every path and its content pass the policy
+    and each spec file in it passes the spec model (tools.spec_writes: SpecError otherwise).
 
     Every refused path is listed in one PathRefused, so the sender fixes them all at once.
     """
@@ -166,6 +168,9 @@ def checked_paths(workspace: Workspace, changes: Sequence[FileChange]) -> list[F
             problems.append(str(refused))
     if problems:
         raise PathRefused("; ".join(problems) + ". Nothing was written.")
+    from tools.spec_writes import check_spec_writes  # the spec model, loaded with the first write
+
+    check_spec_writes(workspace, clean)
     return clean
 
 
