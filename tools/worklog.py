@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
-WriteAction = Literal["created", "updated"]
+WriteAction = Literal["created", "updated", "deleted"]
 T = TypeVar("T")
 
 
@@ -103,6 +103,12 @@ class WorkLog:
 
     def _record_write(self, written: FileWritten) -> None:
         previous = self._files.get(written.path)
-        # A file created earlier in the same work stays "created" however often it is rewritten.
-        action = previous.action if previous else written.action
+        action = written.action
+        if previous is not None and action == "deleted" and previous.action == "created":
+            del self._files[written.path]  # made and removed by the same work: nothing to record
+            return
+        if previous is not None and action != "deleted":
+            # Created earlier in the same work, it stays "created" however often it is rewritten;
+            # deleted earlier and written again, it was updated.
+            action = "created" if previous.action == "created" else "updated"
         self._files[written.path] = FileWritten(written.path, written.sha256, action)

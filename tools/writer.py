@@ -42,6 +42,7 @@ class WriteResult(BaseModel):
     ok: bool
     dry_run: bool = False
     files: list[WrittenFile] = Field(default_factory=list)
+    deleted: list[str] = Field(default_factory=list)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
 
 
@@ -54,6 +55,7 @@ def write_changes(
     dry_run: bool = False,
     cancellation: Cancellation | None = None,
     before: Mapping[str, str] | None = None,
+    deletes: Mapping[str, str] | None = None,
 ) -> WriteResult:
     """Check and write a change set under the workspace's root, all files or none.
 
@@ -62,9 +64,13 @@ def write_changes(
     gate finds a blocking problem the result has
     `ok=False`, its diagnostics, and nothing is written; otherwise the gate's formatted contents
     are committed atomically and recorded in `worklog`. With `before` (clean path -> the text on
-    disk before), each file also carries a compact diff of what changed on disk.
+    disk before), each file also carries a compact diff of what changed on disk. `deletes` (path ->
+    the sha256 the file must still have) are deleted in the same change set, without the gate:
+    nothing of them is left to judge.
     """
-    clean = checked_paths(workspace, changes)
+    gone = dict(deletes or {})
+    clean = checked_paths(workspace, changes) if changes or not gone else []
+    _refuse_deletes(workspace, gone)
     from tools.validate import check_changes  # the gate pulls in libcst and ruff; load on first use
 
     report = check_changes(clean, root=workspace.root, config=workspace.config)
@@ -85,7 +91,7 @@ def write_changes(
     if dry_run:
         planned = [_planned(workspace, path, content) for path, content in contents]
     else:
-        written = workspace.commit(contents, cancellation=cancellation)
+        written = workspace.commit(contents, deletes=gone, cancellation=cancellation)
         if worklog is not None:
             for fact in written:
                 worklog.record_write(fact)
@@ -94,10 +100,17 @@ def write_changes(
         planned = [
             WrittenFile(path=f.path, sha256=f.sha256, action=f.action, bytes=sizes[f.path])
             for f in written
+            if f.action != "deleted"
         ]
     final = dict(contents)
     files = [_described(file, sent[file.path], final[file.path], before) for file in planned]
-    return WriteResult(ok=True, dry_run=dry_run, files=files, diagnostics=report.diagnostics)
+    return WriteResult(
+        ok=True,
+        dry_run=dry_run,
+        files=files,
+        deleted=[workspace.normalize(path) for path in gone],
+        diagnostics=report.diagnostics,
+    )
 
 
 def _described(
@@ -172,6 +185,18 @@ def checked_paths(workspace: Workspace, changes: Sequence[FileChange]) -> list[F
 
     check_spec_writes(workspace, clean)
     return clean
+
+
+def _refuse_deletes(workspace: Workspace, deletes: Mapping[str, str]) -> None:
+    """Every deletion the path policy refuses, in one PathRefused (as for written files)."""
+    problems = []
+    for path in deletes:
+        try:
+            workspace.resolve(path)
+        except PathRefused as refused:
+            problems.append(str(refused))
+    if problems:
+        raise PathRefused("; ".join(problems) + ". Nothing was written or deleted.")
 
 
 def _planned(workspace: Workspace, path: str, content: str) -> WrittenFile:

@@ -2,12 +2,12 @@
 
 `Workspace.resolve` refuses anything that could reach outside the root, go through a symlink, or
 name a file that tooling runs or obeys by itself (see `_protected`). `Workspace.commit` stages a
-change set in a write-ahead journal under `.daprdev/journal/` and then moves each file into place
-through directory descriptors opened with `O_NOFOLLOW`, so a symlink swapped into the path after
-the check cannot redirect the write. A failure puts every old file back; a writer killed at any
-point leaves a journal folder that the next writer (or `recover`) finishes or undoes, so the tree
-is always entirely the old change set or entirely the new one. No temporary file is ever made
-outside the journal.
+change set (files written and files deleted) in a write-ahead journal under `.daprdev/journal/`
+and then moves each file into place, or unlinks it, through directory descriptors opened with
+`O_NOFOLLOW`, so a symlink swapped into the path after the check cannot redirect the write. A
+failure puts every old file back; a writer killed at any point leaves a journal folder that the
+next writer (or `recover`) finishes or undoes, so the tree is always entirely the old change set
+or entirely the new one. No temporary file is ever made outside the journal.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import os
 import secrets
 import stat
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from tools.worklog import FileWritten
 from tools.workspace import _journal
 from tools.workspace._fs import (
     DIR_FLAGS,
+    entry_mode,
     kind,
     names_in,
     open_folder,
@@ -79,8 +80,9 @@ class _Planned:
 
     rel: str  # as the caller named it (normalised)
     parts: list[str]
-    data: bytes
+    data: bytes | None  # None: deleted, if it still holds the bytes hashing to `expected`
     exclusive: bool
+    expected: str | None = None
     old: bytes | None = None
     mode: int | None = None
     folder_identity: tuple[int, int] | None = None  # None: the folder does not exist yet
@@ -266,20 +268,25 @@ class Workspace:
         self,
         files: Sequence[tuple[str, str]],
         *,
+        deletes: Mapping[str, str] | None = None,
         writer: Writer = Writer.MODEL,
         exclusive: bool = False,
         cancellation: Cancellation | None = None,
     ) -> list[FileWritten]:
-        """Write every (path, content) pair, all or nothing, and return what was written.
+        """Write every (path, content) pair and delete every file of `deletes`, all or nothing;
+        return what was written and deleted.
 
-        `exclusive` creates files that must not exist yet (records). Raises PathRefused for a
-        refused path, UsageError for a malformed change set, Cancelled when `cancellation` was
-        cancelled first, and WriteConflict when the disk write itself fails; in every failure case
-        the tree is left as it was.
+        `deletes` maps a path to the sha256 of the bytes it must still hold (a file changed since
+        it was judged is never deleted); folders a deletion empties go too. `exclusive` creates
+        files that must not exist yet (records). Raises PathRefused for a refused path,
+        UsageError for a malformed change set, Cancelled when `cancellation` was cancelled first,
+        and WriteConflict when a file to delete is gone or changed or the disk write itself
+        fails; in every failure case the tree is left as it was.
         """
-        if not files:
+        if not files and not deletes:
             raise UsageError("the change set is empty; send at least one file")
-        planned = self._plan(files, writer, exclusive)
+        planned = self._plan(files, writer, exclusive) + self._plan_deletes(deletes or {}, writer)
+        self._refuse_doubles(planned)
         with self.locked() as root_fd:
             _journal.recover(root_fd)
             try:
@@ -348,7 +355,6 @@ class Workspace:
         self, files: Sequence[tuple[str, str]], writer: Writer, exclusive: bool
     ) -> list[_Planned]:
         planned: list[_Planned] = []
-        seen: dict[str, str] = {}
         for rel, content in files:
             if not isinstance(content, str):
                 raise UsageError(f"content of {rel!r} must be text")
@@ -357,12 +363,26 @@ class Workspace:
             except UnicodeEncodeError:
                 raise UsageError(f"content of {rel!r} is not valid Unicode text") from None
             clean = self.check(rel, content, writer=writer)
-            key = folded(clean)  # two spellings of one file on a case-insensitive disk
-            if key in seen:
-                raise UsageError(f"{rel!r} and {seen[key]!r} name the same file; send it once")
-            seen[key] = rel
             planned.append(_Planned(clean, clean.split("/"), data, exclusive))
         return planned
+
+    def _plan_deletes(self, deletes: Mapping[str, str], writer: Writer) -> list[_Planned]:
+        """Deletions, refused wherever a write would be (a model can no more delete `.git/`)."""
+        planned = []
+        for rel, expected in deletes.items():
+            self.resolve(rel, writer=writer)
+            clean = normalize(rel)
+            planned.append(_Planned(clean, clean.split("/"), None, False, expected=expected))
+        return planned
+
+    @staticmethod
+    def _refuse_doubles(planned: Sequence[_Planned]) -> None:
+        seen: dict[str, str] = {}
+        for item in planned:
+            key = folded(item.rel)  # two spellings of one file on a case-insensitive disk
+            if key in seen:
+                raise UsageError(f"{item.rel!r} and {seen[key]!r} name the same file; send it once")
+            seen[key] = item.rel
 
     def _commit_locked(
         self, root_fd: int, planned: list[_Planned], cancellation: Cancellation | None
@@ -374,7 +394,7 @@ class Workspace:
             tuple(
                 _journal.Entry(
                     item.key,
-                    sha256_hex(item.data),
+                    None if item.data is None else sha256_hex(item.data),
                     None if item.old is None else sha256_hex(item.old),
                     item.exclusive,
                 )
@@ -401,6 +421,11 @@ class Workspace:
                 tx.mark(_journal.ROLLBACK)
                 tx.settle()
                 raise
+            # Still journaled: a writer killed here leaves the deletions to be finished (with
+            # their folders), and a folder is never removed before every file is in place.
+            for item in planned:
+                if item.data is None:
+                    _journal.remove_emptied_folders(root_fd, item.key)
             tx.drop()
         return written
 
@@ -409,9 +434,11 @@ class Workspace:
         try:
             folder_fd, _ = open_folder(root_fd, item.parts[:-1], create=False, shown=item.rel)
         except FileNotFoundError:
+            if item.data is None:
+                raise WriteConflict(f"{item.rel!r} to delete is gone; nothing written") from None
             for depth in range(1, len(item.parts)):
                 prefix = "/".join(item.parts[:depth])
-                if prefix not in folders and not _exists(root_fd, prefix):
+                if prefix not in folders and not _journal.exists(root_fd, prefix):
                     folders.append(prefix)
             return
         try:
@@ -420,6 +447,10 @@ class Workspace:
             try:
                 old = os.stat(item.parts[-1], dir_fd=folder_fd, follow_symlinks=False)
             except FileNotFoundError:
+                if item.data is None:
+                    raise WriteConflict(
+                        f"{item.rel!r} to delete is gone; nothing written"
+                    ) from None
                 return
             if not stat.S_ISREG(old.st_mode):
                 raise PathRefused(
@@ -430,6 +461,10 @@ class Workspace:
                 raise WriteConflict(f"{item.rel!r} already exists; records are never overwritten")
             item.old = read_nofollow(folder_fd, item.parts[-1])
             item.mode = stat.S_IMODE(old.st_mode)
+            if item.data is None and sha256_hex(item.old) != item.expected:
+                raise WriteConflict(
+                    f"{item.rel!r} changed since it was judged safe to delete; nothing written"
+                )
         finally:
             os.close(folder_fd)
 
@@ -451,6 +486,13 @@ class Workspace:
     @staticmethod
     def _verify(root_fd: int, item: _Planned) -> FileWritten:
         folder_fd, _ = open_folder(root_fd, item.parts[:-1], create=False, shown=item.rel)
+        if item.data is None:
+            try:
+                if entry_mode(folder_fd, item.parts[-1]) is not None:
+                    raise OSError(errno.EIO, f"{item.rel!r} is still there after its deletion")
+            finally:
+                os.close(folder_fd)
+            return FileWritten(item.rel, item.expected or "", "deleted")
         try:
             digest = sha256_hex(read_nofollow(folder_fd, item.parts[-1]))
         finally:
@@ -512,14 +554,6 @@ def _refuse_by_infra_policy(clean: str) -> None:
     reason = refusal_for_path(clean)
     if reason:
         raise PathRefused(f"path {clean!r} is refused: {reason}")
-
-
-def _exists(root_fd: int, rel: str) -> bool:
-    try:
-        os.stat(rel, dir_fd=root_fd, follow_symlinks=False)
-    except FileNotFoundError:
-        return False
-    return True
 
 
 def _text_or_none(path: Path) -> str | None:

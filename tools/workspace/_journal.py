@@ -1,7 +1,8 @@
 """The write-ahead journal that makes a change set all-or-nothing even across SIGKILL.
 
 A change set is staged in its own folder under `.daprdev/journal/` before any target is touched:
-each file's new bytes (`N.new`), its old bytes (`N.old`) and a `plan.json` naming them. Two empty
+each file's new bytes (`N.new`; none for a file the set deletes), its old bytes (`N.old`) and a
+`plan.json` naming them. Two empty
 markers then decide what a later reader must do with a folder it finds there, left by a writer
 that died:
 
@@ -53,7 +54,7 @@ class Entry:
     """One target of a change set: where, which bytes replace which, and how to create it."""
 
     path: str
-    new: str
+    new: str | None  # None: the change set deletes the file
     old: str | None  # None: the file did not exist
     exclusive: bool = False  # created only if still absent (history records)
 
@@ -86,8 +87,9 @@ class Transaction:
         self.fd = fd
         self.name = name
 
-    def stage(self, index: int, new: bytes, old: bytes | None, mode: int | None) -> None:
-        write_new(self.fd, f"{index}.new", new, mode)
+    def stage(self, index: int, new: bytes | None, old: bytes | None, mode: int | None) -> None:
+        if new is not None:
+            write_new(self.fd, f"{index}.new", new, mode)
         if old is not None:
             # The old bytes are only needed to roll back, which starts in this process; they are
             # made durable then (`mark(ROLLBACK)`), not on every commit.
@@ -107,9 +109,12 @@ class Transaction:
         os.fsync(self.fd)
 
     def apply(self, index: int, entry: Entry, folder_fd: int) -> None:
-        """Move the staged bytes of `entry` into place in its (already open) folder."""
+        """Move the staged bytes of `entry` into place in its (already open) folder, or delete
+        the file."""
         name = entry.parts[-1]
-        if entry.exclusive:
+        if entry.new is None:
+            os.unlink(name, dir_fd=folder_fd)
+        elif entry.exclusive:
             os.link(f"{index}.new", name, src_dir_fd=self.fd, dst_dir_fd=folder_fd)
             os.unlink(f"{index}.new", dir_fd=self.fd)
         else:
@@ -174,6 +179,9 @@ def recover(root_fd: int) -> int:
 
 def _roll_forward(tx: Transaction, plan: Plan) -> None:
     for index, entry in enumerate(plan.entries):
+        if entry.new is None:
+            _delete_forward(tx, index, entry)
+            continue
         try:
             folder_fd, _ = open_folder(tx.root_fd, entry.parts[:-1], create=True, shown=entry.path)
         except PathRefused:
@@ -190,10 +198,31 @@ def _roll_forward(tx: Transaction, plan: Plan) -> None:
             os.close(folder_fd)
 
 
+def _delete_forward(tx: Transaction, index: int, entry: Entry) -> None:
+    """Finish a deletion: the file goes if it still holds the bytes the change set deleted."""
+    try:
+        folder_fd, _ = open_folder(tx.root_fd, entry.parts[:-1], create=False, shown=entry.path)
+    except PathRefused:
+        return  # a folder on the way became a symlink: never delete through it
+    except FileNotFoundError:
+        pass  # gone with its folder; the folders above it may still wait to be removed
+    else:
+        try:
+            if _current(folder_fd, entry) == entry.old:
+                tx.apply(index, entry, folder_fd)
+        finally:
+            os.close(folder_fd)
+    remove_emptied_folders(tx.root_fd, entry.path)
+
+
 def _roll_back(tx: Transaction, plan: Plan) -> None:
     for index, entry in enumerate(plan.entries):
         try:
-            folder_fd, _ = open_folder(tx.root_fd, entry.parts[:-1], create=False, shown=entry.path)
+            # A deleted file's folder may have gone with it (emptied folders are removed): it is
+            # made again to put the file back.
+            folder_fd, _ = open_folder(
+                tx.root_fd, entry.parts[:-1], create=entry.new is None, shown=entry.path
+            )
         except (FileNotFoundError, PathRefused):
             continue  # its folder was never made, or was swapped for a symlink: nothing of ours
         try:
@@ -209,6 +238,26 @@ def _roll_back(tx: Transaction, plan: Plan) -> None:
             os.close(folder_fd)
     for folder in reversed(plan.folders):
         remove_empty_folder(tx.root_fd, folder)
+
+
+def remove_emptied_folders(root_fd: int, deleted: str) -> None:
+    """Remove the folders holding `deleted` that are now empty, innermost first (never the root),
+    so that pruning a generated package leaves no empty folders behind."""
+    parts = deleted.split("/")[:-1]
+    while parts:
+        folder = "/".join(parts)
+        remove_empty_folder(root_fd, folder)
+        if exists(root_fd, folder):
+            return
+        parts.pop()
+
+
+def exists(root_fd: int, rel: str) -> bool:
+    try:
+        os.stat(rel, dir_fd=root_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def remove_empty_folder(root_fd: int, folder: str) -> None:
