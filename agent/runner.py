@@ -1,10 +1,12 @@
 """The headless agent: dapr-backend-developer through the Anthropic Messages API and our tools.
 
 `run_task` starts the MCP server in process, offers the subagent's tools to the model, and runs the
-tool-use loop within a turn and a token budget. The model's `create_phr` call is held back: the run
-records exactly one Prompt History Record when it ends - completed, out of budget, failed or
-interrupted - through the server's own `create_phr`, which adds the facts it recorded (files written
-with their hashes, gate results). The model contributes only the summary fields.
+tool-use loop within a turn and a token budget. The subagent's Read, Glob and Grep, which Claude
+Code provides, are agent.reading's read-only equivalents here. The model's `create_phr` call is
+held back: the run records exactly one Prompt History Record when it ends - completed, out of
+budget, failed or interrupted - through the server's own `create_phr`, which adds the facts it
+recorded (files written with their hashes, gate results, test runs). The model contributes only
+the summary fields.
 """
 
 from __future__ import annotations
@@ -20,11 +22,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from agent.claude_code import AGENT_SERVER_TOOLS
-from tools.errors import UsageError
+from agent.claude_code import AGENT_BUILTIN_TOOLS, AGENT_SERVER_TOOLS
+from agent.reading import READING_TOOLS
+from agent.reading import call as read_project
+from tools.errors import DaprdevError, UsageError
+from tools.pytest_runner import TestReport
 from tools.resources import read_resource
+from tools.workspace import Workspace
 
 if TYPE_CHECKING:  # the SDK loads only when a run starts, keeping the CLI quick to start
     from anthropic import APIStatusError
@@ -44,8 +51,10 @@ Status = Literal["completed", "turn_budget", "token_budget", "failed", "interrup
 
 _HEADLESS_NOTE = """
 ## Running headless
-No one can answer you during this run. Read what you need with the tools above (there is no file
-browser: `read_spec` and `list_specs` are your sources). When a decision is missing, call
+No one can answer you during this run. Read the project with Read (a file, by lines), Glob and
+Grep (paths relative to the project root, read-only; `.git` and daprdev's state are not readable)
+and the specs with `list_specs` and `read_spec`. Change existing files with `edit_files`, new ones
+with `write_files`; run the tests with `run_tests`. When a decision is missing, call
 `request_decision`: go on if it comes back answered (someone answered it earlier), else finish.
 """
 _PHR_HELD = (
@@ -70,6 +79,14 @@ class GateResult(BaseModel):
     rules: list[str]
 
 
+class TestResult(BaseModel):
+    __test__ = False  # a result, not a test class pytest should collect
+
+    path: str
+    ok: bool
+    summary: str
+
+
 class RunResult(BaseModel):
     """What a run did, for the summary and for callers."""
 
@@ -79,6 +96,7 @@ class RunResult(BaseModel):
     output_tokens: int = 0
     files: list[FileWrite] = Field(default_factory=list)
     gate_results: list[GateResult] = Field(default_factory=list)
+    tests: list[TestResult] = Field(default_factory=list)
     final_text: str = ""
     error: str = ""
     phr_path: str | None = None
@@ -148,7 +166,7 @@ class _Run:
         self,
         *,
         task: str,
-        root: Path,
+        workspace: Workspace,
         spec: Path | None,
         model: str,
         max_turns: int,
@@ -156,7 +174,8 @@ class _Run:
         console: Console,
     ) -> None:
         self.task = task
-        self.root = root
+        self.workspace = workspace
+        self.root = workspace.root
         self.spec = spec
         self.model = model
         self.max_turns = max_turns
@@ -256,6 +275,9 @@ class _Run:
             self.summary.update({k: v for k, v in arguments.items() if k in _SUMMARY_FIELDS})
             self.console.print("[cyan]create_phr[/] summary kept for the end of the run")
             return {"type": "tool_result", "tool_use_id": block.id, "content": _PHR_HELD}
+        reading = READING_TOOLS.get(block.name)
+        if reading is not None and block.name in self.offered:
+            return await self._read(reading.name, block.id, arguments)
         if block.name not in self.offered:
             # Offering is the boundary: a tool the run did not offer (create_adr) never runs.
             self.console.print(f"[red]{block.name}[/] refused: not offered")
@@ -274,7 +296,32 @@ class _Run:
             "content": _result_text(result) or "(no output)",
         }
 
+    async def _read(self, name: str, tool_use_id: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Run a read-only tool of agent.reading; a refusal goes back to the model to act on."""
+        try:
+            text = await asyncio.to_thread(
+                read_project, self.workspace, READING_TOOLS[name], arguments
+            )
+        except DaprdevError as refused:
+            self.console.print(f"[cyan]{name}[/] [red]refused[/] {escape(str(refused))}")
+            return {
+                "type": "tool_result",
+                "tool_use_id": tool_use_id,
+                "is_error": True,
+                "content": str(refused),
+            }
+        shown = str(arguments.get("path") or arguments.get("pattern") or "")
+        self.console.print(f"[cyan]{name}[/] {escape(shown)}")
+        return {"type": "tool_result", "tool_use_id": tool_use_id, "content": text}
+
     def _note_facts(self, name: str, arguments: dict[str, Any], result: Any) -> None:
+        if name == "run_tests" and not result.is_error:
+            report = TestReport.model_validate(_structured(result))
+            path = str(arguments.get("path", ""))
+            self.result.tests.append(TestResult(path=path, ok=report.ok, summary=report.summary()))
+            mark = "[green]passed[/]" if report.ok else "[red]failing[/]"
+            self.console.print(f"[cyan]run_tests[/] {path} {mark}: {report.summary()}")
+            return
         if name not in ("write_files", "edit_files", "validate_code", "generate"):
             mark = "[red]error[/]" if result.is_error else "[green]ok[/]"
             self.console.print(f"[cyan]{name}[/] {mark}")
@@ -359,9 +406,11 @@ def _resolve_inputs(root: Path, spec: Path | None) -> tuple[Path, Path | None]:
 
 
 def _offered_tools(listed: Sequence[Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The subagent's tools in Messages API form, and the create_phr input schema."""
+    """The subagent's tools in Messages API form (its read-only ones first), and the create_phr
+    input schema."""
     wanted = set(AGENT_SERVER_TOOLS)
-    tools = [
+    tools = [READING_TOOLS[name].definition() for name in AGENT_BUILTIN_TOOLS]
+    tools += [
         {"name": t.name, "description": t.description or "", "input_schema": t.input_schema}
         for t in listed
         if t.name in wanted
@@ -397,6 +446,7 @@ async def run_task(
     if max_turns < 1 or max_tokens_total < 1:
         raise UsageError("--max-turns and --max-tokens-total must be at least 1")
     root, spec = await asyncio.to_thread(_resolve_inputs, root, spec)
+    workspace = await asyncio.to_thread(Workspace, root)
     from anthropic import AsyncAnthropic
     from mcp import Client
 
@@ -405,7 +455,7 @@ async def run_task(
     console = console or Console()
     run = _Run(
         task=task,
-        root=root,
+        workspace=workspace,
         spec=spec,
         model=model,
         max_turns=max_turns,
@@ -454,6 +504,8 @@ def print_summary(result: RunResult, console: Console) -> None:
         f"{len(result.gate_results) - len(refused)} passed, {len(refused)} refused"
         + (f" ({', '.join(sorted({r for g in refused for r in g.rules}))})" if refused else ""),
     )
+    tests = "\n".join(f"{'ok' if t.ok else 'FAIL'} {t.path}: {t.summary}" for t in result.tests)
+    table.add_row("tests", tests or "none")
     files = "\n".join(f"{f.action} {f.path} sha256:{f.sha256[:12]}" for f in result.files)
     table.add_row("files", files or "none")
     table.add_row("PHR", result.phr_path or f"[red]not recorded[/] {result.phr_error}")

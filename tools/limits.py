@@ -23,6 +23,15 @@ MAX_TEST_SELECT_CHARS = 500  # a run_tests -k expression
 TEST_OUTPUT_TAIL_BYTES = 4096  # pytest output kept to explain a run that gave no report
 TEST_RUNS_AT_ONCE = 2  # concurrent test processes per server; further calls wait their turn
 MAX_CLIENT_WORKLOGS = 256  # client sessions whose work is remembered (least recently used go)
+MAX_READ_LINES = 2_000  # lines one Read of the headless run returns (the model reads on by offset)
+MAX_READ_CHARS = 60_000  # characters one Read returns, however long its lines are
+MAX_LINE_CHARS = 2_000  # a longer line (minified, generated) is cut in a Read
+MAX_GREP_LINE_CHARS = 300  # a matching line as Grep shows it
+MAX_LISTED_PATHS = 200  # paths one Glob returns
+MAX_GREP_MATCHES = 100  # matching lines one Grep returns
+MAX_WALKED_ENTRIES = 20_000  # folder entries one Glob or Grep looks at
+MAX_SEARCHED_BYTES = 32 << 20  # file content one Grep reads
+MAX_PATTERN_CHARS = 1_000  # a Glob or Grep pattern
 
 
 def check_change_set(sizes: list[tuple[str, int]]) -> None:
