@@ -84,9 +84,14 @@ _CLAUDE_MD_SECTION = f"""{SECTION_BEGIN}
 Action = Literal["created", "updated", "unchanged", "kept", "replaced"]
 
 
-def agent_tool_names() -> list[str]:
+# How Claude Code names a tool of the project's `.mcp.json` server; a plugin's server's tools are
+# named after the plugin too (agent.plugin).
+TOOL_PREFIX = f"mcp__{SERVER_NAME}__"
+
+
+def agent_tool_names(prefix: str = TOOL_PREFIX) -> list[str]:
     """The `tools:` list of the subagent, built-ins first."""
-    return [*AGENT_BUILTIN_TOOLS, *(f"mcp__{SERVER_NAME}__{tool}" for tool in AGENT_SERVER_TOOLS)]
+    return [*AGENT_BUILTIN_TOOLS, *(f"{prefix}{tool}" for tool in AGENT_SERVER_TOOLS)]
 
 
 def server_command() -> tuple[str, list[str]]:
@@ -141,13 +146,13 @@ def mcp_server_entry(root: Path) -> dict[str, Any]:
     }
 
 
-def render_agent_file() -> str:
+def render_agent_file(prefix: str = TOOL_PREFIX) -> str:
     """The subagent definition: front matter plus the shipped system prompt."""
     body = read_resource("prompts", "agent/dapr-backend-developer.md")
     front = {
         "name": AGENT_NAME,
         "description": AGENT_DESCRIPTION,
-        "tools": ", ".join(agent_tool_names()),
+        "tools": ", ".join(agent_tool_names(prefix)),
         "model": "inherit",
     }
     header = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
