@@ -100,8 +100,8 @@ def _fixed(
 ) -> tuple[list[FileChange], dict[str, str]]:
     """The change set with every fix applied, and for each changed file what was fixed."""
     from tools.validate.fixes import fix_source
-    from tools.validate.fixes.ruff_safe import safe_fixes
     from tools.validate.policy import is_python_file
+    from tools.validate.ruff import safe_fixes
 
     config = workspace.config
     fixed: list[FileChange] = []
@@ -116,7 +116,9 @@ def _fixed(
             disabled=config.disabled_dapr_rules,
             target=config.target_version,
         )
-        content = safe_fixes(change.path, result.source, config)
+        content = safe_fixes(
+            change.path, result.source, ignores=config.ruff_ignores, target=config.target_version
+        )
         fixed.append(FileChange(path=change.path, content=content))
         if content == change.content:
             continue
