@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -153,7 +154,7 @@ def grep(workspace: Workspace, args: GrepArgs) -> str:
     matcher = _Regex(("(?i)" if args.ignore_case else "") + args.pattern, args.pattern)
     only = _Regex(_glob_regex(args.glob), args.glob) if args.glob else None
     walk = _Walk(workspace)
-    target = workspace.root if args.path == _ROOT else workspace.locate(args.path)
+    target = _located(workspace, args.path)
     start = _relative(workspace, target)
     files = walk.files(start) if target.is_dir() else [start]
     shown: list[str] = []
@@ -286,17 +287,21 @@ class _Walk:
         return True
 
 
+def _located(workspace: Workspace, path: str) -> Path:
+    """The real path of the file or folder `path` names ('.' the root), read checks applied."""
+    named = path.rstrip("/") or path  # 'app/' names the folder app; '/' stays absolute (refused)
+    return workspace.root if named == _ROOT else workspace.locate(named)
+
+
 def _folder(workspace: Workspace, path: str) -> str:
     """The root-relative real path of folder `path` ('.' for the root), read checks applied."""
-    if path == _ROOT:
-        return _ROOT
-    target = workspace.locate(path)
+    target = _located(workspace, path)
     if not target.is_dir():
         raise UsageError(f"{path!r} is a file; Glob matches below a folder (Read reads a file)")
     return _relative(workspace, target)
 
 
-def _relative(workspace: Workspace, target: os.PathLike[str]) -> str:
+def _relative(workspace: Workspace, target: Path) -> str:
     rel = os.path.relpath(target, workspace.root).replace(os.sep, "/")
     return _ROOT if rel == "." else rel
 

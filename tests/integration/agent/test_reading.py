@@ -131,6 +131,8 @@ def test_glob_lists_project_files_only(project: Path) -> None:
         "app/sub/deep.py",
     ]
     assert _run(project, "Glob", pattern="**/*", path="app/alias") == "app/sub/deep.py"
+    assert _run(project, "Glob", pattern="*.py", path="app/sub/") == "app/sub/deep.py"
+    assert _run(project, "Glob", pattern="*.py", path="./") == "top.py"
     assert _run(project, "Glob", pattern="m?[a-o]*") == "(no file matches)"
     assert _run(project, "Glob", pattern="**/m?[a-o].py") == "app/mod.py"
     # An environment is looked into only when asked for by name.
