@@ -277,8 +277,10 @@ DAPR_MANIFEST_LOCATION = PolicyRule(
     why=(
         "daprd loads components, subscriptions and resiliency policies only from its "
         "--resources-path; a manifest elsewhere is silently ignored and the service fails at run "
-        "time. `daprdev check` leaves alone the manifests kept with a cluster's (k8s/, deploy/, "
-        "manifests/...), which the Dapr operator serves; daprdev itself never writes there."
+        "time. A write through daprdev is held to the resources folders; `daprdev check` reports a "
+        "misplaced manifest only when the project names its folders in [tool.daprdev] resources "
+        "(daprd's --resources-path can be any folder), and never one kept with a cluster's "
+        "manifests (k8s/, deploy/...), which the Dapr operator serves."
     ),
     fix=(
         "Move the file under components/ or resources/ (or a folder listed in [tool.daprdev] "

@@ -222,8 +222,10 @@ def _manifest_findings(relative: str, text: str, config: GateConfig) -> list[Dia
     if "dapr.io/" not in text:
         return []
     diagnostics = check_file_policy(relative, text, resources=config.resources)
-    # A manifest kept with a cluster's manifests is served by the Dapr operator, not misplaced.
-    placement = () if applied_to_a_cluster(relative) else ("DAPR092",)
+    # daprd's --resources-path can name any folder: placement is judged only against the folders
+    # the project declares. A manifest kept with a cluster's is served by the Dapr operator.
+    declared = "resources" in config.model_fields_set
+    placement = ("DAPR092",) if declared and not applied_to_a_cluster(relative) else ()
     return [d for d in diagnostics if d.rule in (*placement, "DAPR093")]
 
 

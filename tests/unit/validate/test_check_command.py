@@ -131,8 +131,14 @@ def test_history_records_are_checked(project: Path) -> None:
     assert _run("service").exit_code == 0  # history is checked with the project, not per folder
 
 
-def test_dapr_manifests_outside_resources_are_reported(project: Path) -> None:
+def test_dapr_manifests_outside_declared_resources_are_reported(project: Path) -> None:
     (project / "service" / "naive.py").unlink()
+    component = "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\n"
+    (project / "dapr-components").mkdir()
+    (project / "dapr-components" / "pubsub.yaml").write_text(component)
+    # Undeclared, any folder may be daprd's --resources-path: nothing to judge placement against.
+    assert check_tree([Path()], root=project).diagnostics == []
+    (project / "pyproject.toml").write_text('[tool.daprdev]\nresources = ["resources"]\n')
     (project / "service" / "pubsub.yaml").write_text(
         "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: pubsub\n"
     )
@@ -144,7 +150,10 @@ def test_dapr_manifests_outside_resources_are_reported(project: Path) -> None:
         (project / "service" / "pubsub.yaml").read_text()
     )
     report = check_tree([Path()], root=project)
-    assert [(d.path, d.rule) for d in report.diagnostics] == [("service/pubsub.yaml", "DAPR092")]
+    assert sorted((d.path, d.rule) for d in report.diagnostics) == [
+        ("dapr-components/pubsub.yaml", "DAPR092"),
+        ("service/pubsub.yaml", "DAPR092"),
+    ]
 
 
 def test_a_model_still_cannot_write_a_dapr_manifest_into_a_cluster_folder() -> None:
