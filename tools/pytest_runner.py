@@ -270,11 +270,13 @@ def _report(plan: _Plan, records: list[dict[str, object]], run: _Finished) -> Te
     root, cwd = plan.root, plan.cwd
     outcomes = Counter(str(r["outcome"]) for r in records if "outcome" in r)
     exits = [r["exit"] for r in records if isinstance(r.get("exit"), int)]
+    # A failure's message is the test's own text (an exception naming a file under tmp_path, a
+    # repr of a Path), so it names the machine's folders as freely as pytest's output does.
     failures = [
         TestFailure(
-            id=_shown(root, cwd, str(r["id"])),
-            message=str(r.get("message", "")),
-            line=_shown(root, cwd, str(r.get("line", ""))),
+            id=_hidden(plan, _shown(root, cwd, str(r["id"]))),
+            message=_hidden(plan, str(r.get("message", ""))),
+            line=_hidden(plan, _shown(root, cwd, str(r.get("line", "")))),
         )
         for r in records
         if "id" in r
@@ -328,15 +330,17 @@ def _shown(root: Path, cwd: Path, text: str) -> str:
 
 
 def _hidden(plan: _Plan, text: str) -> str:
-    """`text` without the machine's absolute paths: the root, the interpreters, the home folder."""
+    """`text` without the machine's absolute paths: the root, the interpreters, the home folder
+    and the temporary folder (a test's tmp_path), each replaced only as a whole path prefix."""
     prefixes = {
         str(plan.root): ".",
         str(plan.python.parent.parent): "<venv>",
         sys.prefix: "<python>",
         sys.base_prefix: "<python>",
         str(Path.home()): "~",
+        tempfile.gettempdir(): "<tmp>",
     }
     for prefix, shown in sorted(prefixes.items(), key=lambda item: -len(item[0])):
         if len(prefix) > 1:
-            text = text.replace(prefix, shown)
+            text = re.sub(f"{re.escape(prefix)}(?=[/'\"\\s:)\\]]|$)", shown, text)
     return text

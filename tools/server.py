@@ -529,8 +529,9 @@ def _add_prompt(server: MCPServer) -> None:
 
         try:
             return read_resource("prompts", _PROMPT_FILE)
-        except OSError as missing:
-            message = f"the {PROMPT_NAME} prompt is missing from this installation ({missing})"
+        except OSError as missing:  # its text would name the installation's folder: reason only
+            why = missing.strerror or type(missing).__name__
+            message = f"the {PROMPT_NAME} prompt is missing from this installation ({why})"
             raise MCPError(-32603, message) from None
 
 

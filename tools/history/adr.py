@@ -124,11 +124,16 @@ def adr_files(root: Path) -> list[tuple[Path, bool]]:
     return found
 
 
-def _read(path: Path) -> str:
+def _read(root: Path, path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError as error:
-        raise HistoryError(f"cannot read {path}: {error.strerror}") from error
+        raise HistoryError(f"cannot read {_shown(root, path)}: {error.strerror}") from error
+
+
+def _shown(root: Path, path: Path) -> str:
+    """`path` as every answer names a file: from the root, never where the project sits."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
 
 
 def list_adrs(root: Path) -> list[AdrRecord]:
@@ -137,7 +142,7 @@ def list_adrs(root: Path) -> list[AdrRecord]:
     records = []
     for path, legacy in adr_files(root):
         try:
-            record = parse_adr(root, path, _read(path), legacy=legacy)
+            record = parse_adr(root, path, _read(root, path), legacy=legacy)
         except HistoryError:
             continue
         if record is not None:
@@ -157,7 +162,7 @@ def _find(root: Path, adr_id: str) -> tuple[Path, AdrRecord]:
         (path, record)
         for path, _ in adr_files(root)
         if path.parent == root / ADR_DIR
-        and (record := parse_adr(root, path, _read(path))) is not None
+        and (record := parse_adr(root, path, _read(root, path))) is not None
         and record.id == adr_id
     ]
     if not matches:
@@ -305,9 +310,9 @@ def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
         render=lambda record_id: fill(ADR_TEMPLATE, {"ID": record_id, **values}).rstrip() + "\n",
     )
     write_index(root, root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
-    record = parse_adr(root, path, _read(path))
+    record = parse_adr(root, path, _read(root, path))
     if record is None:  # our own file name always carries an id
-        raise HistoryError(f"{path} was written but cannot be read back")
+        raise HistoryError(f"{_shown(root, path)} was written but cannot be read back")
     return record
 
 
@@ -384,6 +389,6 @@ def supersede_adr(
     )
     new_record = _write(root, draft, supersedes=old)
     new_link = f"[ADR-{new_record.id}]({Path(new_record.path).name})"
-    replace_file(root, old_path, _mark_superseded(_read(old_path), new_link))
+    replace_file(root, old_path, _mark_superseded(_read(root, old_path), new_link))
     write_index(root, root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
     return new_record
