@@ -100,6 +100,29 @@ class Verdict:
     reason: str
 
 
+@dataclass(frozen=True)
+class BlindRound:
+    """A measurement on repositories added with mistakes labelled before the gate ran on them:
+    the figure for code the rules were not tuned on, as it stood then (`rules_at`)."""
+
+    measured: str
+    rules_at: str
+    repos: tuple[str, ...]
+    true_findings: int
+    judged_findings: int
+    found: int
+    mistakes: int
+    note: str = ""
+
+    @property
+    def precision(self) -> float:
+        return self.true_findings / self.judged_findings if self.judged_findings else float("nan")
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.mistakes if self.mistakes else float("nan")
+
+
 @dataclass
 class RepoRun:
     source: Source
@@ -265,6 +288,16 @@ def load_labels(path: Path = LABELS) -> tuple[list[Mistake], list[Verdict]]:
     return mistakes, verdicts
 
 
+def load_rounds(path: Path = LABELS) -> list[BlindRound]:
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [
+        BlindRound(**{**entry, "repos": tuple(entry["repos"])})
+        for entry in data.get("blind_rounds", [])
+    ]
+
+
 def _near(finding: Finding, mistake: Mistake) -> bool:
     return (
         finding.repo == mistake.repo
@@ -337,6 +370,14 @@ def print_report(runs: Sequence[RepoRun], result: Score) -> None:
     _section("Misses by category", _counts(m.category for m in result.missed))
     _section("False findings by rule", _counts(f.rule for f, _ in result.false))
     _section("Recall by rule (found/labelled)", _recall_by_rule(result))
+    _section(
+        "Blind rounds (rules not tuned on them, figures as measured then)",
+        [
+            f"{r.measured} at {r.rules_at}: precision {_pct(r.precision)}, recall {_pct(r.recall)}"
+            f" over {len(r.repos)} repositories"
+            for r in load_rounds()
+        ],
+    )
 
 
 def _recall_by_rule(result: Score) -> list[str]:
@@ -377,7 +418,16 @@ def skeleton(findings: Iterable[Finding]) -> str:
     return json.dumps(stubs, indent=2)
 
 
-def docs_section(runs: Sequence[RepoRun], result: Score) -> str:
+def _round_rows(rounds: Sequence[BlindRound]) -> list[str]:
+    return [
+        f"| {r.measured}, rules at `{r.rules_at}` | {len(r.repos)} | {_pct(r.precision)} "
+        f"({r.true_findings} of {r.judged_findings}) | {_pct(r.recall)} "
+        f"({r.found} of {r.mistakes}) | {r.note} |"
+        for r in rounds
+    ]
+
+
+def docs_section(runs: Sequence[RepoRun], result: Score, rounds: Sequence[BlindRound] = ()) -> str:
     done = [r for r in runs if not r.skipped]
     files, lines = sum(r.files for r in done), sum(r.lines for r in done)
     judged = len(result.true) + len(result.false)
@@ -409,6 +459,16 @@ def docs_section(runs: Sequence[RepoRun], result: Score) -> str:
             f"- {no_rule} of the {len(result.missed)} missed mistakes have no rule yet; "
             f"most missed: {categories or 'none'}",
             f"- {len(result.unlabelled)} findings had no verdict when this was written",
+            "",
+            "Blind rounds: repositories added later, their mistakes labelled by reading the code "
+            "before the gate ran on them, scored on the rules as they stood then. These are the "
+            "figures for code the rules were not tuned on; the table above includes those "
+            "repositories after the rules learnt from them.",
+            "",
+            "| round | repositories | precision | recall | how |",
+            "|---|---|---|---|---|",
+            *_round_rows(rounds),
+            "",
             "- Re-run (needs git mirrors of the repositories, not the network): "
             "`.venv/bin/python -m bench.realcode`; `--write-docs` rewrites this section",
             DOCS_END,
@@ -478,7 +538,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.repo or any(r.skipped for r in runs):
             print("\n--write-docs refused: a partial run would publish partial figures")
             return 1
-        write_docs(docs_section(runs, result))
+        write_docs(docs_section(runs, result, load_rounds()))
         print(f"\nwrote {DOCS.relative_to(_ROOT)}")
     return 0
 
