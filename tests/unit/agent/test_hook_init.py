@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 from pathlib import Path
@@ -67,8 +68,8 @@ def run_hook(command: str, root: Path, content: str) -> subprocess.CompletedProc
     )
 
 
-async def hook_check(root: Path) -> Any:
-    report = await doctor(root)
+def hook_check(root: Path) -> Any:
+    report = asyncio.run(doctor(root))
     return next(check for check in report.checks if check.name == HOOK_CHECK)
 
 
@@ -135,17 +136,17 @@ def test_no_hook_leaves_it_out_and_doctor_accepts_that(tmp_path: Path) -> None:
     assert json.loads((tmp_path / MANIFEST_FILE).read_text())["without_hook"] is True
 
 
-async def test_doctor_reports_a_missing_hook_and_says_how_to_fix_it(tmp_path: Path) -> None:
+def test_doctor_reports_a_missing_hook_and_says_how_to_fix_it(tmp_path: Path) -> None:
     init_project(tmp_path, hook=False)
-    check = await hook_check(tmp_path)
+    check = hook_check(tmp_path)
     assert check.ok
     assert "--no-hook" in check.detail
     init_project(tmp_path)  # the hook is wanted after all
-    assert (await hook_check(tmp_path)).ok
+    assert (hook_check(tmp_path)).ok
     data = settings(tmp_path)
     del data["hooks"]
     (tmp_path / SETTINGS_FILE).write_text(json.dumps(data))
-    check = await hook_check(tmp_path)
+    check = hook_check(tmp_path)
     assert not check.ok
     assert "daprdev init" in check.fix
 
@@ -157,14 +158,14 @@ async def test_doctor_reports_a_missing_hook_and_says_how_to_fix_it(tmp_path: Pa
         ("echo hook pre-tool-use", "asked to block a probe write it exited 0"),
     ],
 )
-async def test_doctor_fails_a_hook_that_cannot_run_or_does_not_block(
+def test_doctor_fails_a_hook_that_cannot_run_or_does_not_block(
     tmp_path: Path, command: str, said: str
 ) -> None:
     init_project(tmp_path)
     data = settings(tmp_path)
     data["hooks"]["PreToolUse"][0]["hooks"][0]["command"] = command
     (tmp_path / SETTINGS_FILE).write_text(json.dumps(data))
-    check = await hook_check(tmp_path)
+    check = hook_check(tmp_path)
     assert not check.ok
     assert said in check.detail
     assert check.fix
