@@ -19,18 +19,22 @@ from tools.worklog import WorkLog
 from tools.workspace import Workspace
 from tools.writer import WrittenFile, write_changes
 
-Action = Literal["created", "updated", "unchanged", "refused"]
+Action = Literal["created", "updated", "unchanged", "kept", "deleted", "refused"]
+DiffMode = Literal["none", "stat", "full"]
 Progress = Callable[[int, int, str], None]
 _STEPS = ("loading the spec", "rendering", "comparing with the output folder", "gate and write")
+_FORCE = "force overwrites it"
+_UNREADABLE = "\0unreadable"  # differs from anything generated: treated as a person's file
 
 
 class GeneratedFile(BaseModel):
-    """One file of the generated service (path relative to the root)."""
+    """One file of the generated service (path relative to the root) and why it fared so."""
 
     path: str
     sha256: str
     action: Action
     bytes: int
+    reason: str = ""
 
 
 class GenerateResult(BaseModel):
@@ -44,8 +48,11 @@ class GenerateResult(BaseModel):
     spec: str
     out: str
     files: list[GeneratedFile] = Field(default_factory=list)
+    kept: list[str] = Field(
+        default_factory=list, description="edited by hand or not daprdev's: left as they are"
+    )
     refused: list[str] = Field(
-        default_factory=list, description="hand-edited files left as they are (use force)"
+        default_factory=list, description="refused by the gate: nothing was written"
     )
     obsolete: list[str] = Field(
         default_factory=list, description="generated before, no longer produced by the spec"
@@ -66,14 +73,19 @@ def generate(
     only: Sequence[str] | None = None,
     dry_run: bool = False,
     force: bool = False,
+    prune: bool = False,
+    diff: DiffMode = "full",
     worklog: WorkLog | None = None,
     progress: Progress | None = None,
 ) -> GenerateResult:
     """Render the service of `spec_path` into `out` (default `build/<app-id>`) via the gate.
 
-    Files a person edited since they were generated are left untouched and listed in `refused`
-    (the result is then not ok) unless `force`. When the gate refuses any file, nothing is written.
-    Raises SpecError for an invalid spec and UsageError for a bad `only` or `out`.
+    Files a person edited since they were generated are left untouched and listed in `kept` (the
+    result is then not ok) unless `force`. With `prune`, files the manifest says were generated,
+    no longer produced by the spec and unchanged since, are deleted in the same change set. When
+    the gate refuses any file, nothing is written (those files are in `refused`). `diff` is the
+    unified diff of every change (`full`), a line count per file (`stat`) or nothing. Raises
+    SpecError for an invalid spec and UsageError for a bad `only` or `out`.
     """
     root = workspace.root
     step = _stepper(progress)
@@ -91,27 +103,32 @@ def generate(
     for rel in sorted(selected):
         plan.add(rel, rendered[rel], _read(target / rel), recorded.get(rel), force=force)
     new_manifest = Manifest(spec=_display(spec_path, root), files=dict(recorded))
-    for rel in sorted(selected - set(plan.refused_rel)):
+    for rel in sorted(selected - set(plan.kept_rel)):
         new_manifest.files[rel] = sha256_text(rendered[rel])
-    obsolete = sorted(set(recorded) - set(rendered))
+    obsolete = sorted(
+        rel for rel in set(recorded) - set(rendered) if not only or _chosen(rel, only)
+    )
     for rel in obsolete:
-        new_manifest.files.pop(rel, None)
+        # Kept in the manifest until it is gone, so that a later prune may still delete it.
+        if plan.obsolete(rel, _read(target / rel), recorded[rel], prune=prune):
+            new_manifest.files.pop(rel)  # deleted now, or by hand before
     result = GenerateResult(
-        ok=not plan.refused_rel,
+        ok=not plan.kept_rel,
         dry_run=dry_run,
         spec=_display(spec_path, root),
         out=out_dir,
         files=plan.files,
-        refused=[f"{out_dir}/{rel}" for rel in plan.refused_rel],
-        obsolete=[f"{out_dir}/{rel}" for rel in obsolete],
+        kept=[_joined(out_dir, rel) for rel in plan.kept_rel],
+        obsolete=[_joined(out_dir, rel) for rel in plan.obsolete_rel],
+        diff=plan.diff(diff),
     )
     manifest_text = new_manifest.to_json()
-    changes = [FileChange(path=f"{out_dir}/{rel}", content=rendered[rel]) for rel in plan.to_write]
-    if changes or _read(target / MANIFEST_PATH) != manifest_text:
-        changes.append(FileChange(path=f"{out_dir}/{MANIFEST_PATH}", content=manifest_text))
+    changes = [
+        FileChange(path=_joined(out_dir, rel), content=rendered[rel]) for rel in plan.to_write
+    ]
+    if changes or plan.to_delete or _read(target / MANIFEST_PATH) != manifest_text:
+        changes.append(FileChange(path=_joined(out_dir, MANIFEST_PATH), content=manifest_text))
     step(3)
-    if dry_run:
-        result.diff = plan.diff
     if changes:
         written = write_changes(
             workspace,
@@ -119,16 +136,31 @@ def generate(
             reason=f"daprdev generate {result.spec}",
             worklog=worklog,
             dry_run=dry_run,
+            deletes={_joined(out_dir, rel): sha for rel, sha in plan.to_delete.items()},
         )
         result.diagnostics = written.diagnostics
         if not written.ok:
-            result.ok = False
+            _refused_by_gate(result, written.diagnostics)
             return result
         if not dry_run:
             _record_written_hashes(workspace, out_dir, new_manifest, written.files, worklog)
     result.committed = not dry_run
     step(4)
     return result
+
+
+def _refused_by_gate(result: GenerateResult, diagnostics: Sequence[Diagnostic]) -> None:
+    """Mark the files the gate refused, naming the rules; nothing of the change set was written."""
+    rules: dict[str, set[str]] = {}
+    for d in diagnostics:
+        if d.blocking:
+            rules.setdefault(d.path, set()).add(d.rule)
+    for index, file in enumerate(result.files):
+        if file.path in rules:
+            reason = f"the gate refused it ({', '.join(sorted(rules[file.path]))})"
+            result.files[index] = file.model_copy(update={"action": "refused", "reason": reason})
+    result.ok = False
+    result.refused = sorted(rules)
 
 
 def _record_written_hashes(
@@ -139,70 +171,134 @@ def _record_written_hashes(
     worklog: WorkLog | None,
 ) -> None:
     """Keep the manifest true to the bytes on disk should the gate have reformatted anything."""
-    prefix = f"{out_dir}/"
-    drift = {
-        f.path.removeprefix(prefix): f.sha256
-        for f in written
-        if f.path.startswith(prefix)
-        and f.path != f"{prefix}{MANIFEST_PATH}"
-        and manifest.files.get(f.path.removeprefix(prefix)) != f.sha256
-    }
+    manifest_path = _joined(out_dir, MANIFEST_PATH)
+    drift = {}
+    for f in written:
+        rel = _inside(out_dir, f.path)
+        if rel is not None and f.path != manifest_path and manifest.files.get(rel) != f.sha256:
+            drift[rel] = f.sha256
     if drift:
         manifest.files.update(drift)
         write_changes(
             workspace,
-            [FileChange(path=f"{prefix}{MANIFEST_PATH}", content=manifest.to_json())],
+            [FileChange(path=manifest_path, content=manifest.to_json())],
             reason="daprdev generate: manifest",
             worklog=worklog,
         )
 
 
 class _Plan:
-    """Per-file decisions: create, update, leave as is, or refuse (a hand edit)."""
+    """Per-file decisions: create, update, leave as is, keep (a hand edit) or delete (pruned)."""
 
     def __init__(self, out_dir: str) -> None:
         self.out_dir = out_dir
         self.files: list[GeneratedFile] = []
         self.to_write: list[str] = []
-        self.refused_rel: list[str] = []
-        self._diffs: list[str] = []
+        self.to_delete: dict[str, str] = {}  # rel -> the sha256 it must still have
+        self.kept_rel: list[str] = []
+        self.obsolete_rel: list[str] = []  # on disk, no longer generated (deleted when pruned)
+        self._diffs: list[tuple[str, str]] = []  # (path, unified diff)
 
     def add(
         self, rel: str, new: str, current: str | None, recorded: str | None, *, force: bool
     ) -> None:
-        path = f"{self.out_dir}/{rel}"
+        path = _joined(self.out_dir, rel)
         action: Action
+        edited = current is not None and (recorded is None or sha256_text(current) != recorded)
         if current is None:
-            action = "created"
+            action, reason = "created", ""
         elif current == new:
-            action = "unchanged"
-        elif force or (recorded is not None and sha256_text(current) == recorded):
-            action = "updated"
+            action, reason = "unchanged", "already as generated"
+        elif not edited:
+            action, reason = "updated", "unchanged since generated"
         else:
-            action = "refused"
-        if action == "refused":
-            self.refused_rel.append(rel)
+            action = "updated" if force else "kept"
+            reason = _edited(current, recorded)
+            reason = f"{reason}; overwritten (force)" if force else f"{reason}; {_FORCE}"
+        if action == "kept":
+            self.kept_rel.append(rel)
         elif action != "unchanged":
             self.to_write.append(rel)
-            self._diffs.append(_unified(path, current, new))
+            self._diffs.append((path, _unified(path, current, new)))
         self.files.append(
             GeneratedFile(
-                path=path, sha256=sha256_text(new), action=action, bytes=len(new.encode())
+                path=path,
+                sha256=sha256_text(new),
+                action=action,
+                bytes=len(new.encode()),
+                reason=reason,
             )
         )
 
-    @property
-    def diff(self) -> str:
-        return "".join(self._diffs)
+    def obsolete(self, rel: str, current: str | None, recorded: str, *, prune: bool) -> bool:
+        """Decide on a file the spec no longer produces; True when it leaves the manifest."""
+        if current is None:
+            return True  # deleted by hand already
+        self.obsolete_rel.append(rel)
+        path = _joined(self.out_dir, rel)
+        edited = sha256_text(current) != recorded
+        action: Action = "deleted" if prune and not edited else "kept"
+        if action == "deleted":
+            self.to_delete[rel] = recorded
+            self._diffs.append((path, _unified(path, current, None)))
+            reason = "no longer generated, unchanged since generated"
+        elif edited:
+            reason = "no longer generated, but edited by hand since: prune keeps it"
+        else:
+            reason = "no longer generated; prune deletes it"
+        self.files.append(
+            GeneratedFile(
+                path=path,
+                sha256=sha256_text(current),
+                action=action,
+                bytes=len(current.encode()),
+                reason=reason,
+            )
+        )
+        return action == "deleted"
+
+    def diff(self, mode: DiffMode) -> str:
+        if mode == "none":
+            return ""
+        if mode == "full":
+            return "".join(text for _, text in self._diffs)
+        return _stat(self._diffs)
 
 
-def _unified(path: str, old: str | None, new: str) -> str:
+def _edited(current: str, recorded: str | None) -> str:
+    if current == _UNREADABLE:
+        return "not UTF-8 text (a person's file)"
+    if recorded is None:
+        return "not generated by daprdev (not in its manifest) and differs from the output"
+    return "edited by hand since generated (its sha256 is not the manifest's)"
+
+
+def _stat(diffs: Sequence[tuple[str, str]]) -> str:
+    """Lines added and removed per file, as `git diff --stat` counts them, and the totals."""
+    lines = []
+    total_added = total_removed = 0
+    for path, text in diffs:
+        body = [line for line in text.splitlines() if not line.startswith(("---", "+++"))]
+        added = sum(line.startswith("+") for line in body)
+        removed = sum(line.startswith("-") for line in body)
+        total_added += added
+        total_removed += removed
+        lines.append(f"{path} | +{added} -{removed}\n")
+    if lines:
+        lines.append(
+            f"{len(lines)} file(s) changed, {total_added} insertion(s)(+), "
+            f"{total_removed} deletion(s)(-)\n"
+        )
+    return "".join(lines)
+
+
+def _unified(path: str, old: str | None, new: str | None) -> str:
     return "".join(
         difflib.unified_diff(
             (old or "").splitlines(keepends=True),
-            new.splitlines(keepends=True),
+            (new or "").splitlines(keepends=True),
             fromfile="/dev/null" if old is None else f"a/{path}",
-            tofile=f"b/{path}",
+            tofile="/dev/null" if new is None else f"b/{path}",
         )
     )
 
@@ -213,12 +309,7 @@ def _select(rendered: dict[str, str], only: Sequence[str] | None) -> set[str]:
         return set(rendered)
     chosen: set[str] = set()
     for pattern in only:
-        clean = pattern.strip().strip("/")
-        matches = {
-            rel
-            for rel in rendered
-            if rel == clean or rel.startswith(f"{clean}/") or fnmatch.fnmatch(rel, clean)
-        }
+        matches = {rel for rel in rendered if _chosen(rel, [pattern])}
         if not matches:
             tops = sorted({rel.split("/", 1)[0] for rel in rendered})
             raise UsageError(
@@ -229,13 +320,35 @@ def _select(rendered: dict[str, str], only: Sequence[str] | None) -> set[str]:
     return chosen
 
 
+def _chosen(rel: str, only: Sequence[str]) -> bool:
+    """Whether `rel` is one of `only`: an exact path, a folder prefix or a glob."""
+    for pattern in only:
+        clean = pattern.strip().strip("/")
+        if rel == clean or rel.startswith(f"{clean}/") or fnmatch.fnmatch(rel, clean):
+            return True
+    return False
+
+
 def _clean_out(out: str) -> str:
+    """`out` as a folder relative to the root ('.' is the root itself)."""
     path = PurePosixPath(out.replace("\\", "/"))
-    if path.is_absolute() or ".." in path.parts or not path.parts or str(path) == ".":
+    if path.is_absolute() or ".." in path.parts:
         raise UsageError(
-            f"--out {out!r} must be a folder inside the project, e.g. build/my-service"
+            f"out {out!r} must be a folder inside the project, e.g. build/my-service or '.'"
         )
     return path.as_posix()
+
+
+def _joined(out_dir: str, rel: str) -> str:
+    return rel if out_dir == "." else f"{out_dir}/{rel}"
+
+
+def _inside(out_dir: str, path: str) -> str | None:
+    """`path` relative to the output folder, or None when it lies elsewhere."""
+    if out_dir == ".":
+        return path
+    prefix = f"{out_dir}/"
+    return path.removeprefix(prefix) if path.startswith(prefix) else None
 
 
 def _read(path: Path) -> str | None:
@@ -244,7 +357,7 @@ def _read(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError):
-        return "\0unreadable"  # differs from anything generated: treated as a person's file
+        return _UNREADABLE
 
 
 def _display(spec_path: Path, root: Path) -> str:

@@ -194,6 +194,10 @@ _GUARDS = (_VCS, _GIT_SETTINGS, _AGENTS, _ENV_LOADERS, _ENVIRONMENTS, _AUTOMATIO
 # Written only by daprdev's own record keeping, never by a model.
 _RECORD_FOLDERS = frozenset({"history"})
 _DAPRDEV_STATE = ".daprdev"
+# The manifest of a service generated into the root itself (tools.codegen.manifest): the record of
+# what generation wrote, beside daprdev's state but neither its journal nor a cache, and written
+# in the same change set as the files it lists.
+_ROOT_MANIFEST = ".daprdev/manifest.json"
 
 
 @dataclass(frozen=True)
@@ -219,7 +223,7 @@ class WritePolicy:
         """Why the writer must not write `clean` (a normalised path), or None."""
         parts = clean.split("/")
         first = folded(parts[0])
-        if first == _DAPRDEV_STATE:
+        if first == _DAPRDEV_STATE and not (writer is Writer.MODEL and clean == _ROOT_MANIFEST):
             return "it is daprdev's own state (journal, caches)"
         if writer is Writer.SETUP:
             return _VCS.reason if _is_vcs(parts) else None

@@ -93,12 +93,12 @@ def test_hand_edits_are_kept_byte_identical_and_listed(project: Path) -> None:
     result = run(project)
 
     assert not result.ok
-    assert result.refused == [f"{OUT}/task_reminders/effects.py"]
+    assert result.kept == [f"{OUT}/task_reminders/effects.py"]
     assert edited.read_bytes() == edited_bytes
     settings = (project / OUT / "task_reminders" / "settings.py").read_text(encoding="utf-8")
     assert "7200" in settings  # untouched files follow the spec change
     # The edit stays protected on the next run too.
-    assert run(project).refused == [f"{OUT}/task_reminders/effects.py"]
+    assert run(project).kept == [f"{OUT}/task_reminders/effects.py"]
 
 
 def test_force_overwrites_hand_edits(project: Path) -> None:
@@ -116,7 +116,7 @@ def test_a_file_present_before_any_manifest_is_protected(project: Path) -> None:
     mine.parent.mkdir(parents=True)
     mine.write_text("my notes\n", encoding="utf-8")
     result = run(project)
-    assert result.refused == [f"{OUT}/README.md"]
+    assert result.kept == [f"{OUT}/README.md"]
     assert mine.read_text(encoding="utf-8") == "my notes\n"
 
 
@@ -171,7 +171,7 @@ def test_only_limits_the_files_generated(project: Path) -> None:
         run(project, only=["nope/"])
 
 
-@pytest.mark.parametrize("out", ["../elsewhere", "/abs/path", "."])
+@pytest.mark.parametrize("out", ["../elsewhere", "/abs/path", "build/../../x"])
 def test_out_must_stay_inside_the_project(project: Path, out: str) -> None:
     with pytest.raises(UsageError):
         generate(project / SPEC, workspace=Workspace(project), out=out)
@@ -201,5 +201,99 @@ def test_removed_spec_parts_are_reported_obsolete(project: Path) -> None:
     spec_file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     result = run(project)
     assert f"{OUT}/components/reminder-sweep.yaml" in result.obsolete
+    assert (project / OUT / "components/reminder-sweep.yaml").is_file()
+    # Still daprdev's file until it is gone, so that a later prune may delete it.
     manifest = json.loads((project / OUT / MANIFEST_PATH).read_text(encoding="utf-8"))
-    assert "components/reminder-sweep.yaml" not in manifest["files"]
+    assert "components/reminder-sweep.yaml" in manifest["files"]
+
+
+def _drop_the_sweep(project: Path) -> None:
+    spec_file = project / SPEC / "service.yaml"
+    data = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    del data["bindings"]["input"]
+    spec_file.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def test_prune_deletes_what_the_spec_no_longer_produces_unless_edited(project: Path) -> None:
+    run(project)
+    # A module an earlier version of the spec produced, in a folder of its own.
+    legacy = project / OUT / "legacy" / "old.py"
+    legacy.parent.mkdir()
+    legacy.write_text("OLD = 1\n", encoding="utf-8")
+    manifest_file = project / OUT / MANIFEST_PATH
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest["files"]["legacy/old.py"] = sha256_text("OLD = 1\n")
+    manifest_file.write_text(json.dumps(manifest), encoding="utf-8")
+    _drop_the_sweep(project)
+    sweep = project / OUT / "components" / "reminder-sweep.yaml"
+    sweep.write_text(sweep.read_text(encoding="utf-8") + "# mine\n", encoding="utf-8")
+    kept = run(project)
+    assert {f.path: f.reason for f in kept.files if f.action == "kept"} == {
+        f"{OUT}/components/reminder-sweep.yaml": (
+            "no longer generated, but edited by hand since: prune keeps it"
+        ),
+        f"{OUT}/legacy/old.py": "no longer generated; prune deletes it",
+    }
+    assert kept.ok and legacy.exists()
+    before = snapshot(project)
+    planned = run(project, prune=True, dry_run=True)
+    assert snapshot(project) == before
+    assert f"--- a/{OUT}/legacy/old.py\n+++ /dev/null" in planned.diff
+
+    worklog = WorkLog()
+    result = run(project, prune=True, worklog=worklog)
+
+    assert result.ok and result.committed
+    actions = {f.path: f.action for f in result.files if f.action != "unchanged"}
+    assert actions == {
+        f"{OUT}/legacy/old.py": "deleted",
+        f"{OUT}/components/reminder-sweep.yaml": "kept",
+    }
+    assert not legacy.parent.exists(), "the folder the deletion emptied goes too"
+    assert sweep.read_text(encoding="utf-8").endswith("# mine\n")
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    assert "legacy/old.py" not in manifest["files"]
+    assert "components/reminder-sweep.yaml" in manifest["files"]
+    assert [(f.path, f.action) for f in worklog.files if f.action == "deleted"] == [
+        (f"{OUT}/legacy/old.py", "deleted")
+    ]
+
+
+def test_every_file_left_alone_says_why(project: Path) -> None:
+    mine = project / OUT / "README.md"
+    mine.parent.mkdir(parents=True)
+    mine.write_text("my notes\n", encoding="utf-8")
+    run(project)
+    effects = project / OUT / "task_reminders" / "effects.py"
+    effects.write_text("# replaced\n", encoding="utf-8")
+    reasons = {f.path.removeprefix(f"{OUT}/"): (f.action, f.reason) for f in run(project).files}
+    assert reasons["README.md"] == (
+        "kept",
+        "not generated by daprdev (not in its manifest) and differs from the output; "
+        "force overwrites it",
+    )
+    assert reasons["task_reminders/effects.py"] == (
+        "kept",
+        "edited by hand since generated (its sha256 is not the manifest's); force overwrites it",
+    )
+    assert reasons["task_reminders/main.py"] == ("unchanged", "already as generated")
+    forced = {f.path.removeprefix(f"{OUT}/"): f for f in run(project, force=True).files}
+    assert forced["task_reminders/effects.py"].action == "updated"
+    assert forced["task_reminders/effects.py"].reason.endswith("overwritten (force)")
+
+
+def test_stat_and_no_diff(project: Path) -> None:
+    stat = run(project, dry_run=True, diff="stat").diff
+    assert f"{OUT}/task_reminders/main.py | +" in stat and "---" not in stat
+    assert stat.splitlines()[-1].endswith("deletion(s)(-)")
+    assert run(project, dry_run=True, diff="none").diff == ""
+
+
+def test_the_project_root_itself_is_an_output_folder(tmp_path: Path) -> None:
+    result = generate(EXAMPLE, workspace=Workspace(tmp_path), out=".")
+    assert result.ok and result.committed
+    assert (tmp_path / "task_reminders" / "main.py").is_file()
+    manifest = json.loads((tmp_path / MANIFEST_PATH).read_text(encoding="utf-8"))
+    assert "task_reminders/main.py" in manifest["files"]
+    again = generate(EXAMPLE, workspace=Workspace(tmp_path), out=".")
+    assert {f.action for f in again.files} == {"unchanged"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -104,8 +105,35 @@ def test_cli_generate_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert dry.exit_code == 0
     assert "+++ b/build/tr/task_reminders/effects.py" in dry.output
     assert effects.read_text(encoding="utf-8") == "# mine\n"
-    outside = runner.invoke(app, ["generate", spec, "--out", "../x"])
-    assert outside.exit_code == 2
+    a_file = runner.invoke(app, ["generate", spec, "--out", "build/tr/README.md/x"])
+    assert a_file.exit_code == 2
     bad = runner.invoke(app, ["generate", str(tmp_path / "missing")])
     assert bad.exit_code == 1
     assert "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize("where", ["absolute", "relative", "dot"])
+def test_cli_generate_out_takes_any_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    # The CLI runs as the user: --out may name a folder outside the current one, or the current
+    # one itself; the service, its manifest and its journal stay inside that folder.
+    project = tmp_path / "project"
+    project.mkdir()
+    elsewhere = tmp_path / "elsewhere" / "svc"
+    monkeypatch.chdir(project)
+    out, target = {
+        "absolute": (str(elsewhere), elsewhere),
+        "relative": ("../elsewhere/svc", elsewhere),
+        "dot": (".", project),
+    }[where]
+    spec = str(REPO / "specs" / "001-task-reminders")
+    first = runner.invoke(app, ["generate", spec, "--out", out])
+    assert first.exit_code == 0, first.output
+    assert (target / "task_reminders" / "main.py").is_file()
+    manifest = json.loads((target / ".daprdev" / "manifest.json").read_text(encoding="utf-8"))
+    assert "task_reminders/main.py" in manifest["files"]
+    if where != "dot":
+        assert sorted(p.name for p in project.iterdir()) == [], "nothing written here"
+    again = runner.invoke(app, ["generate", spec, "--out", out])
+    assert again.exit_code == 0 and "0 new and 0 updated" in again.output
