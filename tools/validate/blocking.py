@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from tools.changes import Diagnostic
 from tools.validate.astutil import FunctionNode, assigned_once, own_nodes
 from tools.validate.context import FileContext
-from tools.validate.instances import Instances
+from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._reach import CallGraph
 from tools.validate.rules.blocking_io import DEPTH, BlockingCallInAsync, Blocks, helper_blocks
 from tools.validate.rules.sync_client import (
@@ -74,7 +74,7 @@ def blocking_facts(
 
     `absolute` turns an imported dotted path (`..client.get_service`) into the project's.
     """
-    instances = Instances(ctx, module)
+    instances = instances_of(ctx, module)
     graph = CallGraph(module)
     facts = BlockingFacts()
     _note_definitions(facts, instances, graph, module)

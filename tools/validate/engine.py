@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from tools.changes import Diagnostic
+from tools.validate.astutil import walk
 from tools.validate.config import DEFAULT_TARGET
 from tools.validate.context import FileContext
 from tools.validate.deliveries import DeliveryFacts, python_facts
@@ -81,10 +82,15 @@ class _Traversal:
                 self.hooks.setdefault(node_type, []).append(getattr(rule, attribute))
 
     def run(self, tree: ast.Module) -> None:
-        # Module-level imports first: a function defined above an import still resolves its names.
-        for statement in tree.body:
-            if isinstance(statement, ast.Import | ast.ImportFrom):
-                self.ctx.imports.add(statement)
+        # Every import first, module-level ones last (they win a clash): a function defined above
+        # an import still resolves its names, and what a rule works out when the walk starts
+        # (the module's instances) already sees imports made inside functions.
+        nested = (n for n in walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
+        for statement in [
+            *nested,
+            *(s for s in tree.body if isinstance(s, ast.Import | ast.ImportFrom)),
+        ]:
+            self.ctx.imports.add(statement)
         self._visit(tree)
 
     def _visit(self, node: ast.AST) -> None:

@@ -71,6 +71,19 @@ _RESULTS: dict[tuple[Kind, str], Kind] = {
 }
 
 
+def instances_of(ctx: FileContext, module: ast.Module) -> Instances:
+    """The module's `Instances`, made once per tree and shared by every rule that asks (the
+    bindings are read, never changed, so one copy serves them all)."""
+    found: Instances | None = getattr(module, _INSTANCES, None)
+    if found is None:
+        found = Instances(ctx, module)
+        setattr(module, _INSTANCES, found)
+    return found
+
+
+_INSTANCES = "_daprdev_instances"
+
+
 class Instances:
     """Kinds of the module's top-level names; `in_function` adds one function's own bindings."""
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
-from tools.validate.instances import Instances, Kind
+from tools.validate.instances import Instances, Kind, instances_of
 from tools.validate.rules._reach import CallGraph, call_graph
 from tools.validate.rules.base import Invalid, Rule, header
 from tools.validate.rules.sync_client import one_shot_script
@@ -317,7 +317,7 @@ class BlockingCallInAsync(Rule):
         module = self._module
         if module is None or not self._coroutines:
             return
-        instances = Instances(self.ctx, module)
+        instances = instances_of(self.ctx, module)
         graph = call_graph(module)
         script = one_shot_script(self.ctx, module)
         helpers: dict[tuple[int, int], Blocks | None] = {}

@@ -13,7 +13,7 @@ import ast
 
 from tools.validate.astutil import argument
 from tools.validate.context import FileContext
-from tools.validate.instances import Instances
+from tools.validate.instances import Instances, instances_of
 from tools.validate.rules.base import Invalid, Rule
 
 _PUBLISH = frozenset({"publish_event", "publish_events"})
@@ -134,7 +134,7 @@ class PublishContentType(Rule):
         self._instances: Instances | None = None
 
     def visit_Module(self, node: ast.Module) -> None:
-        self._instances = Instances(self.ctx, node)
+        self._instances = instances_of(self.ctx, node)
 
     def visit_Call(self, node: ast.Call) -> None:
         func = node.func

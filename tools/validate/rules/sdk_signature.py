@@ -16,7 +16,7 @@ from typing import Any
 
 from tools.validate.astutil import FunctionNode, assigned_once, walk
 from tools.validate.context import FileContext
-from tools.validate.instances import Instances, Kind
+from tools.validate.instances import Instances, Kind, instances_of
 from tools.validate.rules._sdk_table import FASTAPI_APP, GRPC_APP, TABLE
 from tools.validate.rules.base import Invalid, Rule
 
@@ -214,7 +214,7 @@ class SdkSignature(Rule):
         self._runtimes: frozenset[str] = frozenset()
 
     def visit_Module(self, node: ast.Module) -> None:
-        self._instances = Instances(self.ctx, node)
+        self._instances = instances_of(self.ctx, node)
         self._containers = _container_annotated(node)
         self._runtimes = frozenset(
             name
@@ -311,7 +311,7 @@ class SdkSignature(Rule):
 
     def _bindings_of(self, instances: Instances, function: FunctionNode) -> dict[str, Kind]:
         if id(function) not in self._bindings:
-            self._bindings[id(function)] = instances.in_function(function)
+            self._bindings[id(function)] = instances.at(function)
         return self._bindings[id(function)]
 
     def _check_arguments(self, node: ast.Call, label: str, signature: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from functools import cached_property
 
 from tools.validate.astutil import own_nodes, walk
 from tools.validate.context import FileContext
-from tools.validate.instances import Instances
+from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._reach import is_script
 from tools.validate.rules.base import Invalid, Rule
 
@@ -166,7 +166,7 @@ class SyncDaprClient(Rule):
 
     def visit_Module(self, node: ast.Module) -> None:
         self._module = node
-        self._instances = Instances(self.ctx, node)
+        self._instances = instances_of(self.ctx, node)
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level == 0 and node.module:
