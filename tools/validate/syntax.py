@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from tools.changes import Diagnostic
 from tools.validate import ruff
 from tools.validate.excerpt import excerpt
-from tools.validate.lowering import LoweringGap, lowered_tree
 
 RUNNING = sys.version_info[:2]
 # How the pinned ruff words an error that is only one for older Pythons.
@@ -66,7 +65,10 @@ def parse_source(path: str, source: str, *, target: str) -> ParsedSource:
         return ParsedSource(None, (_ruff_syntax_diagnostic(path, source, errors[0], target),))
     if version <= RUNNING:
         return ParsedSource(None, (_syntax_diagnostic(path, source, refusal, target),))
-    # Valid for the target, newer than this interpreter: the rules walk a lowered tree.
+    # Valid for the target, newer than this interpreter: the rules walk a lowered tree. libcst
+    # loads only here: most files never need it, and every hook and CLI call would pay for it.
+    from tools.validate.lowering import LoweringGap, lowered_tree
+
     try:
         tree = lowered_tree(source)
     except LoweringGap as gap:
