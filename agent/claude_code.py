@@ -828,14 +828,15 @@ def _probe_hook(root: Path, command: str) -> str:
 async def doctor(directory: Path) -> DoctorReport:
     """Check the Claude Code wiring of `directory`; every failed check carries its fix."""
     root = await asyncio.to_thread(directory.resolve)
-    mcp_check, entry = _check_mcp_json(root)
-    checks = [mcp_check, _check_enabled(root)]
+    # The checks read files: off the event loop, which also serves the probe of the server.
+    mcp_check, entry = await asyncio.to_thread(_check_mcp_json, root)
+    checks = [mcp_check, await asyncio.to_thread(_check_enabled, root)]
     server_tools: list[str] | None = None
     if entry is not None:
         server_check, server_tools = await _list_server_tools(entry, root)
         checks.append(server_check)
-    checks += _check_agent(root, server_tools)
-    checks.append(_check_commands(root))
+    checks += await asyncio.to_thread(_check_agent, root, server_tools)
+    checks.append(await asyncio.to_thread(_check_commands, root))
     checks.append(await asyncio.to_thread(_check_gate_hook, root))
     checks += await asyncio.to_thread(_check_environment)
     return DoctorReport(root=str(root), checks=checks)

@@ -10,6 +10,7 @@ MAX_TEST_REPORT_BYTES however many tests fail.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -184,8 +185,7 @@ def _environment(plugin_dir: Path, report: Path, python: Path) -> dict[str, str]
 async def _run(plan: _Plan) -> TestReport:
     with tempfile.TemporaryDirectory(prefix="daprdev-tests-") as scratch:
         plugin_dir = Path(scratch)
-        source = Path(__file__).with_name("pytest_report.py").read_text(encoding="utf-8")
-        (plugin_dir / f"{_PLUGIN}.py").write_text(source, encoding="utf-8")
+        await asyncio.to_thread(_install_plugin, plugin_dir)
         report_file = plugin_dir / "report.jsonl"
         argv = [str(plan.python), "-m", "pytest", plan.target, "-p", _PLUGIN]
         argv += ["-p", "no:cacheprovider", "-q", "--color=no"]
@@ -194,8 +194,14 @@ async def _run(plan: _Plan) -> TestReport:
         started = time.monotonic()
         run = await _supervised(argv, plan.cwd, env, plan.seconds)
         run.seconds = round(time.monotonic() - started, 2)
-        records = _records(report_file)
+        records = await asyncio.to_thread(_records, report_file)
     return _report(plan, records, run)
+
+
+def _install_plugin(folder: Path) -> None:
+    """Put the reporting plugin where the run's PYTHONPATH finds it (file I/O: off the loop)."""
+    source = Path(__file__).with_name("pytest_report.py").read_text(encoding="utf-8")
+    (folder / f"{_PLUGIN}.py").write_text(source, encoding="utf-8")
 
 
 @dataclass

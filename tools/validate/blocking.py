@@ -30,7 +30,8 @@ from tools.changes import Diagnostic
 from tools.validate.astutil import FunctionNode, assigned_once, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
-from tools.validate.rules._reach import CallGraph
+from tools.validate.rules._reach import CallGraph, call_graph
+from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.blocking_io import DEPTH, BlockingCallInAsync, Blocks, helper_blocks
 from tools.validate.rules.sync_client import (
     SYNC_CLIENTS,
@@ -75,7 +76,7 @@ def blocking_facts(
     `absolute` turns an imported dotted path (`..client.get_service`) into the project's.
     """
     instances = instances_of(ctx, module)
-    graph = CallGraph(module)
+    graph = call_graph(module)
     facts = BlockingFacts()
     _note_definitions(facts, instances, graph, module)
     script = one_shot_script(ctx, module)
@@ -84,7 +85,8 @@ def blocking_facts(
     # A file whose own async code uses its client has DAPR001 already.
     if holds_client and not any(async_uses(instances, coroutine) for coroutine in coroutines):
         facts.client = _client_finding(ctx, module)
-    if script or BlockingCallInAsync.id in ctx.disabled:
+    # Tests and benchmarks drive a service from outside: their loop serves no one else.
+    if script or BlockingCallInAsync.id in ctx.disabled or is_harness_path(ctx.path):
         return facts
     rule = BlockingCallInAsync(ctx)
     values = assigned_once(module)

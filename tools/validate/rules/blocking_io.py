@@ -7,6 +7,7 @@ from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, Kind, instances_of
 from tools.validate.rules._reach import CallGraph, call_graph
+from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.base import Invalid, Rule, header
 from tools.validate.rules.sync_client import one_shot_script
 
@@ -320,6 +321,7 @@ class BlockingCallInAsync(Rule):
         instances = instances_of(self.ctx, module)
         graph = call_graph(module)
         script = one_shot_script(self.ctx, module)
+        harness = is_harness_path(self.ctx.path)
         helpers: dict[tuple[int, int], Blocks | None] = {}
         for coroutine in self._coroutines:
             bindings = instances.at(coroutine)
@@ -331,7 +333,9 @@ class BlockingCallInAsync(Rule):
                     f"`@{registration}`: the App never awaits it, so it never runs",
                     within=coroutine,
                 )
-            if not script:  # a one-shot script's loop has nothing else to run
+            # A one-shot script's loop has nothing else to run; nor has a test's or a benchmark's,
+            # which drive a service from outside.
+            if not script and not harness:
                 self._report_blocking(coroutine, instances, graph, helpers)
 
     def _report_blocking(
