@@ -18,6 +18,7 @@ MAX_DECISION_OPTIONS = 50  # options of one open decision: the one choice a pers
 MAX_ANSWER_CHARS = 4_000  # a person's answer typed into a client's form, as decisions list it
 MAX_LISTED_DECISIONS = 500  # decision records in one listing
 MAX_TEST_REPORT_BYTES = 6_000  # one run_tests result, however many tests fail
+MAX_GENERATE_RESULT_BYTES = 20_000  # one generate result over MCP; a longer diff goes to a file
 MAX_TEST_SECONDS = 600  # the longest time limit one run_tests call may ask for
 MAX_TEST_SELECT_CHARS = 500  # a run_tests -k expression
 TEST_OUTPUT_TAIL_BYTES = 4096  # pytest output kept to explain a run that gave no report

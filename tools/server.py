@@ -19,7 +19,7 @@ import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 import anyio
 import anyio.from_thread
@@ -42,6 +42,7 @@ from tools.client_logs import ClientLogs, client_name
 from tools.decision_tools import add_decision_tools
 from tools.errors import DaprdevError
 from tools.findings import compact, refusal, verdict
+from tools.generation import GenerateSummary
 from tools.pytest_runner import DEFAULT_TIME_LIMIT
 from tools.worklog import WorkLog
 from tools.workspace import Cancellation, Cancelled, Workspace
@@ -109,20 +110,6 @@ class SpecText(BaseModel):
     problems: str | None = None
 
 
-class GenerateSummary(BaseModel):
-    """What generate did: files as 'action path'; refused = hand-edited files left alone."""
-
-    ok: bool
-    written: bool
-    out: str
-    files: list[str]
-    unchanged: int = 0
-    refused: list[str] = Field(default_factory=list)
-    obsolete: list[str] = Field(default_factory=list)
-    notes: list[str] = Field(default_factory=list)
-    diff: str = ""
-
-
 class Record(BaseModel):
     """A record written under the root."""
 
@@ -149,8 +136,8 @@ class _CompactServer(MCPServer):
     """An MCPServer whose tools/list carries only what a client needs, since the model reads it
     on every turn: no schema titles (each repeats its property's name), descriptions without
     their docstring indentation, argument models without their docstrings, and output schemas
-    without prose (clients validate structured results with them; models are given the input
-    schemas)."""
+    without prose or defaults (clients validate structured results with them, and a default
+    plays no part in validation; models are given the input schemas)."""
 
     async def list_tools(self) -> list[MCPTool]:
         return [
@@ -160,7 +147,9 @@ class _CompactServer(MCPServer):
                     "input_schema": _plain_optionals(
                         _stripped(_bare_defs(tool.input_schema), ("title",))
                     ),
-                    "output_schema": _stripped(tool.output_schema, ("title", "description")),
+                    "output_schema": _stripped(
+                        tool.output_schema, ("title", "description"), any_value=("default",)
+                    ),
                 }
             )
             for tool in await super().list_tools()
@@ -200,18 +189,21 @@ def _plain_optionals(schema: Any) -> Any:
     return plain
 
 
-def _stripped(schema: Any, keys: tuple[str, ...]) -> Any:
-    """`schema` without its string-valued `keys`; a property *named* like one of them stays."""
+def _stripped(schema: Any, keys: tuple[str, ...], *, any_value: tuple[str, ...] = ()) -> Any:
+    """`schema` without its string-valued `keys` and its `any_value` keys whatever their value; a
+    property *named* like one of them stays."""
     if isinstance(schema, list):
-        return [_stripped(item, keys) for item in schema]
+        return [_stripped(item, keys, any_value=any_value) for item in schema]
     if not isinstance(schema, dict):
         return schema
     kept: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "properties" and isinstance(value, dict):
-            kept[key] = {name: _stripped(prop, keys) for name, prop in value.items()}
-        elif not (key in keys and isinstance(value, str)):
-            kept[key] = _stripped(value, keys)
+            kept[key] = {
+                name: _stripped(prop, keys, any_value=any_value) for name, prop in value.items()
+            }
+        elif not ((key in keys and isinstance(value, str)) or key in any_value):
+            kept[key] = _stripped(value, keys, any_value=any_value)
     return kept
 
 
@@ -331,12 +323,19 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
     async def generate(
         spec: Annotated[str, Field(description="Spec id or path.")],
         ctx: Context,
+        *,
         only: Annotated[list[str] | None, Field(description="Paths/globs in out.")] = None,
         dry_run: bool = False,
         out: Annotated[str | None, Field(description="Default build/<app-id>.")] = None,
+        diff: Literal["none", "stat", "full"] = "stat",
+        force: bool = False,
+        prune: bool = False,
     ) -> GenerateSummary:
-        """Generate a spec's service from templates through the gate; dry_run: diff only."""
+        """Generate a spec's service through the gate."""
+        # force and prune go undescribed in tools/list: every file they would change is listed in
+        # the result's `kept` with a reason that names the one to use.
         from tools.codegen import generate as render
+        from tools.generation import summarize
 
         folder = _spec_location(session.workspace, spec)
 
@@ -350,24 +349,14 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
                 out=out,
                 only=only,
                 dry_run=dry_run,
+                force=force,
+                prune=prune,
+                diff=diff,
                 worklog=session.worklog(ctx),
                 progress=progress,
             )
         )
-        if any(d.blocking for d in result.diagnostics):
-            raise ToolError(refusal(result.diagnostics))
-        changed = [f for f in result.files if f.action in ("created", "updated")]
-        return GenerateSummary(
-            ok=result.ok,
-            written=not dry_run and result.committed,
-            out=result.out,
-            files=[f"{f.action} {f.path}" for f in changed],
-            unchanged=sum(f.action == "unchanged" for f in result.files),
-            refused=result.refused,
-            obsolete=result.obsolete,
-            notes=[compact(d) for d in result.diagnostics],
-            diff=result.diff,
-        )
+        return await anyio.to_thread.run_sync(summarize, session.workspace, result)
 
 
 def _add_test_tool(server: MCPServer, session: _Session) -> None:

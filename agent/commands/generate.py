@@ -165,7 +165,9 @@ def _summary(console: Console, result: GenerateResult, out: str) -> None:
             continue
         style = _STYLE[file.action]
         action = f"[{style}]{file.action}[/{style}]"
-        table.add_row(file.path, action, str(file.bytes), escape(file.reason))
+        # The usual case (an update of a file nobody touched) goes without saying.
+        why = "" if file.reason == "unchanged since generated" else file.reason
+        table.add_row(file.path, action, str(file.bytes), escape(why))
     counts = {a: sum(f.action == a for f in result.files) for a in _STYLE}
     if table.row_count:
         console.print(table)

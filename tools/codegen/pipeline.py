@@ -59,6 +59,7 @@ class GenerateResult(BaseModel):
     )
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     diff: str = ""
+    stat: str = Field(default="", description="lines added and removed per file, whatever `diff`")
 
     @property
     def written(self) -> list[GeneratedFile]:
@@ -121,6 +122,7 @@ def generate(
         kept=[_joined(out_dir, rel) for rel in plan.kept_rel],
         obsolete=[_joined(out_dir, rel) for rel in plan.obsolete_rel],
         diff=plan.diff(diff),
+        stat=plan.diff("stat"),
     )
     manifest_text = new_manifest.to_json()
     changes = [

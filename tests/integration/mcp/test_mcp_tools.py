@@ -403,11 +403,13 @@ async def test_generate_dry_run_then_write_with_progress(mode: str, project: Pat
         )
         assert not planned.is_error, _text(planned)
         summary = planned.structured_content
-        assert summary["written"] is False and summary["diff"].startswith("---")
+        assert summary["written"] is False and "task_reminders/main.py | +" in summary["diff"]
         assert _tree(project) == before
 
         done = await client.call_tool(
-            "generate", {"spec": "001-task-reminders"}, progress_callback=on_progress
+            "generate",
+            {"spec": "001-task-reminders", "diff": "none"},
+            progress_callback=on_progress,
         )
         assert not done.is_error, _text(done)
         summary = done.structured_content
