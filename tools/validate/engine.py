@@ -56,7 +56,7 @@ def analyze(
     active = [rule_class(ctx) for rule_class in rules if rule_class.id not in ctx.disabled]
     _Traversal(ctx, active).run(parsed.tree)
     for rule in active:
-        rule.finish()
+        rule.finish(parsed.tree)
     return PythonAnalysis(ctx.diagnostics, python_facts(ctx, parsed.tree), parsed.tree)
 
 

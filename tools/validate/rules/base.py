@@ -1,7 +1,8 @@
 """The rule base class: a rule documents itself (message, why, fix, examples), visits `ast` nodes.
 
 A rule declares hooks named `visit_<NodeType>` (e.g. `visit_Call`); the engine calls every rule's
-hooks during one traversal of the file. Work that needs the whole file goes in `finish`.
+hooks during one traversal of the file. Work that needs the whole file goes in `finish(module)`,
+which the engine calls with the file's tree after the traversal.
 
 Examples follow Fixit's: `VALID` sources the rule stays quiet on, and `Invalid(code, line=, col=,
 fixed=)` sources it reports, with the position of the first finding and, for a rule with a fixer,
@@ -78,8 +79,9 @@ class Rule:
         """True when the fixer of this rule rewrites the finding reported at `node`."""
         return False
 
-    def finish(self) -> None:
-        """Called once after the traversal; rules that need the whole file report here."""
+    def finish(self, module: ast.Module) -> None:
+        """Called once after the traversal with the file's tree; rules that need the whole file
+        report here."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import FunctionNode, own_nodes
-from tools.validate.context import FileContext
 from tools.validate.rules._answers import (
     Reading,
     answers,
@@ -147,17 +146,8 @@ class BlanketRetry(Rule):
         ),
     )
 
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self._module: ast.Module | None = None
-
-    def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
-
-    def finish(self) -> None:
-        if self._module is None:
-            return
-        graph = call_graph(self._module)
+    def finish(self, module: ast.Module) -> None:
+        graph = call_graph(module)
         failures = Failures(self.ctx, graph)
         judged: set[int] = set()
         for handler in self.ctx.subscription_handlers():

@@ -303,20 +303,15 @@ class BlockingCallInAsync(Rule):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._module: ast.Module | None = None
         self._coroutines: list[ast.AsyncFunctionDef] = []
-
-    def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         self._coroutines.append(node)
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         # After the traversal: imports inside functions (`from dapr.clients import DaprClient` in
         # `__init__`) are known by now, so the kinds they give resolve too.
-        module = self._module
-        if module is None or not self._coroutines:
+        if not self._coroutines:
             return
         instances = instances_of(self.ctx, module)
         graph = call_graph(module)

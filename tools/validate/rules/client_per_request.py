@@ -326,10 +326,6 @@ class ClientPerRequest(Rule):
         self._dependencies: set[str] = set()
         self._activities: set[str] = set()
         self._called_at_top: set[str] = set()
-        self._module: ast.Module | None = None
-
-    def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
 
     def visit_Call(self, node: ast.Call) -> None:
         qualname = self.ctx.qualname(node.func) or ""
@@ -361,13 +357,13 @@ class ClientPerRequest(Rule):
                 if isinstance(item, ast.Name):
                     self._called_at_top.add(item.id)
 
-    def finish(self) -> None:
-        if self._module is None or not self._constructions or is_harness_path(self.ctx.path):
+    def finish(self, module: ast.Module) -> None:
+        if not self._constructions or is_harness_path(self.ctx.path):
             return
-        graph = call_graph(self._module)
+        graph = call_graph(module)
         once = set(graph.reach([(f, "") for f in graph.all() if self._runs_once(f)]))
         quiet = once | self._standing()
-        reached, units = self._per_call(self._module, graph, quiet)
+        reached, units = self._per_call(module, graph, quiet)
         for call, what, enclosing in self._constructions:
             function = enclosing[-1]
             if self._kept(call, function):

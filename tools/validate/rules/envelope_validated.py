@@ -124,7 +124,7 @@ class EnvelopeValidated(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         self._answers_validation_errors |= answers_validation_errors(node)
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         if "rawPayload" in self.ctx.source:
             return  # raw deliveries carry the payload itself, not an envelope
         for handler in self.ctx.subscription_handlers():

@@ -137,7 +137,7 @@ class JobWithoutHandler(Rule):
         if diagnostic is not None:
             self.ctx.scheduled_jobs.append((name, diagnostic))
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         # Routes written for job triggers elsewhere than daprd calls: the project check reports
         # them when the app schedules jobs no handler receives (tools.validate.project).
         for function, route in self.ctx.handlers:

@@ -112,19 +112,9 @@ class InMemoryDedupe(Rule):
         ),
     )
 
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self._module: ast.Module | None = None
-
-    def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
-
     judges = frozenset({"pubsub", "binding", "job"})
 
-    def finish(self) -> None:
-        module = self._module
-        if module is None:
-            return
+    def finish(self, module: ast.Module) -> None:
         containers = set(_module_containers(self.ctx, module))
         if not containers:
             return

@@ -68,7 +68,7 @@ class PoisonAnsweredWithError(Rule):
         ),
     )
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         for handler in self.ctx.subscription_handlers():
             how = reading(self.ctx, handler)
             poison_branches: set[int] = set()

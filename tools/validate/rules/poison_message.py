@@ -145,7 +145,7 @@ class PoisonMessage(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         self._answers_validation_errors |= answers_validation_errors(node)
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         for handler in self.ctx.subscription_handlers():
             if not self._answers_validation_errors:
                 for parameter, kind in payload_parameters(self.ctx, handler):

@@ -164,18 +164,11 @@ class PollingLoop(Rule):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._module: ast.Module | None = None
         # (where, message, the function the loop is in) - judged once the file is known.
         self._loops: list[tuple[Span, str, FunctionNode | None]] = []
         self._libraries: list[tuple[ast.AST, str, list[str]]] = []
 
-    def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
-
-    def finish(self) -> None:
-        module = self._module
-        if module is None:
-            return
+    def finish(self, module: ast.Module) -> None:
         serves = bool(self.ctx.app_objects or self.ctx.handlers)
         script = one_shot_script(self.ctx, module)
         for span, message, function in self._loops:

@@ -187,7 +187,7 @@ class HardcodedSidecarAddress(Rule):
         if any(self._dapr_variable(target) for target in node.targets):
             self._sinks.append((node.value, self.ctx.function))
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         scopes = self._scopes
         if scopes is None:
             return

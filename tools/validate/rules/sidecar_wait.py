@@ -94,16 +94,12 @@ class ClientBlocksOnSidecar(Rule):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
-        self._module: ast.Module | None = None
         self._waited: set[int] = set()  # ids of functions that awaited the async health check
         self._waiting_names: set[str] = set()  # ... and their names, for the helpers' callers
         self._called: dict[int, set[str]] = {}  # per function: the names it called so far
         # A construction, its function, and the functions called before it there.
         self._constructions: list[tuple[ast.Call, FunctionNode, frozenset[str]]] = []
         self._dependencies: set[str] = set()
-
-    def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
 
     def visit_Call(self, node: ast.Call) -> None:
         function = self.ctx.function
@@ -128,9 +124,9 @@ class ClientBlocksOnSidecar(Rule):
             earlier = frozenset(self._called.get(id(function), ()))
             self._constructions.append((node, function, earlier))
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         # A one-shot script (`asyncio.run(main())`, no app) has nothing else on its loop to freeze.
-        if self._module is None or one_shot_script(self.ctx, self._module):
+        if one_shot_script(self.ctx, module):
             return
         # Per-request construction is DAPR008's finding; this rule is about startup code.
         per_request = {id(f) for f in self.ctx.request_handlers()}

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.context import FileContext
 from tools.validate.rules._state import state_flows
 from tools.validate.rules.base import Invalid, Rule
 
@@ -113,17 +112,8 @@ class StateWithoutEtag(Rule):
         ),
     )
 
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self._module: ast.Module | None = None
-
-    def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
-
-    def finish(self) -> None:
-        if self._module is None:
-            return
-        for flow in state_flows(self.ctx, self._module):
+    def finish(self, module: ast.Module) -> None:
+        for flow in state_flows(self.ctx, module):
             for read, write in flow.pairs():
                 if flow.carries(read, write.value):
                     self.report(

@@ -186,7 +186,7 @@ class SubscriptionStatus(Rule):
                 "redelivers the message",
             )
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         for handler in self.ctx.subscription_handlers():
             how = reading(self.ctx, handler)
             for node in own_nodes(handler):

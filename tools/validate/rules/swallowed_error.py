@@ -3,7 +3,6 @@ from __future__ import annotations
 import ast
 
 from tools.validate.astutil import FunctionNode, own_nodes
-from tools.validate.context import FileContext
 from tools.validate.rules._answers import Reading, answers, is_blanket, reading
 from tools.validate.rules._failures import Failures
 from tools.validate.rules._reach import call_graph
@@ -102,19 +101,10 @@ class SwallowedError(Rule):
         ),
     )
 
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self._module: ast.Module | None = None
-
-    def visit_Module(self, node: ast.Module) -> None:
-        self._module = node
-
-    def finish(self) -> None:
-        if self._module is None:
-            return
+    def finish(self, module: ast.Module) -> None:
         # Only a failure that may pass later is lost by acknowledging it: one of reading the
         # payload would fail the same way on every redelivery.
-        failures = Failures(self.ctx, call_graph(self._module))
+        failures = Failures(self.ctx, call_graph(module))
         deliveries = [
             *(
                 (handler, reading(self.ctx, handler))

@@ -177,9 +177,8 @@ class SyncDaprClient(Rule):
             return
         self._async_uses += [(use, node) for use in async_uses(self._instances, node)]
 
-    def finish(self) -> None:
-        module = self._module
-        if not self._async_uses or module is None or one_shot_script(self.ctx, module):
+    def finish(self, module: ast.Module) -> None:
+        if not self._async_uses or one_shot_script(self.ctx, module):
             return
         use, function = self._async_uses[0]
         message = (

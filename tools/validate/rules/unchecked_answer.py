@@ -119,26 +119,24 @@ class UncheckedSidecarAnswer(Rule):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._locals = Locals()
-        self._module: ast.Module | None = None
         self._raw = False
 
     def visit_Module(self, node: ast.Module) -> None:
         self._locals.add_module(node)
-        self._module = node
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         # Tests post to the sidecar by hand to observe it; their asserts are the check.
-        if self._module is None or is_harness_path(self.ctx.path):
+        if is_harness_path(self.ctx.path):
             return
         # A URL the file can read has its route's words in the file's text.
         self._raw = any(word in self.ctx.source for word in _ROUTE_WORDS)
-        discarded = _discarded_calls(self._module) if self._raw else {}
+        discarded = _discarded_calls(module) if self._raw else {}
         scopes: list[tuple[FunctionNode | None, list[ast.AST]]] = [
             (node, list(own_nodes(node)))
-            for node in walk(self._module)
+            for node in walk(module)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         ]
-        scopes.append((None, list(_module_nodes(self._module))))
+        scopes.append((None, list(_module_nodes(module))))
         # A delivery handler's swallowed errors are DAPR033's: it judges what Dapr is answered.
         handlers = {id(function) for function in self.ctx.request_handlers()}
         for function, nodes in scopes:

@@ -202,7 +202,7 @@ class UntypedPayload(Rule):
                 if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
                     self._helpers[member.name] = member
 
-    def finish(self) -> None:
+    def finish(self, module: ast.Module) -> None:
         jobs = [f for f, _ in self.ctx.job_handlers()]
         for handler in dict.fromkeys([*self.ctx.subscription_handlers(), *jobs]):
             if validates_with_model(self.ctx, handler, self._helpers):
