@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tools.codegen.quoting import pystr
+from tools.codegen.stores import STORES, ClaimProtocol, claim_protocol, require_etags
 from tools.specs.model import PLACEHOLDER, Action, FailurePolicy, ModelSpec, ServiceSpec
 from tools.specs.names import enum_member, identifier, package_name, snake
 from tools.specs.types import TypeRef
@@ -34,6 +35,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
     types = spec.payload_types()
     package = package_name(spec.service.app_id)
     components = _components(spec)
+    claims_type, protocol = _claims(spec)
     attr = {c["name"]: c["attr"] for c in components}
     effects: list[Effect] = []
 
@@ -58,6 +60,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "route": pub.route,
             "api_func": f"post_{snake(topic)}",
             "key_expr": f"str(event.{pub.idempotency_field})" if pub.idempotency_field else None,
+            **_changed_field(spec, pub.event, pub.idempotency_field),
         }
         for topic, pub in spec.publications.items()
     ]
@@ -72,6 +75,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "prefix": snake(store.entity),
             "first_write": store.concurrency == "first-write",
             "ttl": store.ttl_seconds,
+            "type": store.type,
         }
         for name, store in spec.state_stores.items()
     ]
@@ -104,6 +108,10 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                     "effect": f"on_job_{snake(name)}",
                     "failure_policy": _failure_policy(job.failure_policy),
                     "policy": job.failure_policy,
+                    # The call that commits a trigger's claim (a test fails it on purpose).
+                    "commit_method": (
+                        "execute_state_transaction" if protocol == "transaction" else "save_state"
+                    ),
                 }
             )
         else:
@@ -194,7 +202,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         }
     )
     sampler = _Sampler(spec)
-    checker = _Checker(spec, sampler)
+    checker = _Checker(spec, sampler, protocol)
     for sub in subscriptions:
         source = spec.subscriptions[sub["topic"]]
         sub["checks"] = checker.checks(source.event, source.actions)
@@ -225,7 +233,12 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "attr": attr[spec.service.idempotency.store],
             "ttl": spec.service.idempotency.ttl_seconds,
             "lease": spec.service.idempotency.lease_seconds,
+            "type": claims_type,
+            "protocol": protocol,
+            "protocol_doc": _PROTOCOL_DOCS[protocol],
         },
+        # Stable per service: a regenerated service derives the same effect ids.
+        "effect_namespace": str(uuid.uuid5(uuid.NAMESPACE_URL, f"daprdev:{spec.service.app_id}")),
         "components": components,
         "enums": [
             {"name": n, "members": [{"member": enum_member(v), "value": v} for v in values]}
@@ -259,13 +272,34 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
     }
 
 
+_PROTOCOL_DOCS: dict[ClaimProtocol, str] = {
+    "transaction": "honours first-write inside a\ntransaction: the claim (first-write) and the "
+    "state changes are ONE transaction, so a crash before\nit leaves nothing and a crash after "
+    "it leaves the claim, which a redelivery finds.",
+    "claim-last": "honours first-write on a single key\nonly, not inside a transaction: the "
+    "state changes are idempotent upserts written first and the claim\nlast, with "
+    "first-write, so a crash before it repeats the same writes.",
+}
+
+
+def _claims(spec: ServiceSpec) -> tuple[str, ClaimProtocol]:
+    """The claims' store type and protocol (the store capability table's); SpecError for an
+    unsafe store."""
+    for name, store in spec.state_stores.items():
+        if store.concurrency == "first-write":
+            require_etags(store.type, where=f"state_stores.{name}.type")
+    claims_type = spec.store_type(spec.service.idempotency.store)
+    return claims_type, claim_protocol(claims_type, where="service.idempotency.store")
+
+
 # Attributes of the generated Settings next to the component names; a component named like one of
 # these gets a trailing '_' in Python (its Dapr name is unchanged).
 _SETTINGS_FIELDS = frozenset(
     {
-        "app_api_token", "claim_lease_seconds", "claim_ttl_seconds", "dapr_api_token",
-        "dapr_http_endpoint", "from_env", "log_level", "programmatic_subscriptions",
-        "retry_attempts", "retry_base_delay", "retry_max_delay", "sidecar_probe_interval",
+        "app_api_token", "call_timeout_seconds", "claim_lease_seconds", "claim_ttl_seconds",
+        "dapr_api_token", "dapr_http_endpoint", "delivery_timeout_seconds", "from_env",
+        "log_level", "programmatic_subscriptions", "retry_attempts", "retry_base_delay",
+        "retry_max_delay", "sidecar_health_interval", "sidecar_probe_interval",
     }
 )  # fmt: skip
 
@@ -281,15 +315,21 @@ def _components(spec: ServiceSpec) -> list[dict[str, str]]:
     names.setdefault(spec.service.idempotency.store, "state")
     for out in spec.bindings.output:
         names.setdefault(out, "output")
-    return [
-        {
+    views = []
+    for n, kind in names.items():
+        view: dict[str, Any] = {
             "name": n,
             "kind": kind,
             "attr": identifier(n, _SETTINGS_FIELDS),
             "env": f"COMPONENT_{snake(n).upper()}",
         }
-        for n, kind in names.items()
-    ]
+        if kind == "state":
+            state_type = spec.store_type(n)
+            view["type"] = state_type
+            known = STORES.get(state_type)
+            view["metadata"] = dict(known.local_metadata) if known else {}
+        views.append(view)
+    return views
 
 
 def _failure_policy(policy: FailurePolicy | None) -> str:
@@ -358,16 +398,17 @@ def _effect(
             case "save":
                 store = next(s for s in stores if s["name"] == action.target)
                 arg = _project(source, store["entity"])
-                lines.append(f"await services.stores.{store['attr']}.upsert({arg})")
+                lines.append(f"work.save(services.stores.{store['attr']}, {arg})")
             case "schedule":
                 job = spec.jobs[action.target]
                 arg = _project(source, job.data or "")
                 lines.append(f"await services.scheduler.schedule_{snake(action.target)}({arg})")
             case "publish":
                 pub = publications[action.target]
-                lines.append(
-                    f"await services.publisher.{pub['method']}({_project(source, pub['event'])})"
-                )
+                args = _project(source, pub["event"])
+                if not pub["key_expr"]:  # no business key: an id derived from the delivery
+                    args += f", event_id=work.effect_id({pystr(action.target)})"
+                lines.append(f"await services.publisher.{pub['method']}({args})")
             case _:
                 out = outputs[action.target]
                 if out["data"]:
@@ -479,9 +520,10 @@ class _Sampler:
 class _Checker:
     """Assertions the generated tests make about a handler's effects, from the spec's actions."""
 
-    def __init__(self, spec: ServiceSpec, sampler: _Sampler) -> None:
+    def __init__(self, spec: ServiceSpec, sampler: _Sampler, protocol: ClaimProtocol) -> None:
         self._spec = spec
         self._sampler = sampler
+        self._protocol = protocol
 
     def checks(self, source: str | None, actions: list[Action]) -> list[str]:
         sample = self._sampler.payload(source) if source else {}
@@ -506,6 +548,8 @@ class _Checker:
 
     def fail_method(self, actions: list[Action]) -> str:
         """The Dapr call the first effect makes (its failure makes the handler retry)."""
+        if self._protocol == "transaction" and (not actions or actions[0].kind == "save"):
+            return "execute_state_transaction"  # staged saves and the claim: one commit
         if not actions:
             return "save_state"
         first = actions[0]
@@ -532,6 +576,27 @@ class _Checker:
             return _python_str(fields[name].ref, sample[name])
 
         return {k: PLACEHOLDER.sub(fill, v) for k, v in sorted(out.request_metadata.items())}
+
+
+_OTHER_VALUES: dict[str, Any] = {
+    "str": "another",
+    "int": 2,
+    "bool": False,
+    "uuid": "0b8f4c1e-5d2a-4e6b-8c3f-7a9d1e2f3b4c",
+}
+"""Valid values unlike the sampler's, for a test that needs a second, different body."""
+
+
+def _changed_field(spec: ServiceSpec, event: str, key: str | None) -> dict[str, str | None]:
+    """A field to change (the business key first) and its other value, as a Python literal."""
+    fields = spec.payload_types()[event].fields
+    order = [key] if key else []
+    order += [name for name in fields if name != key]
+    for name in order:
+        ref = fields[name].ref
+        if not ref.is_list and ref.name in _OTHER_VALUES:
+            return {"changed_field": name, "changed_value": repr(_OTHER_VALUES[ref.name])}
+    return {"changed_field": None, "changed_value": None}
 
 
 def _python_str(ref: TypeRef, value: Any) -> str:

@@ -265,6 +265,14 @@ def _subscriptions(spec: ServiceSpec) -> Iterator[Problem]:
 
 
 def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
+    claims = spec.service.idempotency
+    entry = spec.state_stores.get(claims.store)
+    if claims.type is not None and entry is not None and entry.type != claims.type:
+        yield Problem(
+            "service.idempotency.type",
+            f"'{claims.store}' is a state_stores entry of type '{entry.type}'; drop this type "
+            f"or make the two agree",
+        )
     for name, store in spec.state_stores.items():
         base = f"state_stores.{name}"
         yield from _component(base, name)

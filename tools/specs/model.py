@@ -36,6 +36,8 @@ ISO_DURATION = re.compile(
 )
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
+DEFAULT_STATE_TYPE = "state.in-memory"
+STATE_TYPE = re.compile(r"^state\.[a-z0-9][a-z0-9.-]*$")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 """A `{field}` of a payload in output binding request metadata."""
 CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
@@ -141,9 +143,18 @@ class Idempotency(_Strict):
     """Where duplicate-delivery claims live and how long they are remembered."""
 
     store: str = Field(pattern=COMPONENT_NAME.pattern)
+    type: str | None = Field(
+        default=None,
+        pattern=STATE_TYPE.pattern,
+        description="Dapr component type of the claims' store when it is not a state_stores "
+        "entry (then that entry's type); state.in-memory by default",
+    )
     ttl_seconds: int = Field(default=86_400, ge=60)
     lease_seconds: int = Field(
-        default=30, ge=1, description="a stale 'processing' claim is taken over after this"
+        default=30,
+        ge=1,
+        description="how long one delivery may take; claims have no lease (a claim is committed "
+        "with the handler's state changes, never taken over by time)",
     )
 
 
@@ -244,6 +255,11 @@ class StateStore(_Strict):
 
     entity: str
     key: str = Field(description="entity field used as the state key")
+    type: str = Field(
+        default=DEFAULT_STATE_TYPE,
+        pattern=STATE_TYPE.pattern,
+        description="Dapr component type; what it honours decides how deliveries are claimed",
+    )
     concurrency: Literal["first-write", "last-write"] = "first-write"
     ttl_seconds: int | None = Field(default=None, ge=1)
 
@@ -372,6 +388,14 @@ class ServiceSpec(_Strict):
 
     def pubsub_of(self, item: Publication | Subscription) -> str:
         return item.pubsub or self.service.pubsub
+
+    def store_type(self, name: str) -> str:
+        """The Dapr component type of state store `name` (the claims' store included)."""
+        if name in self.state_stores:
+            return self.state_stores[name].type
+        if name == self.service.idempotency.store and self.service.idempotency.type:
+            return self.service.idempotency.type
+        return DEFAULT_STATE_TYPE
 
 
 SECTIONS: tuple[str, ...] = tuple(ServiceSpec.model_fields)

@@ -1,0 +1,111 @@
+"""What each Dapr state store type honours, and the claim protocol the generator derives from it.
+
+A generated handler makes every delivery's effects happen once. How depends on the store holding
+the claims, and only this table decides it:
+
+- `transaction`: the store honours first-write (and ETags) inside a transaction and rolls the
+  whole transaction back when one operation is refused. The claim and the handler's state changes
+  are committed in ONE transaction with first-write on the claim key: a crash before the commit
+  leaves nothing, a crash after it leaves the claim, and a redelivery that finds it is a duplicate.
+- `claim-last`: the store honours first-write on a single key but not inside a transaction
+  (`state.redis` runs a transaction as MULTI/EXEC: the first-write flag is not passed and a
+  refused operation does not undo the others). The state changes are written first, as idempotent
+  upserts, and the claim last with first-write; a crash before the claim repeats the same writes.
+
+Either way the effects outside the store (publishes, jobs, bindings) run before the commit with
+ids and names derived from the event id, so a repeated delivery repeats them harmlessly. A store
+that honours first-write nowhere cannot hold claims, and one without TTL would keep every claim
+forever: the generator refuses both rather than generate a service that processes twice.
+
+Facts come from components-contrib v1.18.4 (the version daprd 1.18.3 is built with) and are
+measured under the real daprd by tests/e2e/test_faults_delivery.py for every supported type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from tools.errors import SpecError
+
+ClaimProtocol = Literal["transaction", "claim-last"]
+
+
+@dataclass(frozen=True)
+class StoreCapabilities:
+    etag: bool
+    """ETag checks and first-write on a single key (save_state with options)."""
+    transaction_first_write: bool
+    """First-write and ETags honoured inside a transaction, which a refused operation rolls back."""
+    ttl: bool
+    """`ttlInSeconds` metadata expires a key."""
+    local_metadata: tuple[tuple[str, str], ...] = ()
+    """Component metadata for a local run (the shipped components/ folder)."""
+
+
+STORES: dict[str, StoreCapabilities] = {
+    # in_memory.go: doValidateEtag runs for every operation of Multi before any is applied.
+    "state.in-memory": StoreCapabilities(etag=True, transaction_first_write=True, ttl=True),
+    # sqlite_dbaccess.go: ExecuteMulti runs doSet/doDelete in one SQL transaction, rolled back
+    # when any of them is refused (first-write insert of an existing key, ETag mismatch).
+    "state.sqlite": StoreCapabilities(
+        etag=True,
+        transaction_first_write=True,
+        ttl=True,
+        local_metadata=(("connectionString", "data/state.db"),),
+    ),
+    # redis.go: Set passes the first-write flag to its script, Multi does not (TxPipeline).
+    "state.redis": StoreCapabilities(
+        etag=True,
+        transaction_first_write=False,
+        ttl=True,
+        local_metadata=(("redisHost", "localhost:6379"), ("redisPassword", "")),
+    ),
+    # memcached.go: Features() is TTL only; a write never checks what is there.
+    "state.memcached": StoreCapabilities(
+        etag=False,
+        transaction_first_write=False,
+        ttl=True,
+        local_metadata=(("hosts", "localhost:11211"),),
+    ),
+}
+
+
+def capabilities(store_type: str, *, where: str) -> StoreCapabilities:
+    """The table's row for `store_type`; SpecError naming `where` for a type it does not know."""
+    found = STORES.get(store_type)
+    if found is None:
+        known = ", ".join(sorted(STORES))
+        raise SpecError(
+            f"{where}: state store type '{store_type}' has no entry in the store capability "
+            f"table, so what it honours (first-write, transactions, TTL) is unknown; use one "
+            f"of: {known}"
+        )
+    return found
+
+
+def claim_protocol(store_type: str, *, where: str) -> ClaimProtocol:
+    """How claims in a store of `store_type` make each delivery count once; SpecError if unsafe."""
+    found = capabilities(store_type, where=where)
+    safe = sorted(t for t, c in STORES.items() if c.etag and c.ttl)
+    if not found.etag:
+        raise SpecError(
+            f"{where}: '{store_type}' honours first-write on no key, so two deliveries of one "
+            f"message could both claim it and both run their effects; keep the idempotency "
+            f"claims in a store of type {', '.join(safe)}"
+        )
+    if not found.ttl:
+        raise SpecError(
+            f"{where}: '{store_type}' cannot expire keys, so every claim would be kept forever; "
+            f"keep the idempotency claims in a store of type {', '.join(safe)}"
+        )
+    return "transaction" if found.transaction_first_write else "claim-last"
+
+
+def require_etags(store_type: str, *, where: str) -> None:
+    """A first-write entity store needs ETags; SpecError for a type without them."""
+    if not capabilities(store_type, where=where).etag:
+        raise SpecError(
+            f"{where}: concurrency first-write needs ETags, which '{store_type}' does not "
+            f"honour; use concurrency: last-write or another store type"
+        )
