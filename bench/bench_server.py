@@ -5,14 +5,18 @@
 - `write_files` of a ~250-line service module over stdio, p50/p95 of 200 calls (through the whole
   gate: compile, Dapr rules, ruff check, ruff format, atomic commit, read-back), beside the
   filesystem server's `write_file` of the same content (no checks at all);
-- context cost: bytes and approximate tokens (bytes / 4) of the `tools/list` answer and of typical
-  results, beside the filesystem server's.
+- the agent's loop: the bytes a model sends for a 6-line change in a 257-line module with
+  `edit_files`, with `write_files` and with the filesystem server's `edit_file`; the size of
+  `tools/list` and of each result (write_files, edit_files, validate_code, generate with a stat
+  diff, run_tests) beside the filesystem server's nearest answer (`run_tests` beside a bare
+  `pytest -q`'s output); `run_tests`' time beside a bare `pytest -q` on the same folder.
 
 The Node baseline comes from scripts/prereqs.d/20-node.sh; without it those figures are left out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -21,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -242,94 +247,260 @@ async def _checked(client: Client, tool: str, arguments: dict[str, Any]) -> Any:
     return result
 
 
-# -- context cost -------------------------------------------------------------------------------
+# -- context cost: the agent's loop ------------------------------------------------------------
+
+# Six lines of MODULE changed in three places, sent as the same exact-text edits to edit_files and
+# to the filesystem server's edit_file (each `old` is what a model sends: unique in the file).
+CHANGE = [
+    (
+        '    """First writer wins: False when this event id was already processed."""\n'
+        "    try:\n"
+        "        await client.save_state(\n"
+        "            STATESTORE,\n"
+        '            f"dedup-{event_id}",\n'
+        '            "1",\n',
+        '    """First writer wins: False when another delivery claimed this event first."""\n'
+        "    try:\n"
+        "        await client.save_state(\n"
+        "            STATESTORE,\n"
+        '            f"claim-{event_id}",\n'
+        '            "claimed",\n',
+    ),
+    (
+        '    expected = os.environ.get("APP_API_TOKEN")\n'
+        '    if expected and not hmac.compare_digest(token or "", expected):\n'
+        '        raise HTTPException(status_code=401, detail="invalid app token")\n',
+        '    expected = os.environ.get("TASKS_API_TOKEN") or os.environ.get("APP_API_TOKEN")\n'
+        '    if expected and not hmac.compare_digest(token or "", expected):\n'
+        '        raise HTTPException(status_code=401, detail="invalid or missing app token")\n',
+    ),
+    (
+        '        log.warning("dropping malformed task event: %s", error)\n',
+        '        log.warning("dropping a malformed task event: %s", error)\n',
+    ),
+]
+# The same module path for both servers (the filesystem server takes paths relative to its root).
+OURS, THEIRS = "app/reminders_service.py", "fsx/reminders_service.py"
+SUITE = "suite"
+SUITE_TESTS = (
+    "from calc import add\n\n\n"
+    + "".join(
+        f"def test_add_{n}() -> None:\n    assert add({n}, 1) == {n + 1}\n\n\n" for n in range(20)
+    )
+    + "def test_add_negative() -> None:\n    assert add(-1, -1) == -3\n\n\n"
+    + "def test_add_text() -> None:\n    assert add('a', 'b') == 'ab '\n"
+)
+TEST_RUNS = 10
 
 
 async def _context_cost(commands: dict[str, list[str]], env: dict[str, str], root: Path) -> Section:
     content = MODULE.read_text(encoding="utf-8")
-    ours = await _sizes(
-        commands["daprdev"],
-        env,
-        [
-            ("write_files", {"files": [{"path": "app/ctx.py", "content": content}]}),
-            ("read_spec", {"path": "001-task-reminders", "section": "events.TaskCreated"}),
-            ("validate_code", {"files": [{"path": "app/bad.py", "content": "def broken(:\n"}]}),
-        ],
-    )
-    theirs: dict[str, int] = {}
-    if "filesystem" in commands:
-        theirs = await _sizes(
-            commands["filesystem"],
-            env,
-            [("write_file", {"path": str(root / "fs-ctx.py"), "content": content})],
+    changed = content
+    for old, new in CHANGE:
+        assert changed.count(old) == 1, old
+        changed = changed.replace(old, new)
+    _suite(root / SUITE)
+    ours = _Loop(commands["daprdev"], env)
+    theirs = _Loop(commands["filesystem"], env) if "filesystem" in commands else None
+    edits = [{"path": OURS, "old": old, "new": new} for old, new in CHANGE]
+    async with ours.running():
+        await ours.call("write_files", {"files": [{"path": OURS, "content": content}]})
+        await ours.call("edit_files", {"edits": edits})
+        await ours.call("write_files", {"files": [{"path": OURS, "content": content}]}, "seed")
+        await ours.call("write_files", {"files": [{"path": OURS, "content": changed}]}, "change")
+        # One mistake planted: a blocking sleep in the async lifespan.
+        planted = content.replace("import hmac\n", "import hmac\nimport time\n").replace(
+            "    await client.close()", "    time.sleep(1)\n    await client.close()"
         )
+        await ours.call("validate_code", {"files": [{"path": "app/check.py", "content": planted}]})
+        await ours.call("generate", {"spec": "001-task-reminders", "diff": "stat"})
+        bare = []
+        for _ in range(TEST_RUNS):  # interleaved, so that machine noise hits both alike
+            await ours.call("run_tests", {"path": SUITE}, timed=True)
+            bare.append(await anyio.to_thread.run_sync(_bare_pytest, root / SUITE))
+    if theirs is not None:
+        (root / "fsx").mkdir()
+        fs_edits = [{"oldText": old, "newText": new} for old, new in CHANGE]
+        async with theirs.running():
+            await theirs.call("write_file", {"path": THEIRS, "content": content})
+            await theirs.call(
+                "edit_file", {"path": THEIRS, "edits": fs_edits, "dryRun": True}, "dry"
+            )
+            await theirs.call("edit_file", {"path": THEIRS, "edits": fs_edits})
+            await theirs.call("directory_tree", {"path": "build/task-reminders"})
+    return _loop_section(ours, theirs, bare, len(content.splitlines()))
+
+
+def _loop_section(
+    ours: _Loop, theirs: _Loop | None, bare: list[tuple[float, int]], lines: int
+) -> Section:
     nan = float("nan")
+
+    def fs(key: str, what: str) -> float:
+        if theirs is None or key in theirs.failures:
+            return nan
+        return float(getattr(theirs, what).get(key, nan))
+
+    def figure(
+        name: str, key: str, *, baseline: str, base: float, target: str, note: str
+    ) -> Figure:
+        value = ours.results.get(key, nan)
+        failed = ours.failures.get(key)
+        return Figure(name, value, "B", baseline, base, target, failed or note)
+
+    fs_tools = f"{theirs.tool_count} tools" if theirs is not None else "not installed"
+    bare_seconds = statistics.median(seconds for seconds, _ in bare)
     figures = [
         Figure(
-            name="tools/list answer (11 tools)",
-            value=ours["tools/list"],
+            name=f"bytes sent for a 6-line change ({lines}-line module): edit_files",
+            value=ours.sent.get("edit_files", nan),
             unit="B",
-            baseline="server-filesystem tools/list (14 tools)",
-            baseline_value=theirs.get("tools/list", nan),
+            baseline="server-filesystem edit_file, the same edits",
+            baseline_value=fs("edit_file", "sent"),
+            target="ratio ≤ 1.5",
+            note="the tool call's arguments as compact JSON: what the model writes out",
+        ),
+        Figure(
+            name="bytes sent for the same change: write_files (the whole file)",
+            value=ours.sent.get("write_files:change", nan),
+            unit="B",
+            baseline="server-filesystem edit_file, the same edits",
+            baseline_value=fs("edit_file", "sent"),
+            target="reported",
+            note="what every change cost before edit_files, and what a refusal resent",
+        ),
+        Figure(
+            name=f"tools/list answer ({ours.tool_count} tools)",
+            value=ours.tools_list,
+            unit="B",
+            baseline=f"server-filesystem tools/list ({fs_tools})",
+            baseline_value=theirs.tools_list if theirs is not None else nan,
             target="≤ 10 KB",
-            note=f"≈ {ours['tools/list'] / 4:.0f} tokens (bytes / 4)",
+            note=f"≈ {ours.tools_list / 4:.0f} tokens (bytes / 4)",
         ),
-        Figure(
-            name="write_files result (one file)",
-            value=ours["write_files"],
-            unit="B",
+        figure(
+            "write_files result (the module)",
+            "write_files",
             baseline="server-filesystem write_file result",
-            baseline_value=theirs.get("write_file", nan),
+            base=fs("write_file", "results"),
             target="reported",
-            note=f"≈ {ours['write_files'] / 4:.0f} tokens; path, sha256, action, bytes",
+            note="path, sha256, action, bytes, formatting",
+        ),
+        figure(
+            "edit_files result (the 6-line change)",
+            "edit_files",
+            baseline="server-filesystem edit_file result (its diff)",
+            base=fs("edit_file", "results"),
+            target="reported",
+            note="with the compact diff of what changed on disk",
+        ),
+        figure(
+            "validate_code result (the module, a blocking call planted)",
+            "validate_code",
+            baseline="server-filesystem edit_file dryRun result",
+            base=fs("edit_file:dry", "results"),
+            target="reported",
+            note="the nearest check-without-writing answer the filesystem server has",
+        ),
+        figure(
+            "generate result (diff: stat)",
+            "generate",
+            baseline="server-filesystem directory_tree of the generated folder",
+            base=fs("directory_tree", "results"),
+            target="≤ 20 KB",
+            note="the example spec's service: each file's action, reason and line counts",
+        ),
+        figure(
+            "run_tests result (22 tests, 2 failing)",
+            "run_tests",
+            baseline="bare `pytest -q` output, same folder",
+            base=float(statistics.median(size for _, size in bare)),
+            target="≤ 6 KB",
+            note="counts, and each failure's id, message and line",
         ),
         Figure(
-            name="read_spec result (one event section)",
-            value=ours["read_spec"],
-            unit="B",
-            baseline="write_files result",
-            baseline_value=ours["write_files"],
+            name="run_tests p50 (22 tests, 2 failing)",
+            value=statistics.median(ours.seconds) * 1000 if ours.seconds else nan,
+            unit="ms",
+            baseline="bare `pytest -q` in the same folder, same interpreter",
+            baseline_value=bare_seconds * 1000,
             target="reported",
-            note=f"≈ {ours['read_spec'] / 4:.0f} tokens",
-        ),
-        Figure(
-            name="validate_code result (one syntax error)",
-            value=ours["validate_code"],
-            unit="B",
-            baseline="write_files result",
-            baseline_value=ours["write_files"],
-            target="reported",
-            note=f"≈ {ours['validate_code'] / 4:.0f} tokens",
+            note=f"median of {TEST_RUNS}, interleaved; over stdio, with the report plugin",
         ),
     ]
     return Section(
-        "MCP server: context cost",
+        "MCP server: context cost of the agent's loop",
         figures,
         notes=(
-            "Compact JSON as the model receives it: tools/list as sent, results as their "
-            "structuredContent when present (what Claude Code forwards), else their text."
+            "A 6-line change in three places of a 257-line module "
+            "(tests/corpus/good/reminders_service.py), written, edited, checked and tested over "
+            "stdio; the filesystem server gets the same content and edits at a path as long. "
+            "Sizes are compact JSON as the model receives it: tools/list as sent, results as "
+            "their structuredContent when present (what Claude Code forwards), else their text."
         ),
     )
 
 
-async def _sizes(
-    command: list[str], env: dict[str, str], calls: list[tuple[str, dict[str, Any]]]
-) -> dict[str, int]:
-    params = StdioServerParameters(command=command[0], args=command[1:], env=env)
-    sizes = {}
-    async with Client(params, mode="legacy") as client:
-        tools = (await client.list_tools()).tools
-        answer = {
-            "tools": [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
-        }
-        sizes["tools/list"] = len(_compact(answer))
-        for tool, arguments in calls:
-            result = await client.call_tool(tool, arguments)
-            shown: Any = result.structured_content
-            if shown is None:
-                shown = "".join(c.text for c in result.content if c.type == "text")
-            sizes[tool] = len(_compact(shown))
-    return sizes
+class _Loop:
+    """One server's session: the bytes each call sent and answered, and run times."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.params = StdioServerParameters(command=command[0], args=command[1:], env=env)
+        self.client: Client | None = None
+        self.sent: dict[str, float] = {}
+        self.results: dict[str, float] = {}
+        self.failures: dict[str, str] = {}
+        self.seconds: list[float] = []
+        self.tools_list = 0
+        self.tool_count = 0
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with Client(self.params, mode="legacy") as client:
+            self.client = client
+            tools = (await client.list_tools()).tools
+            answer = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
+            self.tools_list, self.tool_count = len(_compact({"tools": answer})), len(tools)
+            yield
+
+    async def call(
+        self, tool: str, arguments: dict[str, Any], label: str = "", *, timed: bool = False
+    ) -> None:
+        """Call `tool`, recording its sizes under `tool` (or `tool:label`); a failure is noted,
+        not raised: a tool that cannot answer here leaves its figure empty, with the reason."""
+        assert self.client is not None
+        key = f"{tool}:{label}" if label else tool
+        start = time.perf_counter()
+        result = await self.client.call_tool(tool, arguments)
+        if timed:
+            self.seconds.append(time.perf_counter() - start)
+        shown: Any = result.structured_content
+        if shown is None:
+            shown = "".join(c.text for c in result.content if c.type == "text")
+        self.sent[key] = len(_compact(arguments))
+        self.results[key] = len(_compact(shown))
+        if result.is_error:
+            text = "".join(c.text for c in result.content if c.type == "text")
+            self.failures[key] = f"FAILED in this run: {text[:200]}"
+
+
+def _suite(folder: Path) -> None:
+    (folder / "tests").mkdir(parents=True)
+    (folder / "pyproject.toml").write_text('[project]\nname = "suite"\nversion = "0"\n')
+    (folder / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+    (folder / "tests" / "test_calc.py").write_text(SUITE_TESTS)
+
+
+def _bare_pytest(folder: Path) -> tuple[float, int]:
+    """Seconds and output bytes of `python -m pytest -q` in `folder` (what a shell tool returns)."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=folder,
+        capture_output=True,
+        check=False,
+    )
+    return time.perf_counter() - start, len(done.stdout) + len(done.stderr)
 
 
 def _compact(value: Any) -> bytes:
