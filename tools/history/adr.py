@@ -32,6 +32,7 @@ from tools.history.layout import (
     adr_file_name,
     check_title,
     format_id,
+    inside,
     relative,
     slugify,
 )
@@ -119,7 +120,7 @@ def adr_files(root: Path) -> list[tuple[Path, bool]]:
             found += [
                 (path, legacy)
                 for path in sorted(folder.glob("*.md"))
-                if path.is_file() and LOOSE_ADR_NAME.match(path.name)
+                if inside(root, path) and LOOSE_ADR_NAME.match(path.name)
             ]
     return found
 

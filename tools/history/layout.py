@@ -144,3 +144,11 @@ def relative(root: Path, path: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def inside(root: Path, path: Path) -> bool:
+    """True when `path` is a regular file that is no symlink and whose real location is under
+    `root`: records are listed and read only there, never through a link pointing elsewhere."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    return path.resolve().is_relative_to(root.resolve())

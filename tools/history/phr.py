@@ -29,6 +29,7 @@ from tools.history.layout import (
     Context,
     check_title,
     context_of,
+    inside,
     phr_file_name,
     prompts_folder,
     relative,
@@ -284,7 +285,9 @@ def phr_files(root: Path) -> list[tuple[Path, bool]]:
     ]
     found += [(path, True) for glob in legacy_globs for path in sorted(glob)]
     return [
-        (path, legacy) for path, legacy in found if path.is_file() and not path.name.startswith(".")
+        (path, legacy)
+        for path, legacy in found
+        if inside(root, path) and not path.name.startswith(".")
     ]
 
 

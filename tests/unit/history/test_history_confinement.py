@@ -10,7 +10,7 @@ import pytest
 from history_support import new_phr
 
 from tools.errors import DaprdevError, PathRefused
-from tools.history import create_adr
+from tools.history import create_adr, list_adrs, list_phrs
 from tools.limits import MAX_TEXT_CHARS
 
 
@@ -55,3 +55,17 @@ def test_a_field_beyond_the_text_bound_is_refused_and_nothing_is_written(project
     with pytest.raises(DaprdevError, match=f"at most {MAX_TEXT_CHARS}"):
         new_phr(project, prompt="x" * (MAX_TEXT_CHARS + 1))
     assert not (project / "history").exists()
+
+
+def test_listings_never_read_a_record_through_a_symlink(project: Path) -> None:
+    outside = _outside(project)
+    secret_adr = outside / "0042-elsewhere.md"
+    secret_adr.write_text("# ADR-0042: Someone else's decision\n\n- **Status:** Accepted\n")
+    secret_phr = outside / "0042-elsewhere.general.prompt.md"
+    secret_phr.write_text("---\nid: 0042\ntitle: elsewhere\nstage: general\n---\n")
+    (project / "history" / "adr").mkdir(parents=True)
+    (project / "history" / "prompts" / "general").mkdir(parents=True)
+    (project / "history" / "adr" / "0042-elsewhere.md").symlink_to(secret_adr)
+    (project / "history/prompts/general/0042-elsewhere.general.prompt.md").symlink_to(secret_phr)
+    assert [r.id for r in list_adrs(project)] == []
+    assert [r.id for r in list_phrs(project)] == []
