@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -130,19 +130,70 @@ def always_exits(body: list[ast.stmt]) -> bool:
     return False
 
 
+def module_functions(module: ast.Module) -> Iterator[tuple[ast.ClassDef | None, FunctionNode]]:
+    """The module's functions (with None) and its classes' methods (with their class), in order."""
+    for statement in module.body:
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield None, statement
+        elif isinstance(statement, ast.ClassDef):
+            for member in statement.body:
+                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+                    yield statement, member
+
+
+def bound_once(bindings: Iterable[tuple[str, ast.expr | None]]) -> dict[str, ast.expr | None]:
+    """Each name of `bindings` (name, value bound) with the value of its one binding; None for a
+    name bound more than once or by a binding without a value (`+=`, a loop target): it may hold
+    anything. Which statements count as bindings is the caller's to say."""
+    found: dict[str, ast.expr | None] = {}
+    for name, value in bindings:
+        found[name] = value if name not in found else None
+    return found
+
+
 def assigned_once(module: ast.Module) -> dict[str, ast.expr]:
-    """Module-level names bound by exactly one assignment, with the value they hold."""
-    values: dict[str, ast.expr] = {}
-    counts: dict[str, int] = {}
+    """Module-level names bound by exactly one assignment, with the value they hold.
+
+    Only the module's own statements count (`NAME = value`, `NAME: T = value`): a name also bound
+    inside an `if`, a loop or a function stays assigned once."""
+    return _known(bound_once(_module_bindings(module)))
+
+
+def single_assignments(function: FunctionNode) -> dict[str, ast.expr]:
+    """Names the function assigns exactly once, with the value (a reassigned name may hold
+    anything). Augmented assignments, loop targets and bare annotations count as assignments
+    without a value; unpacking (`a, b = ...`) and `with ... as` are not read."""
+    return _known(bound_once(_function_bindings(function)))
+
+
+def _known(found: dict[str, ast.expr | None]) -> dict[str, ast.expr]:
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def _module_bindings(module: ast.Module) -> Iterator[tuple[str, ast.expr]]:
     for statement in module.body:
         if isinstance(statement, ast.Assign):
-            pairs = [(target, statement.value) for target in statement.targets]
-        elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
-            pairs = [(statement.target, statement.value)]
+            for target in statement.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, statement.value
+        elif (
+            isinstance(statement, ast.AnnAssign)
+            and statement.value is not None
+            and isinstance(statement.target, ast.Name)
+        ):
+            yield statement.target.id, statement.value
+
+
+def _function_bindings(function: FunctionNode) -> Iterator[tuple[str, ast.expr | None]]:
+    for node in own_nodes(function):
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign | ast.NamedExpr):
+            targets, value = [node.target], node.value
+        elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor):
+            targets, value = [node.target], None
         else:
             continue
-        for target, value in pairs:
+        for target in targets:
             if isinstance(target, ast.Name):
-                counts[target.id] = counts.get(target.id, 0) + 1
-                values[target.id] = value
-    return {name: value for name, value in values.items() if counts[name] == 1}
+                yield target.id, value

@@ -27,7 +27,13 @@ from collections.abc import Callable, Iterator, Mapping
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic
-from tools.validate.astutil import FunctionNode, assigned_once, own_nodes
+from tools.validate.astutil import (
+    FunctionNode,
+    assigned_once,
+    bound_once,
+    module_functions,
+    own_nodes,
+)
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._reach import CallGraph, call_graph
@@ -121,7 +127,8 @@ def _note_definitions(
     """`blocking` and `types` of the module's own functions, classes and names."""
     classes = {s.name for s in module.body if isinstance(s, ast.ClassDef)}
     memo: dict[tuple[int, int], Blocks | None] = {}
-    for owner, function in _definitions(module):
+    for owner_class, function in module_functions(module):
+        owner = owner_class.name if owner_class else ""
         key = f"{owner}.{function.name}" if owner else function.name
         blocks = helper_blocks(function, instances, graph, memo, DEPTH)
         if blocks is not None:
@@ -149,25 +156,10 @@ def _note_definitions(
                 facts.types[name] = constructed
 
 
-def _definitions(module: ast.Module) -> Iterator[tuple[str, FunctionNode]]:
-    """(class name or "", function) for the module's functions and its classes' methods."""
-    for statement in module.body:
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield "", statement
-        elif isinstance(statement, ast.ClassDef):
-            for member in statement.body:
-                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
-                    yield statement.name, member
-
-
 def _with_classes(module: ast.Module) -> Iterator[tuple[ast.ClassDef | None, ast.AsyncFunctionDef]]:
-    for statement in module.body:
-        if isinstance(statement, ast.AsyncFunctionDef):
-            yield None, statement
-        elif isinstance(statement, ast.ClassDef):
-            for member in statement.body:
-                if isinstance(member, ast.AsyncFunctionDef):
-                    yield statement, member
+    for owner, function in module_functions(module):
+        if isinstance(function, ast.AsyncFunctionDef):
+            yield owner, function
 
 
 def _class_named(node: ast.expr | None, classes: set[str]) -> str | None:
@@ -235,7 +227,7 @@ class Chains:
         self.ctx = ctx
         self.absolute = absolute
         self.values = values
-        self.local = _single_assignments(own_nodes(function))
+        self.local = bound_once(_local_bindings(function))
         arguments = function.args
         for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
             # A parameter holds whatever the caller passes, unless its annotation says what.
@@ -301,29 +293,30 @@ def _is_none(node: ast.expr) -> bool:
     return isinstance(node, ast.Constant) and node.value is None
 
 
-def _single_assignments(nodes: Iterator[ast.AST]) -> dict[str, ast.expr | None]:
-    """Names assigned in a body: the value of the one assignment, None when there are more."""
-    found: dict[str, ast.expr | None] = {}
-    for node in nodes:
+def _local_bindings(function: FunctionNode) -> Iterator[tuple[str, ast.expr | None]]:
+    """The function's bindings for `bound_once`, stricter than `single_assignments`: a chain is
+    followed only through a plain `name = value`. The names an annotated, augmented or walrus
+    assignment, a loop or a `with` binds (each name of an unpacked target) are unknown, which
+    hides the module's value of the same name; `a = b = value` and `a, b = value` are not read."""
+    for node in own_nodes(function):
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Name):
-                found[target.id] = node.value if target.id not in found else None
+                yield target.id, node.value
         elif isinstance(
             node, ast.AnnAssign | ast.AugAssign | ast.For | ast.AsyncFor | ast.NamedExpr
         ):
-            _unknown(found, node.target)
+            yield from _unknown(node.target)
         elif isinstance(node, ast.With | ast.AsyncWith):
             for item in node.items:
                 if item.optional_vars is not None:
-                    _unknown(found, item.optional_vars)
-    return found
+                    yield from _unknown(item.optional_vars)
 
 
-def _unknown(found: dict[str, ast.expr | None], target: ast.expr) -> None:
+def _unknown(target: ast.expr) -> Iterator[tuple[str, None]]:
     for name in ast.walk(target):
         if isinstance(name, ast.Name):
-            found[name.id] = None
+            yield name.id, None
 
 
 def _attribute_values(owner: ast.ClassDef, receiver: str) -> dict[str, ast.expr]:

@@ -33,7 +33,13 @@ from collections.abc import Callable, Iterator, Mapping
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic
-from tools.validate.astutil import FunctionNode, assigned_once, is_log_call, own_nodes
+from tools.validate.astutil import (
+    FunctionNode,
+    assigned_once,
+    is_log_call,
+    module_functions,
+    own_nodes,
+)
 from tools.validate.blocking import CALL, Chains, call_text, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import BLANKET_ERRORS, answers, caught, reading, returns_none
@@ -140,7 +146,7 @@ def quiet_facts(
     values = assigned_once(module)
     handlers = {id(handler) for handler in ctx.subscription_handlers()}
     jobs = {id(handler) for handler, _ in ctx.job_handlers()}
-    for owner, function in _functions(module):
+    for owner, function in module_functions(module):
         chains = Chains(ctx, absolute, values, function, owner)
         if id(function) in handlers or id(function) in jobs:
             if swallowed:
@@ -155,16 +161,6 @@ def quiet_facts(
     if facts.helpers:
         facts.types = dict(types)
     return facts
-
-
-def _functions(module: ast.Module) -> Iterator[tuple[ast.ClassDef | None, FunctionNode]]:
-    for statement in module.body:
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield None, statement
-        elif isinstance(statement, ast.ClassDef):
-            for member in statement.body:
-                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
-                    yield statement, member
 
 
 # -- the helper's side -----------------------------------------------------------------------------

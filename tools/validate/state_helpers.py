@@ -31,7 +31,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic
-from tools.validate.astutil import FunctionNode, assigned_once, keyword, own_nodes
+from tools.validate.astutil import FunctionNode, assigned_once, keyword, module_functions, own_nodes
 from tools.validate.blocking import CALL, Chains, call_text, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._state import (
@@ -139,7 +139,7 @@ def state_facts(
     accesses: StateAccesses | None = None
     # Without a state access of its own, a function's read and write are two imported callees.
     names_state = "state" in ctx.source or "State" in ctx.source
-    for owner, function in _functions(module):
+    for owner, function in module_functions(module):
         chains = Chains(ctx, absolute, values, function, owner)
         callees = _imported_callees(ctx, chains, function)
         if len(callees) < (1 if names_state else 2):
@@ -149,16 +149,6 @@ def state_facts(
             return facts  # a one-shot script: nothing runs concurrently with it
         facts.held += _held_findings(ctx, accesses, function, callees)
     return facts
-
-
-def _functions(module: ast.Module) -> Iterator[tuple[ast.ClassDef | None, FunctionNode]]:
-    for statement in module.body:
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield None, statement
-        elif isinstance(statement, ast.ClassDef):
-            for member in statement.body:
-                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
-                    yield statement, member
 
 
 def _imported_callees(

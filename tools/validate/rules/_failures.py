@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from tools.validate.astutil import FunctionNode
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import POISON_ERRORS, caught, is_blanket, last_name
+from tools.validate.rules._payload import VALIDATING_METHODS
 from tools.validate.rules._reach import CallGraph
 
 # Calls that decode, validate or convert what they are given: they fail the same way every time
@@ -27,12 +28,7 @@ _READERS = frozenset(
         "decode",
         "b64decode",
         "urlsafe_b64decode",
-        "model_validate",
-        "model_validate_json",
-        "validate_python",
-        "validate_json",
-        "parse_obj",
-        "parse_raw",
+        *VALIDATING_METHODS,
         "parse_obj_as",
         "from_dict",
         "from_json",

@@ -12,9 +12,15 @@ import ast
 import re
 from dataclasses import dataclass
 
-from tools.validate.astutil import FunctionNode, argument, assigned_once, keyword
+from tools.validate.astutil import (
+    FunctionNode,
+    argument,
+    assigned_once,
+    keyword,
+    single_assignments,
+)
 from tools.validate.context import FileContext
-from tools.validate.rules._strings import HOLE, single_assignments, template
+from tools.validate.rules._strings import HOLE, template
 
 _PUBLISH_PATH = re.compile(r"/v1\.0(?:-alpha1)?/publish/")
 _BODY_VERBS = frozenset({"POST", "PUT"})

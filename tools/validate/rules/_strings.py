@@ -14,8 +14,6 @@ import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
-from tools.validate.astutil import FunctionNode, own_nodes
-
 HOLE = "\x00"
 # Deep enough for any URL written by hand; stops a name defined through itself.
 _MAX_DEPTH = 8
@@ -39,29 +37,6 @@ def literal_pieces(
     found: list[str] = []
     _pieces(node, constants, local or {}, 0, found)
     return found
-
-
-def single_assignments(function: FunctionNode) -> dict[str, ast.expr]:
-    """Names the function assigns exactly once (a reassigned name may hold anything)."""
-    values: dict[str, ast.expr] = {}
-    counts: dict[str, int] = {}
-    for node in own_nodes(function):
-        targets: list[ast.expr] = []
-        value: ast.expr | None = None
-        if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        elif isinstance(node, ast.AnnAssign):
-            targets, value = [node.target], node.value
-        elif isinstance(node, ast.AugAssign | ast.For | ast.AsyncFor):
-            targets = [node.target]
-        elif isinstance(node, ast.NamedExpr):
-            targets, value = [node.target], node.value
-        for target in targets:
-            if isinstance(target, ast.Name):
-                counts[target.id] = counts.get(target.id, 0) + 1
-                if value is not None:
-                    values[target.id] = value
-    return {name: value for name, value in values.items() if counts[name] == 1}
 
 
 def is_harness_path(path: str) -> bool:

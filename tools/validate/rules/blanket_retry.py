@@ -11,6 +11,7 @@ from tools.validate.rules._answers import (
     is_http_error,
     reading,
 )
+from tools.validate.rules._examples import ORDER_HANDLER
 from tools.validate.rules._failures import Failures, tells_apart
 from tools.validate.rules._reach import CallGraph, call_graph
 from tools.validate.rules.base import Invalid, Rule
@@ -29,30 +30,12 @@ _FLASK = (
     "        print(order['id'])\n"
 )
 _HEAD = (
-    "from dapr.ext.fastapi import DaprApp\n"
-    "from fastapi import FastAPI, Request\n"
-    "from pydantic import BaseModel, ValidationError\n\n"
-    "class Order(BaseModel):\n"
-    "    id: str\n\n"
-    "app = FastAPI()\n"
-    "dapr_app = DaprApp(app)\n\n"
-    "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-    "async def on_order(request: Request) -> dict:\n"
-    "    try:\n"
+    ORDER_HANDLER + "    try:\n"
     "        order = Order.model_validate((await request.json()).get('data'))\n"
     "        print(order)\n"
 )
 _SAVED = (
-    "from dapr.ext.fastapi import DaprApp\n"
-    "from fastapi import FastAPI, Request\n"
-    "from pydantic import BaseModel, ValidationError\n\n"
-    "class Order(BaseModel):\n"
-    "    id: str\n\n"
-    "app = FastAPI()\n"
-    "dapr_app = DaprApp(app)\n\n"
-    "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-    "async def on_order(request: Request) -> dict:\n"
-    "    try:\n"
+    ORDER_HANDLER + "    try:\n"
     "        order = Order.model_validate_json(await request.body())\n"
     "    except ValidationError:\n"
     "        return {'status': 'DROP'}\n"

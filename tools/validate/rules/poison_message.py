@@ -6,6 +6,7 @@ from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import caught
 from tools.validate.rules._envelope import ModelShapes, answers_validation_errors
+from tools.validate.rules._examples import ORDER_HANDLER
 from tools.validate.rules._payload import VALIDATING_METHODS, payload_parameters
 from tools.validate.rules.base import Invalid, Rule
 
@@ -13,6 +14,18 @@ from tools.validate.rules.base import Invalid, Rule
 # answer of the handler's choosing.
 _CATCHES_VALIDATION = frozenset(
     {"ValidationError", "ValueError", "TypeError", "KeyError", "Exception", "BaseException"}
+)
+
+# A handler that builds a dataclass from the payload itself: `Order(**data)` raises TypeError.
+_DATACLASS_HANDLER = (
+    "import json\nfrom dataclasses import dataclass\n\n"
+    "from dapr.ext.fastapi import DaprApp\n"
+    "from fastapi import FastAPI\n\n"
+    "@dataclass\nclass Order:\n    id: str\n\n"
+    "app = FastAPI()\n"
+    "dapr_app = DaprApp(app)\n\n"
+    "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+    "async def on_order(event: dict) -> dict:\n"
 )
 
 
@@ -34,16 +47,7 @@ class PoisonMessage(Rule):
         "`RequestValidationError` that answers DROP."
     )
     VALID = (
-        "from dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI, Request\n"
-        "from pydantic import BaseModel, ValidationError\n\n"
-        "class Order(BaseModel):\n"
-        "    id: str\n\n"
-        "app = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> dict:\n"
-        "    envelope = await request.json()\n"
+        ORDER_HANDLER + "    envelope = await request.json()\n"
         "    try:\n"
         "        order = Order.model_validate(envelope.get('data'))\n"
         "    except ValidationError:\n"
@@ -65,15 +69,7 @@ class PoisonMessage(Rule):
         "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
         "async def on_order(order: Order) -> dict:\n"
         "    return {'status': 'SUCCESS'}\n",
-        "import json\nfrom dataclasses import dataclass\n\n"
-        "from dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI\n\n"
-        "@dataclass\nclass Order:\n    id: str\n\n"
-        "app = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(event: dict) -> dict:\n"
-        "    try:\n"
+        _DATACLASS_HANDLER + "    try:\n"
         "        order = Order(**json.loads(event['data']))\n"
         "    except (TypeError, ValueError):\n"
         "        return {'status': 'DROP'}\n"
@@ -117,15 +113,7 @@ class PoisonMessage(Rule):
         ),
         Invalid(
             (
-                "import json\nfrom dataclasses import dataclass\n\n"
-                "from dapr.ext.fastapi import DaprApp\n"
-                "from fastapi import FastAPI\n\n"
-                "@dataclass\nclass Order:\n    id: str\n\n"
-                "app = FastAPI()\n"
-                "dapr_app = DaprApp(app)\n\n"
-                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-                "async def on_order(event: dict) -> dict:\n"
-                "    order = Order(**json.loads(event['data']))\n"
+                _DATACLASS_HANDLER + "    order = Order(**json.loads(event['data']))\n"
                 "    print(order)\n"
                 "    return {'status': 'SUCCESS'}\n"
             ),

@@ -15,9 +15,14 @@ import ast
 import re
 from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode, argument, assigned_once, walk
+from tools.validate.astutil import (
+    FunctionNode,
+    argument,
+    assigned_once,
+    single_assignments,
+    walk,
+)
 from tools.validate.context import FileContext
-from tools.validate.rules._strings import single_assignments
 from tools.validate.rules.base import Invalid, Rule
 
 _SIDECAR_URL = re.compile(

@@ -16,6 +16,35 @@ from tools.validate.rules.base import Invalid, Rule, header
 
 STATUSES = frozenset({"SUCCESS", "RETRY", "DROP"})
 
+# A DaprApp subscription handler that reads the request.
+_DAPR_HANDLER = (
+    "from dapr.ext.fastapi import DaprApp\n"
+    "from fastapi import FastAPI, Request\n\n"
+    "app = FastAPI()\n"
+    "dapr_app = DaprApp(app)\n\n"
+    "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+    "async def on_order(request: Request) -> dict:\n"
+)
+# A dapr.ext.grpc subscription callback, up to its check of the event.
+_GRPC_HANDLER = (
+    "from dapr.clients.grpc._response import TopicEventResponse\n"
+    "from dapr.ext.grpc import App\n\n"
+    "app = App()\n\n"
+    "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+    "def on_order(event) -> TopicEventResponse:\n"
+    "    if not event.data():\n"
+)
+# A route of FastAPI's own that the app's /dapr/subscribe declares.
+_DECLARED_HANDLER = (
+    "from fastapi import FastAPI, Response\n\n"
+    "app = FastAPI()\n\n"
+    "@app.get('/dapr/subscribe')\n"
+    "async def subscribe() -> list:\n"
+    "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
+    "@app.post('/orders')\n"
+    "async def on_order() -> Response:\n"
+)
+
 
 class SubscriptionStatus(Rule):
     id = "DAPR005"
@@ -48,52 +77,21 @@ class SubscriptionStatus(Rule):
         "@app.route('/orders', methods=['POST'])\n"
         "def on_order():\n"
         "    return json.dumps({'status': 'SUCCESS'}), 200, {'ContentType': 'application/json'}\n",
-        "from dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI, Request\n\n"
-        "app = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> dict:\n"
-        "    if not request.headers:\n"
+        _DAPR_HANDLER + "    if not request.headers:\n"
         "        return {'status': 'DROP'}\n"
         "    return {'status': 'SUCCESS'}\n",
         # No body, or a body without a status, is SUCCESS to daprd.
-        "from dapr.ext.fastapi import DaprApp\n"
-        "from fastapi import FastAPI, Request\n\n"
-        "app = FastAPI()\n"
-        "dapr_app = DaprApp(app)\n\n"
-        "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-        "async def on_order(request: Request) -> dict:\n"
-        "    if not request.headers:\n"
+        _DAPR_HANDLER + "    if not request.headers:\n"
         "        return {'processed': True}\n"
         "    print(request)\n",
-        "from dapr.clients.grpc._response import TopicEventResponse\n"
-        "from dapr.ext.grpc import App\n\n"
-        "app = App()\n\n"
-        "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
-        "def on_order(event) -> TopicEventResponse:\n"
-        "    if not event.data():\n"
-        "        return TopicEventResponse('DROP')\n"
+        _GRPC_HANDLER + "        return TopicEventResponse('DROP')\n"
         "    return TopicEventResponse('success')\n",
-        "from fastapi import FastAPI, Response\n\n"
-        "app = FastAPI()\n\n"
-        "@app.get('/dapr/subscribe')\n"
-        "async def subscribe() -> list:\n"
-        "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
-        "@app.post('/orders')\n"
-        "async def on_order() -> Response:\n"
-        '    return Response(content=\'{"status": "SUCCESS"}\')\n',
+        _DECLARED_HANDLER + '    return Response(content=\'{"status": "SUCCESS"}\')\n',
     )
     INVALID = (
         Invalid(
             (
-                "from dapr.ext.fastapi import DaprApp\n"
-                "from fastapi import FastAPI, Request\n\n"
-                "app = FastAPI()\n"
-                "dapr_app = DaprApp(app)\n\n"
-                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-                "async def on_order(request: Request) -> dict:\n"
-                "    if not request.headers:\n"
+                _DAPR_HANDLER + "    if not request.headers:\n"
                 "        return {'error': 'no headers'}\n"
                 "    return {'status': 'SUCCESS'}\n"
             ),
@@ -117,43 +115,20 @@ class SubscriptionStatus(Rule):
             col=9,
         ),
         Invalid(
-            (
-                "from dapr.ext.fastapi import DaprApp\n"
-                "from fastapi import FastAPI, Request\n\n"
-                "app = FastAPI()\n"
-                "dapr_app = DaprApp(app)\n\n"
-                "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
-                "async def on_order(request: Request) -> dict:\n"
-                "    return {'status': 'OK'}\n"
-            ),
+            (_DAPR_HANDLER + "    return {'status': 'OK'}\n"),
             line=9,
             col=5,
         ),
         Invalid(
             (
-                "from dapr.clients.grpc._response import TopicEventResponse\n"
-                "from dapr.ext.grpc import App\n\n"
-                "app = App()\n\n"
-                "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
-                "def on_order(event) -> TopicEventResponse:\n"
-                "    if not event.data():\n"
-                "        return TopicEventResponse('fail')\n"
+                _GRPC_HANDLER + "        return TopicEventResponse('fail')\n"
                 "    return TopicEventResponse('success')\n"
             ),
             line=9,
             col=16,
         ),
         Invalid(
-            (
-                "from fastapi import FastAPI, Response\n\n"
-                "app = FastAPI()\n\n"
-                "@app.get('/dapr/subscribe')\n"
-                "async def subscribe() -> list:\n"
-                "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
-                "@app.post('/orders')\n"
-                "async def on_order() -> Response:\n"
-                '    return Response(content=\'{"status": "IGNORED"}\')\n'
-            ),
+            (_DECLARED_HANDLER + '    return Response(content=\'{"status": "IGNORED"}\')\n'),
             line=11,
             col=5,
         ),

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tools.validate.astutil import FunctionNode, is_log_call, own_nodes
+from tools.validate.astutil import FunctionNode, is_log_call, module_functions, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import BLANKET_ERRORS, answers, caught, last_name, status_code
 from tools.validate.rules._payload import payload_parameters, validates_with_model
@@ -190,22 +190,12 @@ class UntypedPayload(Rule):
         ),
     )
 
-    def __init__(self, ctx: FileContext) -> None:
-        super().__init__(ctx)
-        self._helpers: dict[str, FunctionNode] = {}
-
-    def visit_Module(self, node: ast.Module) -> None:
-        for statement in node.body:
-            # The file's functions and methods by name: a handler may validate through one of them.
-            members = statement.body if isinstance(statement, ast.ClassDef) else [statement]
-            for member in members:
-                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
-                    self._helpers[member.name] = member
-
     def finish(self, module: ast.Module) -> None:
+        # The file's functions and methods by name: a handler may validate through one of them.
+        helpers = {function.name: function for _, function in module_functions(module)}
         jobs = [f for f, _ in self.ctx.job_handlers()]
         for handler in dict.fromkeys([*self.ctx.subscription_handlers(), *jobs]):
-            if validates_with_model(self.ctx, handler, self._helpers):
+            if validates_with_model(self.ctx, handler, helpers):
                 continue
             # A job trigger's body is the job's own data; a message comes in daprd's envelope.
             enveloped = all(handler is not job for job in jobs)
