@@ -23,6 +23,7 @@ def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
 
 _OWN_NODES = "_daprdev_own_nodes"
 _ALL_NODES = "_daprdev_all_nodes"
+_SINGLE_ASSIGNMENTS = "_daprdev_single_assignments"
 
 
 def walk(node: ast.AST) -> tuple[ast.AST, ...]:
@@ -159,11 +160,18 @@ def assigned_once(module: ast.Module) -> dict[str, ast.expr]:
     return _known(bound_once(_module_bindings(module)))
 
 
-def single_assignments(function: FunctionNode) -> dict[str, ast.expr]:
+def single_assignments(function: FunctionNode) -> Mapping[str, ast.expr]:
     """Names the function assigns exactly once, with the value (a reassigned name may hold
     anything). Augmented assignments, loop targets and bare annotations count as assignments
-    without a value; unpacking (`a, b = ...`) and `with ... as` are not read."""
-    return _known(bound_once(_function_bindings(function)))
+    without a value; unpacking (`a, b = ...`) and `with ... as` are not read.
+
+    Every rule that resolves names in a function asks; worked out once and kept on the node.
+    """
+    cached: Mapping[str, ast.expr] | None = getattr(function, _SINGLE_ASSIGNMENTS, None)
+    if cached is None:
+        cached = _known(bound_once(_function_bindings(function)))
+        setattr(function, _SINGLE_ASSIGNMENTS, cached)
+    return cached
 
 
 def _known(found: dict[str, ast.expr | None]) -> dict[str, ast.expr]:

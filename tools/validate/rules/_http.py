@@ -40,7 +40,8 @@ class HttpRequest:
 
 class Locals:
     """The names a URL may be built from: the module's single assignments (f-strings and
-    concatenations included, which are no constants), under each function's own."""
+    concatenations included, which are no constants), under each function's own; a function's
+    parameters hide the module's names."""
 
     def __init__(self) -> None:
         self._module: dict[str, ast.expr] = {}

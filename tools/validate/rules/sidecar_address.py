@@ -18,11 +18,10 @@ from collections.abc import Iterator
 from tools.validate.astutil import (
     FunctionNode,
     argument,
-    assigned_once,
-    single_assignments,
     walk,
 )
 from tools.validate.context import FileContext
+from tools.validate.rules._http import Locals
 from tools.validate.rules.base import Invalid, Rule
 
 _SIDECAR_URL = re.compile(
@@ -159,7 +158,8 @@ class HardcodedSidecarAddress(Rule):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._default_addresses: set[int] = set()
-        self._scopes: _Scopes | None = None
+        # What a name holds where a sink reads it (a name assigned twice may hold anything).
+        self._locals = Locals()
         # id of an assigned value -> its `X = value` statement (a port finding covers it whole).
         self._statements: dict[int, ast.Assign] = {}
         # Expressions whose value reaches the sidecar, with the function they are in.
@@ -169,7 +169,7 @@ class HardcodedSidecarAddress(Rule):
         self._base_urls: list[tuple[ast.expr, FunctionNode | None]] = []
 
     def visit_Module(self, node: ast.Module) -> None:
-        self._scopes = _Scopes(node)
+        self._locals.add_module(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and _DAPR_API in node.value:
@@ -193,10 +193,7 @@ class HardcodedSidecarAddress(Rule):
             self._sinks.append((node.value, self.ctx.function))
 
     def finish(self, module: ast.Module) -> None:
-        scopes = self._scopes
-        if scopes is None:
-            return
-        for name, statement in scopes.exported().items():
+        for name, statement in _exported(module).items():
             upper = name.upper()
             if "DAPR" in upper or "SIDECAR" in upper or self._addresses_api(statement.value, {}, 0):
                 self._sinks.append((ast.Name(name, ast.Load()), None))
@@ -204,7 +201,7 @@ class HardcodedSidecarAddress(Rule):
             self._sinks += self._base_urls
         reported: set[int] = set()
         for expression, function in self._sinks:
-            for origin in self._origins(expression, scopes.at(function), 0):
+            for origin in self._origins(expression, self._locals.of(function), 0):
                 if id(origin) not in reported:
                     reported.add(id(origin))
                     self.report(origin, _message(origin), within=_enclosing(function, origin))
@@ -239,9 +236,9 @@ class HardcodedSidecarAddress(Rule):
         base = next((kw.value for kw in call.keywords if kw.arg == "base_url"), None)
         if url is None and base is not None:
             self._base_urls.append((base, self.ctx.function))
-        if url is None or self._scopes is None:
+        if url is None:
             return None
-        names = self._scopes.at(self.ctx.function)
+        names = self._locals.of(self.ctx.function)
         return url if self._addresses_api(url, names, 0) else None
 
     def _environment_values(self, call: ast.Call) -> Iterator[ast.expr]:
@@ -302,41 +299,20 @@ class HardcodedSidecarAddress(Rule):
                 yield from self._origins(part, names, depth + 1)
 
 
-class _Scopes:
-    """What a name holds where a sink reads it: the value the module or the function assigns it
-    once (a name assigned twice may hold anything), a function's parameters hiding the module's."""
-
-    def __init__(self, module: ast.Module) -> None:
-        self._tree = module
-        self.module = assigned_once(module)
-        self._cache: dict[int, dict[str, ast.expr]] = {}
-
-    def at(self, function: FunctionNode | None) -> dict[str, ast.expr]:
-        if function is None:
-            return self.module
-        if id(function) not in self._cache:
-            arguments = function.args
-            hidden = {
-                a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
-            }
-            visible = {name: v for name, v in self.module.items() if name not in hidden}
-            self._cache[id(function)] = {**visible, **single_assignments(function)}
-        return self._cache[id(function)]
-
-    def exported(self) -> dict[str, ast.Assign]:
-        """Module-level `NAME = value` statements whose name this file never reads."""
-        read = {
-            node.id
-            for node in walk(self._tree)
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-        }
-        return {
-            target.id: statement
-            for statement in self._tree.body
-            if isinstance(statement, ast.Assign) and len(statement.targets) == 1
-            for target in statement.targets
-            if isinstance(target, ast.Name) and target.id not in read
-        }
+def _exported(module: ast.Module) -> dict[str, ast.Assign]:
+    """Module-level `NAME = value` statements whose name this file never reads."""
+    read = {
+        node.id
+        for node in walk(module)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    return {
+        target.id: statement
+        for statement in module.body
+        if isinstance(statement, ast.Assign) and len(statement.targets) == 1
+        for target in statement.targets
+        if isinstance(target, ast.Name) and target.id not in read
+    }
 
 
 def _string_parts(node: ast.expr) -> list[ast.expr]:
