@@ -6,7 +6,8 @@ import ast
 from collections.abc import Iterable, Iterator, Mapping
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+# Nodes that open a scope of their own: a function's own code stops at them.
+NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
@@ -44,7 +45,7 @@ def _walk_own(function: FunctionNode) -> Iterator[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, _NEW_SCOPES):
+        if not isinstance(node, NEW_SCOPES):
             stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 

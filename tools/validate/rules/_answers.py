@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from tools.validate.astutil import FunctionNode, argument, keyword
+from tools.validate.astutil import NEW_SCOPES, FunctionNode, argument, keyword
 from tools.validate.context import FileContext
 
 Answer = Literal["success", "retry", "drop", "client-error", "server-error", "unknown"]
@@ -207,6 +207,6 @@ def answers(
         node = stack.pop()
         if isinstance(node, ast.Return | ast.Raise):
             found.append((node, answer_of(node, how)))
-        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+        if not isinstance(node, NEW_SCOPES):
             stack.extend(ast.iter_child_nodes(node))
     return sorted(found, key=lambda pair: (pair[0].lineno, pair[0].col_offset))

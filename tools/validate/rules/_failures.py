@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator
 
-from tools.validate.astutil import FunctionNode
+from tools.validate.astutil import NEW_SCOPES, FunctionNode
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import POISON_ERRORS, caught, is_blanket, last_name
 from tools.validate.rules._payload import VALIDATING_METHODS
@@ -42,7 +42,6 @@ _READERS = frozenset(
 _CONVERSIONS = frozenset({"int", "float", "Decimal", "UUID"})
 # Reading the request a delivery came in: what it holds, never I/O with the platform.
 _REQUEST_READS = frozenset({"json", "body", "form", "get_json", "get_data"})
-_NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 class Failures:
@@ -118,7 +117,7 @@ def _escaping(
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, _NEW_SCOPES):
+        if isinstance(node, NEW_SCOPES):
             continue
         if (
             catches is not None
