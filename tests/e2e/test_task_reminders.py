@@ -238,7 +238,13 @@ def test_poison_message_is_dropped_to_the_dead_letter_topic(
     finally:
         recorder.close()
     assert dead[0].data == poison
-    assert len(service.deliveries()) == 1  # dropped at once, not retried
+    on_topic = [d for d in service.deliveries() if d["path"].startswith(f"/events/{TOPIC}")]
+    assert len(on_topic) == 1  # dropped at once, not retried
+    # the app dead-lettered it and its own dead-letter consumer recorded it once
+    recorded = eventually(
+        lambda: service.deliveries("/dead-letters/"), timeout=15, what="dead letter recorded"
+    )
+    assert [d["answer"] for d in recorded] == ["SUCCESS"]
     assert stored(service.sidecar, state_key(generated, poison["task_id"])) is None
 
 

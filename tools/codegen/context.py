@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tools.codegen.quoting import pystr
+from tools.codegen.routing import DELIVERIES, dead_letters, guarded
 from tools.codegen.stores import STORES, ClaimProtocol, claim_protocol, require_etags
 from tools.specs.model import PLACEHOLDER, Action, FailurePolicy, ModelSpec, ServiceSpec
 from tools.specs.names import enum_member, identifier, package_name, snake
@@ -150,7 +151,14 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         rules = []
         for rule in sub.rules:
             func = f"on_{snake(topic)}_{rule.name}"
-            rules.append({"match": rule.match, "path": f"{path}/{rule.name}", "name": rule.name})
+            rules.append(
+                {
+                    "match": guarded(rule.match),
+                    "spec_match": rule.match,
+                    "path": f"{path}/{rule.name}",
+                    "name": rule.name,
+                }
+            )
             routes.append(
                 {
                     "path": f"{path}/{rule.name}",
@@ -249,6 +257,8 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "publications": publications,
         "api_routes": [p for p in publications if p["route"]],
         "subscriptions": subscriptions,
+        "dead_letters": dead_letters(subscriptions),
+        "deliveries": DELIVERIES,
         "stores": stores,
         "jobs_startup": jobs_startup,
         "jobs_per_key": jobs_per_key,

@@ -120,6 +120,8 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
     modules += ["services", "effects", "main"]
     if context["subscriptions"]:
         modules += ["cloudevents", "delivery", "subscriptions"]
+    if any(sub["dlq"] for sub in context["subscriptions"]):
+        modules.append("deadletters")
     if context["publications"]:
         modules.append("producers")
     if context["api_routes"]:
@@ -170,6 +172,12 @@ def _component_files(context: dict[str, Any]) -> Iterator[_Planned]:
             f"components/subscriptions/{sub['topic']}.yaml",
             "components/subscription.yaml.j2",
             (("sub", sub),),
+        )
+    for dead in context["dead_letters"]:  # consumed by the app itself, never dead-lettered again
+        yield _Planned(
+            f"components/subscriptions/{dead['file']}.yaml",
+            "components/subscription.yaml.j2",
+            (("sub", dead),),
         )
 
 

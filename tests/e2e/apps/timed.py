@@ -4,16 +4,48 @@ The same pass-through wrapper around the generated service and the quickstart-st
 tests and the benchmark one view of what daprd delivered: the path, when it started (epoch seconds),
 the wall time inside the app, the HTTP status and, for pub/sub deliveries, the status the app
 answered in its JSON body (SUCCESS, RETRY or DROP), read back from GET /__deliveries.
+
+A test can also hold one request to put a fault exactly where it wants it: POST
+/__hold?path=P&when=before holds the next POST to P before the app sees it, when=after once the
+app has answered but before daprd gets the answer; GET /__held counts held requests and POST
+/__release lets them go on.
 """
 
+import asyncio
 import importlib
 import json
 import os
 import time
+from urllib.parse import parse_qs
 
 _module, _, _attr = os.environ["TIMED_TARGET"].partition(":")
 _inner = getattr(importlib.import_module(_module), _attr)
 _deliveries: list[dict] = []
+_holds: dict[str, str] = {}  # path -> "before" | "after", for the next POST to that path
+_held: list[str] = []
+_release = asyncio.Event()
+
+
+async def _reply(send, payload):  # type: ignore[no-untyped-def]
+    headers = [(b"content-type", b"application/json")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
+
+
+async def _control(scope, send) -> bool:  # type: ignore[no-untyped-def]
+    query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
+    if scope["path"] == "/__hold":
+        _release.clear()
+        _holds[query["path"]] = query.get("when", "before")
+    elif scope["path"] == "/__held":
+        await _reply(send, {"held": len(_held)})
+        return True
+    elif scope["path"] == "/__release":
+        _release.set()
+    else:
+        return False
+    await _reply(send, {"ok": True})
+    return True
 
 
 async def app(scope, receive, send):  # type: ignore[no-untyped-def]
@@ -26,9 +58,14 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         return
+    if scope["path"].startswith("/__") and await _control(scope, send):
+        return
     if scope["method"] != "POST":
         await _inner(scope, receive, send)
         return
+    hold = _holds.pop(scope["path"], None)
+    if hold == "before":
+        await _held_until_released(scope["path"])
     started = time.time()
     start = time.perf_counter()
     response = {"code": 0, "body": b""}
@@ -40,7 +77,16 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
             response["body"] += message.get("body", b"")
         await send(message)
 
-    await _inner(scope, receive, recording_send)
+    answer: list[dict] = []
+
+    async def deferred_send(message):  # type: ignore[no-untyped-def]
+        answer.append(message)
+
+    await _inner(scope, receive, deferred_send if hold == "after" else recording_send)
+    if hold == "after":
+        await _held_until_released(scope["path"])
+        for message in answer:
+            await recording_send(message)
     _deliveries.append(
         {
             "path": scope["path"],
@@ -50,6 +96,14 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
             "answer": _answer(response["body"]),
         }
     )
+
+
+async def _held_until_released(path: str) -> None:
+    _held.append(path)
+    try:
+        await _release.wait()
+    finally:
+        _held.remove(path)
 
 
 def _answer(body: bytes) -> str | None:

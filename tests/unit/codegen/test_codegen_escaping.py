@@ -45,7 +45,8 @@ def test_every_yaml_file_parses_to_the_spec_values(
             for key, value in binding.get("metadata", {}).items():
                 assert written[key] == value
     rules = documents["components/subscriptions/readings.yaml"]["spec"]["routes"]["rules"]
-    assert rules[0]["match"] == spec_data["subscriptions"]["readings"]["rules"][0]["match"]
+    match = spec_data["subscriptions"]["readings"]["rules"][0]["match"]
+    assert rules[0]["match"].endswith(f"({match})")  # behind the guards that keep it from failing
 
 
 def test_pyproject_parses_with_the_description_on_one_line(
