@@ -104,7 +104,7 @@ def server_command() -> tuple[str, list[str]]:
     found = shutil.which("daprdev")
     if found:
         return str(Path(found).absolute()), []
-    return sys.executable, ["-c", "from agent.cli import main; main()"]
+    return sys.executable, ["-c", "from agent.entry import main; main()"]
 
 
 def hook_command() -> str:

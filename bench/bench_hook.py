@@ -1,9 +1,9 @@
 """The PreToolUse gate hook as Claude Code runs it, beside `ruff check` on the same file.
 
 Claude Code starts `daprdev hook pre-tool-use` once per Write or Edit, with the call as JSON on
-stdin, and waits for it before the tool runs; so each sample is a whole process (interpreter
-start, imports, the gate), in a scratch project holding the module, as is each `ruff check`
-sample (one process, no cache).
+stdin, and waits for it before the tool runs; so each sample is the command `daprdev init`
+installs, run through the shell as Claude Code runs it (interpreter start, imports, the gate), in
+a scratch project holding the module, as is each `ruff check` sample (one process, no cache).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from agent.claude_code import hook_command
 from bench.report import Figure, Section, percentile, timings_ms
 from tools.validate import ruff
 
@@ -41,7 +41,7 @@ def _hook_latency(project: Path, source: str) -> Section:
         "Write": {"file_path": target, "content": source},
         "Edit": {"file_path": target, "old_string": first_line, "new_string": first_line + " "},
     }
-    command = [sys.executable, "-c", "from agent.cli import main; main()", "hook", "pre-tool-use"]
+    command = ["/bin/sh", "-c", hook_command()]
     env = {**os.environ, "CLAUDE_PROJECT_DIR": str(project)}
 
     def hook(tool: str) -> None:

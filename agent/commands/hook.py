@@ -1,13 +1,11 @@
-"""`daprdev hook pre-tool-use`: the command Claude Code runs before Write and Edit (agent.hooks).
+"""`daprdev hook pre-tool-use|post-tool-use`: the commands Claude Code runs as hooks.
 
-Claude Code sends the call as JSON on stdin and reads the exit code: 0 lets the call go ahead,
-2 blocks it with stderr shown to the model.
+The installed `daprdev` script runs them without building this CLI (agent.entry); here they are
+for `--help` and for `python -c "from agent.cli import main; main()" hook ...`, through the same
+code.
 """
 
 from __future__ import annotations
-
-import os
-import sys
 
 import typer
 
@@ -20,15 +18,17 @@ hook_app = typer.Typer(
 @hook_app.command("pre-tool-use")
 def pre_tool_use() -> None:
     """Gate a Write or Edit call read from stdin: exit 0 allows it, 2 blocks it (why on stderr)."""
-    from agent.hooks import MAX_PAYLOAD_BYTES, PROJECT_ENV
-    from agent.hooks import pre_tool_use as decide
+    from agent.entry import run_hook
 
-    # One byte past the bound is enough to refuse an oversized payload without reading it all.
-    raw = sys.stdin.buffer.read(MAX_PAYLOAD_BYTES + 1)
-    decision = decide(raw, project_dir=os.environ.get(PROJECT_ENV))
-    if decision.message:
-        typer.echo(decision.message, err=True)
-    raise typer.Exit(decision.code)
+    raise typer.Exit(run_hook("pre-tool-use"))
+
+
+@hook_app.command("post-tool-use")
+def post_tool_use() -> None:
+    """Record a Write or Edit that went through (stdin) for the next PHR; always exits 0."""
+    from agent.entry import run_hook
+
+    raise typer.Exit(run_hook("post-tool-use"))
 
 
 def register(app: typer.Typer) -> None:
