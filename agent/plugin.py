@@ -41,6 +41,10 @@ PLUGIN_AGENT = f"{PLUGIN_NAME}:{AGENT_NAME}"
 # The plugin finds daprdev on PATH (it ships no Python); `|| exit 2` keeps the hook blocking when
 # it cannot start (see agent.claude_code.hook_command).
 PLUGIN_HOOK_COMMAND = f"{SERVER_NAME} hook pre-tool-use || exit 2"
+# The record of what Write and Edit changed, for the next PHR (agent.post_tool_use); never a
+# blocking answer, even when it cannot start (`|| true`). In the foreground, not `async`: Claude
+# Code ends a `-p` session without waiting for background hooks, whose records are then lost.
+PLUGIN_POST_HOOK_COMMAND = f"{SERVER_NAME} hook post-tool-use || true"
 _DESCRIPTION = (
     "A Dapr backend specialist for Claude Code: writes fully async Python/FastAPI services on the "
     "Dapr sidecar APIs through daprdev's gate, which also runs before the main session's Write "
@@ -94,7 +98,12 @@ def plugin_files() -> dict[str, str]:
         f"{folder}/.claude-plugin/plugin.json": _json(manifest),
         f"{folder}/.mcp.json": _json(server),
         f"{folder}/hooks/hooks.json": _json(
-            {"hooks": {"PreToolUse": [hook_group(PLUGIN_HOOK_COMMAND)]}}
+            {
+                "hooks": {
+                    "PreToolUse": [hook_group(PLUGIN_HOOK_COMMAND)],
+                    "PostToolUse": [hook_group(PLUGIN_POST_HOOK_COMMAND)],
+                }
+            }
         ),
         f"{folder}/agents/{AGENT_NAME}.md": render_agent_file(PLUGIN_TOOL_PREFIX),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tools.hook_writes import HookWrites
 from tools.worklog import GateRun, TestRun, WorkLog
 
 
@@ -24,27 +25,47 @@ def _pass(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def gather(worklog: WorkLog | None, files: Sequence[str], tests: Sequence[str]) -> Facts:
+def gather(
+    worklog: WorkLog | None,
+    files: Sequence[str],
+    tests: Sequence[str],
+    hook_writes: HookWrites | None = None,
+) -> Facts:
     """Merge the WorkLog's facts with files and tests the caller names (kept in that order, without
-    repeats)."""
+    repeats), and with the writes Claude Code's own Write and Edit made (tools.hook_writes), listed
+    apart with who made them."""
+    outside = hook_writes.files if hook_writes else ()
     written = worklog.files if worklog else []
     test_runs = worklog.tests if worklog else []
     gate_runs = worklog.gate_runs if worklog else []
 
-    file_paths = list(dict.fromkeys([*(f.path for f in written), *files]))
+    file_paths = list(
+        dict.fromkeys([*(f.path for f in written), *(f.path for f in outside), *files])
+    )
     test_lines = list(
         dict.fromkeys(
             [*(f"{run.command} ({_pass(run.ok)}: {run.summary})" for run in test_runs), *tests]
         )
     )
 
-    if file_paths:
+    if file_paths or (hook_writes and hook_writes.dropped):
         created = sum(1 for f in written if f.action == "created")
         updated = sum(1 for f in written if f.action == "updated")
         counts = f" ({created} created, {updated} updated)" if written else ""
         details = [f"\n  - `{f.path}` {f.action}, sha256 `{f.sha256}`" for f in written]
-        others = [f"\n  - `{path}`" for path in files if path not in {f.path for f in written}]
-        files_summary = f"{len(file_paths)} file(s){counts}" + "".join(details + others)
+        by_hook = [
+            f"\n  - `{f.path}` {f.action} by {f.by}'s {f.tool} (not through daprdev's tools), "
+            f"sha256 `{f.sha256}`"
+            for f in outside
+        ]
+        if hook_writes and hook_writes.dropped:
+            by_hook.append(
+                f"\n  - {hook_writes.dropped} more written with Write/Edit, not listed (over the "
+                "record's bound)"
+            )
+        listed = {f.path for f in written} | {f.path for f in outside}
+        others = [f"\n  - `{path}`" for path in files if path not in listed]
+        files_summary = f"{len(file_paths)} file(s){counts}" + "".join(details + by_hook + others)
     else:
         files_summary = "none"
 
@@ -68,6 +89,8 @@ def gather(worklog: WorkLog | None, files: Sequence[str], tests: Sequence[str]) 
     impact_parts = []
     if written:
         impact_parts.append(f"{len(written)} file(s) written through the gate")
+    if outside:
+        impact_parts.append(f"{len(outside)} file(s) written with Claude Code's Write/Edit")
     if test_runs:
         impact_parts.append(
             "tests " + ("passed" if all(run.ok for run in test_runs) else "failing")

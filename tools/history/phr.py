@@ -38,6 +38,7 @@ from tools.history.layout import (
 from tools.history.markdown import fenced, inert, sections, unfenced
 from tools.history.redaction import describe
 from tools.history.templates import PHR_TEMPLATE, bullet_text, fill
+from tools.hook_writes import taken
 from tools.worklog import WorkLog
 
 #: Names that count for per-folder numbering: four digits, as Spec-Kit Plus counts them.
@@ -172,106 +173,111 @@ def create_phr(
     """
     root = Path(root)
     _check_stage(stage)
-    draft, counts = clean(
-        _Draft(
-            title=title,
-            prompt=prompt,
-            response=response,
-            feature=feature,
-            model=model,
-            command=command,
-            labels=labels,
-            outcome=outcome,
-            reflection=reflection,
-            next_prompts=next_prompts,
-            failure_modes=failure_modes,
-            prompt_variant=prompt_variant,
-            next_experiment=next_experiment,
-            spec=spec,
-            ticket=ticket,
-            adr=adr,
-            pr=pr,
-            surface=surface,
-            branch=branch or gitinfo.current_branch(root) or "unknown",
-            user=user or gitinfo.user_name(root) or "unknown",
-            facts=gather(worklog, files, tests),
+    # The writes of Claude Code's own Write and Edit go to this PHR, the next one made in the
+    # project (tools.hook_writes); put back when it fails.
+    with taken(root) as hook_writes:
+        draft, counts = clean(
+            _Draft(
+                title=title,
+                prompt=prompt,
+                response=response,
+                feature=feature,
+                model=model,
+                command=command,
+                labels=labels,
+                outcome=outcome,
+                reflection=reflection,
+                next_prompts=next_prompts,
+                failure_modes=failure_modes,
+                prompt_variant=prompt_variant,
+                next_experiment=next_experiment,
+                spec=spec,
+                ticket=ticket,
+                adr=adr,
+                pr=pr,
+                surface=surface,
+                branch=branch or gitinfo.current_branch(root) or "unknown",
+                user=user or gitinfo.user_name(root) or "unknown",
+                facts=gather(worklog, files, tests, hook_writes),
+            )
         )
-    )
-    check_title(draft.title, record="PHR", hint="give a 3-7 word title describing the work")
-    if not draft.prompt.strip():
-        raise HistoryError(
-            "the prompt is empty; a PHR records the user's prompt verbatim, pass it in full"
+        check_title(draft.title, record="PHR", hint="give a 3-7 word title describing the work")
+        if not draft.prompt.strip():
+            raise HistoryError(
+                "the prompt is empty; a PHR records the user's prompt verbatim, pass it in full"
+            )
+        record_feature = (
+            resolve_feature(root, stage, draft.feature, environ)
+            if stage in FEATURE_STAGES
+            else draft.feature
         )
-    record_feature = (
-        resolve_feature(root, stage, draft.feature, environ)
-        if stage in FEATURE_STAGES
-        else draft.feature
-    )
-    folder = prompts_folder(root, stage, record_feature)
-    facts = draft.facts
-    redactions = sum(counts.values())
-    impact = bullet_text(_body(draft.outcome)) if draft.outcome.strip() else facts.impact
-    today = (on or datetime.now().astimezone().date()).isoformat()
-    slug = slugify(draft.title)
+        folder = prompts_folder(root, stage, record_feature)
+        facts = draft.facts
+        redactions = sum(counts.values())
+        impact = bullet_text(_body(draft.outcome)) if draft.outcome.strip() else facts.impact
+        today = (on or datetime.now().astimezone().date()).isoformat()
+        slug = slugify(draft.title)
 
-    def render(record_id: str) -> str:
-        return fill(
-            PHR_TEMPLATE,
-            {
-                "ID": frontmatter.quoted(record_id),
-                "TITLE": frontmatter.quoted(draft.title),
-                "STAGE": stage,
-                "DATE_ISO": today,
-                "SURFACE": frontmatter.quoted(draft.surface),
-                "MODEL": frontmatter.quoted(draft.model),
-                "FEATURE": frontmatter.quoted(record_feature or "none"),
-                "BRANCH": frontmatter.quoted(draft.branch),
-                "USER": frontmatter.quoted(draft.user),
-                "COMMAND": frontmatter.quoted(draft.command),
-                "LABELS": frontmatter.flow_list(list(draft.labels)),
-                "LINKS_SPEC": frontmatter.nullable(draft.spec or _spec_link(root, record_feature)),
-                "LINKS_TICKET": frontmatter.nullable(draft.ticket),
-                "LINKS_ADR": frontmatter.nullable(draft.adr),
-                "LINKS_PR": frontmatter.nullable(draft.pr),
-                "FILES_YAML": frontmatter.block_list(facts.files),
-                "TESTS_YAML": frontmatter.block_list(facts.tests),
-                "PROMPT_TEXT": fenced(draft.prompt),
-                "RESPONSE_TEXT": _body(draft.response) or "none",
-                "OUTCOME_IMPACT": impact,
-                "TESTS_SUMMARY": _body(facts.tests_summary),
-                "FILES_SUMMARY": _body(facts.files_summary),
-                "NEXT_PROMPTS": _or_none(draft.next_prompts),
-                "REFLECTION_NOTE": _or_none(draft.reflection),
-                "FAILURE_MODES": _or_none(
-                    "; ".join(filter(None, [draft.failure_modes.strip(), facts.failure_modes]))
-                ),
-                "GRADER_RESULTS": facts.grader_results,
-                "PROMPT_VARIANT_ID": _or_none(draft.prompt_variant),
-                "NEXT_EXPERIMENT": _or_none(draft.next_experiment),
-                "REDACTIONS": describe(counts),
-            },
-        )
+        def render(record_id: str) -> str:
+            return fill(
+                PHR_TEMPLATE,
+                {
+                    "ID": frontmatter.quoted(record_id),
+                    "TITLE": frontmatter.quoted(draft.title),
+                    "STAGE": stage,
+                    "DATE_ISO": today,
+                    "SURFACE": frontmatter.quoted(draft.surface),
+                    "MODEL": frontmatter.quoted(draft.model),
+                    "FEATURE": frontmatter.quoted(record_feature or "none"),
+                    "BRANCH": frontmatter.quoted(draft.branch),
+                    "USER": frontmatter.quoted(draft.user),
+                    "COMMAND": frontmatter.quoted(draft.command),
+                    "LABELS": frontmatter.flow_list(list(draft.labels)),
+                    "LINKS_SPEC": frontmatter.nullable(
+                        draft.spec or _spec_link(root, record_feature)
+                    ),
+                    "LINKS_TICKET": frontmatter.nullable(draft.ticket),
+                    "LINKS_ADR": frontmatter.nullable(draft.adr),
+                    "LINKS_PR": frontmatter.nullable(draft.pr),
+                    "FILES_YAML": frontmatter.block_list(facts.files),
+                    "TESTS_YAML": frontmatter.block_list(facts.tests),
+                    "PROMPT_TEXT": fenced(draft.prompt),
+                    "RESPONSE_TEXT": _body(draft.response) or "none",
+                    "OUTCOME_IMPACT": impact,
+                    "TESTS_SUMMARY": _body(facts.tests_summary),
+                    "FILES_SUMMARY": _body(facts.files_summary),
+                    "NEXT_PROMPTS": _or_none(draft.next_prompts),
+                    "REFLECTION_NOTE": _or_none(draft.reflection),
+                    "FAILURE_MODES": _or_none(
+                        "; ".join(filter(None, [draft.failure_modes.strip(), facts.failure_modes]))
+                    ),
+                    "GRADER_RESULTS": facts.grader_results,
+                    "PROMPT_VARIANT_ID": _or_none(draft.prompt_variant),
+                    "NEXT_EXPERIMENT": _or_none(draft.next_experiment),
+                    "REDACTIONS": describe(counts),
+                },
+            )
 
-    record_id, path = create_numbered(
-        root,
-        folder,
-        record_pattern=NUMBERED_PHR,
-        file_name=lambda record_id: phr_file_name(record_id, slug, stage),
-        render=render,
-    )
-    return PhrRecord(
-        id=record_id,
-        title=draft.title,
-        stage=stage,
-        feature=record_feature,
-        context=context_of(stage),
-        date=today,
-        path=relative(root, path),
-        labels=list(draft.labels),
-        files=facts.files,
-        tests=facts.tests,
-        redactions=redactions,
-    )
+        record_id, path = create_numbered(
+            root,
+            folder,
+            record_pattern=NUMBERED_PHR,
+            file_name=lambda record_id: phr_file_name(record_id, slug, stage),
+            render=render,
+        )
+        return PhrRecord(
+            id=record_id,
+            title=draft.title,
+            stage=stage,
+            feature=record_feature,
+            context=context_of(stage),
+            date=today,
+            path=relative(root, path),
+            labels=list(draft.labels),
+            files=facts.files,
+            tests=facts.tests,
+            redactions=redactions,
+        )
 
 
 def phr_files(root: Path) -> list[tuple[Path, bool]]:
