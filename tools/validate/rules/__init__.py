@@ -11,12 +11,14 @@ from tools.validate.rules.cloudevent_content_type import CloudEventContentType
 from tools.validate.rules.envelope_validated import EnvelopeValidated
 from tools.validate.rules.hardcoded_secret import HardcodedSecret
 from tools.validate.rules.infra_client import InfrastructureClient
+from tools.validate.rules.invocation_timeout import InvocationWithoutTimeout
 from tools.validate.rules.job_alpha1 import DeprecatedJobAlpha1
 from tools.validate.rules.job_handler import JobWithoutHandler
 from tools.validate.rules.job_schedule import JobScheduleNotCron
 from tools.validate.rules.job_stringvalue import JobDataStringValue
 from tools.validate.rules.job_ttl import JobNeedsSchedule
 from tools.validate.rules.jobs_invocation import JobsThroughInvocation
+from tools.validate.rules.lock_unchecked import LockResultUnchecked
 from tools.validate.rules.marked_early import MarkedBeforeDone
 from tools.validate.rules.memory_dedupe import InMemoryDedupe
 from tools.validate.rules.poison_answer import PoisonAnsweredWithError
@@ -73,6 +75,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     EnvelopeValidated,
     MarkedBeforeDone,
     UncheckedSidecarAnswer,
+    InvocationWithoutTimeout,
+    LockResultUnchecked,
 )
 
 __all__ = ["ALL_RULES", "Rule"]
