@@ -71,12 +71,12 @@ async def test_diff_modes_stay_within_the_bound(mode: str, project: Path) -> Non
         await _call(client)
         spec_file = project / "specs" / SPEC / "service.yaml"
         text = spec_file.read_text(encoding="utf-8").replace(
-            "lease_seconds: 30", "lease_seconds: 45"
+            "ttl_seconds: 86400", "ttl_seconds: 43200"
         )
         spec_file.write_text(text, encoding="utf-8")
         small = await _call(client, diff="full")
         assert small["diff_file"] == "" and small["written"]
-        assert "+    claim_lease_seconds: int = 45" in small["diff"]
+        assert "+    claim_ttl_seconds: int = 43200" in small["diff"]
         assert small["files"] == [f"updated {OUT}/task_reminders/settings.py"]
 
 
