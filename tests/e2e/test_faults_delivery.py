@@ -41,6 +41,8 @@ pytestmark = pytest.mark.e2e
 EXAMPLE_SPEC = Path(__file__).parents[2] / "specs" / "001-task-reminders"
 PUBSUB, TOPIC, STORE = "pubsub", "task-created", "statestore"
 BACKEND_OF = {"state.in-memory": "memory", "state.sqlite": "sqlite", "state.redis": "redis"}
+# The per-message lines the tests count ("message handled", "duplicate delivery skipped") are DEBUG.
+DEBUG_LOGS = {"LOG_LEVEL": "DEBUG"}
 
 
 # Store capabilities ---------------------------------------------------------------------------
@@ -208,7 +210,9 @@ def test_copies_with_different_payloads_have_the_first_ones_effects(
     store: Backend,
 ) -> None:
     service = generated_on_redis if store == "redis" else generated
-    running = start_generated(dapr_stack, service, state=store, state_redis=redis_db)
+    running = start_generated(
+        dapr_stack, service, state=store, state_redis=redis_db, env=DEBUG_LOGS
+    )
     in_order, reordered = task(title="A"), task(title="A")
     copies = [  # (delivered first, delivered second): one id, two payloads
         (in_order, {**in_order, "title": "B"}),
@@ -244,6 +248,7 @@ def _start_with_fault(
         service,
         state="sqlite",
         env={
+            **DEBUG_LOGS,
             "TIMED_TARGET": "faults:app",
             "FAULT_TARGET": service.target,
             "FAULT": fault,
@@ -329,7 +334,7 @@ def test_a_crash_in_the_middle_of_a_job_trigger_still_reminds_once(
 def test_an_idempotency_key_reused_with_another_body_is_refused(
     dapr_stack: DaprStack, generated: GeneratedService
 ) -> None:
-    running = start_generated(dapr_stack, generated, state="sqlite")
+    running = start_generated(dapr_stack, generated, state="sqlite", env=DEBUG_LOGS)
     key = {"idempotency-key": f"order-{uuid.uuid4().hex}"}
     first, other = task(), task()
 
@@ -350,7 +355,7 @@ def test_an_idempotency_key_reused_with_another_body_is_refused(
 def test_a_resend_with_the_same_idempotency_key_is_one_event(
     dapr_stack: DaprStack, generated: GeneratedService
 ) -> None:
-    running = start_generated(dapr_stack, generated, state="sqlite")
+    running = start_generated(dapr_stack, generated, state="sqlite", env=DEBUG_LOGS)
     key = {"idempotency-key": f"order-{uuid.uuid4().hex}"}
     body = task()
 
