@@ -166,6 +166,8 @@ class StateAccesses:
         # Each function's nodes and each call's raw HTTP reading, kept for the helper rounds.
         self._nodes: dict[int, list[ast.AST]] = {}
         self._raw: dict[int, _Access | None] = {}
+        self._direct: dict[int, tuple[bool, _Access | None]] = {}
+        self._calls: dict[int, list[ast.Call]] = {}
         self.derived: dict[int, set[str]] = {}  # id(read call) -> names holding its value
         self.helpers: dict[str, Helper] = {}
         self.method_helpers: dict[str, Helper] = {}
@@ -187,6 +189,12 @@ class StateAccesses:
             self._nodes[id(function)] = list(_flow_nodes(function))
         return self._nodes[id(function)]
 
+    def calls(self, function: FunctionNode) -> list[ast.Call]:
+        """The function's calls in source order (the helper rounds read them several times)."""
+        if id(function) not in self._calls:
+            self._calls[id(function)] = [n for n in self.nodes(function) if isinstance(n, ast.Call)]
+        return self._calls[id(function)]
+
     def flows(self, module: ast.Module) -> tuple[StateFlow, ...]:
         flows = (
             StateFlow(self, node)
@@ -197,14 +205,14 @@ class StateAccesses:
 
     def access(self, call: ast.Call, function: FunctionNode) -> _Access | None:
         """The state access `call` makes, if it makes one."""
+        # The SDK's and the transactions' readings never change; the helper rounds ask for every
+        # call several times, so each is worked out once.
+        if id(call) not in self._direct:
+            self._direct[id(call)] = self._direct_access(call)
+        direct, found = self._direct[id(call)]
+        if direct:
+            return found
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr in _SDK_METHODS:
-            shaped = self.imports_dapr or keyword(call, "store_name") is not None
-            if not shaped or func.attr in self.own_methods:
-                return None
-            return _sdk_access(call, func.attr)
-        if self.ctx.qualname(func) in _TRANSACTION_OPERATIONS:
-            return _transaction_access(call)
         helper = self._helper_of(func)
         if helper is not None:
             return _helper_access(call, helper)
@@ -213,6 +221,19 @@ class StateAccesses:
         if id(call) not in self._raw:
             self._raw[id(call)] = self._raw_access(call, function)
         return self._raw[id(call)]
+
+    def _direct_access(self, call: ast.Call) -> tuple[bool, _Access | None]:
+        """(True, the access) for a call the SDK's or a transaction's reading settles - None when
+        it accesses nothing -, (False, None) when only helpers and raw HTTP can tell."""
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr in _SDK_METHODS:
+            shaped = self.imports_dapr or keyword(call, "store_name") is not None
+            if not shaped or func.attr in self.own_methods:
+                return True, None
+            return True, _sdk_access(call, func.attr)
+        if self.ctx.qualname(func) in _TRANSACTION_OPERATIONS:
+            return True, _transaction_access(call)
+        return False, None
 
     def _helper_of(self, func: ast.expr) -> Helper | None:
         if isinstance(func, ast.Name):
@@ -277,9 +298,8 @@ class StateAccesses:
         nodes = self.nodes(function)
         accesses = [
             access
-            for node in nodes
-            if isinstance(node, ast.Call)
-            for access in [self.access(node, function)]
+            for call in self.calls(function)
+            for access in [self.access(call, function)]
             if access is not None
         ]
         if len(accesses) != 1 or accesses[0].guarded:
@@ -310,9 +330,7 @@ class StateFlow:
         self._derived_of = accesses.derived
         self.reads: list[StateAccess] = []
         self.unguarded_writes: list[StateAccess] = []
-        for node in self.nodes:
-            if not isinstance(node, ast.Call):
-                continue
+        for node in accesses.calls(function):
             access = accesses.access(node, function)
             if access is None:
                 continue
