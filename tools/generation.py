@@ -50,6 +50,8 @@ def summarize(workspace: Workspace, result: GenerateResult) -> GenerateSummary:
     notes = [compact(d) for d in result.diagnostics if not d.blocking]
     if blocking:
         notes.insert(0, f"the gate refused {len(result.refused)} file(s): nothing was written")
+    # A hook is the user's: generate leaves it as it is and says when the spec moved away from it.
+    notes[:0] = [f"stale hook {path}: {why}" for path, why in result.stale_hooks.items()]
     summary = GenerateSummary(
         ok=result.ok,
         written=result.committed,

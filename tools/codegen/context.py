@@ -29,6 +29,7 @@ class Effect:
     param_type: str
     lines: list[str]
     done: str
+    actions: str  # the spec's actions in one line, for the hook module's docstring
 
 
 def build_context(spec: ServiceSpec) -> dict[str, Any]:
@@ -401,24 +402,24 @@ def _effect(
     outputs: dict[str, dict[str, Any]],
     stores: list[dict[str, Any]],
 ) -> Effect:
-    param = "data" if source else "trigger"
+    param = "event"  # the hook's first parameter, whatever the handler's kind
     lines = []
     for action in actions:
         match action.kind:
             case "save":
                 store = next(s for s in stores if s["name"] == action.target)
                 arg = _project(source, store["entity"])
-                lines.append(f"work.save(services.stores.{store['attr']}, {arg})")
+                lines.append(f"context.state.{store['attr']}.save({arg})")
             case "schedule":
                 job = spec.jobs[action.target]
                 arg = _project(source, job.data or "")
-                lines.append(f"await services.scheduler.schedule_{snake(action.target)}({arg})")
+                lines.append(f"await context.jobs.schedule_{snake(action.target)}({arg})")
             case "publish":
                 pub = publications[action.target]
                 args = _project(source, pub["event"])
                 if not pub["key_expr"]:  # no business key: an id derived from the delivery
-                    args += f", event_id=work.effect_id({pystr(action.target)})"
-                lines.append(f"await services.publisher.{pub['method']}({args})")
+                    args += f", event_id=context.event_id({pystr(action.target)})"
+                lines.append(f"await context.publisher.{pub['method']}({args})")
             case _:
                 out = outputs[action.target]
                 if out["data"]:
@@ -426,8 +427,8 @@ def _effect(
                 elif source:
                     arg = pystr(func)
                 else:
-                    arg = "trigger"
-                lines.append(f"await services.outputs.{out['method']}({arg})")
+                    arg = "event"
+                lines.append(f"await context.bindings.{out['method']}({arg})")
     return Effect(
         func=func,
         doc=doc,
@@ -435,15 +436,16 @@ def _effect(
         param_type=source or "str",
         lines=lines,
         done=f"{func} done",
+        actions=", ".join(f"{a.kind}: {a.target}" for a in actions) or "none",
     )
 
 
 def _project(source: str | None, target: str) -> str:
     if source == target:
-        return "data"
+        return "event"
     if source is None:
         return f"{target}()"  # a handler without data: the spec checked every field is optional
-    return f"project(data, {target})"
+    return f"project(event, {target})"
 
 
 def _ordered_models(spec: ServiceSpec) -> list[dict[str, Any]]:

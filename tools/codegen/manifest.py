@@ -1,7 +1,8 @@
 """`.daprdev/manifest.json` in an output folder: what daprdev generated there, with content hashes.
 
 A file whose bytes still hash to the recorded value was not touched by a person and may be
-regenerated; any other difference is a hand edit that generation refuses to overwrite.
+regenerated; any other difference is a hand edit that generation refuses to overwrite. Hook modules
+are listed apart, as the user's: written once when missing, never overwritten, never pruned.
 """
 
 from __future__ import annotations
@@ -20,17 +21,20 @@ def sha256_text(text: str) -> str:
 
 
 class Manifest(BaseModel):
-    """Generated files (paths relative to the output folder) and the sha256 of what was written."""
+    """Generated files (paths relative to the output folder) and the sha256 of what was written;
+    `user_owned`: the hook modules daprdev wrote once and leaves to the user."""
 
     generator: str = "daprdev"
     spec: str = ""
     files: dict[str, str] = Field(default_factory=dict)
+    user_owned: list[str] = Field(default_factory=list)
 
     def to_json(self) -> str:
         data = {
             "generator": self.generator,
             "spec": self.spec,
             "files": dict(sorted(self.files.items())),
+            "user_owned": sorted(set(self.user_owned)),
         }
         return json.dumps(data, indent=2, sort_keys=False) + "\n"
 

@@ -11,8 +11,9 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic, FileChange
+from tools.codegen.hooks import REMOVED, Hook, mismatch
 from tools.codegen.manifest import MANIFEST_PATH, Manifest, read_manifest, sha256_text
-from tools.codegen.render import render_service
+from tools.codegen.render import render_service, service_hooks
 from tools.errors import UsageError
 from tools.specs import load_spec
 from tools.worklog import WorkLog
@@ -25,6 +26,11 @@ Progress = Callable[[int, int, str], None]
 _STEPS = ("loading the spec", "rendering", "comparing with the output folder", "gate and write")
 _FORCE = "force overwrites it"
 _UNREADABLE = "\0unreadable"  # differs from anything generated: treated as a person's file
+_HOOK_WRITTEN = "a hook module: written once, yours from now on (never regenerated)"
+_HOOK_OWNED = (
+    "your hook module: never regenerated, not even with force; delete it and generate again for "
+    "a fresh default"
+)
 
 
 class GeneratedFile(BaseModel):
@@ -56,6 +62,10 @@ class GenerateResult(BaseModel):
     )
     obsolete: list[str] = Field(
         default_factory=list, description="generated before, no longer produced by the spec"
+    )
+    stale_hooks: dict[str, str] = Field(
+        default_factory=dict,
+        description="hook modules (the user's, left as they are) that no longer fit the spec: why",
     )
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     diff: str = ""
@@ -95,17 +105,29 @@ def generate(
     out_dir = _clean_out(out or f"build/{spec.service.app_id}")
     step(1)
     rendered = {change.path: change.content for change in render_service(spec)}
+    hooks = service_hooks(spec)
     selected = _select(rendered, only)
     step(2)
     target = root / out_dir
     manifest = read_manifest(target)
-    recorded = dict(manifest.files) if manifest else {}
+    owned_before = set(manifest.user_owned) if manifest else set()
+    recorded = {
+        rel: sha
+        for rel, sha in (manifest.files.items() if manifest else ())
+        if rel not in hooks and rel not in owned_before
+    }
     plan = _Plan(out_dir)
     for rel in sorted(selected):
-        plan.add(rel, rendered[rel], _read(target / rel), recorded.get(rel), force=force)
+        if rel in hooks:
+            plan.hook(rel, rendered[rel], _read(target / rel))
+        else:
+            plan.add(rel, rendered[rel], _read(target / rel), recorded.get(rel), force=force)
     new_manifest = Manifest(spec=_display(spec_path, root), files=dict(recorded))
-    for rel in sorted(selected - set(plan.kept_rel)):
+    for rel in sorted(selected - set(plan.kept_rel) - set(hooks)):
         new_manifest.files[rel] = sha256_text(rendered[rel])
+    new_manifest.user_owned = sorted(
+        rel for rel in owned_before | set(hooks) if rel in plan.to_write or (target / rel).is_file()
+    )
     obsolete = sorted(
         rel for rel in set(recorded) - set(rendered) if not only or _chosen(rel, only)
     )
@@ -121,6 +143,10 @@ def generate(
         files=plan.files,
         kept=[_joined(out_dir, rel) for rel in plan.kept_rel],
         obsolete=[_joined(out_dir, rel) for rel in plan.obsolete_rel],
+        stale_hooks={
+            _joined(out_dir, rel): why
+            for rel, why in _stale_hooks(target, hooks, owned_before, plan.to_write).items()
+        },
         diff=plan.diff(diff),
         stat=plan.diff("stat"),
     )
@@ -151,6 +177,27 @@ def generate(
     return result
 
 
+def _stale_hooks(
+    target: Path, hooks: dict[str, Hook], owned_before: set[str], writing: Sequence[str]
+) -> dict[str, str]:
+    """Hook modules on disk that no longer fit the spec, with why (their handler is gone, or
+    `handle` does not take what the generated code now hands it)."""
+    stale = {}
+    for rel in sorted(owned_before | set(hooks)):
+        if rel in writing:
+            continue  # a fresh default, written now
+        current = _read(target / rel)
+        if current is None:
+            continue
+        if rel not in hooks:
+            stale[rel] = REMOVED
+        elif current == _UNREADABLE:
+            stale[rel] = "not UTF-8 text, so the service cannot import it"
+        elif why := mismatch(hooks[rel], current):
+            stale[rel] = why
+    return stale
+
+
 def _refused_by_gate(result: GenerateResult, diagnostics: Sequence[Diagnostic]) -> None:
     """Mark the files the gate refused, naming the rules; nothing of the change set was written."""
     rules: dict[str, set[str]] = {}
@@ -177,7 +224,9 @@ def _record_written_hashes(
     drift = {}
     for f in written:
         rel = _inside(out_dir, f.path)
-        if rel is not None and f.path != manifest_path and manifest.files.get(rel) != f.sha256:
+        if rel is None or f.path == manifest_path or rel in manifest.user_owned:
+            continue  # a hook module is the user's: no hash to keep
+        if manifest.files.get(rel) != f.sha256:
             drift[rel] = f.sha256
     if drift:
         manifest.files.update(drift)
@@ -228,6 +277,26 @@ class _Plan:
                 sha256=sha256_text(new),
                 action=action,
                 bytes=len(new.encode()),
+                reason=reason,
+            )
+        )
+
+    def hook(self, rel: str, new: str, current: str | None) -> None:
+        """A hook module: written when missing, otherwise the user's and left as it is."""
+        path = _joined(self.out_dir, rel)
+        if current is None:
+            self.to_write.append(rel)
+            self._diffs.append((path, _unified(path, None, new)))
+            action: Action = "created"
+            reason, text = _HOOK_WRITTEN, new
+        else:
+            action, reason, text = "unchanged", _HOOK_OWNED, current
+        self.files.append(
+            GeneratedFile(
+                path=path,
+                sha256=sha256_text(text),
+                action=action,
+                bytes=len(text.encode()),
                 reason=reason,
             )
         )

@@ -23,6 +23,7 @@ import jinja2
 
 from tools.changes import FileChange
 from tools.codegen.context import build_context
+from tools.codegen.hooks import HOOK_TEMPLATE, Hook, hook_path, hooks_of
 from tools.codegen.quoting import one_line, pydoc, pystr, tomlstr, yamlstr
 from tools.errors import DaprdevError
 from tools.resources import resource_dir
@@ -68,6 +69,11 @@ def render_service(spec: ServiceSpec) -> list[FileChange]:
             _check_syntax(planned, python[planned.path])
     rendered.update(format_python(python, first_party=[context["service"]["package"], "tests"]))
     return [FileChange(path=path, content=rendered[path]) for path in sorted(rendered)]
+
+
+def service_hooks(spec: ServiceSpec) -> dict[str, Hook]:
+    """The hook modules the service of `spec` calls (rendered by `render_service`), by path."""
+    return hooks_of(spec, build_context(spec)["effects"])
 
 
 class RenderError(DaprdevError):
@@ -118,6 +124,8 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
     yield _Planned(".gitignore", "gitignore.j2")
     modules = ["__init__", "settings", "observability", "models", "sidecar", "security", "state"]
     modules += ["services", "effects", "main"]
+    if context["effects"]:  # the hooks' context, their defaults and the hooks' package
+        modules += ["hooks", "defaults", "handlers/__init__"]
     if context["subscriptions"]:
         modules += ["cloudevents", "delivery", "subscriptions"]
     if any(sub["dlq"] for sub in context["subscriptions"]):
@@ -134,8 +142,12 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
         modules.append("triggers")
     for module in modules:
         yield _Planned(f"{package}/{module}.py", f"package/{module}.py.j2")
+    for effect in context["effects"]:  # written once: see tools/codegen/hooks.py
+        yield _Planned(hook_path(package, effect.func), HOOK_TEMPLATE, (("effect", effect),))
     yield from _component_files(context)
-    tests = ["__init__", "conftest", "fakes", "test_health", "test_observability", "test_state"]
+    tests = ["__init__", "fakes", "test_health", "test_observability", "test_state"]
+    if context["effects"]:
+        tests.append("test_hooks")
     if context["subscriptions"] or context["has_triggers"]:
         tests.append("test_security")  # only Dapr-facing routes take the app token
     if context["subscriptions"]:
@@ -148,6 +160,10 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
         tests.append("test_bindings")
     for module in tests:
         yield _Planned(f"tests/{module}.py", f"tests/{module}.py.j2")
+    # These judge the service with its default hooks; test_hooks and a user's own test modules
+    # run the hooks as they are.
+    generated = tuple(f"{m}.py" for m in tests if m.startswith("test_") and m != "test_hooks")
+    yield _Planned("tests/conftest.py", "tests/conftest.py.j2", (("generated_tests", generated),))
 
 
 def _component_files(context: dict[str, Any]) -> Iterator[_Planned]:

@@ -70,6 +70,7 @@ def test_a_template_file_names_its_own_line(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(render, "build_context", without_effects)
     with pytest.raises(RenderError) as raised:
         render_service(load_spec(EXAMPLE))
-    lines = Path(render.resource_dir("templates") / "service" / "package/effects.py.j2")
-    line = next(i for i, t in enumerate(lines.read_text().splitlines(), 1) if "effect.func" in t)
-    assert str(raised.value).startswith(f"templates/service/package/effects.py.j2:{line}: ")
+    # The README, rendered first, is the first to read an effect (its table of hooks).
+    lines = Path(render.resource_dir("templates") / "service" / "README.md.j2")
+    line = next(i for i, t in enumerate(lines.read_text().splitlines(), 1) if "effect.doc" in t)
+    assert str(raised.value).startswith(f"templates/service/README.md.j2:{line}: ")
