@@ -46,7 +46,7 @@ from tools.generation import GenerateSummary
 from tools.pytest_runner import DEFAULT_TIME_LIMIT
 from tools.worklog import WorkLog
 from tools.workspace import Cancellation, Cancelled, Workspace
-from tools.writer import WrittenFile
+from tools.writer import WriteResult, WrittenFile
 
 _log = logging.getLogger("daprdev.server")
 
@@ -285,11 +285,7 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
                 cancellation=cancellation,
             )
         )
-        if not result.ok:
-            raise ToolError(refusal(result.diagnostics))
-        await _progress(ctx, 2, 2, f"wrote {len(result.files)} file(s)")
-        notes = [compact(d) for d in result.diagnostics if not d.blocking]
-        return WriteFilesResult(files=result.files, notes=notes)
+        return await _written(ctx, result)
 
     @server.tool(annotations=EDITS)
     @_reported
@@ -310,13 +306,7 @@ def _add_write_tools(server: MCPServer, session: _Session) -> None:
                 cancellation=cancellation,
             )
         )
-        if not result.ok:
-            raise ToolError(refusal(result.diagnostics))
-        await _progress(
-            ctx, 2, 2, f"{'checked' if dry_run else 'wrote'} {len(result.files)} file(s)"
-        )
-        notes = [compact(d) for d in result.diagnostics if not d.blocking]
-        return WriteFilesResult(files=result.files, notes=notes, dry_run=dry_run)
+        return await _written(ctx, result)
 
     @server.tool(annotations=OVERWRITES)
     @_reported
@@ -559,6 +549,16 @@ def _spec_location(workspace: Workspace, spec: str) -> Path:
     specs = ProjectSpecs(workspace)
     specs.load(spec)
     return workspace.root / specs.name(spec)
+
+
+async def _written(ctx: Context, result: WriteResult) -> WriteFilesResult:
+    """The answer of a write tool: its refusal as a tool error, else the files and the notes."""
+    if not result.ok:
+        raise ToolError(refusal(result.diagnostics))
+    verb = "checked" if result.dry_run else "wrote"
+    await _progress(ctx, 2, 2, f"{verb} {len(result.files)} file(s)")
+    notes = [compact(d) for d in result.diagnostics if not d.blocking]
+    return WriteFilesResult(files=result.files, notes=notes, dry_run=result.dry_run)
 
 
 async def _cancellable(work: Callable[[Cancellation], R]) -> R:
