@@ -94,6 +94,12 @@ class PollingLoop(Rule):
         "            raise TimeoutError(job)\n"
         "        job.refresh()\n"
         "        time.sleep(1)\n",
+        # The same deadline as an assertion: it raises past the deadline.
+        "import time\n\ndef wait_done(job, deadline: float) -> None:\n"
+        "    while not job.done:\n"
+        "        assert time.monotonic() < deadline, job\n"
+        "        job.refresh()\n"
+        "        time.sleep(1)\n",
     )
     INVALID = (
         Invalid(
@@ -267,11 +273,15 @@ class PollingLoop(Rule):
 
 
 def _gives_up(body: list[ast.stmt]) -> bool:
-    """`if time.monotonic() > deadline: break` (or return/raise) in the loop: a bounded wait."""
+    """`if time.monotonic() > deadline: break` (or return/raise), or `assert time.monotonic() <
+    deadline`, in the loop: a bounded wait."""
     return any(
-        isinstance(statement, ast.If)
-        and _is_bounded(statement.test)
-        and isinstance(statement.body[-1], ast.Break | ast.Return | ast.Raise)
+        (
+            isinstance(statement, ast.If)
+            and _is_bounded(statement.test)
+            and isinstance(statement.body[-1], ast.Break | ast.Return | ast.Raise)
+        )
+        or (isinstance(statement, ast.Assert) and _is_bounded(statement.test))
         for statement in body
     )
 
