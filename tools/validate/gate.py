@@ -10,9 +10,7 @@ from __future__ import annotations
 import ast
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path, PurePosixPath
 
 from tools.changes import Diagnostic, FileChange
@@ -89,11 +87,6 @@ def _normalise(path: str) -> str:
     return PurePosixPath(path.replace("\\", "/")).as_posix().removeprefix("./")
 
 
-@cache
-def _executor() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="daprdev-ruff")
-
-
 def _check_python(
     path: str,
     source: str,
@@ -103,25 +96,20 @@ def _check_python(
     charts: ChartFolders | None = None,
     honour_noqa: bool = True,
 ) -> _Checked:
-    policy = check_file_policy(path, source, resources=config.resources, charts=charts)
     target = config.target_version
+    # ruff runs in its own processes while the file is parsed and the rules run here; their
+    # answers are dropped if the file is not Python for the target.
+    checking = ruff.start_check(
+        path, source, ignores=config.ruff_ignores, target=target, honour_noqa=honour_noqa
+    )
+    formatting = ruff.start_format(path, source, target=target) if format_output else None
+    policy = check_file_policy(path, source, resources=config.resources, charts=charts)
     parsed = parse_source(path, source, target=target)
     if not parsed.valid:
+        checking.abandon()
+        if formatting is not None:
+            formatting.abandon()
         return _Checked([*policy, *parsed.diagnostics], source)
-    # ruff runs in its own processes while the rules run here.
-    checking = _executor().submit(
-        ruff.check_source,
-        path,
-        source,
-        ignores=config.ruff_ignores,
-        target=target,
-        honour_noqa=honour_noqa,
-    )
-    formatting = (
-        _executor().submit(ruff.format_source, path, source, target=target)
-        if format_output
-        else None
-    )
     analysis = analyze(
         path, source, disabled=config.disabled_dapr_rules, parsed=parsed, honour_noqa=honour_noqa
     )

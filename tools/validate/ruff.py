@@ -11,14 +11,16 @@ import json
 import os
 import subprocess
 import sysconfig
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import Generic, TypeVar
 
 from tools.errors import DaprdevError
 
 CONFIG_PATH = Path(__file__).with_name("gate-ruff.toml")
+T = TypeVar("T")
 # The names ruff reads as Python (`.pyi` as a stub); anything else on stdin it may skip or read as
 # another language (`.md`, `.toml`, `.ipynb`).
 _RUFF_PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
@@ -80,7 +82,21 @@ def check_source(
     honour_noqa: bool = True,
 ) -> list[RuffFinding]:
     """`ruff check` a file's content on stdin; `path` picks per-file behaviour and names results."""
-    proc = _run(
+    return start_check(
+        path, source, ignores=ignores, target=target, honour_noqa=honour_noqa
+    ).result()
+
+
+def start_check(
+    path: str,
+    source: str,
+    *,
+    ignores: Sequence[str] = (),
+    target: str | None = None,
+    honour_noqa: bool = True,
+) -> Started[list[RuffFinding]]:
+    """`check_source`, started now and answered by `result()`: the caller works meanwhile."""
+    process = _start(
         [
             "check",
             *_base_args(ignores, target),
@@ -94,7 +110,7 @@ def check_source(
         ],
         source,
     )
-    return [_finding(path, item) for item in _parse_json(proc)]
+    return Started(process, lambda proc: [_finding(path, item) for item in _parse_json(proc)])
 
 
 def safe_fixes(
@@ -111,9 +127,13 @@ def safe_fixes(
 
 def format_source(path: str, source: str, *, target: str | None = None) -> str | None:
     """`ruff format` one file's content; None when ruff cannot parse it."""
+    return start_format(path, source, target=target).result()
+
+
+def start_format(path: str, source: str, *, target: str | None = None) -> Started[str | None]:
+    """`format_source`, started now and answered by `result()`: the caller works meanwhile."""
     args = ["format", *_base_args(target=target), "--stdin-filename", _stdin_filename(path), "-"]
-    proc = _run(args, source)
-    return proc.stdout if proc.returncode == 0 else None
+    return Started(_start(args, source), lambda proc: proc.stdout if proc.returncode == 0 else None)
 
 
 def _stdin_filename(path: str) -> str:
@@ -163,24 +183,105 @@ def unformatted_paths(paths: Sequence[Path], *, cwd: Path) -> set[Path]:
     }
 
 
+class Started(Generic[T]):
+    """A ruff process already running on its input, and how its output is read.
+
+    The gate starts its two ruff processes before the Dapr rules run and reads them after: started
+    from the calling thread, they run from the first moment, where a worker thread would first
+    have to win the interpreter lock from the rules to start them, then again to feed and read them.
+    """
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        read: Callable[[subprocess.CompletedProcess[str]], T],
+    ) -> None:
+        self._process = process
+        self._read = read
+
+    def result(self) -> T:
+        """Wait for ruff and read its answer."""
+        return self._read(_finish(self._process))
+
+    def abandon(self) -> None:
+        """Stop ruff when its answer is no longer wanted."""
+        self._process.kill()
+        self._process.communicate()
+
+
 def _run(
     args: list[str], stdin: str | None, *, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
+    return _finish(_start(args, stdin, cwd=cwd))
+
+
+def _start(
+    args: list[str], stdin: str | None, *, cwd: Path | None = None
+) -> subprocess.Popen[bytes]:
+    """Start ruff with `stdin` as its whole input (None: it inherits ours, as for paths).
+
+    The input goes at once into a pipe of our own, closed after it: ruff reads all of it before it
+    writes a byte, so writing never waits on our reading its output."""
+    if stdin is None:
+        return _popen(args, None, cwd)
+    reader, writer = os.pipe()
     try:
-        proc = subprocess.run(
+        process = _popen(args, reader, cwd, env=_one_file_env())
+    except BaseException:
+        os.close(writer)
+        raise
+    finally:
+        os.close(reader)
+    _write_all(writer, stdin.encode("utf-8"))
+    return process
+
+
+def _popen(
+    args: list[str], stdin: int | None, cwd: Path | None, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
             [ruff_binary(), *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
+            stdin=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             cwd=cwd,
-            check=False,
+            env=env,
         )
     except OSError as error:
         raise RuffUnavailable(f"could not run ruff: {error}") from error
-    if proc.returncode == 2 and args[0] == "check":
+
+
+# One file on stdin: ruff's worker threads (one per core, for many files) would only cost start-up
+# time and CPU that the gate's own work on the same cores needs; the answer is the same.
+def _one_file_env() -> dict[str, str]:
+    return {**os.environ, "RAYON_NUM_THREADS": "1"}
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view) :]
+    except BrokenPipeError:
+        pass  # ruff stopped before reading it all; its exit status and stderr say why
+    finally:
+        os.close(fd)
+
+
+def _finish(process: subprocess.Popen[bytes]) -> subprocess.CompletedProcess[str]:
+    stdout, stderr = process.communicate()
+    proc = subprocess.CompletedProcess(
+        process.args, process.returncode, _text(stdout), _text(stderr)
+    )
+    if proc.returncode == 2 and proc.args[1] == "check":
         raise RuffUnavailable(f"ruff failed: {proc.stderr.strip()}")
     return proc
+
+
+def _text(data: bytes) -> str:
+    """ruff's output read as text mode reads it (UTF-8, universal newlines)."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _parse_json(proc: subprocess.CompletedProcess[str]) -> list[dict]:
