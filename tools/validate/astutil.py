@@ -24,7 +24,25 @@ def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
 
 _OWN_NODES = "_daprdev_own_nodes"
 _ALL_NODES = "_daprdev_all_nodes"
+_CHILDREN = "_daprdev_children"
 _SINGLE_ASSIGNMENTS = "_daprdev_single_assignments"
+
+
+def children(node: ast.AST) -> tuple[ast.AST, ...]:
+    """`ast.iter_child_nodes(node)` (the same nodes, the same order), computed once and kept on the
+    node: the traversal and every walk of the tree ask for each node's children again."""
+    cached: tuple[ast.AST, ...] | None = getattr(node, _CHILDREN, None)
+    if cached is None:
+        found: list[ast.AST] = []
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                found.append(value)
+            elif isinstance(value, list):
+                found.extend(item for item in value if isinstance(item, ast.AST))
+        cached = tuple(found)
+        setattr(node, _CHILDREN, cached)
+    return cached
 
 
 def walk(node: ast.AST) -> tuple[ast.AST, ...]:
@@ -35,7 +53,10 @@ def walk(node: ast.AST) -> tuple[ast.AST, ...]:
     """
     cached: tuple[ast.AST, ...] | None = getattr(node, _ALL_NODES, None)
     if cached is None:
-        cached = tuple(ast.walk(node))
+        order = [node]
+        for reached in order:  # breadth first, as ast.walk: the list grows as it is read
+            order.extend(children(reached))
+        cached = tuple(order)
         setattr(node, _ALL_NODES, cached)
     return cached
 
@@ -46,7 +67,7 @@ def _walk_own(function: FunctionNode) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, NEW_SCOPES):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            stack.extend(reversed(children(node)))
 
 
 # Methods of `logging` and of any logger.

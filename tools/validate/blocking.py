@@ -33,6 +33,7 @@ from tools.validate.astutil import (
     bound_once,
     module_functions,
     own_nodes,
+    walk,
 )
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
@@ -199,7 +200,7 @@ def _receiver(function: FunctionNode) -> str:
 
 def _client_finding(ctx: FileContext, module: ast.Module) -> Diagnostic | None:
     """DAPR001 at the file's `from dapr.clients import DaprClient`, wherever in the file it is."""
-    for node in ast.walk(module):
+    for node in walk(module):
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             for alias in node.names:
                 if f"{node.module}.{alias.name}" in SYNC_CLIENTS:
@@ -314,7 +315,7 @@ def _local_bindings(function: FunctionNode) -> Iterator[tuple[str, ast.expr | No
 
 
 def _unknown(target: ast.expr) -> Iterator[tuple[str, None]]:
-    for name in ast.walk(target):
+    for name in walk(target):
         if isinstance(name, ast.Name):
             yield name.id, None
 

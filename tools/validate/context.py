@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Literal
 
 from tools.changes import Diagnostic
-from tools.validate.astutil import FunctionNode, const_str, keyword, own_nodes
+from tools.validate.astutil import FunctionNode, const_str, keyword, own_nodes, walk
 from tools.validate.excerpt import excerpt
 from tools.validate.imports import ImportMap
 from tools.validate.suppressions import line_suppresses
@@ -324,12 +324,12 @@ class FileContext:
 
     def _subscription_literals(self, function: FunctionNode) -> Iterator[ast.AST]:
         names = set()
-        for node in ast.walk(function):
+        for node in walk(function):
             yield node
             if isinstance(node, ast.Name):
                 names.add(node.id)
         for name in names & self.module_values.keys():
-            yield from ast.walk(self.module_values[name])
+            yield from walk(self.module_values[name])
 
     @cached_property
     def subscription_paths(self) -> frozenset[str]:

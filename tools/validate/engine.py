@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from tools.changes import Diagnostic
-from tools.validate.astutil import walk
+from tools.validate.astutil import children, walk
 from tools.validate.config import DEFAULT_TARGET
 from tools.validate.context import FileContext
 from tools.validate.deliveries import DeliveryFacts, python_facts
@@ -120,9 +120,9 @@ class _Traversal:
                 hook(node)
         if is_function:
             ctx.functions.append(node)  # type: ignore[arg-type]
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 self._visit(child)
             ctx.functions.pop()
         else:
-            for child in ast.iter_child_nodes(node):
+            for child in children(node):
                 self._visit(child)

@@ -16,7 +16,7 @@ import ast
 from collections.abc import Iterator
 from typing import Literal
 
-from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.astutil import FunctionNode, children, own_nodes
 from tools.validate.context import FileContext
 
 Kind = Literal[
@@ -236,13 +236,13 @@ def _module_statements(module: ast.Module) -> Iterator[ast.stmt]:
         yield statement
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             continue
-        children: list[ast.stmt] = []
-        for child in ast.iter_child_nodes(statement):
+        nested: list[ast.stmt] = []
+        for child in children(statement):
             if isinstance(child, ast.stmt):
-                children.append(child)
+                nested.append(child)
             elif isinstance(child, ast.ExceptHandler | ast.match_case):
-                children.extend(child.body)
-        stack.extend(reversed(children))
+                nested.extend(child.body)
+        stack.extend(reversed(nested))
 
 
 def _receiver(function: FunctionNode) -> str:

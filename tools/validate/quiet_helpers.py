@@ -39,6 +39,7 @@ from tools.validate.astutil import (
     is_log_call,
     module_functions,
     own_nodes,
+    walk,
 )
 from tools.validate.blocking import CALL, Chains, call_text, resolve_call
 from tools.validate.context import FileContext
@@ -194,7 +195,7 @@ def _does_work(body: list[ast.stmt]) -> bool:
     return any(
         isinstance(node, ast.Call) and not is_log_call(node)
         for statement in body
-        for node in ast.walk(statement)
+        for node in walk(statement)
     )
 
 
@@ -243,7 +244,7 @@ def _argument_names(function: FunctionNode) -> set[str]:
     names = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
     for node in own_nodes(function):
         if isinstance(node, ast.Assign) and any(
-            isinstance(n, ast.Name) and n.id in names for n in ast.walk(node.value)
+            isinstance(n, ast.Name) and n.id in names for n in walk(node.value)
         ):
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     return names
@@ -255,7 +256,7 @@ _CHECKS = frozenset({"all", "any", "len", "isinstance", "bool"})
 
 def _checks(test: ast.expr, derived: set[str]) -> bool:
     """A test of nothing but the arguments' content."""
-    names = [n for n in ast.walk(test) if isinstance(n, ast.Name)]
+    names = [n for n in walk(test) if isinstance(n, ast.Name)]
     return bool(names) and all(n.id in derived or n.id in _CHECKS for n in names)
 
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from tools.validate.astutil import NEW_SCOPES, FunctionNode, argument, keyword
+from tools.validate.astutil import NEW_SCOPES, FunctionNode, argument, children, keyword
 from tools.validate.context import FileContext
 
 Answer = Literal["success", "retry", "drop", "client-error", "server-error", "unknown"]
@@ -208,5 +208,5 @@ def answers(
         if isinstance(node, ast.Return | ast.Raise):
             found.append((node, answer_of(node, how)))
         if not isinstance(node, NEW_SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
     return sorted(found, key=lambda pair: (pair[0].lineno, pair[0].col_offset))

@@ -10,9 +10,9 @@ into functions of the same file (a route's helper) and nothing they cannot see.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
-from tools.validate.astutil import NEW_SCOPES, FunctionNode
+from tools.validate.astutil import NEW_SCOPES, FunctionNode, children, walk
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import POISON_ERRORS, caught, is_blanket, last_name
 from tools.validate.rules._payload import VALIDATING_METHODS
@@ -124,12 +124,12 @@ def _escaping(
             and isinstance(node, ast.Try | ast.TryStar)
             and any(catches(clause) and not _raises(clause) for clause in node.handlers)
         ):
-            children: list[ast.AST] = [*node.handlers, *node.orelse, *node.finalbody]
+            below: Sequence[ast.AST] = [*node.handlers, *node.orelse, *node.finalbody]
         elif isinstance(node, ast.AnnAssign):
-            children = [node.target, *([node.value] if node.value is not None else [])]
+            below = [node.target, *([node.value] if node.value is not None else [])]
         else:
-            children = list(ast.iter_child_nodes(node))
-        stack.extend(reversed(children))
+            below = children(node)
+        stack.extend(reversed(below))
 
 
 def _catches_poison(clause: ast.ExceptHandler) -> bool:
@@ -137,7 +137,7 @@ def _catches_poison(clause: ast.ExceptHandler) -> bool:
 
 
 def _raises(clause: ast.ExceptHandler) -> bool:
-    return any(isinstance(node, ast.Raise) for node in ast.walk(clause))
+    return any(isinstance(node, ast.Raise) for node in walk(clause))
 
 
 def tells_apart(clause: ast.ExceptHandler) -> bool:
@@ -152,5 +152,5 @@ def tells_apart(clause: ast.ExceptHandler) -> bool:
         and isinstance(node.args[0], ast.Name)
         and node.args[0].id == clause.name
         for statement in clause.body
-        for node in ast.walk(statement)
+        for node in walk(statement)
     )

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from tools.validate.astutil import FunctionNode, always_exits, argument, keyword
+from tools.validate.astutil import FunctionNode, always_exits, argument, children, keyword, walk
 from tools.validate.context import FileContext
 from tools.validate.rules._http import Locals, http_request
 from tools.validate.rules._strings import HOLE
@@ -155,7 +155,7 @@ class StateAccesses:
         ]
         self.methods = [
             item
-            for node in ast.walk(module)
+            for node in walk(module)
             if isinstance(node, ast.ClassDef)
             for item in node.body
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
@@ -198,7 +198,7 @@ class StateAccesses:
     def flows(self, module: ast.Module) -> tuple[StateFlow, ...]:
         flows = (
             StateFlow(self, node)
-            for node in ast.walk(module)
+            for node in walk(module)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
         )
         return tuple(flow for flow in flows if flow.reads and flow.unguarded_writes)
@@ -366,7 +366,7 @@ class StateFlow:
         derived = self._derived(read)
         return any(
             node is read.call or (isinstance(node, ast.Name) and node.id in derived)
-            for node in ast.walk(expression)
+            for node in walk(expression)
         )
 
     def checked_before(self, read: StateAccess, write: StateAccess) -> ast.If | None:
@@ -390,7 +390,7 @@ class StateFlow:
 
     @staticmethod
     def _contains(body: list[ast.stmt], write: StateAccess) -> bool:
-        return any(n is write.call for stmt in body for n in ast.walk(stmt))
+        return any(n is write.call for stmt in body for n in walk(stmt))
 
     def _keyed_from(self, read: StateAccess, write: StateAccess) -> bool:
         """The write's key is the read item's own id field: read by `order.product_id`, saved
@@ -412,7 +412,7 @@ class StateFlow:
         def uses(expression: ast.AST) -> bool:
             return any(
                 node is read.call or (isinstance(node, ast.Name) and node.id in derived)
-                for node in ast.walk(expression)
+                for node in walk(expression)
             )
 
         changed = True
@@ -505,7 +505,7 @@ def _parameter_in(
     seen: set[str] = set()
     while stack:
         node = stack.pop()
-        for inner in ast.walk(node):
+        for inner in walk(node):
             if isinstance(inner, ast.Name) and inner.id not in seen:
                 seen.add(inner.id)
                 names.add(inner.id)
@@ -620,4 +620,4 @@ def _flow_nodes(function: FunctionNode) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            stack.extend(reversed(list(ast.iter_child_nodes(node))))
+            stack.extend(reversed(list(children(node))))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import NEW_SCOPES, FunctionNode, is_log_call, walk
+from tools.validate.astutil import NEW_SCOPES, FunctionNode, children, is_log_call, walk
 from tools.validate.context import FileContext
 from tools.validate.rules.base import Invalid, Rule, Span, header
 from tools.validate.rules.sync_client import one_shot_script
@@ -322,7 +322,7 @@ def _returns(body: list[ast.stmt]) -> bool:
         if isinstance(node, ast.Return):
             return True
         if not isinstance(node, NEW_SCOPES):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(children(node))
     return False
 
 

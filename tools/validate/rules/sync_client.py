@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from tools.validate.astutil import own_nodes, walk
+from tools.validate.astutil import children, own_nodes, walk
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._reach import is_script
@@ -308,9 +308,7 @@ def _fixable_imports(module: ast.Module, handlers: set[int]) -> list[ast.alias]:
 
 
 def _uses_convert(module: ast.Module, names: set[str], handlers: set[int]) -> bool:
-    parents = {
-        id(child): parent for parent in walk(module) for child in ast.iter_child_nodes(parent)
-    }
+    parents = {id(child): parent for parent in walk(module) for child in children(parent)}
     allowed = _annotation_nodes(module)  # ids of the uses that convert (or need no change)
     # Per async function: the client variables its `with` blocks bind, and their convertible uses.
     clients: dict[int, tuple[ast.AsyncFunctionDef, set[str], set[int]]] = {}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from tools.validate.astutil import FunctionNode, own_nodes, walk
+from tools.validate.astutil import FunctionNode, children, own_nodes, walk
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import caught, is_blanket, last_name
 from tools.validate.rules._http import Locals, http_request
@@ -324,5 +324,5 @@ def _module_nodes(module: ast.Module) -> list[ast.AST]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
         found.append(node)
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(list(children(node))))
     return found
