@@ -183,6 +183,13 @@ def _summary(console: Console, result: GenerateResult, out: str) -> None:
             f"[yellow]{len(left)} file(s) no longer generated were kept[/yellow]; "
             "--prune deletes those unchanged since they were generated."
         )
+    if result.stale_hooks:
+        console.print(
+            f"[yellow]{len(result.stale_hooks)} hook(s) no longer match the spec[/yellow] "
+            "(yours, never regenerated: mend them, or delete one for a fresh default):"
+        )
+        for path, why in result.stale_hooks.items():
+            console.print(f"  {escape(path)}: {escape(why)}")
     blocking = [d for d in result.diagnostics if d.blocking]
     if blocking:
         console.print("[red]The gate refused the change set; nothing was written.[/red]")

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from agent.cli import app
 from tools.codegen import generate, pipeline
 from tools.codegen.hooks import REMOVED, Hook, mismatch
 from tools.codegen.manifest import MANIFEST_PATH
@@ -142,6 +144,18 @@ def test_a_removed_handler_reports_its_hook_by_name_and_keeps_it(project: Path) 
     assert run(project).stale_hooks == {}
     manifest = json.loads((project / OUT / MANIFEST_PATH).read_text(encoding="utf-8"))
     assert f"{HOOKS}/on_task_created_urgent.py" not in manifest["user_owned"]
+
+
+def test_the_cli_names_each_stale_hook_and_why(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(project)
+    edit_spec(project, lambda d: d["subscriptions"]["task-created"].pop("rules"))
+    monkeypatch.chdir(project)
+    answer = CliRunner().invoke(app, ["generate", str(SPEC), "--out", OUT, "--prune", "--force"])
+    assert answer.exit_code == 0, answer.output
+    assert "1 hook(s) no longer match the spec" in answer.output
+    assert f"{OUT}/{HOOKS}/on_task_created_urgent.py: {REMOVED}" in answer.output
 
 
 def test_a_renamed_payload_model_reports_the_hooks_that_take_it(project: Path) -> None:
