@@ -228,12 +228,7 @@ class Chains:
         self.ctx = ctx
         self.absolute = absolute
         self.values = values
-        self.local = bound_once(_local_bindings(function))
-        arguments = function.args
-        for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
-            # A parameter holds whatever the caller passes, unless its annotation says what.
-            held = _annotated_class(parameter.annotation)
-            self.local[parameter.arg] = ast.Call(held, [], []) if held is not None else None
+        self.local = _chain_locals(function)
         self.receiver = _receiver(function) if owner is not None else ""
         self.attributes = _attribute_values(owner, self.receiver) if owner is not None else {}
 
@@ -267,6 +262,24 @@ class Chains:
         if target.partition(".")[0] in _FOREIGN:
             return None
         return target, []
+
+
+def _chain_locals(function: FunctionNode) -> Mapping[str, ast.expr | None]:
+    """The function's own names and what each holds (None: unknown), its parameters included;
+    worked out once and kept on the node (the facts build chains for a function several times)."""
+    cached: dict[str, ast.expr | None] | None = getattr(function, _CHAIN_LOCALS, None)
+    if cached is None:
+        cached = bound_once(_local_bindings(function))
+        arguments = function.args
+        for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            # A parameter holds whatever the caller passes, unless its annotation says what.
+            held = _annotated_class(parameter.annotation)
+            cached[parameter.arg] = ast.Call(held, [], []) if held is not None else None
+        setattr(function, _CHAIN_LOCALS, cached)
+    return cached
+
+
+_CHAIN_LOCALS = "_daprdev_chain_locals"
 
 
 def _annotated_class(annotation: ast.expr | None) -> ast.expr | None:

@@ -38,6 +38,9 @@ class HttpRequest:
     headers: ast.expr | None
 
 
+_LOCALS = "_daprdev_locals"
+
+
 class Locals:
     """The names a URL may be built from: the module's single assignments (f-strings and
     concatenations included, which are no constants), under each function's own; a function's
@@ -48,7 +51,15 @@ class Locals:
         self._cache: dict[int, dict[str, ast.expr]] = {}
 
     def add_module(self, module: ast.Module) -> None:
-        self._module = assigned_once(module)
+        # The tables depend on the tree alone: worked out once, kept on the module and shared by
+        # every rule that asks (a dozen do), never changed by them.
+        shared: tuple[dict[str, ast.expr], dict[int, dict[str, ast.expr]]] | None = getattr(
+            module, _LOCALS, None
+        )
+        if shared is None:
+            shared = (assigned_once(module), {})
+            setattr(module, _LOCALS, shared)
+        self._module, self._cache = shared
 
     def of(self, function: FunctionNode | None) -> dict[str, ast.expr]:
         if function is None:

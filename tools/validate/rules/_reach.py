@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 from tools.validate.astutil import FunctionNode, walk
 from tools.validate.context import FileContext
@@ -135,9 +136,17 @@ class CallGraph:
         return name in self.functions
 
     def all(self) -> Iterator[FunctionNode]:
-        for node in walk(self.module):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                yield node
+        """Every function of the module, nested ones included, in `ast.walk` order."""
+        return iter(self._all)
+
+    @cached_property
+    def _all(self) -> tuple[FunctionNode, ...]:
+        # Rules ask for them many times a file.
+        return tuple(
+            node
+            for node in walk(self.module)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        )
 
     def reach(self, entries: list[tuple[FunctionNode, str]]) -> dict[int, Reached]:
         chains: dict[int, tuple[FunctionNode, str, tuple[str, ...]]] = {}
