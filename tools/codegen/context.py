@@ -4,6 +4,7 @@ here once, so templates stay declarative and every choice is testable in Python.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -13,7 +14,15 @@ from typing import Any
 from tools.codegen.quoting import pystr
 from tools.codegen.routing import DELIVERIES, dead_letters, guarded
 from tools.codegen.stores import STORES, ClaimProtocol, claim_protocol, require_etags
-from tools.specs.model import PLACEHOLDER, Action, FailurePolicy, ModelSpec, ServiceSpec
+from tools.specs.model import (
+    PLACEHOLDER,
+    Action,
+    FailurePolicy,
+    MetadataValue,
+    ModelSpec,
+    SecretRef,
+    ServiceSpec,
+)
 from tools.specs.names import enum_member, identifier, package_name, snake
 from tools.specs.types import TypeRef
 
@@ -90,7 +99,8 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "data": out.data,
             "method": f"invoke_{snake(name)}",
             "metadata_expr": _metadata_expr(out.request_metadata),
-            "component_metadata": out.metadata,
+            "component_metadata": _metadata_items(out.metadata),
+            "secret_store": _secret_store(spec, out.metadata),
         }
         for name, out in spec.bindings.output.items()
     ]
@@ -191,7 +201,8 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                 "name": name,
                 "type": binding.type,
                 "schedule": binding.schedule,
-                "metadata": binding.metadata,
+                "metadata": _metadata_items(binding.metadata),
+                "secret_store": _secret_store(spec, binding.metadata),
                 "data": binding.data,
                 "func": func,
                 "effect": f"on_binding_{snake(name)}",
@@ -280,7 +291,34 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "effect_models": used_by_effects
         + (["project"] if any("project(" in line for e in effects for line in e.lines) else []),
         "samples": {name: repr(sampler.payload(name)) for name in types},
+        "secrets": None
+        if spec.secrets is None
+        else {
+            "store": spec.secrets.store,
+            "type": spec.secrets.type,
+            "file": spec.secrets.file,
+            "sample_file": spec.secrets.sample_file,
+            "names": dict(sorted(spec.secrets.names.items())),
+            # Every name the components read, each value left for the user to fill in.
+            "sample_json": json.dumps(dict.fromkeys(sorted(spec.secrets.names), ""), indent=2),
+        },
     }
+
+
+def _metadata_items(metadata: dict[str, MetadataValue]) -> list[dict[str, str]]:
+    """Component metadata entries in name order: a `value`, or the `secret` it is read from."""
+    return [
+        {"name": key, "secret": value.secret}
+        if isinstance(value, SecretRef)
+        else {"name": key, "value": value}
+        for key, value in sorted(metadata.items())
+    ]
+
+
+def _secret_store(spec: ServiceSpec, metadata: dict[str, MetadataValue]) -> str | None:
+    """The component's `auth.secretStore`: the spec's store when any value is read from it."""
+    reads = any(isinstance(value, SecretRef) for value in metadata.values())
+    return spec.secrets.store if reads and spec.secrets else None
 
 
 _PROTOCOL_DOCS: dict[ClaimProtocol, str] = {

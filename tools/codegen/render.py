@@ -122,6 +122,8 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
     yield _Planned("requirements.txt", "requirements.txt.j2")
     yield _Planned("README.md", "README.md.j2")
     yield _Planned(".gitignore", "gitignore.j2")
+    if context["secrets"]:  # the secrets file itself is the user's, never generated
+        yield _Planned(context["secrets"]["sample_file"], "secrets.sample.json.j2")
     modules = ["__init__", "settings", "observability", "models", "sidecar", "security", "state"]
     modules += ["services", "effects", "main"]
     if context["effects"]:  # the hooks' context, their defaults and the hooks' package
@@ -181,6 +183,10 @@ def _component_files(context: dict[str, Any]) -> Iterator[_Planned]:
                 f"components/{direction}.yaml.j2",
                 (("binding", binding),),
             )
+    if context["secrets"]:
+        yield _Planned(
+            f"components/{context['secrets']['store']}.yaml", "components/secretstore.yaml.j2"
+        )
     if context["subscriptions"]:
         yield _Planned("components/resiliency.yaml", "components/resiliency.yaml.j2")
     for sub in context["subscriptions"]:

@@ -22,7 +22,9 @@ from tools.specs.model import (
     RFC3339,
     TOPIC_NAME,
     Action,
+    MetadataValue,
     ModelSpec,
+    SecretRef,
     ServiceSpec,
 )
 from tools.specs.names import enum_member, snake
@@ -79,6 +81,7 @@ def _problems(spec: ServiceSpec) -> Iterator[Problem]:
     yield from _state_stores(spec)
     yield from _jobs(spec)
     yield from _bindings(spec)
+    yield from _secrets(spec)
 
 
 def _names(spec: ServiceSpec) -> Iterator[Problem]:
@@ -600,3 +603,63 @@ def _same(given: TypeRef, wanted: TypeRef) -> bool:
     if given.name != wanted.name or given.is_list != wanted.is_list:
         return False
     return wanted.optional or not given.optional
+
+
+# Metadata names that hold a credential (component fields such as redisPassword, accessKey,
+# connectionString, authToken, clientSecret): their value belongs in the secret store.
+_CREDENTIAL = re.compile(
+    r"(passw(or)?d|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credential"
+    r"|connection[-_]?string)",
+    re.IGNORECASE,
+)
+
+
+def _component_metadata(spec: ServiceSpec) -> Iterator[tuple[str, str, dict[str, MetadataValue]]]:
+    """(path, component, metadata) of every component whose metadata the spec writes."""
+    for name, binding in spec.bindings.input.items():
+        yield f"bindings.input.{name}.metadata", name, binding.metadata
+    for name, out in spec.bindings.output.items():
+        yield f"bindings.output.{name}.metadata", name, out.metadata
+
+
+def _secrets(spec: ServiceSpec) -> Iterator[Problem]:
+    """Secret references name a declared secret, and no credential is written in plain text: the
+    component files are committed with the service, the secrets file is not."""
+    declared = spec.secrets.names if spec.secrets else {}
+    for base, component, metadata in _component_metadata(spec):
+        for key, value in metadata.items():
+            path = f"{base}.{key}"
+            if isinstance(value, SecretRef):
+                if spec.secrets is None:
+                    yield Problem(
+                        path,
+                        f"reads secret '{value.secret}', but the spec declares no secret store; "
+                        f"add secrets: {{names: {{{value.secret}: <what it is>}}}}",
+                    )
+                elif value.secret not in declared:
+                    yield Problem(path, unknown("secret", value.secret, declared))
+            elif value and _CREDENTIAL.search(key):
+                name = f"{component}-{snake(key).replace('_', '-')}"
+                yield Problem(
+                    path,
+                    f"a credential in plain text would land in components/{component}.yaml, "
+                    f"which is committed; declare it under secrets.names (e.g. '{name}') and "
+                    f"write {key}: {{secret: {name}}}",
+                )
+    if spec.secrets is None:
+        return
+    store = spec.secrets.store
+    others = {
+        *spec.state_stores,
+        spec.service.idempotency.store,
+        spec.service.pubsub,
+        *(spec.pubsub_of(p) for p in spec.publications.values()),
+        *(spec.pubsub_of(s) for s in spec.subscriptions.values()),
+        *spec.bindings.input,
+        *spec.bindings.output,
+    }
+    if store in others:
+        yield Problem(
+            "secrets.store",
+            f"'{store}' is already the name of another component; name the secret store apart",
+        )

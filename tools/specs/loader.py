@@ -29,7 +29,7 @@ from tools import safe_yaml
 from tools.errors import DaprdevError, SpecError
 from tools.limits import MAX_FILE_BYTES
 from tools.specs.checks import Problem, check_spec, did_you_mean
-from tools.specs.model import SECTIONS, ServiceSpec
+from tools.specs.model import METADATA_TAGS, SECTIONS, ServiceSpec
 
 SPEC_FILES = ("service.yaml", "service.yml", "spec.md")
 _FENCE = re.compile(r"^```ya?ml[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -345,7 +345,9 @@ def _problem(error: Any) -> Problem:
 
 def _is_internal(part: object) -> bool:
     # pydantic adds validator/key markers such as '[key]' or 'function-after[...]' to locations.
-    return isinstance(part, str) and (part.startswith("function-") or part == "[key]")
+    return isinstance(part, str) and (
+        part.startswith("function-") or part == "[key]" or part in METADATA_TAGS
+    )
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -40,6 +42,10 @@ DEFAULT_STATE_TYPE = "state.in-memory"
 STATE_TYPE = re.compile(r"^state\.[a-z0-9][a-z0-9.-]*$")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 """A `{field}` of a payload in output binding request metadata."""
+SECRET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+"""A secret's name in the secret store (a key of the local secrets file)."""
+SECRETS_FILE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*\.json$")
+"""A JSON file inside the service's folder (relative; no part starts with '.', so no '..')."""
 CRON_MACROS = ("@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly")
 
 
@@ -337,13 +343,56 @@ class JobSpec(_Strict):
         return self.per_key is not None
 
 
+class SecretRef(_Strict):
+    """A component metadata value read from the spec's secret store (`secretKeyRef` in the
+    component YAML), so the credential never appears in the component file."""
+
+    secret: str = Field(pattern=SECRET_NAME.pattern, description="name under secrets.names")
+
+
+METADATA_TAGS = ("text", "secret-ref")
+"""How a metadata value is told apart (a mapping is a secret reference); not part of a path."""
+MetadataValue = Annotated[
+    Annotated[str, Tag("text")] | Annotated[SecretRef, Tag("secret-ref")],
+    Discriminator(lambda value: "secret-ref" if isinstance(value, dict | SecretRef) else "text"),
+]
+"""A literal component metadata value, or `{secret: <name>}`."""
+
+
+class Secrets(_Strict):
+    """The secret store components read credentials from (`auth.secretStore` of each component
+    whose metadata has a `{secret: name}` value)."""
+
+    store: str = Field(default="secretstore", pattern=COMPONENT_NAME.pattern)
+    type: Literal["secretstores.local.file"] = Field(
+        default="secretstores.local.file",
+        description="Dapr component type; the local JSON file store for local runs",
+    )
+    file: str = Field(
+        default="secrets.json",
+        pattern=SECRETS_FILE.pattern,
+        description="the secrets file, relative to the service folder; git-ignored, with a "
+        "generated sample beside it",
+    )
+    names: dict[Annotated[str, Field(pattern=SECRET_NAME.pattern)], str] = Field(
+        min_length=1, description="every secret the components read: name -> what it is"
+    )
+
+    @property
+    def sample_file(self) -> str:
+        """The committed sample of the secrets file: same names, empty values."""
+        return f"{self.file.removesuffix('.json')}.sample.json"
+
+
 class InputBinding(_Strict):
     """An input binding (the mapping key is the component name; daprd POSTs to `/<name>`)."""
 
     type: str = Field(pattern=r"^bindings\.[a-z0-9.-]+$")
     schedule: str | None = Field(default=None, description="for bindings.cron")
     data: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
+    metadata: dict[str, MetadataValue] = Field(
+        default_factory=dict, description="component metadata; {secret: name} reads a secret"
+    )
     actions: list[Action] = Field(default_factory=list)
 
     _schedule = field_validator("schedule")(lambda v: None if v is None else check_schedule(v))
@@ -355,8 +404,10 @@ class OutputBinding(_Strict):
     type: str = Field(pattern=r"^bindings\.[a-z0-9.-]+$")
     operation: str = "create"
     data: str | None = None
-    metadata: dict[str, str] = Field(
-        default_factory=dict, description="component metadata of the manifest (e.g. rootPath)"
+    metadata: dict[str, MetadataValue] = Field(
+        default_factory=dict,
+        description="component metadata of the manifest (e.g. rootPath); {secret: name} reads "
+        "a secret",
     )
     request_metadata: dict[str, str] = Field(
         default_factory=dict, description="per-call metadata; '{field}' is filled from the payload"
@@ -381,6 +432,7 @@ class ServiceSpec(_Strict):
     state_stores: dict[str, StateStore] = Field(default_factory=dict)
     jobs: dict[str, JobSpec] = Field(default_factory=dict)
     bindings: Bindings = Field(default_factory=Bindings)
+    secrets: Secrets | None = None
 
     def payload_types(self) -> dict[str, ModelSpec]:
         """Every named model, nested models and events alike."""

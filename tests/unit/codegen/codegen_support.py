@@ -6,6 +6,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "specs" / "001-task-reminders"
+PAYMENTS = REPO / "specs" / "002-order-payments"
 VARIETY = Path(__file__).resolve().parent / "specs" / "variety.yaml"
 HOSTILE = Path(__file__).resolve().parent / "specs" / "hostile.yaml"
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from codegen_support import EXAMPLE, REPO, VARIETY
+from codegen_support import EXAMPLE, PAYMENTS, REPO, VARIETY
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -17,11 +17,13 @@ from tools.codegen import generate
 from tools.validate.tree import check_tree
 from tools.workspace import Workspace
 
+_SPECS = {"example": EXAMPLE, "payments": PAYMENTS, "variety": VARIETY}
 
-@pytest.fixture(scope="module", params=["example", "variety"])
+
+@pytest.fixture(scope="module", params=sorted(_SPECS))
 def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp(request.param)
-    spec = EXAMPLE if request.param == "example" else VARIETY
+    spec = _SPECS[request.param]
     result = generate(spec, workspace=Workspace(root), out="build/service")
     assert result.ok, result.diagnostics
     return root / "build" / "service"

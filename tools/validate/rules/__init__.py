@@ -30,6 +30,7 @@ from tools.validate.rules.publish_status import PublishStatus
 from tools.validate.rules.raw_publish import RawHttpPublish
 from tools.validate.rules.reminders_url import RemindersUrl
 from tools.validate.rules.sdk_signature import SdkSignature
+from tools.validate.rules.secret_at_import import SecretReadAtImport
 from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
 from tools.validate.rules.state_etag import StateWithoutEtag
@@ -77,6 +78,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UncheckedSidecarAnswer,
     InvocationWithoutTimeout,
     LockResultUnchecked,
+    SecretReadAtImport,
 )
 
 __all__ = ["ALL_RULES", "Rule"]

@@ -19,6 +19,7 @@ import (
 	nrSqlite "github.com/dapr/components-contrib/nameresolution/sqlite"
 	pubsubInMemory "github.com/dapr/components-contrib/pubsub/in-memory"
 	pubsubRedis "github.com/dapr/components-contrib/pubsub/redis"
+	secretstoresFile "github.com/dapr/components-contrib/secretstores/local/file"
 	stateInMemory "github.com/dapr/components-contrib/state/in-memory"
 	stateRedis "github.com/dapr/components-contrib/state/redis"
 	stateSqlite "github.com/dapr/components-contrib/state/sqlite"
@@ -58,6 +59,9 @@ func registerComponents() {
 
 	pubsubLoader.DefaultRegistry.RegisterComponent(pubsubInMemory.New, "in-memory")
 	pubsubLoader.DefaultRegistry.RegisterComponent(pubsubRedis.NewRedisStreams, "redis")
+
+	// The local file secret store: components read credentials through secretKeyRef from it.
+	secretstoresLoader.DefaultRegistry.RegisterComponent(secretstoresFile.NewLocalSecretStore, "local.file")
 
 	bindingsLoader.DefaultRegistry.RegisterInputBinding(cron.NewCron, "cron")
 	bindingsLoader.DefaultRegistry.RegisterOutputBinding(localstorage.NewLocalStorage, "localstorage")

@@ -1,0 +1,102 @@
+"""The second example spec's generated service (specs/002-order-payments) under the real daprd.
+
+The service's own component files are used where they are what is proven: the local file secret
+store and the output binding that reads its folder through `secretKeyRef` (only the path of the
+secrets file is set to this test's). Everything is observed from outside: files the binding
+writes, and daprd's metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from harness.binaries import REPO_ROOT
+from harness.components import Manifest
+from harness.generated import GeneratedService, generate_service, manifests
+from harness.stack import DaprStack, Service
+from harness.wait import eventually
+
+pytestmark = pytest.mark.e2e
+
+APPS = Path(__file__).parent / "apps"
+PAYMENTS_SPEC = REPO_ROOT / "specs" / "002-order-payments"
+SECRET_BINDING = "expired-payments"
+
+
+@pytest.fixture(scope="module")
+def payments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
+    yield generate_service(PAYMENTS_SPEC, tmp_path_factory.mktemp("payments"))
+
+
+def generated_component(service: GeneratedService, name: str) -> Manifest:
+    document: Manifest = yaml.safe_load(
+        (service.root / "components" / f"{name}.yaml").read_text(encoding="utf-8")
+    )
+    return document
+
+
+def start_payments(
+    stack: DaprStack, service: GeneratedService, secrets: dict[str, str]
+) -> tuple[Service, Path]:
+    """The app and its daprd, with the generated secret store reading `secrets` from a file."""
+    data_dir = stack.workdir / "data"
+    secrets_file = stack.workdir / "secrets.json"
+    secrets_file.write_text(json.dumps(secrets), encoding="utf-8")
+    store_name = service.spec.secrets.store if service.spec.secrets else ""
+    store = generated_component(service, store_name)
+    for item in store["spec"]["metadata"]:
+        if item["name"] == "secretsFile":
+            item["value"] = str(secrets_file)
+    resources = [
+        m for m in manifests(service, data_dir=data_dir) if m["metadata"]["name"] != SECRET_BINDING
+    ]
+    resources += [store, generated_component(service, SECRET_BINDING)]
+    running = stack.service(
+        service.app_id,
+        "timed:app",
+        app_dir=APPS,
+        manifests=resources,
+        env={"TIMED_TARGET": service.target, "PYTHONPATH": str(service.root)},
+    )
+    running.start()
+    return running, data_dir
+
+
+def payment(window_seconds: float) -> dict[str, Any]:
+    return {
+        "order_id": f"order-{uuid.uuid4().hex[:8]}",
+        "amount": 12.5,
+        "window_ends_at": (datetime.now(UTC) + timedelta(seconds=window_seconds)).isoformat(),
+    }
+
+
+def test_binding_reads_its_folder_from_the_local_file_secret_store(
+    dapr_stack: DaprStack, payments: GeneratedService, tmp_path: Path
+) -> None:
+    component = generated_component(payments, SECRET_BINDING)
+    root_path = next(m for m in component["spec"]["metadata"] if m["name"] == "rootPath")
+    assert "value" not in root_path  # the component file holds a reference, never the folder
+    secret_folder = tmp_path / "only-in-the-secrets-file"
+    running, data_dir = start_payments(
+        dapr_stack, payments, {"expired-payments-root": str(secret_folder)}
+    )
+    body = payment(window_seconds=2)
+
+    response = running.app.http.post("/payments", json=body)
+
+    assert response.status_code == 202, response.text
+    written = secret_folder / f"expired-{body['order_id']}.json"
+    eventually(written.exists, timeout=45, what=f"{written} written by the binding")
+    assert json.loads(written.read_text(encoding="utf-8"))["order_id"] == body["order_id"]
+    assert not (data_dir / SECRET_BINDING).exists()  # the harness's default folder stays unused
+    loaded = {c["name"]: c["type"] for c in running.sidecar.metadata()["components"]}
+    assert loaded[payments.spec.secrets.store if payments.spec.secrets else ""] == (
+        "secretstores.local.file"
+    )

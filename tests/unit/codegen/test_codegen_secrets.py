@@ -1,0 +1,83 @@
+"""Secrets in the generated service: the store's component, secretKeyRef values, the git-ignored
+secrets file and its sample."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from codegen_support import EXAMPLE, PAYMENTS
+
+from tools.codegen.render import render_service
+from tools.specs import load_spec
+from tools.specs.loader import validate_data
+
+
+def rendered(spec_dir: Path) -> dict[str, str]:
+    return {f.path: f.content for f in render_service(load_spec(spec_dir))}
+
+
+def components(files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    found = {}
+    for path, text in files.items():
+        if path.startswith("components/") and path.count("/") == 1:
+            document = yaml.safe_load(text)
+            if document["kind"] == "Component":
+                found[document["metadata"]["name"]] = document
+    return found
+
+
+def test_a_secret_value_is_a_secret_key_ref_of_the_declared_store() -> None:
+    found = components(rendered(PAYMENTS))
+
+    binding = found["expired-payments"]
+    assert binding["auth"] == {"secretStore": "secretstore"}
+    reference = {"name": "expired-payments-root", "key": "expired-payments-root"}
+    assert {"name": "rootPath", "secretKeyRef": reference} in binding["spec"]["metadata"]
+    store = found["secretstore"]
+    assert store["spec"]["type"] == "secretstores.local.file"
+    assert {"name": "secretsFile", "value": "secrets.json"} in store["spec"]["metadata"]
+
+
+def test_the_secrets_file_is_git_ignored_and_its_sample_lists_every_name() -> None:
+    files = rendered(PAYMENTS)
+
+    assert "secrets.json" not in files
+    assert json.loads(files["secrets.sample.json"]) == {"expired-payments-root": ""}
+    assert "/secrets.json" in files[".gitignore"].splitlines()
+    assert "secrets.sample.json" in files["README.md"]
+
+
+def test_a_spec_without_secrets_gets_no_store_and_literal_values() -> None:
+    files = rendered(EXAMPLE)
+
+    assert not any("secret" in path for path in files)
+    for document in components(files).values():
+        assert "auth" not in document
+        assert all("secretKeyRef" not in item for item in document["spec"]["metadata"])
+
+
+def test_an_input_binding_reads_a_secret_too() -> None:
+    data = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
+    data = copy.deepcopy(data)
+    data["bindings"]["input"] = {
+        "orders-feed": {
+            "type": "bindings.kafka",
+            "metadata": {"saslPassword": {"secret": "kafka-password"}, "topics": "orders"},
+        }
+    }
+    data["secrets"]["names"]["kafka-password"] = "the Kafka user's password"
+    spec, problems = validate_data(data)
+    assert spec is not None, problems
+
+    document = components({f.path: f.content for f in render_service(spec)})["orders-feed"]
+
+    assert document["auth"] == {"secretStore": "secretstore"}
+    reference = {"name": "kafka-password", "key": "kafka-password"}
+    assert document["spec"]["metadata"][:2] == [
+        {"name": "saslPassword", "secretKeyRef": reference},
+        {"name": "topics", "value": "orders"},
+    ]

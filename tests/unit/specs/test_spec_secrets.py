@@ -1,0 +1,97 @@
+"""The `secrets` section: component metadata read through secretKeyRef, never in plain text."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools.specs import load_spec
+from tools.specs.loader import validate_data
+from tools.specs.model import SecretRef
+
+PAYMENTS = Path(__file__).resolve().parents[3] / "specs" / "002-order-payments"
+
+
+@pytest.fixture
+def payments() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
+    return copy.deepcopy(data)
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    return [str(p) for p in validate_data(data)[1]]
+
+
+def binding(data: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = data["bindings"]["output"]["expired-payments"]
+    return found
+
+
+def test_the_example_reads_its_binding_folder_from_the_secret_store() -> None:
+    spec = load_spec(PAYMENTS)
+    assert spec.secrets is not None
+    assert spec.secrets.type == "secretstores.local.file"
+    assert spec.secrets.sample_file == "secrets.sample.json"
+    value = spec.bindings.output["expired-payments"].metadata["rootPath"]
+    assert value == SecretRef(secret="expired-payments-root")
+
+
+def test_a_plain_text_credential_is_refused_with_the_fix(payments: dict[str, Any]) -> None:
+    binding(payments)["metadata"]["smtpPassword"] = "hunter2hunter2"
+    binding(payments)["metadata"]["redisPassword"] = ""  # no credential: nothing to hide
+
+    assert problems(payments) == [
+        "bindings.output.expired-payments.metadata.smtpPassword: a credential in plain text "
+        "would land in components/expired-payments.yaml, which is committed; declare it under "
+        "secrets.names (e.g. 'expired-payments-smtp-password') and write smtpPassword: "
+        "{secret: expired-payments-smtp-password}"
+    ]
+
+
+def test_every_secret_problem_is_reported_at_once_with_its_path(
+    payments: dict[str, Any],
+) -> None:
+    binding(payments)["metadata"] = {
+        "rootPath": {"secret": "expired-payments-rot"},
+        "apiKey": {"secrt": "x"},
+        "token": 3,
+    }
+    payments["secrets"]["store"] = "statestore"
+    payments["secrets"]["file"] = "../outside.json"
+
+    found = problems(payments)
+
+    assert "bindings.output.expired-payments.metadata.apiKey: unknown key 'secrt'" in found[0:2]
+    assert (
+        "bindings.output.expired-payments.metadata.apiKey: missing required key 'secret'"
+        in (found[0:2])
+    )
+    assert any(p.startswith("bindings.output.expired-payments.metadata.token: ") for p in found)
+    assert any(p.startswith("secrets.file: ") for p in found)
+    assert len(found) == 4  # cross-section checks wait for the structure to be valid
+
+
+def test_cross_section_secret_problems(payments: dict[str, Any]) -> None:
+    binding(payments)["metadata"]["rootPath"] = {"secret": "expired-payments-rot"}
+    payments["secrets"]["store"] = "statestore"
+
+    assert problems(payments) == [
+        "bindings.output.expired-payments.metadata.rootPath: unknown secret "
+        "'expired-payments-rot' (did you mean 'expired-payments-root'?)",
+        "secrets.store: 'statestore' is already the name of another component; name the "
+        "secret store apart",
+    ]
+
+
+def test_a_secret_reference_needs_a_secret_store(payments: dict[str, Any]) -> None:
+    del payments["secrets"]
+
+    assert problems(payments) == [
+        "bindings.output.expired-payments.metadata.rootPath: reads secret "
+        "'expired-payments-root', but the spec declares no secret store; add secrets: "
+        "{names: {expired-payments-root: <what it is>}}"
+    ]
