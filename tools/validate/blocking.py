@@ -376,7 +376,7 @@ def blocking_findings(
 
     `files` maps each path to its facts and `modules` each path to its dotted module name.
     """
-    by_module = {modules[path]: path for path in files}
+    by_module = ModulePaths({modules[path]: path for path in files})
 
     def types_of(path: str) -> Mapping[str, str]:
         return files[path].types
@@ -426,30 +426,44 @@ def resolve_call(
     target: str,
     steps: list[str],
     importer: str,
-    by_module: Mapping[str, str],
+    by_module: ModulePaths,
     types_of: Callable[[str], Mapping[str, str]],
 ) -> tuple[str, str] | None:
     """(path of the module a call through an imported name ends in, the callee's key there:
     `func`, `Class.method`, or DAPR_SYNC for a method of the client it holds), or None.
 
-    `by_module` maps each known module to its path and `types_of` a path to its `types`.
+    `by_module` finds each known module's path and `types_of` maps a path to its `types`.
     """
     parts = target.split(".")
     for split in range(len(parts), 0, -1):
-        path = _module_path(".".join(parts[:split]), importer, by_module)
+        path = by_module.path_of(".".join(parts[:split]), importer)
         if path is not None:
             key = _callee(types_of(path), [*parts[split:], *steps])
             return (path, key) if key is not None else None
     return None
 
 
-def _module_path(module: str, importer: str, by_module: Mapping[str, str]) -> str | None:
-    """The file of `module`, matched by suffix: the import root may be a subfolder (`src.x` in
-    `backend/src/x.py`); of several, the one under the importer's own root."""
-    candidates = [name for name in by_module if name == module or name.endswith(f".{module}")]
-    near = [name for name in candidates if importer.startswith(name[: len(name) - len(module)])]
-    chosen = near if near else candidates
-    return by_module[chosen[0]] if len(chosen) == 1 else None
+class ModulePaths:
+    """The project's modules by every dotted suffix of their names: an import names a module by
+    its full name from an import root that may be a subfolder (`src.x` in `backend/src/x.py`).
+
+    Built once per project join: each imported call asks, and a tree has thousands of modules.
+    """
+
+    def __init__(self, by_module: Mapping[str, str]) -> None:
+        self._paths = by_module
+        self._by_suffix: dict[str, list[str]] = {}
+        for name in by_module:
+            parts = name.split(".")
+            for start in range(len(parts)):
+                self._by_suffix.setdefault(".".join(parts[start:]), []).append(name)
+
+    def path_of(self, module: str, importer: str) -> str | None:
+        """The file of `module`; of several matches, the one under the importer's own root."""
+        candidates = self._by_suffix.get(module, [])
+        near = [name for name in candidates if importer.startswith(name[: len(name) - len(module)])]
+        chosen = near if near else candidates
+        return self._paths[chosen[0]] if len(chosen) == 1 else None
 
 
 def _callee(types: Mapping[str, str], steps: list[str]) -> str | None:

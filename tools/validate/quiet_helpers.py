@@ -41,7 +41,7 @@ from tools.validate.astutil import (
     own_nodes,
     walk,
 )
-from tools.validate.blocking import CALL, Chains, call_text, resolve_call
+from tools.validate.blocking import CALL, Chains, ModulePaths, call_text, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import BLANKET_ERRORS, answers, caught, reading, returns_none
 from tools.validate.rules.poison_message import PoisonMessage
@@ -371,7 +371,7 @@ def quiet_findings(
 ) -> list[Diagnostic]:
     """DAPR033 at ignored calls of signalling helpers, and in helpers that leave nothing to
     check. `delivered(path, handler)` says whether Dapr delivers to a handler of that file."""
-    by_module = {module: path for path, module in modules.items()}
+    by_module = ModulePaths({module: path for path, module in modules.items()})
     empty: Mapping[str, str] = {}
 
     def types_of(path: str) -> Mapping[str, str]:

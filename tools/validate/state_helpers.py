@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic
 from tools.validate.astutil import FunctionNode, assigned_once, keyword, module_functions, own_nodes
-from tools.validate.blocking import CALL, Chains, call_text, resolve_call
+from tools.validate.blocking import CALL, Chains, ModulePaths, call_text, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._state import (
     StateAccess,
@@ -303,7 +303,7 @@ def state_findings(
     `files` maps paths to their state facts, `modules` every known path to its module, `types`
     paths to what their names hold.
     """
-    by_module = {module: path for path, module in modules.items()}
+    by_module = ModulePaths({module: path for path, module in modules.items()})
     empty: Mapping[str, str] = {}
 
     def types_of(path: str) -> Mapping[str, str]:
@@ -326,7 +326,7 @@ def state_findings(
 def _holds(
     assumed: Assumed,
     importer: str,
-    by_module: Mapping[str, str],
+    by_module: ModulePaths,
     files: Mapping[str, StateFacts],
     types_of: Callable[[str], Mapping[str, str]],
 ) -> bool:
