@@ -9,6 +9,7 @@ writes, and daprd's metadata.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -100,3 +101,35 @@ def test_binding_reads_its_folder_from_the_local_file_secret_store(
     assert loaded[payments.spec.secrets.store if payments.spec.secrets else ""] == (
         "secretstores.local.file"
     )
+
+
+def test_a_cancelled_payment_window_never_fires(
+    dapr_stack: DaprStack, payments: GeneratedService, tmp_path: Path
+) -> None:
+    folder = tmp_path / "expired"
+    running, _ = start_payments(dapr_stack, payments, {"expired-payments-root": str(folder)})
+    cancelled, control = payment(window_seconds=6), payment(window_seconds=6)
+    never_scheduled = payment(window_seconds=6)
+    for body in (cancelled, control):
+        assert running.app.http.post("/payments", json=body).status_code == 202
+    job = f"payment-window-{cancelled['order_id']}"
+    eventually(lambda: running.sidecar.get_job(job), timeout=20, what=f"job {job} scheduled")
+
+    for body in (cancelled, never_scheduled):  # a job that was never there is cancelled as well
+        captured = {"order_id": body["order_id"], "amount": body["amount"]}
+        assert running.app.http.post("/payments/captured", json=captured).status_code == 202
+
+    eventually(lambda: running.sidecar.get_job(job) is None, timeout=20, what=f"job {job} deleted")
+    # The control's window, due at the same time, fires: the cancelled one had its chance too.
+    fired = folder / f"expired-{control['order_id']}.json"
+    eventually(fired.exists, timeout=45, what="the control's window job fired")
+    time.sleep(2)  # a trigger of the same instant would have landed by now
+    assert not (folder / f"expired-{cancelled['order_id']}.json").exists()
+    triggers = [r["path"] for r in running.app.http.get("/__deliveries").json()]
+    assert f"/job/{job}" not in triggers
+    captures = [
+        r
+        for r in running.app.http.get("/__deliveries").json()
+        if r["path"] == "/events/payment-captured"
+    ]
+    assert [r["answer"] for r in captures] == ["SUCCESS", "SUCCESS"], captures

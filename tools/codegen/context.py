@@ -117,6 +117,13 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                     "due_time_field": job.due_time_field,
                     "prefix_const": f"{identifier(name).upper()}_PREFIX",
                     "method": f"schedule_{snake(name)}",
+                    "cancel_method": f"cancel_{snake(name)}",
+                    "cancelled": any(
+                        a.kind == "cancel" and a.target == name for a in _all_actions(spec)
+                    ),
+                    "key_annotation": types[job.data or ""]
+                    .fields[job.per_key or ""]
+                    .ref.annotation(),
                     "effect": f"on_job_{snake(name)}",
                     "failure_policy": _failure_policy(job.failure_policy),
                     "policy": job.failure_policy,
@@ -276,6 +283,9 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "jobs_per_key": jobs_per_key,
         # Triggers try the longest name first: 'dunning-final-7' is not a 'dunning' job.
         "jobs_per_key_routes": sorted(jobs_per_key, key=lambda j: -len(j["name"])),
+        "jobs_cancel_uuid": any(
+            j["cancelled"] and j["key_annotation"] == "UUID" for j in jobs_per_key
+        ),
         "job_sdk_names": sorted(
             {"Job"} | {_policy_class(j["policy"]) for j in jobs_startup + jobs_per_key} - {None}
         ),
@@ -303,6 +313,15 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "sample_json": json.dumps(dict.fromkeys(sorted(spec.secrets.names), ""), indent=2),
         },
     }
+
+
+def _all_actions(spec: ServiceSpec) -> list[Action]:
+    """Every action of every handler the spec declares."""
+    actions = [a for job in spec.jobs.values() for a in job.actions]
+    actions += [a for b in spec.bindings.input.values() for a in b.actions]
+    for sub in spec.subscriptions.values():
+        actions += sub.actions + [a for rule in sub.rules for a in rule.actions]
+    return actions
 
 
 def _metadata_items(metadata: dict[str, MetadataValue]) -> list[dict[str, str]]:
@@ -452,6 +471,11 @@ def _effect(
                 job = spec.jobs[action.target]
                 arg = _project(source, job.data or "")
                 lines.append(f"await context.jobs.schedule_{snake(action.target)}({arg})")
+            case "cancel":
+                job = spec.jobs[action.target]
+                lines.append(
+                    f"await context.jobs.cancel_{snake(action.target)}(event.{job.per_key})"
+                )
             case "publish":
                 pub = publications[action.target]
                 args = _project(source, pub["event"])
@@ -588,6 +612,10 @@ class _Checker:
                     job = self._spec.jobs[action.target]
                     name = f"{action.target}-{sample[job.per_key or '']}"
                     lines.append(f"{pystr(name)} in dapr.jobs")
+                case "cancel":
+                    job = self._spec.jobs[action.target]
+                    name = f"{action.target}-{sample[job.per_key or '']}"
+                    lines.append(f"{pystr(name)} not in dapr.jobs")
                 case "publish":
                     lines.append(f"any(p.topic == {pystr(action.target)} for p in dapr.published)")
                 case _:
@@ -611,6 +639,7 @@ class _Checker:
         return {
             "save": "get_state",
             "schedule": "schedule_job",
+            "cancel": "delete_job",
             "publish": "publish_event",
             "invoke": "invoke_binding",
         }[actions[0].kind]

@@ -534,13 +534,48 @@ def _actions(
         if problem:
             needs = None if target is None else f"{_ACTION_SECTIONS[action.kind]}.{action.target}"
             yield Problem(path, problem, needs=needs)
+        elif action.kind == "cancel":
+            yield from _cancel_key(spec, path, source, action.target)
         elif target is not None:
             yield from _projection(spec, path, source, target)
+
+
+def _cancel_key(spec: ServiceSpec, path: str, source: str | None, name: str) -> Iterator[Problem]:
+    """A cancel names the job '<job>-<key>' from the handler's payload: the payload carries the
+    job's per_key field, with the same type."""
+    job = spec.jobs[name]
+    data = spec.payload_types().get(job.data or "")
+    wanted = data.fields.get(job.per_key or "") if data else None
+    if wanted is None:
+        return  # the job's data or key is invalid itself (reported there)
+    have = spec.payload_types().get(source or "")
+    given = have.fields.get(job.per_key or "") if have else None
+    if source is None or have is None:
+        if source is None:
+            yield Problem(
+                path,
+                f"cancelling job '{name}' needs its key {job.per_key}, and this handler has no "
+                "data",
+            )
+        return
+    if given is None:
+        yield Problem(
+            path,
+            f"job '{name}' is named by {job.data}.{job.per_key}, but '{source}' has no field "
+            f"'{job.per_key}'",
+        )
+    elif not _same(given.ref, TypeRef(wanted.ref.name)):
+        yield Problem(
+            path,
+            f"{job.data}.{job.per_key} is '{wanted.type}' but {source}.{job.per_key} is "
+            f"'{given.type}'",
+        )
 
 
 _ACTION_SECTIONS = {
     "save": "state_stores",
     "schedule": "jobs",
+    "cancel": "jobs",
     "publish": "publications",
     "invoke": "bindings.output",
 }
@@ -556,14 +591,15 @@ def _action_target(spec: ServiceSpec, action: Action) -> tuple[str | None, str |
             if store is None:
                 return "", unknown("state store", name, spec.state_stores)
             return store.entity, None
-        case "schedule":
+        case "schedule" | "cancel":
             job = spec.jobs.get(name)
             if job is None:
                 return "", unknown("job", name, spec.jobs)
             if not job.is_per_key:
+                verb = "scheduled" if action.kind == "schedule" else "cancelled"
                 return (
                     None,
-                    f"job '{name}' is a startup job; only per_key jobs are scheduled by actions",
+                    f"job '{name}' is a startup job; only per_key jobs are {verb} by actions",
                 )
             return job.data, None
         case "publish":

@@ -178,30 +178,32 @@ class ServiceInfo(_Strict):
     _pubsub = field_validator("pubsub")(lambda v: _pattern(v, COMPONENT_NAME, "component name"))
 
 
+ACTION_KINDS = ("save", "schedule", "cancel", "publish", "invoke")
+
+
 class Action(_Strict):
-    """One effect of a handler: exactly one of save / schedule / publish / invoke."""
+    """One effect of a handler: exactly one of save / schedule / cancel / publish / invoke."""
 
     save: str | None = Field(default=None, description="state store that stores the payload")
     schedule: str | None = Field(
         default=None, description="per-key job to schedule from the payload"
+    )
+    cancel: str | None = Field(
+        default=None, description="per-key job to cancel (delete) for the payload's key"
     )
     publish: str | None = Field(default=None, description="topic of a publication to emit")
     invoke: str | None = Field(default=None, description="output binding to invoke")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Action:
-        given = [
-            k for k in ("save", "schedule", "publish", "invoke") if getattr(self, k) is not None
-        ]
+        given = [k for k in ACTION_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("an action has exactly one of: save, schedule, publish, invoke")
+            raise ValueError(f"an action has exactly one of: {', '.join(ACTION_KINDS)}")
         return self
 
     @property
     def kind(self) -> str:
-        return next(
-            k for k in ("save", "schedule", "publish", "invoke") if getattr(self, k) is not None
-        )
+        return next(k for k in ACTION_KINDS if getattr(self, k) is not None)
 
     @property
     def target(self) -> str:
