@@ -88,7 +88,7 @@ def check_tree(
     files = _collect(paths, root, config)
     cache_key = f"{engine_fingerprint()}-{config.fingerprint()}"
     workspace = Workspace(root, config=config)
-    cached = _load_cache(workspace, cache_key) if use_cache else {}
+    cached, joined = _load_cache(workspace, cache_key) if use_cache else ({}, None)
     results: dict[str, _FileResult] = {}
     stale: list[tuple[str, Path, os.stat_result]] = []
     for relative, absolute in files:
@@ -100,15 +100,26 @@ def check_tree(
             stale.append((relative, absolute, stat))
     fresh = _analyse(stale, root, config, cached, jobs)
     results.update(fresh)
-    if use_cache and (fresh or set(cached) != set(results)):
-        _save_cache(workspace, cache_key, results)
+    covers_root = _covers_root(paths, root)
+    # Checking the whole project, the cross-file findings are those of the same files' facts: an
+    # unchanged project reuses the last join (checking part of it, files outside count too).
+    inputs = _join_inputs(results) if covers_root else None
+    rejoined = False
+    if inputs is not None and joined is not None and joined[0] == inputs:
+        cross = [Diagnostic.model_construct(**d) for d in joined[1]]
+    else:
+        cross = _cross_file(results, config, root, covers_root=covers_root)
+        joined = (inputs, [d.model_dump() for d in cross]) if inputs is not None else None
+        rejoined = inputs is not None
+    if use_cache and (fresh or set(cached) != set(results) or rejoined):
+        _save_cache(workspace, cache_key, results, joined)
     report = TreeReport(files=[r for r, _ in files], from_cache=len(files) - len(fresh))
     for relative, _ in files:
         result = results[relative]
         report.lines += result.lines
         # Cached entries were validated when they were made; rebuilding them needs no re-validation.
         report.diagnostics += [Diagnostic.model_construct(**d) for d in result.diagnostics]
-    report.diagnostics += _cross_file(results, config, root, covers_root=_covers_root(paths, root))
+    report.diagnostics += cross
     if _covers_history(paths, root):
         report.diagnostics += _history(root)
     report.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.rule))
@@ -306,22 +317,49 @@ def engine_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _load_cache(workspace: Workspace, key: str) -> dict[str, _FileResult]:
+def _load_cache(
+    workspace: Workspace, key: str
+) -> tuple[dict[str, _FileResult], tuple[str, list[dict]] | None]:
+    """Each file's cached results, and the last join of the whole project (see _join_inputs)."""
     raw = workspace.read_state(CACHE_NAME, limit=_CACHE_LIMIT)
     try:
         data = json.loads(raw) if raw is not None else {}
     except ValueError:
-        return {}
+        return {}, None
     if not isinstance(data, dict) or data.get("key") != key:
-        return {}
+        return {}, None
     try:
-        return {path: _FileResult.from_json(entry) for path, entry in data["files"].items()}
+        files = {path: _FileResult.from_json(entry) for path, entry in data["files"].items()}
     except (KeyError, TypeError, AttributeError):
-        return {}
+        return {}, None
+    joined = data.get("joined")
+    valid = (
+        isinstance(joined, list)
+        and len(joined) == 2
+        and isinstance(joined[0], str)
+        and isinstance(joined[1], list)
+    )
+    return files, (joined[0], joined[1]) if valid else None
 
 
-def _save_cache(workspace: Workspace, key: str, results: dict[str, _FileResult]) -> None:
-    payload = {"key": key, "files": {p: r.to_json() for p, r in results.items()}}
+def _save_cache(
+    workspace: Workspace,
+    key: str,
+    results: dict[str, _FileResult],
+    joined: tuple[str, list[dict]] | None,
+) -> None:
+    payload: dict[str, object] = {"key": key, "files": {p: r.to_json() for p, r in results.items()}}
+    if joined is not None:
+        payload["joined"] = list(joined)
     # A read-only checkout still gets checked, just without a cache.
     with contextlib.suppress(OSError, PathRefused):
         workspace.write_state(CACHE_NAME, json.dumps(payload, separators=(",", ":")).encode())
+
+
+def _join_inputs(results: dict[str, _FileResult]) -> str:
+    """What the cross-file findings of the whole project are a function of: each file's path and
+    content (its facts follow from them, under the engine and settings the cache is keyed by)."""
+    digest = hashlib.sha256()
+    for path in sorted(results):
+        digest.update(f"{path}\0{results[path].sha}\0".encode())
+    return digest.hexdigest()
