@@ -3,7 +3,8 @@
 The finding is a call that reads a secret through Dapr - a DaprClient's `get_secret` or
 `get_bulk_secret`, or an HTTP request to the sidecar's `/v1.0/secrets/` API - in code that runs
 at import: the module's own statements (also inside `if`, `try` and `with` blocks) and class
-bodies, not function bodies, which run when called.
+bodies, not function bodies, which run when called. A one-shot program serving no app (a
+`__main__` block, `asyncio.run`, or printing as it runs) is quiet: importing it is running it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._http import Locals, http_request
+from tools.validate.rules._reach import is_script
 from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.base import Invalid, Rule
 
@@ -54,6 +56,10 @@ class SecretReadAtImport(Rule):
         "    def password(self) -> str:\n"
         "        with DaprClient() as client:\n"
         "            return client.get_secret('secretstore', 'smtp').secret['smtp']\n",
+        # A one-shot program (no app, it prints what it read): its import is its run.
+        "from dapr.clients import DaprClient\n\n"
+        "with DaprClient() as client:\n"
+        "    print(client.get_secret('secretstore', 'smtp').secret)\n",
     )
     INVALID = (
         Invalid(
@@ -94,14 +100,24 @@ class SecretReadAtImport(Rule):
         self._enabled = not is_harness_path(ctx.path)
 
     def finish(self, module: ast.Module) -> None:
-        if not self._enabled:
+        calls = list(_import_time_calls(module)) if self._enabled else []
+        if not calls or self._program(module, calls):
             return
         instances = instances_of(self.ctx, module)
         locals_ = Locals()
         locals_.add_module(module)
-        for call in _import_time_calls(module):
+        for call in calls:
             if self._reads_secret(call, instances) or self._secrets_request(call, locals_):
                 self.report(call)
+
+    def _program(self, module: ast.Module, calls: list[ast.Call]) -> bool:
+        """A one-shot program serving no app (a quickstart, an example): importing it is running
+        it, so there is no later moment to read the secret in. Told by its `__main__` block or
+        `asyncio.run`, or by printing what it does while it runs."""
+        return is_script(self.ctx, module) or (
+            not (self.ctx.app_objects or self.ctx.handlers)
+            and any(isinstance(c.func, ast.Name) and c.func.id == "print" for c in calls)
+        )
 
     def _reads_secret(self, call: ast.Call, instances: Instances) -> bool:
         """A DaprClient's get_secret / get_bulk_secret (also on `DaprClient()` itself)."""
