@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 HOLE = "\x00"
@@ -39,6 +40,7 @@ def literal_pieces(
     return found
 
 
+@lru_cache(maxsize=4096)  # a path's answer never changes; rules ask at each call they judge
 def is_harness_path(path: str) -> bool:
     """Tests and benchmarks: they drive the sidecar's raw HTTP API from outside on purpose."""
     pure = PurePosixPath(path)
