@@ -35,6 +35,9 @@ _ENVELOPE = frozenset(
         "type",
     }
 )
+# A subscription with rawPayload=true gets the message as published, which daprd wraps in its own
+# envelope with the bytes under `data_base64`: there it is always present.
+_RAW_ENVELOPE = frozenset({"data_base64"})
 # What a missing key raises: a `try` catching one of these sees the malformed event.
 _KEY_ERRORS = frozenset({"KeyError", "LookupError", "TypeError"}) | BLANKET_ERRORS
 # Answers that make Dapr deliver the same event again.
@@ -79,6 +82,17 @@ class UntypedPayload(Rule):
         "optional fields with `.get(key, default)` and handle their absence."
     )
     VALID = (
+        # A raw-payload subscription: daprd puts the message's bytes under data_base64, always.
+        "import base64\n\nfrom fastapi import FastAPI, Request\n\napp = FastAPI()\n\n"
+        "@app.get('/dapr/subscribe')\n"
+        "def subscribe() -> list[dict]:\n"
+        "    return [{'pubsubname': 'pubsub', 'topic': 'raw', 'route': '/raw',\n"
+        "             'metadata': {'rawPayload': 'true'}}]\n\n"
+        "@app.post('/raw')\n"
+        "async def on_raw(request: Request, client=None) -> dict:\n"
+        "    body = base64.b64decode((await request.json())['data_base64'])\n"
+        "    await client.save_state('statestore', 'last', body)\n"
+        "    return {'status': 'SUCCESS'}\n",
         # A field read with a default cannot fail on a message that lacks it.
         "from dapr.ext.fastapi import DaprApp\n"
         "from fastapi import FastAPI, Request\n\n"
@@ -288,7 +302,8 @@ class _Flow:
         if origin is None:
             return False
         key = node.slice
-        envelope = isinstance(key, ast.Constant) and key.value in _ENVELOPE
+        fields = _ENVELOPE | _RAW_ENVELOPE if "rawPayload" in self.ctx.source else _ENVELOPE
+        envelope = isinstance(key, ast.Constant) and key.value in fields
         return not (self.enveloped and origin == "body" and envelope)
 
     def _guarded(self) -> set[int]:
