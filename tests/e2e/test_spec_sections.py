@@ -44,7 +44,11 @@ def generated_component(service: GeneratedService, name: str) -> Manifest:
 
 
 def start_payments(
-    stack: DaprStack, service: GeneratedService, secrets: dict[str, str]
+    stack: DaprStack,
+    service: GeneratedService,
+    secrets: dict[str, str],
+    *,
+    app_token: str | None = None,
 ) -> tuple[Service, Path]:
     """The app and its daprd, with the generated secret store reading `secrets` from a file."""
     data_dir = stack.workdir / "data"
@@ -65,6 +69,7 @@ def start_payments(
         app_dir=APPS,
         manifests=resources,
         env={"TIMED_TARGET": service.target, "PYTHONPATH": str(service.root)},
+        app_token=app_token,
     )
     running.start()
     return running, data_dir
@@ -133,3 +138,32 @@ def test_a_cancelled_payment_window_never_fires(
         if r["path"] == "/events/payment-captured"
     ]
     assert [r["answer"] for r in captures] == ["SUCCESS", "SUCCESS"], captures
+
+
+def test_a_stored_payment_is_read_through_service_invocation_with_the_app_token(
+    dapr_stack: DaprStack, payments: GeneratedService, tmp_path: Path
+) -> None:
+    token = "e2e-app-token-" + uuid.uuid4().hex
+    running, _ = start_payments(
+        dapr_stack,
+        payments,
+        {"expired-payments-root": str(tmp_path / "expired")},
+        app_token=token,
+    )
+    body = payment(window_seconds=3600)
+    assert running.app.http.post("/payments", json=body).status_code == 202
+    invoke = f"/v1.0/invoke/{payments.app_id}/method/payments"
+
+    def read(order_id: str) -> Any:
+        return running.sidecar.http.get(f"{invoke}/{order_id}")
+
+    found = eventually(
+        lambda: read(body["order_id"]) if read(body["order_id"]).status_code == 200 else None,
+        timeout=20,
+        what="the stored payment read back through daprd",
+    )
+    assert found.json()["order_id"] == body["order_id"]
+    assert found.json()["amount"] == body["amount"]
+    assert read("order-never-requested").status_code == 404
+    # Straight to the app, without the token daprd adds: refused.
+    assert running.app.http.get(f"/payments/{body['order_id']}").status_code == 401

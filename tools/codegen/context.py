@@ -275,6 +275,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "models_imports": _model_imports(spec),
         "publications": publications,
         "api_routes": [p for p in publications if p["route"]],
+        "read_routes": _read_routes(spec, attr),
         "subscriptions": subscriptions,
         "dead_letters": dead_letters(subscriptions),
         "deliveries": DELIVERIES,
@@ -313,6 +314,24 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "sample_json": json.dumps(dict.fromkeys(sorted(spec.secrets.names), ""), indent=2),
         },
     }
+
+
+def _read_routes(spec: ServiceSpec, attr: dict[str, str]) -> list[dict[str, str]]:
+    """GET <read_route>/{key} of each store that declares one."""
+    types = spec.payload_types()
+    return [
+        {
+            "path": f"{store.read_route}/{{{store.key}}}",
+            "func": f"read_{snake(name)}",
+            "attr": attr[name],
+            "store": name,
+            "entity": store.entity,
+            "key": store.key,
+            "key_annotation": types[store.entity].fields[store.key].ref.annotation(),
+        }
+        for name, store in spec.state_stores.items()
+        if store.read_route
+    ]
 
 
 def _all_actions(spec: ServiceSpec) -> list[Action]:

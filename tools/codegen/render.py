@@ -136,6 +136,8 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
         modules.append("producers")
     if context["api_routes"]:
         modules.append("api")
+    if context["read_routes"]:
+        modules.append("reads")
     if context["jobs_startup"] or context["jobs_per_key"]:
         modules.append("jobs")
     if context["outputs"]:
@@ -156,6 +158,8 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
         tests.append("test_subscriptions")
     if context["publications"]:
         tests.append("test_producers")
+    if context["read_routes"]:
+        tests.append("test_reads")
     if context["jobs_startup"] or context["jobs_per_key"]:
         tests.append("test_jobs")
     if context["inputs"] or context["outputs"]:

@@ -288,6 +288,23 @@ def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(f"{base}.key", unknown("field", store.key, entity.fields))
         elif key.ref.optional or key.ref.is_list or key.ref.name not in _KEY_SCALARS:
             yield Problem(f"{base}.key", "the key field must be a required str, int or uuid")
+    yield from _read_routes(spec)
+
+
+def _read_routes(spec: ServiceSpec) -> Iterator[Problem]:
+    """GET <route>/{key} of each readable store: no route of the app's own, none taken twice."""
+    seen: dict[str, str] = {}
+    for name, store in spec.state_stores.items():
+        route = store.read_route
+        if route is None:
+            continue
+        path = f"state_stores.{name}.read_route"
+        taken = _reserved_route(spec, route)
+        if taken:
+            yield Problem(path, f"'{route}' is taken by {taken}; pick another path")
+        if route in seen:
+            yield Problem(path, f"route already used by state_stores.{seen[route]}")
+        seen.setdefault(route, name)
 
 
 def _jobs(spec: ServiceSpec) -> Iterator[Problem]:

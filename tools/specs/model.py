@@ -270,6 +270,21 @@ class StateStore(_Strict):
     )
     concurrency: Literal["first-write", "last-write"] = "first-write"
     ttl_seconds: int | None = Field(default=None, ge=1)
+    read_route: str | None = Field(
+        default=None,
+        description="GET <read_route>/{key} answers the stored entity (404 when missing); "
+        "Dapr-facing, so it takes the app token",
+    )
+
+    @field_validator("read_route")
+    @classmethod
+    def _read_route(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^/[a-z0-9/_-]*[a-z0-9_-]$", value):
+            raise ValueError(
+                f"'{value}' is not a route; write an absolute lowercase path such as '/tasks' "
+                "(the key is appended as /{key})"
+            )
+        return value
 
 
 class ConstantPolicy(_Strict):

@@ -1,0 +1,50 @@
+"""`state_stores.<store>.read_route`: GET <route>/{key} on a path of its own."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tools.specs import load_spec
+from tools.specs.loader import validate_data
+
+PAYMENTS = Path(__file__).resolve().parents[3] / "specs" / "002-order-payments"
+
+
+@pytest.fixture
+def payments() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
+    return copy.deepcopy(data)
+
+
+def problems(data: dict[str, Any]) -> list[str]:
+    return [str(p) for p in validate_data(data)[1]]
+
+
+def test_the_example_serves_payment_requests_by_order_id() -> None:
+    assert load_spec(PAYMENTS).state_stores["statestore"].read_route == "/payments"
+
+
+def test_read_route_problems_come_with_their_paths(payments: dict[str, Any]) -> None:
+    stores = payments["state_stores"]
+    stores["statestore"]["read_route"] = "/job/payments"
+    stores["captures"] = {
+        "entity": "PaymentCaptured",
+        "key": "order_id",
+        "read_route": "/job/payments",
+    }
+    stores["other"] = {"entity": "PaymentCaptured", "key": "order_id", "read_route": "Payments/"}
+
+    assert problems(payments) == [
+        "state_stores.other.read_route: 'Payments/' is not a route; write an absolute "
+        "lowercase path such as '/tasks' (the key is appended as /{key})",
+        "state_stores.statestore.read_route: '/job/payments' is taken by job triggers; pick "
+        "another path",
+        "state_stores.captures.read_route: '/job/payments' is taken by job triggers; pick "
+        "another path",
+        "state_stores.captures.read_route: route already used by state_stores.statestore",
+    ]
