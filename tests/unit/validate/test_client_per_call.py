@@ -195,11 +195,22 @@ def test_requests_and_httpx_sessions_per_request() -> None:
 def test_a_lone_function_of_a_library_module_is_left_to_its_callers() -> None:
     source = (
         "from dapr.clients import DaprClient\n\n"
-        "def publish(body: str) -> None:\n"
+        "def archive(body: str) -> None:\n"
+        "    with DaprClient() as client:\n"
+        "        client.save_state('statestore', 'archive', body)\n"
+    )
+    assert _findings(source) == []
+
+
+@pytest.mark.parametrize("name", ["publish", "send_reminder", "schedule_job", "notify_owner"])
+def test_a_function_named_for_one_operation_runs_per_operation(name: str) -> None:
+    source = (
+        "from dapr.clients import DaprClient\n\n"
+        f"def {name}(body: str) -> None:\n"
         "    with DaprClient() as client:\n"
         "        client.publish_event('pubsub', 'orders', body, data_content_type='text/plain')\n"
     )
-    assert _findings(source) == []
+    assert _lines(source) == [4]
 
 
 @pytest.mark.parametrize(

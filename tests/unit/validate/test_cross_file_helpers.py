@@ -249,11 +249,12 @@ def test_state_facts_round_trip_as_json() -> None:
 _NOTIFY = (
     "import logging\n\n"
     "import httpx\n\n"
-    "log = logging.getLogger(__name__)\n\n\n"
+    "log = logging.getLogger(__name__)\n"
+    "http = httpx.AsyncClient()\n\n"
     "async def notify(event: dict) -> None:\n"
     "    try:\n"
-    "        async with httpx.AsyncClient() as client:\n"
-    "            await client.post('http://mailer/send', json=event)\n"
+    "        response = await http.post('http://mailer/send', json=event)\n"
+    "        response.raise_for_status()\n"
     "    except httpx.HTTPError as error:\n"  # line 12
     "        log.error('send failed: %s', error)\n"
 )

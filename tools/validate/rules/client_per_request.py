@@ -100,8 +100,10 @@ _ONCE_PREFIXES = ("init_", "setup_", "bootstrap", "seed_", "wait_for_")
 _ONCE_DECORATORS = frozenset(
     {"on_event", "before_serving", "after_serving", "before_first_request", "on_startup"}
 )
-# How event handlers are named when a framework in another file registers them.
+# How event handlers are named when a framework in another file registers them, and how the
+# functions are named that other files call once per operation (`publish_task_event(task)`).
 _HANDLER_NAMES = ("handle", "on_")
+_OPERATION_NAMES = ("publish", "send", "emit", "notify", "schedule", "invoke", "trigger")
 
 
 class ClientPerRequest(Rule):
@@ -265,6 +267,18 @@ class ClientPerRequest(Rule):
             line=8,
             col=16,
         ),
+        # A module's function named for one operation: other files call it per event.
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\n"
+                "def publish_task_event(event: str) -> None:\n"
+                "    with DaprClient() as client:\n"
+                "        client.publish_event('pubsub', 'tasks', event, "
+                "data_content_type='application/json')\n"
+            ),
+            line=4,
+            col=10,
+        ),
         Invalid(
             (
                 "import dapr.ext.workflow as wf\n"
@@ -410,7 +424,8 @@ class ClientPerRequest(Rule):
 
         Any method a class offers; a module function when the module serves an app, when
         another function of the module calls it (a helper of some operation), or when it is
-        named as an event handler (`handle_order`, `on_message`).
+        named as an event handler (`handle_order`, `on_message`) or for one operation
+        (`publish_event`, `send_reminder`, `schedule_job`).
         """
         for method in graph.operations():
             if id(method) not in quiet and not method.name.startswith("__"):
@@ -423,7 +438,8 @@ class ClientPerRequest(Rule):
         helpers = graph.called(functions)
         service = bool(self.ctx.app_objects or self.ctx.handlers)
         for function in functions:
-            if service or id(function) in helpers or function.name.startswith(_HANDLER_NAMES):
+            named = function.name.startswith(_HANDLER_NAMES + _OPERATION_NAMES)
+            if service or id(function) in helpers or named:
                 yield function, "function"
 
     def _is_activity(self, function: FunctionNode) -> bool:

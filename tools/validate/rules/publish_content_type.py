@@ -67,8 +67,8 @@ class PublishContentType(Rule):
         Invalid(
             (
                 "from dapr.clients import DaprClient\n\n"
-                "def publish(body: str) -> None:\n"
-                "    with DaprClient() as client:\n"
+                "def publish(client: DaprClient, body: str) -> None:\n"
+                "    with client:\n"
                 "        client.publish_event(pubsub_name='pubsub', topic_name='orders', "
                 "data=body, publish_metadata={'cloudevent.id': '1'})\n"
             ),
