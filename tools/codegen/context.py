@@ -634,6 +634,8 @@ class _Checker:
                 case "cancel":
                     job = self._spec.jobs[action.target]
                     name = f"{action.target}-{sample[job.per_key or '']}"
+                    # The job of this key was asked to go, and is gone.
+                    lines.append(f"({pystr('delete_job')}, {pystr(name)}) in dapr.calls")
                     lines.append(f"{pystr(name)} not in dapr.jobs")
                 case "publish":
                     lines.append(f"any(p.topic == {pystr(action.target)} for p in dapr.published)")
