@@ -381,7 +381,8 @@ class _FixitAddContentType(LintRule):
 def _autofix() -> Section:
     service = SERVICE.read_text(encoding="utf-8")
     publishers = "".join(
-        f"\n\nasync def publish_{index}(client, body: str) -> None:\n"
+        # Annotated: DAPR009 reports only what it knows is a DaprClient (the service imports it).
+        f"\n\nasync def publish_{index}(client: DaprClient, body: str) -> None:\n"
         f"    # event {index}\n"
         f"    await client.publish_event('pubsub', 'topic-{index}', body)\n"
         for index in range(FIXABLE_CALLS)
