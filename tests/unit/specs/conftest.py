@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
+from spec_support import PAYMENTS
 
 REPO = Path(__file__).resolve().parents[3]
 EXAMPLE = REPO / "specs" / "001-task-reminders"
@@ -16,6 +17,13 @@ EXAMPLE = REPO / "specs" / "001-task-reminders"
 def example_data() -> dict[str, Any]:
     """The example spec as data, a fresh copy per test to break on purpose."""
     return copy.deepcopy(yaml.safe_load((EXAMPLE / "service.yaml").read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def payments() -> dict[str, Any]:
+    """The second example spec (specs/002-order-payments) as data, a fresh copy per test."""
+    data: dict[str, Any] = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
+    return data
 
 
 @pytest.fixture

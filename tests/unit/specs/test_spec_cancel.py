@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
+from spec_support import PAYMENTS, problems
 
 from tools.specs import load_spec
-from tools.specs.loader import validate_data
-
-PAYMENTS = Path(__file__).resolve().parents[3] / "specs" / "002-order-payments"
-
-
-@pytest.fixture
-def payments() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
-    return copy.deepcopy(data)
-
-
-def problems(data: dict[str, Any]) -> list[str]:
-    return [str(p) for p in validate_data(data)[1]]
 
 
 def test_the_example_cancels_the_window_when_the_payment_is_captured() -> None:

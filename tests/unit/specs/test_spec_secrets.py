@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
+from spec_support import PAYMENTS, problems
 
 from tools.specs import load_spec
-from tools.specs.loader import validate_data
 from tools.specs.model import SecretRef
-
-PAYMENTS = Path(__file__).resolve().parents[3] / "specs" / "002-order-payments"
-
-
-@pytest.fixture
-def payments() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
-    return copy.deepcopy(data)
-
-
-def problems(data: dict[str, Any]) -> list[str]:
-    return [str(p) for p in validate_data(data)[1]]
 
 
 def binding(data: dict[str, Any]) -> dict[str, Any]:
