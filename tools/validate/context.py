@@ -332,6 +332,12 @@ class FileContext:
             yield from walk(self.module_values[name])
 
     @cached_property
+    def raw_payloads(self) -> bool:
+        """A subscription of this file asks for raw payloads (`rawPayload` metadata): daprd then
+        delivers the message as published inside an envelope of its own, under `data_base64`."""
+        return "rawPayload" in self.source
+
+    @cached_property
     def subscription_paths(self) -> frozenset[str]:
         """Routes this file's own `/dapr/subscribe` lists, as the app sees them."""
         return frozenset("/" + path.lstrip("/") for path, _ in self.declared_routes())

@@ -620,4 +620,4 @@ def _flow_nodes(function: FunctionNode) -> Iterator[ast.AST]:
         node = stack.pop()
         yield node
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            stack.extend(reversed(list(children(node))))
+            stack.extend(reversed(children(node)))

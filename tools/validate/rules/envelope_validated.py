@@ -125,7 +125,7 @@ class EnvelopeValidated(Rule):
         self._answers_validation_errors |= answers_validation_errors(node)
 
     def finish(self, module: ast.Module) -> None:
-        if "rawPayload" in self.ctx.source:
+        if self.ctx.raw_payloads:
             return  # raw deliveries carry the payload itself, not an envelope
         for handler in self.ctx.subscription_handlers():
             # The whole body: read from the request, or a dict parameter FastAPI fills with it.

@@ -13,6 +13,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from tools.validate.astutil import children
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._http import Locals, http_request
@@ -143,4 +144,4 @@ def _import_time_calls(module: ast.Module) -> Iterator[ast.Call]:
             continue
         if isinstance(node, ast.Call):
             yield node
-        pending += ast.iter_child_nodes(node)
+        pending += children(node)

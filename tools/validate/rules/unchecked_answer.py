@@ -324,5 +324,5 @@ def _module_nodes(module: ast.Module) -> list[ast.AST]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             continue
         found.append(node)
-        stack.extend(reversed(list(children(node))))
+        stack.extend(reversed(children(node)))
     return found

@@ -37,7 +37,7 @@ _ENVELOPE = frozenset(
 )
 # A subscription with rawPayload=true gets the message as published, which daprd wraps in its own
 # envelope with the bytes under `data_base64`: there it is always present.
-_RAW_ENVELOPE = frozenset({"data_base64"})
+_RAW_ENVELOPE = _ENVELOPE | {"data_base64"}
 # What a missing key raises: a `try` catching one of these sees the malformed event.
 _KEY_ERRORS = frozenset({"KeyError", "LookupError", "TypeError"}) | BLANKET_ERRORS
 # Answers that make Dapr deliver the same event again.
@@ -302,7 +302,7 @@ class _Flow:
         if origin is None:
             return False
         key = node.slice
-        fields = _ENVELOPE | _RAW_ENVELOPE if "rawPayload" in self.ctx.source else _ENVELOPE
+        fields = _RAW_ENVELOPE if self.ctx.raw_payloads else _ENVELOPE
         envelope = isinstance(key, ast.Constant) and key.value in fields
         return not (self.enveloped and origin == "body" and envelope)
 
