@@ -65,6 +65,9 @@ class Source:
     commit: str
     include: tuple[str, ...]
     exclude: tuple[str, ...] = ()
+    # The blind round that added the repository ("" for those the rules were tuned on from the
+    # start): `--round` scores one round alone, as it was measured before any rule change.
+    round: str = ""
 
     @property
     def folder_name(self) -> str:
@@ -113,6 +116,7 @@ class BlindRound:
     found: int
     mistakes: int
     note: str = ""
+    round: str = ""  # the `round` its sources carry in sources.json
 
     @property
     def precision(self) -> float:
@@ -164,6 +168,7 @@ def load_sources(path: Path = SOURCES) -> list[Source]:
             commit=entry["commit"],
             include=tuple(entry["include"]),
             exclude=tuple(entry.get("exclude", ())),
+            round=entry.get("round", ""),
         )
         for entry in data["sources"]
     ]
@@ -373,8 +378,8 @@ def print_report(runs: Sequence[RepoRun], result: Score) -> None:
     _section(
         "Blind rounds (rules not tuned on them, figures as measured then)",
         [
-            f"{r.measured} at {r.rules_at}: precision {_pct(r.precision)}, recall {_pct(r.recall)}"
-            f" over {len(r.repos)} repositories"
+            f"{r.round}, {r.measured} at {r.rules_at}: precision {_pct(r.precision)},"
+            f" recall {_pct(r.recall)} over {len(r.repos)} repositories"
             for r in load_rounds()
         ],
     )
@@ -420,8 +425,8 @@ def skeleton(findings: Iterable[Finding]) -> str:
 
 def _round_rows(rounds: Sequence[BlindRound]) -> list[str]:
     return [
-        f"| {r.measured}, rules at `{r.rules_at}` | {len(r.repos)} | {_pct(r.precision)} "
-        f"({r.true_findings} of {r.judged_findings}) | {_pct(r.recall)} "
+        f"| {r.round}, {r.measured}, rules at `{r.rules_at}` | {len(r.repos)} "
+        f"| {_pct(r.precision)} ({r.true_findings} of {r.judged_findings}) | {_pct(r.recall)} "
         f"({r.found} of {r.mistakes}) | {r.note} |"
         for r in rounds
     ]
@@ -470,7 +475,9 @@ def docs_section(runs: Sequence[RepoRun], result: Score, rounds: Sequence[BlindR
             *_round_rows(rounds),
             "",
             "- Re-run (needs git mirrors of the repositories, not the network): "
-            "`.venv/bin/python -m bench.realcode`; `--write-docs` rewrites this section",
+            "`.venv/bin/python -m bench.realcode`; `--round blind-3` scores one round's "
+            "repositories alone (each source names its round); "
+            "`--write-docs` rewrites this section",
             DOCS_END,
         ]
     )
@@ -519,13 +526,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mirrors", type=Path, default=DEFAULT_MIRRORS, help="git mirrors folder")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="extraction folder")
     parser.add_argument("--repo", action="append", default=[], help="only repos containing this")
+    parser.add_argument("--round", default="", help="only the repos a blind round added")
     parser.add_argument("-j", "--jobs", type=int, default=None, help="gate worker processes")
     parser.add_argument("--skeleton", action="store_true", help="print verdict stubs (JSON)")
     parser.add_argument("--write-docs", action="store_true", help="refresh docs/benchmarks.md")
     args = parser.parse_args(argv)
     if _ROOT.resolve() in (args.cache.resolve(), *args.cache.resolve().parents):
         parser.error("--cache must be outside the repository: public code is never copied in")
-    sources = [s for s in load_sources() if not args.repo or any(w in s.repo for w in args.repo)]
+    sources = [
+        s
+        for s in load_sources()
+        if (not args.repo or any(w in s.repo for w in args.repo))
+        and (not args.round or s.round == args.round)
+    ]
     runs = [_run_one(source, args) for source in sources]
     findings = [f for run in runs for f in run.findings]
     mistakes, verdicts = load_labels()
@@ -535,7 +548,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     print_report(runs, result)
     if args.write_docs:
-        if args.repo or any(r.skipped for r in runs):
+        if args.repo or args.round or any(r.skipped for r in runs):
             print("\n--write-docs refused: a partial run would publish partial figures")
             return 1
         write_docs(docs_section(runs, result, load_rounds()))
