@@ -13,7 +13,13 @@ from typing import Any
 
 from tools.codegen.quoting import pystr
 from tools.codegen.routing import DELIVERIES, dead_letters, guarded
-from tools.codegen.stores import STORES, ClaimProtocol, claim_protocol, require_etags
+from tools.codegen.stores import (
+    STORES,
+    ClaimProtocol,
+    claim_protocol,
+    require_etags,
+    require_transactions,
+)
 from tools.specs.model import (
     PLACEHOLDER,
     Action,
@@ -27,6 +33,11 @@ from tools.specs.names import enum_member, identifier, package_name, snake
 from tools.specs.types import TypeRef
 
 SAMPLE_UUID = "7a1c5a0e-3b1f-4f5e-9a3e-2d6f1c9b8e01"
+_OTHER_KEYS: dict[str, Any] = {
+    "str": "sample-2",
+    "int": 2,
+    "uuid": "0b6e1f3a-5c2d-4e7f-8a9b-1c2d3e4f5a6b",
+}
 SAMPLE_DATETIME = "2030-01-01T09:00:00+00:00"
 
 
@@ -87,6 +98,9 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "first_write": store.concurrency == "first-write",
             "ttl": store.ttl_seconds,
             "type": store.type,
+            # The topic and pubsub its outbox publishes on (None without one).
+            "outbox": store.outbox and store.outbox.topic,
+            "outbox_pubsub": store.outbox and spec.pubsub_of(spec.publications[store.outbox.topic]),
         }
         for name, store in spec.state_stores.items()
     ]
@@ -194,6 +208,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                 "pubsub_attr": attr[spec.pubsub_of(sub)],
                 "pubsub": spec.pubsub_of(sub),
                 "dlq": sub.dead_letter_topic,
+                "claim_field": sub.idempotency_field,
                 "path": path,
                 "rules": rules,
                 "routes": routes,
@@ -302,6 +317,14 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "effect_models": used_by_effects
         + (["project"] if any("project(" in line for e in effects for line in e.lines) else []),
         "samples": {name: repr(sampler.payload(name)) for name in types},
+        # Per store, a sample entity under another key (two keys saved by one delivery).
+        "second_samples": {
+            name: repr(
+                sampler.payload(store.entity)
+                | {store.key: _OTHER_KEYS[types[store.entity].fields[store.key].ref.name]}
+            )
+            for name, store in spec.state_stores.items()
+        },
         "secrets": None
         if spec.secrets is None
         else {
@@ -375,6 +398,8 @@ def _claims(spec: ServiceSpec) -> tuple[str, ClaimProtocol]:
     for name, store in spec.state_stores.items():
         if store.concurrency == "first-write":
             require_etags(store.type, where=f"state_stores.{name}.type")
+        if store.outbox is not None:
+            require_transactions(store.type, where=f"state_stores.{name}.outbox")
     claims_type = spec.store_type(spec.service.idempotency.store)
     return claims_type, claim_protocol(claims_type, where="service.idempotency.store")
 
@@ -415,8 +440,23 @@ def _components(spec: ServiceSpec) -> list[dict[str, str]]:
             view["type"] = state_type
             known = STORES.get(state_type)
             view["metadata"] = dict(known.local_metadata) if known else {}
+            store = spec.state_stores.get(n)
+            if store is not None and store.outbox is not None:
+                view["metadata"] |= _outbox_metadata(spec, store.outbox.topic)
         views.append(view)
     return views
+
+
+def _outbox_metadata(spec: ServiceSpec, topic: str) -> dict[str, str]:
+    """Dapr's outbox settings of a store publishing on `topic`. daprd sends each upsert to its
+    internal topic before the store commits; for a transaction the store refused, its marker
+    never appears, and without the discard daprd would redeliver that message to itself for good
+    (it publishes nothing either way)."""
+    return {
+        "outboxPublishPubsub": spec.pubsub_of(spec.publications[topic]),
+        "outboxPublishTopic": topic,
+        "outboxDiscardWhenMissingState": "true",
+    }
 
 
 def _failure_policy(policy: FailurePolicy | None) -> str:
@@ -627,6 +667,13 @@ class _Checker:
                     store = self._spec.state_stores[action.target]
                     key = f"{snake(store.entity)}:{sample[store.key]}"
                     lines.append(f"dapr.stored({pystr(action.target)}, {pystr(key)}) is not None")
+                    if store.outbox is not None:
+                        # Its outbox published the saved entity, with its key.
+                        lines.append(
+                            f"any(p.topic == {pystr(store.outbox.topic)} and "
+                            f"p.data[{pystr(store.key)}] == {sample[store.key]!r} "
+                            "for p in dapr.published)"
+                        )
                 case "schedule":
                     job = self._spec.jobs[action.target]
                     name = f"{action.target}-{sample[job.per_key or '']}"

@@ -39,6 +39,8 @@ class StoreCapabilities:
     """First-write and ETags honoured inside a transaction, which a refused operation rolls back."""
     ttl: bool
     """`ttlInSeconds` metadata expires a key."""
+    transactions: bool = True
+    """ExecuteStateTransaction works at all (Dapr's outbox needs it; rollback is another matter)."""
     local_metadata: tuple[tuple[str, str], ...] = ()
     """Component metadata for a local run (the shipped components/ folder)."""
 
@@ -66,6 +68,7 @@ STORES: dict[str, StoreCapabilities] = {
         etag=False,
         transaction_first_write=False,
         ttl=True,
+        transactions=False,
         local_metadata=(("hosts", "localhost:11211"),),
     ),
 }
@@ -108,4 +111,14 @@ def require_etags(store_type: str, *, where: str) -> None:
         raise SpecError(
             f"{where}: concurrency first-write needs ETags, which '{store_type}' does not "
             f"honour; use concurrency: last-write or another store type"
+        )
+
+
+def require_transactions(store_type: str, *, where: str) -> None:
+    """An outbox store needs transactions (Dapr publishes only what one commits); SpecError."""
+    if not capabilities(store_type, where=where).transactions:
+        usable = ", ".join(sorted(t for t, c in STORES.items() if c.transactions))
+        raise SpecError(
+            f"{where}: Dapr's outbox publishes what a state transaction commits, and "
+            f"'{store_type}' has no transactions; use a store of type {usable}"
         )

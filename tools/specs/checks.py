@@ -79,6 +79,7 @@ def _problems(spec: ServiceSpec) -> Iterator[Problem]:
     yield from _publications(spec)
     yield from _subscriptions(spec)
     yield from _state_stores(spec)
+    yield from _outboxes(spec)
     yield from _jobs(spec)
     yield from _bindings(spec)
     yield from _secrets(spec)
@@ -265,6 +266,32 @@ def _subscriptions(spec: ServiceSpec) -> Iterator[Problem]:
                 yield Problem(f"{base}.rules[{index}].name", f"'{rule.name}' is used twice")
             yield from _actions(spec, f"{base}.rules[{index}]", sub.event, rule.actions)
         yield from _actions(spec, base, sub.event, sub.actions)
+        yield from _claim_field(spec, base, sub.event, sub.idempotency_field)
+        if sub.idempotency_field is None and topic in _outbox_topics(spec):
+            yield Problem(
+                f"{base}.idempotency_field",
+                f"'{topic}' is published by the outbox of state_stores."
+                f"{_outbox_topics(spec)[topic]}, whose messages carry a random CloudEvent id (a "
+                "redelivered save is published again under a new one); claim deliveries on a "
+                "business key: set idempotency_field to the entity's key field",
+            )
+
+
+def _claim_field(
+    spec: ServiceSpec, base: str, event_name: str, name: str | None
+) -> Iterator[Problem]:
+    event = spec.payload_types().get(event_name)
+    if event is None or name is None:
+        return
+    key = event.fields.get(name)
+    if key is None:
+        yield Problem(f"{base}.idempotency_field", unknown("field", name, event.fields))
+    elif key.ref.optional or key.ref.is_list or key.ref.name not in _KEY_SCALARS:
+        yield Problem(
+            f"{base}.idempotency_field",
+            f"deliveries are claimed on this field, so it must be a required str, int or uuid "
+            f"('{key.type}' would claim every event without a value as 'None')",
+        )
 
 
 def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
@@ -289,6 +316,46 @@ def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
         elif key.ref.optional or key.ref.is_list or key.ref.name not in _KEY_SCALARS:
             yield Problem(f"{base}.key", "the key field must be a required str, int or uuid")
     yield from _read_routes(spec)
+
+
+def _outbox_topics(spec: ServiceSpec) -> dict[str, str]:
+    """Topic -> the state store whose outbox publishes on it."""
+    return {s.outbox.topic: name for name, s in spec.state_stores.items() if s.outbox}
+
+
+def _outboxes(spec: ServiceSpec) -> Iterator[Problem]:
+    """An outbox publishes the saved entity itself as a publication's event, on a store that
+    holds no claims (Dapr publishes every upsert of the transaction, a claim too)."""
+    fed: dict[str, str] = {}
+    for name, store in spec.state_stores.items():
+        if store.outbox is None:
+            continue
+        path = f"state_stores.{name}.outbox"
+        topic = store.outbox.topic
+        pub = spec.publications.get(topic)
+        if pub is None:
+            yield Problem(f"{path}.topic", unknown("publication topic", topic, spec.publications))
+        else:
+            # Subscribers read the stored entity as the publication's event.
+            yield from _projection(spec, f"{path}.topic", store.entity, pub.event)
+        if topic in fed:
+            yield Problem(f"{path}.topic", f"state_stores.{fed[topic]} publishes on it already")
+        fed.setdefault(topic, name)
+        sub = spec.subscriptions.get(topic)
+        handlers = [sub.actions, *(rule.actions for rule in sub.rules)] if sub else []
+        if any(a.kind == "save" and a.target == name for actions in handlers for a in actions):
+            yield Problem(
+                f"{path}.topic",
+                f"subscriptions.{topic} saves into this store, so every message it handles "
+                "would be published on its own topic again, without end; publish on another topic",
+            )
+        if name == spec.service.idempotency.store:
+            yield Problem(
+                path,
+                "Dapr's outbox publishes every upsert of a transaction, so each delivery's "
+                "idempotency claim would be published on the topic too; keep the claims in "
+                "another store (service.idempotency.store) and the entity here",
+            )
 
 
 def _read_routes(spec: ServiceSpec) -> Iterator[Problem]:

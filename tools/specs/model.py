@@ -251,11 +251,22 @@ class Subscription(_Strict):
     )
     rules: list[RoutingRule] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
+    idempotency_field: str | None = Field(
+        default=None,
+        description="payload field each delivery is claimed on instead of the CloudEvent id; "
+        "needed where the id is random (a state store's outbox publishes with a fresh id)",
+    )
 
     @field_validator("dead_letter_topic")
     @classmethod
     def _topic(cls, value: str | None) -> str | None:
         return None if value is None else _pattern(value, TOPIC_NAME, "topic name")
+
+
+class Outbox(_Strict):
+    """Dapr's transactional outbox: every committed save publishes the saved entity on `topic`."""
+
+    topic: str = Field(description="a publication of this spec; its pubsub carries the messages")
 
 
 class StateStore(_Strict):
@@ -274,6 +285,11 @@ class StateStore(_Strict):
         default=None,
         description="GET <read_route>/{key} answers the stored entity (404 when missing); "
         "Dapr-facing, so it takes the app token",
+    )
+    outbox: Outbox | None = Field(
+        default=None,
+        description="publish each saved entity on a publication's topic in the save's own "
+        "transaction (Dapr's outbox); the idempotency claims then live in another store",
     )
 
     @field_validator("read_route")

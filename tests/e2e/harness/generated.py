@@ -86,7 +86,10 @@ def manifests(
         redis_pubsub(name, _need(pubsub_redis)) if pubsub == "redis" else in_memory_pubsub(name)
         for name in sorted(pubsubs)
     ]
-    result += [_state(name, state, data_dir, state_redis) for name in sorted(stores)]
+    for name in sorted(stores):
+        store = _state(name, state, data_dir, state_redis)
+        store["spec"]["metadata"] += _outbox_settings(service, name)
+        result.append(store)
     for name, binding in spec.bindings.input.items():
         if binding.type == "bindings.cron":
             result.append(cron_binding(name, cron_schedule or binding.schedule or "@every 10s"))
@@ -106,6 +109,15 @@ def resiliency_policies(service: GeneratedService) -> list[Manifest]:
             if isinstance(doc, dict) and doc.get("kind") == "Resiliency"
         ]
     return found
+
+
+def _outbox_settings(service: GeneratedService, store: str) -> list[dict[str, str]]:
+    """The outbox metadata of the store's generated component (Dapr's outbox*), as shipped."""
+    file = service.root / "components" / f"{store}.yaml"
+    if not file.exists():
+        return []
+    shipped: Manifest = yaml.safe_load(file.read_text(encoding="utf-8"))
+    return [item for item in shipped["spec"]["metadata"] if item["name"].startswith("outbox")]
 
 
 def _state(name: str, backend: Backend, data_dir: Path, redis_address: str | None) -> Manifest:
