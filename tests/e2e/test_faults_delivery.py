@@ -239,6 +239,40 @@ def test_copies_with_different_payloads_have_the_first_ones_effects(
     assert [d["answer"] for d in running.deliveries()] == ["SUCCESS"] * 4
 
 
+def test_concurrent_copies_through_a_parallel_broker_count_once(
+    dapr_stack: DaprStack, generated: GeneratedService, redis_db: RedisServer
+) -> None:
+    """Redis Streams hands daprd up to ten messages at once, so copies of one message are in
+    flight together and their commits meet in one batch of the claims' store: each message still
+    has its effects once, and every copy is answered SUCCESS (none retried, none dead-lettered)."""
+    running = start_generated(
+        dapr_stack, generated, pubsub_redis=redis_db, state="sqlite", env=DEBUG_LOGS
+    )
+    tasks = [task(title=f"concurrent {n}") for n in range(12)]
+    copies = 3
+    entries = [
+        {
+            "entryId": str(uuid.uuid4()),
+            "event": body,
+            "contentType": "application/json",
+            "metadata": {"cloudevent.id": body["task_id"]},
+        }
+        for _ in range(copies)
+        for body in tasks
+    ]
+    response = running.sidecar.http.post(f"/v1.0/publish/bulk/{PUBSUB}/{TOPIC}", json=entries)
+    assert response.status_code == 204, response.text
+    total = copies * len(tasks)
+    eventually(lambda: len(running.deliveries()) >= total, timeout=30, what="every copy")
+
+    for body in tasks:
+        saved = stored(running.sidecar, state_key(generated, body["task_id"]))
+        assert saved is not None
+        assert saved["title"] == body["title"]
+        assert len(_log_lines(running, "message handled", event_id=body["task_id"])) == 1
+    assert [d["answer"] for d in running.deliveries()] == ["SUCCESS"] * total
+
+
 def _start_with_fault(
     stack: DaprStack, service: GeneratedService, fault: str, **options: Any
 ) -> Running:

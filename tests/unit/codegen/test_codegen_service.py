@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from codegen_support import EXAMPLE, PAYMENTS, REPO, VARIETY
 from typer.testing import CliRunner
 
@@ -18,15 +19,29 @@ from tools.validate.tree import check_tree
 from tools.workspace import Workspace
 
 _SPECS = {"example": EXAMPLE, "payments": PAYMENTS, "variety": VARIETY}
+# The example again with its stores on state.redis: claims written last, not in a transaction, so
+# the claim-last variants of the generated code and tests are run too.
+_ON_REDIS = "example-on-redis"
 
 
-@pytest.fixture(scope="module", params=sorted(_SPECS))
+@pytest.fixture(scope="module", params=sorted([*_SPECS, _ON_REDIS]))
 def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp(request.param)
-    spec = _SPECS[request.param]
+    if request.param == _ON_REDIS:
+        spec = _on_redis(EXAMPLE / "service.yaml", root / "spec-on-redis.yaml")
+    else:
+        spec = _SPECS[request.param]
     result = generate(spec, workspace=Workspace(root), out="build/service")
     assert result.ok, result.diagnostics
     return root / "build" / "service"
+
+
+def _on_redis(spec: Path, copy: Path) -> Path:
+    document = yaml.safe_load(spec.read_text(encoding="utf-8"))
+    for store in document["state_stores"].values():
+        store["type"] = "state.redis"
+    copy.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return copy
 
 
 def test_its_own_tests_pass_without_a_sidecar(service: Path) -> None:
