@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -433,6 +434,11 @@ def test_cron_input_binding_triggers_the_output_binding(
 
     assert all(d["status"] == 200 for d in triggered)
     eventually(sweep.exists, timeout=5, what="the sweep file written by the output binding")
+    # daprd stamps each tick, and the app claims the tick by its stamp (a retried tick is one).
+    tick = triggered[0]["tick"]
+    assert tick, "daprd sent the cron event without its readTimeUTC stamp"
+    claim = quote(f"claim:binding:reminder-sweep:{tick}", safe="")  # the stamp has spaces and '+'
+    assert service.sidecar.get_state(STORE, claim)
 
 
 # 8 ------------------------------------------------------------------------------------------------

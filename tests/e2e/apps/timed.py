@@ -3,7 +3,8 @@
 The same pass-through wrapper around the generated service and the quickstart-style baseline gives
 tests and the benchmark one view of what daprd delivered: the path, when it started (epoch seconds),
 the wall time inside the app, the HTTP status and, for pub/sub deliveries, the status the app
-answered in its JSON body (SUCCESS, RETRY or DROP), read back from GET /__deliveries.
+answered in its JSON body (SUCCESS, RETRY or DROP) and a cron binding's tick stamp, read back
+from GET /__deliveries.
 
 A test can also hold one request to put a fault exactly where it wants it: POST
 /__hold?path=P&when=before holds the next POST to P before the app sees it, when=after once the
@@ -94,6 +95,8 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
             "seconds": time.perf_counter() - start,
             "status": response["code"],
             "answer": _answer(response["body"]),
+            # The tick stamp daprd sends with a cron binding's event (its readTimeUTC metadata).
+            "tick": next((v.decode() for k, v in scope["headers"] if k == b"readtimeutc"), None),
         }
     )
 
