@@ -39,7 +39,13 @@ from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._reach import CallGraph, call_graph
 from tools.validate.rules._strings import is_harness_path
-from tools.validate.rules.blocking_io import DEPTH, BlockingCallInAsync, Blocks, helper_blocks
+from tools.validate.rules.blocking_io import (
+    DEPTH,
+    BlockingCallInAsync,
+    Blocks,
+    before_serving,
+    helper_blocks,
+)
 from tools.validate.rules.sync_client import (
     SYNC_CLIENTS,
     SyncDaprClient,
@@ -100,6 +106,8 @@ def blocking_facts(
     for owner, coroutine in _with_classes(module):
         chains = Chains(ctx, absolute, values, coroutine, owner)
         awaited = {id(n.value) for n in own_nodes(coroutine) if isinstance(n, ast.Await)}
+        if before_serving(ctx, coroutine):
+            continue
         for call in own_nodes(coroutine):
             if not isinstance(call, ast.Call) or id(call) in awaited:
                 continue

@@ -14,7 +14,7 @@ import json
 from functools import cache
 from typing import Any
 
-from tools.validate.astutil import FunctionNode, assigned_once, walk
+from tools.validate.astutil import FunctionNode, assigned_once, single_assignments, walk
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, Kind, instances_of
 from tools.validate.rules._sdk_table import FASTAPI_APP, GRPC_APP, TABLE
@@ -118,6 +118,18 @@ class SdkSignature(Rule):
         "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
         "def on_order(event) -> None:\n"
         "    print(event)\n",
+        # The dict is serialised before it is sent; a name bound twice may hold either.
+        "import json\n\n"
+        "from dapr.aio.clients import DaprClient\n\n"
+        "async def publish(client: DaprClient, order: dict, ok: bool) -> None:\n"
+        "    event = {'id': order['id']}\n"
+        "    body = json.dumps(event)\n"
+        "    data = order\n"
+        "    if ok:\n"
+        "        data = body\n"
+        "    await client.publish_event(pubsub_name='pubsub', topic_name='orders', data=body, "
+        "data_content_type='application/json')\n"
+        "    await client.invoke_binding('mailer', 'create', data=data)\n",
         # The workflow runtime's decorators, used on an instance; start() called without await.
         "import json\n\n"
         "from dapr.aio.clients import DaprClient\n"
@@ -194,6 +206,27 @@ class SdkSignature(Rule):
             ),
             line=4,
             col=57,
+        ),
+        # A dict built above the call, or received as a dict parameter, is no less a dict.
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n\n"
+                "async def publish(client: DaprClient, order_id: str) -> None:\n"
+                "    event = {'id': order_id}\n"
+                "    await client.publish_event(pubsub_name='pubsub', topic_name='orders', "
+                "data=event, data_content_type='application/json')\n"
+            ),
+            line=5,
+            col=80,
+        ),
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n\n"
+                "async def notify(client: DaprClient, note: dict) -> None:\n"
+                "    await client.invoke_binding('mailer', 'create', data=note)\n"
+            ),
+            line=4,
+            col=58,
         ),
         Invalid(
             (
@@ -369,7 +402,7 @@ class SdkSignature(Rule):
         passed = [*zip(given, node.args, strict=False)]
         passed += [(k.arg, k.value) for k in node.keywords if k.arg is not None]
         for name, value in passed:
-            kind = _literal_kind(value)
+            kind = self._argument_kind(value)
             if kind is None or name not in literals or kind in literals[name]:
                 continue
             accepted = [k for k in literals[name] if k != "None"]
@@ -381,6 +414,29 @@ class SdkSignature(Rule):
             )
             return True
         return False
+
+    def _argument_kind(self, node: ast.expr) -> str | None:
+        """The kind of a display, or of a name the enclosing function binds to one: the dict built
+        a line above the call, or a parameter annotated as a dict (a request body), is as sure a
+        dict as the display itself."""
+        function = self.ctx.function
+        if not isinstance(node, ast.Name) or function is None:
+            return _literal_kind(node)
+        value = single_assignments(function).get(node.id)
+        if value is not None:
+            return _literal_kind(value)
+        arguments = function.args
+        for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+            if argument.arg == node.id and argument.annotation is not None:
+                return _annotated_kind(argument.annotation)
+        return None
+
+
+def _annotated_kind(annotation: ast.expr) -> str | None:
+    """ "dict" for a parameter annotated `dict`, `Dict`, `dict[str, Any]` or `typing.Dict[...]`."""
+    base = annotation.value if isinstance(annotation, ast.Subscript) else annotation
+    name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", "")
+    return "dict" if name in ("dict", "Dict") else None
 
 
 def _literal_kind(node: ast.expr) -> str | None:

@@ -4,9 +4,10 @@ An address such as `localhost:3500` is only a finding where Dapr traffic uses it
 HTTP request to the Dapr API (`.../v1.0/...`), as an argument of a DaprClient, as the value of a
 DAPR_* environment variable the process sets, or as a module constant the file exports for others
 to use (named for Dapr or the sidecar, or holding a Dapr API URL). A value is followed through the
-names the module and the function assign once, f-strings, `+`, `%` and `.format`. The same text in
-a log line, a CLI default that is printed, a docs string, a test fixture's URL or the fallback of
-`os.environ.get(...)` (the environment wins there) reaches no sidecar and is left alone.
+names the module and the function assign once, a class body's constants (`self.X`), f-strings,
+`+`, `%` and `.format`. The same text in a log line, a CLI default that is printed, a docs string,
+a test fixture's URL or the fallback of `os.environ.get(...)` (the environment wins there) reaches
+no sidecar and is left alone.
 """
 
 from __future__ import annotations
@@ -101,6 +102,19 @@ class HardcodedSidecarAddress(Rule):
             line=3,
             col=8,
         ),
+        # A class constant the methods build their URLs from.
+        Invalid(
+            (
+                "import requests\n\n"
+                "class Store:\n"
+                "    HOST = 'http://localhost:3500'\n\n"
+                "    def save(self, key: str, value: str) -> None:\n"
+                "        url = f'{self.HOST}/v1.0/state/statestore'\n"
+                "        requests.post(url, json=[{'key': key, 'value': value}], timeout=5)\n"
+            ),
+            line=4,
+            col=12,
+        ),
         Invalid(
             (
                 "from dapr.aio.clients import DaprClient\n\n"
@@ -167,9 +181,12 @@ class HardcodedSidecarAddress(Rule):
         self._mentions_api = False  # some string of the file addresses the Dapr API
         # `base_url=` of HTTP clients: a sink when the file's requests go to the Dapr API.
         self._base_urls: list[tuple[ast.expr, FunctionNode | None]] = []
+        # `self.DAPR_HOST`: what a class body assigns once, by attribute name.
+        self._class_constants: dict[str, ast.expr] = {}
 
     def visit_Module(self, node: ast.Module) -> None:
         self._locals.add_module(node)
+        self._class_constants = _class_constants(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and _DAPR_API in node.value:
@@ -294,9 +311,33 @@ class HardcodedSidecarAddress(Rule):
                 yield statement
             elif value is not None:
                 yield from self._origins(value, names, depth + 1)
+        elif isinstance(node, ast.Attribute) and _own_attribute(node):
+            value = self._class_constants.get(node.attr)
+            if value is not None:
+                yield from self._origins(value, names, depth + 1)
         else:
             for part in _string_parts(node):
                 yield from self._origins(part, names, depth + 1)
+
+
+def _class_constants(module: ast.Module) -> dict[str, ast.expr]:
+    """`NAME = value` statements of class bodies, by name; a name two classes (or two
+    statements) assign may hold either, and is left out."""
+    found: dict[str, ast.expr | None] = {}
+    for node in walk(module):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for statement in node.body:
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                target = statement.targets[0]
+                if isinstance(target, ast.Name):
+                    found[target.id] = None if target.id in found else statement.value
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def _own_attribute(node: ast.Attribute) -> bool:
+    """`self.X` or `cls.X`: an attribute the class (or its instance) holds."""
+    return isinstance(node.value, ast.Name) and node.value.id in ("self", "cls")
 
 
 def _exported(module: ast.Module) -> dict[str, ast.Assign]:

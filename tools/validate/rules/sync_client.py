@@ -33,7 +33,8 @@ class SyncDaprClient(Rule):
     (`DaprClient()`) or calling a method of an instance (known by annotation, construction, `with`
     or `self.client`). The finding is the `from dapr.clients import DaprClient` line, which the
     fixer rewrites; a client reached as `dapr.clients.DaprClient` is reported at the calls. A
-    one-shot script (`asyncio.run(main())`, no app) runs nothing else on its loop: quiet.
+    one-shot script (`asyncio.run(main())`, no app) runs nothing else on its loop: quiet, unless
+    it enters the client with `async with` or awaits its calls, which fails with TypeError.
     """
 
     id = "DAPR001"
@@ -94,6 +95,18 @@ class SyncDaprClient(Rule):
                 "        client.save_state('statestore', 'k', 'v')\n"
             ),
             line=1,
+            col=26,
+        ),
+        # A one-shot script is quiet only while it blocks: entered with `async with`, it crashes.
+        Invalid(
+            (
+                "import asyncio\nfrom dapr.clients import DaprClient\n\n"
+                "async def main() -> None:\n"
+                "    async with DaprClient() as client:\n"
+                "        await client.save_state('statestore', 'k', 'v')\n\n"
+                "asyncio.run(main())\n"
+            ),
+            line=2,
             col=26,
         ),
         Invalid(
@@ -163,6 +176,8 @@ class SyncDaprClient(Rule):
         self._instances: Instances | None = None
         # Where async code uses the client: (the use, the `async def` it is in).
         self._async_uses: list[tuple[ast.AST, ast.AsyncFunctionDef]] = []
+        # The uses that treat it as the aio client (`async with`, `await`): a TypeError.
+        self._awaited: list[tuple[ast.AST, ast.AsyncFunctionDef]] = []
 
     def visit_Module(self, node: ast.Module) -> None:
         self._module = node
@@ -175,15 +190,22 @@ class SyncDaprClient(Rule):
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
         if self._instances is None:
             return
-        self._async_uses += [(use, node) for use in async_uses(self._instances, node)]
+        uses = async_uses(self._instances, node)
+        self._async_uses += [(use, node) for use in uses]
+        self._awaited += [(use, node) for use in _awaited(uses, node)]
 
     def finish(self, module: ast.Module) -> None:
-        if not self._async_uses or one_shot_script(self.ctx, module):
+        if not self._async_uses or (not self._awaited and one_shot_script(self.ctx, module)):
             return
-        use, function = self._async_uses[0]
+        use, function = (self._awaited or self._async_uses)[0]
+        line = getattr(use, "lineno", function.lineno)
         message = (
-            f"the synchronous dapr.clients.DaprClient is used inside `async def {function.name}` "
-            f"(line {getattr(use, 'lineno', function.lineno)}): every call blocks the event loop"
+            f"the synchronous dapr.clients.DaprClient is used as the async one inside `async def "
+            f"{function.name}` (line {line}): it has no `async with` and its calls return no "
+            "awaitable, so this raises TypeError"
+            if self._awaited
+            else f"the synchronous dapr.clients.DaprClient is used inside `async def "
+            f"{function.name}` (line {line}): every call blocks the event loop"
         )
         for alias in self._imports:
             self.report(alias, message)
@@ -233,6 +255,18 @@ def async_uses(instances: Instances, function: ast.AsyncFunctionDef) -> list[ast
     if coroutines and all(instances.ctx.qualname(use.func) in SYNC_CLIENTS for use in uses):
         return []
     return uses
+
+
+def _awaited(uses: list[ast.Call], function: ast.AsyncFunctionDef) -> list[ast.Call]:
+    """The uses entered with `async with` or awaited, as if the client were the aio one."""
+    ids = {id(use) for use in uses}
+    found: list[ast.Call] = []
+    for node in own_nodes(function):
+        if isinstance(node, ast.AsyncWith):
+            found += [i.context_expr for i in node.items if id(i.context_expr) in ids]  # type: ignore[misc]
+        elif isinstance(node, ast.Await) and id(node.value) in ids:
+            found.append(node.value)  # type: ignore[arg-type]
+    return found
 
 
 def one_shot_script(ctx: FileContext, module: ast.Module) -> bool:
