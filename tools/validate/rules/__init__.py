@@ -34,8 +34,8 @@ from tools.validate.rules.secret_at_import import SecretReadAtImport
 from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
 from tools.validate.rules.state_etag import StateWithoutEtag
-from tools.validate.rules.subscription_list import SubscriptionList
 from tools.validate.rules.state_then_publish import StateThenPublish
+from tools.validate.rules.subscription_list import SubscriptionList
 from tools.validate.rules.subscription_status import SubscriptionStatus
 from tools.validate.rules.swallowed_error import SwallowedError
 from tools.validate.rules.sync_client import SyncDaprClient
