@@ -39,6 +39,9 @@ _OTHER_KEYS: dict[str, Any] = {
     "uuid": "0b6e1f3a-5c2d-4e7f-8a9b-1c2d3e4f5a6b",
 }
 SAMPLE_DATETIME = "2030-01-01T09:00:00+00:00"
+APP_CALL_RETRIES = 2
+APP_CALL_MAX_INTERVAL = 2
+"""daprd's retries of a call to another app (resiliency.yaml), and the longest wait between two."""
 
 
 @dataclass
@@ -71,6 +74,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             publications=pub_by_topic,
             outputs=out_by_name,
             stores=stores,
+            invocations=call_by_name,
         )
 
     publications = [
@@ -119,6 +123,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         for name, out in spec.bindings.output.items()
     ]
     out_by_name = {o["name"]: o for o in outputs}
+    call_by_name = {c["name"]: c for c in _invocations(spec)}
 
     jobs_startup, jobs_per_key = [], []
     for name, job in spec.jobs.items():
@@ -212,28 +217,13 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                 "path": path,
                 "rules": rules,
                 "routes": routes,
+                "calls": [call_by_name[a.target] for a in sub.actions if a.kind == "call"],
             }
         )
 
-    inputs = []
-    for name, binding in spec.bindings.input.items():
-        func = f"on_{snake(name)}"
-        inputs.append(
-            {
-                "name": name,
-                "type": binding.type,
-                "schedule": binding.schedule,
-                "metadata": _metadata_items(binding.metadata),
-                "secret_store": _secret_store(spec, binding.metadata),
-                "data": binding.data,
-                "func": func,
-                "effect": f"on_binding_{snake(name)}",
-            }
-        )
-        delivered = f"Input binding '{name}' delivered an event."
-        effects.append(
-            effect(f"on_binding_{snake(name)}", delivered, binding.data, binding.actions)
-        )
+    # Handlers of one payload each, called by daprd: input bindings and methods.
+    inputs, methods = _inputs(spec), _methods(spec)
+    effects += [effect(v["effect"], v["doc"], v["data"], v["actions"]) for v in inputs + methods]
 
     used_by_effects = sorted(
         {
@@ -257,9 +247,9 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         job["fail_method"] = checker.fail_method(source_job.actions)
     for job in jobs_per_key:
         job["sample_name"] = f"{job['name']}-{sampler.payload(job['data'])[job['per_key']]}"
-    for view in inputs:
-        binding = spec.bindings.input[view["name"]]
-        view["checks"] = checker.checks(binding.data, binding.actions)
+    for view in inputs + methods:
+        view["checks"] = checker.checks(view["data"], view["actions"])
+        view["fail_method"] = checker.fail_method(view["actions"])
     for out in outputs:
         out["expected_metadata"] = checker.metadata(out["name"])
     return {
@@ -307,6 +297,11 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         ),
         "inputs": inputs,
         "outputs": outputs,
+        "invocations": list(call_by_name.values()),
+        "called_apps": _called_apps(list(call_by_name.values())),
+        "methods": methods,
+        "app_call_retries": APP_CALL_RETRIES,
+        "app_call_max_interval": APP_CALL_MAX_INTERVAL,
         "output_models": sorted({o["data"] for o in outputs if o["data"]}),
         "trigger_models": sorted(
             {j["data"] for j in jobs_startup + jobs_per_key if j["data"]}
@@ -339,6 +334,73 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
     }
 
 
+def _invocations(spec: ServiceSpec) -> list[dict[str, Any]]:
+    """The calls to other apps, one Invoker method each."""
+    return [
+        {
+            "name": name,
+            "app_id": call.app_id,
+            "method": call.method,
+            "verb": call.http_verb,
+            "data": call.data,
+            "timeout": call.timeout_seconds,
+            # The app outwaits daprd's attempts and the pauses between them, so daprd answers.
+            "deadline": call.timeout_seconds * (APP_CALL_RETRIES + 1)
+            + APP_CALL_RETRIES * APP_CALL_MAX_INTERVAL
+            + 1,
+            "func": f"call_{snake(name)}",
+            "key_field": call.idempotency_field,
+            "key_expr": f"str(data.{call.idempotency_field})" if call.idempotency_field else None,
+        }
+        for name, call in spec.invocations.items()
+    ]
+
+
+def _called_apps(invocations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each called app once, bounded by the longest timeout of its invocations."""
+    apps = sorted({c["app_id"] for c in invocations})
+    return [
+        {"app_id": app, "timeout": max(c["timeout"] for c in invocations if c["app_id"] == app)}
+        for app in apps
+    ]
+
+
+def _inputs(spec: ServiceSpec) -> list[dict[str, Any]]:
+    """The input bindings: daprd POSTs each event to /<name>."""
+    return [
+        {
+            "name": name,
+            "type": binding.type,
+            "schedule": binding.schedule,
+            "metadata": _metadata_items(binding.metadata),
+            "secret_store": _secret_store(spec, binding.metadata),
+            "data": binding.data,
+            "actions": binding.actions,
+            "func": f"on_{snake(name)}",
+            "effect": f"on_binding_{snake(name)}",
+            "doc": f"Input binding '{name}' delivered an event.",
+        }
+        for name, binding in spec.bindings.input.items()
+    ]
+
+
+def _methods(spec: ServiceSpec) -> list[dict[str, Any]]:
+    """The methods other apps call: POST /<name>, claimed by the idempotency field."""
+    return [
+        {
+            "name": name,
+            "event": method.event,
+            "data": method.event,
+            "actions": method.actions,
+            "key_field": method.idempotency_field,
+            "func": f"post_{snake(name)}",
+            "effect": f"on_method_{snake(name)}",
+            "doc": f"Another app called method '{name}' with a {method.event}.",
+        }
+        for name, method in spec.methods.items()
+    ]
+
+
 def _read_routes(spec: ServiceSpec, attr: dict[str, str]) -> list[dict[str, str]]:
     """GET <read_route>/{key} of each store that declares one."""
     types = spec.payload_types()
@@ -361,6 +423,7 @@ def _all_actions(spec: ServiceSpec) -> list[Action]:
     """Every action of every handler the spec declares."""
     actions = [a for job in spec.jobs.values() for a in job.actions]
     actions += [a for b in spec.bindings.input.values() for a in b.actions]
+    actions += [a for m in spec.methods.values() for a in m.actions]
     for sub in spec.subscriptions.values():
         actions += sub.actions + [a for rule in sub.rules for a in rule.actions]
     return actions
@@ -517,6 +580,7 @@ def _effect(
     publications: dict[str, dict[str, Any]],
     outputs: dict[str, dict[str, Any]],
     stores: list[dict[str, Any]],
+    invocations: dict[str, dict[str, Any]],
 ) -> Effect:
     param = "event"  # the hook's first parameter, whatever the handler's kind
     lines = []
@@ -541,6 +605,12 @@ def _effect(
                 if not pub["key_expr"]:  # no business key: an id derived from the delivery
                     args += f", event_id=context.event_id({pystr(action.target)})"
                 lines.append(f"await context.publisher.{pub['method']}({args})")
+            case "call":
+                call = invocations[action.target]
+                args = _project(source, call["data"])
+                if not call["key_expr"]:  # no business key: a key derived from the delivery
+                    args += f", idempotency_key=context.call_key({pystr(action.target)})"
+                lines.append(f"await context.invoker.{call['func']}({args})")
             case _:
                 out = outputs[action.target]
                 if out["data"]:
@@ -686,6 +756,12 @@ class _Checker:
                     lines.append(f"{pystr(name)} not in dapr.jobs")
                 case "publish":
                     lines.append(f"any(p.topic == {pystr(action.target)} for p in dapr.published)")
+                case "call":
+                    call = self._spec.invocations[action.target]
+                    lines.append(
+                        f"any(c.app_id == {pystr(call.app_id)} and c.method == "
+                        f"{pystr(call.method)} for c in dapr.method_calls)"
+                    )
                 case _:
                     lines.append(
                         f"any(i.binding == {pystr(action.target)} for i in dapr.invocations)"
@@ -710,6 +786,7 @@ class _Checker:
             "cancel": "delete_job",
             "publish": "publish_event",
             "invoke": "invoke_binding",
+            "call": "invoke_method",
         }[actions[0].kind]
 
     def metadata(self, binding: str) -> dict[str, str]:

@@ -124,6 +124,39 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
     yield _Planned(".gitignore", "gitignore.j2")
     if context["secrets"]:  # the secrets file itself is the user's, never generated
         yield _Planned(context["secrets"]["sample_file"], "secrets.sample.json.j2")
+    modules = _modules(context)
+    for module in modules:
+        yield _Planned(f"{package}/{module}.py", f"package/{module}.py.j2")
+    for effect in context["effects"]:  # written once: see tools/codegen/hooks.py
+        yield _Planned(hook_path(package, effect.func), HOOK_TEMPLATE, (("effect", effect),))
+    yield from _component_files(context)
+    tests = ["__init__", "fakes", "test_health", "test_observability", "test_state"]
+    if context["effects"]:
+        tests.append("test_hooks")
+    if context["subscriptions"] or context["has_triggers"] or context["methods"]:
+        tests.append("test_security")  # only Dapr-facing routes take the app token
+    if context["subscriptions"]:
+        tests.append("test_subscriptions")
+    if context["publications"]:
+        tests.append("test_producers")
+    if context["read_routes"]:
+        tests.append("test_reads")
+    if context["jobs_startup"] or context["jobs_per_key"]:
+        tests.append("test_jobs")
+    if context["inputs"] or context["outputs"]:
+        tests.append("test_bindings")
+    if context["invocations"] or context["methods"]:
+        tests.append("test_invocations")
+    for module in tests:
+        yield _Planned(f"tests/{module}.py", f"tests/{module}.py.j2")
+    # These judge the service with its default hooks; test_hooks and a user's own test modules
+    # run the hooks as they are.
+    generated = tuple(f"{m}.py" for m in tests if m.startswith("test_") and m != "test_hooks")
+    yield _Planned("tests/conftest.py", "tests/conftest.py.j2", (("generated_tests", generated),))
+
+
+def _modules(context: dict[str, Any]) -> list[str]:
+    """The package's modules the spec needs."""
     modules = ["__init__", "settings", "observability", "models", "sidecar", "security", "state"]
     modules += ["services", "effects", "main"]
     if context["effects"]:  # the hooks' context, their defaults and the hooks' package
@@ -144,32 +177,11 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
         modules.append("outputs")
     if context["has_triggers"]:
         modules.append("triggers")
-    for module in modules:
-        yield _Planned(f"{package}/{module}.py", f"package/{module}.py.j2")
-    for effect in context["effects"]:  # written once: see tools/codegen/hooks.py
-        yield _Planned(hook_path(package, effect.func), HOOK_TEMPLATE, (("effect", effect),))
-    yield from _component_files(context)
-    tests = ["__init__", "fakes", "test_health", "test_observability", "test_state"]
-    if context["effects"]:
-        tests.append("test_hooks")
-    if context["subscriptions"] or context["has_triggers"]:
-        tests.append("test_security")  # only Dapr-facing routes take the app token
-    if context["subscriptions"]:
-        tests.append("test_subscriptions")
-    if context["publications"]:
-        tests.append("test_producers")
-    if context["read_routes"]:
-        tests.append("test_reads")
-    if context["jobs_startup"] or context["jobs_per_key"]:
-        tests.append("test_jobs")
-    if context["inputs"] or context["outputs"]:
-        tests.append("test_bindings")
-    for module in tests:
-        yield _Planned(f"tests/{module}.py", f"tests/{module}.py.j2")
-    # These judge the service with its default hooks; test_hooks and a user's own test modules
-    # run the hooks as they are.
-    generated = tuple(f"{m}.py" for m in tests if m.startswith("test_") and m != "test_hooks")
-    yield _Planned("tests/conftest.py", "tests/conftest.py.j2", (("generated_tests", generated),))
+    if context["invocations"]:
+        modules.append("invocations")
+    if context["methods"]:
+        modules.append("methods")
+    return modules
 
 
 def _component_files(context: dict[str, Any]) -> Iterator[_Planned]:

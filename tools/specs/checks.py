@@ -82,6 +82,8 @@ def _problems(spec: ServiceSpec) -> Iterator[Problem]:
     yield from _outboxes(spec)
     yield from _jobs(spec)
     yield from _bindings(spec)
+    yield from _invocations(spec)
+    yield from _methods(spec)
     yield from _secrets(spec)
 
 
@@ -132,6 +134,8 @@ def _python_names(spec: ServiceSpec) -> Iterator[Problem]:
         "jobs": spec.jobs,
         "bindings.input": spec.bindings.input,
         "bindings.output": spec.bindings.output,
+        "invocations": spec.invocations,
+        "methods": spec.methods,
     }
     for section, names in sections.items():
         seen: dict[str, str] = {}
@@ -164,6 +168,8 @@ def _handler_names(spec: ServiceSpec) -> Iterator[tuple[str, str]]:
         yield f"jobs.{name}", f"on_job_{snake(name)}"
     for name in spec.bindings.input:
         yield f"bindings.input.{name}", f"on_binding_{snake(name)}"
+    for name in spec.methods:
+        yield f"methods.{name}", f"on_method_{snake(name)}"
 
 
 def _component(path: str, name: str | None) -> Iterator[Problem]:
@@ -581,6 +587,54 @@ def _bindings(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(base, f"'{name}' is also an input binding; use distinct component names")
 
 
+def _invocations(spec: ServiceSpec) -> Iterator[Problem]:
+    for name, invocation in spec.invocations.items():
+        base = f"invocations.{name}"
+        if invocation.app_id == spec.service.app_id:
+            yield Problem(
+                f"{base}.app_id",
+                f"'{invocation.app_id}' is this service itself; a handler calls its own effects "
+                "directly, not through Dapr",
+            )
+        yield from _event(spec, f"{base}.data", invocation.data)
+        data = spec.payload_types().get(invocation.data)
+        if invocation.idempotency_field is not None and data is not None:
+            yield from _key_field(
+                f"{base}.idempotency_field", invocation.data, data, invocation.idempotency_field
+            )
+
+
+def _methods(spec: ServiceSpec) -> Iterator[Problem]:
+    for name, method in spec.methods.items():
+        base = f"methods.{name}"
+        owner = _reserved_route(spec, f"/{name}")
+        topic = next((t for t, p in spec.publications.items() if p.route == f"/{name}"), None)
+        if topic is not None:
+            owner = f"the route of publication '{topic}'"
+        if owner:
+            yield Problem(base, f"POST /{name} is already answered by {owner}; rename the method")
+        yield from _event(spec, f"{base}.event", method.event)
+        data = spec.payload_types().get(method.event)
+        if data is not None:
+            yield from _key_field(
+                f"{base}.idempotency_field", method.event, data, method.idempotency_field
+            )
+        yield from _actions(spec, base, method.event, method.actions)
+
+
+def _key_field(path: str, event: str, data: ModelSpec, name: str) -> Iterator[Problem]:
+    """An idempotency key: a required scalar field (a missing key could not be deduplicated)."""
+    field = data.fields.get(name)
+    if field is None:
+        yield Problem(path, unknown("field", name, data.fields))
+    elif field.ref.optional or field.ref.is_list or field.ref.name not in _KEY_SCALARS:
+        yield Problem(
+            path,
+            f"{event}.{name} is '{field.type}'; an idempotency key is a required "
+            f"{', '.join(sorted(_KEY_SCALARS))} field",
+        )
+
+
 # Anything that looks like a placeholder: '{name}', '{a.b}', '{items[0]}', '{Name}'.
 _PLACEHOLDER_LIKE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_.\[\]]*)\}")
 
@@ -662,6 +716,7 @@ _ACTION_SECTIONS = {
     "cancel": "jobs",
     "publish": "publications",
     "invoke": "bindings.output",
+    "call": "invocations",
 }
 
 
@@ -691,6 +746,11 @@ def _action_target(spec: ServiceSpec, action: Action) -> tuple[str | None, str |
             if pub is None:
                 return "", unknown("publication topic", name, spec.publications)
             return pub.event, None
+        case "call":
+            invocation = spec.invocations.get(name)
+            if invocation is None:
+                return "", unknown("invocation", name, spec.invocations)
+            return invocation.data, None
         case _:
             out = spec.bindings.output.get(name)
             if out is None:

@@ -30,6 +30,8 @@ APP_ID = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 COMPONENT_NAME = APP_ID
 TOPIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,248}$")
 JOB_NAME = re.compile(r"^[a-z0-9]([-a-z0-9_.]{0,60}[a-z0-9])?$")
+METHOD_NAME = re.compile(r"^[a-z0-9]([-a-z0-9_]{0,62}[a-z0-9])?$")
+"""A method invoked through Dapr: one path segment, `/v1.0/invoke/<app>/method/<name>`."""
 PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
@@ -178,11 +180,11 @@ class ServiceInfo(_Strict):
     _pubsub = field_validator("pubsub")(lambda v: _pattern(v, COMPONENT_NAME, "component name"))
 
 
-ACTION_KINDS = ("save", "schedule", "cancel", "publish", "invoke")
+ACTION_KINDS = ("save", "schedule", "cancel", "publish", "invoke", "call")
 
 
 class Action(_Strict):
-    """One effect of a handler: exactly one of save / schedule / cancel / publish / invoke."""
+    """One effect of a handler: exactly one of save, schedule, cancel, publish, invoke, call."""
 
     save: str | None = Field(default=None, description="state store that stores the payload")
     schedule: str | None = Field(
@@ -193,6 +195,9 @@ class Action(_Strict):
     )
     publish: str | None = Field(default=None, description="topic of a publication to emit")
     invoke: str | None = Field(default=None, description="output binding to invoke")
+    call: str | None = Field(
+        default=None, description="invocation (a method of another app) to call"
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Action:
@@ -447,6 +452,34 @@ class OutputBinding(_Strict):
     )
 
 
+class Invocation(_Strict):
+    """A method of another Dapr app this service calls (the mapping key names the call)."""
+
+    app_id: str = Field(pattern=APP_ID.pattern, description="the Dapr app id of the callee")
+    method: str = Field(pattern=METHOD_NAME.pattern, description="the callee's method")
+    data: str = Field(description="event or model type of the request body")
+    idempotency_field: str | None = Field(
+        default=None,
+        description="data field whose value is the call's idempotency key; by default a key "
+        "derived from the delivery that makes the call",
+    )
+    timeout_seconds: int = Field(
+        default=5, ge=1, le=300, description="how long the caller waits for one answer"
+    )
+    http_verb: Literal["POST", "PUT"] = "POST"
+
+
+class Method(_Strict):
+    """A method other apps invoke on this service (daprd delivers `POST /<name>`)."""
+
+    event: str = Field(description="event type of the request body")
+    idempotency_field: str = Field(
+        description="required field of the event whose value is claimed: a repeated call with "
+        "the same value is answered as done, without a second effect"
+    )
+    actions: list[Action] = Field(default_factory=list)
+
+
 class Bindings(_Strict):
     input: dict[str, InputBinding] = Field(default_factory=dict)
     output: dict[str, OutputBinding] = Field(default_factory=dict)
@@ -465,6 +498,12 @@ class ServiceSpec(_Strict):
     state_stores: dict[str, StateStore] = Field(default_factory=dict)
     jobs: dict[str, JobSpec] = Field(default_factory=dict)
     bindings: Bindings = Field(default_factory=Bindings)
+    invocations: dict[Annotated[str, Field(pattern=METHOD_NAME.pattern)], Invocation] = Field(
+        default_factory=dict
+    )
+    methods: dict[Annotated[str, Field(pattern=METHOD_NAME.pattern)], Method] = Field(
+        default_factory=dict
+    )
     secrets: Secrets | None = None
 
     def payload_types(self) -> dict[str, ModelSpec]:

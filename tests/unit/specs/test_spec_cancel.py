@@ -37,6 +37,10 @@ def test_cancel_problems_are_reported_at_once_with_their_paths(payments: dict[st
         f"{base}[3].cancel: PaymentWindow.order_id is 'str' but PaymentRequested.order_id is 'int'",
         "subscriptions.payment-captured.actions[0].cancel: job 'payment-window' is named by "
         "PaymentWindow.order_id, but 'PaymentCaptured' has no field 'order_id'",
+        # The same event is the capture call's data and the capture method's request.
+        "subscriptions.payment-captured.actions[1].call: Receipt.order_id is required but "
+        "'PaymentCaptured' has no field 'order_id'",
+        "methods.capture.idempotency_field: unknown field 'order_id' (did you mean 'order'?)",
     ]
 
 
