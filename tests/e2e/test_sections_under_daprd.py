@@ -28,12 +28,19 @@ pytestmark = pytest.mark.e2e
 
 APPS = Path(__file__).parent / "apps"
 PAYMENTS_SPEC = REPO_ROOT / "specs" / "002-order-payments"
+RECEIPTS_SPEC = Path(__file__).parent / "specs" / "payment-receipts"
 SECRET_BINDING = "expired-payments"
 
 
 @pytest.fixture(scope="module")
 def payments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
     yield generate_service(PAYMENTS_SPEC, tmp_path_factory.mktemp("payments"))
+
+
+@pytest.fixture(scope="module")
+def receipts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
+    """The app a consumed capture calls (test_invocations_under_daprd.py proves the calls)."""
+    yield generate_service(RECEIPTS_SPEC, tmp_path_factory.mktemp("receipts"))
 
 
 def generated_component(service: GeneratedService, name: str) -> Manifest:
@@ -109,8 +116,15 @@ def test_binding_reads_its_folder_from_the_local_file_secret_store(
 
 
 def test_a_cancelled_payment_window_never_fires(
-    dapr_stack: DaprStack, payments: GeneratedService, tmp_path: Path
+    dapr_stack: DaprStack, payments: GeneratedService, receipts: GeneratedService, tmp_path: Path
 ) -> None:
+    dapr_stack.service(
+        receipts.app_id,
+        "timed:app",
+        app_dir=APPS,
+        manifests=manifests(receipts, data_dir=tmp_path / "receipts"),
+        env={"TIMED_TARGET": receipts.target, "PYTHONPATH": str(receipts.root)},
+    ).start()
     folder = tmp_path / "expired"
     running, _ = start_payments(dapr_stack, payments, {"expired-payments-root": str(folder)})
     cancelled, control = payment(window_seconds=6), payment(window_seconds=6)
