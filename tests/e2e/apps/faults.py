@@ -27,11 +27,11 @@ def _crash() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-async def _faulty_call(self, what, operation):  # type: ignore[no-untyped-def]
+async def _faulty_call(self, what, operation, *, deadline=None):  # type: ignore[no-untyped-def]
     armed = _armed and what.startswith(_prefix)
     if armed and _when == "kill-before":
         _crash()
-    result = await _call(self, what, operation)
+    result = await _call(self, what, operation, deadline=deadline)
     if armed and _when == "kill-after":
         _crash()
     return result
