@@ -34,7 +34,7 @@ class StateThenPublish(Rule):
         '`outboxPublishTopic`, `outboxDiscardWhenMissingState: "true"`), save with '
         "`execute_state_transaction` (operation metadata `contentType: application/json` for "
         "JSON data) and drop the publish; keep the dedupe claims in another store, since the "
-        "outbox publishes every upsert. In a daprdev spec: `state_stores.<store>.outbox: "
+        "outbox publishes every upsert. In a service spec: `state_stores.<store>.outbox: "
         "{topic: ...}`. Where an outbox cannot be used, publish first with a deterministic "
         "CloudEvent id and save after it, so a retry repeats the publish instead of losing it."
     )
