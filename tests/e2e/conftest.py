@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from harness.generated import GeneratedService
 
 EXAMPLE_SPEC = REPO_ROOT / "specs" / "001-task-reminders"
+PAYMENTS_SPEC = REPO_ROOT / "specs" / "002-order-payments"
+RECEIPTS_SPEC = Path(__file__).parent / "specs" / "payment-receipts"
 
 _STARTED = pytest.StashKey[float]()
 
@@ -121,6 +123,22 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedSer
     sys.path.remove(str(service.root))
     for name in [m for m in sys.modules if m.partition(".")[0] == service.package]:
         del sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def payments(tmp_path_factory: pytest.TempPathFactory) -> GeneratedService:
+    """The second example spec's service (specs/002-order-payments), generated once per session."""
+    from harness.generated import generate_service
+
+    return generate_service(PAYMENTS_SPEC, tmp_path_factory.mktemp("payments"))
+
+
+@pytest.fixture(scope="session")
+def receipts(tmp_path_factory: pytest.TempPathFactory) -> GeneratedService:
+    """The app the payments service calls when it consumes a capture (tests/e2e/specs)."""
+    from harness.generated import generate_service
+
+    return generate_service(RECEIPTS_SPEC, tmp_path_factory.mktemp("receipts"))
 
 
 @pytest.fixture

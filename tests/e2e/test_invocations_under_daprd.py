@@ -13,31 +13,17 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from harness.binaries import REPO_ROOT
-from harness.generated import GeneratedService, generate_service, manifests
+from harness.generated import GeneratedService, manifests
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
 APPS = Path(__file__).parent / "apps"
-PAYMENTS_SPEC = REPO_ROOT / "specs" / "002-order-payments"
-RECEIPTS_SPEC = Path(__file__).parent / "specs" / "payment-receipts"
 RECEIPT_FILES = "receipt-files"
-
-
-@pytest.fixture(scope="module")
-def payments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
-    yield generate_service(PAYMENTS_SPEC, tmp_path_factory.mktemp("payments"))
-
-
-@pytest.fixture(scope="module")
-def receipts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
-    yield generate_service(RECEIPTS_SPEC, tmp_path_factory.mktemp("receipts"))
 
 
 def start(stack: DaprStack, service: GeneratedService, data_dir: Path) -> Service:

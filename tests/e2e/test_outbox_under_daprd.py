@@ -27,7 +27,6 @@ from harness.generated import Backend, GeneratedService, generate_service, manif
 from harness.redis import RedisServer
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
-from test_sections_under_daprd import PAYMENTS_SPEC
 
 pytestmark = pytest.mark.e2e
 
@@ -58,11 +57,6 @@ NOTICES_SPEC: dict[str, Any] = {
         }
     },
 }
-
-
-@pytest.fixture(scope="module")
-def payments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
-    yield generate_service(PAYMENTS_SPEC, tmp_path_factory.mktemp("outbox-payments"))
 
 
 @pytest.fixture(scope="module")

@@ -11,36 +11,21 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from harness.binaries import REPO_ROOT
 from harness.components import Manifest
-from harness.generated import GeneratedService, generate_service, manifests
+from harness.generated import GeneratedService, manifests
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
 APPS = Path(__file__).parent / "apps"
-PAYMENTS_SPEC = REPO_ROOT / "specs" / "002-order-payments"
-RECEIPTS_SPEC = Path(__file__).parent / "specs" / "payment-receipts"
 SECRET_BINDING = "expired-payments"
-
-
-@pytest.fixture(scope="module")
-def payments(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
-    yield generate_service(PAYMENTS_SPEC, tmp_path_factory.mktemp("payments"))
-
-
-@pytest.fixture(scope="module")
-def receipts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
-    """The app a consumed capture calls (test_invocations_under_daprd.py proves the calls)."""
-    yield generate_service(RECEIPTS_SPEC, tmp_path_factory.mktemp("receipts"))
 
 
 def generated_component(service: GeneratedService, name: str) -> Manifest:
