@@ -99,10 +99,14 @@ def _check_python(
     target = config.target_version
     # ruff runs in its own processes while the file is parsed and the rules run here; their
     # answers are dropped if the file is not Python for the target.
-    checking = ruff.start_check(
-        path, source, ignores=config.ruff_ignores, target=target, honour_noqa=honour_noqa
+    checking, formatting = ruff.start_gate(
+        path,
+        source,
+        ignores=config.ruff_ignores,
+        target=target,
+        honour_noqa=honour_noqa,
+        format_output=format_output,
     )
-    formatting = ruff.start_format(path, source, target=target) if format_output else None
     policy = check_file_policy(path, source, resources=config.resources, charts=charts)
     parsed = parse_source(path, source, target=target)
     if not parsed.valid:
