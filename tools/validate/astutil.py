@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 # Nodes that open a scope of their own: a function's own code stops at them.
@@ -29,12 +30,13 @@ _SINGLE_ASSIGNMENTS = "_daprdev_single_assignments"
 
 
 def children(node: ast.AST) -> tuple[ast.AST, ...]:
-    """`ast.iter_child_nodes(node)` (the same nodes, the same order), computed once and kept on the
-    node: the traversal and every walk of the tree ask for each node's children again."""
+    """`ast.iter_child_nodes(node)` (in the same order) without expression contexts and operators,
+    computed once and kept on the node: the traversal and every walk of the tree ask for each
+    node's children again."""
     cached: tuple[ast.AST, ...] | None = getattr(node, _CHILDREN, None)
     if cached is None:
         found: list[ast.AST] = []
-        for name in node._fields:
+        for name in _code_fields(type(node)):
             value = getattr(node, name, None)
             if isinstance(value, ast.AST):
                 found.append(value)
@@ -45,8 +47,19 @@ def children(node: ast.AST) -> tuple[ast.AST, ...]:
     return cached
 
 
+# `Load`/`Store`/`Del` and the operator singletons are close to a third of a module's nodes, and no
+# rule looks for them in a walk: each reads them from its parent (`name.ctx`, `binop.op`).
+_OPERATOR_FIELDS = frozenset({"ctx", "op", "ops"})
+
+
+@cache
+def _code_fields(node_type: type[ast.AST]) -> tuple[str, ...]:
+    return tuple(name for name in node_type._fields if name not in _OPERATOR_FIELDS)
+
+
 def walk(node: ast.AST) -> tuple[ast.AST, ...]:
-    """`ast.walk(node)` (the same nodes, the same order), computed once and kept on the node.
+    """`ast.walk(node)` (in the same order) without expression contexts and operators (as
+    `children`), computed once and kept on the node.
 
     Many rules look over the whole module or a whole function; with the walk kept, each file's tree
     is walked once however many rules ask.
