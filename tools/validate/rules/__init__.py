@@ -11,6 +11,7 @@ from tools.validate.rules.cloudevent_content_type import CloudEventContentType
 from tools.validate.rules.envelope_validated import EnvelopeValidated
 from tools.validate.rules.hardcoded_secret import HardcodedSecret
 from tools.validate.rules.infra_client import InfrastructureClient
+from tools.validate.rules.invocation_idempotency import InvocationWithoutIdempotencyKey
 from tools.validate.rules.invocation_timeout import InvocationWithoutTimeout
 from tools.validate.rules.job_alpha1 import DeprecatedJobAlpha1
 from tools.validate.rules.job_handler import JobWithoutHandler
@@ -82,6 +83,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     LockResultUnchecked,
     SecretReadAtImport,
     SubscriptionList,
+    InvocationWithoutIdempotencyKey,
     StateThenPublish,
 )
 
