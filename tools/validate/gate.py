@@ -98,22 +98,18 @@ def _check_python(
 ) -> _Checked:
     target = config.target_version
     # ruff runs in its own processes while the file is parsed and the rules run here; their
-    # answers are dropped if the file is not Python for the target.
-    checking, formatting = ruff.start_gate(
-        path,
-        source,
-        ignores=config.ruff_ignores,
-        target=target,
-        honour_noqa=honour_noqa,
-        format_output=format_output,
+    # answers are dropped if the file is not Python for the target. `ruff format` starts once the
+    # file is parsed: by then `ruff check` is past its start-up, and on two cores the three would
+    # otherwise contend for them (spawning while ruff starts up costs the gate several ms).
+    checking = ruff.start_check(
+        path, source, ignores=config.ruff_ignores, target=target, honour_noqa=honour_noqa
     )
     policy = check_file_policy(path, source, resources=config.resources, charts=charts)
     parsed = parse_source(path, source, target=target)
     if not parsed.valid:
         checking.abandon()
-        if formatting is not None:
-            formatting.abandon()
         return _Checked([*policy, *parsed.diagnostics], source)
+    formatting = ruff.start_format(path, source, target=target) if format_output else None
     analysis = analyze(
         path, source, disabled=config.disabled_dapr_rules, parsed=parsed, honour_noqa=honour_noqa
     )

@@ -86,37 +86,23 @@ def check_source(
     return _check_reader(path)(_run(args, source))
 
 
-def start_gate(
+def start_check(
     path: str,
     source: str,
     *,
     ignores: Sequence[str] = (),
     target: str | None = None,
     honour_noqa: bool = True,
-    format_output: bool = True,
-) -> tuple[Started[list[RuffFinding]], Started[str | None] | None]:
-    """The gate's `ruff check` and (with `format_output`) `ruff format` of one file, both started
-    now and answered by `result()`: the caller works meanwhile.
+) -> Started[list[RuffFinding]]:
+    """`check_source`, started now and answered by `result()`: the caller works meanwhile."""
+    args = _check_args(path, ignores, target, honour_noqa)
+    return Started(_start(args, source), _check_reader(path))
 
-    Both processes are spawned before either is fed: measured on two cores, spawning the second
-    while the first already works on its input costs several milliseconds, spawning both first
-    well under one."""
-    check_process, check_input = _spawn(_check_args(path, ignores, target, honour_noqa))
-    try:
-        formatting = _spawn(_format_args(path, target)) if format_output else None
-    except BaseException:
-        _write_all(check_input, b"")
-        check_process.kill()
-        check_process.communicate()
-        raise
-    data = source.encode("utf-8")
-    _write_all(check_input, data)
-    checking = Started(check_process, _check_reader(path))
-    if formatting is None:
-        return checking, None
-    format_process, format_input = formatting
-    _write_all(format_input, data)
-    return checking, Started(format_process, _formatted)
+
+def start_format(path: str, source: str, *, target: str | None = None) -> Started[str | None]:
+    """`ruff format` one file's content, started now and answered by `result()` (None when ruff
+    cannot parse it): the caller works meanwhile."""
+    return Started(_start(_format_args(path, target), source), _formatted)
 
 
 def _check_args(
@@ -241,19 +227,12 @@ def _run(
 def _start(
     args: list[str], stdin: str | None, *, cwd: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start ruff with `stdin` as its whole input (None: it inherits ours, as for paths)."""
+    """Start ruff with `stdin` as its whole input (None: it inherits ours, as for paths).
+
+    The input goes at once into a pipe of our own, closed after it: ruff reads all of it before it
+    writes a byte, so writing never waits on our reading its output."""
     if stdin is None:
         return _popen(args, None, cwd)
-    process, writer = _spawn(args, cwd=cwd)
-    _write_all(writer, stdin.encode("utf-8"))
-    return process
-
-
-def _spawn(args: list[str], *, cwd: Path | None = None) -> tuple[subprocess.Popen[bytes], int]:
-    """Start ruff reading a pipe of our own, and return the pipe's writing end.
-
-    The caller writes the whole input at once and closes it: ruff reads all of it before it
-    writes a byte, so writing never waits on our reading its output."""
     reader, writer = os.pipe()
     try:
         process = _popen(args, reader, cwd, env=_one_file_env())
@@ -262,7 +241,8 @@ def _spawn(args: list[str], *, cwd: Path | None = None) -> tuple[subprocess.Pope
         raise
     finally:
         os.close(reader)
-    return process, writer
+    _write_all(writer, stdin.encode("utf-8"))
+    return process
 
 
 def _popen(
