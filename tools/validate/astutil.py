@@ -5,8 +5,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
+from typing import TypeVar, overload
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+N = TypeVar("N", bound=ast.AST)
+M = TypeVar("M", bound=ast.AST)
 # Nodes that open a scope of their own: a function's own code stops at them.
 NEW_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -25,6 +28,7 @@ def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
 
 _OWN_NODES = "_daprdev_own_nodes"
 _ALL_NODES = "_daprdev_all_nodes"
+_BY_TYPE = "_daprdev_by_type"
 _CHILDREN = "_daprdev_children"
 _SINGLE_ASSIGNMENTS = "_daprdev_single_assignments"
 
@@ -72,6 +76,36 @@ def walk(node: ast.AST) -> tuple[ast.AST, ...]:
         cached = tuple(order)
         setattr(node, _ALL_NODES, cached)
     return cached
+
+
+@overload
+def nodes_of(root: ast.AST, kind: type[N], /) -> tuple[N, ...]: ...
+@overload
+def nodes_of(root: ast.AST, kind: type[N], other: type[M], /) -> tuple[N | M, ...]: ...
+@overload
+def nodes_of(root: ast.AST, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]: ...
+def nodes_of(root: ast.AST, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]:
+    """The nodes of `walk(root)` of exactly these node classes, in walk order; found once per
+    root and classes and kept on the root.
+
+    Rules look over the whole module for one kind of node (its classes, its functions, its
+    names) many times a file; asked again, the answer costs a dictionary lookup."""
+    index: dict[tuple[type[ast.AST], ...], tuple[ast.AST, ...]] | None = getattr(
+        root, _BY_TYPE, None
+    )
+    if index is None:
+        index = {}
+        setattr(root, _BY_TYPE, index)
+    found = index.get(kinds)
+    if found is None:
+        wanted = frozenset(kinds)
+        found = index[kinds] = tuple(node for node in walk(root) if type(node) in wanted)
+    return found
+
+
+def functions_in(root: ast.AST) -> tuple[FunctionNode, ...]:
+    """Every function and method under `root`, nested ones included, in walk order."""
+    return nodes_of(root, ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _walk_own(function: FunctionNode) -> Iterator[ast.AST]:

@@ -32,6 +32,7 @@ from tools.validate.astutil import (
     assigned_once,
     bound_once,
     module_functions,
+    nodes_of,
     own_nodes,
     walk,
 )
@@ -208,8 +209,8 @@ def _receiver(function: FunctionNode) -> str:
 
 def _client_finding(ctx: FileContext, module: ast.Module) -> Diagnostic | None:
     """DAPR001 at the file's `from dapr.clients import DaprClient`, wherever in the file it is."""
-    for node in walk(module):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+    for node in nodes_of(module, ast.ImportFrom):
+        if node.level == 0 and node.module:
             for alias in node.names:
                 if f"{node.module}.{alias.name}" in SYNC_CLIENTS:
                     return ctx.diagnostic(SyncDaprClient(ctx), alias)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from tools.changes import Diagnostic
-from tools.validate.astutil import children, walk
+from tools.validate.astutil import children, nodes_of
 from tools.validate.config import DEFAULT_TARGET
 from tools.validate.context import FileContext
 from tools.validate.deliveries import DeliveryFacts, python_facts
@@ -85,7 +85,7 @@ class _Traversal:
         # Every import first, module-level ones last (they win a clash): a function defined above
         # an import still resolves its names, and what a rule works out when the walk starts
         # (the module's instances) already sees imports made inside functions.
-        nested = (n for n in walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
+        nested = nodes_of(tree, ast.Import, ast.ImportFrom)
         for statement in [
             *nested,
             *(s for s in tree.body if isinstance(s, ast.Import | ast.ImportFrom)),

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from tools.validate.astutil import FunctionNode, walk
+from tools.validate.astutil import FunctionNode, functions_in, walk
 from tools.validate.context import FileContext
 
 _GRPC_CALLBACKS = frozenset({"subscribe", "method", "binding", "job_event"})
@@ -142,11 +142,7 @@ class CallGraph:
     @cached_property
     def _all(self) -> tuple[FunctionNode, ...]:
         # Rules ask for them many times a file.
-        return tuple(
-            node
-            for node in walk(self.module)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        )
+        return functions_in(self.module)
 
     def reach(self, entries: list[tuple[FunctionNode, str]]) -> dict[int, Reached]:
         chains: dict[int, tuple[FunctionNode, str, tuple[str, ...]]] = {}

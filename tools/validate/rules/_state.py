@@ -29,7 +29,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
-from tools.validate.astutil import FunctionNode, always_exits, argument, children, keyword, walk
+from tools.validate.astutil import (
+    FunctionNode,
+    always_exits,
+    argument,
+    children,
+    functions_in,
+    keyword,
+    nodes_of,
+    walk,
+)
 from tools.validate.context import FileContext
 from tools.validate.rules._http import Locals, http_request
 from tools.validate.rules._strings import HOLE
@@ -155,8 +164,7 @@ class StateAccesses:
         ]
         self.methods = [
             item
-            for node in walk(module)
-            if isinstance(node, ast.ClassDef)
+            for node in nodes_of(module, ast.ClassDef)
             for item in node.body
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
         ]
@@ -196,11 +204,7 @@ class StateAccesses:
         return self._calls[id(function)]
 
     def flows(self, module: ast.Module) -> tuple[StateFlow, ...]:
-        flows = (
-            StateFlow(self, node)
-            for node in walk(module)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        )
+        flows = (StateFlow(self, node) for node in functions_in(module))
         return tuple(flow for flow in flows if flow.reads and flow.unguarded_writes)
 
     def access(self, call: ast.Call, function: FunctionNode) -> _Access | None:

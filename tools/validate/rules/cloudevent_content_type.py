@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import argument, walk
+from tools.validate.astutil import argument, nodes_of
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import last_name
 from tools.validate.rules._http import Locals, header_value, publish_request
@@ -122,9 +122,8 @@ class CloudEventContentType(Rule):
         # Models of the file that carry the envelope's own `specversion` field.
         self._envelopes |= {
             c.name
-            for c in walk(node)
-            if isinstance(c, ast.ClassDef)
-            and any(
+            for c in nodes_of(node, ast.ClassDef)
+            if any(
                 isinstance(s, ast.AnnAssign)
                 and isinstance(s.target, ast.Name)
                 and s.target.id == "specversion"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode, own_nodes, walk
+from tools.validate.astutil import FunctionNode, functions_in, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.rules._reach import per_message
 from tools.validate.rules.base import Invalid, Rule
@@ -119,9 +119,7 @@ class InMemoryDedupe(Rule):
         if not containers:
             return
         reached = per_message(self.ctx, module)
-        for function in walk(module):
-            if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
+        for function in functions_in(module):
             found = reached.get(id(function))
             if found is None:
                 continue

@@ -17,7 +17,14 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import NEW_SCOPES, FunctionNode, children, is_log_call, walk
+from tools.validate.astutil import (
+    NEW_SCOPES,
+    FunctionNode,
+    children,
+    is_log_call,
+    nodes_of,
+    walk,
+)
 from tools.validate.context import FileContext
 from tools.validate.rules.base import Invalid, Rule, Span, header
 from tools.validate.rules.sync_client import one_shot_script
@@ -327,11 +334,7 @@ def _returns(body: list[ast.stmt]) -> bool:
 
 
 def _loaded_names(module: ast.Module) -> set[str]:
-    return {
-        node.id
-        for node in walk(module)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    }
+    return {node.id for node in nodes_of(module, ast.Name) if isinstance(node.ctx, ast.Load)}
 
 
 def _exits_on_success(body: list[ast.stmt]) -> bool:

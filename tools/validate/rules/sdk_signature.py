@@ -14,7 +14,12 @@ import json
 from functools import cache
 from typing import Any
 
-from tools.validate.astutil import FunctionNode, assigned_once, single_assignments, walk
+from tools.validate.astutil import (
+    FunctionNode,
+    assigned_once,
+    nodes_of,
+    single_assignments,
+)
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, Kind, instances_of
 from tools.validate.rules._sdk_table import FASTAPI_APP, GRPC_APP, TABLE
@@ -467,7 +472,7 @@ _WRAPPERS = frozenset({"Optional", "Annotated", "Union"})
 def _container_annotated(module: ast.Module) -> frozenset[str]:
     """Names and attributes the module anywhere annotates as a container (`list[DaprClient]`)."""
     found: set[str] = set()
-    for node in walk(module):
+    for node in nodes_of(module, ast.AnnAssign, ast.arg):
         pairs: list[tuple[ast.expr | str, ast.expr | None]] = []
         if isinstance(node, ast.AnnAssign):
             pairs.append((node.target, node.annotation))

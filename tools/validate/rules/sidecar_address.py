@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from tools.validate.astutil import (
     FunctionNode,
     argument,
-    walk,
+    nodes_of,
 )
 from tools.validate.context import FileContext
 from tools.validate.rules._http import Locals
@@ -324,9 +324,7 @@ def _class_constants(module: ast.Module) -> dict[str, ast.expr]:
     """`NAME = value` statements of class bodies, by name; a name two classes (or two
     statements) assign may hold either, and is left out."""
     found: dict[str, ast.expr | None] = {}
-    for node in walk(module):
-        if not isinstance(node, ast.ClassDef):
-            continue
+    for node in nodes_of(module, ast.ClassDef):
         for statement in node.body:
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
                 target = statement.targets[0]
@@ -342,11 +340,7 @@ def _own_attribute(node: ast.Attribute) -> bool:
 
 def _exported(module: ast.Module) -> dict[str, ast.Assign]:
     """Module-level `NAME = value` statements whose name this file never reads."""
-    read = {
-        node.id
-        for node in walk(module)
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
-    }
+    read = {node.id for node in nodes_of(module, ast.Name) if isinstance(node.ctx, ast.Load)}
     return {
         target.id: statement
         for statement in module.body

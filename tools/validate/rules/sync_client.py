@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from functools import cached_property
 
-from tools.validate.astutil import children, own_nodes, walk
+from tools.validate.astutil import children, nodes_of, own_nodes, walk
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._reach import is_script
@@ -274,7 +274,7 @@ def one_shot_script(ctx: FileContext, module: ast.Module) -> bool:
     whose coroutines no framework registers (a decorated `async def` - an agent tool, a callback -
     runs on someone else's loop beside other work; the `__main__` block is then only a demo)."""
     return is_script(ctx, module) and not any(
-        isinstance(node, ast.AsyncFunctionDef) and node.decorator_list for node in walk(module)
+        node.decorator_list for node in nodes_of(module, ast.AsyncFunctionDef)
     )
 
 
@@ -346,9 +346,7 @@ def _uses_convert(module: ast.Module, names: set[str], handlers: set[int]) -> bo
     allowed = _annotation_nodes(module)  # ids of the uses that convert (or need no change)
     # Per async function: the client variables its `with` blocks bind, and their convertible uses.
     clients: dict[int, tuple[ast.AsyncFunctionDef, set[str], set[int]]] = {}
-    for statement in walk(module):
-        if not isinstance(statement, ast.With):
-            continue
+    for statement in nodes_of(module, ast.With):
         call = statement.items[0].context_expr
         if not (
             isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id in names
@@ -373,11 +371,7 @@ def _uses_convert(module: ast.Module, names: set[str], handlers: set[int]) -> bo
         for node in walk(function):
             if isinstance(node, ast.Name) and node.id in variables and id(node) not in uses:
                 return False
-    return all(
-        id(node) in allowed
-        for node in walk(module)
-        if isinstance(node, ast.Name) and node.id in names
-    )
+    return all(id(node) in allowed for node in nodes_of(module, ast.Name) if node.id in names)
 
 
 def _awaitable_uses(
@@ -414,7 +408,7 @@ def _function_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST | None:
 
 def _annotation_nodes(module: ast.Module) -> set[int]:
     roots: list[ast.AST] = []
-    for node in walk(module):
+    for node in nodes_of(module, ast.arg, ast.AnnAssign, ast.FunctionDef, ast.AsyncFunctionDef):
         if isinstance(node, ast.arg | ast.AnnAssign) and node.annotation is not None:
             roots.append(node.annotation)
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns is not None:

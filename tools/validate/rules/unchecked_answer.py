@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from tools.validate.astutil import FunctionNode, children, own_nodes, walk
+from tools.validate.astutil import FunctionNode, children, functions_in, nodes_of, own_nodes, walk
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import caught, is_blanket, last_name
 from tools.validate.rules._http import Locals, http_request
@@ -132,9 +132,7 @@ class UncheckedSidecarAnswer(Rule):
         self._raw = any(word in self.ctx.source for word in _ROUTE_WORDS)
         discarded = _discarded_calls(module) if self._raw else {}
         scopes: list[tuple[FunctionNode | None, list[ast.AST]]] = [
-            (node, list(own_nodes(node)))
-            for node in walk(module)
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            (node, list(own_nodes(node))) for node in functions_in(module)
         ]
         scopes.append((None, list(_module_nodes(module))))
         # A delivery handler's swallowed errors are DAPR033's: it judges what Dapr is answered.
@@ -306,12 +304,11 @@ def _unwrap(node: ast.expr | None) -> ast.expr | None:
 def _discarded_calls(module: ast.Module) -> dict[str, bool]:
     """Function name -> True when every call of it in the file throws its result away."""
     uses: dict[str, list[bool]] = {}
-    statements = {id(_unwrap(node.value)) for node in walk(module) if isinstance(node, ast.Expr)}
-    for node in walk(module):
-        if isinstance(node, ast.Call):
-            name = last_name(node.func)
-            if name:
-                uses.setdefault(name, []).append(id(node) in statements)
+    statements = {id(_unwrap(node.value)) for node in nodes_of(module, ast.Expr)}
+    for node in nodes_of(module, ast.Call):
+        name = last_name(node.func)
+        if name:
+            uses.setdefault(name, []).append(id(node) in statements)
     return {name: all(flags) for name, flags in uses.items()}
 
 
