@@ -5,7 +5,9 @@ apart from a project's own object with a method of the same name ask `kind_of(ex
 is bound to a kind by an annotation (`db: Session`, `Annotated[Session, Depends(...)]`), by
 `name = Factory(...)`, or by `with Factory(...) as name` - in the function or at module level. An
 attribute of `self` has a kind when its class declares it (`client: DaprClient` in the class body)
-or every assignment to it in the class's methods gives the same kind (`self.client = DaprClient()`).
+or every assignment to it in the class's methods gives the same kind (`self.client = DaprClient()`,
+`self.client = client or DaprClient()`); a property or method declared to return a kind gives
+`self.<property>` and `self.<method>()` that kind.
 Anything else (a value read from `app.state`, a parameter without annotation) has no kind: rules
 stay quiet on what they cannot resolve.
 """
@@ -123,14 +125,18 @@ class Instances:
 
     def in_function(self, function: FunctionNode) -> dict[str, Kind]:
         """Names bound in `function` (parameters, assignments, `with` targets) over the module's."""
-        bindings = self._own_bindings(function)
         receiver = _receiver(function)
-        for attribute, kind in self._attributes.get(id(function), {}).items():
-            bindings.setdefault(f"{receiver}.{attribute}", kind)
-        return bindings
+        attributes = {
+            f"{receiver}.{attribute}": kind
+            for attribute, kind in self._attributes.get(id(function), {}).items()
+        }
+        # The attributes first: `client = self._get_client()` in the body resolves through them.
+        return self._own_bindings(function, attributes)
 
-    def _own_bindings(self, function: FunctionNode) -> dict[str, Kind]:
-        bindings = dict(self._module_bindings)
+    def _own_bindings(
+        self, function: FunctionNode, attributes: dict[str, Kind] | None = None
+    ) -> dict[str, Kind]:
+        bindings = {**self._module_bindings, **(attributes or {})}
         arguments = function.args
         for parameter in [
             *arguments.posonlyargs,
@@ -153,12 +159,25 @@ class Instances:
             return bindings.get(node.id)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             return bindings.get(f"{node.value.id}.{node.attr}")
+        if isinstance(node, ast.BoolOp | ast.IfExp):
+            # `client or DaprClient()`, `a if ready else DaprClient()`: one kind on every branch.
+            branches = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]
+            found = {
+                self.kind_of(branch, bindings)
+                for branch in branches
+                if not (isinstance(branch, ast.Constant) and branch.value is None)
+            }
+            return found.pop() if len(found) == 1 else None
         if not isinstance(node, ast.Call):
             return None
         produced = _PRODUCES.get(self.ctx.qualname(node.func) or "")
         if produced is not None:
             return produced
         func = node.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            returned = bindings.get(f"{func.value.id}.{func.attr}()")
+            if returned is not None:  # `self._get_client()`, declared `-> DaprClient`
+                return returned
         if isinstance(func, ast.Attribute):
             owner = self.kind_of(func.value, bindings)
             return _RESULTS.get((owner, func.attr)) if owner is not None else None
@@ -188,6 +207,15 @@ class Instances:
         for statement in node.body:  # `client: DaprClient` / `client = DaprClient()` in the body
             if isinstance(statement, ast.AnnAssign | ast.Assign):
                 self._bind(statement, declared)
+        for method in methods:  # a property or a getter declared to return a known kind
+            returned = self.annotation_kind(method.returns)
+            if returned is None:
+                continue
+            properties = {"property", "cached_property", "functools.cached_property"}
+            if any(_decorator_name(d) in properties for d in method.decorator_list):
+                declared.setdefault(method.name, returned)
+            else:
+                declared.setdefault(f"{method.name}()", returned)
         for method in methods:
             bindings = self._own_bindings(method)
             receiver = _receiver(method)
@@ -226,6 +254,11 @@ class Instances:
                 kind = self.kind_of(item.context_expr, bindings)
                 if isinstance(item.optional_vars, ast.Name) and kind is not None:
                     bindings[item.optional_vars.id] = kind
+
+
+def _decorator_name(decorator: ast.expr) -> str:
+    """`property`, `functools.cached_property`: the dotted name a decorator is written as."""
+    return ast.unparse(decorator.func if isinstance(decorator, ast.Call) else decorator)
 
 
 def _module_statements(module: ast.Module) -> Iterator[ast.stmt]:

@@ -18,6 +18,11 @@ from tools.validate.astutil import FunctionNode, functions_in, walk
 from tools.validate.context import FileContext
 
 _GRPC_CALLBACKS = frozenset({"subscribe", "method", "binding", "job_event"})
+# Hooks a framework awaits before the app serves, and the decorator a FastAPI lifespan carries.
+_STARTUP_HOOKS = frozenset(
+    {"on_event", "on_startup", "on_shutdown", "before_serving", "after_serving"}
+)
+_LIFESPAN = "contextlib.asynccontextmanager"
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,20 @@ def is_script(ctx: FileContext, module: ast.Module) -> bool:
 def decorator_target(decorator: ast.expr) -> ast.expr:
     """`app.subscribe` for both `@app.subscribe(...)` and `@app.subscribe`."""
     return decorator.func if isinstance(decorator, ast.Call) else decorator
+
+
+def before_serving(ctx: FileContext, coroutine: ast.AsyncFunctionDef) -> bool:
+    """A startup or shutdown hook (`@app.on_event('startup')`) or the app's lifespan: the server
+    awaits it before it accepts the first request and after it drained the last, so nothing
+    waits on the loop it blocks. An `asynccontextmanager` that is no lifespan (a session per
+    request) runs while the app serves."""
+    for decorator in coroutine.decorator_list:
+        target = decorator_target(decorator)
+        if isinstance(target, ast.Attribute) and target.attr in _STARTUP_HOOKS:
+            return True
+        if ctx.qualname(target) == _LIFESPAN and "lifespan" in coroutine.name:
+            return True
+    return False
 
 
 def _grpc_callback(ctx: FileContext, function: FunctionNode) -> bool:

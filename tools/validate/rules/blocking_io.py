@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, Kind, instances_of
-from tools.validate.rules._reach import CallGraph, call_graph, decorator_target
+from tools.validate.rules._reach import CallGraph, before_serving, call_graph
 from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.base import Invalid, Rule, header
 from tools.validate.rules.sync_client import one_shot_script
@@ -108,11 +108,6 @@ _BLOCKING_FUNCTIONS = frozenset(
 _GRPC_REGISTRATIONS = frozenset({"binding", "job_event", "method", "subscribe"})
 # How many plain functions deep a chain of calls is followed from an `async def`.
 DEPTH = 3
-# Hooks a framework awaits before the app serves, and the decorator a FastAPI lifespan carries.
-_STARTUP_HOOKS = frozenset(
-    {"on_event", "on_startup", "on_shutdown", "before_serving", "after_serving"}
-)
-_LIFESPAN = "contextlib.asynccontextmanager"
 # Decorators that leave a plain `def` running synchronously where it is called; any other may
 # turn it into something else (a coroutine, a thread hand-off), so such helpers are not followed.
 _PLAIN_DECORATORS = frozenset({"staticmethod", "classmethod"})
@@ -396,20 +391,6 @@ class BlockingCallInAsync(Rule):
             ):
                 return target.attr
         return None
-
-
-def before_serving(ctx: FileContext, coroutine: ast.AsyncFunctionDef) -> bool:
-    """A startup or shutdown hook (`@app.on_event('startup')`) or the app's lifespan: the server
-    awaits it before it accepts the first request and after it drained the last, so nothing
-    waits on the loop it blocks. An `asynccontextmanager` that is no lifespan (a session per
-    request) runs while the app serves."""
-    for decorator in coroutine.decorator_list:
-        target = decorator_target(decorator)
-        if isinstance(target, ast.Attribute) and target.attr in _STARTUP_HOOKS:
-            return True
-        if ctx.qualname(target) == _LIFESPAN and "lifespan" in coroutine.name:
-            return True
-    return False
 
 
 def _direct(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> str | None:

@@ -34,6 +34,11 @@ class PublishContentType(Rule):
         "(e.g. `model.model_dump_json()`)."
     )
     VALID = (
+        # A request object where the SDK takes pubsub_name, topic_name and data: no data to
+        # type, the call fails on its signature first.
+        "from dapr.clients import DaprClient\n\n"
+        "def publish(client: DaprClient, request: object) -> None:\n"
+        "    client.publish_event(request)\n",
         "from dapr.aio.clients import DaprClient\n\n"
         "async def publish(client: DaprClient, body: str) -> None:\n"
         "    await client.publish_event('pubsub', 'orders', body, "
@@ -143,6 +148,12 @@ class PublishContentType(Rule):
             and func.attr in _PUBLISH
             and not any(kw.arg is None for kw in node.keywords)  # **kwargs may carry it
             and argument(node, 4, "data_content_type") is None
+            # No data at all (and no `*args` that may hold it): the call does not fit the SDK's
+            # signature (DAPR023's), there is nothing to type.
+            and (
+                argument(node, 2, "data") is not None
+                or any(isinstance(arg, ast.Starred) for arg in node.args)
+            )
             and not _plain_text(argument(node, 2, "data"))
             and self._on_dapr_client(func.value)
         ):

@@ -6,7 +6,7 @@ from functools import cached_property
 from tools.validate.astutil import children, nodes_of, own_nodes, walk
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
-from tools.validate.rules._reach import is_script
+from tools.validate.rules._reach import before_serving, is_script
 from tools.validate.rules.base import Invalid, Rule
 
 SYNC_CLIENTS = frozenset(
@@ -30,11 +30,13 @@ class SyncDaprClient(Rule):
 
     A plain `def` is its right home - FastAPI runs sync routes in its thread pool, a script has no
     loop - so only a call in the own body of an `async def` counts: constructing the client
-    (`DaprClient()`) or calling a method of an instance (known by annotation, construction, `with`
-    or `self.client`). The finding is the `from dapr.clients import DaprClient` line, which the
-    fixer rewrites; a client reached as `dapr.clients.DaprClient` is reported at the calls. A
-    one-shot script (`asyncio.run(main())`, no app) runs nothing else on its loop: quiet, unless
-    it enters the client with `async with` or awaits its calls, which fails with TypeError.
+    (`DaprClient()`) or calling a method of an instance (known by annotation, construction, `with`,
+    `self.client`, a property or getter method declared to return it, `client or DaprClient()`).
+    A startup or shutdown hook and the app's lifespan run before the app serves: quiet. The
+    finding is the `from dapr.clients import DaprClient` line, which the fixer rewrites; a client
+    reached as `dapr.clients.DaprClient` is reported at the calls. A one-shot script
+    (`asyncio.run(main())`, no app) runs nothing else on its loop: quiet, unless it enters the
+    client with `async with` or awaits its calls, which fails with TypeError.
     """
 
     id = "DAPR001"
@@ -79,6 +81,18 @@ class SyncDaprClient(Rule):
         "    return {'id': order_id}\n",
         # Its one coroutine method goes through the SDK's aiohttp client: nothing blocks.
         _INVOKE + "        return response.text()\n",
+        # Built (and closed) in startup and shutdown hooks, which run before and after serving;
+        # the routes that use it are plain `def`s.
+        "from dapr.clients import DaprClient\nfrom fastapi import FastAPI\n\n"
+        "app = FastAPI()\nclient: DaprClient | None = None\n\n"
+        "@app.on_event('startup')\n"
+        "async def connect() -> None:\n"
+        "    global client\n"
+        "    client = DaprClient()\n\n"
+        "@app.on_event('shutdown')\n"
+        "async def disconnect() -> None:\n"
+        "    if client is not None:\n"
+        "        client.close()\n",
     )
     INVALID = (
         # The coroutine method does not make the blocking one beside it any better.
@@ -122,6 +136,39 @@ class SyncDaprClient(Rule):
                 "        self.client = C()\n\n"
                 "    async def get(self, key: str) -> bytes:\n"
                 "        return self.client.get_state('statestore', key).data\n"
+            ),
+            line=1,
+            col=26,
+        ),
+        # Handed in or built on demand, and reached through a property.
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\n"
+                "class Publisher:\n"
+                "    def __init__(self, client: DaprClient | None = None) -> None:\n"
+                "        self._client = client or DaprClient()\n\n"
+                "    @property\n"
+                "    def client(self) -> DaprClient:\n"
+                "        return self._client\n\n"
+                "    async def remember(self, data: str) -> None:\n"
+                "        self.client.save_state('statestore', 'last', data)\n"
+            ),
+            line=1,
+            col=26,
+        ),
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\n"
+                "class Store:\n"
+                "    def __init__(self) -> None:\n"
+                "        self._client = None\n\n"
+                "    def _get_client(self) -> DaprClient:\n"
+                "        if self._client is None:\n"
+                "            self._client = DaprClient()\n"
+                "        return self._client\n\n"
+                "    async def get(self, key: str) -> bytes:\n"
+                "        client = self._get_client()\n"
+                "        return client.get_state('statestore', key).data\n"
             ),
             line=1,
             col=26,
@@ -188,7 +235,8 @@ class SyncDaprClient(Rule):
             self._imports.extend(a for a in node.names if f"{node.module}.{a.name}" in SYNC_CLIENTS)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        if self._instances is None:
+        # A startup or shutdown hook, or the lifespan, blocks a loop nothing else waits on yet.
+        if self._instances is None or before_serving(self.ctx, node):
             return
         uses = async_uses(self._instances, node)
         self._async_uses += [(use, node) for use in uses]
