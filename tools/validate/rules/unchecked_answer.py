@@ -16,6 +16,7 @@ from tools.validate.astutil import FunctionNode, children, functions_in, nodes_o
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import caught, is_blanket, last_name
 from tools.validate.rules._http import Locals, http_request
+from tools.validate.rules._reach import is_script
 from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.base import Invalid, Rule
 
@@ -70,6 +71,25 @@ class UncheckedSidecarAnswer(Rule):
         "        logging.exception('publish failed')\n"
         "        return False\n"
         "    return True\n",
+        # The answer is decided in the `try`: a flag set after the send.
+        "import logging\n\n"
+        "def publish(client, body: str) -> bool:\n"
+        "    sent = False\n"
+        "    try:\n"
+        "        client.publish_event('pubsub', 'orders', body, "
+        "data_content_type='application/json')\n"
+        "        sent = True\n"
+        "    except Exception:\n"
+        "        logging.exception('publish failed')\n"
+        "    return sent\n",
+        # A one-shot program: the printed failure is its answer to whoever ran it.
+        "def main(client) -> None:\n"
+        "    try:\n"
+        "        client.invoke_binding('storage', 'create', '{}')\n"
+        "    except Exception as error:\n"
+        "        print(f'binding failed: {error}')\n\n"
+        "if __name__ == '__main__':\n"
+        "    main(object())\n",
         # The status, made a bool, is checked by the caller.
         _BASE + "def publish(order: dict) -> bool:\n"
         "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
@@ -104,6 +124,20 @@ class UncheckedSidecarAnswer(Rule):
             line=6,
             col=5,
         ),
+        # A route answers the same whether the event went out or not.
+        Invalid(
+            "from fastapi import FastAPI\n\napp = FastAPI()\n\n"
+            "@app.delete('/tasks/{task_id}')\n"
+            "def delete(client, task_id: str) -> dict:\n"
+            "    try:\n"
+            "        client.publish_event('pubsub', 'tasks', task_id, "
+            "data_content_type='text/plain')\n"
+            "    except Exception:\n"
+            "        pass\n"
+            "    return {'ok': True}\n",
+            line=9,
+            col=5,
+        ),
         # The status becomes a bool that its one caller throws away.
         Invalid(
             _BASE + "def publish(order: dict) -> bool:\n"
@@ -136,14 +170,17 @@ class UncheckedSidecarAnswer(Rule):
         ]
         scopes.append((None, list(_module_nodes(module))))
         # A delivery handler's swallowed errors are DAPR033's: it judges what Dapr is answered.
-        handlers = {id(function) for function in self.ctx.request_handlers()}
+        # Any POST route may be one (another file may route messages to it); other routes are not.
+        deliveries = [*self.ctx.subscription_handlers(), *(f for f, _ in self.ctx.job_handlers())]
+        handlers = {id(function) for function in deliveries}
+        script = is_script(self.ctx, module)
         for function, nodes in scopes:
             sends = self._raw_sends(function, nodes)
             for call, url in sends:
                 if not _checked(call, nodes, function, discarded):
                     self.report(call, _unchecked_message(url), within=function)
             if function is not None and id(function) not in handlers:
-                self._check_swallowed(function, nodes, {id(call) for call, _ in sends})
+                self._check_swallowed(function, nodes, {id(call) for call, _ in sends}, script)
 
     def _raw_sends(
         self, function: FunctionNode | None, nodes: list[ast.AST]
@@ -165,13 +202,21 @@ class UncheckedSidecarAnswer(Rule):
         return found
 
     def _check_swallowed(
-        self, function: FunctionNode, nodes: list[ast.AST], raw_sends: set[int]
+        self, function: FunctionNode, nodes: list[ast.AST], raw_sends: set[int], script: bool
     ) -> None:
-        """A send in a `try` whose `except` only logs, in a function that answers nothing."""
-        if any(isinstance(n, ast.Return) and n.value is not None for n in nodes):
+        """A send in a `try` whose `except` only logs, in a function that answers the same
+        whether it was sent or not: nothing, or one value that the `try` does not decide (a
+        route's `{"ok": True}`). A one-shot program that prints the failure has told its user,
+        and nothing goes on after it."""
+        if script:
+            return
+        answers = [n.value for n in nodes if isinstance(n, ast.Return) and n.value is not None]
+        if len({ast.dump(answer) for answer in answers}) > 1:
             return
         for node in nodes:
             if not isinstance(node, ast.Try | ast.TryStar) or not _sends(node.body, raw_sends):
+                continue
+            if _decided_by(node, answers):
                 continue
             for clause in node.handlers:
                 if _catches_send_errors(clause) and _only_reports(clause.body):
@@ -191,6 +236,22 @@ _SWALLOWED = (
     "a failed publish is only logged, and the function returns as it does on success: the "
     "caller goes on as if the event was sent, and it is lost"
 )
+
+
+def _decided_by(statement: ast.Try | ast.TryStar, answers: list[ast.expr]) -> bool:
+    """The `try` tells success from failure in what the function returns: it returns from its
+    body (the failure falls through to another answer), or it sets a name the answer reads."""
+    body = [node for child in statement.body for node in walk(child)]
+    if any(isinstance(node, ast.Return) for node in body):
+        return True
+    assigned = {
+        node.id for node in body if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    }
+    return any(
+        isinstance(node, ast.Name) and node.id in assigned
+        for answer in answers
+        for node in walk(answer)
+    )
 
 
 def _sends(body: list[ast.stmt], raw_sends: set[int]) -> bool:
