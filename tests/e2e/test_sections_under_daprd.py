@@ -139,7 +139,7 @@ def test_a_cancelled_payment_window_never_fires(
     assert [r["answer"] for r in captures] == ["SUCCESS", "SUCCESS"], captures
 
 
-def test_a_stored_payment_is_read_through_service_invocation_with_the_app_token(
+def test_a_stored_payment_is_read_and_deleted_through_service_invocation_with_the_app_token(
     dapr_stack: DaprStack, payments: GeneratedService, tmp_path: Path
 ) -> None:
     token = "e2e-app-token-" + uuid.uuid4().hex
@@ -166,3 +166,13 @@ def test_a_stored_payment_is_read_through_service_invocation_with_the_app_token(
     assert read("order-never-requested").status_code == 404
     # Straight to the app, without the token daprd adds: refused.
     assert running.app.http.get(f"/payments/{body['order_id']}").status_code == 401
+    assert running.app.http.delete(f"/payments/{body['order_id']}").status_code == 401
+
+    # Deleted through daprd too: only the version of the ETag the read answered.
+    path = f"{invoke}/{body['order_id']}"
+    etag = found.headers["etag"]
+    assert running.sidecar.http.delete(path, headers={"if-match": '"stale"'}).status_code == 412
+    assert read(body["order_id"]).status_code == 200
+    assert running.sidecar.http.delete(path, headers={"if-match": etag}).status_code == 204
+    assert read(body["order_id"]).status_code == 404
+    assert running.sidecar.http.delete(path).status_code == 404

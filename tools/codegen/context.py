@@ -101,6 +101,10 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "prefix": snake(store.entity),
             "first_write": store.concurrency == "first-write",
             "ttl": store.ttl_seconds,
+            # Deletes leave tombstones where a write may be committed before its claim: the
+            # replay of such a delivery must not restore what was deleted since (see state.py).
+            "tombstones": store.delete
+            and (name != spec.service.idempotency.store or protocol != "transaction"),
             "type": store.type,
             # The topic and pubsub its outbox publishes on (None without one).
             "outbox": store.outbox and store.outbox.topic,
@@ -280,7 +284,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "models_imports": _model_imports(spec),
         "publications": publications,
         "api_routes": [p for p in publications if p["route"]],
-        "read_routes": _read_routes(spec, attr),
+        "read_routes": _read_routes(spec, attr, {s["name"]: s["tombstones"] for s in stores}),
         "subscriptions": subscriptions,
         "dead_letters": dead_letters(subscriptions),
         "deliveries": DELIVERIES,
@@ -401,8 +405,10 @@ def _methods(spec: ServiceSpec) -> list[dict[str, Any]]:
     ]
 
 
-def _read_routes(spec: ServiceSpec, attr: dict[str, str]) -> list[dict[str, str]]:
-    """GET <read_route>/{key} of each store that declares one."""
+def _read_routes(
+    spec: ServiceSpec, attr: dict[str, str], tombstones: dict[str, bool]
+) -> list[dict[str, Any]]:
+    """GET <read_route>/{key} of each store that declares one, and DELETE where it says so."""
     types = spec.payload_types()
     return [
         {
@@ -413,6 +419,8 @@ def _read_routes(spec: ServiceSpec, attr: dict[str, str]) -> list[dict[str, str]
             "entity": store.entity,
             "key": store.key,
             "key_annotation": types[store.entity].fields[store.key].ref.annotation(),
+            "delete_func": f"delete_{snake(name)}" if store.delete else None,
+            "tombstones": tombstones[name],
         }
         for name, store in spec.state_stores.items()
         if store.read_route

@@ -365,11 +365,18 @@ def _outboxes(spec: ServiceSpec) -> Iterator[Problem]:
 
 
 def _read_routes(spec: ServiceSpec) -> Iterator[Problem]:
-    """GET <route>/{key} of each readable store: no route of the app's own, none taken twice."""
+    """GET (and DELETE) <route>/{key} of each readable store: no route of the app's own, none
+    taken twice; a delete only beside a read route."""
     seen: dict[str, str] = {}
     for name, store in spec.state_stores.items():
         route = store.read_route
         if route is None:
+            if store.delete:
+                yield Problem(
+                    f"state_stores.{name}.delete",
+                    "the delete route is served at the read route (DELETE <read_route>/{key}); "
+                    "give the store a read_route",
+                )
             continue
         path = f"state_stores.{name}.read_route"
         taken = _reserved_route(spec, route)

@@ -291,6 +291,11 @@ class StateStore(_Strict):
         description="GET <read_route>/{key} answers the stored entity (404 when missing); "
         "Dapr-facing, so it takes the app token",
     )
+    delete: bool = Field(
+        default=False,
+        description="DELETE <read_route>/{key} deletes the entity: 204, 404 when missing, with "
+        "If-Match only the version of that ETag (412 otherwise); takes the app token",
+    )
     outbox: Outbox | None = Field(
         default=None,
         description="publish each saved entity on a publication's topic in the save's own "

@@ -1,4 +1,4 @@
-"""`state_stores.<store>.read_route`: GET <route>/{key} on a path of its own."""
+"""`state_stores.<store>.read_route` and `delete`: GET and DELETE <route>/{key}."""
 
 from __future__ import annotations
 
@@ -31,4 +31,17 @@ def test_read_route_problems_come_with_their_paths(payments: dict[str, Any]) -> 
         "state_stores.captures.read_route: '/job/payments' is taken by job triggers; pick "
         "another path",
         "state_stores.captures.read_route: route already used by state_stores.statestore",
+    ]
+
+
+def test_the_example_deletes_payment_requests_at_their_read_route() -> None:
+    assert load_spec(PAYMENTS).state_stores["statestore"].delete is True
+
+
+def test_a_delete_needs_the_read_route_it_is_served_at(payments: dict[str, Any]) -> None:
+    payments["state_stores"]["statestore"].pop("read_route")
+
+    assert problems(payments) == [
+        "state_stores.statestore.delete: the delete route is served at the read route "
+        "(DELETE <read_route>/{key}); give the store a read_route",
     ]
