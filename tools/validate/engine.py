@@ -10,7 +10,9 @@ tools.validate.syntax for how a file gets its tree whatever Python daprdev runs 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -46,18 +48,37 @@ def analyze(
     honour_noqa: bool = True,
 ) -> PythonAnalysis:
     """Parse `source` for `target` (unless `parsed` is given); with a tree, run the rules once."""
-    if parsed is None:
-        parsed = parse_source(path, source, target=target)
-    if parsed.tree is None:
-        return PythonAnalysis(list(parsed.diagnostics), compiled=parsed.valid)
-    ctx = FileContext(
-        path=path, source=source, disabled=frozenset(disabled), honour_noqa=honour_noqa
-    )
-    active = [rule_class(ctx) for rule_class in rules if rule_class.id not in ctx.disabled]
-    _Traversal(ctx, active).run(parsed.tree)
-    for rule in active:
-        rule.finish(parsed.tree)
-    return PythonAnalysis(ctx.diagnostics, python_facts(ctx, parsed.tree), parsed.tree)
+    with collector_paused():
+        if parsed is None:
+            parsed = parse_source(path, source, target=target)
+        if parsed.tree is None:
+            return PythonAnalysis(list(parsed.diagnostics), compiled=parsed.valid)
+        ctx = FileContext(
+            path=path, source=source, disabled=frozenset(disabled), honour_noqa=honour_noqa
+        )
+        active = [rule_class(ctx) for rule_class in rules if rule_class.id not in ctx.disabled]
+        _Traversal(ctx, active).run(parsed.tree)
+        for rule in active:
+            rule.finish(parsed.tree)
+        return PythonAnalysis(ctx.diagnostics, python_facts(ctx, parsed.tree), parsed.tree)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while one file is parsed and judged.
+
+    A file's tree and the rules' facts are tens of thousands of short-lived objects, and every
+    700 of them set off a collection pass over the young ones: about a tenth of the gate's CPU,
+    measured. Reference counting still frees them; what cycles they leave waits for the
+    collector's next pass. A collector already off (the caller's choice) stays off."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 @cache

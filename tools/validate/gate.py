@@ -18,7 +18,7 @@ from tools.errors import UsageError
 from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
 from tools.validate.deliveries import DeliveryFacts, manifest_facts
-from tools.validate.engine import analyze
+from tools.validate.engine import analyze, collector_paused
 from tools.validate.excerpt import excerpt, function_spans, innermost
 from tools.validate.files import iter_project_files
 from tools.validate.models import CheckedFile, GateReport
@@ -105,14 +105,19 @@ def _check_python(
         path, source, ignores=config.ruff_ignores, target=target, honour_noqa=honour_noqa
     )
     policy = check_file_policy(path, source, resources=config.resources, charts=charts)
-    parsed = parse_source(path, source, target=target)
-    if not parsed.valid:
-        checking.abandon()
-        return _Checked([*policy, *parsed.diagnostics], source)
-    formatting = ruff.start_format(path, source, target=target) if format_output else None
-    analysis = analyze(
-        path, source, disabled=config.disabled_dapr_rules, parsed=parsed, honour_noqa=honour_noqa
-    )
+    with collector_paused():
+        parsed = parse_source(path, source, target=target)
+        if not parsed.valid:
+            checking.abandon()
+            return _Checked([*policy, *parsed.diagnostics], source)
+        formatting = ruff.start_format(path, source, target=target) if format_output else None
+        analysis = analyze(
+            path,
+            source,
+            disabled=config.disabled_dapr_rules,
+            parsed=parsed,
+            honour_noqa=honour_noqa,
+        )
     findings = checking.result()
     formatted = formatting.result() if formatting is not None else None
     diagnostics = [
