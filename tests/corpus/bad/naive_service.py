@@ -6,7 +6,7 @@ import asyncio
 import json
 from typing import Any
 
-import redis.asyncio as aioredis  # expect: DAPR002
+from aiokafka import AIOKafkaProducer  # expect: DAPR002
 from dapr.clients import DaprClient  # expect: DAPR001
 from dapr.ext.fastapi import DaprApp
 from fastapi import FastAPI
@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 app = FastAPI()
 dapr_app = DaprApp(app)
-cache = aioredis.Redis()
+producer = AIOKafkaProducer()
 SIDECAR_URL = "http://localhost:3500/v1.0/publish/pubsub/orders"  # expect: DAPR013
 APP_API_TOKEN = "9f8e7d6c5b4a3928"  # expect: DAPR014
 

@@ -87,6 +87,28 @@ def is_script(ctx: FileContext, module: ast.Module) -> bool:
     return False
 
 
+def is_program(ctx: FileContext, module: ast.Module) -> bool:
+    """A one-shot program: a script (see `is_script`), or a module serving no app that defines
+    no function or class and does work at its top level (a call made for its effect, as in a
+    sender looping over `queue.send(msg)`), so nothing imports it for its names."""
+    if is_script(ctx, module):
+        return True
+    if ctx.app_objects or ctx.handlers:
+        return False
+    pending: list[ast.stmt] = list(module.body)
+    acts = False
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            return False
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call | ast.Await):
+            acts = True
+        for field in ("body", "orelse", "finalbody"):
+            pending += getattr(statement, field, [])
+        pending += [s for h in getattr(statement, "handlers", []) for s in h.body]
+    return acts
+
+
 def decorator_target(decorator: ast.expr) -> ast.expr:
     """`app.subscribe` for both `@app.subscribe(...)` and `@app.subscribe`."""
     return decorator.func if isinstance(decorator, ast.Call) else decorator

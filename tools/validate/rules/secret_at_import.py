@@ -4,7 +4,8 @@ The finding is a call that reads a secret through Dapr - a DaprClient's `get_sec
 `get_bulk_secret`, or an HTTP request to the sidecar's `/v1.0/secrets/` API - in code that runs
 at import: the module's own statements (also inside `if`, `try` and `with` blocks) and class
 bodies, not function bodies, which run when called. A one-shot program serving no app (a
-`__main__` block, `asyncio.run`, or printing as it runs) is quiet: importing it is running it.
+`__main__` block, `asyncio.run`, work at the top of a module that defines nothing, or printing as
+it runs) is quiet: importing it is running it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tools.validate.astutil import children
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._http import Locals, http_request
-from tools.validate.rules._reach import is_script
+from tools.validate.rules._reach import is_program
 from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.base import Invalid, Rule
 
@@ -57,6 +58,11 @@ class SecretReadAtImport(Rule):
         "    def password(self) -> str:\n"
         "        with DaprClient() as client:\n"
         "            return client.get_secret('secretstore', 'smtp').secret['smtp']\n",
+        # A module that defines nothing and logs what it read: a program, run once.
+        "import logging\n\nfrom dapr.clients import DaprClient\n\n"
+        "with DaprClient() as client:\n"
+        "    secret = client.get_secret('secretstore', 'smtp')\n"
+        "    logging.info(sorted(secret.secret))\n",
         # A one-shot program (no app, it prints what it read): its import is its run.
         "from dapr.clients import DaprClient\n\n"
         "with DaprClient() as client:\n"
@@ -114,8 +120,9 @@ class SecretReadAtImport(Rule):
     def _program(self, module: ast.Module, calls: list[ast.Call]) -> bool:
         """A one-shot program serving no app (a quickstart, an example): importing it is running
         it, so there is no later moment to read the secret in. Told by its `__main__` block or
-        `asyncio.run`, or by printing what it does while it runs."""
-        return is_script(self.ctx, module) or (
+        `asyncio.run`, by top-level work in a module that defines nothing, or by printing what it
+        does while it runs."""
+        return is_program(self.ctx, module) or (
             not (self.ctx.app_objects or self.ctx.handlers)
             and any(isinstance(c.func, ast.Name) and c.func.id == "print" for c in calls)
         )
