@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tools.changes import FileChange
+from tools.edits import Fields, replacement_problem
 from tools.errors import DaprdevError
 from tools.limits import MAX_CALL_BYTES, MAX_EDITS_PER_CALL, check_change_set
 
@@ -208,17 +209,15 @@ def _replaced(text: str, edit: _Replacement, number: int | None) -> str:
         if text:
             raise _Uncheckable(f"{where}old_string is empty but the file is not")
         return edit.new_string
-    count = text.count(edit.old_string)
-    if count == 0:
-        raise _Uncheckable(
-            f"{where}old_string does not occur in the file as it is on disk (Read it again and "
-            "copy the text exactly)"
-        )
-    if count > 1 and not edit.replace_all:
-        raise _Uncheckable(
-            f"{where}old_string occurs {count} times; add surrounding lines or set replace_all"
-        )
+    problem = replacement_problem(
+        text, edit.old_string, edit.new_string, replace_all=edit.replace_all, fields=_FIELDS
+    )
+    if problem is not None:
+        raise _Uncheckable(f"{where}{problem} (as it is on disk)")
     return text.replace(edit.old_string, edit.new_string, -1 if edit.replace_all else 1)
+
+
+_FIELDS = Fields(old="old_string", new="new_string")
 
 
 def _gate(root: Path, relative: str, content: str) -> Decision:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tools.changes import FileChange, FileEdit
 from tools.errors import PathRefused, UsageError
 from tools.limits import MAX_EDITS_PER_CALL, MAX_FILE_BYTES
-from tools.workspace import Workspace
+
+if TYPE_CHECKING:  # the Claude Code hook checks replacements without loading the workspace
+    from tools.workspace import Workspace
 
 # Where an ambiguous `old` occurs, the first few lines are named; more would only be noise.
 _SHOWN_OCCURRENCES = 5
@@ -83,23 +86,40 @@ def as_changes(files: Sequence[EditedFile]) -> list[FileChange]:
     return [FileChange(path=f.path, content=f.after) for f in files]
 
 
-def _problem(edit: FileEdit, text: str) -> str | None:
-    if not edit.old:
-        return "`old` is empty; name the text to replace (to write a whole file use write_files)"
-    if edit.old == edit.new:
-        return "`old` and `new` are the same; the edit would change nothing"
-    count = text.count(edit.old)
+@dataclass(frozen=True)
+class Fields:
+    """What the caller's tool calls the replaced and the replacing text, for the problems."""
+
+    old: str = "`old`"
+    new: str = "`new`"
+
+
+def replacement_problem(
+    text: str, old: str, new: str, *, replace_all: bool, fields: Fields = Fields()
+) -> str | None:
+    """Why replacing `old` with `new` in `text` cannot apply (None: it can): `old` must occur,
+    exactly once unless `replace_all`, and differ from `new`; where it does not occur, the
+    problem says where the text meant probably is. `old` is not empty (the caller's to decide)."""
+    if old == new:
+        return f"{fields.old} and {fields.new} are the same; the edit would change nothing"
+    count = text.count(old)
     if count == 0:
-        return "`old` does not occur in the file; " + _nearest(text, edit.old)
-    if count > 1 and not edit.replace_all:
-        lines = _occurrence_lines(text, edit.old)
+        return f"{fields.old} does not occur in the file; " + _nearest(text, old)
+    if count > 1 and not replace_all:
+        lines = _occurrence_lines(text, old)
         shown = ", ".join(map(str, lines[:_SHOWN_OCCURRENCES]))
         more = f" and {count - _SHOWN_OCCURRENCES} more" if count > _SHOWN_OCCURRENCES else ""
         return (
-            f"`old` occurs {count} times (lines {shown}{more}); add surrounding lines to make it "
-            "unique, or set replace_all"
+            f"{fields.old} occurs {count} times (lines {shown}{more}); add surrounding lines to "
+            "make it unique, or set replace_all"
         )
     return None
+
+
+def _problem(edit: FileEdit, text: str) -> str | None:
+    if not edit.old:
+        return "`old` is empty; name the text to replace (to write a whole file use write_files)"
+    return replacement_problem(text, edit.old, edit.new, replace_all=edit.replace_all)
 
 
 def _occurrence_lines(text: str, old: str) -> list[int]:

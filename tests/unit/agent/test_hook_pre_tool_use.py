@@ -159,6 +159,16 @@ def test_an_edit_whose_old_text_is_absent_fails_closed(project: Path) -> None:
     assert "does not occur" in message
 
 
+def test_an_edit_whose_old_text_differs_in_whitespace_is_told_where_it_is(project: Path) -> None:
+    # The same check as the MCP edit_files tool: the refusal says where the text meant is.
+    (project / "app/events.py").write_text(GOOD)
+    first = next(line for line in GOOD.splitlines() if line.startswith("class "))
+    number = GOOD.splitlines().index(first) + 1
+    code, message = decide(project, edit(project, "app/events.py", first.replace(" ", "  "), "x"))
+    assert code == BLOCK
+    assert f"the same text is at line {number} with different whitespace" in message
+
+
 def test_multi_edit_is_judged_after_every_edit(project: Path) -> None:
     (project / "app/events.py").write_text(GOOD)
     edits = [
