@@ -171,6 +171,8 @@ class Instances:
         if not isinstance(node, ast.Call):
             return None
         produced = _PRODUCES.get(self.ctx.qualname(node.func) or "")
+        if produced == "orm-sessionmaker" and self._makes_async_sessions(node):
+            return None
         if produced is not None:
             return produced
         func = node.func
@@ -184,6 +186,14 @@ class Instances:
         if self.kind_of(func, bindings) == "orm-sessionmaker":
             return "orm-session"
         return None
+
+    def _makes_async_sessions(self, call: ast.Call) -> bool:
+        """`sessionmaker(engine, class_=AsyncSession)`: its sessions are awaited, none blocks."""
+        return any(
+            keyword.arg == "class_"
+            and (self.ctx.qualname(keyword.value) or "").endswith(".AsyncSession")
+            for keyword in call.keywords
+        )
 
     def annotation_kind(self, annotation: ast.expr | None) -> Kind | None:
         """The kind an annotation declares, seen through `Annotated`, `Optional` and `X | None`."""

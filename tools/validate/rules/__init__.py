@@ -5,6 +5,7 @@ from __future__ import annotations
 from tools.validate.rules.base import Rule
 from tools.validate.rules.blanket_retry import BlanketRetry
 from tools.validate.rules.blocking_io import BlockingCallInAsync
+from tools.validate.rules.body_parameter import BodyParameterNotAModel
 from tools.validate.rules.check_then_set import CheckThenSet
 from tools.validate.rules.client_per_request import ClientPerRequest
 from tools.validate.rules.cloudevent_content_type import CloudEventContentType
@@ -83,6 +84,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     LockResultUnchecked,
     SecretReadAtImport,
     SubscriptionList,
+    BodyParameterNotAModel,
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
 )

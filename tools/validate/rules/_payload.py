@@ -24,6 +24,12 @@ _FRAMEWORK_MODULES = (
     "builtins",
     "datetime",
     "uuid",
+    # The CloudEvents SDK's event classes are plain classes, not Pydantic models (only those
+    # of cloudevents.pydantic are): FastAPI validates nothing with them.
+    "cloudevents.http",
+    "cloudevents.sdk",
+    "cloudevents.abstract",
+    "cloudevents.core",
 )
 _UNTYPED = frozenset(
     {"dict", "Dict", "Any", "Mapping", "MutableMapping", "object", "Json", "JsonValue"}

@@ -158,6 +158,16 @@ class BlockingCallInAsync(Rule):
         "`def` handlers on `dapr.ext.grpc.App`."
     )
     VALID = (
+        # sessionmaker(class_=AsyncSession) makes async sessions: every call is awaited.
+        "from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine\n"
+        "from sqlalchemy.orm import sessionmaker\n\n"
+        "engine = create_async_engine('postgresql+asyncpg://db/app')\n"
+        "SessionLocal = sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)\n\n"
+        "async def count(statement) -> int:\n"
+        "    async with SessionLocal() as session:\n"
+        "        result = await session.execute(statement)\n"
+        "        await session.commit()\n"
+        "        return len(result.all())\n",
         # The lifespan runs before the first request and after the last: nothing waits on it.
         "from contextlib import asynccontextmanager\n\n"
         "from fastapi import FastAPI\n"

@@ -69,6 +69,17 @@ class PoisonMessage(Rule):
         "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
         "async def on_order(order: Order) -> dict:\n"
         "    return {'status': 'SUCCESS'}\n",
+        # A CloudEvents SDK class is no Pydantic type: FastAPI refuses the route (DAPR041),
+        # it never answers 422.
+        "from cloudevents.http import CloudEvent\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n\n"
+        "@app.get('/dapr/subscribe')\n"
+        "def subscribe() -> list[dict[str, str]]:\n"
+        "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n"
+        "@app.post('/orders')\n"
+        "async def on_order(event: CloudEvent) -> dict[str, str]:\n"
+        "    return {'status': 'SUCCESS'}\n",
         _DATACLASS_HANDLER + "    try:\n"
         "        order = Order(**json.loads(event['data']))\n"
         "    except (TypeError, ValueError):\n"
