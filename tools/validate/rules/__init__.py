@@ -37,6 +37,7 @@ from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
 from tools.validate.rules.state_etag import StateWithoutEtag
 from tools.validate.rules.state_then_publish import StateThenPublish
+from tools.validate.rules.subscribe_method import SubscribeRouteMethod
 from tools.validate.rules.subscription_list import SubscriptionList
 from tools.validate.rules.subscription_status import SubscriptionStatus
 from tools.validate.rules.swallowed_error import SwallowedError
@@ -85,6 +86,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SecretReadAtImport,
     SubscriptionList,
     BodyParameterNotAModel,
+    SubscribeRouteMethod,
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
 )
