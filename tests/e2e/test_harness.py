@@ -35,3 +35,32 @@ def test_publish_reaches_a_quickstart_style_subscriber(dapr_stack: DaprStack) ->
         what="delivery to the subscriber",
     )
     assert [event["data"] for event in received] == [{"orderId": 7}]
+
+
+def test_the_timing_wrapper_counts_deliveries_and_reads_them_from_an_offset(
+    dapr_stack: DaprStack,
+) -> None:
+    service = dapr_stack.service(
+        "quickstart-timed",
+        "timed:app",
+        app_dir=APPS,
+        manifests=[in_memory_pubsub("pubsub"), in_memory_state("statestore")],
+        env={
+            "TIMED_TARGET": "quickstart_subscriber:app",
+            "PUBSUB_NAME": "pubsub",
+            "TOPIC_NAME": "orders",
+        },
+    )
+    service.start()
+    for order in (1, 2, 3):
+        assert service.sidecar.publish("pubsub", "orders", {"orderId": order}).status_code == 204
+    eventually(
+        lambda: service.app.http.get("/__count").json()["count"] == 3,
+        timeout=10,
+        what="three deliveries counted",
+    )
+    every = service.app.http.get("/__deliveries").json()
+    later = service.app.http.get("/__deliveries", params={"after": 2}).json()
+    assert len(every) == 3
+    assert later == every[2:]
+    assert later[0]["status"] == 200
