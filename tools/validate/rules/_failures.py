@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterator, Sequence
 
 from tools.validate.astutil import NEW_SCOPES, FunctionNode, children, walk
 from tools.validate.context import FileContext
+from tools.validate.instances import instances_of
 from tools.validate.rules._answers import POISON_ERRORS, caught, is_blanket, last_name
 from tools.validate.rules._payload import VALIDATING_METHODS
 from tools.validate.rules._reach import CallGraph
+from tools.validate.rules.blocking_io import blocking_call
 
 # Calls that decode, validate or convert what they are given: they fail the same way every time
 # for a message that does not fit (`json.loads`, `await request.json()`, `Order.model_validate`).
@@ -64,6 +66,8 @@ class Failures:
         request, unless it is a function of this file that does no such work itself. Work whose
         failure a nested `try` catches counts too: swallowed there, it is as lost."""
         for node in _escaping(body, None):
+            if isinstance(node, ast.Call) and self._blocking_io(node, within):
+                return True  # a synchronous store, client or HTTP call fails just as well
             if not isinstance(node, ast.Await) or not isinstance(node.value, ast.Call):
                 continue
             call = node.value
@@ -74,6 +78,11 @@ class Failures:
             elif last_name(call.func) not in _REQUEST_READS:
                 return True
         return False
+
+    def _blocking_io(self, call: ast.Call, within: FunctionNode) -> bool:
+        """A synchronous I/O call (an ORM session's commit, the sync DaprClient, `requests`)."""
+        instances = instances_of(self.ctx, self.graph.module)
+        return blocking_call(call, instances, instances.at(within)) is not None
 
     def _reads(self, node: ast.AST, within: FunctionNode) -> bool:
         if isinstance(node, ast.Subscript):

@@ -413,7 +413,7 @@ def _direct(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> 
     return None
 
 
-def _anywhere(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> str | None:
+def blocking_call(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> str | None:
     """The blocking call `call` is in a plain `def`: this rule's, ruff's ASYNC ones, DAPR001's."""
     direct = _direct(call, instances, bindings)
     if direct is not None:
@@ -457,7 +457,7 @@ def helper_blocks(
     for node in own_nodes(function):
         if not isinstance(node, ast.Call):
             continue
-        what = _anywhere(node, instances, bindings)
+        what = blocking_call(node, instances, bindings)
         if what is not None:
             found = Blocks(what)
             break
