@@ -119,6 +119,15 @@ class SubscriptionStatus(Rule):
             line=9,
             col=5,
         ),
+        # Chosen between two statuses, neither of which daprd knows.
+        Invalid(
+            (
+                _DAPR_HANDLER
+                + "    return {'status': 'processed' if request.query_params else 'duplicate'}\n"
+            ),
+            line=9,
+            col=5,
+        ),
         Invalid(
             (
                 _GRPC_HANDLER + "        return TopicEventResponse('fail')\n"
@@ -197,12 +206,12 @@ class SubscriptionStatus(Rule):
         if reply.code is not None and not 200 <= reply.code < 300:
             return  # the HTTP status decides, not the body
         entry = status_entry(reply.body, raw=reply.raw)
-        text = status_text(entry)
-        if text is not None and text not in STATUSES:
+        unknown = [text for text in _status_texts(entry) if text not in STATUSES]
+        if unknown:
             self.report(
                 node,
-                f"status {text!r} is not SUCCESS, RETRY or DROP: daprd treats an unknown status "
-                "as an error and redelivers the message",
+                f"status {unknown[0]!r} is not SUCCESS, RETRY or DROP: daprd treats an unknown "
+                "status as an error and redelivers the message",
                 within=handler,
             )
         elif entry is None and _reports_failure(reply.body):
@@ -212,6 +221,14 @@ class SubscriptionStatus(Rule):
                 "message is lost",
                 within=handler,
             )
+
+
+def _status_texts(entry: ast.expr | str | None) -> list[str]:
+    """The literal statuses an entry can be: its text, or each branch of `a if c else b`."""
+    if isinstance(entry, ast.IfExp):
+        return [*_status_texts(entry.body), *_status_texts(entry.orelse)]
+    text = status_text(entry)
+    return [text] if text is not None else []
 
 
 _FAILURE_KEYS = frozenset({"error", "errors", "failure", "exception"})
