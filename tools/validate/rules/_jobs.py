@@ -44,7 +44,8 @@ class JobSpec:
 
 
 def job_spec(ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]) -> JobSpec | None:
-    """The job `call` defines: an SDK Job, or the body of a POST/PUT to the jobs API."""
+    """The job `call` defines: an SDK Job, a client method given the job's fields as keywords,
+    or the body of a POST/PUT to the jobs API (also sent through `invoke_method`)."""
     if ctx.qualname(call.func) in JOB_CLASSES:
         fields = {
             name: value
@@ -55,6 +56,20 @@ def job_spec(ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]) -> Jo
             k.arg is not None for k in call.keywords
         )
         return JobSpec(call, fields, complete)
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr.startswith("schedule_job") and not call.args:
+        # A client method given the job's fields as keywords (no `Job`): still a job definition.
+        fields = {k.arg: k.value for k in call.keywords if k.arg in _JOB_FIELDS}
+        if "schedule" in fields:
+            return JobSpec(call, fields, complete=all(k.arg is not None for k in call.keywords))
+    if isinstance(func, ast.Attribute) and func.attr == "invoke_method":
+        # The jobs API reached through service invocation (DAPR027's): its body is a job too.
+        method = template(argument(call, 1, "method_name"), ctx.constants, local)
+        if method is not None and JOBS_PATH.search("/" + method.lstrip("/")):
+            body = _resolve(argument(call, 2, "data"), local)
+            if isinstance(body, ast.Dict):
+                return JobSpec(body, dict(_body_fields(body)), complete=None not in body.keys)
+        return None
     request = http_request(ctx, call, local)
     if request is None or request.verb not in _BODY_VERBS or not JOBS_PATH.search(request.url):
         return None

@@ -77,6 +77,23 @@ class JobScheduleNotCron(Rule):
             line=8,
             col=25,
         ),
+        # A timestamp kept in a name, sent through service invocation to the jobs API.
+        Invalid(
+            (
+                "from datetime import datetime\n\n"
+                "from dapr.aio.clients import DaprClient\n\n"
+                "async def remind(client: DaprClient, task_id: str, when: datetime) -> None:\n"
+                "    at = when.isoformat()\n"
+                "    await client.invoke_method(\n"
+                "        app_id='dapr',\n"
+                "        method_name=f'v1.0/jobs/reminder-{task_id}',  # noqa: DAPR027\n"
+                "        data={'schedule': at, 'data': {'task_id': task_id}},  # noqa: DAPR023\n"
+                "        http_verb='POST',\n"
+                "    )\n"
+            ),
+            line=10,
+            col=27,
+        ),
         Invalid(
             (
                 "from dapr.aio.clients import Job\n\n"
@@ -106,10 +123,12 @@ class JobScheduleNotCron(Rule):
             self.report(schedule, f"`schedule` is given {problem}")
 
     def _problem(self, schedule: ast.expr, local: dict[str, ast.expr]) -> str | None:
+        # `when.isoformat()`, or a name holding it (`at = when.isoformat()` a line above).
+        value = local.get(schedule.id, schedule) if isinstance(schedule, ast.Name) else schedule
         if (
-            isinstance(schedule, ast.Call)
-            and isinstance(schedule.func, ast.Attribute)
-            and schedule.func.attr == "isoformat"
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "isoformat"
         ):
             return "a timestamp: a point in time is the `due_time`"
         text = template(schedule, self.ctx.constants, local)
