@@ -31,6 +31,8 @@ IMPORTED = (
     "dapr.aio.clients.DaprClient",
     "dapr.clients.Job",
     "dapr.clients.grpc._request.TransactionalStateOperation",
+    "dapr.clients.grpc._state.StateItem",
+    "dapr.clients.grpc._state.StateOptions",
     "dapr.ext.workflow.WorkflowRuntime",
     "dapr.ext.workflow.DaprWorkflowContext",
 )

@@ -32,6 +32,8 @@ _TRANSACTION_OPERATION = "dapr.clients.grpc._request.TransactionalStateOperation
 _WORKFLOW_RUNTIME = "dapr.ext.workflow.WorkflowRuntime"
 _WORKFLOW_CONTEXT = "dapr.ext.workflow.DaprWorkflowContext"
 # Import paths of each checked class (the SDK re-exports them).
+_STATE_ITEM = "dapr.clients.grpc._state.StateItem"
+_STATE_OPTIONS = "dapr.clients.grpc._state.StateOptions"
 CONSTRUCTORS = {
     _SYNC_CLIENT: _SYNC_CLIENT,
     _AIO_CLIENT: _AIO_CLIENT,
@@ -46,6 +48,9 @@ CONSTRUCTORS = {
     "dapr.clients.grpc.client.TransactionalStateOperation": _TRANSACTION_OPERATION,
     _WORKFLOW_RUNTIME: _WORKFLOW_RUNTIME,
     "dapr.ext.workflow.workflow_runtime.WorkflowRuntime": _WORKFLOW_RUNTIME,
+    # State items and options: their constructors take no TTL or action (a TypeError).
+    _STATE_ITEM: _STATE_ITEM,
+    _STATE_OPTIONS: _STATE_OPTIONS,
 }
 # A workflow's context, known by the annotation of the parameter that receives it.
 _CONTEXTS = frozenset(
@@ -241,6 +246,16 @@ class SdkSignature(Rule):
             ),
             line=4,
             col=67,
+        ),
+        # A TTL is state metadata (`ttlInSeconds`), not a state option.
+        Invalid(
+            (
+                "from dapr.clients.grpc._state import StateOptions\n\n"
+                "def options(seconds: int) -> StateOptions:\n"
+                "    return StateOptions(ttl=seconds)\n"
+            ),
+            line=4,
+            col=25,
         ),
     )
 
