@@ -247,7 +247,10 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             view["checks"] = checker.checks(source.event, rule.actions)
     for job in jobs_per_key + jobs_startup:
         source_job = spec.jobs[job["name"]]
-        job["checks"] = checker.checks(source_job.data, source_job.actions)
+        # A startup job's trigger carries the spec's payload: its effects are judged on it.
+        job["checks"] = checker.checks(
+            source_job.data, source_job.actions, _json_data(source_job.payload)
+        )
         job["fail_method"] = checker.fail_method(source_job.actions)
     for job in jobs_per_key:
         job["sample_name"] = f"{job['name']}-{sampler.payload(job['data'])[job['per_key']]}"
@@ -728,6 +731,21 @@ class _Sampler:
         return self.payload(ref.name, trail)
 
 
+# Scalars whose sample value is the JSON a model dumps for it.
+_PLAIN_JSON = frozenset({"str", "int", "float", "bool", "date", "uuid"})
+
+
+def _any(name: str, records: str, conditions: list[str], sent: list[tuple[str, Any]]) -> str:
+    """`any(...)` over the fake's `records`: one was made under `conditions` and carried `sent`."""
+    carried = [_equals(f"{name}.data[{pystr(field)}]", value) for field, value in sent]
+    return f"any({' and '.join([*conditions, *carried])} for {name} in {records})"
+
+
+def _equals(expression: str, value: Any) -> str:
+    """`expression` holds `value` (JSON's true and false by identity, as ruff asks)."""
+    return f"{expression} is {value!r}" if isinstance(value, bool) else f"{expression} == {value!r}"
+
+
 class _Checker:
     """Assertions the generated tests make about a handler's effects, from the spec's actions."""
 
@@ -736,8 +754,11 @@ class _Checker:
         self._sampler = sampler
         self._protocol = protocol
 
-    def checks(self, source: str | None, actions: list[Action]) -> list[str]:
-        sample = self._sampler.payload(source) if source else {}
+    def checks(
+        self, source: str | None, actions: list[Action], sent: dict[str, Any] | None = None
+    ) -> list[str]:
+        """`sent`: the payload the test sends, when it is not the source's sample."""
+        sample = sent if sent is not None else self._sampler.payload(source) if source else {}
         lines = []
         for action in actions:
             match action.kind:
@@ -756,6 +777,14 @@ class _Checker:
                     job = self._spec.jobs[action.target]
                     name = f"{action.target}-{sample[job.per_key or '']}"
                     lines.append(f"{pystr(name)} in dapr.jobs")
+                    # What the job will carry to its trigger, and when it is due.
+                    lines += [
+                        _equals(f"dapr.job_data({pystr(name)})[{pystr(field)}]", value)
+                        for field, value in self._sent(sample, job.data)
+                    ]
+                    if job.due_time_field and job.due_time_field in sample:
+                        due = sample[job.due_time_field]
+                        lines.append(f"dapr.is_due_at({pystr(name)}, {pystr(due)})")
                 case "cancel":
                     job = self._spec.jobs[action.target]
                     name = f"{action.target}-{sample[job.per_key or '']}"
@@ -763,18 +792,49 @@ class _Checker:
                     lines.append(f"({pystr('delete_job')}, {pystr(name)}) in dapr.calls")
                     lines.append(f"{pystr(name)} not in dapr.jobs")
                 case "publish":
-                    lines.append(f"any(p.topic == {pystr(action.target)} for p in dapr.published)")
+                    pub = self._spec.publications[action.target]
+                    sent = self._sent(sample, pub.event)
+                    lines.append(
+                        _any("p", "dapr.published", [f"p.topic == {pystr(action.target)}"], sent)
+                    )
                 case "call":
                     call = self._spec.invocations[action.target]
-                    lines.append(
-                        f"any(c.app_id == {pystr(call.app_id)} and c.method == "
-                        f"{pystr(call.method)} for c in dapr.method_calls)"
-                    )
+                    sent = self._sent(sample, call.data)
+                    key = dict(sent).get(call.idempotency_field or "")
+                    conditions = [
+                        f"c.app_id == {pystr(call.app_id)}",
+                        f"c.method == {pystr(call.method)}",
+                        f"c.verb == {pystr(call.http_verb)}",
+                        # The callee claims the key: its business key, else one of the delivery.
+                        f"c.headers.get({pystr('idempotency-key')}) == {pystr(str(key))}"
+                        if key is not None
+                        else f"c.headers.get({pystr('idempotency-key')})",
+                    ]
+                    lines.append(_any("c", "dapr.method_calls", conditions, sent))
                 case _:
-                    lines.append(
-                        f"any(i.binding == {pystr(action.target)} for i in dapr.invocations)"
-                    )
+                    out = self._spec.bindings.output[action.target]
+                    conditions = [
+                        f"i.binding == {pystr(action.target)}",
+                        f"i.operation == {pystr(out.operation)}",
+                    ]
+                    sent = self._sent(sample, out.data)
+                    lines.append(_any("i", "dapr.invocations", conditions, sent))
         return lines
+
+    def _sent(self, sample: dict[str, Any], target: str | None) -> list[tuple[str, Any]]:
+        """The fields of `target` a handler fills from its event's sample (same names), with
+        their values: those whose JSON reads back as the sample wrote it (no datetime, no list,
+        model or optional field)."""
+        if target is None:
+            return []
+        fields = self._spec.payload_types()[target].fields
+        return [
+            (name, sample[name])
+            for name, field in fields.items()
+            if name in sample
+            and not (field.ref.is_list or field.ref.optional)
+            and (field.ref.name in _PLAIN_JSON or field.ref.name in self._spec.enums)
+        ]
 
     def fail_method(self, actions: list[Action]) -> str:
         """The Dapr call the first effect makes (its failure makes the handler retry)."""
