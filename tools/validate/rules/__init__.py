@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tools.validate.rules.actor_memory import ActorStateInMemory
 from tools.validate.rules.base import Rule
 from tools.validate.rules.blanket_retry import BlanketRetry
 from tools.validate.rules.blocking_io import BlockingCallInAsync
@@ -87,6 +88,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SubscriptionList,
     BodyParameterNotAModel,
     SubscribeRouteMethod,
+    ActorStateInMemory,
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
 )
