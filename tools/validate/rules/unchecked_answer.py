@@ -138,6 +138,22 @@ class UncheckedSidecarAnswer(Rule):
             line=9,
             col=5,
         ),
+        # The SDK's failure becomes False, which its callers throw away.
+        Invalid(
+            "import logging\n\n"
+            "def publish(client, body: str) -> bool:\n"
+            "    try:\n"
+            "        client.publish_event('pubsub', 'tasks', body, "
+            "data_content_type='application/json')\n"
+            "        return True\n"
+            "    except Exception:\n"
+            "        logging.exception('publish failed')\n"
+            "        return False\n\n"
+            "def complete(client, task_id: str) -> None:\n"
+            "    publish(client, task_id)\n",
+            line=7,
+            col=5,
+        ),
         # The status becomes a bool that its one caller throws away.
         Invalid(
             _BASE + "def publish(order: dict) -> bool:\n"
@@ -180,7 +196,10 @@ class UncheckedSidecarAnswer(Rule):
                 if not _checked(call, nodes, function, discarded):
                     self.report(call, _unchecked_message(url), within=function)
             if function is not None and id(function) not in handlers:
-                self._check_swallowed(function, nodes, {id(call) for call, _ in sends}, script)
+                raw_ids = {id(call) for call, _ in sends}
+                self._check_swallowed(function, nodes, raw_ids, script)
+                if not script and _callers_discard(module, function):
+                    self._check_signalled(function, nodes, raw_ids)
 
     def _raw_sends(
         self, function: FunctionNode | None, nodes: list[ast.AST]
@@ -221,6 +240,52 @@ class UncheckedSidecarAnswer(Rule):
             for clause in node.handlers:
                 if _catches_send_errors(clause) and _only_reports(clause.body):
                     self.report(clause, _SWALLOWED, within=function)
+
+    def _check_signalled(
+        self, function: FunctionNode, nodes: list[ast.AST], raw_sends: set[int]
+    ) -> None:
+        """A send whose failure the function answers with a value (`return False`) that every
+        caller in the file throws away: signalled, and still lost."""
+        for node in nodes:
+            if not isinstance(node, ast.Try | ast.TryStar) or not _sends(node.body, raw_sends):
+                continue
+            for clause in node.handlers:
+                if _catches_send_errors(clause) and _signals_failure(clause.body):
+                    self.report(clause, _SIGNALLED, within=function)
+
+
+def _callers_discard(module: ast.Module, function: FunctionNode) -> bool:
+    """`function` is called in the file - by name, or as `self.<name>` - and every call throws
+    the result away (an expression statement, awaited or not)."""
+    statements = {id(_unwrap(node.value)) for node in nodes_of(module, ast.Expr)}
+    calls = [
+        call
+        for call in nodes_of(module, ast.Call)
+        if (isinstance(call.func, ast.Name) and call.func.id == function.name)
+        or (
+            isinstance(call.func, ast.Attribute)
+            and call.func.attr == function.name
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id in ("self", "cls")
+        )
+    ]
+    return bool(calls) and all(id(call) in statements for call in calls)
+
+
+def _signals_failure(body: list[ast.stmt]) -> bool:
+    """The clause logs and returns a constant (`return False`, `return None`)."""
+    *reports, last = body or [ast.Pass()]
+    return (
+        isinstance(last, ast.Return)
+        and (last.value is None or isinstance(last.value, ast.Constant))
+        and _only_reports(reports)
+    )
+
+
+_SIGNALLED = (
+    "a failed publish is answered with a value every caller in this file throws away: the "
+    "caller goes on as if the event was sent, and it is lost"
+)
 
 
 def _unchecked_message(url: str) -> str:
