@@ -60,8 +60,10 @@ def test_apps_call_each_other_through_daprd_with_one_effect_per_order(
 
     # The provider's side reports the capture through its own daprd, twice (a retried call):
     # both answered done, one publish, one delivery, one call to payment-receipts, one file.
+    # It names the order `orderId` (the spec's alias), and so does the capture published on.
     capture = f"/v1.0/invoke/{payments.app_id}/method/capture"
-    answers = [callee.sidecar.http.post(capture, json=order) for _ in range(2)]
+    reported = {"orderId": order["order_id"], "amount": order["amount"]}
+    answers = [callee.sidecar.http.post(capture, json=reported) for _ in range(2)]
     assert [(a.status_code, a.json()) for a in answers] == [(200, {"status": "done"})] * 2
 
     eventually(

@@ -218,6 +218,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                 "pubsub": spec.pubsub_of(sub),
                 "dlq": sub.dead_letter_topic,
                 "claim_field": sub.idempotency_field,
+                "aliased": any(f.alias for f in spec.payload_types()[sub.event].fields.values()),
                 "path": path,
                 "rules": rules,
                 "routes": routes,
@@ -677,6 +678,7 @@ def _model_view(name: str, model: ModelSpec) -> dict[str, Any]:
                 "annotation": f.ref.annotation(),
                 "optional": f.ref.optional,
                 "description": f.description.strip(),
+                "alias": f.alias,
             }
             for fname, f in model.fields.items()
         ],
@@ -686,7 +688,9 @@ def _model_view(name: str, model: ModelSpec) -> dict[str, Any]:
 def _model_imports(spec: ServiceSpec) -> dict[str, bool]:
     used = {f.ref.name for m in spec.payload_types().values() for f in m.fields.values()}
     described = any(
-        f.description.strip() for m in spec.payload_types().values() for f in m.fields.values()
+        f.description.strip() or f.alias
+        for m in spec.payload_types().values()
+        for f in m.fields.values()
     )
     return {
         "datetime": "datetime" in used,

@@ -99,11 +99,30 @@ def check_due_time(value: str) -> str:
     )
 
 
+# A JSON member name another party chose: `taskId`, `from`, `@type`, `order-id`.
+JSON_NAME = re.compile(r"^[A-Za-z0-9_$@.:-]{1,100}$")
+
+
 class FieldSpec(_Strict):
-    """One field of an event or model: in YAML `name: type` or `name: {type, description}`."""
+    """One field of an event or model: `name: type` or `name: {type, description, alias}`."""
 
     type: str
     description: str = ""
+    alias: str | None = Field(
+        default=None,
+        description="the field's name in JSON (CloudEvent data, request bodies, state) when it "
+        "is not the snake_case name: `taskId`, `from`; both are read, the alias is written",
+    )
+
+    @field_validator("alias")
+    @classmethod
+    def _json_name(cls, value: str | None) -> str | None:
+        if value is not None and not JSON_NAME.match(value):
+            raise ValueError(
+                f"'{value}' is not a JSON name daprdev writes; use letters, digits and _ $ @ . : -"
+                " (at most 100)"
+            )
+        return value
 
     @field_validator("type")
     @classmethod
@@ -145,6 +164,20 @@ class ModelSpec(_Strict):
 
     description: str = ""
     fields: Fields = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _json_names_unique(self) -> ModelSpec:
+        # Both names of a field are read: one name may stand for one field only.
+        owners: dict[str, str] = {}
+        for name, spec in self.fields.items():
+            for json_name in dict.fromkeys([name, spec.alias or name]):
+                other = owners.setdefault(json_name, name)
+                if other != name:
+                    raise ValueError(
+                        f"'{json_name}' would name both '{other}' and '{name}' in JSON; "
+                        "give each field its own alias"
+                    )
+        return self
 
 
 class Idempotency(_Strict):
