@@ -62,6 +62,18 @@ class SwallowedError(Rule):
         "pass later, `{'status': 'DROP'}` for what never will."
     )
     VALID = (
+        # The failed result is answered RETRY.
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI\n\n"
+        "from app.audit import write_audit\n\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='task-events')\n"
+        "async def audit(event: dict) -> dict:\n"
+        "    saved = await write_audit(event)\n"
+        "    if not saved:\n"
+        "        return {'status': 'RETRY'}\n"
+        "    return {'status': 'SUCCESS'}\n",
         _HEAD + "    except Exception:\n        log.exception('save failed')\n"
         "        return {'status': 'RETRY'}\n" + _SUCCESS,
         _HEAD + "    except KeyError:\n        log.warning('no id')\n" + _SUCCESS,
@@ -91,6 +103,23 @@ class SwallowedError(Rule):
             col=9,
         ),
         Invalid(_HEAD + "    except:\n        pass\n" + _SUCCESS, line=23, col=5),
+        # The work reports its failure as a value; the handler logs it and acknowledges.
+        Invalid(
+            "import logging\n\n"
+            "from dapr.ext.fastapi import DaprApp\n"
+            "from fastapi import FastAPI\n\n"
+            "from app.audit import write_audit\n\n"
+            "app = FastAPI()\n"
+            "dapr_app = DaprApp(app)\n\n"
+            "@dapr_app.subscribe(pubsub='pubsub', topic='task-events')\n"
+            "async def audit(event: dict) -> dict:\n"
+            "    saved = await write_audit(event)\n"
+            "    if not saved:\n"
+            "        logging.error('audit entry not written')\n"
+            "    return {'status': 'SUCCESS'}\n",
+            line=16,
+            col=5,
+        ),
         # Synchronous I/O fails for a while just as awaited I/O does: a database write here.
         Invalid(
             "import logging\n\n"
@@ -143,6 +172,44 @@ class SwallowedError(Rule):
                     for clause in node.handlers:
                         if is_blanket(clause):
                             self._check_clause(clause, handler, how)
+            self._check_failed_results(handler, how, failures)
+
+    def _check_failed_results(
+        self, handler: FunctionNode, how: Reading, failures: Failures
+    ) -> None:
+        """`ok = await save(...)` then `if not ok:` (or the `else` of `if ok:`) answered success:
+        the work said it failed, and the message is acknowledged all the same."""
+        results = {
+            target.id: statement
+            for statement in own_nodes(handler)
+            if isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Call | ast.Await)
+            and failures.does_io([_as_statement(statement.value)], handler)
+            for target in statement.targets
+            if isinstance(target, ast.Name)
+        }
+        for node in own_nodes(handler):
+            if not isinstance(node, ast.If):
+                continue
+            name, failed = _failure_branch(node)
+            if name not in results or not failed:
+                continue
+            answered = answers(failed, how)
+            success = [s for s, answer in answered if answer == "success"]
+            if not answered:
+                after = [
+                    s
+                    for s, answer in answers(handler.body, how)
+                    if answer == "success" and s.lineno > (node.end_lineno or node.lineno)
+                ]
+                success = after[:1] if continues_to_success(handler, how) else []
+            for statement in success:
+                self.report(
+                    statement,
+                    f"`{name}` says the work failed, and the handler answers success: the "
+                    "message is acknowledged and lost",
+                    within=handler,
+                )
 
     def _check_clause(self, clause: ast.ExceptHandler, handler: FunctionNode, how: Reading) -> None:
         answered = answers(clause.body, how)
@@ -156,6 +223,26 @@ class SwallowedError(Rule):
                 "the error is logged and forgotten: the handler goes on to answer success",
                 within=handler,
             )
+
+
+def _failure_branch(node: ast.If) -> tuple[str | None, list[ast.stmt]]:
+    """(`ok`, the statements run when it is falsy) for `if ok:` / `if not ok:`."""
+    test = node.test
+    if isinstance(test, ast.Name):
+        return test.id, node.orelse
+    if (
+        isinstance(test, ast.UnaryOp)
+        and isinstance(test.op, ast.Not)
+        and isinstance(test.operand, ast.Name)
+    ):
+        return test.operand.id, node.body
+    return None, []
+
+
+def _as_statement(value: ast.expr) -> ast.stmt:
+    statement = ast.Expr(value=value)
+    ast.copy_location(statement, value)
+    return statement
 
 
 def continues_to_success(handler: FunctionNode, how: Reading) -> bool:
