@@ -139,6 +139,34 @@ def test_a_cancelled_payment_window_never_fires(
     assert [r["answer"] for r in captures] == ["SUCCESS", "SUCCESS"], captures
 
 
+def test_an_extended_payment_window_fires_at_its_new_time_only(
+    dapr_stack: DaprStack, payments: GeneratedService, tmp_path: Path
+) -> None:
+    folder = tmp_path / "expired"
+    running, _ = start_payments(dapr_stack, payments, {"expired-payments-root": str(folder)})
+    body = payment(window_seconds=4)
+    assert running.app.http.post("/payments", json=body).status_code == 202
+    job = f"payment-window-{body['order_id']}"
+    eventually(lambda: running.sidecar.get_job(job), timeout=20, what=f"job {job} scheduled")
+
+    ends_at = datetime.now(UTC) + timedelta(seconds=14)
+    extended = {"order_id": body["order_id"], "window_ends_at": ends_at.isoformat()}
+    assert running.app.http.post("/payments/extended", json=extended).status_code == 202
+
+    def rescheduled() -> dict[str, Any] | None:
+        found = running.sidecar.get_job(job)
+        due = found and datetime.fromisoformat(found["dueTime"].replace("Z", "+00:00"))
+        return found if due and abs((due - ends_at).total_seconds()) < 1 else None
+
+    eventually(rescheduled, timeout=10, what=f"job {job} due at the extended time")
+    fired = folder / f"expired-{body['order_id']}.json"
+    time.sleep(max(0.0, (ends_at - datetime.now(UTC)).total_seconds() - 4))
+    assert not fired.exists()  # its first time passed long ago: that job is gone
+    eventually(fired.exists, timeout=30, what="the window closed at its extended time")
+    triggers = [r["path"] for r in running.app.http.get("/__deliveries").json()]
+    assert triggers.count(f"/job/{job}") == 1  # one job for the order, fired once
+
+
 def test_a_stored_payment_is_read_and_deleted_through_service_invocation_with_the_app_token(
     dapr_stack: DaprStack, payments: GeneratedService, tmp_path: Path
 ) -> None:

@@ -38,7 +38,7 @@ def test_invocation_and_method_problems_are_reported_at_once(payments: dict[str,
         "invocations.self.app_id: 'order-payments' is this service itself; a handler calls its "
         "own effects directly, not through Dapr",
         "invocations.self.data: unknown event 'Nope'; defined: PaymentCaptured, PaymentRequested, "
-        "PaymentWindow, Receipt",
+        "PaymentWindow, PaymentWindowExtended, Receipt",
         "methods.capture.idempotency_field: unknown field 'order' (did you mean 'order_id'?)",
         "methods.healthz: POST /healthz is already answered by the generated app; rename the "
         "method",
