@@ -772,10 +772,11 @@ class _Checker:
                     lines.append(f"dapr.stored({pystr(action.target)}, {pystr(key)}) is not None")
                     if store.outbox is not None:
                         # Its outbox published the saved entity, with its key.
+                        key_field = self._spec.payload_types()[store.entity].fields[store.key]
                         lines.append(
                             f"any(p.topic == {pystr(store.outbox.topic)} and "
-                            f"p.data[{pystr(store.key)}] == {sample[store.key]!r} "
-                            "for p in dapr.published)"
+                            f"p.data[{pystr(key_field.alias or store.key)}] == "
+                            f"{sample[store.key]!r} for p in dapr.published)"
                         )
                 case "schedule":
                     job = self._spec.jobs[action.target]
@@ -804,7 +805,9 @@ class _Checker:
                 case "call":
                     call = self._spec.invocations[action.target]
                     sent = self._sent(sample, call.data)
-                    key = dict(sent).get(call.idempotency_field or "")
+                    keyed = call.idempotency_field
+                    fields = self._spec.payload_types()[call.data].fields
+                    key = dict(sent).get(fields[keyed].alias or keyed) if keyed else None
                     conditions = [
                         f"c.app_id == {pystr(call.app_id)}",
                         f"c.method == {pystr(call.method)}",
@@ -826,14 +829,14 @@ class _Checker:
         return lines
 
     def _sent(self, sample: dict[str, Any], target: str | None) -> list[tuple[str, Any]]:
-        """The fields of `target` a handler fills from its event's sample (same names), with
-        their values: those whose JSON reads back as the sample wrote it (no datetime, no list,
-        model or optional field)."""
+        """The fields of `target` a handler fills from its event's sample (same names), by their
+        JSON names, with their values: those whose JSON reads back as the sample wrote it (no
+        datetime, no list, model or optional field)."""
         if target is None:
             return []
         fields = self._spec.payload_types()[target].fields
         return [
-            (name, sample[name])
+            (field.alias or name, sample[name])
             for name, field in fields.items()
             if name in sample
             and not (field.ref.is_list or field.ref.optional)
