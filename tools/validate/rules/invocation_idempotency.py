@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 
 from tools.validate.astutil import FunctionNode, argument, keyword, own_nodes
+from tools.validate.context import FileContext
 from tools.validate.rules._http import Locals, http_request
 from tools.validate.rules._reach import call_graph, decorator_target, per_message
 from tools.validate.rules.base import Invalid, Rule
@@ -192,7 +193,7 @@ class InvocationWithoutIdempotencyKey(Rule):
 
     def _unkeyed(self, call: ast.Call, function: FunctionNode, local: dict[str, ast.expr]) -> bool:
         """A POST invocation whose path, headers and body the file shows, none carrying a key."""
-        read = _Reader(function, local)
+        read = _Reader(self.ctx, function, local)
         if _service_invocation(call):
             verb = keyword(call, "http_verb")
             if verb is not None and not (
@@ -239,7 +240,7 @@ def _invoked_by_other_apps(entry: FunctionNode) -> bool:
     )
 
 
-def is_key_name(name: str) -> bool:
+def _is_key_name(name: str) -> bool:
     """A field or variable named like an identifier the callee could claim (`order_id`, `id`,
     `eventId`, `idempotency_key`). The id of the party or container the call is for (`user_id`,
     `project_id`) is no such key: one user has many emails sent, one project many tasks."""
@@ -253,7 +254,10 @@ def is_key_name(name: str) -> bool:
 class _Reader:
     """What one request's parts carry: True a key, False surely none, None not known here."""
 
-    def __init__(self, function: FunctionNode, local: dict[str, ast.expr]) -> None:
+    def __init__(
+        self, ctx: FileContext, function: FunctionNode, local: dict[str, ast.expr]
+    ) -> None:
+        self._ctx = ctx
         self._function = function
         self._local = local
 
@@ -323,15 +327,13 @@ class _Reader:
         if depth > _MAX_DEPTH:
             return None
         if isinstance(node, ast.Dict):
-            found = _keys(node, is_key_name)
-            return found if found is not False or name is None else self._filled(name, is_key_name)
+            found = _keys(node, _is_key_name)
+            return found if found is not False or name is None else self._filled(name, _is_key_name)
         if isinstance(node, ast.Call):
-            callee = ast.unparse(node.func)
-            if callee in ("json.dumps", "dumps") and node.args:
+            if self._ctx.qualname(node.func) == "json.dumps" and node.args:
                 return self.body(node.args[0], depth + 1)
-            if callee == "dict" and not node.args:
-                names = [k.arg for k in node.keywords]
-                return None if None in names else any(is_key_name(str(n)) for n in names)
+            if isinstance(node.func, ast.Name) and node.func.id == "dict" and not node.args:
+                return _keyword_fields(node)
             if (
                 isinstance(node.func, ast.Attribute)
                 and node.func.attr in _MODEL_DUMPS
@@ -341,8 +343,7 @@ class _Reader:
                 and not model.args
             ):
                 # `Charge(cents=...).model_dump_json()`: the fields are the keywords given.
-                names = [k.arg for k in model.keywords]
-                return None if None in names else any(is_key_name(str(n)) for n in names)
+                return _keyword_fields(model)
             if isinstance(node.func, ast.Attribute) and node.func.attr == "encode":
                 return self.body(node.func.value, depth + 1)
         if isinstance(node, ast.JoinedStr):
@@ -375,6 +376,12 @@ class _Reader:
         return found
 
 
+def _keyword_fields(call: ast.Call) -> bool | None:
+    """`dict(a=..., b=...)`, `Model(a=...)`: a key among the keywords; unknown with `**spread`."""
+    names = [kw.arg for kw in call.keywords]
+    return None if None in names else any(_is_key_name(str(name)) for name in names)
+
+
 def _keys(display: ast.Dict, is_key: Callable[[str], bool]) -> bool | None:
     """A dict display: a key among its fields, none, or unknown (`**spread`, computed keys)."""
     unknown = False
@@ -394,14 +401,14 @@ def _holds_key(value: ast.expr) -> bool:
     """A formatted value naming an identifier: `{order_id}`, `{order.id}`, `{event['id']}`."""
     node = value.value if isinstance(value, ast.FormattedValue) else value
     for part in ast.walk(node):
-        if isinstance(part, ast.Name) and is_key_name(part.id):
+        if isinstance(part, ast.Name) and _is_key_name(part.id):
             return True
-        if isinstance(part, ast.Attribute) and is_key_name(part.attr):
+        if isinstance(part, ast.Attribute) and _is_key_name(part.attr):
             return True
         if (
             isinstance(part, ast.Constant)
             and isinstance(part.value, str)
-            and is_key_name(part.value)
+            and _is_key_name(part.value)
         ):
             return True
     return False
