@@ -154,13 +154,15 @@ _GRAPH = "_daprdev_call_graph"
 
 
 class CallGraph:
-    """Calls by name between the module's functions and between the methods of each class."""
+    """Calls by name between the module's functions and between the methods of each class, and
+    calls of a method through a module-level instance of the module's own class."""
 
     def __init__(self, module: ast.Module) -> None:
         self.module = module
         self.functions: dict[str, FunctionNode] = {}
         self._callee_lists: dict[int, tuple[FunctionNode, ...]] = {}
         self._siblings: dict[int, dict[str, FunctionNode]] = {}
+        classes: dict[str, dict[str, FunctionNode]] = {}
         for statement in module.body:
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
                 self.functions[statement.name] = statement
@@ -170,8 +172,21 @@ class CallGraph:
                     for m in statement.body
                     if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)
                 }
+                classes[statement.name] = methods
                 for method in methods.values():
                     self._siblings[id(method)] = methods
+        # Module-level instances of the module's own classes (`service = Service()`): a call of
+        # `service.publish(...)` runs `Service.publish`.
+        self._instances: dict[str, dict[str, FunctionNode]] = {
+            target.id: classes[statement.value.func.id]
+            for statement in module.body
+            if isinstance(statement, ast.Assign)
+            and isinstance(statement.value, ast.Call)
+            and isinstance(statement.value.func, ast.Name)
+            and statement.value.func.id in classes
+            for target in statement.targets
+            if isinstance(target, ast.Name)
+        }
 
     def __contains__(self, name: str) -> bool:
         return name in self.functions
@@ -227,6 +242,8 @@ class CallGraph:
             and func.value.id in ("self", "cls")
         ):
             return self._siblings.get(id(caller), {}).get(func.attr)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+            return self._instances.get(func.value.id, {}).get(func.attr)
         return None
 
     def _callees(self, function: FunctionNode) -> tuple[FunctionNode, ...]:

@@ -229,6 +229,20 @@ class BlockingCallInAsync(Rule):
         "'quote': await fetch_quote(http)}\n",
     )
     INVALID = (
+        # Followed through a module-level instance of the module's own class.
+        Invalid(
+            "import urllib.request\n\n"
+            "class Publisher:\n"
+            "    def send(self, url: str) -> None:\n"
+            "        urllib.request.urlopen(url, timeout=5)\n\n"
+            "publisher = Publisher()\n\n"
+            "def announce(url: str) -> None:\n"
+            "    publisher.send(url)\n\n"
+            "async def create(url: str) -> None:\n"
+            "    announce(url)\n",
+            line=13,
+            col=5,
+        ),
         Invalid(
             (
                 "from fastapi import Depends, FastAPI\n"
