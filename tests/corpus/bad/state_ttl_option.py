@@ -11,3 +11,10 @@ async def cache(client: DaprClient, key: str, value: str, seconds: int) -> None:
 
 def upsert(key: str, value: str) -> StateItem:
     return StateItem(key=key, value=value, action="upsert")  # expect: DAPR023
+
+
+async def overwrite(client: DaprClient, key: str, value: str, force: bool) -> None:
+    etag = "1"
+    if force:
+        etag = 99999999
+    await client.save_state("statestore", key, value, etag=etag)  # expect: DAPR023

@@ -18,6 +18,7 @@ from tools.validate.astutil import (
     FunctionNode,
     assigned_once,
     nodes_of,
+    own_nodes,
     single_assignments,
 )
 from tools.validate.context import FileContext
@@ -247,6 +248,19 @@ class SdkSignature(Rule):
             line=4,
             col=67,
         ),
+        # A number where the SDK takes the ETag's text, on one of the paths to the call.
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n\n"
+                "async def claim(client: DaprClient, key: str, fresh: bool) -> None:\n"
+                "    etag = '1'\n"
+                "    if fresh:\n"
+                "        etag = 0\n"
+                "    await client.save_state('statestore', key, 'mine', etag=etag)\n"
+            ),
+            line=7,
+            col=61,
+        ),
         # A TTL is state metadata (`ttlInSeconds`), not a state option.
         Invalid(
             (
@@ -422,34 +436,46 @@ class SdkSignature(Rule):
         passed = [*zip(given, node.args, strict=False)]
         passed += [(k.arg, k.value) for k in node.keywords if k.arg is not None]
         for name, value in passed:
-            kind = self._argument_kind(value)
-            if kind is None or name not in literals or kind in literals[name]:
+            if name not in literals:
+                continue
+            kind = next((k for k in self._argument_kinds(value) if k not in literals[name]), None)
+            if kind is None:
                 continue
             accepted = [k for k in literals[name] if k != "None"]
             takes = " or ".join(accepted) if accepted else "an object of the SDK's own type"
             self.report(
                 value,
-                f"`{label}` takes `{name}` as {takes}, not a {kind} (its annotation in "
-                f"{_table()['sdk']}): the call fails or sends something else",
+                f"`{label}` takes `{name}` as {takes}, not {_article(kind)} {kind} (its "
+                f"annotation in {_table()['sdk']}): the call fails or sends something else",
             )
             return True
         return False
 
-    def _argument_kind(self, node: ast.expr) -> str | None:
-        """The kind of a display, or of a name the enclosing function binds to one: the dict built
-        a line above the call, or a parameter annotated as a dict (a request body), is as sure a
-        dict as the display itself."""
+    def _argument_kinds(self, node: ast.expr) -> list[str]:
+        """The kinds of value an argument can be: a display's or a literal's, or those a name of
+        the enclosing function is bound to - the dict built a line above the call, a parameter
+        annotated as a dict (a request body), or a literal one branch assigns (`etag = 99`)."""
         function = self.ctx.function
         if not isinstance(node, ast.Name) or function is None:
-            return _literal_kind(node)
+            kind = _literal_kind(node)
+            return [kind] if kind is not None else []
         value = single_assignments(function).get(node.id)
         if value is not None:
-            return _literal_kind(value)
+            kind = _literal_kind(value)
+            return [kind] if kind is not None else []
         arguments = function.args
         for argument in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
             if argument.arg == node.id and argument.annotation is not None:
-                return _annotated_kind(argument.annotation)
-        return None
+                kind = _annotated_kind(argument.annotation)
+                return [kind] if kind is not None else []
+        return [
+            kind
+            for statement in own_nodes(function)
+            if isinstance(statement, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == node.id for t in statement.targets)
+            and isinstance(statement.value, ast.Constant)
+            and (kind := _literal_kind(statement.value)) is not None
+        ]
 
 
 def _annotated_kind(annotation: ast.expr) -> str | None:
@@ -459,9 +485,13 @@ def _annotated_kind(annotation: ast.expr) -> str | None:
     return "dict" if name in ("dict", "Dict") else None
 
 
+def _article(kind: str) -> str:
+    return "an" if kind[0] in "aeiou" else "a"
+
+
 def _literal_kind(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return "str"
+    if isinstance(node, ast.Constant) and type(node.value) in (str, int, float, bool):
+        return type(node.value).__name__
     return _DISPLAYS.get(type(node))
 
 
