@@ -38,13 +38,12 @@ from tools.validate.astutil import (
 )
 from tools.validate.context import FileContext
 from tools.validate.instances import Instances, instances_of
-from tools.validate.rules._reach import CallGraph, call_graph
+from tools.validate.rules._reach import CallGraph, before_serving, call_graph
 from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.blocking_io import (
     DEPTH,
     BlockingCallInAsync,
     Blocks,
-    before_serving,
     helper_blocks,
 )
 from tools.validate.rules.sync_client import (

@@ -160,10 +160,11 @@ def _only_gates_output(owner: ast.ClassDef, name: str) -> bool:
 
 
 def _output_only(body: list[ast.stmt]) -> bool:
+    """Log calls (awaited or not) and assignments: nothing else the actor does."""
     for statement in body:
         if isinstance(statement, ast.Expr):
-            value = statement.value.value if isinstance(statement.value, ast.Await) else None
-            call = value if isinstance(value, ast.Call) else statement.value
+            value = statement.value
+            call = value.value if isinstance(value, ast.Await) else value
             if not (isinstance(call, ast.Call) and is_log_call(call)):
                 return False
         elif not isinstance(statement, ast.Assign | ast.Pass):

@@ -184,7 +184,7 @@ class SwallowedError(Rule):
             for statement in own_nodes(handler)
             if isinstance(statement, ast.Assign)
             and isinstance(statement.value, ast.Call | ast.Await)
-            and failures.does_io([_as_statement(statement.value)], handler)
+            and failures.does_io([statement], handler)
             for target in statement.targets
             if isinstance(target, ast.Name)
         }
@@ -237,12 +237,6 @@ def _failure_branch(node: ast.If) -> tuple[str | None, list[ast.stmt]]:
     ):
         return test.operand.id, node.body
     return None, []
-
-
-def _as_statement(value: ast.expr) -> ast.stmt:
-    statement = ast.Expr(value=value)
-    ast.copy_location(statement, value)
-    return statement
 
 
 def continues_to_success(handler: FunctionNode, how: Reading) -> bool:
