@@ -93,14 +93,17 @@ def start_generated(
     return running, data_dir
 
 
-def start_observer(stack: DaprStack, redis: RedisServer) -> Service:
-    """A plain subscriber of the topic that records every CloudEvent it gets (id and data)."""
+def start_observer(
+    stack: DaprStack, redis: RedisServer, *, topic: str = TOPIC, name: str = "observer"
+) -> Service:
+    """A plain subscriber of `topic` that records every CloudEvent it gets (id, type, source,
+    data)."""
     observer = stack.service(
-        "observer",
+        name,
         "quickstart_subscriber:app",
         app_dir=APPS,
         manifests=[redis_pubsub("pubsub", redis.address)],
-        env={"PUBSUB_NAME": "pubsub", "TOPIC_NAME": TOPIC},
+        env={"PUBSUB_NAME": "pubsub", "TOPIC_NAME": topic},
     )
     observer.start()
     return observer
@@ -138,6 +141,9 @@ def test_a_saved_payment_is_published_once_and_counted_once_also_when_delivered_
     redis_db: RedisServer,
 ) -> None:
     observer = start_observer(dapr_stack, redis_db)
+    requests = start_observer(
+        dapr_stack, redis_db, topic="payment-requested", name="observer-requests"
+    )
     subscriber, notices_dir = start_generated(dapr_stack, notices, redis_db, "notices")
     publisher, _ = start_generated(dapr_stack, payments, redis_db, "payments")
     body = payment()
@@ -162,6 +168,14 @@ def test_a_saved_payment_is_published_once_and_counted_once_also_when_delivered_
         if r["path"] == "/events/payment-requested"
     ]
     assert len(handled) == 2 and {r["answer"] for r in handled} == {"SUCCESS"}, handled
+    # The request's own publication (sent twice, one id) carries the CloudEvent type and source
+    # the spec names.
+    requested = eventually(
+        lambda: of_order(received(requests), body["order_id"]), timeout=30, what="the request"
+    )
+    assert {(e["id"], e["type"], e["source"]) for e in requested} == {
+        (body["order_id"], "com.example.payment.requested", "/payments")
+    }
     (message,) = first
     assert message["id"].startswith("outbox-")  # daprd's marker, not the order id
     # JSON data (the observer accepts an object only): the stored payment itself.

@@ -86,6 +86,12 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "route": pub.route,
             "api_func": f"post_{snake(topic)}",
             "key_expr": f"str(event.{pub.idempotency_field})" if pub.idempotency_field else None,
+            # The CloudEvent attributes daprd takes from the publish metadata.
+            "attributes": {
+                f"cloudevent.{name}": value
+                for name, value in (("type", pub.type), ("source", pub.source))
+                if value is not None
+            },
             **_changed_field(spec, pub.event, pub.idempotency_field),
         }
         for topic, pub in spec.publications.items()

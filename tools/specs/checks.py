@@ -344,6 +344,13 @@ def _outboxes(spec: ServiceSpec) -> Iterator[Problem]:
         else:
             # Subscribers read the stored entity as the publication's event.
             yield from _projection(spec, f"{path}.topic", store.entity, pub.event)
+            for attribute in ("type", "source"):
+                if getattr(pub, attribute) is not None:
+                    yield Problem(
+                        f"publications.{topic}.{attribute}",
+                        f"daprd's outbox (state_stores.{name}) publishes on this topic with its "
+                        f"own CloudEvent {attribute}; the app cannot set it",
+                    )
         if topic in fed:
             yield Problem(f"{path}.topic", f"state_stores.{fed[topic]} publishes on it already")
         fed.setdefault(topic, name)

@@ -99,6 +99,8 @@ def check_due_time(value: str) -> str:
     )
 
 
+# A CloudEvent type or source: a reverse-DNS name or a URI reference, no spaces or quotes.
+CLOUDEVENT_ATTRIBUTE = re.compile(r"^[A-Za-z0-9/][A-Za-z0-9._~:/?#@!$&*+,;=%-]{0,199}$")
 # A JSON member name another party chose: `taskId`, `from`, `@type`, `order-id`.
 JSON_NAME = re.compile(r"^[A-Za-z0-9_$@.:-]{1,100}$")
 
@@ -259,6 +261,25 @@ class Publication(_Strict):
     idempotency_field: str | None = Field(
         default=None, description="payload field whose value becomes the CloudEvent id (dedup key)"
     )
+    type: str | None = Field(
+        default=None,
+        description="CloudEvent type subscribers may route on (`com.example.payment.captured`); "
+        "daprd's `com.dapr.event.sent` by default",
+    )
+    source: str | None = Field(
+        default=None,
+        description="CloudEvent source (a URI reference: `/payments`); the app id by default",
+    )
+
+    @field_validator("type", "source")
+    @classmethod
+    def _cloudevent_attribute(cls, value: str | None) -> str | None:
+        if value is not None and not CLOUDEVENT_ATTRIBUTE.match(value):
+            raise ValueError(
+                f"'{value}' is not a CloudEvent type or source daprdev writes: a reverse-DNS name "
+                "('com.example.order.placed') or a URI reference ('/orders'), no spaces or quotes"
+            )
+        return value
 
     @field_validator("route")
     @classmethod

@@ -38,7 +38,9 @@ class CloudEvent(BaseModel):
 @dapr_app.subscribe(pubsub=PUBSUB, topic=TOPIC)
 def orders_subscriber(event: CloudEvent) -> dict:
     start = time.perf_counter()
-    received.append({"id": event.id, "data": event.data})
+    received.append(
+        {"id": event.id, "type": event.type, "source": event.source, "data": event.data}
+    )
     handler_seconds.append(time.perf_counter() - start)
     return {"success": True}
 
