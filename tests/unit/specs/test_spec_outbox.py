@@ -50,6 +50,11 @@ def test_outbox_problems_are_reported_at_once_with_their_paths(payments: dict[st
         "PaymentCaptured.amount is 'float'",
         "state_stores.copies.outbox.topic: PaymentRequested.window_ends_at is required but "
         "'PaymentCaptured' has no field 'window_ends_at'",
+        # The topic's publication names a CloudEvent type and source, which daprd's outbox sets.
+        "publications.payment-requested.type: daprd's outbox (state_stores.copies) publishes on "
+        "this topic with its own CloudEvent type; the app cannot set it",
+        "publications.payment-requested.source: daprd's outbox (state_stores.copies) publishes "
+        "on this topic with its own CloudEvent source; the app cannot set it",
     ]
 
 
@@ -57,6 +62,8 @@ def test_an_outbox_cannot_feed_the_topic_whose_handler_saves_into_it(
     payments: dict[str, Any],
 ) -> None:
     payments["state_stores"]["statestore"]["outbox"]["topic"] = "payment-requested"
+    for attribute in ("type", "source"):  # daprd's outbox would set them (another test)
+        payments["publications"]["payment-requested"].pop(attribute)
 
     assert problems(payments) == [
         "subscriptions.payment-requested.idempotency_field: 'payment-requested' is published by "
