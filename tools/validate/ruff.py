@@ -82,8 +82,9 @@ def check_source(
     honour_noqa: bool = True,
 ) -> list[RuffFinding]:
     """`ruff check` a file's content on stdin; `path` picks per-file behaviour and names results."""
-    args = _check_args(path, ignores, target, honour_noqa)
-    return _check_reader(path)(_run(args, source))
+    return start_check(
+        path, source, ignores=ignores, target=target, honour_noqa=honour_noqa
+    ).result()
 
 
 def start_check(
@@ -95,42 +96,21 @@ def start_check(
     honour_noqa: bool = True,
 ) -> Started[list[RuffFinding]]:
     """`check_source`, started now and answered by `result()`: the caller works meanwhile."""
-    args = _check_args(path, ignores, target, honour_noqa)
-    return Started(_start(args, source), _check_reader(path))
-
-
-def start_format(path: str, source: str, *, target: str | None = None) -> Started[str | None]:
-    """`ruff format` one file's content, started now and answered by `result()` (None when ruff
-    cannot parse it): the caller works meanwhile."""
-    return Started(_start(_format_args(path, target), source), _formatted)
-
-
-def _check_args(
-    path: str, ignores: Sequence[str], target: str | None, honour_noqa: bool
-) -> list[str]:
-    return [
-        "check",
-        *_base_args(ignores, target),
-        *(() if honour_noqa else ("--ignore-noqa",)),
-        "--no-cache",
-        "--output-format",
-        "json",
-        "--stdin-filename",
-        _stdin_filename(path),
-        "-",
-    ]
-
-
-def _check_reader(path: str) -> Callable[[subprocess.CompletedProcess[str]], list[RuffFinding]]:
-    return lambda proc: [_finding(path, item) for item in _parse_json(proc)]
-
-
-def _format_args(path: str, target: str | None) -> list[str]:
-    return ["format", *_base_args(target=target), "--stdin-filename", _stdin_filename(path), "-"]
-
-
-def _formatted(proc: subprocess.CompletedProcess[str]) -> str | None:
-    return proc.stdout if proc.returncode == 0 else None
+    process = _start(
+        [
+            "check",
+            *_base_args(ignores, target),
+            *(() if honour_noqa else ("--ignore-noqa",)),
+            "--no-cache",
+            "--output-format",
+            "json",
+            "--stdin-filename",
+            _stdin_filename(path),
+            "-",
+        ],
+        source,
+    )
+    return Started(process, lambda proc: [_finding(path, item) for item in _parse_json(proc)])
 
 
 def safe_fixes(
@@ -143,6 +123,13 @@ def safe_fixes(
     args = ["check", *_base_args(ignores, target), "--fix", "--no-cache", "--quiet"]
     proc = _run([*args, "--stdin-filename", _stdin_filename(path), "-"], source)
     return proc.stdout if proc.stdout else source
+
+
+def start_format(path: str, source: str, *, target: str | None = None) -> Started[str | None]:
+    """`ruff format` one file's content, started now and answered by `result()` (None when ruff
+    cannot parse it): the caller works meanwhile."""
+    args = ["format", *_base_args(target=target), "--stdin-filename", _stdin_filename(path), "-"]
+    return Started(_start(args, source), lambda proc: proc.stdout if proc.returncode == 0 else None)
 
 
 def _stdin_filename(path: str) -> str:
