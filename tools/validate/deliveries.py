@@ -22,11 +22,12 @@ from pydantic import BaseModel, Field
 
 from tools import safe_yaml
 from tools.changes import Diagnostic
-from tools.validate.astutil import const_str, keyword
+from tools.validate.astutil import const_str, functions_in, keyword
 from tools.validate.blocking import BlockingFacts, blocking_facts
 from tools.validate.context import DeliveryKind, FileContext
 from tools.validate.excerpt import excerpt
 from tools.validate.quiet_helpers import QuietFacts, quiet_facts
+from tools.validate.rules._reach import before_serving
 from tools.validate.state_helpers import StateFacts, state_facts
 
 # The rule reporting a declared route nothing serves (tools/validate/rules/unserved_route.py).
@@ -115,6 +116,9 @@ class DeliveryFacts(BaseModel):
     open_world: bool = False
     # A one-shot script (`if __name__ == "__main__"` or a module-level `asyncio.run`) with no app.
     script: bool = False
+    # Lines (first, last) of the startup and shutdown hooks and the lifespan: the server awaits
+    # them before the first request and after the last, so blocking there stalls no delivery.
+    serving_hooks: list[tuple[int, int]] = Field(default_factory=list)
     # What blocks in this file and what its coroutines call elsewhere (tools.validate.blocking).
     blocking: BlockingFacts | None = None
     # Its state helpers and the state findings its calls of other modules' helpers would have
@@ -135,6 +139,7 @@ class DeliveryFacts(BaseModel):
             or self.job_events
             or self.job_callbacks
             or self.script
+            or self.serving_hooks
             or self.blocking is not None
             or self.open_world
             or self.state is not None
@@ -167,6 +172,11 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
         elif kind == "grpc":
             facts.apps[name] = "other"
     facts.script = not facts.apps and _is_script(tree)
+    facts.serving_hooks = [
+        (function.lineno, function.end_lineno or function.lineno)
+        for function in functions_in(tree)
+        if isinstance(function, ast.AsyncFunctionDef) and before_serving(ctx, function)
+    ]
 
     def absolute(qualname: str) -> str:
         return _absolute(qualname, facts.module, ctx.path)

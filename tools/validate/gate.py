@@ -123,7 +123,13 @@ def _check_python(
     diagnostics = [
         *policy,
         *analysis.diagnostics,
-        *ruff_diagnostics(findings, source, parsed.tree, script=analysis.facts.script),
+        *ruff_diagnostics(
+            findings,
+            source,
+            parsed.tree,
+            script=analysis.facts.script,
+            serving_hooks=analysis.facts.serving_hooks,
+        ),
     ]
     return _Checked(diagnostics, formatted if formatted is not None else source, analysis.facts)
 
@@ -135,14 +141,25 @@ def ruff_diagnostics(
     *,
     path: str | None = None,
     script: bool = False,
+    serving_hooks: Sequence[tuple[int, int]] = (),
 ) -> list[Diagnostic]:
     """ruff's findings as diagnostics, each with the excerpt of its enclosing function.
 
-    In a one-shot script (`asyncio.run(main())`, no app) a blocking call stalls no one else:
-    ruff's ASYNC findings are dropped there, as the Dapr rules stay quiet on such scripts.
+    In a one-shot script (`asyncio.run(main())`, no app) a blocking call stalls no one else, nor
+    in a startup or shutdown hook or the lifespan (`serving_hooks`, their first and last lines):
+    ruff's ASYNC findings are dropped there, as the Dapr rules stay quiet on them.
     """
     if script:
         findings = [f for f in findings if not f.code.startswith("ASYNC")]
+    if serving_hooks:
+        findings = [
+            f
+            for f in findings
+            if not (
+                f.code.startswith("ASYNC")
+                and any(first <= f.line <= last for first, last in serving_hooks)
+            )
+        ]
     if not findings:
         return []
     lines = source.splitlines()

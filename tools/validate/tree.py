@@ -222,7 +222,12 @@ def _analyse(
             result.diagnostics += [
                 d.model_dump()
                 for d in ruff_diagnostics(
-                    file_findings, text, tree, path=relative, script=bool(facts and facts["script"])
+                    file_findings,
+                    text,
+                    tree,
+                    path=relative,
+                    script=bool(facts and facts["script"]),
+                    serving_hooks=(facts or {}).get("serving_hooks", ()),
                 )
             ]
     return results

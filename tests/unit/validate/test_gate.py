@@ -9,6 +9,7 @@ import pytest
 from tools.changes import FileChange
 from tools.errors import UsageError
 from tools.validate import check_changes, refusal_for_path
+from tools.validate.tree import check_tree
 
 POLLING = """import asyncio
 
@@ -71,6 +72,33 @@ def test_ruff_findings_come_with_the_gate_selection() -> None:
     report = _check("app/main.py", "import time\n\n\nasync def f():\n    time.sleep(1)\n")
     assert {d.rule for d in report.diagnostics} == {"ASYNC251"}
     assert report.diagnostics[0].source == "ruff"
+
+
+LIFESPAN = (
+    "import time\n"
+    "from contextlib import asynccontextmanager\n\n"
+    "from fastapi import FastAPI\n\n\n"
+    "@asynccontextmanager\n"
+    "async def lifespan(app: FastAPI):\n"
+    "    time.sleep(1)  # waits for a file the deployment mounts\n"
+    "    yield\n\n\n"
+    "app = FastAPI(lifespan=lifespan)\n\n\n"
+    "@app.post('/orders')\n"
+    "async def orders() -> dict:\n"
+    "    time.sleep(1)\n"
+    "    return {}\n"
+)
+
+
+def test_blocking_in_the_lifespan_is_quiet_and_in_a_route_is_not(tmp_path: Path) -> None:
+    # The server awaits its lifespan before the first request: no delivery waits on that sleep.
+    found = [(d.rule, d.line) for d in _check("app/main.py", LIFESPAN).diagnostics]
+    assert found == [("ASYNC251", 18)]
+    # `daprdev check` over a tree says the same.
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/main.py").write_text(LIFESPAN)
+    tree = check_tree([tmp_path / "app"], root=tmp_path)
+    assert [(d.rule, d.line) for d in tree.diagnostics] == [("ASYNC251", 18)]
 
 
 SUPPRESSED = POLLING.replace("while True:", "while True:  # noqa: DAPR003")
