@@ -29,6 +29,14 @@ from tools.validate import check_changes
 GOOD = '"""Greetings."""\n\n\ndef greet(name: str) -> str:\n    return f"hello {name}"\n'
 BAD = '"""Broken."""\n\n\ndef greet(name: str) -> str\n    return name\n'
 _DAPRDEV = (sys.executable, "-c", "from agent.cli import main; main()")
+# As a terminal runs a foreground command: Ctrl-C interrupts it. A suite started in the background
+# (`make test &`) has SIGINT ignored, and its children inherit that, so the child sets it first.
+_INTERRUPTIBLE = (
+    sys.executable,
+    "-c",
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from agent.cli import main; main()",
+)
 _PHR_FILE_LINE = re.compile(r"`([^`]+)` (?:created|updated), sha256 `([0-9a-f]{64})`")
 
 
@@ -305,7 +313,7 @@ def test_ctrl_c_still_records_the_phr(tmp_path: Path) -> None:
     with serve(script) as api:
         env = {**os.environ, "ANTHROPIC_BASE_URL": api.base_url}
         daprdev = subprocess.Popen(
-            [*_DAPRDEV, "run", "write it", "--root", str(tmp_path)],
+            [*_INTERRUPTIBLE, "run", "write it", "--root", str(tmp_path)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
