@@ -778,10 +778,10 @@ class _Checker:
                     lines.append(f"dapr.stored({pystr(action.target)}, {pystr(key)}) is not None")
                     if store.outbox is not None:
                         # Its outbox published the saved entity, with its key.
-                        key_field = self._spec.payload_types()[store.entity].fields[store.key]
+                        entity = self._spec.payload_types()[store.entity]
                         lines.append(
                             f"any(p.topic == {pystr(store.outbox.topic)} and "
-                            f"p.data[{pystr(key_field.alias or store.key)}] == "
+                            f"p.data[{pystr(entity.json_name(store.key))}] == "
                             f"{sample[store.key]!r} for p in dapr.published)"
                         )
                 case "schedule":
@@ -812,8 +812,8 @@ class _Checker:
                     call = self._spec.invocations[action.target]
                     sent = self._sent(sample, call.data)
                     keyed = call.idempotency_field
-                    fields = self._spec.payload_types()[call.data].fields
-                    key = dict(sent).get(fields[keyed].alias or keyed) if keyed else None
+                    data = self._spec.payload_types()[call.data]
+                    key = dict(sent).get(data.json_name(keyed)) if keyed else None
                     conditions = [
                         f"c.app_id == {pystr(call.app_id)}",
                         f"c.method == {pystr(call.method)}",
@@ -840,10 +840,10 @@ class _Checker:
         datetime, no list, model or optional field)."""
         if target is None:
             return []
-        fields = self._spec.payload_types()[target].fields
+        model = self._spec.payload_types()[target]
         return [
-            (field.alias or name, sample[name])
-            for name, field in fields.items()
+            (model.json_name(name), sample[name])
+            for name, field in model.fields.items()
             if name in sample
             and not (field.ref.is_list or field.ref.optional)
             and (field.ref.name in _PLAIN_JSON or field.ref.name in self._spec.enums)

@@ -167,12 +167,16 @@ class ModelSpec(_Strict):
     description: str = ""
     fields: Fields = Field(min_length=1)
 
+    def json_name(self, field: str) -> str:
+        """The name `field` is written under in JSON: its alias, else its own."""
+        return self.fields[field].alias or field
+
     @model_validator(mode="after")
     def _json_names_unique(self) -> ModelSpec:
         # Both names of a field are read: one name may stand for one field only.
         owners: dict[str, str] = {}
-        for name, spec in self.fields.items():
-            for json_name in dict.fromkeys([name, spec.alias or name]):
+        for name in self.fields:
+            for json_name in dict.fromkeys([name, self.json_name(name)]):
                 other = owners.setdefault(json_name, name)
                 if other != name:
                     raise ValueError(

@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 
 from tools import safe_yaml
 from tools.changes import Diagnostic
-from tools.validate.astutil import const_str, functions_in, keyword
+from tools.validate.astutil import const_str, keyword, nodes_of
 from tools.validate.blocking import BlockingFacts, blocking_facts
 from tools.validate.context import DeliveryKind, FileContext
 from tools.validate.excerpt import excerpt
@@ -173,9 +173,9 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
             facts.apps[name] = "other"
     facts.script = not facts.apps and _is_script(tree)
     facts.serving_hooks = [
-        (function.lineno, function.end_lineno or function.lineno)
-        for function in functions_in(tree)
-        if isinstance(function, ast.AsyncFunctionDef) and before_serving(ctx, function)
+        (coroutine.lineno, coroutine.end_lineno or coroutine.lineno)
+        for coroutine in nodes_of(tree, ast.AsyncFunctionDef)
+        if before_serving(ctx, coroutine)
     ]
 
     def absolute(qualname: str) -> str:

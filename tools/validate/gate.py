@@ -149,17 +149,11 @@ def ruff_diagnostics(
     in a startup or shutdown hook or the lifespan (`serving_hooks`, their first and last lines):
     ruff's ASYNC findings are dropped there, as the Dapr rules stay quiet on them.
     """
-    if script:
-        findings = [f for f in findings if not f.code.startswith("ASYNC")]
-    if serving_hooks:
-        findings = [
-            f
-            for f in findings
-            if not (
-                f.code.startswith("ASYNC")
-                and any(first <= f.line <= last for first, last in serving_hooks)
-            )
-        ]
+
+    def stalls_no_one(line: int) -> bool:
+        return script or any(first <= line <= last for first, last in serving_hooks)
+
+    findings = [f for f in findings if not (f.code.startswith("ASYNC") and stalls_no_one(f.line))]
     if not findings:
         return []
     lines = source.splitlines()

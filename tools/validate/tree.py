@@ -227,7 +227,7 @@ def _analyse(
                     tree,
                     path=relative,
                     script=bool(facts and facts["script"]),
-                    serving_hooks=(facts or {}).get("serving_hooks", ()),
+                    serving_hooks=facts["serving_hooks"] if facts else (),
                 )
             ]
     return results

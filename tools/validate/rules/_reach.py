@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
 
 from tools.validate.astutil import FunctionNode, functions_in, walk
 from tools.validate.context import FileContext
@@ -193,12 +192,7 @@ class CallGraph:
 
     def all(self) -> Iterator[FunctionNode]:
         """Every function of the module, nested ones included, in `ast.walk` order."""
-        return iter(self._all)
-
-    @cached_property
-    def _all(self) -> tuple[FunctionNode, ...]:
-        # Rules ask for them many times a file.
-        return functions_in(self.module)
+        return iter(functions_in(self.module))
 
     def reach(self, entries: list[tuple[FunctionNode, str]]) -> dict[int, Reached]:
         chains: dict[int, tuple[FunctionNode, str, tuple[str, ...]]] = {}
