@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from xml.etree import ElementTree as ET
 
+from pydantic import BaseModel
+
 from tools.changes import Diagnostic
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -33,17 +35,31 @@ def daprdev_version() -> str:
 
 
 def render_json(diagnostics: Sequence[Diagnostic], *, files: int, lines: int) -> str:
-    payload = {
-        "version": daprdev_version(),
-        "summary": {
-            "files": files,
-            "lines": lines,
-            "findings": len(diagnostics),
-            "blocking": sum(d.blocking and d.severity == "error" for d in diagnostics),
-        },
-        "diagnostics": [d.model_dump() for d in diagnostics],
-    }
-    return json.dumps(payload, indent=2)
+    summary = _Summary(
+        files=files,
+        lines=lines,
+        findings=len(diagnostics),
+        blocking=sum(d.blocking and d.severity == "error" for d in diagnostics),
+    )
+    # Serialised by pydantic-core: the stdlib encoder turns to pure Python once asked to indent,
+    # and a large tree's report is megabytes (every finding carries its excerpt).
+    report = _JsonReport(version=daprdev_version(), summary=summary, diagnostics=list(diagnostics))
+    return report.model_dump_json(indent=2)
+
+
+class _Summary(BaseModel):
+    files: int
+    lines: int
+    findings: int
+    blocking: int
+
+
+class _JsonReport(BaseModel):
+    """`daprdev check --format json`: the version that wrote it, counts, then every finding."""
+
+    version: str
+    summary: _Summary
+    diagnostics: list[Diagnostic]
 
 
 def _escape_data(text: str) -> str:

@@ -28,7 +28,7 @@ from tools.errors import PathRefused, UsageError
 from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
 from tools.validate.deliveries import DeliveryFacts, manifest_facts
-from tools.validate.engine import analyze
+from tools.validate.engine import analyze, collector_paused
 from tools.validate.files import iter_project_files
 from tools.validate.gate import project_facts, ruff_diagnostics
 from tools.validate.policy import applied_to_a_cluster, check_file_policy
@@ -268,6 +268,15 @@ def _start_pool(
 
 
 def _analyse_one(
+    relative: str, text: str, disabled: tuple[str, ...], target: str
+) -> tuple[list[dict], dict | None, bool]:
+    # The collector resumes once the file's tree is freed, not while it is still held (as it would
+    # inside `analyze`): its next pass then has a few dictionaries to look at, not the whole tree.
+    with collector_paused():
+        return _judged(relative, text, disabled, target)
+
+
+def _judged(
     relative: str, text: str, disabled: tuple[str, ...], target: str
 ) -> tuple[list[dict], dict | None, bool]:
     analysis = analyze(relative, text, disabled=disabled, target=target)
