@@ -128,6 +128,10 @@ class FileContext:
     mounts: list[ast.Call] = field(default_factory=list)
     open_world: bool = False
     scheduled_jobs: list[tuple[str, Diagnostic]] = field(default_factory=list)
+    # DAPR036 whose answer no call of this file reads or throws away, with the functions
+    # carrying that answer (`func` or `Class.method`, the helper and the callers returning its
+    # answer): the project reports it when calls from other modules throw the answer away.
+    signalled_publishes: list[tuple[tuple[str, ...], Diagnostic]] = field(default_factory=list)
     job_events: list[str] = field(default_factory=list)
     # Routes shaped like a job trigger callback, with the finding that holds if they are not
     # where daprd delivers triggers (see tools.validate.rules.job_handler).

@@ -18,6 +18,12 @@ the message and the work is lost. No single file shows both ends, so each file c
   helper returning the same falsy value for a payload it refuses (a check of its arguments'
   content) and for a failure (`poison_alike`) makes a malformed message loop (DAPR006).
 
+A publish helper is the other half (DAPR036): a function that answers a failed publish with a
+value (`return False`) which no call in its own file looks at, because its callers live in other
+modules. The file records the finding (`publishers`), and every file the calls it makes through
+imported names, split into those that throw the result away (`discarded`) and those that use it
+(`used`); the finding holds when some call reaches the helper and none of them uses the answer.
+
 The project-level check follows each ignored call. A helper that signals the failure by its value
 is the handler's mistake (it ignores the result): reported at the call. A helper that returns as
 it does on success leaves its callers nothing to check: reported in the helper, naming the
@@ -38,42 +44,21 @@ from tools.validate.astutil import (
     assigned_once,
     is_log_call,
     module_functions,
+    nodes_of,
     own_nodes,
     walk,
 )
 from tools.validate.blocking import CALL, Chains, ModulePaths, call_text, resolve_call
 from tools.validate.context import FileContext
-from tools.validate.rules._answers import BLANKET_ERRORS, answers, caught, reading, returns_none
+from tools.validate.rules._answers import TRANSIENT_ERRORS, answers, caught, reading, returns_none
 from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.swallowed_error import (
     SwallowedError,
     continues_to_success,
     except_keyword,
 )
+from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer
 
-# Exceptions of the clients a helper does its work with: catching one swallows the failure of
-# the work (payload errors - ValueError, KeyError, ValidationError - are a message's own fault).
-TRANSIENT_ERRORS = frozenset(
-    {
-        *BLANKET_ERRORS,
-        "HTTPError",  # httpx, requests, urllib
-        "HTTPStatusError",
-        "RequestError",
-        "TransportError",
-        "TimeoutException",
-        "ConnectError",
-        "NetworkError",
-        "RequestException",
-        "ClientError",  # aiohttp
-        "RpcError",  # grpc
-        "AioRpcError",
-        "DaprInternalError",  # dapr.clients.exceptions
-        "DaprHttpError",
-        "ConnectionError",
-        "TimeoutError",
-        "OSError",
-    }
-)
 _MAX_HOPS = 4
 
 
@@ -121,16 +106,41 @@ class RetriedResult(BaseModel):
     diagnostic: Diagnostic = Field(description="DAPR006 at the RETRY answer.")
 
 
+class UnreadPublish(BaseModel):
+    """DAPR036 in a helper whose answer to a failed publish only calls from other modules get."""
+
+    keys: list[str] = Field(description="The helper and the functions returning its answer.")
+    site: Diagnostic
+
+
+class CallSite(BaseModel):
+    """A call through an imported name, and the line it is on."""
+
+    callee: Callee
+    line: int
+
+
 class QuietFacts(BaseModel):
-    """What one file contributes to the cross-file DAPR033 check (see the module docstring)."""
+    """What one file contributes to the cross-file DAPR033, DAPR006 and DAPR036 checks (see the
+    module docstring)."""
 
     helpers: dict[str, QuietHelper] = Field(default_factory=dict)
     types: dict[str, str] = Field(default_factory=dict)
     ignored: list[IgnoredCall] = Field(default_factory=list)
     retried: list[RetriedResult] = Field(default_factory=list)
+    publishers: list[UnreadPublish] = Field(default_factory=list)
+    discarded: list[CallSite] = Field(default_factory=list)
+    used: list[Callee] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.helpers or self.ignored or self.retried)
+        return not (
+            self.helpers
+            or self.ignored
+            or self.retried
+            or self.publishers
+            or self.discarded
+            or self.used
+        )
 
 
 def quiet_facts(
@@ -141,14 +151,23 @@ def quiet_facts(
 ) -> QuietFacts:
     """The facts of one file; `types` are what its names hold (from its blocking facts)."""
     facts = QuietFacts()
-    swallowed, poison = (rule.id not in ctx.disabled for rule in (SwallowedError, PoisonMessage))
-    if not (swallowed or poison):
+    swallowed, poison, unchecked = (
+        rule.id not in ctx.disabled
+        for rule in (SwallowedError, PoisonMessage, UncheckedSidecarAnswer)
+    )
+    if not (swallowed or poison or unchecked):
         return facts
+    facts.publishers = [
+        UnreadPublish(keys=list(keys), site=site) for keys, site in ctx.signalled_publishes
+    ]
     values = assigned_once(module)
     handlers = {id(handler) for handler in ctx.subscription_handlers()}
     jobs = {id(handler) for handler, _ in ctx.job_handlers()}
+    statements = {id(_awaited(node.value)) for node in nodes_of(module, ast.Expr)}
     for owner, function in module_functions(module):
         chains = Chains(ctx, absolute, values, function, owner)
+        if unchecked:
+            _project_calls(facts, chains, function, statements)
         if id(function) in handlers or id(function) in jobs:
             if swallowed:
                 facts.ignored += _ignored_calls(ctx, chains, function, id(function) in handlers)
@@ -159,9 +178,31 @@ def quiet_facts(
             if helper is not None:
                 key = f"{owner.name}.{function.name}" if owner else function.name
                 facts.helpers[key] = helper
-    if facts.helpers:
+    if facts.helpers or facts.publishers:
         facts.types = dict(types)
     return facts
+
+
+def _awaited(node: ast.expr) -> ast.expr:
+    return node.value if isinstance(node, ast.Await) else node
+
+
+def _project_calls(
+    facts: QuietFacts, chains: Chains, function: FunctionNode, statements: set[int]
+) -> None:
+    """The function's calls through imported names, split by whether the result is thrown away
+    (`statements`: the calls that are a statement of their own, awaited or not)."""
+    for node in own_nodes(function):
+        if not isinstance(node, ast.Call) or is_log_call(node):
+            continue
+        chain = chains.of(node.func)
+        if chain is None or chain[1][-1:] == [CALL]:
+            continue
+        callee = Callee(target=chain[0], steps=chain[1])
+        if id(node) in statements:
+            facts.discarded.append(CallSite(callee=callee, line=node.lineno))
+        else:
+            facts.used.append(callee)
 
 
 # -- the helper's side -----------------------------------------------------------------------------
@@ -395,6 +436,8 @@ def quiet_findings(
         )
 
     findings: dict[tuple[str, int, int], Diagnostic] = {}
+    for d in _unread_publishes(files, modules, by_module, types_of, report_in):
+        findings.setdefault((d.path, d.line, d.column), d)
     for path in sorted(files):
         for call in files[path].ignored:
             found = follow(call.callee, modules[path])
@@ -425,3 +468,41 @@ def quiet_findings(
                 d = retried.diagnostic
                 findings.setdefault((path, d.line, d.column), d)
     return list(findings.values())
+
+
+def _unread_publishes(
+    files: Mapping[str, QuietFacts],
+    modules: Mapping[str, str],
+    by_module: ModulePaths,
+    types_of: Callable[[str], Mapping[str, str]],
+    report_in: set[str],
+) -> Iterator[Diagnostic]:
+    """DAPR036 in publish helpers that calls from other modules reach, none of them reading the
+    answer: each finding names the first call that throws it away."""
+    if not any(facts.publishers for facts in files.values()):
+        return
+    discarding: dict[tuple[str, str], tuple[str, int]] = {}
+    read: set[tuple[str, str]] = set()
+    for path in sorted(files):
+        for site in files[path].discarded:
+            found = resolve_call(
+                site.callee.target, site.callee.steps, modules[path], by_module, types_of
+            )
+            if found is not None:
+                discarding.setdefault(found, (path, site.line))
+        for callee in files[path].used:
+            found = resolve_call(callee.target, callee.steps, modules[path], by_module, types_of)
+            if found is not None:
+                read.add(found)
+    for path in sorted(report_in & files.keys()):
+        for publish in files[path].publishers:
+            carriers = [(path, key) for key in publish.keys]
+            callers = [discarding[c] for c in carriers if c in discarding]
+            if not callers or any(c in read for c in carriers):
+                continue
+            message = (
+                f"a failed publish is answered with a value its callers throw away "
+                f"({callers[0][0]}:{callers[0][1]} among them): they go on as if the event was "
+                "sent, and it is lost"
+            )
+            yield publish.site.model_copy(update={"message": message})

@@ -33,6 +33,29 @@ POISON_ERRORS = frozenset(
     }
 )
 BLANKET_ERRORS = frozenset({"Exception", "BaseException"})
+# Exceptions of the clients a helper does its work with: catching one swallows the failure of
+# the work (payload errors - ValueError, KeyError, ValidationError - are a message's own fault).
+TRANSIENT_ERRORS = frozenset(
+    {
+        *BLANKET_ERRORS,
+        "HTTPError",  # httpx, requests, urllib
+        "HTTPStatusError",
+        "RequestError",
+        "TransportError",
+        "TimeoutException",
+        "ConnectError",
+        "NetworkError",
+        "RequestException",
+        "ClientError",  # aiohttp
+        "RpcError",  # grpc
+        "AioRpcError",
+        "DaprInternalError",  # dapr.clients.exceptions
+        "DaprHttpError",
+        "ConnectionError",
+        "TimeoutError",
+        "OSError",
+    }
+)
 _RESPONSES = frozenset(
     {"Response", "JSONResponse", "PlainTextResponse", "ORJSONResponse", "UJSONResponse"}
 )

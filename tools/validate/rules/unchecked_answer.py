@@ -12,9 +12,17 @@ from __future__ import annotations
 import ast
 import re
 
-from tools.validate.astutil import FunctionNode, children, functions_in, nodes_of, own_nodes, walk
+from tools.validate.astutil import (
+    FunctionNode,
+    children,
+    functions_in,
+    module_functions,
+    nodes_of,
+    own_nodes,
+    walk,
+)
 from tools.validate.context import FileContext
-from tools.validate.rules._answers import caught, is_blanket, last_name
+from tools.validate.rules._answers import TRANSIENT_ERRORS, caught, is_blanket, last_name
 from tools.validate.rules._http import Locals, http_request
 from tools.validate.rules._reach import is_script
 from tools.validate.rules._strings import is_harness_path
@@ -97,6 +105,34 @@ class UncheckedSidecarAnswer(Rule):
         "def place(order: dict) -> None:\n"
         "    if not publish(order):\n"
         "        raise RuntimeError('order event not published')\n",
+        # Returned by a per-event helper, the answer is checked by that helper's caller.
+        "import logging\n\n"
+        "def publish(client, body: str) -> bool:\n"
+        "    try:\n"
+        "        client.publish_event('pubsub', 'tasks', body, "
+        "data_content_type='application/json')\n"
+        "        return True\n"
+        "    except Exception:\n"
+        "        logging.exception('publish failed')\n"
+        "        return False\n\n"
+        "def publish_task(client, task_id: str) -> bool:\n"
+        "    return publish(client, task_id)\n\n"
+        "def complete(client, task_id: str) -> None:\n"
+        "    if not publish_task(client, task_id):\n"
+        "        raise RuntimeError('task event not published')\n",
+        # No call in this file: the callers in other modules are judged with the project.
+        "import logging\n\n"
+        "class Events:\n"
+        "    def __init__(self, client) -> None:\n"
+        "        self.client = client\n\n"
+        "    def publish(self, body: str) -> bool:\n"
+        "        try:\n"
+        "            self.client.publish_event('pubsub', 'tasks', body, "
+        "data_content_type='application/json')\n"
+        "            return True\n"
+        "        except Exception:\n"
+        "            logging.exception('publish failed')\n"
+        "            return False\n",
     )
     INVALID = (
         Invalid(
@@ -154,6 +190,24 @@ class UncheckedSidecarAnswer(Rule):
             line=7,
             col=5,
         ),
+        # Forwarded as a per-event helper's own answer, which its caller throws away.
+        Invalid(
+            "import logging\n\n"
+            "def publish(client, body: str) -> bool:\n"
+            "    try:\n"
+            "        client.publish_event('pubsub', 'tasks', body, "
+            "data_content_type='application/json')\n"
+            "        return True\n"
+            "    except Exception:\n"
+            "        logging.exception('publish failed')\n"
+            "        return False\n\n"
+            "def publish_task(client, task_id: str) -> bool:\n"
+            "    return publish(client, task_id)\n\n"
+            "def complete(client, task_id: str) -> None:\n"
+            "    publish_task(client, task_id)\n",
+            line=7,
+            col=5,
+        ),
         # The status becomes a bool that its one caller throws away.
         Invalid(
             _BASE + "def publish(order: dict) -> bool:\n"
@@ -189,6 +243,7 @@ class UncheckedSidecarAnswer(Rule):
         # Any POST route may be one (another file may route messages to it); other routes are not.
         deliveries = [*self.ctx.subscription_handlers(), *(f for f, _ in self.ctx.job_handlers())]
         handlers = {id(function) for function in deliveries}
+        calls = _InFileCalls(module)
         script = is_script(self.ctx, module)
         for function, nodes in scopes:
             sends = self._raw_sends(function, nodes)
@@ -198,8 +253,29 @@ class UncheckedSidecarAnswer(Rule):
             if function is not None and id(function) not in handlers:
                 raw_ids = {id(call) for call, _ in sends}
                 self._check_swallowed(function, nodes, raw_ids, script)
-                if not script and _callers_discard(module, function):
-                    self._check_signalled(function, nodes, raw_ids)
+                if not script:
+                    self._check_signalled(function, nodes, raw_ids, calls)
+
+    def _check_signalled(
+        self, function: FunctionNode, nodes: list[ast.AST], raw_ids: set[int], calls: _InFileCalls
+    ) -> None:
+        """A send whose failure the function answers with a value (`return False`) that every
+        caller throws away: signalled, and still lost. The answer is followed through callers
+        that return it as their own; callers in other modules are the project's to judge."""
+        clauses = _signalled_clauses(nodes, raw_ids)
+        if not clauses:
+            return
+        carried = calls.carriers(function)
+        if carried is None:
+            return
+        keys, discarded = carried
+        for clause in clauses:
+            if discarded:
+                self.report(clause, _SIGNALLED, within=function)
+            elif keys:
+                site = self.ctx.diagnostic(self, clause, _SIGNALLED, within=function)
+                if site is not None:
+                    self.ctx.signalled_publishes.append((tuple(keys), site))
 
     def _raw_sends(
         self, function: FunctionNode | None, nodes: list[ast.AST]
@@ -241,35 +317,84 @@ class UncheckedSidecarAnswer(Rule):
                 if _catches_send_errors(clause) and _only_reports(clause.body):
                     self.report(clause, _SWALLOWED, within=function)
 
-    def _check_signalled(
-        self, function: FunctionNode, nodes: list[ast.AST], raw_sends: set[int]
-    ) -> None:
-        """A send whose failure the function answers with a value (`return False`) that every
-        caller in the file throws away: signalled, and still lost."""
-        for node in nodes:
-            if not isinstance(node, ast.Try | ast.TryStar) or not _sends(node.body, raw_sends):
+
+class _InFileCalls:
+    """How the file's calls of its own functions (by name, or as `self.<name>`) use the answer:
+    thrown away (a statement of its own, awaited or not), returned as the calling function's own
+    answer, or read."""
+
+    def __init__(self, module: ast.Module) -> None:
+        self._keys: dict[int, str] = {}
+        self._functions: dict[str, list[FunctionNode]] = {}
+        self._uses: dict[str, list[tuple[str, FunctionNode | None]]] = {}
+        statements = {id(_unwrap(node.value)) for node in nodes_of(module, ast.Expr)}
+        returned: dict[int, FunctionNode] = {}
+        for owner, function in module_functions(module):
+            key = f"{owner.name}.{function.name}" if owner is not None else function.name
+            self._keys[id(function)] = key
+            self._functions.setdefault(function.name, []).append(function)
+            for node in own_nodes(function):
+                if isinstance(node, ast.Return) and node.value is not None:
+                    value = _unwrap(node.value)
+                    if isinstance(value, ast.Call):
+                        returned[id(value)] = function
+        for call in nodes_of(module, ast.Call):
+            name = _own_callee(call)
+            if name is None:
                 continue
-            for clause in node.handlers:
-                if _catches_send_errors(clause) and _signals_failure(clause.body):
-                    self.report(clause, _SIGNALLED, within=function)
+            if id(call) in statements:
+                self._uses.setdefault(name, []).append(("discarded", None))
+            elif id(call) in returned:
+                self._uses.setdefault(name, []).append(("returned", returned[id(call)]))
+            else:
+                self._uses.setdefault(name, []).append(("read", None))
+
+    def carriers(self, function: FunctionNode) -> tuple[list[str], bool] | None:
+        """None when some call reads the function's answer (directly or as returned by a
+        caller); otherwise the keys of the functions carrying it that no call of the file
+        reaches, and whether some call throws it away."""
+        unreached: list[str] = []
+        discarded = False
+        seen: set[int] = set()
+        pending = [function]
+        while pending:
+            carrier = pending.pop()
+            if id(carrier) in seen:
+                continue
+            seen.add(id(carrier))
+            uses = self._uses.get(carrier.name, [])
+            if not uses and id(carrier) in self._keys:
+                unreached.append(self._keys[id(carrier)])
+            for how, caller in uses:
+                if how == "read":
+                    return None
+                if how == "discarded":
+                    discarded = True
+                elif caller is not None:
+                    pending.append(caller)
+        return unreached, discarded
 
 
-def _callers_discard(module: ast.Module, function: FunctionNode) -> bool:
-    """`function` is called in the file - by name, or as `self.<name>` - and every call throws
-    the result away (an expression statement, awaited or not)."""
-    statements = {id(_unwrap(node.value)) for node in nodes_of(module, ast.Expr)}
-    calls = [
-        call
-        for call in nodes_of(module, ast.Call)
-        if (isinstance(call.func, ast.Name) and call.func.id == function.name)
-        or (
-            isinstance(call.func, ast.Attribute)
-            and call.func.attr == function.name
-            and isinstance(call.func.value, ast.Name)
-            and call.func.value.id in ("self", "cls")
-        )
+def _own_callee(call: ast.Call) -> str | None:
+    """The name a call of one of the file's own functions uses: `f()`, `self.f()`, `cls.f()`."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return func.attr if func.value.id in ("self", "cls") else None
+    return None
+
+
+def _signalled_clauses(nodes: list[ast.AST], raw_sends: set[int]) -> list[ast.ExceptHandler]:
+    """The `except` clauses answering a failed send with a value (`return False`): the failure
+    is signalled, and lost if every caller throws the value away."""
+    return [
+        clause
+        for node in nodes
+        if isinstance(node, ast.Try | ast.TryStar) and _sends(node.body, raw_sends)
+        for clause in node.handlers
+        if _catches_send_errors(clause) and _signals_failure(clause.body)
     ]
-    return bool(calls) and all(id(call) in statements for call in calls)
 
 
 def _signals_failure(body: list[ast.stmt]) -> bool:
@@ -283,8 +408,8 @@ def _signals_failure(body: list[ast.stmt]) -> bool:
 
 
 _SIGNALLED = (
-    "a failed publish is answered with a value every caller in this file throws away: the "
-    "caller goes on as if the event was sent, and it is lost"
+    "a failed publish is answered with a value every caller throws away: the caller goes on "
+    "as if the event was sent, and it is lost"
 )
 
 
@@ -333,7 +458,12 @@ def _sends(body: list[ast.stmt], raw_sends: set[int]) -> bool:
 
 def _catches_send_errors(clause: ast.ExceptHandler) -> bool:
     """A catch-all, or the errors a failed send raises (HTTP clients' and the SDK's)."""
-    return is_blanket(clause) or any(name.endswith(_SEND_ERRORS) for name in caught(clause))
+    names = caught(clause)
+    return (
+        is_blanket(clause)
+        or bool(names & TRANSIENT_ERRORS)
+        or any(name.endswith(_SEND_ERRORS) for name in names)
+    )
 
 
 def _only_reports(body: list[ast.stmt]) -> bool:
