@@ -167,7 +167,7 @@ def test_an_extended_payment_window_fires_at_its_new_time_only(
     assert triggers.count(f"/job/{job}") == 1  # one job for the order, fired once
 
 
-def test_a_stored_payment_is_read_and_deleted_through_service_invocation_with_the_app_token(
+def test_a_stored_payment_is_read_corrected_and_deleted_through_invocation_with_the_app_token(
     dapr_stack: DaprStack, payments: GeneratedService, tmp_path: Path
 ) -> None:
     token = "e2e-app-token-" + uuid.uuid4().hex
@@ -195,11 +195,26 @@ def test_a_stored_payment_is_read_and_deleted_through_service_invocation_with_th
     # Straight to the app, without the token daprd adds: refused.
     assert running.app.http.get(f"/payments/{body['order_id']}").status_code == 401
     assert running.app.http.delete(f"/payments/{body['order_id']}").status_code == 401
+    assert running.app.http.put(f"/payments/{body['order_id']}", json=body).status_code == 401
+
+    # Corrected through daprd: read, modify, write under the read's ETag; that ETag is stale then.
+    path = f"{invoke}/{body['order_id']}"
+    corrected = {**body, "amount": body["amount"] + 1}
+    first_etag = found.headers["etag"]
+    put = running.sidecar.http.put(path, json=corrected, headers={"if-match": first_etag})
+    assert put.status_code == 204, put.text
+    assert read(body["order_id"]).json()["amount"] == corrected["amount"]
+    stale_if = {"if-match": first_etag}
+    stale = running.sidecar.http.put(path, json=body, headers=stale_if)
+    assert stale.status_code == 412, stale.text
+    assert read(body["order_id"]).json()["amount"] == corrected["amount"]
+    never = {**body, "order_id": "order-never-requested"}
+    absent = running.sidecar.http.put(f"{invoke}/{never['order_id']}", json=never, headers=stale_if)
+    assert absent.status_code == 404, absent.text  # If-Match names a version; there is none
 
     # Deleted through daprd too: only the version of the ETag the read answered.
-    path = f"{invoke}/{body['order_id']}"
-    etag = found.headers["etag"]
-    assert running.sidecar.http.delete(path, headers={"if-match": '"stale"'}).status_code == 412
+    etag = read(body["order_id"]).headers["etag"]
+    assert running.sidecar.http.delete(path, headers=stale_if).status_code == 412
     assert read(body["order_id"]).status_code == 200
     assert running.sidecar.http.delete(path, headers={"if-match": etag}).status_code == 204
     assert read(body["order_id"]).status_code == 404

@@ -33,11 +33,16 @@ from tools.specs.names import enum_member, identifier, package_name, snake
 from tools.specs.types import TypeRef
 
 SAMPLE_UUID = "7a1c5a0e-3b1f-4f5e-9a3e-2d6f1c9b8e01"
-_OTHER_KEYS: dict[str, Any] = {
+_OTHER_SCALARS: dict[str, Any] = {
     "str": "sample-2",
     "int": 2,
     "uuid": "0b6e1f3a-5c2d-4e7f-8a9b-1c2d3e4f5a6b",
+    "float": 2.5,
+    "bool": False,
+    "datetime": "2030-01-02T09:00:00+00:00",
+    "date": "2030-01-02",
 }
+"""A second value of each scalar, unlike the sampler's: another key, a changed field."""
 SAMPLE_DATETIME = "2030-01-01T09:00:00+00:00"
 APP_CALL_RETRIES = 2
 APP_CALL_MAX_INTERVAL = 2
@@ -107,9 +112,10 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "prefix": snake(store.entity),
             "first_write": store.concurrency == "first-write",
             "ttl": store.ttl_seconds,
-            # Deletes leave tombstones where a write may be committed before its claim: the
-            # replay of such a delivery must not restore what was deleted since (see state.py).
-            "tombstones": store.delete
+            # Deletes and updates leave tombstones where a write may be committed before its
+            # claim: the replay of such a delivery must not restore what a client deleted or
+            # replaced since (see state.py).
+            "tombstones": (store.delete or store.update)
             and (name != spec.service.idempotency.store or protocol != "transaction"),
             "type": store.type,
             # The topic and pubsub its outbox publishes on (None without one).
@@ -330,9 +336,15 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "second_samples": {
             name: repr(
                 sampler.payload(store.entity)
-                | {store.key: _OTHER_KEYS[types[store.entity].fields[store.key].ref.name]}
+                | {store.key: _OTHER_SCALARS[types[store.entity].fields[store.key].ref.name]}
             )
             for name, store in spec.state_stores.items()
+        },
+        # Per store with an update route, its sample with another field changed (a correction).
+        "changed_samples": {
+            name: repr(_changed(spec, sampler.payload(store.entity), store.entity, store.key))
+            for name, store in spec.state_stores.items()
+            if store.update
         },
         "secrets": None
         if spec.secrets is None
@@ -418,7 +430,7 @@ def _methods(spec: ServiceSpec) -> list[dict[str, Any]]:
 def _read_routes(
     spec: ServiceSpec, attr: dict[str, str], tombstones: dict[str, bool]
 ) -> list[dict[str, Any]]:
-    """GET <read_route>/{key} of each store that declares one, and DELETE where it says so."""
+    """GET <read_route>/{key} of each store that declares one, DELETE and PUT where it says so."""
     types = spec.payload_types()
     return [
         {
@@ -430,11 +442,28 @@ def _read_routes(
             "key": store.key,
             "key_annotation": types[store.entity].fields[store.key].ref.annotation(),
             "delete_func": f"delete_{snake(name)}" if store.delete else None,
+            "update_func": f"update_{snake(name)}" if store.update else None,
+            "outbox": store.outbox and store.outbox.topic,
             "tombstones": tombstones[name],
         }
         for name, store in spec.state_stores.items()
         if store.read_route
     ]
+
+
+def _changed(spec: ServiceSpec, sample: dict[str, Any], entity: str, key: str) -> dict[str, Any]:
+    """`sample` of `entity` with its first scalar or enum field other than `key` given another
+    value; as it is when there is none (a PUT of the same value still makes a new version)."""
+    for name, field in spec.payload_types()[entity].fields.items():
+        ref = field.ref
+        if name == key or ref.is_list:
+            continue
+        if ref.name in _OTHER_SCALARS:
+            return sample | {name: _OTHER_SCALARS[ref.name]}
+        values = spec.enums.get(ref.name, [])
+        if len(values) > 1:
+            return sample | {name: values[1]}
+    return sample
 
 
 def _all_actions(spec: ServiceSpec) -> list[Action]:

@@ -372,18 +372,19 @@ def _outboxes(spec: ServiceSpec) -> Iterator[Problem]:
 
 
 def _read_routes(spec: ServiceSpec) -> Iterator[Problem]:
-    """GET (and DELETE) <route>/{key} of each readable store: no route of the app's own, none
-    taken twice; a delete only beside a read route."""
+    """GET (DELETE, PUT) <route>/{key} of each readable store: no route of the app's own, none
+    taken twice; a delete or an update only beside a read route."""
     seen: dict[str, str] = {}
     for name, store in spec.state_stores.items():
         route = store.read_route
         if route is None:
-            if store.delete:
-                yield Problem(
-                    f"state_stores.{name}.delete",
-                    "the delete route is served at the read route (DELETE <read_route>/{key}); "
-                    "give the store a read_route",
-                )
+            for switch, verb in (("delete", "DELETE"), ("update", "PUT")):
+                if getattr(store, switch):
+                    yield Problem(
+                        f"state_stores.{name}.{switch}",
+                        f"the {switch} route is served at the read route ({verb} "
+                        "<read_route>/{key}); give the store a read_route",
+                    )
             continue
         path = f"state_stores.{name}.read_route"
         taken = _reserved_route(spec, route)

@@ -354,6 +354,12 @@ class StateStore(_Strict):
         description="DELETE <read_route>/{key} deletes the entity: 204, 404 when missing, with "
         "If-Match only the version of that ETag (412 otherwise); takes the app token",
     )
+    update: bool = Field(
+        default=False,
+        description="PUT <read_route>/{key} stores the body (the entity, as a read answers it): "
+        "204, with If-Match only over the version of that ETag (412 otherwise, 404 when "
+        "nothing is stored); takes the app token",
+    )
     outbox: Outbox | None = Field(
         default=None,
         description="publish each saved entity on a publication's topic in the save's own "

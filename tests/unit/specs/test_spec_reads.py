@@ -1,4 +1,4 @@
-"""`state_stores.<store>.read_route` and `delete`: GET and DELETE <route>/{key}."""
+"""`state_stores.<store>.read_route`, `delete` and `update`: GET, DELETE and PUT <route>/{key}."""
 
 from __future__ import annotations
 
@@ -40,8 +40,24 @@ def test_the_example_deletes_payment_requests_at_their_read_route() -> None:
 
 def test_a_delete_needs_the_read_route_it_is_served_at(payments: dict[str, Any]) -> None:
     payments["state_stores"]["statestore"].pop("read_route")
+    payments["state_stores"]["statestore"].pop("update")
 
     assert problems(payments) == [
         "state_stores.statestore.delete: the delete route is served at the read route "
         "(DELETE <read_route>/{key}); give the store a read_route",
+    ]
+
+
+def test_the_example_updates_payment_requests_at_their_read_route() -> None:
+    assert load_spec(PAYMENTS).state_stores["statestore"].update is True
+
+
+def test_an_update_needs_the_read_route_it_is_served_at(payments: dict[str, Any]) -> None:
+    store = payments["state_stores"]["statestore"]
+    store.pop("read_route")
+    store.pop("delete")
+
+    assert problems(payments) == [
+        "state_stores.statestore.update: the update route is served at the read route "
+        "(PUT <read_route>/{key}); give the store a read_route",
     ]
