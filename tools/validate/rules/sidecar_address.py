@@ -20,6 +20,7 @@ from tools.validate.astutil import (
     FunctionNode,
     argument,
     nodes_of,
+    walk,
 )
 from tools.validate.context import FileContext
 from tools.validate.rules._http import Locals
@@ -29,6 +30,8 @@ _SIDECAR_URL = re.compile(
     r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::1\]|daprd?):(?:3500|3501|50001|50002)\b"
 )
 _SIDECAR_PORTS = frozenset({3500, 3501, 50001, 50002})
+# What a DaprClient is given as its address is the sidecar's, whatever the port.
+_ANY_ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?[\w.-]+:\d{2,5}\b")
 _CLIENTS = frozenset(
     {
         "dapr.aio.clients.DaprClient",
@@ -81,6 +84,20 @@ class HardcodedSidecarAddress(Rule):
         "ENDPOINT = os.getenv('DAPR_HTTP_ENDPOINT', 'http://localhost:3500')\n\n"
         "def publish(order: dict) -> None:\n"
         "    requests.post(f'{ENDPOINT}/v1.0/publish/pubsub/orders', json=order, timeout=5)\n",
+        # The instance's address comes from the environment when the caller passes none.
+        "import os\n\nimport httpx\n\nAPI = 'v1.0'\n\n"
+        "class Store:\n"
+        "    def __init__(self, base: str | None = None) -> None:\n"
+        "        self.base = base or f\"http://127.0.0.1:{os.environ['DAPR_HTTP_PORT']}\"\n\n"
+        "    async def save(self, client: httpx.AsyncClient, key: str, value: str) -> None:\n"
+        "        url = f'{self.base}/{API}/state/statestore'\n"
+        "        item = [{'key': key, 'value': value}]\n"
+        "        (await client.post(url, json=item)).raise_for_status()\n",
+        # A settings mapping filled from the environment.
+        "import os\n\nfrom dapr.clients import DaprClient\n\n"
+        "SETTINGS = {'dapr_address': os.environ.get('DAPR_GRPC_ENDPOINT')}\n\n"
+        "def make() -> DaprClient:\n"
+        "    return DaprClient(address=SETTINGS['dapr_address'])\n",
         # Printed help, not Dapr traffic.
         "import argparse\n\n"
         "def main() -> None:\n"
@@ -123,6 +140,46 @@ class HardcodedSidecarAddress(Rule):
             ),
             line=4,
             col=23,
+        ),
+        # A parameter's default, kept on the instance and joined with the API version.
+        Invalid(
+            (
+                "import httpx\n\nSIDECAR = 'http://localhost:3500'\nAPI = 'v1.0'\n\n"
+                "class Store:\n"
+                "    def __init__(self, base: str = SIDECAR) -> None:\n"
+                "        self.base = base\n\n"
+                "    async def save(self, http: httpx.AsyncClient, key: str, value: str) -> None:\n"
+                "        url = f'{self.base}/{API}/state/statestore'\n"
+                "        item = [{'key': key, 'value': value}]\n"
+                "        (await http.post(url, json=item)).raise_for_status()\n"
+            ),
+            line=3,
+            col=11,
+        ),
+        # An address kept in the object's own mapping; any port is the sidecar's there.
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\n"
+                "class Context(dict):\n"
+                "    def __init__(self) -> None:\n"
+                "        super().__init__()\n"
+                "        self['dapr_address'] = 'localhost:20001'\n\n"
+                "    def client(self) -> DaprClient:\n"
+                "        return DaprClient(address=self['dapr_address'])\n"
+            ),
+            line=6,
+            col=32,
+        ),
+        # A settings dict.
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\n"
+                "SETTINGS = {'dapr_address': 'dapr:50001'}\n\n"
+                "def make() -> DaprClient:\n"
+                "    return DaprClient(address=SETTINGS['dapr_address'])\n"
+            ),
+            line=3,
+            col=29,
         ),
         Invalid(
             "import os\n\nos.environ['DAPR_GRPC_ENDPOINT'] = 'localhost:50002'\n",
@@ -178,15 +235,21 @@ class HardcodedSidecarAddress(Rule):
         self._statements: dict[int, ast.Assign] = {}
         # Expressions whose value reaches the sidecar, with the function they are in.
         self._sinks: list[tuple[ast.expr, FunctionNode | None]] = []
+        # The values given to a DaprClient as its address: any `host:port` there is the sidecar's.
+        self._client_values: set[int] = set()
         self._mentions_api = False  # some string of the file addresses the Dapr API
         # `base_url=` of HTTP clients: a sink when the file's requests go to the Dapr API.
         self._base_urls: list[tuple[ast.expr, FunctionNode | None]] = []
-        # `self.DAPR_HOST`: what a class body assigns once, by attribute name.
+        # `self.DAPR_HOST`: what a class body assigns once, by attribute name, and what the
+        # methods assign `self.<name>` once (a parameter's default standing for the parameter).
         self._class_constants: dict[str, ast.expr] = {}
+        # `settings["dapr_address"] = ...`, by the text of the container and the key.
+        self._items: dict[tuple[str, str], ast.expr] = {}
 
     def visit_Module(self, node: ast.Module) -> None:
         self._locals.add_module(node)
-        self._class_constants = _class_constants(node)
+        self._class_constants = {**_instance_attributes(node), **_class_constants(node)}
+        self._items = _item_assignments(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, str) and _DAPR_API in node.value:
@@ -196,7 +259,9 @@ class HardcodedSidecarAddress(Rule):
         function = self.ctx.function
         if self.ctx.qualname(node.func) in _CLIENTS:
             self._check_client(node)
-            self._sinks += [(value, function) for value in _argument_values(node)]
+            values = _argument_values(node)
+            self._client_values |= {id(value) for value in values}
+            self._sinks += [(value, function) for value in values]
             return
         url = self._request_url(node)
         if url is not None:
@@ -218,7 +283,8 @@ class HardcodedSidecarAddress(Rule):
             self._sinks += self._base_urls
         reported: set[int] = set()
         for expression, function in self._sinks:
-            for origin in self._origins(expression, self._locals.of(function), 0):
+            client = id(expression) in self._client_values
+            for origin in self._origins(expression, self._locals.of(function), 0, client=client):
                 if id(origin) not in reported:
                     reported.add(id(origin))
                     self.report(origin, _message(origin), within=_enclosing(function, origin))
@@ -291,10 +357,29 @@ class HardcodedSidecarAddress(Rule):
                 return _DAPR_API in self.ctx.constants[node.id]
             value = names.get(node.id)
             return value is not None and self._addresses_api(value, names, depth + 1)
+        # `f"{base}/{API_VERSION}/publish/..."`: the path is only whole once the parts are joined.
+        if isinstance(node, ast.JoinedStr) and _DAPR_API in self._joined_text(node):
+            return True
         return any(self._addresses_api(part, names, depth + 1) for part in _string_parts(node))
 
-    def _origins(self, node: ast.expr, names: dict[str, ast.expr], depth: int) -> Iterator[ast.AST]:
-        """The hard-coded addresses and port assignments an expression's value is built from.
+    def _joined_text(self, node: ast.JoinedStr) -> str:
+        """The f-string's text, with the constants it names filled in and other parts blank."""
+        text = []
+        for part in node.values:
+            value = part.value if isinstance(part, ast.FormattedValue) else part
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                text.append(value.value)
+            elif isinstance(value, ast.Name) and value.id in self.ctx.constants:
+                text.append(self.ctx.constants[value.id])
+            else:
+                text.append("\0")
+        return "".join(text)
+
+    def _origins(
+        self, node: ast.expr, names: dict[str, ast.expr], depth: int, *, client: bool = False
+    ) -> Iterator[ast.AST]:
+        """The hard-coded addresses and port assignments an expression's value is built from
+        (`client`: it is what a DaprClient is given, where any `host:port` is the sidecar's).
 
         Only what composes a string is followed: a call other than `str`/`.format` (`os.getenv(...,
         default)`) and `a or b` (a fallback after the environment) are not entered.
@@ -302,7 +387,9 @@ class HardcodedSidecarAddress(Rule):
         if depth > _MAX_DEPTH:
             return
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and _SIDECAR_URL.search(node.value):
+            if isinstance(node.value, str) and (
+                _SIDECAR_URL.search(node.value) or (client and _ANY_ADDRESS.match(node.value))
+            ):
                 yield node
         elif isinstance(node, ast.Name):
             value = names.get(node.id)
@@ -310,14 +397,34 @@ class HardcodedSidecarAddress(Rule):
             if value is not None and statement is not None and _is_port(node.id, value):
                 yield statement
             elif value is not None:
-                yield from self._origins(value, names, depth + 1)
+                yield from self._origins(value, names, depth + 1, client=client)
         elif isinstance(node, ast.Attribute) and _own_attribute(node):
             value = self._class_constants.get(node.attr)
             if value is not None:
-                yield from self._origins(value, names, depth + 1)
+                yield from self._origins(value, names, depth + 1, client=client)
+        elif isinstance(node, ast.Subscript):
+            value = self._item(node, names)
+            if value is not None:
+                yield from self._origins(value, names, depth + 1, client=client)
         else:
             for part in _string_parts(node):
-                yield from self._origins(part, names, depth + 1)
+                yield from self._origins(part, names, depth + 1, client=client)
+
+    def _item(self, node: ast.Subscript, names: dict[str, ast.expr]) -> ast.expr | None:
+        """What `settings["dapr_address"]` holds: the one assignment of that key, or the key's
+        value in the dict literal the container was assigned."""
+        key = node.slice
+        if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
+            return None
+        assigned = self._items.get((ast.unparse(node.value), key.value))
+        if assigned is not None:
+            return assigned
+        container = names.get(node.value.id) if isinstance(node.value, ast.Name) else None
+        if isinstance(container, ast.Dict):
+            for item_key, value in zip(container.keys, container.values, strict=True):
+                if isinstance(item_key, ast.Constant) and item_key.value == key.value:
+                    return value
+        return None
 
 
 def _class_constants(module: ast.Module) -> dict[str, ast.expr]:
@@ -331,6 +438,54 @@ def _class_constants(module: ast.Module) -> dict[str, ast.expr]:
                 if isinstance(target, ast.Name):
                     found[target.id] = None if target.id in found else statement.value
     return {name: value for name, value in found.items() if value is not None}
+
+
+def _instance_attributes(module: ast.Module) -> dict[str, ast.expr]:
+    """`self.<name> = value` in the methods of the module's classes, by name, where the name is
+    assigned once: a parameter of the method stands for its default (what the instance holds
+    when it is built without that argument)."""
+    found: dict[str, ast.expr | None] = {}
+    for cls in nodes_of(module, ast.ClassDef):
+        for method in cls.body:
+            if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            defaults = _parameter_defaults(method)
+            for node in walk(method):
+                if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                    continue
+                target = node.targets[0]
+                if isinstance(target, ast.Attribute) and _own_attribute(target):
+                    value: ast.expr | None = node.value
+                    if isinstance(value, ast.Name) and value.id in defaults:
+                        value = defaults[value.id]
+                    found[target.attr] = None if target.attr in found else value
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def _parameter_defaults(function: FunctionNode) -> dict[str, ast.expr | None]:
+    """Each parameter with its default (None: it has none, and may hold anything)."""
+    arguments = function.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))
+    found = dict(zip((a.arg for a in positional), [*defaults, *arguments.defaults], strict=True))
+    for parameter, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
+        found[parameter.arg] = default
+    return found
+
+
+def _item_assignments(module: ast.Module) -> dict[tuple[str, str], ast.expr]:
+    """`container["key"] = value` anywhere in the module, by the container's text and the key;
+    a key assigned twice may hold either, and is left out."""
+    found: dict[tuple[str, str], ast.expr | None] = {}
+    for node in nodes_of(module, ast.Assign):
+        if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Subscript):
+            continue
+        target = node.targets[0]
+        key = target.slice
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            slot = (ast.unparse(target.value), key.value)
+            found[slot] = None if slot in found else node.value
+    return {slot: value for slot, value in found.items() if value is not None}
 
 
 def _own_attribute(node: ast.Attribute) -> bool:
