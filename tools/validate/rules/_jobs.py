@@ -9,7 +9,7 @@ import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
-from tools.validate.astutil import argument
+from tools.validate.astutil import argument, keyword
 from tools.validate.context import FileContext
 from tools.validate.rules._http import http_request
 from tools.validate.rules._strings import HOLE, template
@@ -96,8 +96,22 @@ def _resolve(node: ast.expr | None, local: dict[str, ast.expr]) -> ast.expr | No
 def scheduled_job_name(ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]) -> str | None:
     """The name of the job `call` schedules - an SDK Job, or a POST/PUT to the jobs API - with
     `UNKNOWN` for its run-time parts; None when `call` schedules no job."""
-    if ctx.qualname(call.func) in JOB_CLASSES:
+    func = call.func
+    if ctx.qualname(func) in JOB_CLASSES:
         text = template(argument(call, 0, "name"), ctx.constants, local)
+    elif (
+        isinstance(func, ast.Attribute)
+        and func.attr.startswith("schedule_job")
+        and not call.args
+        and not (isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"))
+    ):
+        # A client method given the job's fields as keywords: whatever the SDK makes of the
+        # call, the job it is meant to schedule has this name, and its trigger needs a route.
+        # (`self.schedule_job(...)` is the object's own method: what it does is seen there.)
+        name = keyword(call, "name") or keyword(call, "job_name")
+        if name is None:
+            return None
+        text = template(name, ctx.constants, local)
     else:
         request = http_request(ctx, call, local)
         if request is None or request.verb not in _BODY_VERBS:

@@ -63,6 +63,12 @@ class JobWithoutHandler(Rule):
         "    await http.post(f'{JOBS}/reminder-{task_id}', json={'dueTime': '10m'})\n\n"
         "@app.post('/job/reminder-{task_id}')\nasync def on_reminder(task_id: str) -> dict:\n"
         "    return {}\n",
+        # The object's own `schedule_job` is judged by what it does, not by its name.
+        "class Reminders:\n"
+        "    def schedule_job(self, job_name: str) -> str:\n"
+        "        return f'job-{job_name}'\n\n"
+        "    def remind(self, task_id: str) -> str:\n"
+        "        return self.schedule_job(job_name=f'reminder-{task_id}')\n",
         # An API about jobs is no trigger callback: the trigger has its own route.
         "from dapr.aio.clients import DaprClient, Job\nfrom fastapi import FastAPI\n\n"
         "app = FastAPI()\n\n@app.put('/jobs/{name}')\n"
@@ -115,6 +121,19 @@ class JobWithoutHandler(Rule):
                 "async def on_trigger(name: str) -> dict:\n    return {}\n"
             ),
             line=12,
+            col=2,
+        ),
+        # A jobs wrapper given the job's name as a keyword schedules that job; its trigger comes
+        # to `/job/<name>`, not to the route written for it.
+        Invalid(
+            (
+                "from fastapi import FastAPI\n\napp = FastAPI()\n\n"
+                "async def remind(jobs, task_id: str) -> None:\n"
+                "    await jobs.schedule_job(job_name=f'reminder-{task_id}', due_time='10m')\n\n"
+                "@app.post('/api/jobs/reminder')\n"
+                "async def on_reminder() -> dict:\n    return {}\n"
+            ),
+            line=8,
             col=2,
         ),
     )
