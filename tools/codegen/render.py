@@ -145,7 +145,7 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
         tests.append("test_jobs")
     if context["inputs"] or context["outputs"]:
         tests.append("test_bindings")
-    if context["invocations"] or context["methods"]:
+    if context["methods"] or any(sub["calls"] for sub in context["subscriptions"]):
         tests.append("test_invocations")
     for module in tests:
         yield _Planned(f"tests/{module}.py", f"tests/{module}.py.j2")

@@ -45,6 +45,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
                 "key_id": "uuid",
                 "at": "datetime",
                 **{f"f{j}": field_type() for j in range(draw(st.integers(0, 3)))},
+                **({"sent_by": {"type": "str", "alias": "from"}} if draw(st.booleans()) else {}),
             }
         }
         for i in range(draw(st.integers(1, 3)))
@@ -56,20 +57,29 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             "key": "key_id",
             "concurrency": draw(st.sampled_from(["first-write", "last-write"])),
             **({"ttl_seconds": 60} if draw(st.booleans()) else {}),
+            **(
+                {"read_route": f"/read/{i}", "delete": draw(st.booleans())}
+                if draw(st.booleans())
+                else {}
+            ),
         }
         for i, event in enumerate(names)
     }
+    # The claims in a store of their own, or in one of the entities' stores.
+    claims = draw(st.sampled_from(["claims", *stores]))
     publications = {
         f"topic-{i}": {
             "event": event,
             **({"route": f"/api/{i}"} if draw(st.booleans()) else {}),
             **({"idempotency_field": "key_id"} if draw(st.booleans()) else {}),
+            **({"type": f"com.example.e{i}", "source": "/random"} if draw(st.booleans()) else {}),
         }
         for i, event in enumerate(names)
         if draw(st.booleans())
     }
     with_output = draw(st.booleans())
     with_job = draw(st.booleans())
+    with_call = draw(st.booleans())
 
     def actions(event: str | None) -> list[dict[str, str]]:
         chosen: list[dict[str, str]] = []
@@ -79,6 +89,10 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
                 chosen.append({"save": f"store-{index}"})
             if with_job and event == names[0] and draw(st.booleans()):
                 chosen.append({"schedule": "later"})
+            elif with_job and draw(st.booleans()):
+                chosen.append({"cancel": "later"})  # every event has the job's key_id
+            if with_call and event == names[0] and draw(st.booleans()):
+                chosen.append({"call": "ask"})
             chosen += [
                 {"publish": topic}
                 for topic, pub in publications.items()
@@ -105,11 +119,25 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
                 if draw(st.booleans())
                 else {}
             ),
+            **({"idempotency_field": "key_id"} if draw(st.booleans()) else {}),
             "actions": actions(event),
         }
         for i, event in enumerate(names)
         if draw(st.booleans())
     }
+    methods = {
+        f"do-{i}": {"event": event, "idempotency_field": "key_id", "actions": actions(event)}
+        for i, event in enumerate(names)
+        if draw(st.booleans())
+    }
+    invocations: dict[str, Any] = {}
+    if with_call:
+        invocations["ask"] = {
+            "app_id": "other-app",
+            "method": "answer",
+            "data": names[0],
+            **({"idempotency_field": "key_id"} if draw(st.booleans()) else {}),
+        }
     jobs: dict[str, Any] = {}
     if with_job:
         jobs["later"] = {
@@ -125,10 +153,12 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             "actions": actions(None),
         }
     bindings: dict[str, Any] = {"input": {}, "output": {}}
+    with_secret = with_output and draw(st.booleans())
     if with_output:
         bindings["output"]["out"] = {
             "type": "bindings.localstorage",
             "request_metadata": {"fileName": "x.json"},
+            **({"metadata": {"rootPath": {"secret": "out-root"}}} if with_secret else {}),
         }
     if draw(st.booleans()):
         bindings["input"]["cron"] = {
@@ -137,7 +167,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             "actions": actions(None),
         }
     return {
-        "service": {"app_id": "random-app", "idempotency": {"store": "claims"}},
+        "service": {"app_id": "random-app", "idempotency": {"store": claims}},
         "enums": enums,
         "models": models,
         "events": events,
@@ -146,11 +176,14 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         "state_stores": stores,
         "jobs": jobs,
         "bindings": bindings,
+        "invocations": invocations,
+        "methods": methods,
+        **({"secrets": {"names": {"out-root": "the binding's folder"}}} if with_secret else {}),
     }
 
 
 @settings(
-    max_examples=8,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
