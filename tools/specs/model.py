@@ -31,7 +31,11 @@ COMPONENT_NAME = APP_ID
 TOPIC_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,248}$")
 JOB_NAME = re.compile(r"^[a-z0-9]([-a-z0-9_.]{0,60}[a-z0-9])?$")
 METHOD_NAME = re.compile(r"^[a-z0-9]([-a-z0-9_]{0,62}[a-z0-9])?$")
-"""A method invoked through Dapr: one path segment, `/v1.0/invoke/<app>/method/<name>`."""
+"""A method of this service (and a call's name): one path segment of
+`/v1.0/invoke/<app>/method/<name>`."""
+CALLEE_METHOD = re.compile(r"^[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+){0,15}$")
+"""A method of another app, named by that app: a path such as `api/v1/fines`, in URL-safe characters
+(daprd calls `/<method>` on the callee)."""
 PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
@@ -525,7 +529,11 @@ class Invocation(_Strict):
     """A method of another Dapr app this service calls (the mapping key names the call)."""
 
     app_id: str = Field(pattern=APP_ID.pattern, description="the Dapr app id of the callee")
-    method: str = Field(pattern=METHOD_NAME.pattern, description="the callee's method")
+    method: str = Field(
+        pattern=CALLEE_METHOD.pattern,
+        max_length=256,
+        description="the callee's method, as that app names it (a path such as `api/v1/fines`)",
+    )
     data: str = Field(description="event or model type of the request body")
     idempotency_field: str | None = Field(
         default=None,

@@ -58,6 +58,18 @@ def test_a_method_name_is_one_path_segment(payments: dict[str, Any]) -> None:
     assert found[0].startswith("methods.Capture/all")
 
 
+def test_a_call_names_the_callees_method_as_that_app_does(payments: dict[str, Any]) -> None:
+    call = payments["invocations"]["issue-receipt"]
+    call["method"] = "api/v1/Receipts.issue"
+    assert problems(payments) == []
+
+    for refused in ("/receipts", "receipts/", "api//v1", "receipts?id=1", "rec eipts"):
+        call["method"] = refused
+        assert [p.split(":")[0] for p in problems(payments)] == [
+            "invocations.issue-receipt.method"
+        ], refused
+
+
 def test_a_call_projects_the_handlers_payload_to_the_invocations_data(
     payments: dict[str, Any],
 ) -> None:
