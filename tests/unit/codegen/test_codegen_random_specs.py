@@ -58,7 +58,11 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
             "concurrency": draw(st.sampled_from(["first-write", "last-write"])),
             **({"ttl_seconds": 60} if draw(st.booleans()) else {}),
             **(
-                {"read_route": f"/read/{i}", "delete": draw(st.booleans())}
+                {
+                    "read_route": f"/read/{i}",
+                    "delete": draw(st.booleans()),
+                    "update": draw(st.booleans()),
+                }
                 if draw(st.booleans())
                 else {}
             ),
