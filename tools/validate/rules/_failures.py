@@ -44,6 +44,9 @@ _READERS = frozenset(
 _CONVERSIONS = frozenset({"int", "float", "Decimal", "UUID"})
 # Reading the request a delivery came in: what it holds, never I/O with the platform.
 _REQUEST_READS = frozenset({"json", "body", "form", "get_json", "get_data"})
+# A WebSocket's pushes to its one connected client (Starlette's): a failure is that client's -
+# it went away - and a redelivery would only push again to every other one.
+_CLIENT_PUSHES = frozenset({"send_text", "send_json", "send_bytes"})
 
 
 class Failures:
@@ -75,7 +78,7 @@ class Failures:
             if callee is not None:
                 if self._function_does_io(callee):
                     return True
-            elif last_name(call.func) not in _REQUEST_READS:
+            elif last_name(call.func) not in _REQUEST_READS | _CLIENT_PUSHES:
                 return True
         return False
 

@@ -91,6 +91,24 @@ class SwallowedError(Rule):
             "log.info('job %s: %s', name, await request.json())",
         )
         + "    except Exception as error:\n        log.error(error)\n    return {'done': name}\n",
+        # A fan-out to connected WebSockets: a failed push is that client's, gone, and a
+        # redelivery would push again to every other one.
+        "import logging\n\n"
+        "from dapr.ext.fastapi import DaprApp\n"
+        "from fastapi import FastAPI, WebSocket\n\n"
+        "log = logging.getLogger(__name__)\n"
+        "app = FastAPI()\n"
+        "dapr_app = DaprApp(app)\n"
+        "clients: set[WebSocket] = set()\n\n"
+        "@dapr_app.subscribe(pubsub='pubsub', topic='task-updates')\n"
+        "async def push(event: dict) -> dict:\n"
+        "    for client in list(clients):\n"
+        "        try:\n"
+        "            await client.send_json(event.get('data'))\n"
+        "        except Exception:\n"
+        "            log.info('client gone')\n"
+        "            clients.discard(client)\n"
+        "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
         Invalid(
