@@ -14,3 +14,9 @@ async def schedule_reminder(task_id: str, remind_at: datetime) -> None:
     body = {"schedule": when, "data": {"task_id": task_id}}  # expect: DAPR024
     response = await http.post(f"{JOBS}/reminder-{task_id}", json=body)
     response.raise_for_status()
+
+
+async def schedule_follow_up(task_id: str, follow_up_time: str) -> None:
+    body = {"schedule": follow_up_time, "data": {"task_id": task_id}}  # expect: DAPR024
+    response = await http.post(f"{JOBS}/follow-up-{task_id}", json=body)
+    response.raise_for_status()

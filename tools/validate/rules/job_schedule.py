@@ -45,6 +45,11 @@ class JobScheduleNotCron(Rule):
         "from dapr.aio.clients import Job\n\n"
         "def every(seconds: int) -> Job:\n"
         "    return Job(name='poll', schedule=f'@every {seconds}s')\n",
+        # A name given its text here is judged by the text; a cron kept in a parameter is unknown.
+        "from dapr.aio.clients import Job\n\n"
+        "def nightly(cron: str) -> Job:\n"
+        "    run_at = '0 0 3 * * *'\n"
+        "    return Job(name='nightly', schedule=run_at if not cron else cron)\n",
     )
     INVALID = (
         Invalid(
@@ -94,6 +99,29 @@ class JobScheduleNotCron(Rule):
             line=10,
             col=27,
         ),
+        # A moment by its name or its type, sent to the jobs API as the schedule.
+        Invalid(
+            (
+                "import os\n\n"
+                "import httpx\n\n"
+                "JOBS = f\"http://127.0.0.1:{os.environ['DAPR_HTTP_PORT']}/v1.0/jobs\"\n\n"
+                "async def remind(http: httpx.AsyncClient, task: str, remind_time: str) -> None:\n"
+                "    body = {'schedule': remind_time, 'data': {'task_id': task}}\n"
+                "    await http.post(f'{JOBS}/reminder-{task}', json=body)\n"
+            ),
+            line=8,
+            col=25,
+        ),
+        Invalid(
+            (
+                "from datetime import datetime\n\n"
+                "from dapr.aio.clients import Job\n\n"
+                "def remind(task_id: str, moment: datetime) -> Job:\n"
+                "    return Job(name=f'reminder-{task_id}', schedule=moment)\n"
+            ),
+            line=6,
+            col=53,
+        ),
         Invalid(
             (
                 "from dapr.aio.clients import Job\n\n"
@@ -131,6 +159,8 @@ class JobScheduleNotCron(Rule):
             and value.func.attr == "isoformat"
         ):
             return "a timestamp: a point in time is the `due_time`"
+        if isinstance(schedule, ast.Name) and self._point_in_time(schedule.id, value):
+            return f"`{schedule.id}`, a point in time: a point in time is the `due_time`"
         text = template(schedule, self.ctx.constants, local)
         if text is None:
             return None
@@ -146,6 +176,25 @@ class JobScheduleNotCron(Rule):
         if _ISO_DURATION.match(text):
             return f"the duration {text!r}: run once after it with `due_time`"
         return None
+
+    def _point_in_time(self, name: str, value: ast.expr) -> bool:
+        """The name holds a moment: a parameter annotated `datetime`, or a name that says so
+        (`reminder_time`, `remind_at`, `due_date`) and is not assigned a string here."""
+        function = self.ctx.function
+        if function is not None:
+            arguments = function.args
+            for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+                if parameter.arg == name and parameter.annotation is not None:
+                    annotation = ast.unparse(parameter.annotation)
+                    if "datetime" in annotation:
+                        return True
+        if isinstance(value, ast.Constant | ast.JoinedStr):
+            return False  # its text is judged as it is
+        return _MOMENT_NAME.search(name) is not None
+
+
+# Names of a moment: `*_time`, `*_at`, `*_date`, `*timestamp`, `*datetime`, `when`.
+_MOMENT_NAME = re.compile(r"(?:^|_)(?:time|at|date|timestamp|datetime|when)$", re.IGNORECASE)
 
 
 def _descriptor_problem(text: str) -> str | None:
