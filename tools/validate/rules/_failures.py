@@ -68,9 +68,21 @@ class Failures:
         """`body` awaits work that may fail for a while and then pass: anything but reading the
         request, unless it is a function of this file that does no such work itself. Work whose
         failure a nested `try` catches counts too: swallowed there, it is as lost."""
-        for node in _escaping(body, None):
+        nodes = list(_escaping(body, None))
+        awaited = {id(node.value) for node in nodes if isinstance(node, ast.Await)}
+        for node in nodes:
             if isinstance(node, ast.Call) and self._blocking_io(node, within):
                 return True  # a synchronous store, client or HTTP call fails just as well
+            if isinstance(node, ast.Call) and id(node) not in awaited:
+                # A synchronous function of this file doing such work fails as its work does.
+                callee = self.graph.callee(node.func, within)
+                if (
+                    callee is not None
+                    and not isinstance(callee, ast.AsyncFunctionDef)
+                    and self._function_does_io(callee)
+                ):
+                    return True
+                continue
             if not isinstance(node, ast.Await) or not isinstance(node.value, ast.Call):
                 continue
             call = node.value

@@ -132,6 +132,32 @@ class SwallowedError(Rule):
             line=16,
             col=5,
         ),
+        # A synchronous helper of this file writes the entry and answers False when it fails.
+        Invalid(
+            "import logging\n\n"
+            "from dapr.ext.fastapi import DaprApp\n"
+            "from fastapi import Body, FastAPI\n"
+            "from sqlmodel import Session, create_engine\n\n"
+            "engine = create_engine('postgresql://audit@db/audit')\n"
+            "app = FastAPI()\n"
+            "dapr_app = DaprApp(app)\n\n"
+            "def write(entry: dict) -> bool:\n"
+            "    try:\n"
+            "        with Session(engine) as session:\n"
+            "            session.add(entry)\n"
+            "            session.commit()\n"
+            "    except Exception:\n"
+            "        return False\n"
+            "    return True\n\n"
+            "@dapr_app.subscribe(pubsub='pubsub', topic='task-events')\n"
+            "def audit(event: dict = Body()) -> dict:\n"
+            "    saved = write(event)\n"
+            "    if not saved:\n"
+            "        logging.error('audit entry not written')\n"
+            "    return {'status': 'SUCCESS'}\n",
+            line=25,
+            col=5,
+        ),
         # Synchronous I/O fails for a while just as awaited I/O does: a database write here.
         Invalid(
             "import logging\n\n"
