@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from tools.specs.model import (
     ModelSpec,
     SecretRef,
     ServiceSpec,
+    Subscription,
 )
 from tools.specs.names import enum_member, identifier, package_name, snake
 from tools.specs.types import TypeRef
@@ -190,53 +192,11 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
 
     subscriptions = []
     for topic, sub in spec.subscriptions.items():
-        path = f"/events/{topic}"
-        routes = [
-            {
-                "path": path,
-                "func": f"on_{snake(topic)}",
-                "effect": f"on_{snake(topic)}",
-                "doc": f"Deliveries of '{topic}' that match no rule.",
-            }
-        ]
-        arrived = f"A {sub.event} arrived on '{topic}'."
-        effects.append(effect(f"on_{snake(topic)}", arrived, sub.event, sub.actions))
-        rules = []
-        for rule in sub.rules:
-            func = f"on_{snake(topic)}_{rule.name}"
-            rules.append(
-                {
-                    "match": guarded(rule.match),
-                    "spec_match": rule.match,
-                    "path": f"{path}/{rule.name}",
-                    "name": rule.name,
-                }
-            )
-            routes.append(
-                {
-                    "path": f"{path}/{rule.name}",
-                    "func": func,
-                    "effect": func,
-                    "doc": f"Deliveries of '{topic}' matching: {rule.match}",
-                }
-            )
-            matched = f"A {sub.event} on '{topic}' matched rule '{rule.name}'."
-            effects.append(effect(func, matched, sub.event, rule.actions))
-        subscriptions.append(
-            {
-                "topic": topic,
-                "event": sub.event,
-                "pubsub_attr": attr[spec.pubsub_of(sub)],
-                "pubsub": spec.pubsub_of(sub),
-                "dlq": sub.dead_letter_topic,
-                "claim_field": sub.idempotency_field,
-                "aliased": any(f.alias for f in spec.payload_types()[sub.event].fields.values()),
-                "path": path,
-                "rules": rules,
-                "routes": routes,
-                "calls": [call_by_name[a.target] for a in sub.actions if a.kind == "call"],
-            }
+        view, made = _subscription(
+            spec, topic, sub, attr=attr, call_by_name=call_by_name, effect=effect
         )
+        subscriptions.append(view)
+        effects += made
 
     # Handlers of one payload each, called by daprd: input bindings and methods.
     inputs, methods = _inputs(spec), _methods(spec)
@@ -254,8 +214,14 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
     checker = _Checker(spec, sampler, protocol)
     for sub in subscriptions:
         source = spec.subscriptions[sub["topic"]]
-        sub["checks"] = checker.checks(source.event, source.actions)
-        sub["fail_method"] = checker.fail_method(source.actions)
+        for view in sub["types"]:
+            entry = source.types[view["name"]]
+            view["checks"] = checker.checks(entry.event, entry.actions)
+            view["fail_method"] = checker.fail_method(entry.actions)
+        # The sample's handler: the default route's, or the first type's.
+        actions = source.types[sub["types"][0]["name"]].actions if sub["types"] else source.actions
+        sub["checks"] = checker.checks(sub["sample_event"], actions)
+        sub["fail_method"] = checker.fail_method(actions)
         for rule, view in zip(source.rules, sub["rules"], strict=True):
             view["checks"] = checker.checks(source.event, rule.actions)
     for job in jobs_per_key + jobs_startup:
@@ -302,6 +268,11 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "api_routes": [p for p in publications if p["route"]],
         "read_routes": _read_routes(spec, attr, {s["name"]: s["tombstones"] for s in stores}),
         "subscriptions": subscriptions,
+        # The event of every subscribed message: one CloudEvent envelope model each.
+        "envelopes": sorted(
+            {s["sample_event"] for s in subscriptions if not s["types"]}
+            | {t["event"] for s in subscriptions for t in s["types"]}
+        ),
         "dead_letters": dead_letters(subscriptions),
         "deliveries": DELIVERIES,
         "stores": stores,
@@ -358,6 +329,88 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "sample_json": json.dumps(dict.fromkeys(sorted(spec.secrets.names), ""), indent=2),
         },
     }
+
+
+def _subscription(
+    spec: ServiceSpec,
+    topic: str,
+    sub: Subscription,
+    *,
+    attr: dict[str, str],
+    call_by_name: dict[str, dict[str, Any]],
+    effect: Callable[[str, str, str | None, list[Action]], Effect],
+) -> tuple[dict[str, Any], list[Effect]]:
+    """The view of one subscription, and the effects of its handlers (one per route or type)."""
+    types = spec.payload_types()
+    made: list[Effect] = []
+    path = f"/events/{topic}"
+    routes = [
+        {
+            "path": path,
+            "func": f"on_{snake(topic)}",
+            "effect": f"on_{snake(topic)}",
+            "doc": f"Deliveries of '{topic}' that match no rule.",
+        }
+    ]
+    # A topic of several event types: one route, each message handed to the effect of its
+    # CloudEvent type.
+    typed = [
+        {
+            "name": name,
+            "type": entry.type,
+            "event": entry.event,
+            "effect": f"on_{snake(topic)}_{name}",
+        }
+        for name, entry in sub.types.items()
+    ]
+    for handler in typed:
+        arrived = f"A {handler['event']} of type '{handler['type']}' arrived on '{topic}'."
+        entry = sub.types[handler["name"]]
+        made.append(effect(handler["effect"], arrived, entry.event, entry.actions))
+    if typed:
+        routes[0] |= {"effect": None, "doc": f"Deliveries of '{topic}', by CloudEvent type."}
+    else:
+        arrived = f"A {sub.event} arrived on '{topic}'."
+        made.append(effect(f"on_{snake(topic)}", arrived, sub.event, sub.actions))
+    # The event (and CloudEvent type) the generated tests deliver as this topic's sample.
+    sample_event = typed[0]["event"] if typed else str(sub.event)
+    rules = []
+    for rule in sub.rules:
+        func = f"on_{snake(topic)}_{rule.name}"
+        rules.append(
+            {
+                "match": guarded(rule.match),
+                "spec_match": rule.match,
+                "path": f"{path}/{rule.name}",
+                "name": rule.name,
+            }
+        )
+        routes.append(
+            {
+                "path": f"{path}/{rule.name}",
+                "func": func,
+                "effect": func,
+                "doc": f"Deliveries of '{topic}' matching: {rule.match}",
+            }
+        )
+        matched = f"A {sub.event} on '{topic}' matched rule '{rule.name}'."
+        made.append(effect(func, matched, sub.event, rule.actions))
+    return {
+        "topic": topic,
+        "event": sub.event,
+        "pubsub_attr": attr[spec.pubsub_of(sub)],
+        "pubsub": spec.pubsub_of(sub),
+        "dlq": sub.dead_letter_topic,
+        "claim_field": sub.idempotency_field,
+        "types": typed,
+        "sample_event": sample_event,
+        "sample_type": typed[0]["type"] if typed else None,
+        "aliased": any(f.alias for f in types[sample_event].fields.values()),
+        "path": path,
+        "rules": rules,
+        "routes": routes,
+        "calls": [call_by_name[a.target] for a in sub.actions if a.kind == "call"],
+    }, made
 
 
 def _invocations(spec: ServiceSpec) -> list[dict[str, Any]]:
@@ -473,6 +526,7 @@ def _all_actions(spec: ServiceSpec) -> list[Action]:
     actions += [a for m in spec.methods.values() for a in m.actions]
     for sub in spec.subscriptions.values():
         actions += sub.actions + [a for rule in sub.rules for a in rule.actions]
+        actions += [a for entry in sub.types.values() for a in entry.actions]
     return actions
 
 

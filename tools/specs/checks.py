@@ -26,6 +26,7 @@ from tools.specs.model import (
     ModelSpec,
     SecretRef,
     ServiceSpec,
+    Subscription,
 )
 from tools.specs.names import enum_member, snake
 from tools.specs.types import SCALARS, TypeRef
@@ -164,6 +165,8 @@ def _handler_names(spec: ServiceSpec) -> Iterator[tuple[str, str]]:
         yield f"subscriptions.{topic}", f"on_{snake(topic)}"
         for index, rule in enumerate(sub.rules):
             yield f"subscriptions.{topic}.rules[{index}]", f"on_{snake(topic)}_{rule.name}"
+        for name in sub.types:
+            yield f"subscriptions.{topic}.types.{name}", f"on_{snake(topic)}_{name}"
     for name in spec.jobs:
         yield f"jobs.{name}", f"on_job_{snake(name)}"
     for name in spec.bindings.input:
@@ -249,6 +252,7 @@ def _subscriptions(spec: ServiceSpec) -> Iterator[Problem]:
         yield from _topic(base, topic)
         yield from _component(f"{base}.pubsub", sub.pubsub)
         yield from _event(spec, f"{base}.event", sub.event)
+        yield from _types(spec, base, topic, sub)
         dlq = sub.dead_letter_topic
         if dlq is not None and not sub.dead_letter_external and dlq not in handled:
             yield Problem(
@@ -259,20 +263,22 @@ def _subscriptions(spec: ServiceSpec) -> Iterator[Problem]:
             )
         if dlq == topic:
             yield Problem(f"{base}.dead_letter_topic", "must differ from the topic itself")
-        elif dlq in spec.subscriptions and spec.subscriptions[dlq].event != sub.event:
+        elif dlq in spec.subscriptions and _accepted(spec.subscriptions[dlq]) != _accepted(sub):
             yield Problem(
                 f"{base}.dead_letter_topic",
-                f"'{dlq}' is subscribed as {spec.subscriptions[dlq].event}, but its dead letters "
-                f"are the {sub.event} messages of '{topic}'; subscribe '{dlq}' with event "
-                f"{sub.event}",
+                f"'{dlq}' is subscribed as {_described(spec.subscriptions[dlq])}, but its dead "
+                f"letters are the {_described(sub)} messages of '{topic}'; subscribe '{dlq}' "
+                f"with {'the same types' if sub.types else f'event {sub.event}'}",
             )
         names = [rule.name for rule in sub.rules]
         for index, rule in enumerate(sub.rules):
             if names.count(rule.name) > 1:
                 yield Problem(f"{base}.rules[{index}].name", f"'{rule.name}' is used twice")
             yield from _actions(spec, f"{base}.rules[{index}]", sub.event, rule.actions)
-        yield from _actions(spec, base, sub.event, sub.actions)
-        yield from _claim_field(spec, base, sub.event, sub.idempotency_field)
+        if sub.event is not None:
+            yield from _actions(spec, base, sub.event, sub.actions)
+        for event in dict.fromkeys(_accepted(sub).values()):
+            yield from _claim_field(spec, base, event, sub.idempotency_field)
         if sub.idempotency_field is None and topic in _outbox_topics(spec):
             yield Problem(
                 f"{base}.idempotency_field",
@@ -280,6 +286,88 @@ def _subscriptions(spec: ServiceSpec) -> Iterator[Problem]:
                 f"{_outbox_topics(spec)[topic]}, whose messages carry a random CloudEvent id (a "
                 "redelivered save is published again under a new one); claim deliveries on a "
                 "business key: set idempotency_field to the entity's key field",
+            )
+
+
+DEFAULT_CLOUDEVENT_TYPE = "com.dapr.event.sent"
+"""The type daprd gives a message whose publisher named none (and every outbox message)."""
+
+
+def _accepted(sub: Subscription) -> dict[str | None, str]:
+    """CloudEvent type -> the event a subscription takes it as (None: any type, one event)."""
+    if sub.types:
+        return {entry.type: entry.event for entry in sub.types.values()}
+    return {None: sub.event} if sub.event else {}
+
+
+def _described(sub: Subscription) -> str:
+    if sub.types:
+        return "types " + ", ".join(f"{e.type} ({e.event})" for e in sub.types.values())
+    return f"{sub.event}"
+
+
+def _types(spec: ServiceSpec, base: str, topic: str, sub: Subscription) -> Iterator[Problem]:
+    """A subscription takes one event, or several told apart by their CloudEvent type, each
+    type one handler: nothing a message could be handled by twice, or by none it was sent for."""
+    if sub.event is None and not sub.types:
+        yield Problem(
+            base,
+            "name the event it consumes (event: <Event>), or several with types: {<handler>: "
+            "{type: <CloudEvent type>, event: <Event>, actions}}",
+        )
+    if not sub.types:
+        return
+    if sub.event is not None:
+        yield Problem(
+            f"{base}.event",
+            "a subscription with types takes each message as the event of its CloudEvent type; "
+            "drop event",
+        )
+    if sub.rules:
+        yield Problem(
+            f"{base}.rules",
+            "routing rules pick a route in daprd, before the app reads the CloudEvent type; with "
+            "types each type's handler is its route: drop rules (a condition goes in its hook)",
+        )
+    if sub.actions:
+        yield Problem(
+            f"{base}.actions",
+            "with types each type has its own actions; move these under types.<handler>.actions",
+        )
+    owners: dict[str, str] = {}
+    for name, entry in sub.types.items():
+        path = f"{base}.types.{name}"
+        other = owners.setdefault(entry.type, name)
+        if other != name:
+            yield Problem(
+                f"{path}.type",
+                f"'{entry.type}' is also the type of types.{other}: a message of that type "
+                "would have two handlers; give each handler its own type",
+            )
+        yield from _event(spec, f"{path}.event", entry.event)
+        yield from _actions(spec, path, entry.event, entry.actions)
+    outbox = _outbox_topics(spec).get(topic)
+    if outbox is not None:
+        yield Problem(
+            f"{base}.types",
+            f"'{topic}' is published by the outbox of state_stores.{outbox}, whose messages all "
+            f"carry daprd's type {DEFAULT_CLOUDEVENT_TYPE}; subscribe it with event",
+        )
+    own = spec.publications.get(topic)
+    if own is not None and outbox is None:
+        sent = own.type or DEFAULT_CLOUDEVENT_TYPE
+        taken = _accepted(sub).get(sent)
+        if taken is None:
+            yield Problem(
+                f"{base}.types",
+                f"this app publishes {own.event} on '{topic}' as type '{sent}', which no handler "
+                "takes: its own messages would be dropped; add a handler of that type",
+            )
+        elif taken != own.event:
+            yield Problem(
+                f"{base}.types",
+                f"this app publishes {own.event} on '{topic}' as type '{sent}', but the handler "
+                f"of that type takes {taken}",
             )
 
 
@@ -355,7 +443,12 @@ def _outboxes(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(f"{path}.topic", f"state_stores.{fed[topic]} publishes on it already")
         fed.setdefault(topic, name)
         sub = spec.subscriptions.get(topic)
-        handlers = [sub.actions, *(rule.actions for rule in sub.rules)] if sub else []
+        handlers = (
+            [sub.actions, *(rule.actions for rule in sub.rules)]
+            + [entry.actions for entry in sub.types.values()]
+            if sub
+            else []
+        )
         if any(a.kind == "save" and a.target == name for actions in handlers for a in actions):
             yield Problem(
                 f"{path}.topic",

@@ -258,6 +258,15 @@ class Action(_Strict):
         return str(getattr(self, self.kind))
 
 
+def _cloudevent_attribute(value: str | None) -> str | None:
+    if value is not None and not CLOUDEVENT_ATTRIBUTE.match(value):
+        raise ValueError(
+            f"'{value}' is not a CloudEvent type or source daprdev writes: a reverse-DNS name "
+            "('com.example.order.placed') or a URI reference ('/orders'), no spaces or quotes"
+        )
+    return value
+
+
 class Publication(_Strict):
     """The service publishes `event` on this topic (the mapping key)."""
 
@@ -279,15 +288,7 @@ class Publication(_Strict):
         description="CloudEvent source (a URI reference: `/payments`); the app id by default",
     )
 
-    @field_validator("type", "source")
-    @classmethod
-    def _cloudevent_attribute(cls, value: str | None) -> str | None:
-        if value is not None and not CLOUDEVENT_ATTRIBUTE.match(value):
-            raise ValueError(
-                f"'{value}' is not a CloudEvent type or source daprdev writes: a reverse-DNS name "
-                "('com.example.order.placed') or a URI reference ('/orders'), no spaces or quotes"
-            )
-        return value
+    _attributes = field_validator("type", "source")(_cloudevent_attribute)
 
     @field_validator("route")
     @classmethod
@@ -307,10 +308,27 @@ class RoutingRule(_Strict):
     actions: list[Action] = Field(default_factory=list)
 
 
-class Subscription(_Strict):
-    """The service consumes `event` from this topic (the mapping key)."""
+class TypedHandler(_Strict):
+    """The messages of one CloudEvent type on a topic that carries several: their own event model,
+    actions and hook."""
 
+    type: str = Field(description="the CloudEvent type the app dispatches on")
     event: str
+    actions: list[Action] = Field(default_factory=list)
+
+    _type = field_validator("type")(_cloudevent_attribute)
+
+
+class Subscription(_Strict):
+    """The service consumes `event` from this topic (the mapping key), or with `types` several
+    event types, told apart by their CloudEvent type."""
+
+    event: str | None = None
+    types: dict[Annotated[str, Field(pattern=SNAKE.pattern)], TypedHandler] = Field(
+        default_factory=dict,
+        description="handler name -> {type, event, actions}: each message goes to the handler of "
+        "its CloudEvent type; one of no declared type is dropped",
+    )
     pubsub: str | None = None
     dead_letter_topic: str | None = None
     dead_letter_external: bool = Field(
