@@ -6,6 +6,8 @@ The engine fills it during its single traversal; rules read it and call `report`
 from __future__ import annotations
 
 import ast
+import io
+import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -338,8 +340,19 @@ class FileContext:
     @cached_property
     def raw_payloads(self) -> bool:
         """A subscription of this file asks for raw payloads (`rawPayload` metadata): daprd then
-        delivers the message as published inside an envelope of its own, under `data_base64`."""
-        return "rawPayload" in self.source
+        delivers the message as published inside an envelope of its own, under `data_base64`.
+        Only the code's strings ask: a comment showing a `curl ...?metadata.rawPayload=true`
+        publish does not."""
+        if "rawPayload" not in self.source:
+            return False
+        texts = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
+        try:
+            return any(
+                token.type in texts and "rawPayload" in token.string
+                for token in tokenize.generate_tokens(io.StringIO(self.source).readline)
+            )
+        except (tokenize.TokenError, SyntaxError):
+            return True  # not read whole: assume it asks, as the text says
 
     @cached_property
     def subscription_paths(self) -> frozenset[str]:

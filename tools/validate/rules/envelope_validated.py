@@ -66,6 +66,24 @@ class EnvelopeValidated(Rule):
         "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
+        # A comment showing a raw publish asks for nothing: the subscription is not raw.
+        Invalid(
+            "from dapr.ext.fastapi import DaprApp\n"
+            "from fastapi import FastAPI\n"
+            "from pydantic import BaseModel\n\n"
+            "class Envelope(BaseModel):\n"
+            "    id: str\n"
+            "    data: dict\n"
+            "    traceparent: str\n\n"
+            "app = FastAPI()\n"
+            "dapr_app = DaprApp(app)\n\n"
+            "# curl -X POST 'localhost:3500/v1.0/publish/pubsub/raw?metadata.rawPayload=true'\n"
+            "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+            "def on_order(event: Envelope) -> None:\n"
+            "    print(event.data)\n",
+            line=15,
+            col=14,
+        ),
         Invalid(
             _HEAD + "async def on_order(request: Request) -> dict:\n"
             "    try:\n"
