@@ -105,6 +105,19 @@ class UncheckedSidecarAnswer(Rule):
         "def place(order: dict) -> None:\n"
         "    if not publish(order):\n"
         "        raise RuntimeError('order event not published')\n",
+        # Beside a guard's own answer, the flag the `try` sets decides what comes after it.
+        "import logging\n\n"
+        "def publish(client, task: dict) -> bool:\n"
+        "    if not task:\n"
+        "        return False\n"
+        "    sent = False\n"
+        "    try:\n"
+        "        client.publish_event('pubsub', 'tasks', str(task), "
+        "data_content_type='text/plain')\n"
+        "        sent = True\n"
+        "    except Exception:\n"
+        "        logging.exception('publish failed')\n"
+        "    return sent\n",
         # Returned by a per-event helper, the answer is checked by that helper's caller.
         "import logging\n\n"
         "def publish(client, body: str) -> bool:\n"
@@ -188,6 +201,21 @@ class UncheckedSidecarAnswer(Rule):
             "def complete(client, task_id: str) -> None:\n"
             "    publish(client, task_id)\n",
             line=7,
+            col=5,
+        ),
+        # Other answers elsewhere (a guard's False); after the send the answer is True either way.
+        Invalid(
+            "import logging\n\n"
+            "def next_occurrence(client, task: dict) -> bool:\n"
+            "    if not task.get('recurring'):\n"
+            "        return False\n"
+            "    try:\n"
+            "        client.publish_event('pubsub', 'tasks', str(task), "
+            "data_content_type='text/plain')\n"
+            "    except Exception:\n"
+            "        logging.exception('publish failed')\n"
+            "    return True\n",
+            line=8,
             col=5,
         ),
         # Forwarded as a per-event helper's own answer, which its caller throws away.
@@ -306,16 +334,67 @@ class UncheckedSidecarAnswer(Rule):
         if script:
             return
         answers = [n.value for n in nodes if isinstance(n, ast.Return) and n.value is not None]
-        if len({ast.dump(answer) for answer in answers}) > 1:
-            return
+        single = len({ast.dump(answer) for answer in answers}) <= 1
+        blocks = _blocks(function) if not single else {}
         for node in nodes:
             if not isinstance(node, ast.Try | ast.TryStar) or not _sends(node.body, raw_sends):
                 continue
-            if _decided_by(node, answers):
-                continue
+            if single:
+                if _decided_by(node, answers):
+                    continue
+            else:
+                # Other answers elsewhere: what matters is the one the code gives next, after
+                # the `try` - the same whether the send went out or was only logged.
+                following = _next_answer(node, blocks)
+                if following is None or _decided_by(node, [following] if following else []):
+                    continue
             for clause in node.handlers:
                 if _catches_send_errors(clause) and _only_reports(clause.body):
                     self.report(clause, _SWALLOWED, within=function)
+
+
+# A statement list of a function, by the id of each statement in it: the list and the statement
+# holding it (None for the function's own body).
+_Blocks = dict[int, tuple[list[ast.stmt], ast.stmt | None]]
+
+
+def _blocks(function: FunctionNode) -> _Blocks:
+    found: _Blocks = {}
+    pending: list[tuple[list[ast.stmt], ast.stmt | None]] = [(function.body, None)]
+    while pending:
+        block, holder = pending.pop()
+        for statement in block:
+            found[id(statement)] = (block, holder)
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                continue
+            for name in ("body", "orelse", "finalbody"):
+                inner = getattr(statement, name, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    pending.append((inner, statement))
+            pending.extend(
+                (clause.body, statement) for clause in getattr(statement, "handlers", ())
+            )
+    return found
+
+
+def _next_answer(statement: ast.stmt, blocks: _Blocks) -> ast.expr | bool | None:
+    """What the function answers next when `statement` completes: the value of the next
+    `return` (False for a bare one, or for running off the end), None when a branch or a loop
+    makes it depend on more than this path."""
+    current: ast.stmt | None = statement
+    while current is not None:
+        block, holder = blocks[id(current)]
+        for following in block[block.index(current) + 1 :]:
+            if isinstance(following, ast.Return):
+                return following.value if following.value is not None else False
+            if isinstance(following, ast.Raise):
+                return None
+            if any(isinstance(n, ast.Return | ast.Raise) for n in walk(following)):
+                return None
+        if isinstance(holder, ast.For | ast.AsyncFor | ast.While):
+            return None
+        current = holder
+    return False
 
 
 class _InFileCalls:
