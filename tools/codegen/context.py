@@ -152,6 +152,13 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                     "data": job.data,
                     "per_key": job.per_key,
                     "due_time_field": job.due_time_field,
+                    "schedule": job.schedule,
+                    "repeats": job.repeats,
+                    "ttl": job.ttl,
+                    "recurring": job.recurring,
+                    # A trigger calls the sidecar for its claim or its effects; a recurring job
+                    # claims nothing, so one without actions has no call to fail.
+                    "calls_sidecar": not job.recurring or bool(job.actions),
                     "prefix_const": f"{identifier(name).upper()}_PREFIX",
                     "method": f"schedule_{snake(name)}",
                     "cancel_method": f"cancel_{snake(name)}",
@@ -180,7 +187,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                     "ttl": job.ttl,
                     "data": job.data,
                     "payload": None if job.payload is None else repr(_json_data(job.payload)),
-                    "recurring": job.schedule is not None and job.repeats != 1,
+                    "recurring": job.recurring,
                     "effect": f"on_job_{snake(name)}",
                     "failure_policy": _failure_policy(job.failure_policy),
                     "policy": job.failure_policy,
@@ -876,7 +883,9 @@ class _Checker:
                         _equals(f"dapr.job_data({pystr(name)})[{pystr(field)}]", value)
                         for field, value in self._sent(sample, job.data)
                     ]
-                    if job.due_time_field and job.due_time_field in sample:
+                    if job.schedule is not None:
+                        lines.append(f"dapr.jobs[{pystr(name)}].schedule == {pystr(job.schedule)}")
+                    elif job.due_time_field and job.due_time_field in sample:
                         due = sample[job.due_time_field]
                         lines.append(f"dapr.is_due_at({pystr(name)}, {pystr(due)})")
                 case "cancel":

@@ -512,9 +512,10 @@ def _jobs(spec: ServiceSpec) -> Iterator[Problem]:
                 yield Problem(f"{base}.data", "a per_key job needs a data event")
             elif data is not None:
                 yield from _job_field(f"{base}.per_key", data, job.per_key, _KEY_SCALARS)
-                yield from _job_field(
-                    f"{base}.due_time_field", data, job.due_time_field, frozenset({"datetime"})
-                )
+                if job.due_time_field is not None:
+                    yield from _job_field(
+                        f"{base}.due_time_field", data, job.due_time_field, frozenset({"datetime"})
+                    )
         if job.payload is not None:
             if job.data is None:
                 yield Problem(f"{base}.payload", "a payload needs a data event (jobs.<name>.data)")

@@ -429,7 +429,8 @@ class JobSpec(_Strict):
 
     Startup jobs have `schedule` and/or `due_time` and are registered with overwrite at startup.
     Per-key jobs (`per_key`) are scheduled by a `schedule` action, one job per key, due at the
-    payload's `due_time_field`.
+    payload's `due_time_field`, or recurring on their `schedule` (from `due_time_field` when
+    both are given) until cancelled, out of `repeats` or past their `ttl`.
     """
 
     description: str = ""
@@ -455,12 +456,18 @@ class JobSpec(_Strict):
             raise ValueError(
                 "a startup job needs schedule and/or due_time (or per_key for per-key jobs)"
             )
-        if self.per_key is not None and (self.schedule is not None or self.due_time is not None):
+        if self.per_key is not None and self.due_time is not None:
             raise ValueError(
-                "a per_key job takes its time from due_time_field; drop schedule/due_time"
+                "a per_key job takes its due time from due_time_field (a datetime field of its "
+                "data); drop due_time"
             )
-        if self.per_key is not None and self.due_time_field is None:
-            raise ValueError("a per_key job needs due_time_field (a datetime field of its data)")
+        if self.per_key is not None and self.due_time_field is None and self.schedule is None:
+            raise ValueError(
+                "a per_key job needs due_time_field (a datetime field of its data), a schedule "
+                "to recur on, or both (the first tick at due_time_field)"
+            )
+        if self.per_key is None and self.due_time_field is not None:
+            raise ValueError("due_time_field names each key's due time: only for a per_key job")
         if self.per_key is not None and self.payload is not None:
             raise ValueError(
                 "a per_key job gets its data from the scheduling payload; drop payload"
@@ -470,6 +477,11 @@ class JobSpec(_Strict):
     @property
     def is_per_key(self) -> bool:
         return self.per_key is not None
+
+    @property
+    def recurring(self) -> bool:
+        """Fires more than once: a trigger of it has no identity of its own to be claimed by."""
+        return self.schedule is not None and self.repeats != 1
 
 
 class SecretRef(_Strict):

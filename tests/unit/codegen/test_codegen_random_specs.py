@@ -144,10 +144,12 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         }
     jobs: dict[str, Any] = {}
     if with_job:
+        timing = draw(st.sampled_from(["due", "recurring", "both"]))
         jobs["later"] = {
             "data": names[0],
             "per_key": "key_id",
-            "due_time_field": "at",
+            **({"due_time_field": "at"} if timing != "recurring" else {}),
+            **({"schedule": "@every 1m"} if timing != "due" else {}),
             "actions": actions(names[0]),
         }
     if draw(st.booleans()):
