@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode, argument, own_nodes
+from tools.validate.astutil import FunctionNode, argument, nodes_of, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.rules._reach import (
     CallGraph,
@@ -136,6 +136,14 @@ class ClientPerRequest(Rule):
         "activities and helpers use that one client or receive it as an argument."
     )
     VALID = (
+        # A probe handed on as a callback: how often it runs is for its caller to say.
+        "from collections.abc import Awaitable, Callable\n\nimport httpx\n\n"
+        "async def probe(url: str) -> None:\n"
+        "    async with httpx.AsyncClient(timeout=2.0) as http:\n"
+        "        (await http.get(url)).raise_for_status()\n\n"
+        "class Watcher:\n"
+        "    def __init__(self, check: Callable[[str], Awaitable[None]] = probe) -> None:\n"
+        "        self.check = check\n",
         # Built only to be closed again: no connection is ever opened.
         "import httpx\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n"
         "@app.post('/reset')\n"
@@ -280,6 +288,19 @@ class ClientPerRequest(Rule):
                 "        return (await http.get('https://rates.example/today')).json()\n"
             ),
             line=8,
+            col=16,
+        ),
+        # A coroutine given the key it works on: awaited per use by the routes of other files.
+        Invalid(
+            (
+                "import aiohttp\n\n"
+                "STATE = 'http://127.0.0.1:3500/v1.0/state/statestore'  # noqa: DAPR013\n\n"
+                "async def read_item(key: str) -> str | None:\n"
+                "    async with aiohttp.ClientSession() as session:\n"
+                "        async with session.get(f'{STATE}/{key}') as response:\n"
+                "            return await response.text() if response.status == 200 else None\n"
+            ),
+            line=6,
             col=16,
         ),
         # A module's function named for one operation: other files call it per event.
@@ -452,9 +473,11 @@ class ClientPerRequest(Rule):
         ]
         helpers = graph.called(functions)
         service = bool(self.ctx.app_objects or self.ctx.handlers)
+        handed = _handed_as_values(graph.module)
         for function in functions:
             named = function.name.startswith(_HANDLER_NAMES + _OPERATION_NAMES)
-            if service or id(function) in helpers or named:
+            operation = function.name not in handed and _operates_on_arguments(function)
+            if service or id(function) in helpers or named or operation:
                 yield function, "function"
 
     def _is_activity(self, function: FunctionNode) -> bool:
@@ -530,6 +553,28 @@ class ClientPerRequest(Rule):
                 ):
                     return True
         return False
+
+
+def _handed_as_values(module: ast.Module) -> set[str]:
+    """Names the module hands on without calling them (`probe: Probe = probe_outbound`): a
+    callback runs as often as its caller decides, which this file does not show."""
+    called = {id(call.func) for call in nodes_of(module, ast.Call)}
+    return {
+        node.id
+        for node in nodes_of(module, ast.Name)
+        if isinstance(node.ctx, ast.Load) and id(node) not in called
+    }
+
+
+def _operates_on_arguments(function: FunctionNode) -> bool:
+    """A coroutine given what to work on (`save_state(key, value)`, `get_order(order_id)`):
+    one operation, awaited by its callers each time they need it. A function run once
+    (`main`, `init_...`, a startup hook) has been told apart before this is asked."""
+    arguments = function.args
+    given = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+    return isinstance(function, ast.AsyncFunctionDef) and any(
+        parameter.arg not in ("self", "cls") for parameter in given
+    )
 
 
 def _closed_at_once(call: ast.Call, function: FunctionNode) -> bool:

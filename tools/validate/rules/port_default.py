@@ -49,13 +49,12 @@ class SidecarPortDefault(Rule):
         Invalid(
             (
                 "import httpx\n\n"
-                "async def state(key: str, *, port: int = 3500) -> bytes:\n"
-                "    async with httpx.AsyncClient() as http:\n"
-                "        url = f'http://127.0.0.1:{port}/v1.0/state/statestore/{key}'\n"
-                "        return (await http.get(url)).content\n"
+                "async def state(web: httpx.AsyncClient, key: str, *, port: int = 3500) -> bytes:\n"
+                "    url = f'http://127.0.0.1:{port}/v1.0/state/statestore/{key}'\n"
+                "    return (await web.get(url)).content\n"
             ),
             line=3,
-            col=42,
+            col=66,
         ),
     )
 

@@ -19,9 +19,9 @@ SYNC_CLIENTS = frozenset(
 
 _INVOKE = (
     "from dapr.clients import DaprClient\n\n\n"
-    "async def greet(name: str) -> str:\n"
+    "async def greet() -> str:\n"
     "    with DaprClient() as client:\n"
-    "        response = await client.invoke_method_async('greeter', f'greet/{name}', data='')\n"
+    "        response = await client.invoke_method_async('greeter', 'greet/world', data='')\n"
 )
 
 
@@ -97,7 +97,7 @@ class SyncDaprClient(Rule):
     INVALID = (
         # The coroutine method does not make the blocking one beside it any better.
         Invalid(
-            _INVOKE + "        client.save_state('statestore', name, response.text())\n"
+            _INVOKE + "        client.save_state('statestore', 'world', response.text())\n"
             "        return response.text()\n",
             line=1,
             col=26,
@@ -176,10 +176,10 @@ class SyncDaprClient(Rule):
         Invalid(
             (
                 "from dapr.clients import DaprClient\n\n\n"
-                "async def save(order_id: str) -> None:\n"
+                "async def settle() -> None:\n"
                 "    with DaprClient() as client:  # one call only\n"
-                "        client.save_state('statestore', order_id, 'paid')\n"
-                "        state = client.get_state('statestore', order_id).data\n"
+                "        client.save_state('statestore', 'order-1', 'paid')\n"
+                "        state = client.get_state('statestore', 'order-1').data\n"
                 "        print(state)\n"
             ),
             line=1,
@@ -187,11 +187,11 @@ class SyncDaprClient(Rule):
             fixed=(
                 "from dapr.aio.clients import DaprClient\n"
                 "from dapr.aio.clients.health import DaprHealth\n\n\n"
-                "async def save(order_id: str) -> None:\n"
+                "async def settle() -> None:\n"
                 "    await DaprHealth.wait_for_sidecar()\n"
                 "    async with DaprClient() as client:  # one call only\n"
-                "        await client.save_state('statestore', order_id, 'paid')\n"
-                "        state = (await client.get_state('statestore', order_id)).data\n"
+                "        await client.save_state('statestore', 'order-1', 'paid')\n"
+                "        state = (await client.get_state('statestore', 'order-1')).data\n"
                 "        print(state)\n"
             ),
         ),
