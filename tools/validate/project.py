@@ -62,7 +62,7 @@ def project_findings(
                 and not _PARAMETER.search(declared.path)
                 and not project.serves(declared.path)
             ]
-        findings += project.job_findings(file)
+        findings += project.job_findings(path, file)
     findings += blocking_findings(
         {path: file.blocking for path, file in facts.items() if file.blocking is not None},
         {path: file.module for path, file in facts.items()},
@@ -310,29 +310,64 @@ class _Project:
         return [d.diagnostic for d in route.deferred if kinds.intersection(d.kinds)]
 
     @cached_property
-    def _job_routes(self) -> list[str]:
+    def _job_routes(self) -> list[tuple[str, str]]:
+        """Trigger routes, each with the service (see `service_of`) serving it."""
         return [
-            path
-            for file in self.facts.values()
+            (path, self.service_of(where))
+            for where, file in self.facts.items()
             for route in file.routes
             for path in self.paths(route)
             if path.startswith("/job/")
         ]
 
     @cached_property
-    def _job_events(self) -> set[str]:
-        return {event for file in self.facts.values() for event in file.job_events}
+    def _job_events(self) -> list[tuple[str, str]]:
+        return [
+            (event, self.service_of(where))
+            for where, file in self.facts.items()
+            for event in file.job_events
+        ]
 
-    def handles_job(self, name: str) -> bool:
-        """Some trigger handler may receive job `name`: a name's run-time parts (`{...}`) may be
-        any value, so a route or job_event matching them either way counts."""
-        events = self._job_events
+    @cached_property
+    def _app_dirs(self) -> list[PurePosixPath]:
+        """The folders of the files that create an app (FastAPI, Flask, a dapr.ext.grpc App)."""
+        return sorted(
+            {
+                PurePosixPath(where).parent
+                for where, file in self.facts.items()
+                if any(kind != "router" for kind in file.apps.values())
+            }
+        )
+
+    def service_of(self, where: str) -> str:
+        """The service a file belongs to: the folder of the app that shares the most of its
+        path, when the project holds several apps in different folders; "" when it cannot be
+        told (one app, or a tie between apps)."""
+        folders = self._app_dirs
+        if len(folders) < 2:
+            return ""
+        parts = PurePosixPath(where).parent.parts
+        shared = [_common_length(parts, folder.parts) for folder in folders]
+        best = max(shared)
+        chosen = [folder for folder, length in zip(folders, shared, strict=True) if length == best]
+        return str(chosen[0]) if best and len(chosen) == 1 else ""
+
+    def handles_job(self, name: str, service: str = "") -> bool:
+        """Some trigger handler of the service that schedules job `name` may receive it: daprd
+        delivers a job's triggers to the app that scheduled it. A name's run-time parts
+        (`{...}`) may be any value, so a route or job_event matching them either way counts."""
+
+        def same(other: str) -> bool:
+            return not service or not other or other == service
+
+        events = [event for event, where in self._job_events if same(where)]
         if "{name}" in events or any(_pattern(name).fullmatch(event) for event in events):
             return True
         trigger = f"/job/{name}"
         return any(
             _pattern(route).fullmatch(trigger) or _pattern(trigger).fullmatch(route)
-            for route in self._job_routes
+            for route, where in self._job_routes
+            if same(where)
         )
 
     @cached_property
@@ -343,8 +378,8 @@ class _Project:
             self.has_app
             and not self._open_world
             and any(
-                not self.handles_job(job.name)
-                for file in self.facts.values()
+                not self.handles_job(job.name, self.service_of(where))
+                for where, file in self.facts.items()
                 if not file.script
                 for job in file.jobs
             )
@@ -368,7 +403,7 @@ class _Project:
             for callback in file.job_callbacks
         )
 
-    def job_findings(self, file: DeliveryFacts) -> list[Diagnostic]:
+    def job_findings(self, where: str, file: DeliveryFacts) -> list[Diagnostic]:
         """Jobs no handler receives: reported at the routes written for their triggers where
         daprd does not call, or else where each such job is scheduled."""
         if not self._unhandled_jobs:
@@ -377,7 +412,31 @@ class _Project:
             return [c.misplaced for c in file.job_callbacks if self._misplaced(c)]
         if file.script:
             return []
-        return [job.unhandled for job in file.jobs if not self.handles_job(job.name)]
+        service = self.service_of(where)
+        findings = []
+        for job in file.jobs:
+            if self.handles_job(job.name, service):
+                continue
+            unhandled = job.unhandled
+            if self.handles_job(job.name):
+                message = (
+                    f"job '{job.name}' is scheduled by the app in {service}/, but only another "
+                    f"app of the project serves `POST /job/{job.name}`: daprd delivers a job's "
+                    "triggers to the app that scheduled it, which answers 404"
+                )
+                unhandled = unhandled.model_copy(update={"message": message})
+            findings.append(unhandled)
+        return findings
+
+
+def _common_length(first: tuple[str, ...], second: tuple[str, ...]) -> int:
+    """How many leading folders two paths share."""
+    length = 0
+    for one, other in zip(first, second, strict=False):
+        if one != other:
+            break
+        length += 1
+    return length
 
 
 def _by_name(references: Iterable[str]) -> dict[tuple[str, str], list[str]]:

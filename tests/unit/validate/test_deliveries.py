@@ -215,6 +215,32 @@ def test_a_grpc_job_event_handles_the_job(tmp_path: Path) -> None:
     assert found == {("svc/jobs.py", 5, "DAPR012")}
 
 
+def test_a_job_is_triggered_on_the_app_that_scheduled_it(tmp_path: Path) -> None:
+    """daprd delivers a job's triggers to the app that scheduled it: a trigger route served by
+    another service of the same repository does not receive them."""
+    backend = (
+        "from dapr.aio.clients import DaprClient, Job\n"
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n\n\n"
+        "@app.post('/tasks/{task_id}/remind')\n"
+        "async def remind(task_id: str, client: DaprClient) -> dict:\n"
+        "    await client.schedule_job(Job(name=f'reminder-{task_id}', due_time='10m'))\n"  # 9
+        "    return {'task_id': task_id}\n"
+    )
+    notifier = (
+        "from fastapi import FastAPI\n\n"
+        "app = FastAPI()\n\n\n"
+        "@app.post('/job/reminder-{task_id}')\n"
+        "async def on_reminder(task_id: str) -> dict:\n"
+        "    return {'sent': task_id}\n"
+    )
+    files = {"backend/app/main.py": backend, "notifier/app/main.py": notifier}
+    assert _findings(files, tmp_path / "apart") == {("backend/app/main.py", 9, "DAPR012")}
+    # The trigger route in the scheduling app's own folder receives them.
+    together = {"backend/app/main.py": backend, "backend/app/jobs.py": notifier}
+    assert _findings(together, tmp_path / "together") == set()
+
+
 def test_a_one_shot_script_scheduling_jobs_for_another_app(tmp_path: Path) -> None:
     script = (
         "import asyncio\n\n"

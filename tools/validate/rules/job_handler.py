@@ -26,10 +26,11 @@ class JobWithoutHandler(Rule):
     name = "job-without-handler"
     message = "a scheduled job has no `POST /job/<name>` handler"
     why = (
-        "When a job fires, daprd calls `POST /job/<name>` on the app (or its gRPC job callback). "
-        "With no such route - or with the callback served on another path or method, such as "
-        "`PUT /jobs/{name}` - the app answers 404, which Dapr counts as delivered: the job "
-        "silently does nothing, on every trigger."
+        "When a job fires, daprd calls `POST /job/<name>` on the app that scheduled it (or its "
+        "gRPC job callback), never on another service of the project. With no such route there "
+        "- or with the callback served on another path or method, such as `PUT /jobs/{name}` - "
+        "the app answers 404, which Dapr counts as delivered: the job silently does nothing, on "
+        "every trigger."
     )
     fix = (
         "Serve the trigger as `@app.post('/job/<name>')` with an `async def` handler (or one "
