@@ -455,16 +455,28 @@ def _add_history_tools(server: MCPServer, session: _Session) -> None:
         positive: list[str] | None = None,
         negative: list[str] | None = None,
         feature: Annotated[str | None, Field(description=_FEATURE)] = None,
+        supersedes: str | None = None,
     ) -> Record:
-        """Record an Architecture Decision Record (only when the user asked for one)."""
-        from tools.history import create_adr as record
+        """Record an ADR only if the user asks; supersedes: the ADR it replaces."""
+        from tools.history import create_adr, supersede_adr
 
         options = _given(
-            alternatives=alternatives, positive=positive, negative=negative, feature=feature
+            alternatives=alternatives,
+            positive=positive,
+            negative=negative,
+            feature=feature,
         )
-        adr = await anyio.to_thread.run_sync(
-            lambda: record(session.root, title=title, context=context, decision=decision, **options)
-        )
+        root = session.root
+        if supersedes is None:
+            adr = await anyio.to_thread.run_sync(
+                lambda: create_adr(root, title=title, context=context, decision=decision, **options)
+            )
+        else:
+            adr = await anyio.to_thread.run_sync(
+                lambda: supersede_adr(
+                    root, supersedes, title, context=context, decision=decision, **options
+                )
+            )
         return Record(id=adr.id, path=adr.path)
 
     @server.tool(annotations=READ_ONLY)

@@ -310,9 +310,21 @@ def adr_supersede(
     alternatives: Annotated[
         list[str] | None, typer.Option("--alternatives", help="An option weighed (repeatable).")
     ] = None,
+    positive: Annotated[
+        list[str] | None, typer.Option("--positive", help="Positive consequence (repeatable).")
+    ] = None,
+    negative: Annotated[
+        list[str] | None, typer.Option("--negative", help="Negative consequence (repeatable).")
+    ] = None,
     status: Annotated[
         str, typer.Option("--status", help=f"One of: {', '.join(STATUSES)}.")
     ] = "Accepted",
+    feature: Annotated[
+        str | None, typer.Option("--feature", help="Feature folder in specs/.")
+    ] = None,
+    related: Annotated[
+        list[str] | None, typer.Option("--related", help="Related ADR id (repeatable).")
+    ] = None,
     as_json: AsJson = False,
     root: Root = None,
 ) -> None:
@@ -325,7 +337,11 @@ def adr_supersede(
             context=context,
             decision=_ask(decision, "--decision", "New decision"),
             status=status,  # type: ignore[arg-type]  # validated by create_adr
+            feature=feature,
             alternatives=alternatives or (),
+            positive=positive or (),
+            negative=negative or (),
+            related=related or (),
         )
     except DaprdevError as error:
         raise _fail(error) from None

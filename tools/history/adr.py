@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from tools.errors import HistoryError
 from tools.history.adr_index import write_index
-from tools.history.ids import create_numbered, replace_file
+from tools.history.ids import create_numbered
 from tools.history.inputs import clean
 from tools.history.layout import (
     ADR_DIR,
@@ -303,12 +303,24 @@ def _write(root: Path, draft: _Draft, *, supersedes: str | None) -> AdrRecord:
         "SUPERSEDE_LINKS": "\n".join(extra_lines),
     }
     slug = slugify(draft.title)
+
+    def superseded(record_id: str) -> list[tuple[str, str]]:
+        """The replaced record marked Superseded, read under the lock the new one is made in."""
+        if supersedes is None:
+            return []
+        old_path, old_record = _find(root, supersedes)
+        _refuse_superseded(old_record)
+        new_link = f"[ADR-{record_id}]({adr_file_name(record_id, slug)})"
+        marked = _mark_superseded(_read(root, old_path), new_link)
+        return [(old_path.relative_to(root).as_posix(), marked)]
+
     _, path = create_numbered(
         root,
         root / ADR_DIR,
         record_pattern=NUMBERED_ADR,
         file_name=lambda record_id: adr_file_name(record_id, slug),
         render=lambda record_id: fill(ADR_TEMPLATE, {"ID": record_id, **values}).rstrip() + "\n",
+        companions=superseded,
     )
     write_index(root, root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
     record = parse_adr(root, path, _read(root, path))
@@ -364,12 +376,8 @@ def supersede_adr(
     """
     root = Path(root)
     old = _normalise_id(old_id)
-    old_path, old_record = _find(root, old)
-    if old_record.status == "Superseded":
-        newer = ", ".join(f"ADR-{i}" for i in old_record.superseded_by) or "another record"
-        raise HistoryError(
-            f"ADR-{old} is already superseded by {newer}; supersede that one instead"
-        )
+    _, old_record = _find(root, old)
+    _refuse_superseded(old_record)
     if not decision or not decision.strip():
         raise HistoryError(f"say what replaces ADR-{old}: pass the new decision text")
     draft = _Draft(
@@ -388,8 +396,13 @@ def supersede_adr(
         evidence=evidence,
         on=on,
     )
-    new_record = _write(root, draft, supersedes=old)
-    new_link = f"[ADR-{new_record.id}]({Path(new_record.path).name})"
-    replace_file(root, old_path, _mark_superseded(_read(root, old_path), new_link))
-    write_index(root, root / ADR_DIR / ADR_INDEX_NAME, lambda: list_adrs(root))
-    return new_record
+    # The new record and the old one marked are one change set: never one without the other.
+    return _write(root, draft, supersedes=old)
+
+
+def _refuse_superseded(record: AdrRecord) -> None:
+    if record.status == "Superseded":
+        newer = ", ".join(f"ADR-{i}" for i in record.superseded_by) or "another record"
+        raise HistoryError(
+            f"ADR-{record.id} is already superseded by {newer}; supersede that one instead"
+        )

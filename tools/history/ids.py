@@ -10,7 +10,7 @@ a reader never sees half a record.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tools.errors import HistoryError
@@ -31,11 +31,15 @@ def create_numbered(
     record_pattern: re.Pattern[str],
     file_name: Callable[[str], str],
     render: Callable[[str], str],
+    companions: Callable[[str], Sequence[tuple[str, str]]] | None = None,
 ) -> tuple[str, Path]:
     """Create a new record in `folder` (under `root`) with the next free id; `(id, path)`.
 
     `record_pattern` matches the names of records that count for numbering (group 1 is the id),
-    `file_name(id)` names the new file and `render(id)` produces its full text.
+    `file_name(id)` names the new file and `render(id)` produces its full text. `companions(id)`,
+    asked under the same lock, gives other files (root-relative path, text) that change with the
+    record, such as the record it supersedes: they are written in the record's own change set, so
+    either all of them are on disk or none.
     """
     workspace = Workspace(root)
     rel = folder.relative_to(root).as_posix()
@@ -48,7 +52,10 @@ def create_numbered(
             )
         record_id = format_id(number)
         name = f"{rel}/{file_name(record_id)}"
-        workspace.commit([(name, render(record_id))], writer=Writer.HISTORY, exclusive=True)
+        others = companions(record_id) if companions is not None else ()
+        workspace.commit(
+            [(name, render(record_id)), *others], writer=Writer.HISTORY, exclusive={name}
+        )
     return record_id, workspace.root / name
 
 

@@ -19,7 +19,7 @@ import os
 import secrets
 import stat
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -270,7 +270,7 @@ class Workspace:
         *,
         deletes: Mapping[str, str] | None = None,
         writer: Writer = Writer.MODEL,
-        exclusive: bool = False,
+        exclusive: bool | Collection[str] = False,
         cancellation: Cancellation | None = None,
     ) -> list[FileWritten]:
         """Write every (path, content) pair and delete every file of `deletes`, all or nothing;
@@ -278,10 +278,10 @@ class Workspace:
 
         `deletes` maps a path to the sha256 of the bytes it must still hold (a file changed since
         it was judged is never deleted); folders a deletion empties go too. `exclusive` creates
-        files that must not exist yet (records). Raises PathRefused for a refused path,
-        UsageError for a malformed change set, Cancelled when `cancellation` was cancelled first,
-        and WriteConflict when a file to delete is gone or changed or the disk write itself
-        fails; in every failure case the tree is left as it was.
+        files that must not exist yet (records): every file, or the paths it names. Raises
+        PathRefused for a refused path, UsageError for a malformed change set, Cancelled when
+        `cancellation` was cancelled first, and WriteConflict when a file to delete is gone or
+        changed or the disk write itself fails; in every failure case the tree is left as it was.
         """
         if not files and not deletes:
             raise UsageError("the change set is empty; send at least one file")
@@ -352,7 +352,7 @@ class Workspace:
             yield fd
 
     def _plan(
-        self, files: Sequence[tuple[str, str]], writer: Writer, exclusive: bool
+        self, files: Sequence[tuple[str, str]], writer: Writer, exclusive: bool | Collection[str]
     ) -> list[_Planned]:
         planned: list[_Planned] = []
         for rel, content in files:
@@ -363,7 +363,8 @@ class Workspace:
             except UnicodeEncodeError:
                 raise UsageError(f"content of {rel!r} is not valid Unicode text") from None
             clean = self.check(rel, content, writer=writer)
-            planned.append(_Planned(clean, clean.split("/"), data, exclusive))
+            created = exclusive if isinstance(exclusive, bool) else rel in exclusive
+            planned.append(_Planned(clean, clean.split("/"), data, created))
         return planned
 
     def _plan_deletes(self, deletes: Mapping[str, str], writer: Writer) -> list[_Planned]:

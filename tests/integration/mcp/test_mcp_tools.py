@@ -358,6 +358,26 @@ async def test_adr_tools(mode: str, project: Path) -> None:
         empty = await client.call_tool("create_adr", {"title": "", "context": "c", "decision": "d"})
         assert empty.is_error and "title" in _text(empty)
 
+        replacing = await client.call_tool(
+            "create_adr",
+            {
+                "title": "Event delivery with claims in the commit",
+                "context": "A leased claim lost reminders when a trigger crashed.",
+                "decision": "Claim each delivery in the commit of its state changes.",
+                "supersedes": created.structured_content["id"],
+            },
+        )
+        assert not replacing.is_error, _text(replacing)
+        listed = await client.call_tool("list_adrs", {})
+        by_title = {a["title"]: a for a in listed.structured_content["result"]}
+        assert by_title["Event delivery"]["status"] == "Superseded"
+        assert by_title["Event delivery"]["superseded_by"] == [replacing.structured_content["id"]]
+        again = await client.call_tool(
+            "create_adr",
+            {"title": "Third", "context": "c", "decision": "d", "supersedes": "0001"},
+        )
+        assert again.is_error and "already superseded" in _text(again)
+
 
 async def test_fifty_concurrent_writes_and_phrs_lose_nothing(mode: str, project: Path) -> None:
     async with Client(build_server(project), mode=mode) as client:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from history_support import FEATURE
 
-from tools.errors import HistoryError
+from tools.errors import HistoryError, WriteConflict
 from tools.history import STATUSES, assess_adr, check_history, create_adr, list_adrs, supersede_adr
 from tools.history.adr_index import render_index
+from tools.workspace import Workspace
 
 SUGGESTION = re.compile(
     r"^📋 Architectural decision detected: (?P<brief>.+) — Document reasoning and tradeoffs\? "
@@ -104,6 +105,27 @@ def test_a_superseded_record_cannot_be_superseded_again(project: Path) -> None:
     with pytest.raises(HistoryError, match="decision"):
         supersede_adr(project, 2, "Fifth")
     assert len(list_adrs(project)) == 2
+
+
+def test_a_supersede_that_cannot_mark_the_old_record_writes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = _adr(project)
+    before = sorted((p.name, p.read_bytes()) for p in (project / "history" / "adr").iterdir())
+    commit = Workspace.commit
+
+    def refusing_the_old_record(self: Workspace, files, **options):  # type: ignore[no-untyped-def]
+        if any(path == old.path for path, _ in files):
+            raise WriteConflict("the disk refused the write; nothing was written")
+        return commit(self, files, **options)
+
+    monkeypatch.setattr(Workspace, "commit", refusing_the_old_record)
+
+    with pytest.raises(WriteConflict):
+        supersede_adr(project, 1, "Event delivery through the Jobs API", decision="Schedule jobs.")
+
+    after = sorted((p.name, p.read_bytes()) for p in (project / "history" / "adr").iterdir())
+    assert after == before  # no new record pointing at an old one that does not point back
 
 
 def test_index_is_regenerated_from_the_records(project: Path) -> None:

@@ -105,10 +105,25 @@ def test_adr_new_supersede_list_and_index(cli: typer.Typer, project: Path) -> No
     )
     assert created.exit_code == 0, created.output
     assert json.loads(created.stdout)["id"] == "0001"
-    replaced = run(cli, project, "adr", "supersede", "1", "Event delivery v2", "--decision", "Jobs")
+    replaced = run(
+        cli,
+        project,
+        "adr",
+        "supersede",
+        "1",
+        "Event delivery v2",
+        "--decision",
+        "Jobs",
+        "--positive",
+        "Retries follow the job's failure policy",
+        "--negative",
+        "Alpha API",
+    )
     assert replaced.exit_code == 0, replaced.output
     statuses = {record.id: record.status for record in list_adrs(project)}
     assert statuses == {"0001": "Superseded", "0002": "Accepted"}
+    text = next((project / "history" / "adr").glob("0002-*.md")).read_text(encoding="utf-8")
+    assert "- Retries follow the job's failure policy" in text and "- Alpha API" in text
     listing = run(cli, project, "adr", "list", "--json")
     assert listing.exit_code == 0
     assert json.loads(listing.stdout)["diagnostics"] == []
