@@ -25,7 +25,7 @@ import ast
 import copy
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal
 
@@ -37,6 +37,7 @@ from tools.validate.astutil import (
     functions_in,
     keyword,
     nodes_of,
+    own_nodes,
     walk,
 )
 from tools.validate.context import FileContext
@@ -169,6 +170,26 @@ class StateAccesses:
             if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
         ]
         self.own_methods = {method.name for method in self.methods}
+        # Names holding an instance of one of the file's classes: `self`, `cls`, a parameter
+        # annotated with the class, a name assigned its construction.
+        classes = {node.name for node in nodes_of(module, ast.ClassDef)}
+        self._own_instances = (
+            set(_RECEIVERS_OF_METHODS)
+            | {
+                parameter.arg
+                for parameter in nodes_of(module, ast.arg)
+                if isinstance(parameter.annotation, ast.Name) and parameter.annotation.id in classes
+            }
+            | {
+                target.id
+                for node in nodes_of(module, ast.Assign)
+                if isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name)
+                and node.value.func.id in classes
+                for target in node.targets
+                if isinstance(target, ast.Name)
+            }
+        )
         # A state URL the file can read has the route's word in the file's text.
         self.raw_http = "/state" in ctx.source
         # Each function's nodes and each call's raw HTTP reading, kept for the helper rounds.
@@ -215,6 +236,9 @@ class StateAccesses:
             self._direct[id(call)] = self._direct_access(call)
         direct, found = self._direct[id(call)]
         if direct:
+            if found is not None and found.guarded and _dict_options_only(call, function):
+                # `options={}` or `{"ttlInSeconds": ...}`: no StateOptions, no concurrency.
+                return replace(found, guarded=False)
             return found
         func = call.func
         helper = self._helper_of(func)
@@ -232,7 +256,16 @@ class StateAccesses:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr in _SDK_METHODS:
             shaped = self.imports_dapr or keyword(call, "store_name") is not None
-            if not shaped or func.attr in self.own_methods:
+            # `self.get_state(key)` is the file's own wrapper (a helper, judged as one);
+            # `client.get_state(store, key)` inside that wrapper is the SDK.
+            own = (
+                func.attr in self.own_methods
+                and isinstance(func.value, ast.Name)
+                and func.value.id in self._own_instances
+            )
+            if own:
+                return False, None  # one of the file's helpers, if it is one
+            if not shaped:
                 return True, None
             return True, _sdk_access(call, func.attr)
         if self.ctx.qualname(func) in _TRANSACTION_OPERATIONS:
@@ -597,6 +630,25 @@ def _target_names(target: ast.expr) -> Iterator[str]:
             yield from _target_names(element)
     elif isinstance(target, ast.Starred):
         yield from _target_names(target.value)
+
+
+def _dict_options_only(call: ast.Call, function: FunctionNode) -> bool:
+    """`save_state` is given no ETag and, as `options`, a dict literal - itself, or a name the
+    function only ever assigns dict literals - where concurrency would need StateOptions."""
+    if argument(call, 3, "etag") is not None or any(isinstance(a, ast.Starred) for a in call.args):
+        return False
+    options = argument(call, 4, "options")
+    if isinstance(options, ast.Dict):
+        return True
+    if not isinstance(options, ast.Name):
+        return False
+    values = [
+        node.value
+        for node in own_nodes(function)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == options.id for t in node.targets)
+    ]
+    return bool(values) and all(isinstance(value, ast.Dict) for value in values)
 
 
 def _guarded(call: ast.Call, *, etag_at: int, options_at: int | None) -> bool:

@@ -92,6 +92,26 @@ class StateWithoutEtag(Rule):
             line=8,
             col=24,
         ),
+        # A wrapper whose methods share the SDK's names: its own calls go through the wrappers.
+        Invalid(
+            (
+                "import json\n\n"
+                "from dapr.aio.clients import DaprClient\n\n"
+                "class Sessions:\n"
+                "    def __init__(self, client: DaprClient) -> None:\n"
+                "        self.client = client\n\n"
+                "    async def get_state(self, key: str) -> dict:\n"
+                "        state = await self.client.get_state('statestore', key)\n"
+                "        return json.loads(state.data or b'{}')\n\n"
+                "    async def save_state(self, key: str, data: dict) -> None:\n"
+                "        await self.client.save_state('statestore', key, json.dumps(data))\n\n"
+                "    async def touch(self, key: str, message: str) -> None:\n"
+                "        context = await self.get_state(key)\n"
+                "        await self.save_state(key, {**context, 'last': message})\n"
+            ),
+            line=18,
+            col=15,
+        ),
         # Through the project's own helpers: `load` hands back the data without its ETag.
         Invalid(
             (
