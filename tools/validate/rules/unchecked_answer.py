@@ -98,6 +98,13 @@ class UncheckedSidecarAnswer(Rule):
         "        print(f'binding failed: {error}')\n\n"
         "if __name__ == '__main__':\n"
         "    main(object())\n",
+        # The status decides whether the function fails.
+        "import logging\n\n" + _BASE + "def publish(order: dict) -> None:\n"
+        "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
+        "    if response.status_code == 204:\n"
+        "        logging.info('published')\n"
+        "    else:\n"
+        "        raise RuntimeError(f'publish refused: {response.status_code}')\n",
         # The status, made a bool, is checked by the caller.
         _BASE + "def publish(order: dict) -> bool:\n"
         "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
@@ -159,6 +166,17 @@ class UncheckedSidecarAnswer(Rule):
             "import logging\n\n" + _BASE + "def publish(order: dict) -> None:\n"
             "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
             "    logging.info('publish answered %s', response.status_code)\n",
+            line=11,
+            col=16,
+        ),
+        # The status only chooses the log line.
+        Invalid(
+            "import logging\n\n" + _BASE + "def publish(order: dict) -> None:\n"
+            "    response = requests.post(PUBLISH, json=order)  # noqa: DAPR019\n"
+            "    if response.status_code == 204:\n"
+            "        logging.info('published')\n"
+            "    else:\n"
+            "        logging.error('publish refused: %s', response.text)\n",
             line=11,
             col=16,
         ),
@@ -591,6 +609,14 @@ def _checked(
         if isinstance(node, ast.Call) and _is_report(node)
         for argument in [*node.args, *(k.value for k in node.keywords)]
         for inner in walk(argument)
+    }
+    # `if response.status_code == 204: log.info(...) else: log.error(...)`: the status only
+    # chooses the log line, and the caller goes on the same either way.
+    shown |= {
+        id(inner)
+        for node in nodes
+        if isinstance(node, ast.If) and _only_reports(node.body) and _only_reports(node.orelse)
+        for inner in walk(node.test)
     }
     for node in nodes:
         if isinstance(node, ast.Name) and node.id in names and isinstance(node.ctx, ast.Load):
