@@ -150,6 +150,22 @@ class PollingLoop(Rule):
             line=1,
             col=1,
         ),
+        # A scheduler built in another module, given recurring work by the app.
+        Invalid(
+            (
+                "from contextlib import asynccontextmanager\n\n"
+                "from fastapi import FastAPI\n\n"
+                "from app.jobs import scheduler, sweep_reminders\n\n"
+                "@asynccontextmanager\n"
+                "async def lifespan(app: FastAPI):\n"
+                "    scheduler.add_job(sweep_reminders, 'interval', seconds=60)\n"
+                "    scheduler.start()\n"
+                "    yield\n\n"
+                "app = FastAPI(lifespan=lifespan)\n"
+            ),
+            line=9,
+            col=5,
+        ),
         # Holding a lease does not make the work done on every pass anything but scheduled.
         Invalid(
             (
@@ -190,12 +206,24 @@ class PollingLoop(Rule):
                 continue
             self.report(span, message, within=function)
         used = _loaded_names(module)
+        reported = False
         for node, module_name, bound in self._libraries:
             if used & set(bound):
+                reported = True
                 self.report(
                     node,
                     f"`{module_name}` schedules work inside the process instead of the Dapr "
                     "Jobs API",
+                )
+        if reported or not serves:
+            return
+        # A scheduler built in another module, given its jobs here (APScheduler's shape).
+        for call in nodes_of(module, ast.Call):
+            if _schedules_in_process(call):
+                self.report(
+                    call,
+                    "an in-process scheduler is given recurring work: it runs on every replica "
+                    "and forgets its schedule on restart, instead of the Dapr Jobs API",
                 )
 
     def visit_While(self, node: ast.While) -> None:
@@ -331,6 +359,22 @@ def _returns(body: list[ast.stmt]) -> bool:
         if not isinstance(node, NEW_SCOPES):
             stack.extend(children(node))
     return False
+
+
+# APScheduler's triggers, as `add_job(func, trigger, ...)` names them.
+_TRIGGERS = frozenset({"interval", "cron"})
+
+
+def _schedules_in_process(call: ast.Call) -> bool:
+    """`scheduler.add_job(check, 'interval', seconds=60)` (or `trigger='cron'`)."""
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "add_job"):
+        return False
+    trigger = call.args[1] if len(call.args) > 1 else None
+    for keyword in call.keywords:
+        if keyword.arg == "trigger":
+            trigger = keyword.value
+    return isinstance(trigger, ast.Constant) and trigger.value in _TRIGGERS
 
 
 def _loaded_names(module: ast.Module) -> set[str]:
