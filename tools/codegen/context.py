@@ -332,6 +332,12 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "file": spec.secrets.file,
             "sample_file": spec.secrets.sample_file,
             "names": dict(sorted(spec.secrets.names.items())),
+            # The hooks' typed accessors: name, method, docstring.
+            "accessors": [
+                {"name": name, "method": f"get_{snake(name)}", "what": what[:1].upper() + what[1:]}
+                for name, what in sorted(spec.secrets.names.items())
+            ],
+            "attr": attr[spec.secrets.store],
             # Every name the components read, each value left for the user to fill in.
             "sample_json": json.dumps(dict.fromkeys(sorted(spec.secrets.names), ""), indent=2),
         },
@@ -598,6 +604,8 @@ def _components(spec: ServiceSpec) -> list[dict[str, str]]:
     names.setdefault(spec.service.idempotency.store, "state")
     for out in spec.bindings.output:
         names.setdefault(out, "output")
+    if spec.secrets is not None:
+        names.setdefault(spec.secrets.store, "secretstore")
     views = []
     for n, kind in names.items():
         view: dict[str, Any] = {

@@ -161,6 +161,8 @@ def _modules(context: dict[str, Any]) -> list[str]:
     modules += ["services", "effects", "main"]
     if context["effects"]:  # the hooks' context, their defaults and the hooks' package
         modules += ["hooks", "defaults", "handlers/__init__"]
+        if context["secrets"]:
+            modules.append("secretstore")
     if context["subscriptions"]:
         modules += ["cloudevents", "delivery", "subscriptions"]
     if any(sub["dlq"] for sub in context["subscriptions"]):

@@ -937,6 +937,15 @@ def _secrets(spec: ServiceSpec) -> Iterator[Problem]:
                 )
     if spec.secrets is None:
         return
+    accessors: dict[str, str] = {}
+    for name in spec.secrets.names:
+        method = f"get_{snake(name)}"
+        if (first := accessors.setdefault(method, name)) != name:
+            yield Problem(
+                f"secrets.names.{name}",
+                f"'{first}' and '{name}' would both be read as context.secrets.{method}(); "
+                "name them apart",
+            )
     store = spec.secrets.store
     others = {
         *spec.state_stores,

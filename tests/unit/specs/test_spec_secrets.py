@@ -79,3 +79,13 @@ def test_a_secret_reference_needs_a_secret_store(payments: dict[str, Any]) -> No
         "'expired-payments-root', but the spec declares no secret store; add secrets: "
         "{names: {expired-payments-root: <what it is>}}"
     ]
+
+
+def test_two_secrets_a_hook_would_read_by_one_name_are_refused(payments: dict[str, Any]) -> None:
+    payments["secrets"]["names"]["expired.payments.root"] = "the same name to a hook"
+
+    assert problems(payments) == [
+        "secrets.names.expired.payments.root: 'expired-payments-root' and "
+        "'expired.payments.root' would both be read as "
+        "context.secrets.get_expired_payments_root(); name them apart"
+    ]
