@@ -51,6 +51,21 @@ Root = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts and agents.")]
+# The options `adr new` and `adr supersede` share: the fields of the record they write.
+Alternatives = Annotated[
+    list[str] | None, typer.Option("--alternatives", help="An option weighed (repeatable).")
+]
+Positive = Annotated[
+    list[str] | None, typer.Option("--positive", help="Positive consequence (repeatable).")
+]
+Negative = Annotated[
+    list[str] | None, typer.Option("--negative", help="Negative consequence (repeatable).")
+]
+Status = Annotated[str, typer.Option("--status", help=f"One of: {', '.join(STATUSES)}.")]
+Feature = Annotated[str | None, typer.Option("--feature", help="Feature folder in specs/.")]
+Related = Annotated[
+    list[str] | None, typer.Option("--related", help="Related ADR id (repeatable).")
+]
 
 
 def _root(root: Path | None) -> Path:
@@ -250,24 +265,12 @@ def adr_new(
         str | None, typer.Option("--context", help="Why a decision was needed.")
     ] = None,
     decision: Annotated[str | None, typer.Option("--decision", help="What was decided.")] = None,
-    alternatives: Annotated[
-        list[str] | None, typer.Option("--alternatives", help="An option weighed (repeatable).")
-    ] = None,
-    positive: Annotated[
-        list[str] | None, typer.Option("--positive", help="Positive consequence (repeatable).")
-    ] = None,
-    negative: Annotated[
-        list[str] | None, typer.Option("--negative", help="Negative consequence (repeatable).")
-    ] = None,
-    status: Annotated[
-        str, typer.Option("--status", help=f"One of: {', '.join(STATUSES)}.")
-    ] = "Proposed",
-    feature: Annotated[
-        str | None, typer.Option("--feature", help="Feature folder in specs/.")
-    ] = None,
-    related: Annotated[
-        list[str] | None, typer.Option("--related", help="Related ADR id (repeatable).")
-    ] = None,
+    alternatives: Alternatives = None,
+    positive: Positive = None,
+    negative: Negative = None,
+    status: Status = "Proposed",
+    feature: Feature = None,
+    related: Related = None,
     as_json: AsJson = False,
     root: Root = None,
 ) -> None:
@@ -307,24 +310,12 @@ def adr_supersede(
         str | None, typer.Option("--context", help="Why the decision changed.")
     ] = None,
     decision: Annotated[str | None, typer.Option("--decision", help="The new decision.")] = None,
-    alternatives: Annotated[
-        list[str] | None, typer.Option("--alternatives", help="An option weighed (repeatable).")
-    ] = None,
-    positive: Annotated[
-        list[str] | None, typer.Option("--positive", help="Positive consequence (repeatable).")
-    ] = None,
-    negative: Annotated[
-        list[str] | None, typer.Option("--negative", help="Negative consequence (repeatable).")
-    ] = None,
-    status: Annotated[
-        str, typer.Option("--status", help=f"One of: {', '.join(STATUSES)}.")
-    ] = "Accepted",
-    feature: Annotated[
-        str | None, typer.Option("--feature", help="Feature folder in specs/.")
-    ] = None,
-    related: Annotated[
-        list[str] | None, typer.Option("--related", help="Related ADR id (repeatable).")
-    ] = None,
+    alternatives: Alternatives = None,
+    positive: Positive = None,
+    negative: Negative = None,
+    status: Status = "Accepted",
+    feature: Feature = None,
+    related: Related = None,
     as_json: AsJson = False,
     root: Root = None,
 ) -> None:
