@@ -134,6 +134,9 @@ class FileContext:
     # carrying that answer (`func` or `Class.method`, the helper and the callers returning its
     # answer): the project reports it when calls from other modules throw the answer away.
     signalled_publishes: list[tuple[tuple[str, ...], Diagnostic]] = field(default_factory=list)
+    # DAPR050 in functions no delivery of this file reaches (`func` or `Class.method`, the
+    # finding): the project reports them when a delivery handler of another module calls them.
+    unreached_invocations: list[tuple[str, Diagnostic]] = field(default_factory=list)
     job_events: list[str] = field(default_factory=list)
     # Routes shaped like a job trigger callback, with the finding that holds if they are not
     # where daprd delivers triggers (see tools.validate.rules.job_handler).

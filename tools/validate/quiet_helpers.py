@@ -51,6 +51,7 @@ from tools.validate.astutil import (
 from tools.validate.blocking import CALL, Chains, ModulePaths, call_text, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import TRANSIENT_ERRORS, answers, caught, reading, returns_none
+from tools.validate.rules.invocation_idempotency import InvocationWithoutIdempotencyKey
 from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.swallowed_error import (
     SwallowedError,
@@ -120,6 +121,15 @@ class CallSite(BaseModel):
     line: int
 
 
+class DeliveryCall(BaseModel):
+    """A call a delivery handler makes through an imported name."""
+
+    callee: Callee
+    handler: str
+    line: int
+    known: bool = Field(description="This file shows Dapr delivering to the handler.")
+
+
 class QuietFacts(BaseModel):
     """What one file contributes to the cross-file DAPR033, DAPR006 and DAPR036 checks (see the
     module docstring)."""
@@ -131,6 +141,10 @@ class QuietFacts(BaseModel):
     publishers: list[UnreadPublish] = Field(default_factory=list)
     discarded: list[CallSite] = Field(default_factory=list)
     used: list[Callee] = Field(default_factory=list)
+    invocations: dict[str, list[Diagnostic]] = Field(
+        default_factory=dict, description="DAPR050 in functions no delivery of the file reaches."
+    )
+    delivery_calls: list[DeliveryCall] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (
@@ -140,6 +154,8 @@ class QuietFacts(BaseModel):
             or self.publishers
             or self.discarded
             or self.used
+            or self.invocations
+            or self.delivery_calls
         )
 
 
@@ -160,6 +176,8 @@ def quiet_facts(
     facts.publishers = [
         UnreadPublish(keys=list(keys), site=site) for keys, site in ctx.signalled_publishes
     ]
+    for key, site in ctx.unreached_invocations:
+        facts.invocations.setdefault(key, []).append(site)
     values = assigned_once(module)
     handlers = {id(handler) for handler in ctx.subscription_handlers()}
     jobs = {id(handler) for handler, _ in ctx.job_handlers()}
@@ -169,6 +187,8 @@ def quiet_facts(
         if unchecked:
             _project_calls(facts, chains, function, statements)
         if id(function) in handlers or id(function) in jobs:
+            if InvocationWithoutIdempotencyKey.id not in ctx.disabled:
+                facts.delivery_calls += _delivery_calls(ctx, chains, function)
             if swallowed:
                 facts.ignored += _ignored_calls(ctx, chains, function, id(function) in handlers)
             if poison and id(function) in handlers:
@@ -178,9 +198,26 @@ def quiet_facts(
             if helper is not None:
                 key = f"{owner.name}.{function.name}" if owner else function.name
                 facts.helpers[key] = helper
-    if facts.helpers or facts.publishers:
+    if facts.helpers or facts.publishers or facts.invocations:
         facts.types = dict(types)
     return facts
+
+
+def _delivery_calls(ctx: FileContext, chains: Chains, handler: FunctionNode) -> list[DeliveryCall]:
+    """The handler's calls through imported names: the work it hands to other modules."""
+    found = []
+    for node in own_nodes(handler):
+        if not isinstance(node, ast.Call) or is_log_call(node):
+            continue
+        chain = chains.of(node.func)
+        if chain is None or chain[1][-1:] == [CALL]:
+            continue
+        known = ctx.deferral_target(node, handler) is None
+        callee = Callee(target=chain[0], steps=chain[1])
+        found.append(
+            DeliveryCall(callee=callee, handler=handler.name, line=node.lineno, known=known)
+        )
+    return found
 
 
 def _awaited(node: ast.expr) -> ast.expr:
@@ -438,6 +475,10 @@ def quiet_findings(
     findings: dict[tuple[str, int, int], Diagnostic] = {}
     for d in _unread_publishes(files, modules, by_module, types_of, report_in):
         findings.setdefault((d.path, d.line, d.column), d)
+    for d in _delivered_invocations(
+        files, modules, by_module, types_of, report_in=report_in, delivered=delivered
+    ):
+        findings.setdefault((d.path, d.line, d.column), d)
     for path in sorted(files):
         for call in files[path].ignored:
             found = follow(call.callee, modules[path])
@@ -506,3 +547,32 @@ def _unread_publishes(
                 "sent, and it is lost"
             )
             yield publish.site.model_copy(update={"message": message})
+
+
+def _delivered_invocations(
+    files: Mapping[str, QuietFacts],
+    modules: Mapping[str, str],
+    by_module: ModulePaths,
+    types_of: Callable[[str], Mapping[str, str]],
+    *,
+    report_in: set[str],
+    delivered: Callable[[str, str], bool],
+) -> Iterator[Diagnostic]:
+    """DAPR050 in functions of one module that a delivery handler of another module calls."""
+    if not any(facts.invocations for facts in files.values()):
+        return
+    for path in sorted(files):
+        for call in files[path].delivery_calls:
+            if not (call.known or delivered(path, call.handler)):
+                continue
+            found = resolve_call(
+                call.callee.target, call.callee.steps, modules[path], by_module, types_of
+            )
+            if found is None or found[0] not in report_in or found[0] not in files:
+                continue
+            for site in files[found[0]].invocations.get(found[1], []):
+                message = (
+                    f"{site.message}; the call is in `{found[1]}`, which the delivery handler "
+                    f"`{call.handler}` ({path}:{call.line}) runs for every delivery"
+                )
+                yield site.model_copy(update={"message": message})

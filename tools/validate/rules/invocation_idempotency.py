@@ -6,7 +6,9 @@ the top. A service invocation it makes is then made again, and the callee cannot
 from a new request unless the request carries something stable to claim: an idempotency header,
 or the event id or business key in the body or the method's path.
 
-An invocation is the SDK's `invoke_method`, or an HTTP request to the sidecar's
+A helper of another module that a delivery handler calls is judged with the project (the
+handler's file records the call, the helper's file the invocation). An invocation is the SDK's
+`invoke_method`, or an HTTP request to the sidecar's
 `/v1.0/invoke/<app>/method/...` route or carrying the `dapr-app-id` header. Only POST is judged
 (the SDK's default verb): GET, PUT and DELETE are idempotent by HTTP's own definition, and a PATCH
 usually sets values. The rule reports only what it can read whole: a body or headers built
@@ -19,7 +21,7 @@ import ast
 import re
 from collections.abc import Callable
 
-from tools.validate.astutil import FunctionNode, argument, keyword, own_nodes
+from tools.validate.astutil import FunctionNode, argument, keyword, module_functions, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.rules._http import Locals, http_request
 from tools.validate.rules._reach import call_graph, decorator_target, per_message
@@ -114,6 +116,12 @@ class InvocationWithoutIdempotencyKey(Rule):
         "        'billing', 'charges', json.dumps({'order_id': order.id, 'cents': order.cents}),\n"
         "        http_verb='POST',\n"
         "    )\n" + _SUCCESS,
+        # The business key sits in a nested part of the body.
+        _HEAD + "    await dapr.invoke_method(\n"
+        "        'billing', 'charges',\n"
+        "        json.dumps({'cents': order.cents, 'source': {'order_id': order.id}}),\n"
+        "        http_verb='POST',\n"
+        "    )\n" + _SUCCESS,
         # The order itself is sent, its id with it.
         _HEAD
         + "    await dapr.invoke_method('billing', 'charges', order.model_dump_json())\n"
@@ -177,6 +185,17 @@ class InvocationWithoutIdempotencyKey(Rule):
         reached = per_message(self.ctx, module)
         locals_ = Locals()
         locals_.add_module(module)
+        for owner, function in module_functions(module):
+            if id(function) in reached or _invoked_by_other_apps(function):
+                continue
+            # No delivery of this file reaches it: another module's handler may call it.
+            local = locals_.of(function)
+            key = f"{owner.name}.{function.name}" if owner else function.name
+            for node in own_nodes(function):
+                if isinstance(node, ast.Call) and self._unkeyed(node, function, local):
+                    site = self.ctx.diagnostic(self, node, within=function)
+                    if site is not None:
+                        self.ctx.unreached_invocations.append((key, site))
         for function in call_graph(module).all():
             found = reached.get(id(function))
             if found is None or _invoked_by_other_apps(found.entry):
@@ -383,13 +402,18 @@ def _keyword_fields(call: ast.Call) -> bool | None:
 
 
 def _keys(display: ast.Dict, is_key: Callable[[str], bool]) -> bool | None:
-    """A dict display: a key among its fields, none, or unknown (`**spread`, computed keys)."""
+    """A dict display: a key among its fields (a nested display's included), none, or unknown
+    (`**spread`, computed keys)."""
     unknown = False
-    for key in display.keys:
+    for key, value in zip(display.keys, display.values, strict=True):
         if not (isinstance(key, ast.Constant) and isinstance(key.value, str)):
             unknown = True
         elif is_key(key.value):
             return True
+        if isinstance(value, ast.Dict):
+            inner = _keys(value, is_key)
+            if inner:
+                return True
     return None if unknown else False
 
 
