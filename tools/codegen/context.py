@@ -165,6 +165,14 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
                     "cancelled": any(
                         a.kind == "cancel" and a.target == name for a in _all_actions(spec)
                     ),
+                    # Cancelled, or scheduled by two handlers (rescheduled): what one delivery
+                    # scheduled another may take back, which that delivery's replay must not
+                    # undo (see jobs.py).
+                    "revocable": any(
+                        a.kind == "cancel" and a.target == name for a in _all_actions(spec)
+                    )
+                    or sum(a.kind == "schedule" and a.target == name for a in _all_actions(spec))
+                    > 1,
                     "key_annotation": types[job.data or ""]
                     .fields[job.per_key or ""]
                     .ref.annotation(),
@@ -287,6 +295,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "jobs_per_key": jobs_per_key,
         # Triggers try the longest name first: 'dunning-final-7' is not a 'dunning' job.
         "jobs_per_key_routes": sorted(jobs_per_key, key=lambda j: -len(j["name"])),
+        "job_tombstones": any(j["revocable"] for j in jobs_per_key),
         "jobs_cancel_uuid": any(
             j["cancelled"] and j["key_annotation"] == "UUID" for j in jobs_per_key
         ),
