@@ -22,6 +22,7 @@ from tools.codegen.stores import (
     require_transactions,
 )
 from tools.specs.model import (
+    BULK_LIMIT,
     PLACEHOLDER,
     Action,
     FailurePolicy,
@@ -92,6 +93,10 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "method": f"publish_{snake(topic)}",
             "route": pub.route,
             "api_func": f"post_{snake(topic)}",
+            # POST <route>/bulk: a batch published in one bulk request.
+            "bulk": pub.bulk,
+            "bulk_method": f"publish_{snake(topic)}_batch",
+            "bulk_func": f"post_{snake(topic)}_batch",
             "key_expr": f"str(event.{pub.idempotency_field})" if pub.idempotency_field else None,
             # The CloudEvent attributes daprd takes from the publish metadata.
             "attributes": {
@@ -281,6 +286,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "models_imports": _model_imports(spec),
         "publications": publications,
         "api_routes": [p for p in publications if p["route"]],
+        "bulk_limit": BULK_LIMIT,
         "read_routes": _read_routes(spec, attr, {s["name"]: s["tombstones"] for s in stores}),
         "subscriptions": subscriptions,
         # The event of every subscribed message: one CloudEvent envelope model each.

@@ -218,11 +218,18 @@ def _publications(spec: ServiceSpec) -> Iterator[Problem]:
                 yield Problem(
                     f"{base}.route", f"'{pub.route}' is taken by {taken}; pick another path"
                 )
-            if pub.route in routes:
-                yield Problem(
-                    f"{base}.route", f"route already used by publications.{routes[pub.route]}"
-                )
-            routes[pub.route] = topic
+            for route in (pub.route, *([f"{pub.route}/bulk"] if pub.bulk else [])):
+                if route in routes:
+                    yield Problem(
+                        f"{base}.route", f"{route} is already used by publications.{routes[route]}"
+                    )
+                routes[route] = topic
+        elif pub.bulk:
+            yield Problem(
+                f"{base}.bulk",
+                "the bulk route is served beside the publication's route (POST <route>/bulk); "
+                "give the publication a route",
+            )
 
 
 _RESERVED_PREFIXES = {

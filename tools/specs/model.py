@@ -36,6 +36,8 @@ METHOD_NAME = re.compile(r"^[a-z0-9]([-a-z0-9_]{0,62}[a-z0-9])?$")
 CALLEE_METHOD = re.compile(r"^[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+){0,15}$")
 """A method of another app, named by that app: a path such as `api/v1/fines`, in URL-safe characters
 (daprd calls `/<method>` on the callee)."""
+BULK_LIMIT = 100
+"""Most events one bulk publish request takes (a larger batch is refused, not split)."""
 PASCAL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 GO_DURATION = re.compile(r"^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$")
@@ -286,6 +288,12 @@ class Publication(_Strict):
     source: str | None = Field(
         default=None,
         description="CloudEvent source (a URI reference: `/payments`); the app id by default",
+    )
+
+    bulk: bool = Field(
+        default=False,
+        description=f"POST <route>/bulk publishes a JSON array of up to {BULK_LIMIT} events in one "
+        "bulk request, each under the CloudEvent id its single publish would have",
     )
 
     _attributes = field_validator("type", "source")(_cloudevent_attribute)

@@ -74,7 +74,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     publications = {
         f"topic-{i}": {
             "event": event,
-            **({"route": f"/api/{i}"} if draw(st.booleans()) else {}),
+            **({"route": f"/api/{i}", "bulk": draw(st.booleans())} if draw(st.booleans()) else {}),
             **({"idempotency_field": "key_id"} if draw(st.booleans()) else {}),
             **({"type": f"com.example.e{i}", "source": "/random"} if draw(st.booleans()) else {}),
         }

@@ -1,8 +1,10 @@
-"""Recurring per-key jobs (tests/e2e/specs/loan-nudges) under the real daprd and Scheduler.
+"""Recurring per-key jobs and a bulk publish (tests/e2e/specs/loan-nudges) under the real daprd.
 
 A per-key job with a `schedule` recurs for its key until a `cancel` action deletes it, or until it
 has fired `repeats` times; with a `due_time_field` too, its first tick is at that time. What is
-observed is what daprd triggers: each `POST /job/<name>` the app receives.
+observed is what daprd triggers: each `POST /job/<name>` the app receives. A batch posted to
+`/loans/bulk` goes out in one bulk publish request, each loan under its own CloudEvent id, and each
+is delivered and handled (its jobs scheduled).
 """
 
 from __future__ import annotations
@@ -100,3 +102,22 @@ def test_a_recurring_per_key_job_starts_at_its_due_time_and_stops_after_its_repe
     assert len(fired) == 3, fired
     assert min(t["started"] for t in fired) >= starts_at.timestamp() - 0.5  # not before its time
     assert all(t["status"] == 200 for t in fired)
+
+
+def test_loans_opened_in_one_bulk_publish_are_each_handled(running: Service) -> None:
+    starts_at = (datetime.now(UTC) + timedelta(seconds=60)).isoformat()
+    loans = [f"loan-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    batch = [{"loan_id": loan, "starts_at": starts_at} for loan in loans]
+
+    response = running.app.http.post("/loans/bulk", json=batch)
+
+    assert response.status_code == 202, response.text
+    assert sorted(response.json()["ids"]) == sorted(loans)  # each under its business key
+    for loan in loans:  # each delivered through daprd and handled: its jobs are scheduled
+        eventually(
+            lambda loan=loan: running.sidecar.get_job(f"reminder-{loan}") is not None,
+            timeout=20,
+            what=f"the reminder of {loan}",
+        )
+    again = running.app.http.post("/loans/bulk", json=batch)  # a resend of the same batch
+    assert again.status_code == 202 and again.json()["ids"] == response.json()["ids"]
