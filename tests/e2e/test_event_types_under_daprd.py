@@ -12,13 +12,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from harness.generated import GeneratedService, generate_service, manifests
+from harness.generated import GeneratedService, generate_service, manifests, timed_service
 from harness.stack import DaprStack
 from harness.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
-APPS = Path(__file__).parent / "apps"
 SPEC = Path(__file__).parent / "specs" / "order-events"
 TOPIC = "order-events"
 
@@ -31,12 +30,10 @@ def order_events(tmp_path_factory: pytest.TempPathFactory) -> GeneratedService:
 def test_two_types_on_one_topic_each_reach_their_own_handler(
     dapr_stack: DaprStack, order_events: GeneratedService, tmp_path: Path
 ) -> None:
-    running = dapr_stack.service(
-        order_events.app_id,
-        "timed:app",
-        app_dir=APPS,
+    running = timed_service(
+        dapr_stack,
+        order_events,
         manifests=manifests(order_events, data_dir=tmp_path / "data"),
-        env={"TIMED_TARGET": order_events.target, "PYTHONPATH": str(order_events.root)},
     )
     running.start()
     pubsub = order_events.spec.service.pubsub

@@ -25,13 +25,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from harness.components import Manifest
 from harness.dapr import Sidecar
-from harness.generated import Backend, GeneratedService, manifests
+from harness.generated import Backend, GeneratedService, manifests, timed_service
 from harness.recorder import TopicRecorder
 from harness.redis import RedisServer
 from harness.stack import DaprStack, Service
@@ -39,7 +38,6 @@ from harness.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
-APPS = Path(__file__).parent / "apps"
 TOPIC = "task-created"
 DEAD_LETTERS = "task-created-dlq"
 PUBSUB = "pubsub"
@@ -163,12 +161,11 @@ def consumer(
         state_redis=state_redis.address if state_redis else None,
         cron_schedule="@every 1h",
     )
-    service = stack.service(
-        generated.app_id,
-        "timed:app",
-        app_dir=APPS,
+    service = timed_service(
+        stack,
+        generated,
         manifests=[_scaled(m) for m in resources],
-        env={"TIMED_TARGET": generated.target, "PYTHONPATH": str(generated.root), **APP_ENV},
+        env=APP_ENV,
     )
     if start:
         service.start()

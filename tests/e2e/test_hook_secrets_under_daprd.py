@@ -16,13 +16,12 @@ from pathlib import Path
 import pytest
 import yaml
 from harness.components import Manifest
-from harness.generated import GeneratedService, generate_service, manifests
+from harness.generated import GeneratedService, generate_service, manifests, timed_service
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
-APPS = Path(__file__).parent / "apps"
 SPEC = Path(__file__).parent / "specs" / "secret-greetings"
 HOOK = '''"""Greets with the salutation kept in the secret store."""
 
@@ -65,12 +64,10 @@ def running(
     for item in store["spec"]["metadata"]:
         if item["name"] == "secretsFile":
             item["value"] = str(secrets_file)
-    service = dapr_stack.service(
-        greetings.app_id,
-        "timed:app",
-        app_dir=APPS,
+    service = timed_service(
+        dapr_stack,
+        greetings,
         manifests=[*manifests(greetings, data_dir=tmp_path / "data"), store],
-        env={"TIMED_TARGET": greetings.target, "PYTHONPATH": str(greetings.root)},
     )
     service.start()
     yield service

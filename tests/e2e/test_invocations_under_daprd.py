@@ -16,24 +16,21 @@ import uuid
 from pathlib import Path
 
 import pytest
-from harness.generated import GeneratedService, manifests
+from harness.generated import GeneratedService, manifests, timed_service
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
-APPS = Path(__file__).parent / "apps"
 RECEIPT_FILES = "receipt-files"
 
 
 def start(stack: DaprStack, service: GeneratedService, data_dir: Path) -> Service:
     """The app and its daprd, with an app token of its own (daprd adds it to every call in)."""
-    running = stack.service(
-        service.app_id,
-        "timed:app",
-        app_dir=APPS,
+    running = timed_service(
+        stack,
+        service,
         manifests=manifests(service, data_dir=data_dir),
-        env={"TIMED_TARGET": service.target, "PYTHONPATH": str(service.root)},
         app_token=f"{service.app_id}-token-{uuid.uuid4().hex}",
     )
     running.start()

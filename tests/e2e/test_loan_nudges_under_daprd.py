@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.generated import GeneratedService, generate_service, manifests
+from harness.generated import GeneratedService, generate_service, manifests, timed_service
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
-APPS = Path(__file__).parent / "apps"
 SPEC = Path(__file__).parent / "specs" / "loan-nudges"
 
 
@@ -34,12 +33,10 @@ def nudges(tmp_path_factory: pytest.TempPathFactory) -> GeneratedService:
 
 @pytest.fixture
 def running(dapr_stack: DaprStack, nudges: GeneratedService, tmp_path: Path) -> Iterator[Service]:
-    service = dapr_stack.service(
-        nudges.app_id,
-        "timed:app",
-        app_dir=APPS,
+    service = timed_service(
+        dapr_stack,
+        nudges,
         manifests=manifests(nudges, data_dir=tmp_path / "data"),
-        env={"TIMED_TARGET": nudges.target, "PYTHONPATH": str(nudges.root)},
     )
     service.start()
     yield service

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 import yaml
 from harness.components import Manifest, redis_pubsub
-from harness.generated import Backend, GeneratedService, generate_service, manifests
+from harness.generated import Backend, GeneratedService, generate_service, manifests, timed_service
 from harness.redis import RedisServer
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
@@ -82,12 +82,10 @@ def start_generated(
     stack: DaprStack, service: GeneratedService, redis: RedisServer, name: str
 ) -> tuple[Service, Path]:
     data_dir = stack.workdir / f"data-{name}"
-    running = stack.service(
-        service.app_id,
-        "timed:app",
-        app_dir=APPS,
+    running = timed_service(
+        stack,
+        service,
         manifests=on_redis(service, data_dir, redis, "memory"),
-        env={"TIMED_TARGET": service.target, "PYTHONPATH": str(service.root)},
     )
     running.start()
     return running, data_dir

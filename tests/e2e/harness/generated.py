@@ -6,6 +6,7 @@ and output bindings write into a folder the test can look into.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -22,6 +23,7 @@ from harness.components import (
     redis_state,
     sqlite_state,
 )
+from harness.stack import DaprStack, Service
 from tools.codegen import generate
 from tools.specs import load_spec
 from tools.specs.model import ServiceSpec
@@ -133,3 +135,29 @@ def _need(redis_address: str | None) -> str:
     if redis_address is None:
         raise ValueError("a Redis component needs the address of a running redis-server")
     return redis_address
+
+
+TIMED_APPS = Path(__file__).resolve().parent.parent / "apps"
+"""Where the timed wrapper lives (tests/e2e/apps/timed.py): it runs an app and records every
+delivery daprd makes to it, for the tests to read from GET /__deliveries."""
+
+
+def timed_service(
+    stack: DaprStack,
+    service: GeneratedService,
+    *,
+    manifests: Iterable[Manifest],
+    env: Mapping[str, str] | None = None,
+    api_token: str | None = None,
+    app_token: str | None = None,
+) -> Service:
+    """The generated app under the timed wrapper, wired to a daprd of its own; neither started."""
+    return stack.service(
+        service.app_id,
+        "timed:app",
+        app_dir=TIMED_APPS,
+        manifests=manifests,
+        env={"TIMED_TARGET": service.target, "PYTHONPATH": str(service.root), **(env or {})},
+        api_token=api_token,
+        app_token=app_token,
+    )
