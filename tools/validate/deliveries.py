@@ -26,6 +26,7 @@ from tools.validate.astutil import const_str, keyword, nodes_of
 from tools.validate.blocking import BlockingFacts, blocking_facts
 from tools.validate.context import DeliveryKind, FileContext
 from tools.validate.excerpt import excerpt
+from tools.validate.kept_clients import InstanceFacts, instance_facts
 from tools.validate.quiet_helpers import QuietFacts, quiet_facts
 from tools.validate.rules._reach import before_serving
 from tools.validate.state_helpers import StateFacts, state_facts
@@ -127,6 +128,9 @@ class DeliveryFacts(BaseModel):
     # Its helpers that swallow failures and its handlers' calls of other modules' helpers
     # (tools.validate.quiet_helpers).
     quiet: QuietFacts | None = None
+    # The clients its classes keep per instance and the classes its routes build per request
+    # (tools.validate.kept_clients).
+    instances: InstanceFacts | None = None
 
     def is_empty(self) -> bool:
         return not (
@@ -144,6 +148,7 @@ class DeliveryFacts(BaseModel):
             or self.open_world
             or self.state is not None
             or self.quiet is not None
+            or self.instances is not None
         )
 
 
@@ -187,6 +192,8 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
     facts.state = None if state.is_empty() else state
     quiet = quiet_facts(ctx, tree, absolute, blocking.types)
     facts.quiet = None if quiet.is_empty() else quiet
+    instances = instance_facts(ctx, tree, facts.module, absolute)
+    facts.instances = None if instances.is_empty() else instances
     if PurePosixPath(ctx.path).stem == "__init__":
         for name, qualname in ctx.imports.bindings().items():
             target, _, attribute = _absolute(qualname, facts.module, ctx.path).rpartition(".")

@@ -28,6 +28,7 @@ from tools.validate.deliveries import (
     JobCallback,
     ServedRoute,
 )
+from tools.validate.kept_clients import kept_client_findings
 from tools.validate.quiet_helpers import quiet_findings
 from tools.validate.rules._jobs import looks_like_job_callback
 from tools.validate.rules.unserved_route import UnservedRoute
@@ -83,6 +84,12 @@ def project_findings(
         report_in=set(report_in),
         delivered=project.delivers_to,
     )
+    findings += kept_client_findings(
+        {path: file.instances for path, file in facts.items() if file.instances is not None},
+        {path: file.module for path, file in facts.items()},
+        types,
+        report_in=set(report_in),
+    )
     return findings
 
 
@@ -111,6 +118,7 @@ def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
             for helper in (facts.quiet.helpers.values() if facts.quiet else ())
             for site in helper.sites
         ),
+        *(kept.diagnostic for kept in (facts.instances.kept if facts.instances else ())),
     ]
 
 

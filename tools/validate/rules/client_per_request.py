@@ -10,6 +10,9 @@ module calls, or one named as an event handler. A construction in a loop runs on
 A function that keeps what it built (on an attribute, in a global, under `functools.cache`)
 builds it once; one that returns it is a factory, judged where it is called; one whose client
 serves a `while` or `async for` loop is a long-running worker. Test files are left alone.
+A client kept on an instance (built in `__init__` or lazily) is one per instance: where a route
+or dependency builds the instance per request, in this file or another, it is one per request
+(tools/validate/kept_clients.py joins the two ends).
 """
 
 from __future__ import annotations
@@ -223,8 +226,48 @@ class ClientPerRequest(Rule):
         "    return DaprClient()\n\n"
         "def reserve(sku: str) -> None:\n"
         "    dapr().save_state('statestore', sku, 'reserved')\n",
+        # A class keeping its client, built once for the process and shared by the routes.
+        "from dapr.aio.clients import DaprClient\n"
+        "from fastapi import FastAPI\n\n"
+        "class Store:\n"
+        "    def __init__(self) -> None:\n"
+        "        self.dapr = DaprClient()\n\n"
+        "app = FastAPI()\n"
+        "store = Store()\n\n"
+        "@app.post('/orders')\n"
+        "async def create() -> dict:\n"
+        "    await store.dapr.save_state('statestore', 'k', 'v')\n"
+        "    return {}\n",
+        # Built per request, but handed the process's client: its own is never built.
+        "from dapr.aio.clients import DaprClient\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "class Store:\n"
+        "    def __init__(self, dapr: DaprClient | None = None) -> None:\n"
+        "        self.dapr = dapr or DaprClient()\n\n"
+        "app = FastAPI()\n\n"
+        "@app.post('/orders')\n"
+        "async def create(request: Request) -> dict:\n"
+        "    await Store(request.app.state.dapr).dapr.save_state('statestore', 'k', 'v')\n"
+        "    return {}\n",
     )
     INVALID = (
+        # A class keeping its client per instance, and FastAPI building an instance per request.
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n"
+                "from fastapi import Depends, FastAPI\n\n"
+                "class Store:\n"
+                "    def __init__(self) -> None:\n"
+                "        self.dapr = DaprClient()\n\n"
+                "app = FastAPI()\n\n"
+                "@app.post('/orders')\n"
+                "async def create(store: Store = Depends()) -> dict:\n"
+                "    await store.dapr.save_state('statestore', 'k', 'v')\n"
+                "    return {}\n"
+            ),
+            line=6,
+            col=21,
+        ),
         Invalid(
             (
                 "from dapr.aio.clients import DaprClient\n"
@@ -418,7 +461,7 @@ class ClientPerRequest(Rule):
             function = enclosing[-1]
             if self._kept(call, function) or _closed_at_once(call, function):
                 continue
-            cost = _COSTS.get(what, _POOL_COST)
+            cost = client_cost(what)
             if id(function) not in quiet and _in_loop(call, function):
                 message = f"{what} created inside a loop in `{function.name}`, one per pass: {cost}"
                 self.report(call, message, within=function)
@@ -553,6 +596,11 @@ class ClientPerRequest(Rule):
                 ):
                     return True
         return False
+
+
+def client_cost(what: str) -> str:
+    """What each construction of the client `what` names costs, for messages."""
+    return _COSTS.get(what, _POOL_COST)
 
 
 def _handed_as_values(module: ast.Module) -> set[str]:
