@@ -7,6 +7,7 @@ from tools.validate.rules.base import Rule
 from tools.validate.rules.blanket_retry import BlanketRetry
 from tools.validate.rules.blocking_io import BlockingCallInAsync
 from tools.validate.rules.body_parameter import BodyParameterNotAModel
+from tools.validate.rules.bulk_publish_unread import BulkPublishUnread
 from tools.validate.rules.check_then_set import CheckThenSet
 from tools.validate.rules.client_per_request import ClientPerRequest
 from tools.validate.rules.cloudevent_content_type import CloudEventContentType
@@ -91,6 +92,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ActorStateInMemory,
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
+    BulkPublishUnread,
 )
 
 __all__ = ["ALL_RULES", "Rule"]

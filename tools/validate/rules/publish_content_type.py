@@ -54,6 +54,13 @@ class PublishContentType(Rule):
         # An object the rule cannot resolve (no annotation) may be anything.
         "async def publish(client, body: str) -> None:\n"
         "    await client.publish_event('pubsub', 'orders', body)\n",
+        # Bulk entries carry their own content type.
+        "from dapr.aio.clients import DaprClient\nfrom dapr.clients import BulkPublishEntry\n\n"
+        "async def publish(client: DaprClient, orders: list[str]) -> None:\n"
+        "    entries = [BulkPublishEntry(event=o, content_type='application/json') "
+        "for o in orders]\n"
+        "    answer = await client.publish_events('pubsub', 'orders', entries)\n"
+        "    assert not answer.failed_entries\n",
         # Plain text is what text/plain means.
         "from dapr.clients import DaprClient\n\n"
         "with DaprClient() as client:\n"
@@ -155,6 +162,7 @@ class PublishContentType(Rule):
                 or any(isinstance(arg, ast.Starred) for arg in node.args)
             )
             and not _plain_text(argument(node, 2, "data"))
+            and not (func.attr == "publish_events" and self._builds_bulk_entries())
             and self._on_dapr_client(func.value)
         ):
             self.report(node)
@@ -163,6 +171,14 @@ class PublishContentType(Rule):
         # With `*args` the content type may already be among the unpacked arguments.
         return isinstance(node, ast.Call) and not any(
             isinstance(arg, ast.Starred) for arg in node.args
+        )
+
+    def _builds_bulk_entries(self) -> bool:
+        """A file that builds `BulkPublishEntry`s gives each entry its own content type, which
+        the call's `data_content_type` only stands in for."""
+        return any(
+            qualname.endswith(".BulkPublishEntry")
+            for qualname in self.ctx.imports.bindings().values()
         )
 
     def _on_dapr_client(self, receiver: ast.expr) -> bool:
