@@ -47,6 +47,7 @@ from tools.validate.rules.sync_client import SyncDaprClient
 from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer
 from tools.validate.rules.unserved_route import UnservedRoute
 from tools.validate.rules.untyped_payload import UntypedPayload
+from tools.validate.rules.workflow_instance_id import WorkflowFreshInstanceId
 
 ALL_RULES: tuple[type[Rule], ...] = (
     SyncDaprClient,
@@ -90,6 +91,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     BodyParameterNotAModel,
     SubscribeRouteMethod,
     ActorStateInMemory,
+    WorkflowFreshInstanceId,
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
     BulkPublishUnread,
