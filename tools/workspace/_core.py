@@ -19,7 +19,8 @@ import os
 import secrets
 import stat
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -270,7 +271,7 @@ class Workspace:
         *,
         deletes: Mapping[str, str] | None = None,
         writer: Writer = Writer.MODEL,
-        exclusive: bool | Collection[str] = False,
+        exclusive: bool | AbstractSet[str] = False,
         cancellation: Cancellation | None = None,
     ) -> list[FileWritten]:
         """Write every (path, content) pair and delete every file of `deletes`, all or nothing;
@@ -352,7 +353,7 @@ class Workspace:
             yield fd
 
     def _plan(
-        self, files: Sequence[tuple[str, str]], writer: Writer, exclusive: bool | Collection[str]
+        self, files: Sequence[tuple[str, str]], writer: Writer, exclusive: bool | AbstractSet[str]
     ) -> list[_Planned]:
         planned: list[_Planned] = []
         for rel, content in files:
