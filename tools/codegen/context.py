@@ -437,8 +437,25 @@ def _subscription(
         "path": path,
         "rules": rules,
         "routes": routes,
-        "calls": [call_by_name[a.target] for a in sub.actions if a.kind == "call"],
+        "calls": _handler_calls(topic, sub, call_by_name),
     }, made
+
+
+def _handler_calls(
+    topic: str, sub: Subscription, call_by_name: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The `call:` actions of a subscription's handlers (its one event's, or each type's), each
+    with what its generated tests deliver: the handler's name, its event and CloudEvent type."""
+    handlers = [
+        (f"on_{snake(topic)}_{name}", entry.event, entry.type, entry.actions)
+        for name, entry in sub.types.items()
+    ] or [(f"on_{snake(topic)}", str(sub.event), "com.dapr.event.sent", sub.actions)]
+    return [
+        {"handler": handler, "event": event, "type": kind, **call_by_name[action.target]}
+        for handler, event, kind, actions in handlers
+        for action in actions
+        if action.kind == "call"
+    ]
 
 
 def _invocations(spec: ServiceSpec) -> list[dict[str, Any]]:
