@@ -10,6 +10,7 @@ from tools.validate.rules.body_parameter import BodyParameterNotAModel
 from tools.validate.rules.bulk_publish_unread import BulkPublishUnread
 from tools.validate.rules.check_then_set import CheckThenSet
 from tools.validate.rules.client_per_request import ClientPerRequest
+from tools.validate.rules.closed_client import ClosedSharedClient
 from tools.validate.rules.cloudevent_content_type import CloudEventContentType
 from tools.validate.rules.envelope_validated import EnvelopeValidated
 from tools.validate.rules.hardcoded_secret import HardcodedSecret
@@ -92,6 +93,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SubscribeRouteMethod,
     ActorStateInMemory,
     WorkflowFreshInstanceId,
+    ClosedSharedClient,
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
     BulkPublishUnread,
