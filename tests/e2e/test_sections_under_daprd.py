@@ -12,6 +12,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,15 @@ def start_payments(
     return running, data_dir
 
 
+def job_gone(running: Service, name: str) -> bool:
+    return running.sidecar.get_job(name) is None
+
+
+def files_in(folder: Path) -> list[dict[str, Any]]:
+    """The records a localstorage binding wrote into `folder` (none while it does not exist)."""
+    return [json.loads(f.read_text(encoding="utf-8")) for f in sorted(folder.glob("*"))]
+
+
 def payment(window_seconds: float) -> dict[str, Any]:
     return {
         "order_id": f"order-{uuid.uuid4().hex[:8]}",
@@ -93,6 +103,9 @@ def test_binding_reads_its_folder_from_the_local_file_secret_store(
     written = secret_folder / f"expired-{body['order_id']}.json"
     eventually(written.exists, timeout=45, what=f"{written} written by the binding")
     assert json.loads(written.read_text(encoding="utf-8"))["order_id"] == body["order_id"]
+    # The closed window's trigger also cancelled the order's recurring reminder.
+    reminder = f"payment-reminder-{body['order_id']}"
+    eventually(partial(job_gone, running, reminder), timeout=20, what=f"{reminder} deleted")
     assert not (data_dir / SECRET_BINDING).exists()  # the harness's default folder stays unused
     loaded = {c["name"]: c["type"] for c in running.sidecar.metadata()["components"]}
     assert loaded[payments.spec.secrets.store if payments.spec.secrets else ""] == (
@@ -117,13 +130,17 @@ def test_a_cancelled_payment_window_never_fires(
     for body in (cancelled, control):
         assert running.app.http.post("/payments", json=body).status_code == 202
     job = f"payment-window-{cancelled['order_id']}"
-    eventually(lambda: running.sidecar.get_job(job), timeout=20, what=f"job {job} scheduled")
+    reminder = f"payment-reminder-{cancelled['order_id']}"
+    for name in (job, reminder):
+        eventually(partial(running.sidecar.get_job, name), timeout=20, what=f"{name} scheduled")
+    assert running.sidecar.get_job(reminder)["schedule"] == "@every 24h"  # a recurring job
 
     for body in (cancelled, never_scheduled):  # a job that was never there is cancelled as well
         captured = {"order_id": body["order_id"], "amount": body["amount"]}
         assert running.app.http.post("/payments/captured", json=captured).status_code == 202
 
-    eventually(lambda: running.sidecar.get_job(job) is None, timeout=20, what=f"job {job} deleted")
+    for name in (job, reminder):
+        eventually(partial(job_gone, running, name), timeout=20, what=f"{name} deleted")
 
     # The request delivered again under an id never claimed, as the replay of a first delivery
     # that scheduled the window and failed before its claim: the cancel is not undone.
@@ -142,6 +159,7 @@ def test_a_cancelled_payment_window_never_fires(
     eventually(lambda: len(requests()) > handled, timeout=20, what="the replay delivered")
     assert requests()[handled:] == ["SUCCESS"]
     assert running.sidecar.get_job(job) is None
+    assert running.sidecar.get_job(reminder) is None  # a recurring job's cancel holds too
 
     # The control's window, due at the same time, fires: the cancelled one had its chance too.
     fired = folder / f"expired-{control['order_id']}.json"
@@ -219,6 +237,25 @@ def test_a_stored_payment_is_read_corrected_and_deleted_through_invocation_with_
     )
     assert found.json()["order_id"] == body["order_id"]
     assert found.json()["amount"] == body["amount"]
+
+    # The same request again in a bulk publish, beside a new one: each entry goes out under the
+    # CloudEvent id its single publish had, so the repeat is a duplicate (stored once, its ETag
+    # unchanged) and the new one is stored.
+    other = payment(window_seconds=3600)
+    bulk = running.app.http.post("/payments/bulk", json=[body, other])
+    assert bulk.status_code == 202, bulk.text
+
+    def requests() -> list[str] | None:
+        deliveries = running.app.http.get("/__deliveries").json()
+        found = [r["answer"] for r in deliveries if r["path"] == "/events/payment-requested"]
+        return found if len(found) == 3 else None
+
+    assert (
+        eventually(requests, timeout=20, what="the bulk's two requests delivered")
+        == ["SUCCESS"] * 3
+    )
+    assert read(body["order_id"]).headers["etag"] == found.headers["etag"]
+    assert read(other["order_id"]).json()["order_id"] == other["order_id"]
     assert read("order-never-requested").status_code == 404
     # Straight to the app, without the token daprd adds: refused.
     assert running.app.http.get(f"/payments/{body['order_id']}").status_code == 401
@@ -247,3 +284,48 @@ def test_a_stored_payment_is_read_corrected_and_deleted_through_invocation_with_
     assert running.sidecar.http.delete(path, headers={"if-match": etag}).status_code == 204
     assert read(body["order_id"]).status_code == 404
     assert running.sidecar.http.delete(path).status_code == 404
+
+
+def test_the_providers_topic_takes_declines_and_refunds_each_by_its_own_handler(
+    dapr_stack: DaprStack, payments: GeneratedService, receipts: GeneratedService, tmp_path: Path
+) -> None:
+    dapr_stack.service(
+        receipts.app_id,
+        "timed:app",
+        app_dir=APPS,
+        manifests=manifests(receipts, data_dir=tmp_path / "receipts"),
+        env={"TIMED_TARGET": receipts.target, "PYTHONPATH": str(receipts.root)},
+    ).start()
+    running, _ = start_payments(
+        dapr_stack, payments, {"expired-payments-root": str(tmp_path / "expired")}
+    )
+    order_id = f"order-{uuid.uuid4().hex[:8]}"
+    pubsub = payments.spec.service.pubsub
+    kinds = {
+        t.event: t.type for t in payments.spec.subscriptions["payment-provider"].types.values()
+    }
+    # As the provider's app publishes them: its own CloudEvent types, the order named `orderId`;
+    # the refund twice under one id (a redelivery), which calls payment-receipts once.
+    declined = {"orderId": order_id, "reason": "card expired"}
+    refunded = {"orderId": order_id, "amount": 12.5}
+    for data, kind, event_id in (
+        (declined, kinds["PaymentDeclined"], f"declined-{order_id}"),
+        (refunded, kinds["PaymentRefunded"], f"refunded-{order_id}"),
+        (refunded, kinds["PaymentRefunded"], f"refunded-{order_id}"),
+    ):
+        metadata = {"cloudevent.type": kind, "cloudevent.id": event_id}
+        published = running.sidecar.publish(pubsub, "payment-provider", data, metadata=metadata)
+        assert published.status_code == 204, published.text
+
+    def answers() -> list[str] | None:
+        deliveries = running.app.http.get("/__deliveries").json()
+        found = [r["answer"] for r in deliveries if r["path"] == "/events/payment-provider"]
+        return found if len(found) == 3 else None
+
+    assert eventually(answers, timeout=30, what="three deliveries") == ["SUCCESS"] * 3
+    decline = running.app.http.get(f"/declines/{order_id}")
+    assert decline.status_code == 200, decline.text
+    assert decline.json() == declined  # saved by the 'declined' handler, written by its alias
+    folder = tmp_path / "receipts" / "refund-files"
+    assert files_in(folder) == [{"order_id": order_id, "amount": 12.5}]  # one call, one refund
+    assert files_in(tmp_path / "receipts" / "receipt-files") == []  # and no capture's receipt

@@ -40,6 +40,8 @@ def test_cancel_problems_are_reported_at_once_with_their_paths(payments: dict[st
         # The same event is the capture call's data and the capture method's request.
         "subscriptions.payment-captured.actions[1].call: Receipt.order_id is required but "
         "'PaymentCaptured' has no field 'order_id'",
+        "subscriptions.payment-captured.actions[2].cancel: job 'payment-reminder' is named by "
+        "PaymentReminder.order_id, but 'PaymentCaptured' has no field 'order_id'",
         "methods.capture.idempotency_field: unknown field 'order_id' (did you mean 'order'?)",
     ]
 

@@ -37,6 +37,9 @@ def test_outbox_problems_are_reported_at_once_with_their_paths(payments: dict[st
     found = problems(payments)
 
     assert found == [
+        # The reminder job's data keeps the request's amount, as the outbox's publication does.
+        "subscriptions.payment-requested.actions[2].schedule: PaymentReminder.amount is 'float' "
+        "but PaymentRequested.amount is 'int'",
         "subscriptions.payment-requested.idempotency_field: 'payment-requested' is published by "
         "the outbox of state_stores.copies, whose messages carry a random CloudEvent id (a "
         "redelivered save is published again under a new one); claim deliveries on a business "
