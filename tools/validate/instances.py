@@ -233,8 +233,11 @@ class Instances:
                 kind = self.annotation_kind(annotation)
                 if kind is not None:
                     declared.setdefault(target, kind)
-                elif not (isinstance(value, ast.Constant) and value.value is None):
-                    # `self.client = None` only says "not created yet".
+                elif not (isinstance(value, ast.Constant) and value.value is None) and not (
+                    _optional_parameter(method, value)
+                ):
+                    # `self.client = None` only says "not created yet", and `self.client =
+                    # client` of a parameter defaulting to None "given one, or built later".
                     assigned.setdefault(target, set()).add(
                         self.kind_of(value, bindings) if value is not None else None
                     )
@@ -264,6 +267,30 @@ class Instances:
                 kind = self.kind_of(item.context_expr, bindings)
                 if isinstance(item.optional_vars, ast.Name) and kind is not None:
                     bindings[item.optional_vars.id] = kind
+
+
+def _optional_parameter(method: FunctionNode, value: ast.expr | None) -> bool:
+    """`value` is an unannotated parameter of `method` whose default is None (`client=None`):
+    what the caller may hand in instead of what the class builds itself."""
+    if not isinstance(value, ast.Name):
+        return False
+    arguments = method.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    pairs = [
+        *zip(
+            positional[len(positional) - len(arguments.defaults) :],
+            arguments.defaults,
+            strict=True,
+        ),
+        *zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True),
+    ]
+    return any(
+        parameter.arg == value.id
+        and parameter.annotation is None
+        and isinstance(default, ast.Constant)
+        and default.value is None
+        for parameter, default in pairs
+    )
 
 
 def _decorator_name(decorator: ast.expr) -> str:

@@ -271,6 +271,24 @@ class SdkSignature(Rule):
             line=4,
             col=25,
         ),
+        # Options given as a dict on every path, to a client built lazily (or handed in).
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\n"
+                "class Sessions:\n"
+                "    def __init__(self, client=None) -> None:\n"
+                "        self.client = client\n\n"
+                "    def save(self, key: str, value: str, ttl: int) -> None:\n"
+                "        if self.client is None:\n"
+                "            self.client = DaprClient()\n"
+                "        options = {}\n"
+                "        if ttl:\n"
+                "            options = {'ttlInSeconds': ttl}\n"
+                "        self.client.save_state('statestore', key, value, options=options)\n"
+            ),
+            line=13,
+            col=66,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
@@ -468,13 +486,20 @@ class SdkSignature(Rule):
             if argument.arg == node.id and argument.annotation is not None:
                 kind = _annotated_kind(argument.annotation)
                 return [kind] if kind is not None else []
-        return [
-            kind
+        values = [
+            statement.value
             for statement in own_nodes(function)
             if isinstance(statement, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == node.id for t in statement.targets)
-            and isinstance(statement.value, ast.Constant)
-            and (kind := _literal_kind(statement.value)) is not None
+        ]
+        kinds = [_literal_kind(value) for value in values]
+        if values and all(kinds):
+            # Every assignment is a display or literal (`options = {}`, then `{'ttl': n}`).
+            return [kind for kind in kinds if kind is not None]
+        return [
+            kind
+            for value, kind in zip(values, kinds, strict=True)
+            if isinstance(value, ast.Constant) and kind is not None
         ]
 
 
