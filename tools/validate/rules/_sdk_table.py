@@ -52,7 +52,9 @@ def derive() -> dict[str, Any]:
 def _inspect_class(cls: type) -> dict[str, Any]:
     methods: dict[str, Any] = {}
     for name in sorted(dir(cls)):
-        if name.startswith("_") and name != "__init__":
+        # The context-manager entries tell `with` from `async with` (the sync client has only
+        # one, the aio client only the other).
+        if name.startswith("_") and name not in ("__init__", "__enter__", "__aenter__"):
             continue
         attribute = inspect.getattr_static(cls, name)
         bound_first = not isinstance(attribute, staticmethod)

@@ -271,6 +271,18 @@ class SdkSignature(Rule):
             line=4,
             col=25,
         ),
+        # The aio client under a plain `with`: it has only an asynchronous context manager.
+        Invalid(
+            (
+                "from dapr.aio.clients import DaprClient\n\n"
+                "async def publish(client: DaprClient, body: str) -> None:\n"
+                "    with client:\n"
+                "        await client.publish_event('pubsub', 'orders', body, "
+                "data_content_type='application/json')\n"
+            ),
+            line=4,
+            col=10,
+        ),
         # Options given as a dict on every path, to a client built lazily (or handed in).
         Invalid(
             (
@@ -336,6 +348,26 @@ class SdkSignature(Rule):
                 f"`{cls.rpartition('.')[2]}.{method}` is synchronous and returns no awaitable: "
                 "awaiting it raises TypeError; call it without `await`",
             )
+
+    def visit_With(self, node: ast.With) -> None:
+        """`with` on the aio client, which has only `async with`: entering raises TypeError.
+        (`async with` on the synchronous client is the sync-client-in-async mistake, DAPR001.)"""
+        for item in node.items:
+            expression = item.context_expr
+            constructed = (
+                CONSTRUCTORS.get(self.ctx.qualname(expression.func) or "")
+                if isinstance(expression, ast.Call)
+                else None
+            )
+            kind = self._kind(expression) if constructed is None else None
+            cls = constructed or (_BY_KIND.get(kind) if kind is not None else None)
+            methods = signatures().get(cls or "", {})
+            if "__aenter__" in methods and "__enter__" not in methods:
+                self.report(
+                    expression,
+                    f"`{cls}` has only an asynchronous context manager ({_table()['sdk']}): "
+                    "`with` raises TypeError before the block runs; write `async with`",
+                )
 
     def visit_Call(self, node: ast.Call) -> None:
         target = self._callee(node)
