@@ -26,8 +26,8 @@ def mode(request: pytest.FixtureRequest) -> str:
 
 
 # A synchronous client in async code (DAPR001, auto-fixable) and an unused import (ruff F401,
-# with a safe fix). A lone function no file calls per event: its client per call is left to its
-# callers (DAPR008 would judge a `publish_...` one, called once per operation).
+# with a safe fix). A lone coroutine given nothing to work on, run once: its client is made once
+# (DAPR008 would judge one given an order, called once per operation).
 PUBLISHER = '''"""Publisher."""
 
 import os
@@ -35,9 +35,9 @@ import os
 from dapr.clients import DaprClient
 
 
-async def announce(order: str) -> None:
+async def announce() -> None:
     with DaprClient() as client:
-        client.publish_event("pubsub", "orders", order, data_content_type="application/json")
+        client.publish_event("pubsub", "orders", "o-1", data_content_type="application/json")
 '''
 
 
