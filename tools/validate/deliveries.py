@@ -30,6 +30,7 @@ from tools.validate.kept_clients import InstanceFacts, instance_facts
 from tools.validate.quiet_helpers import QuietFacts, quiet_facts
 from tools.validate.rules._reach import before_serving
 from tools.validate.state_helpers import StateFacts, state_facts
+from tools.validate.unawaited import CoroutineFacts, coroutine_facts
 
 # The rule reporting a declared route nothing serves (tools/validate/rules/unserved_route.py).
 UNSERVED_RULE = "DAPR030"
@@ -131,6 +132,9 @@ class DeliveryFacts(BaseModel):
     # The clients its classes keep per instance and the classes its routes build per request
     # (tools.validate.kept_clients).
     instances: InstanceFacts | None = None
+    # Its coroutine functions and its calls of other modules' functions whose result goes
+    # nowhere (tools.validate.unawaited).
+    coroutines: CoroutineFacts | None = None
 
     def is_empty(self) -> bool:
         return not (
@@ -149,6 +153,7 @@ class DeliveryFacts(BaseModel):
             or self.state is not None
             or self.quiet is not None
             or self.instances is not None
+            or self.coroutines is not None
         )
 
 
@@ -194,6 +199,8 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
     facts.quiet = None if quiet.is_empty() else quiet
     instances = instance_facts(ctx, tree, facts.module, absolute)
     facts.instances = None if instances.is_empty() else instances
+    coroutines = coroutine_facts(ctx, tree, absolute, blocking.types)
+    facts.coroutines = None if coroutines.is_empty() else coroutines
     if PurePosixPath(ctx.path).stem == "__init__":
         for name, qualname in ctx.imports.bindings().items():
             target, _, attribute = _absolute(qualname, facts.module, ctx.path).rpartition(".")

@@ -33,6 +33,7 @@ from tools.validate.quiet_helpers import quiet_findings
 from tools.validate.rules._jobs import looks_like_job_callback
 from tools.validate.rules.unserved_route import UnservedRoute
 from tools.validate.state_helpers import state_findings
+from tools.validate.unawaited import unawaited_findings
 
 _PARAMETER = re.compile(r"\{[^}/]+\}|<[^>/]+>")
 
@@ -90,6 +91,11 @@ def project_findings(
         types,
         report_in=set(report_in),
     )
+    findings += unawaited_findings(
+        {path: file.coroutines for path, file in facts.items() if file.coroutines is not None},
+        {path: file.module for path, file in facts.items()},
+        report_in=set(report_in),
+    )
     return findings
 
 
@@ -119,6 +125,7 @@ def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
             for site in helper.sites
         ),
         *(kept.diagnostic for kept in (facts.instances.kept if facts.instances else ())),
+        *(call.diagnostic for call in (facts.coroutines.dropped if facts.coroutines else ())),
     ]
 
 

@@ -45,6 +45,7 @@ from tools.validate.rules.subscription_list import SubscriptionList
 from tools.validate.rules.subscription_status import SubscriptionStatus
 from tools.validate.rules.swallowed_error import SwallowedError
 from tools.validate.rules.sync_client import SyncDaprClient
+from tools.validate.rules.unawaited_coroutine import UnawaitedCoroutine
 from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer
 from tools.validate.rules.unserved_route import UnservedRoute
 from tools.validate.rules.untyped_payload import UntypedPayload
@@ -94,6 +95,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ActorStateInMemory,
     WorkflowFreshInstanceId,
     ClosedSharedClient,
+    UnawaitedCoroutine,
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
     BulkPublishUnread,
