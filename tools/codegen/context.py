@@ -444,15 +444,33 @@ def _subscription(
 def _handler_calls(
     topic: str, sub: Subscription, call_by_name: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The `call:` actions of a subscription's handlers (its one event's, or each type's), each
-    with what its generated tests deliver: the handler's name, its event and CloudEvent type."""
+    """The `call:` actions of a subscription's handlers (its one event's or each type's, and each
+    routing rule's), each with what its generated tests deliver: the handler's name and route,
+    its event and CloudEvent type. A rule's route is posted to directly: daprd matches the rule."""
+    path = f"/events/{topic}"
     handlers = [
-        (f"on_{snake(topic)}_{name}", entry.event, entry.type, entry.actions)
+        (f"on_{snake(topic)}_{name}", path, entry.event, entry.type, entry.actions)
         for name, entry in sub.types.items()
-    ] or [(f"on_{snake(topic)}", str(sub.event), "com.dapr.event.sent", sub.actions)]
+    ] or [(f"on_{snake(topic)}", path, str(sub.event), "com.dapr.event.sent", sub.actions)]
+    handlers += [
+        (
+            f"on_{snake(topic)}_{rule.name}",
+            f"{path}/{rule.name}",
+            str(sub.event),
+            "com.dapr.event.sent",
+            rule.actions,
+        )
+        for rule in sub.rules
+    ]
     return [
-        {"handler": handler, "event": event, "type": kind, **call_by_name[action.target]}
-        for handler, event, kind, actions in handlers
+        {
+            "handler": handler,
+            "path": route,
+            "event": event,
+            "type": kind,
+            **call_by_name[action.target],
+        }
+        for handler, route, event, kind, actions in handlers
         for action in actions
         if action.kind == "call"
     ]

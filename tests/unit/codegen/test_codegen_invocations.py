@@ -1,17 +1,24 @@
-"""Service invocation in the generated service: daprd's policy for each called app, and the
-app's own deadline, which outwaits daprd's attempts so daprd answers first."""
+"""Service invocation in the generated service: daprd's policy for each called app, the app's own
+deadline, which outwaits daprd's attempts so daprd answers first, and the generated tests of
+each handler's calls."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import yaml
 from codegen_support import EXAMPLE, PAYMENTS
 
+from tools.codegen import generate
 from tools.codegen.context import APP_CALL_MAX_INTERVAL, APP_CALL_RETRIES
 from tools.codegen.render import render_service
 from tools.specs import load_spec
+from tools.workspace import Workspace
 
 
 def resiliency(spec: Any) -> dict[str, Any]:
@@ -42,3 +49,36 @@ def test_the_apps_deadline_outwaits_every_attempt_daprd_makes() -> None:
 
     timeout = load_spec(PAYMENTS).invocations["issue-receipt"].timeout_seconds
     assert deadline > timeout * (APP_CALL_RETRIES + 1) + APP_CALL_RETRIES * APP_CALL_MAX_INTERVAL
+
+
+def test_a_routing_rules_call_gets_its_own_generated_tests(tmp_path: Path) -> None:
+    """A `call:` of a routing rule is judged as the topic's own handlers' calls are, by deliveries
+    posted to the rule's route (daprd matches the rule; the app serves the route)."""
+    document = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
+    document["subscriptions"]["payment-captured"]["rules"] = [
+        {
+            "match": "event.data.amount > 100.0",
+            "name": "large",
+            "actions": [{"call": "issue-receipt"}],
+        }
+    ]
+    spec = tmp_path / "service.yaml"
+    spec.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    result = generate(spec, workspace=Workspace(tmp_path), out="service")
+    assert result.ok, result.diagnostics
+    service = tmp_path / "service"
+    tests = (service / "tests" / "test_invocations.py").read_text(encoding="utf-8")
+    assert tests.count('client.post("/events/payment-captured/large"') == 5
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-k", "captured_large_call"],
+        cwd=service,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "4 passed" in done.stdout
