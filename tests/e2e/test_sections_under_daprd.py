@@ -19,13 +19,12 @@ from typing import Any
 import pytest
 import yaml
 from harness.components import Manifest
-from harness.generated import GeneratedService, manifests
+from harness.generated import GeneratedService, manifests, timed_service
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
 
 pytestmark = pytest.mark.e2e
 
-APPS = Path(__file__).parent / "apps"
 SECRET_BINDING = "expired-payments"
 
 
@@ -56,14 +55,7 @@ def start_payments(
         m for m in manifests(service, data_dir=data_dir) if m["metadata"]["name"] != SECRET_BINDING
     ]
     resources += [store, generated_component(service, SECRET_BINDING)]
-    running = stack.service(
-        service.app_id,
-        "timed:app",
-        app_dir=APPS,
-        manifests=resources,
-        env={"TIMED_TARGET": service.target, "PYTHONPATH": str(service.root)},
-        app_token=app_token,
-    )
+    running = timed_service(stack, service, manifests=resources, app_token=app_token)
     running.start()
     return running, data_dir
 
@@ -75,6 +67,13 @@ def job_gone(running: Service, name: str) -> bool:
 def files_in(folder: Path) -> list[dict[str, Any]]:
     """The records a localstorage binding wrote into `folder` (none while it does not exist)."""
     return [json.loads(f.read_text(encoding="utf-8")) for f in sorted(folder.glob("*"))]
+
+
+def start_receipts(stack: DaprStack, receipts: GeneratedService, tmp_path: Path) -> None:
+    """The payment-receipts app the payments service calls, with its daprd."""
+    timed_service(
+        stack, receipts, manifests=manifests(receipts, data_dir=tmp_path / "receipts")
+    ).start()
 
 
 def payment(window_seconds: float) -> dict[str, Any]:
@@ -116,13 +115,7 @@ def test_binding_reads_its_folder_from_the_local_file_secret_store(
 def test_a_cancelled_payment_window_never_fires(
     dapr_stack: DaprStack, payments: GeneratedService, receipts: GeneratedService, tmp_path: Path
 ) -> None:
-    dapr_stack.service(
-        receipts.app_id,
-        "timed:app",
-        app_dir=APPS,
-        manifests=manifests(receipts, data_dir=tmp_path / "receipts"),
-        env={"TIMED_TARGET": receipts.target, "PYTHONPATH": str(receipts.root)},
-    ).start()
+    start_receipts(dapr_stack, receipts, tmp_path)
     folder = tmp_path / "expired"
     running, _ = start_payments(dapr_stack, payments, {"expired-payments-root": str(folder)})
     cancelled, control = payment(window_seconds=6), payment(window_seconds=6)
@@ -289,13 +282,7 @@ def test_a_stored_payment_is_read_corrected_and_deleted_through_invocation_with_
 def test_the_providers_topic_takes_declines_and_refunds_each_by_its_own_handler(
     dapr_stack: DaprStack, payments: GeneratedService, receipts: GeneratedService, tmp_path: Path
 ) -> None:
-    dapr_stack.service(
-        receipts.app_id,
-        "timed:app",
-        app_dir=APPS,
-        manifests=manifests(receipts, data_dir=tmp_path / "receipts"),
-        env={"TIMED_TARGET": receipts.target, "PYTHONPATH": str(receipts.root)},
-    ).start()
+    start_receipts(dapr_stack, receipts, tmp_path)
     running, _ = start_payments(
         dapr_stack, payments, {"expired-payments-root": str(tmp_path / "expired")}
     )
