@@ -42,7 +42,9 @@ _IMPERATIVE_ROUTES = frozenset({"add_api_route", "add_url_rule", "add_route"})
 # How Dapr reaches a handler: a pub/sub message, an input-binding event, a job trigger, or a cron
 # binding's trigger - which daprd fires once per schedule and never redelivers, whatever the app
 # answers (components-contrib bindings/cron ignores the handler's error).
-DeliveryKind = Literal["pubsub", "binding", "job", "cron"]
+# "invoked" is a route another app of the project invokes from its own delivery: it runs again on
+# each redelivery, though its answer goes to that app, not to Dapr.
+DeliveryKind = Literal["pubsub", "binding", "job", "cron", "invoked"]
 DeliveryKinds = frozenset[DeliveryKind]
 _HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
 

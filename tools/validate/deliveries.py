@@ -22,13 +22,13 @@ from pydantic import BaseModel, Field
 
 from tools import safe_yaml
 from tools.changes import Diagnostic
-from tools.validate.astutil import const_str, keyword, nodes_of
+from tools.validate.astutil import argument, const_str, keyword, nodes_of, own_nodes
 from tools.validate.blocking import BlockingFacts, blocking_facts
 from tools.validate.context import DeliveryKind, FileContext
 from tools.validate.excerpt import excerpt
 from tools.validate.kept_clients import InstanceFacts, instance_facts
 from tools.validate.quiet_helpers import QuietFacts, quiet_facts
-from tools.validate.rules._reach import before_serving
+from tools.validate.rules._reach import before_serving, call_graph, per_message
 from tools.validate.state_helpers import StateFacts, state_facts
 from tools.validate.unawaited import CoroutineFacts, coroutine_facts
 
@@ -243,7 +243,29 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
 
     for path, node in ctx.declared_routes():
         facts.declared.append(_declared(ctx, "pubsub", path, node))
+    for method, node in _invoked_on_delivery(ctx, tree):
+        facts.declared.append(_declared(ctx, "invoked", method, node))
     return facts
+
+
+def _invoked_on_delivery(ctx: FileContext, tree: ast.Module) -> Iterator[tuple[str, ast.AST]]:
+    """The methods this file's delivery handlers (and what they call here) invoke on another
+    app with the SDK's `invoke_method(app_id, method_name, ...)`, by a literal name."""
+    reached = per_message(ctx, tree)
+    for function in call_graph(tree).all():
+        if id(function) not in reached:
+            continue
+        for node in own_nodes(function):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "invoke_method"
+                and keyword(node, "raw_body") is None  # an actor proxy's call
+            ):
+                continue
+            method = const_str(argument(node, 1, "method_name"), ctx.constants)
+            if method:
+                yield "/" + method.lstrip("/"), node
 
 
 def _is_script(tree: ast.Module) -> bool:

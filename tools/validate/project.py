@@ -316,7 +316,10 @@ class _Project:
         """Dapr delivers something to a route the function of that file serves."""
         file = self.facts.get(path)
         routes = file.routes if file is not None else []
-        return any(self.kinds_of(route) for route in routes if route.function == function)
+        # A route another app invokes is no delivery: its answer goes to that app.
+        return any(
+            self.kinds_of(route) - {"invoked"} for route in routes if route.function == function
+        )
 
     def deferred_findings(self, path: str, route: ServedRoute) -> list[Diagnostic]:
         if not route.deferred:
@@ -470,10 +473,16 @@ def _match(reference: str, index: Mapping[tuple[str, str], list[str]]) -> str | 
     candidates = index.get((name, module.rpartition(".")[2]), [])
     if reference in candidates:
         return reference
-    for entry in candidates:
-        entry_module = entry.rpartition(":")[0]
-        if entry_module.endswith(f".{module}") or module.endswith(f".{entry_module}"):
-            return entry
+    matching = [
+        entry
+        for entry in candidates
+        if (entry_module := entry.rpartition(":")[0]).endswith(f".{module}")
+        or module.endswith(f".{entry_module}")
+    ]
+    if matching:
+        # Several services each with their own `routes.py` (`from routes import router`): which
+        # one is meant is not known, so none is picked.
+        return matching[0] if len(matching) == 1 else None
     return candidates[0] if len(candidates) == 1 else None
 
 

@@ -9,8 +9,9 @@ random one, or one drawn from `uuid4()`, `time.time()` or a random source), each
 one more workflow: the order is fulfilled, charged or mailed twice.
 
 The start is judged in the delivery handlers of the file and the functions of the file they
-call; an id built from anything else (the message, its id, a business key, a value the file
-cannot read) is taken as stable.
+call, and in a route another app of the project invokes (`invoke_method`) from its own delivery
+handler: that route runs again on each redelivery too. An id built from anything else (the
+message, its id, a business key, a value the file cannot read) is taken as stable.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ _SUCCESS = "    return {'status': 'SUCCESS'}\n"
 class WorkflowFreshInstanceId(Rule):
     id = "DAPR044"
     name = "workflow-fresh-instance-id"
-    judges = frozenset({"pubsub", "binding", "job"})
+    judges = frozenset({"pubsub", "binding", "job", "invoked"})
     message = (
         "a workflow is started from a delivery under a new instance id on every run: a "
         "redelivery starts a second workflow"
