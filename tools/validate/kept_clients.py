@@ -25,7 +25,13 @@ from collections.abc import Callable, Iterator, Mapping
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic
-from tools.validate.astutil import FunctionNode, assigned_once, module_functions, own_nodes
+from tools.validate.astutil import (
+    FunctionNode,
+    assigned_once,
+    module_functions,
+    nodes_of,
+    own_nodes,
+)
 from tools.validate.blocking import CALL, Chains, ModulePaths, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._reach import per_request
@@ -82,7 +88,7 @@ def instance_facts(
         facts.kept += _kept_clients(ctx, rule, owner)
     dependencies = {
         target.id
-        for call in _calls(module)
+        for call in nodes_of(module, ast.Call)
         if ctx.qualname(call.func) in _DEPENDS
         and call.args
         and isinstance(target := call.args[0], ast.Name)
@@ -115,10 +121,6 @@ def instance_facts(
                 )
             )
     return facts
-
-
-def _calls(root: ast.AST) -> Iterator[ast.Call]:
-    return (node for node in ast.walk(root) if isinstance(node, ast.Call))
 
 
 def _constructions(
