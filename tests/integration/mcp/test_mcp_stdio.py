@@ -340,9 +340,17 @@ def test_a_cancelled_write_writes_nothing(project: Path) -> None:
                 "jsonrpc": "2.0",
                 "id": 2,
                 "method": "tools/call",
-                "params": {"name": "write_files", "arguments": {"files": files}},
+                "params": {
+                    "name": "write_files",
+                    "arguments": {"files": files},
+                    "_meta": {"progressToken": "cancel-me"},
+                },
             }
         )
+        # The cancel follows the write's first progress notification: the call is then in
+        # flight (a cancel that overtook it would be for a request the server does not know).
+        while lines.next_message().get("method") != "notifications/progress":
+            pass
         send(
             {
                 "jsonrpc": "2.0",
