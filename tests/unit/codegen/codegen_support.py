@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
@@ -18,3 +21,19 @@ def snapshot(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def run_own_tests(
+    service: Path, *pytest_args: str, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """The generated service's own pytest, without a sidecar: no DAPR_* or APP_API* from here."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *pytest_args],
+        cwd=service,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

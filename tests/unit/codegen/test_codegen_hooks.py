@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from codegen_support import run_own_tests
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -211,16 +209,7 @@ def test_the_service_with_an_edited_hook_and_its_owners_test_passes(project: Pat
     hook(project, "on_task_created").write_text(EDITED, encoding="utf-8")
     (project / OUT / "tests" / "test_my_hooks.py").write_text(OWN_TEST, encoding="utf-8")
     assert run(project).ok
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"],
-        cwd=project / OUT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    done = run_own_tests(project / OUT)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "failed" not in done.stdout
     report = check_tree([project / OUT], root=project / OUT, jobs=1, use_cache=False)

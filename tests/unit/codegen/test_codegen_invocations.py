@@ -4,15 +4,12 @@ each handler's calls."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
-from codegen_support import EXAMPLE, PAYMENTS
+from codegen_support import EXAMPLE, PAYMENTS, run_own_tests
 
 from tools.codegen import generate
 from tools.codegen.context import APP_CALL_MAX_INTERVAL, APP_CALL_RETRIES
@@ -70,15 +67,6 @@ def test_a_routing_rules_call_gets_its_own_generated_tests(tmp_path: Path) -> No
     tests = (service / "tests" / "test_invocations.py").read_text(encoding="utf-8")
     assert tests.count('client.post("/events/payment-captured/large"') == 5
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", "-k", "captured_large_call"],
-        cwd=service,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_own_tests(service, "-k", "captured_large_call", timeout=120)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "4 passed" in done.stdout

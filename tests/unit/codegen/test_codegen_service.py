@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from codegen_support import EXAMPLE, PAYMENTS, REPO, VARIETY
+from codegen_support import EXAMPLE, PAYMENTS, REPO, VARIETY, run_own_tests
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -46,16 +45,7 @@ def _on_redis(spec: Path, copy: Path) -> Path:
 
 
 def test_its_own_tests_pass_without_a_sidecar(service: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAPR_", "APP_API"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"],
-        cwd=service,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    done = run_own_tests(service)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert " passed" in done.stdout
     assert "failed" not in done.stdout
