@@ -20,6 +20,7 @@ import pytest
 import yaml
 from harness.components import Manifest
 from harness.generated import GeneratedService, manifests, timed_service
+from harness.redis import RedisServer
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
 
@@ -41,8 +42,10 @@ def start_payments(
     secrets: dict[str, str],
     *,
     app_token: str | None = None,
+    pubsub: Manifest | None = None,
 ) -> tuple[Service, Path]:
-    """The app and its daprd, with the generated secret store reading `secrets` from a file."""
+    """The app and its daprd, with the generated secret store reading `secrets` from a file (and
+    `pubsub` instead of the harness's in-memory broker when given)."""
     data_dir = stack.workdir / "data"
     secrets_file = stack.workdir / "secrets.json"
     secrets_file.write_text(json.dumps(secrets), encoding="utf-8")
@@ -51,10 +54,15 @@ def start_payments(
     for item in store["spec"]["metadata"]:
         if item["name"] == "secretsFile":
             item["value"] = str(secrets_file)
+    replaced = {SECRET_BINDING, pubsub and pubsub["metadata"]["name"]}
     resources = [
-        m for m in manifests(service, data_dir=data_dir) if m["metadata"]["name"] != SECRET_BINDING
+        m for m in manifests(service, data_dir=data_dir) if m["metadata"]["name"] not in replaced
     ]
-    resources += [store, generated_component(service, SECRET_BINDING)]
+    resources += [
+        store,
+        generated_component(service, SECRET_BINDING),
+        *([pubsub] if pubsub else []),
+    ]
     running = timed_service(stack, service, manifests=resources, app_token=app_token)
     running.start()
     return running, data_dir
@@ -110,6 +118,37 @@ def test_binding_reads_its_folder_from_the_local_file_secret_store(
     assert loaded[payments.spec.secrets.store if payments.spec.secrets else ""] == (
         "secretstores.local.file"
     )
+
+
+def test_the_generated_redis_streams_component_carries_the_deliveries(
+    dapr_stack: DaprStack, payments: GeneratedService, redis_db: RedisServer, tmp_path: Path
+) -> None:
+    name = payments.spec.service.pubsub
+    component = generated_component(payments, name)  # pubsub.redis, as the spec chose
+    for item in component["spec"]["metadata"]:
+        if item["name"] == "redisHost":
+            item["value"] = redis_db.address  # the only change: this suite's redis-server
+    running, _ = start_payments(
+        dapr_stack, payments, {"expired-payments-root": str(tmp_path / "expired")}, pubsub=component
+    )
+    loaded = {c["name"]: c["type"] for c in running.sidecar.metadata()["components"]}
+    assert loaded[name] == "pubsub.redis"
+    order_id = f"order-{uuid.uuid4().hex[:8]}"
+    ends_at = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    extended = {"order_id": order_id, "window_ends_at": ends_at}
+
+    assert running.app.http.post("/payments/extended", json=extended).status_code == 202
+
+    job = f"payment-window-{order_id}"
+    eventually(partial(running.sidecar.get_job, job), timeout=20, what=f"{job} scheduled")
+    streams = redis_db.command(b"KEYS *")
+    assert b"payment-window-extended" in streams  # carried by Redis Streams, not in daprd
+    answers = [
+        r["answer"]
+        for r in running.app.http.get("/__deliveries").json()
+        if r["path"] == "/events/payment-window-extended"
+    ]
+    assert answers == ["SUCCESS"]
 
 
 def test_a_cancelled_payment_window_never_fires(

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tools.codegen.quoting import pystr
-from tools.codegen.routing import DELIVERIES, dead_letters, guarded
+from tools.codegen.routing import dead_letters, delivery_policy, guarded
 from tools.codegen.stores import (
     STORES,
     ClaimProtocol,
@@ -21,6 +21,7 @@ from tools.codegen.stores import (
     require_etags,
     require_transactions,
 )
+from tools.specs.components import BROKERS, redelivery_window
 from tools.specs.model import (
     BULK_LIMIT,
     PLACEHOLDER,
@@ -295,7 +296,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             | {t["event"] for s in subscriptions for t in s["types"]}
         ),
         "dead_letters": dead_letters(subscriptions),
-        "deliveries": DELIVERIES,
+        "deliveries": delivery_policy(c["window"] for c in components if c.get("window")),
         "stores": stores,
         "jobs_startup": jobs_startup,
         "jobs_per_key": jobs_per_key,
@@ -664,6 +665,8 @@ def _components(spec: ServiceSpec) -> list[dict[str, str]]:
             "attr": identifier(n, _SETTINGS_FIELDS),
             "env": f"COMPONENT_{snake(n).upper()}",
         }
+        if kind == "pubsub":
+            view |= _pubsub_view(spec, n)
         if kind == "state":
             state_type = spec.store_type(n)
             view["type"] = state_type
@@ -674,6 +677,22 @@ def _components(spec: ServiceSpec) -> list[dict[str, str]]:
                 view["metadata"] |= _outbox_metadata(spec, store.outbox.topic)
         views.append(view)
     return views
+
+
+def _pubsub_view(spec: ServiceSpec, name: str) -> dict[str, Any]:
+    """A pub/sub component's type, metadata (the type's local defaults under the spec's own) and
+    redelivery window in seconds (None when its broker never redelivers)."""
+    pubsub_type = spec.pubsub_type(name)
+    entry = spec.pubsubs.get(name)
+    written: dict[str, MetadataValue] = dict(entry.metadata) if entry else {}
+    metadata = dict(BROKERS[pubsub_type].local_metadata) | written
+    texts = {k: v for k, v in metadata.items() if isinstance(v, str)}
+    return {
+        "type": pubsub_type,
+        "metadata": _metadata_items(metadata),
+        "secret_store": _secret_store(spec, written),
+        "window": redelivery_window(pubsub_type, texts),
+    }
 
 
 def _outbox_metadata(spec: ServiceSpec, topic: str) -> dict[str, str]:

@@ -11,17 +11,30 @@ and reaches the default route, where the app decodes and validates it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any, Final
 
+from tools.specs.components import BROKERS, DELIVERY_BUDGET_SECONDS
 from tools.specs.names import snake
 
 # Redis Streams' processingTimeout by default (components-contrib 1.18): after it, a message not
 # yet acknowledged is handed out again, and a failed retry chain that ended before it is acked.
-BROKER_REDELIVERY_SECONDS: Final = 60
+BROKER_REDELIVERY_SECONDS: Final = int(BROKERS["pubsub.redis"].window_seconds or 0)
 
 # The retry chain of one delivery outlasts the broker's redelivery window (so a chain that gives
 # up never acknowledges, see resiliency.yaml.j2), and one delivery's budget fits well inside it.
-DELIVERIES: Final = {"interval": 5, "max_retries": 15, "budget": 20}
+DELIVERIES: Final = {"interval": 5, "max_retries": 15, "budget": DELIVERY_BUDGET_SECONDS}
+
+
+def delivery_policy(windows: Iterable[float]) -> dict[str, Any]:
+    """The inbound retry chain for brokers that redeliver after `windows` seconds: DELIVERIES,
+    lengthened to outlast the longest window, which a broker without redelivery does not have
+    (`window` None). One chain serves every pub/sub component of the service."""
+    longest = max(windows, default=0.0)
+    interval = DELIVERIES["interval"]
+    retries = max(DELIVERIES["max_retries"], int(longest // interval) + 1)
+    return {**DELIVERIES, "max_retries": retries, "window": f"{longest:g}" if longest else None}
+
 
 _STRING = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
 _REFERENCE = re.compile(r"(?<![\w.])event((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")

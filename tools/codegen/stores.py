@@ -23,55 +23,12 @@ measured under the real daprd by tests/e2e/test_faults_delivery.py for every sup
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from tools.errors import SpecError
+from tools.specs.components import STORES, StoreCapabilities
 
 ClaimProtocol = Literal["transaction", "claim-last"]
-
-
-@dataclass(frozen=True)
-class StoreCapabilities:
-    etag: bool
-    """ETag checks and first-write on a single key (save_state with options)."""
-    transaction_first_write: bool
-    """First-write and ETags honoured inside a transaction, which a refused operation rolls back."""
-    ttl: bool
-    """`ttlInSeconds` metadata expires a key."""
-    transactions: bool = True
-    """ExecuteStateTransaction works at all (Dapr's outbox needs it; rollback is another matter)."""
-    local_metadata: tuple[tuple[str, str], ...] = ()
-    """Component metadata for a local run (the shipped components/ folder)."""
-
-
-STORES: dict[str, StoreCapabilities] = {
-    # in_memory.go: doValidateEtag runs for every operation of Multi before any is applied.
-    "state.in-memory": StoreCapabilities(etag=True, transaction_first_write=True, ttl=True),
-    # sqlite_dbaccess.go: ExecuteMulti runs doSet/doDelete in one SQL transaction, rolled back
-    # when any of them is refused (first-write insert of an existing key, ETag mismatch).
-    "state.sqlite": StoreCapabilities(
-        etag=True,
-        transaction_first_write=True,
-        ttl=True,
-        local_metadata=(("connectionString", "data/state.db"),),
-    ),
-    # redis.go: Set passes the first-write flag to its script, Multi does not (TxPipeline).
-    "state.redis": StoreCapabilities(
-        etag=True,
-        transaction_first_write=False,
-        ttl=True,
-        local_metadata=(("redisHost", "localhost:6379"), ("redisPassword", "")),
-    ),
-    # memcached.go: Features() is TTL only; a write never checks what is there.
-    "state.memcached": StoreCapabilities(
-        etag=False,
-        transaction_first_write=False,
-        ttl=True,
-        transactions=False,
-        local_metadata=(("hosts", "localhost:11211"),),
-    ),
-}
 
 
 def capabilities(store_type: str, *, where: str) -> StoreCapabilities:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from tools.specs.components import BROKERS, DELIVERY_BUDGET_SECONDS, duration_seconds
 from tools.specs.model import (
     COMPONENT_NAME,
     JOB_NAME,
@@ -79,6 +80,7 @@ def _problems(spec: ServiceSpec) -> Iterator[Problem]:
     yield from _python_names(spec)
     yield from _publications(spec)
     yield from _subscriptions(spec)
+    yield from _pubsubs(spec)
     yield from _state_stores(spec)
     yield from _outboxes(spec)
     yield from _jobs(spec)
@@ -393,6 +395,49 @@ def _claim_field(
             f"deliveries are claimed on this field, so it must be a required str, int or uuid "
             f"('{key.type}' would claim every event without a value as 'None')",
         )
+
+
+def _pubsubs(spec: ServiceSpec) -> Iterator[Problem]:
+    """Each pub/sub entry is a component the service uses, of a type whose redelivery the
+    generator knows, with a redelivery window a delivery fits in."""
+    used = spec.pubsub_names()
+    for name, entry in spec.pubsubs.items():
+        base = f"pubsubs.{name}"
+        yield from _component(base, name)
+        if name not in used:
+            yield Problem(
+                base,
+                f"'{name}' is no pub/sub component this spec publishes or subscribes through "
+                f"(those are: {', '.join(used)}){did_you_mean(name, used)}",
+            )
+        broker = BROKERS.get(entry.type)
+        if broker is None:
+            yield Problem(
+                f"{base}.type",
+                f"daprdev does not generate for pub/sub type '{entry.type}': how a broker "
+                f"redelivers decides the retry chain of every delivery (resiliency.yaml), and "
+                f"that is known for {', '.join(sorted(BROKERS))} only"
+                f"{did_you_mean(entry.type, BROKERS)}",
+            )
+            continue
+        if broker.window_metadata not in entry.metadata:
+            continue
+        window = entry.metadata[broker.window_metadata]
+        path = f"{base}.metadata.{broker.window_metadata}"
+        seconds = duration_seconds(window) if isinstance(window, str) else None
+        if seconds is None:
+            yield Problem(
+                path,
+                f"'{window}' is not a duration daprdev can read; write milliseconds ('90000') "
+                f"or a Go duration ('90s'): the retry chain of deliveries is derived from it",
+            )
+        elif 0 < seconds <= DELIVERY_BUDGET_SECONDS:
+            yield Problem(
+                path,
+                f"{seconds:g} s is within one delivery's budget ({DELIVERY_BUDGET_SECONDS} s): "
+                f"the broker would hand a message still being handled to another delivery; "
+                f"write more than {DELIVERY_BUDGET_SECONDS} s, or '0' for no redelivery",
+            )
 
 
 def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
@@ -912,6 +957,8 @@ _CREDENTIAL = re.compile(
 
 def _component_metadata(spec: ServiceSpec) -> Iterator[tuple[str, str, dict[str, MetadataValue]]]:
     """(path, component, metadata) of every component whose metadata the spec writes."""
+    for name, pubsub in spec.pubsubs.items():
+        yield f"pubsubs.{name}.metadata", name, pubsub.metadata
     for name, binding in spec.bindings.input.items():
         yield f"bindings.input.{name}.metadata", name, binding.metadata
     for name, out in spec.bindings.output.items():

@@ -217,7 +217,9 @@ def validate_data(data: dict[str, Any]) -> tuple[ServiceSpec | None, list[Proble
 # Leaving out an entry can reveal a problem in another (a required section now empty), so a few
 # rounds; each removes at least one entry, and a spec holds few.
 _ROUNDS = 8
-_ENTRIES = ("enums", "models", "events", "publications", "subscriptions", "state_stores", "jobs")
+_ENTRIES = (
+    "enums", "models", "events", "publications", "subscriptions", "pubsubs", "state_stores", "jobs",
+)  # fmt: skip
 # The `needs` namespace of each section's names (see Problem.needs).
 _NAMESPACE = {"models": "types", "events": "types", "enums": "types", "subscriptions": "topics"}
 _NAMESPACE |= {"external_topics": "topics"}

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from tools.specs.components import DEFAULT_PUBSUB_TYPE
 from tools.specs.types import SCALARS, TypeRef, TypeSyntaxError, parse_type
 
 # Dapr names: app ids and component names are DNS labels; topics and job names end up in URLs and
@@ -595,6 +596,23 @@ class Method(_Strict):
     actions: list[Action] = Field(default_factory=list)
 
 
+class PubSub(_Strict):
+    """A Dapr pub/sub component (the mapping key) whose type the spec chooses; a component the
+    spec names and lists nowhere here is `pubsub.in-memory`."""
+
+    type: str = Field(
+        default=DEFAULT_PUBSUB_TYPE,
+        pattern=r"^pubsub\.[a-z0-9][a-z0-9.-]*$",
+        description="Dapr component type; how it redelivers decides the retry chain of "
+        "deliveries (resiliency.yaml)",
+    )
+    metadata: dict[str, MetadataValue] = Field(
+        default_factory=dict,
+        description="component metadata (e.g. redisHost) over the type's local defaults; "
+        "{secret: name} reads a secret",
+    )
+
+
 class Bindings(_Strict):
     input: dict[str, InputBinding] = Field(default_factory=dict)
     output: dict[str, OutputBinding] = Field(default_factory=dict)
@@ -610,6 +628,7 @@ class ServiceSpec(_Strict):
     publications: dict[str, Publication] = Field(default_factory=dict)
     subscriptions: dict[str, Subscription] = Field(default_factory=dict)
     external_topics: list[str] = Field(default_factory=list)
+    pubsubs: dict[str, PubSub] = Field(default_factory=dict)
     state_stores: dict[str, StateStore] = Field(default_factory=dict)
     jobs: dict[str, JobSpec] = Field(default_factory=dict)
     bindings: Bindings = Field(default_factory=Bindings)
@@ -627,6 +646,18 @@ class ServiceSpec(_Strict):
 
     def pubsub_of(self, item: Publication | Subscription) -> str:
         return item.pubsub or self.service.pubsub
+
+    def pubsub_names(self) -> list[str]:
+        """Every pub/sub component the service uses, the default first."""
+        names = [self.service.pubsub]
+        names += [self.pubsub_of(p) for p in self.publications.values()]
+        names += [self.pubsub_of(s) for s in self.subscriptions.values()]
+        return list(dict.fromkeys(names))
+
+    def pubsub_type(self, name: str) -> str:
+        """The Dapr component type of pub/sub component `name`."""
+        found = self.pubsubs.get(name)
+        return found.type if found else DEFAULT_PUBSUB_TYPE
 
     def store_type(self, name: str) -> str:
         """The Dapr component type of state store `name` (the claims' store included)."""

@@ -26,6 +26,7 @@ _SECTION_MODELS: dict[str, tuple[type[BaseModel], ...]] = {
     "events": (model.ModelSpec,),
     "publications": (model.Publication,),
     "subscriptions": (model.Subscription, model.TypedHandler),
+    "pubsubs": (model.PubSub,),
     "state_stores": (model.StateStore, model.Outbox),
     "jobs": (model.JobSpec,),
     "bindings.input": (model.InputBinding,),

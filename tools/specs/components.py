@@ -1,0 +1,109 @@
+"""What each Dapr component type a spec may choose honours: the facts the checks and the generator
+both decide by (a state store's first-write and transactions, a broker's redelivery window).
+
+Facts come from components-contrib v1.18.4 (the version daprd 1.18.3 is built with) and are
+measured under the real daprd by tests/e2e/test_faults_delivery.py (state stores) and
+tests/e2e/test_faults_retries.py (Redis Streams' redelivery).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DELIVERY_BUDGET_SECONDS = 20
+"""How long one delivery of a generated handler may take, every sidecar call and retry in it
+(DELIVERY_TIMEOUT_SECONDS of the generated settings)."""
+
+
+@dataclass(frozen=True)
+class StoreCapabilities:
+    etag: bool
+    """ETag checks and first-write on a single key (save_state with options)."""
+    transaction_first_write: bool
+    """First-write and ETags honoured inside a transaction, which a refused operation rolls back."""
+    ttl: bool
+    """`ttlInSeconds` metadata expires a key."""
+    transactions: bool = True
+    """ExecuteStateTransaction works at all (Dapr's outbox needs it; rollback is another matter)."""
+    local_metadata: tuple[tuple[str, str], ...] = ()
+    """Component metadata for a local run (the shipped components/ folder)."""
+
+
+STORES: dict[str, StoreCapabilities] = {
+    # in_memory.go: doValidateEtag runs for every operation of Multi before any is applied.
+    "state.in-memory": StoreCapabilities(etag=True, transaction_first_write=True, ttl=True),
+    # sqlite_dbaccess.go: ExecuteMulti runs doSet/doDelete in one SQL transaction, rolled back
+    # when any of them is refused (first-write insert of an existing key, ETag mismatch).
+    "state.sqlite": StoreCapabilities(
+        etag=True,
+        transaction_first_write=True,
+        ttl=True,
+        local_metadata=(("connectionString", "data/state.db"),),
+    ),
+    # redis.go: Set passes the first-write flag to its script, Multi does not (TxPipeline).
+    "state.redis": StoreCapabilities(
+        etag=True,
+        transaction_first_write=False,
+        ttl=True,
+        local_metadata=(("redisHost", "localhost:6379"), ("redisPassword", "")),
+    ),
+    # memcached.go: Features() is TTL only; a write never checks what is there.
+    "state.memcached": StoreCapabilities(
+        etag=False,
+        transaction_first_write=False,
+        ttl=True,
+        transactions=False,
+        local_metadata=(("hosts", "localhost:11211"),),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class BrokerCapabilities:
+    window_metadata: str | None
+    """The metadata that sets how long a delivered message may stay unacknowledged before the
+    broker hands it out again (None: the broker never redelivers)."""
+    window_seconds: float | None
+    """That window when the metadata is not given."""
+    local_metadata: tuple[tuple[str, str], ...] = ()
+    """Component metadata for a local run, under what the spec writes itself."""
+
+
+DEFAULT_PUBSUB_TYPE = "pubsub.in-memory"
+BROKERS: dict[str, BrokerCapabilities] = {
+    # in-memory.go: a failed handler is logged once, never delivered again.
+    DEFAULT_PUBSUB_TYPE: BrokerCapabilities(window_metadata=None, window_seconds=None),
+    # common/component/redis: processingTimeout (60 s by default; a bare number is milliseconds,
+    # "0" turns redelivery off) before a pending message is claimed for another delivery.
+    "pubsub.redis": BrokerCapabilities(
+        window_metadata="processingTimeout",
+        window_seconds=60,
+        local_metadata=(("redisHost", "localhost:6379"), ("redisPassword", "")),
+    ),
+}
+
+_GO_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
+_UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def duration_seconds(text: str) -> float | None:
+    """A components-contrib duration in seconds: a bare number is milliseconds (their legacy
+    reading), else a Go duration such as `90s` or `1m30s`; None for anything else."""
+    if text.isdigit():
+        return int(text) / 1000
+    parts = _GO_DURATION_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+
+
+def redelivery_window(broker_type: str, metadata: dict[str, str]) -> float | None:
+    """After how many seconds a broker of `broker_type` with `metadata` delivers an
+    unacknowledged message again; None when it never does (or the type is unknown)."""
+    known = BROKERS.get(broker_type)
+    if known is None or known.window_metadata is None:
+        return None
+    given = metadata.get(known.window_metadata)
+    seconds = known.window_seconds if given is None else duration_seconds(given)
+    return seconds or None
