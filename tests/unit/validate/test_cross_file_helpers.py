@@ -120,7 +120,7 @@ def test_helpers_over_the_raw_state_api(tmp_path: Path) -> None:
         "def fetch(key: str) -> dict:\n"
         "    return httpx.get(f'{URL}/{key}').json()\n\n\n"
         "def keep(key: str, value: dict) -> None:\n"
-        "    httpx.post(URL, json=[{'key': key, 'value': value}])\n"
+        "    httpx.post(URL, json=[{'key': key, 'value': value}]).raise_for_status()\n"
     )
     routes = (
         "from fastapi import FastAPI\n\n"

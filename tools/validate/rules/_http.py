@@ -3,7 +3,8 @@
 A request is `<anything>.post(url, ...)` (also get, put, patch, delete) or `.request("POST", url,
 ...)` - requests, httpx and aiohttp share these shapes - with the URL's text as far as the file
 shows it (module strings and the function's own assignments included). A publish request is a
-POST/PUT whose URL contains `/v1.0/publish/` (or the alpha1 bulk route).
+POST/PUT whose URL contains `/v1.0/publish/` (or the alpha1 bulk route); a state write is a POST
+to `/v1.0/state/<store>` (a save) or a DELETE of `/v1.0/state/<store>/<key>`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from tools.validate.context import FileContext
 from tools.validate.rules._strings import HOLE, template
 
 _PUBLISH_PATH = re.compile(r"/v1\.0(?:-alpha1)?/publish/")
+# A save posts to the store itself; a path after it is a key (read or deleted), `bulk`, `query` or
+# `transaction` - the latter three answer 200 with a body, or 204 for transactions.
+_STATE_SAVE_PATH = re.compile(r"/v1\.0/state/[^/?]+/?(?:\?|$)")
+_STATE_KEY_PATH = re.compile(r"/v1\.0/state/[^/?]+/[^/?]+")
 _BODY_VERBS = frozenset({"POST", "PUT"})
 _VERB_METHODS = frozenset({"get", "post", "put", "patch", "delete"})
 
@@ -117,4 +122,19 @@ def header_value(headers: ast.expr | None, name: str, ctx: FileContext) -> str |
         if isinstance(key, ast.Constant) and str(key.value).lower() == name:
             text = template(value, ctx.constants)
             return HOLE if text is None else text
+    return None
+
+
+def state_write_request(
+    ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]
+) -> HttpRequest | None:
+    """The call as a state save (POST to the store) or a state delete (DELETE of a key), the
+    two state calls the sidecar answers with 204 No Content; None otherwise."""
+    request = http_request(ctx, call, local)
+    if request is None:
+        return None
+    if request.verb == "POST" and _STATE_SAVE_PATH.search(request.url):
+        return request
+    if request.verb == "DELETE" and _STATE_KEY_PATH.search(request.url):
+        return request
     return None

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
-from tools.validate.rules._http import Locals, publish_request
+from tools.validate.rules._http import Locals, publish_request, state_write_request
 from tools.validate.rules.base import Invalid, Rule
 
 _STATUS_ATTRIBUTES = frozenset({"status_code", "status"})  # requests/httpx, aiohttp
@@ -18,13 +18,14 @@ class PublishStatus(Rule):
     message = "publish success is judged by HTTP 200, but the sidecar answers 204"
     why = (
         "Dapr's publish API answers 204 No Content when the event is accepted (400, 403, 404 "
-        "and 500 otherwise). Code that waits for 200 treats every successful publish as a "
-        "failure - it retries, duplicates the event or fails the request - and never notices "
-        "the real errors it was meant to catch."
+        "and 500 otherwise), and so do a state save (`POST /v1.0/state/<store>`) and a state "
+        "delete. Code that waits for 200 treats every successful write as a failure - it "
+        "retries, duplicates the event or fails the request - and never notices the real "
+        "errors it was meant to catch."
     )
     fix = (
         "Check `response.is_success` / `response.ok` or call `response.raise_for_status()` - "
-        "or publish with the SDK's `publish_event`, which raises on failure."
+        "or use the SDK's `publish_event` / `save_state`, which raise on failure."
     )
     VALID = (
         "import httpx\n\n"
@@ -37,6 +38,12 @@ class PublishStatus(Rule):
         "async def metadata(http: httpx.AsyncClient, url: str) -> dict:\n"
         "    response = await http.get(url + '/v1.0/metadata')\n"
         "    return response.json() if response.status_code == 200 else {}\n",
+        # A state read answers 200 with the value (204 when the key is missing): 200 is right.
+        "import requests\n\n"
+        "STATE = 'http://127.0.0.1:3500/v1.0/state/statestore'  # noqa: DAPR013\n\n"
+        "def load(key: str) -> dict | None:\n"
+        "    response = requests.get(f'{STATE}/{key}')\n"
+        "    return response.json() if response.status_code == 200 else None\n",
     )
     INVALID = (
         Invalid(
@@ -49,6 +56,19 @@ class PublishStatus(Rule):
             ),
             line=5,
             col=12,
+        ),
+        # A state save answers 204 too.
+        Invalid(
+            (
+                "import requests\n\n"
+                "STATE = 'http://127.0.0.1:3500/v1.0/state/statestore'  # noqa: DAPR013\n\n"
+                "def save(key: str, value: dict) -> None:\n"
+                "    response = requests.post(STATE, json=[{'key': key, 'value': value}])\n"
+                "    if response.status_code != 200:\n"
+                "        raise RuntimeError(response.text)\n"
+            ),
+            line=7,
+            col=8,
         ),
         Invalid(
             (
@@ -79,17 +99,24 @@ class PublishStatus(Rule):
 
     def _check(self, function: FunctionNode) -> None:
         local = self._locals.of(function)
-        requests = {
-            id(n)
-            for n in own_nodes(function)
-            if isinstance(n, ast.Call) and publish_request(self.ctx, n, local) is not None
-        }
-        if not requests:
-            return
-        responses = set(_response_names(function, requests))
-        for node in own_nodes(function):
-            if isinstance(node, ast.Compare) and _judges_by_200(node, responses, requests):
-                self.report(node, within=function)
+        for kind, writes in (
+            (self.message, publish_request),
+            (_STATE_MESSAGE, state_write_request),
+        ):
+            requests = {
+                id(n)
+                for n in own_nodes(function)
+                if isinstance(n, ast.Call) and writes(self.ctx, n, local) is not None
+            }
+            if not requests:
+                continue
+            responses = set(_response_names(function, requests))
+            for node in own_nodes(function):
+                if isinstance(node, ast.Compare) and _judges_by_200(node, responses, requests):
+                    self.report(node, kind, within=function)
+
+
+_STATE_MESSAGE = "a state write's success is judged by HTTP 200, but the sidecar answers 204"
 
 
 def _response_names(function: FunctionNode, requests: set[int]) -> Iterator[str]:

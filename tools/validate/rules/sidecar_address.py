@@ -114,7 +114,9 @@ class HardcodedSidecarAddress(Rule):
                 "BASE = 'http://localhost:3500'\n\n"
                 "def save(key: str, value: str) -> None:\n"
                 "    url = f'{BASE}/v1.0/state/statestore'\n"
-                "    requests.post(url, json=[{'key': key, 'value': value}], timeout=5)\n"
+                "    response = requests.post(url, json=[{'key': key, 'value': value}], timeout=5)"
+                "\n"
+                "    response.raise_for_status()\n"
             ),
             line=3,
             col=8,
@@ -127,7 +129,10 @@ class HardcodedSidecarAddress(Rule):
                 "    HOST = 'http://localhost:3500'\n\n"
                 "    def save(self, key: str, value: str) -> None:\n"
                 "        url = f'{self.HOST}/v1.0/state/statestore'\n"
-                "        requests.post(url, json=[{'key': key, 'value': value}], timeout=5)\n"
+                "        response = requests.post(\n"
+                "            url, json=[{'key': key, 'value': value}], timeout=5\n"
+                "        )\n"
+                "        response.raise_for_status()\n"
             ),
             line=4,
             col=12,

@@ -1,8 +1,8 @@
-"""DAPR036: a publish or output-binding call whose failure nobody hears of.
+"""DAPR036: a publish, output-binding call or raw state write whose failure nobody hears of.
 
-Over raw HTTP the sidecar reports a refused publish or binding call only in its status (the
-publish API answers 204 on success, 400/403/404/500 otherwise); requests, httpx and aiohttp
-raise on none of them. A response that is never looked at (discarded, or only printed) lets the
+Over raw HTTP the sidecar reports a refused publish, binding call or state save/delete only in
+its status (204 on success, 400/403/404/500 otherwise); requests, httpx and aiohttp raise on
+none of them. A response that is never looked at (discarded, or only printed) lets the
 caller go on as if the event was sent. The SDK does raise - but a `try` whose `except` only logs,
 in a function that returns the same nothing either way, hides that failure just as well.
 """
@@ -23,14 +23,14 @@ from tools.validate.astutil import (
 )
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import TRANSIENT_ERRORS, caught, is_blanket, last_name
-from tools.validate.rules._http import Locals, http_request
+from tools.validate.rules._http import Locals, http_request, state_write_request
 from tools.validate.rules._reach import is_script
 from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.base import Invalid, Rule
 
 _SIDECAR_OUTPUT = re.compile(r"/v1\.0(?:-alpha1)?/(?:publish|bindings)/")
 _SENDING_VERBS = frozenset({"POST", "PUT"})
-_ROUTE_WORDS = ("/publish", "/bindings")
+_ROUTE_WORDS = ("/publish", "/bindings", "/state")
 _SDK_SENDS = frozenset({"publish_event", "publish_events", "invoke_binding"})
 # Calls that only show a value: a response passed to them is still unchecked.
 _REPORTERS = frozenset(
@@ -153,8 +153,23 @@ class UncheckedSidecarAnswer(Rule):
         "        except Exception:\n"
         "            logging.exception('publish failed')\n"
         "            return False\n",
+        # A raw state save whose answer fails the route when the sidecar refuses it.
+        _BASE + "STATE = f'{DAPR}/v1.0/state/statestore'\n\n"
+        "def remember(key: str, value: dict) -> dict:\n"
+        "    response = requests.post(STATE, json=[{'key': key, 'value': value}])\n"
+        "    response.raise_for_status()\n"
+        "    return {'saved': key}\n",
     )
     INVALID = (
+        # A raw state save nobody looks at: the route answers 'saved' whatever happened.
+        Invalid(
+            _BASE + "STATE = f'{DAPR}/v1.0/state/statestore'\n\n"
+            "def remember(key: str, value: dict) -> dict:\n"
+            "    response = requests.post(STATE, json=[{'key': key, 'value': value}])\n"
+            "    return {'saved': key}\n",
+            line=11,
+            col=16,
+        ),
         Invalid(
             _BASE + "def publish(order: dict) -> None:\n"
             "    requests.post(PUBLISH, json=order)  # noqa: DAPR019\n",
@@ -291,11 +306,17 @@ class UncheckedSidecarAnswer(Rule):
         handlers = {id(function) for function in deliveries}
         calls = _InFileCalls(module)
         script = is_script(self.ctx, module)
+        # A raw state write is judged on its answer alone: whether a swallowed or signalled
+        # failure is lost depends on what the state was for, which the file does not say.
+        state = self._raw and "/state" in self.ctx.source
         for function, nodes in scopes:
             sends = self._raw_sends(function, nodes)
             for call, url in sends:
                 if not _checked(call, nodes, function, discarded):
                     self.report(call, _unchecked_message(url), within=function)
+            for call in self._state_writes(function, nodes) if state else ():
+                if not _checked(call, nodes, function, discarded):
+                    self.report(call, _UNCHECKED_STATE, within=function)
             if function is not None and id(function) not in handlers:
                 raw_ids = {id(call) for call, _ in sends}
                 self._check_swallowed(function, nodes, raw_ids, script)
@@ -341,6 +362,15 @@ class UncheckedSidecarAnswer(Rule):
                 ):
                     found.append((node, request.url))
         return found
+
+    def _state_writes(self, function: FunctionNode | None, nodes: list[ast.AST]) -> list[ast.Call]:
+        """Raw HTTP state saves and deletes to the sidecar."""
+        local = self._locals.of(function)
+        return [
+            node
+            for node in nodes
+            if isinstance(node, ast.Call) and state_write_request(self.ctx, node, local)
+        ]
 
     def _check_swallowed(
         self, function: FunctionNode, nodes: list[ast.AST], raw_sends: set[int], script: bool
@@ -519,6 +549,10 @@ def _unchecked_message(url: str) -> str:
     return UncheckedSidecarAnswer.message
 
 
+_UNCHECKED_STATE = (
+    "the sidecar's answer to this state write is never checked: a refused save or delete "
+    "passes as done"
+)
 _SWALLOWED = (
     "a failed publish is only logged, and the function returns as it does on success: the "
     "caller goes on as if the event was sent, and it is lost"
