@@ -120,6 +120,8 @@ class FileContext:
     imports: ImportMap = field(default_factory=ImportMap)
     constants: dict[str, str] = field(default_factory=dict)
     module_values: dict[str, ast.expr] = field(default_factory=dict)
+    # The module's own functions by name: a `/dapr/subscribe` handler may return what one builds.
+    module_functions: dict[str, FunctionNode] = field(default_factory=dict)
     app_objects: dict[str, AppKind] = field(default_factory=dict)
     router_prefixes: dict[str, str] = field(default_factory=dict)
     functions: list[FunctionNode] = field(default_factory=list)
@@ -320,7 +322,8 @@ class FileContext:
     def declared_routes(self) -> list[tuple[str, ast.AST]]:
         """(route, node) for each route a programmatic `GET /dapr/subscribe` handler lists.
 
-        The list may be a literal in the handler or a module-level name it returns.
+        The list may be a literal in the handler, a module-level name it returns, or what a
+        function of the module it calls builds (`return get_subscriptions()`).
         """
         found: list[tuple[str, ast.AST]] = []
         for function, route in self.handlers:
@@ -341,6 +344,9 @@ class FileContext:
                 names.add(node.id)
         for name in names & self.module_values.keys():
             yield from walk(self.module_values[name])
+        for name in names & self.module_functions.keys():
+            if self.module_functions[name] is not function:
+                yield from walk(self.module_functions[name])
 
     @cached_property
     def raw_payloads(self) -> bool:

@@ -140,6 +140,8 @@ class _Traversal:
             is_function = node_type is ast.FunctionDef or node_type is ast.AsyncFunctionDef
             if is_function:
                 ctx.has_async = ctx.has_async or node_type is ast.AsyncFunctionDef
+                if not ctx.functions:
+                    ctx.module_functions[node.name] = node  # type: ignore[attr-defined]
                 route = ctx.route_of(node)  # type: ignore[arg-type]
                 if route is not None:
                     ctx.handlers.append((node, route))  # type: ignore[arg-type]
