@@ -14,6 +14,7 @@ from tools.validate.rules.closed_client import ClosedSharedClient
 from tools.validate.rules.cloudevent_content_type import CloudEventContentType
 from tools.validate.rules.envelope_validated import EnvelopeValidated
 from tools.validate.rules.hardcoded_secret import HardcodedSecret
+from tools.validate.rules.idle_consumer import IdleConsumer
 from tools.validate.rules.infra_client import InfrastructureClient
 from tools.validate.rules.invocation_idempotency import InvocationWithoutIdempotencyKey
 from tools.validate.rules.invocation_timeout import InvocationWithoutTimeout
@@ -96,6 +97,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     WorkflowFreshInstanceId,
     ClosedSharedClient,
     UnawaitedCoroutine,
+    IdleConsumer,
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
     BulkPublishUnread,
