@@ -57,7 +57,10 @@ def project_findings(
             findings += [
                 unserved_diagnostic(declared)
                 for declared in file.declared
-                if declared.kind == "pubsub"
+                # An input binding's route is probed with OPTIONS at startup: unserved, it is
+                # never triggered - unless a gRPC app of the project takes bindings as events.
+                if (declared.kind == "pubsub" or not project.has_grpc_app)
+                and declared.kind in ("pubsub", "cron", "binding")
                 and not declared.site.suppressed
                 and project.may_receive(declared)
                 # Built at run time (`f"/events/{topic}"`): which route it is, is not known.
@@ -142,6 +145,10 @@ def unserved_diagnostic(declared: Declared) -> Diagnostic:
         message=(
             f"Dapr delivers {declared.path} with POST, but no route of the app serves it: the "
             "app answers 404 and Dapr drops every message"
+            if declared.kind == "pubsub"
+            else f"this input binding triggers the app at {declared.path} (its `route` metadata, "
+            "else the component's name), but no route of the app serves it: daprd's startup "
+            "probe gets 404 and the binding never calls the app"
         ),
         why=UnservedRoute.why,
         fix=UnservedRoute.fix,
@@ -179,6 +186,11 @@ class _Project:
     @cached_property
     def has_app(self) -> bool:
         return bool(self._apps)
+
+    @cached_property
+    def has_grpc_app(self) -> bool:
+        """A `dapr.ext.grpc.App`: it receives input bindings as events, through no route."""
+        return "other" in self._apps.values()
 
     @cached_property
     def closed(self) -> bool:

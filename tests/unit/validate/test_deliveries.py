@@ -196,6 +196,55 @@ def test_an_input_binding_route_is_not_judged_as_a_subscription(tmp_path: Path) 
     assert _findings(files, tmp_path) == set()
 
 
+_CRON = (
+    "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n"  # line 4
+    "spec:\n  type: bindings.cron\n  version: v1\n"
+    "  metadata:\n    - name: schedule\n      value: '@every 1m'\n{extra}"
+)
+
+
+def test_an_input_binding_route_nothing_serves(tmp_path: Path) -> None:
+    files = {
+        "components/cron.yaml": _CRON.format(name="reminder-sweep", extra=""),
+        "svc/app.py": _APP.replace("'DONE'", "'SUCCESS'"),
+    }
+    assert _findings(files, tmp_path) == {("components/cron.yaml", 4, "DAPR030")}
+
+
+def test_an_input_binding_routed_by_its_metadata_to_a_served_path(tmp_path: Path) -> None:
+    extra = "    - name: route\n      value: /orders\n"
+    files = {
+        "components/cron.yaml": _CRON.format(name="reminder-sweep", extra=extra),
+        "svc/app.py": _APP.replace("'DONE'", "'SUCCESS'"),
+    }
+    assert _findings(files, tmp_path) == set()
+
+
+def test_a_grpc_app_of_the_project_may_take_the_binding(tmp_path: Path) -> None:
+    grpc_app = (
+        "from dapr.ext.grpc import App, BindingRequest\n\n"
+        "grpc_app = App()\n\n\n"
+        "@grpc_app.binding('reminder-sweep')\n"
+        "def sweep(request: BindingRequest) -> None:\n"
+        "    print(request.text())\n"
+    )
+    files = {
+        "components/cron.yaml": _CRON.format(name="reminder-sweep", extra=""),
+        "svc/app.py": _APP.replace("'DONE'", "'SUCCESS'"),
+        "svc/sweeper.py": grpc_app,
+    }
+    assert _findings(files, tmp_path) == set()
+
+
+def test_an_output_binding_is_not_delivered_to(tmp_path: Path) -> None:
+    extra = "    - name: direction\n      value: output\n"
+    files = {
+        "components/cron.yaml": _CRON.format(name="reminder-sweep", extra=extra),
+        "svc/app.py": _APP.replace("'DONE'", "'SUCCESS'"),
+    }
+    assert _findings(files, tmp_path) == set()
+
+
 def test_a_grpc_job_event_handles_the_job(tmp_path: Path) -> None:
     scheduler = (
         "from dapr.aio.clients import DaprClient, Job\n\n\n"

@@ -24,11 +24,15 @@ class UnservedRoute(Rule):
         "`/dapr/subscribe`, a Subscription manifest or `DaprApp.subscribe`). When no route of the "
         "app answers it - the router is never included, it is mounted under a prefix such as "
         "`/api/v1`, or the path is spelled differently - the app answers 404, which Dapr treats "
-        "as a message to drop: every message on the topic is lost, with no error in the app."
+        "as a message to drop: every message on the topic is lost, with no error in the app. An "
+        "input binding (cron included) calls the route its `route` metadata names, else "
+        "`/<component name>`; daprd probes it with OPTIONS at startup and, on a 404, never "
+        "triggers the app at all."
     )
     fix = (
         "Make the subscription's route the path the app serves, prefixes included "
-        "(`/api/v1/orders`), or serve the route where Dapr calls it; include the router."
+        "(`/api/v1/orders`), or serve the route where Dapr calls it; include the router. For a "
+        "binding, set its `route` metadata to the path the app serves."
     )
     VALID = (
         _APP + _SUBSCRIBE + _HANDLER + "\napp.include_router(orders)\n",
