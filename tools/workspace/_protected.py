@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
-
-import pathspec
+from typing import TYPE_CHECKING, Any
 
 from tools.workspace._names import folded
+
+if TYPE_CHECKING:
+    from pathspec import PathSpec
 
 
 class Writer(Enum):
@@ -211,13 +212,13 @@ class WritePolicy:
 
     allow: Sequence[str] = ()
     protect: Sequence[str] = ()
-    _allow: pathspec.PathSpec = field(init=False, repr=False, compare=False)
-    _protect: pathspec.PathSpec = field(init=False, repr=False, compare=False)
+    # None without patterns (most projects): then pathspec, slow to import, is never loaded.
+    _allow: PathSpec | None = field(init=False, repr=False, compare=False)
+    _protect: PathSpec | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_allow", pathspec.PathSpec.from_lines("gitignore", self.allow))
-        protect = [folded(pattern) for pattern in self.protect]
-        object.__setattr__(self, "_protect", pathspec.PathSpec.from_lines("gitignore", protect))
+        object.__setattr__(self, "_allow", _patterns(self.allow))
+        object.__setattr__(self, "_protect", _patterns([folded(p) for p in self.protect]))
 
     def refusal(self, root: Path, clean: str, writer: Writer) -> str | None:
         """Why the writer must not write `clean` (a normalised path), or None."""
@@ -234,14 +235,22 @@ class WritePolicy:
                 "it is a history record, written only by the history tools "
                 "(create_phr, create_adr, request_decision), which redact and number it"
             )
-        if self._protect.match_file(folded(clean)):
+        if self._protect is not None and self._protect.match_file(folded(clean)):
             return "the user protected it in [tool.daprdev] write-protect"
         guard = _guarded(parts) or _inside_environment_or_repository(root, parts)
         # write-allow never opens version-control internals, by name or found on disk: a pattern
         # meant for vendored code must not reach the hooks of a repository embedded in it.
-        if guard and (guard is _VCS or not self._allow.match_file(clean)):
+        if guard and (guard is _VCS or self._allow is None or not self._allow.match_file(clean)):
             return guard.reason
         return None
+
+
+def _patterns(lines: Sequence[str]) -> PathSpec | None:
+    if not lines:
+        return None
+    import pathspec
+
+    return pathspec.PathSpec.from_lines("gitignore", lines)
 
 
 def read_refusal(clean: str) -> str | None:

@@ -221,12 +221,13 @@ def test_malformed_json_rpc_leaves_the_server_answering(project: Path) -> None:
 
 
 def test_startup_leaves_the_heavy_capabilities_unloaded(tmp_path: Path) -> None:
-    """The gate (libcst, ruff), generator (jinja2) and history load on first use, not at start."""
+    """The gate (libcst, ruff), generator (jinja2), history and path patterns (pathspec, only for
+    a project with write-allow or write-protect patterns) load on first use, not at start."""
     probe = (
         "import sys, tools.server\n"
         f"tools.server.build_server({str(tmp_path)!r})\n"
         "heavy = ('libcst', 'jinja2', 'tools.validate.gate', 'tools.codegen', 'tools.history',"
-        " 'yaml')\n"
+        " 'yaml', 'pathspec')\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
     )
     run = subprocess.run(
