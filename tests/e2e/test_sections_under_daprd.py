@@ -300,7 +300,10 @@ def test_a_stored_payment_is_read_corrected_and_deleted_through_invocation_with_
     first_etag = found.headers["etag"]
     put = running.sidecar.http.put(path, json=corrected, headers={"if-match": first_etag})
     assert put.status_code == 204, put.text
-    assert read(body["order_id"]).json()["amount"] == corrected["amount"]
+    corrected_read = read(body["order_id"])
+    assert corrected_read.json()["amount"] == corrected["amount"]
+    # The PUT answered the new version's ETag (daprd passes the header on), the one a read answers.
+    assert put.headers["etag"] == corrected_read.headers["etag"] != first_etag
     stale_if = {"if-match": first_etag}
     stale = running.sidecar.http.put(path, json=body, headers=stale_if)
     assert stale.status_code == 412, stale.text
