@@ -1,13 +1,14 @@
 """Reads and writes of one state key within a function, for the concurrency rules (DAPR016/017).
 
-A read is `get_state(store, key)`; a write is `save_state(store, key, value)` or a transaction's
-`TransactionalStateOperation(key, data)` upsert. Over raw HTTP, a read is a GET of
-`/v1.0/state/<store>/<key>` and a write a POST of `[{"key": ..., "value": ...}]` to
-`/v1.0/state/<store>`. A write is guarded when it passes an ETag or concurrency options
+A read is `get_state(store, key)`; a write is `save_state(store, key, value)`, a transaction's
+`TransactionalStateOperation(key, data)` upsert or a bulk save's `StateItem(key, value)`. Over raw
+HTTP, a read is a GET of `/v1.0/state/<store>/<key>` and a write a POST of
+`[{"key": ..., "value": ...}]` to `/v1.0/state/<store>`. A write is guarded when it passes an ETag
+or concurrency options
 (first-write, or options the file cannot show). Names assigned from the read (`state = await
-...get_state(...)`, `order = json.loads(state.data)`, `order.update(...)`) carry its value, so
-the rules can tell a write of the read's value (read-modify-write) from a write after a check of
-it (check-then-set).
+...get_state(...)`, `order = json.loads(state.data)`, `order.update(...)`) carry its value, so the
+rules can tell a write of the read's value (read-modify-write) from a write after a check of it
+(check-then-set).
 
 A project's own helper that reads or writes one key it is given (`get_item(key)` around
 `get_state`, `save_item(key, data)` around an unguarded `save_state`) is an access too where the
@@ -49,6 +50,10 @@ _TRANSACTION_OPERATIONS = frozenset(
         "dapr.clients.grpc._request.TransactionalStateOperation",
         "dapr.clients.grpc.client.TransactionalStateOperation",
     }
+)
+# `StateItem(key, value, etag=None, options=None, metadata=None)`: one item of `save_bulk_state`.
+_STATE_ITEMS = frozenset(
+    {"dapr.clients.grpc._state.StateItem", "dapr.clients.grpc.client.StateItem"}
 )
 _SDK_METHODS = ("get_state", "save_state")
 _DELETE = "delete"
@@ -268,8 +273,11 @@ class StateAccesses:
             if not shaped:
                 return True, None
             return True, _sdk_access(call, func.attr)
-        if self.ctx.qualname(func) in _TRANSACTION_OPERATIONS:
+        qualname = self.ctx.qualname(func)
+        if qualname in _TRANSACTION_OPERATIONS:
             return True, _transaction_access(call)
+        if qualname in _STATE_ITEMS:
+            return True, _item_access(call)
         return False, None
 
     def _helper_of(self, func: ast.expr) -> Helper | None:
@@ -486,6 +494,14 @@ def _transaction_access(call: ast.Call) -> _Access | None:
         return None
     guarded = _guarded(call, etag_at=2, options_at=None)
     return _Access("write", None, key, argument(call, 1, "data"), guarded)
+
+
+def _item_access(call: ast.Call) -> _Access | None:
+    key = argument(call, 0, "key")
+    if key is None:
+        return None
+    guarded = _guarded(call, etag_at=2, options_at=3)
+    return _Access("write", None, key, argument(call, 1, "value"), guarded)
 
 
 def _helper_access(call: ast.Call, helper: Helper) -> _Access | None:

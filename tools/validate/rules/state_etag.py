@@ -63,8 +63,34 @@ class StateWithoutEtag(Rule):
         "async def add_item(carts: Carts, cart_id: str, item: str) -> None:\n"
         "    cart = await carts.get_state('carts', cart_id)\n"
         "    await carts.save_state('carts', cart_id, [*cart, item])\n",
+        # A bulk save's item carries the read's ETag.
+        "import json\n"
+        "from dapr.aio.clients import DaprClient\n"
+        "from dapr.clients.grpc._state import StateItem\n\n"
+        "async def rename(client: DaprClient, key: str, name: str) -> None:\n"
+        "    state = await client.get_state('statestore', key)\n"
+        "    profile = json.loads(state.data or b'{}')\n"
+        "    profile['name'] = name\n"
+        "    item = StateItem(key, json.dumps(profile), etag=state.etag)\n"
+        "    await client.save_bulk_state('statestore', [item])\n",
     )
     INVALID = (
+        # The same read-modify-write through a bulk save's item.
+        Invalid(
+            (
+                "import json\n"
+                "from dapr.aio.clients import DaprClient\n"
+                "from dapr.clients.grpc._state import StateItem\n\n"
+                "async def rename(client: DaprClient, key: str, name: str) -> None:\n"
+                "    state = await client.get_state('statestore', key)\n"
+                "    profile = json.loads(state.data or b'{}')\n"
+                "    profile['name'] = name\n"
+                "    item = StateItem(key=key, value=json.dumps(profile))\n"
+                "    await client.save_bulk_state('statestore', [item])\n"
+            ),
+            line=9,
+            col=12,
+        ),
         Invalid(
             (
                 "import json\n"
