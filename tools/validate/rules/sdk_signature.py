@@ -17,6 +17,7 @@ from typing import Any
 from tools.validate.astutil import (
     FunctionNode,
     assigned_once,
+    module_functions,
     nodes_of,
     own_nodes,
     single_assignments,
@@ -75,6 +76,20 @@ _BY_KIND: dict[Kind, str] = {
     "grpc-app": GRPC_APP,
 }
 _BY_APP_OBJECT = {"dapr": FASTAPI_APP, "grpc": GRPC_APP}
+# Keywords only the SDK client's methods take: a call naming them is the client's.
+_SDK_KEYWORDS = frozenset(
+    {
+        "store_name",
+        "pubsub_name",
+        "topic_name",
+        "binding_name",
+        "binding_metadata",
+        "publish_metadata",
+        "state_metadata",
+        "states_metadata",
+        "data_content_type",
+    }
+)
 
 
 @cache
@@ -123,6 +138,14 @@ class SdkSignature(Rule):
         "    async def save_state(self, store: str, key: str, value: str) -> None: ...\n\n"
         "async def save(store: Store) -> None:\n"
         "    await store.save_state(store='orders', key='k', value='v')\n",
+        # A receiver the file cannot place, called with the SDK's keywords and right kinds.
+        "from dapr.clients import DaprClient\n\n"
+        "def worker(job: tuple) -> None:\n"
+        "    client, key = job\n"
+        "    client.save_state(store_name='statestore', key=key, value='done', etag='3')\n\n"
+        "def main() -> None:\n"
+        "    with DaprClient() as client:\n"
+        "        worker((client, 'k'))\n",
         # dapr.ext.grpc's App does take `pubsub_name`.
         "from dapr.ext.grpc import App\n\n"
         "app = App()\n\n"
@@ -155,6 +178,21 @@ class SdkSignature(Rule):
         "    await client.invoke_method('stock', 'reserve', data=json.dumps({'sku': 'a'}))\n",
     )
     INVALID = (
+        # The client read out of a worker's argument tuple still gets the SDK's signature.
+        Invalid(
+            (
+                "from dapr.clients import DaprClient\n\n"
+                "def worker(job: tuple) -> None:\n"
+                "    client = job[0]\n"
+                "    etag = 99\n"
+                "    client.save_state(store_name='statestore', key='k', value='v', etag=etag)\n\n"
+                "def main() -> None:\n"
+                "    with DaprClient() as client:\n"
+                "        worker((client, 1))\n"
+            ),
+            line=6,
+            col=73,
+        ),
         Invalid(
             (
                 "import os\n\n"
@@ -305,12 +343,14 @@ class SdkSignature(Rule):
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
+        self._own_methods: frozenset[str] = frozenset()
         self._instances: Instances | None = None
         self._bindings: dict[int, dict[str, Kind]] = {}
         self._containers: frozenset[str] = frozenset()
         self._runtimes: frozenset[str] = frozenset()
 
     def visit_Module(self, node: ast.Module) -> None:
+        self._own_methods = frozenset(f.name for cls, f in module_functions(node) if cls)
         self._instances = instances_of(self.ctx, node)
         self._containers = _container_annotated(node)
         self._runtimes = frozenset(
@@ -372,6 +412,11 @@ class SdkSignature(Rule):
     def visit_Call(self, node: ast.Call) -> None:
         target = self._callee(node)
         if target is None:
+            client = self._client_by_its_keywords(node)
+            if client is not None:
+                method = node.func.attr  # type: ignore[attr-defined]
+                label = f"{client.rpartition('.')[2]}.{method}"
+                self._check_literals(node, label, signatures()[client][method], [])
             return
         cls, method = target
         methods = signatures()[cls]
@@ -402,6 +447,28 @@ class SdkSignature(Rule):
         kind = self._kind(owner)
         cls = _BY_KIND.get(kind) if kind is not None else None
         return (cls, func.attr) if cls is not None else None
+
+    def _client_by_its_keywords(self, node: ast.Call) -> str | None:
+        """The Dapr client a receiver the file cannot place must be (`client = args[0]`,
+        `self._client` built lazily): a file importing the client calls a method of its by
+        name with keywords only the SDK's method takes (`store_name=`, `binding_metadata=`),
+        and no class of the file defines that method. Only its arguments' kinds are judged."""
+        func = node.func
+        if not isinstance(func, ast.Attribute) or func.attr in self._own_methods:
+            return None
+        imported = set(self.ctx.imports.bindings().values())
+        client = _SYNC_CLIENT if _SYNC_CLIENT in imported else None
+        client = client or (_AIO_CLIENT if _AIO_CLIENT in imported else None)
+        if client is None:
+            return None
+        signature = signatures()[client].get(func.attr)
+        if signature is None or func.attr.startswith("_"):
+            return None
+        named = {k.arg for k in node.keywords if k.arg is not None}
+        accepted = {*signature["positional"], *signature["keyword_only"]}
+        if not named & _SDK_KEYWORDS or not named <= accepted:
+            return None
+        return client
 
     def _is_workflow_context(self, node: ast.expr) -> bool:
         """A parameter of the enclosing function annotated as the workflow's context."""
@@ -504,12 +571,17 @@ class SdkSignature(Rule):
     def _argument_kinds(self, node: ast.expr) -> list[str]:
         """The kinds of value an argument can be: a display's or a literal's, or those a name of
         the enclosing function is bound to - the dict built a line above the call, a parameter
-        annotated as a dict (a request body), or a literal one branch assigns (`etag = 99`)."""
+        annotated as a dict (a request body), or a literal one branch assigns (`etag = 99`, or
+        `etag = state.etag if first else 99`)."""
         function = self.ctx.function
         if not isinstance(node, ast.Name) or function is None:
             kind = _literal_kind(node)
             return [kind] if kind is not None else []
         value = single_assignments(function).get(node.id)
+        if isinstance(value, ast.IfExp):
+            # `etag = current.etag if first else 99`: the literal branch is one of its values.
+            branches = (_literal_kind(value.body), _literal_kind(value.orelse))
+            return [kind for kind in branches if kind is not None]
         if value is not None:
             kind = _literal_kind(value)
             return [kind] if kind is not None else []
