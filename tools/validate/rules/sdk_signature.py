@@ -344,6 +344,7 @@ class SdkSignature(Rule):
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._own_methods: frozenset[str] = frozenset()
+        self._imported_client: str | None = None
         self._instances: Instances | None = None
         self._bindings: dict[int, dict[str, Kind]] = {}
         self._containers: frozenset[str] = frozenset()
@@ -351,6 +352,11 @@ class SdkSignature(Rule):
 
     def visit_Module(self, node: ast.Module) -> None:
         self._own_methods = frozenset(f.name for cls, f in module_functions(node) if cls)
+        # Every import is known before the walk starts (nested ones included).
+        imported = self.ctx.imports.imported_modules()
+        self._imported_client = next(
+            (c for c in (_SYNC_CLIENT, _AIO_CLIENT) if c in imported), None
+        )
         self._instances = instances_of(self.ctx, node)
         self._containers = _container_annotated(node)
         self._runtimes = frozenset(
@@ -456,9 +462,7 @@ class SdkSignature(Rule):
         func = node.func
         if not isinstance(func, ast.Attribute) or func.attr in self._own_methods:
             return None
-        imported = set(self.ctx.imports.bindings().values())
-        client = _SYNC_CLIENT if _SYNC_CLIENT in imported else None
-        client = client or (_AIO_CLIENT if _AIO_CLIENT in imported else None)
+        client = self._imported_client
         if client is None:
             return None
         signature = signatures()[client].get(func.attr)
