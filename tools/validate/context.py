@@ -138,6 +138,10 @@ class FileContext:
     # carrying that answer (`func` or `Class.method`, the helper and the callers returning its
     # answer): the project reports it when calls from other modules throw the answer away.
     signalled_publishes: list[tuple[tuple[str, ...], Diagnostic]] = field(default_factory=list)
+    # DAPR034 on a delivery handler's body typed as a model imported from another module (the
+    # import's dotted path, the parameter, the finding): the project reports it when that model
+    # is an envelope requiring attributes a delivery may lack (see tools.validate.envelopes).
+    imported_envelopes: list[tuple[str, str, Diagnostic]] = field(default_factory=list)
     # DAPR050 in functions no delivery of this file reaches (`func` or `Class.method`, the
     # finding): the project reports them when a delivery handler of another module calls them.
     unreached_invocations: list[tuple[str, Diagnostic]] = field(default_factory=list)

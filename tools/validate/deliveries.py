@@ -25,6 +25,7 @@ from tools.changes import Diagnostic
 from tools.validate.astutil import argument, const_str, keyword, nodes_of, own_nodes
 from tools.validate.blocking import BlockingFacts, blocking_facts
 from tools.validate.context import DeliveryKind, FileContext
+from tools.validate.envelopes import EnvelopeFacts, envelope_facts
 from tools.validate.excerpt import excerpt
 from tools.validate.kept_clients import InstanceFacts, instance_facts
 from tools.validate.quiet_helpers import QuietFacts, quiet_facts
@@ -135,6 +136,9 @@ class DeliveryFacts(BaseModel):
     # Its coroutine functions and its calls of other modules' functions whose result goes
     # nowhere (tools.validate.unawaited).
     coroutines: CoroutineFacts | None = None
+    # Its envelope models and its deliveries' bodies typed by imported models
+    # (tools.validate.envelopes).
+    envelopes: EnvelopeFacts | None = None
 
     def is_empty(self) -> bool:
         return not (
@@ -154,6 +158,7 @@ class DeliveryFacts(BaseModel):
             or self.quiet is not None
             or self.instances is not None
             or self.coroutines is not None
+            or self.envelopes is not None
         )
 
 
@@ -201,6 +206,8 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
     facts.instances = None if instances.is_empty() else instances
     coroutines = coroutine_facts(ctx, tree, absolute, blocking.types)
     facts.coroutines = None if coroutines.is_empty() else coroutines
+    envelopes = envelope_facts(ctx, tree, absolute)
+    facts.envelopes = None if envelopes.is_empty() else envelopes
     if PurePosixPath(ctx.path).stem == "__init__":
         for name, qualname in ctx.imports.bindings().items():
             target, _, attribute = _absolute(qualname, facts.module, ctx.path).rpartition(".")

@@ -28,6 +28,7 @@ from tools.validate.deliveries import (
     JobCallback,
     ServedRoute,
 )
+from tools.validate.envelopes import envelope_findings
 from tools.validate.kept_clients import kept_client_findings
 from tools.validate.quiet_helpers import quiet_findings
 from tools.validate.rules._jobs import looks_like_job_callback
@@ -96,6 +97,11 @@ def project_findings(
     )
     findings += unawaited_findings(
         {path: file.coroutines for path, file in facts.items() if file.coroutines is not None},
+        {path: file.module for path, file in facts.items()},
+        report_in=set(report_in),
+    )
+    findings += envelope_findings(
+        {path: file.envelopes for path, file in facts.items() if file.envelopes is not None},
         {path: file.module for path, file in facts.items()},
         report_in=set(report_in),
     )

@@ -362,3 +362,52 @@ def test_blocking_calls_in_a_one_shot_script_stall_no_one(tmp_path: Path) -> Non
         tree = check_tree([tmp_path / name], root=tmp_path, use_cache=False).diagnostics
         assert ("ASYNC251" in {d.rule for d in gate}) == reported
         assert ("ASYNC251" in {d.rule for d in tree}) == reported
+
+
+_ENVELOPE = (
+    "from pydantic import BaseModel\n\n\n"
+    "class Envelope(BaseModel):\n"
+    "    id: str\n"
+    "    specversion: str\n"
+    "    traceparent: str{default}\n"
+    "    data: dict\n"
+)
+_TYPED_HANDLER = (
+    "from dapr.ext.fastapi import DaprApp\n"
+    "from fastapi import FastAPI\n\n"
+    "from {module} import Envelope\n\n"
+    "app = FastAPI()\n"
+    "dapr_app = DaprApp(app)\n\n\n"
+    "@dapr_app.subscribe(pubsub='pubsub', topic='orders')\n"
+    "async def on_order(event: Envelope) -> dict:\n"  # line 11
+    "    return {{'status': 'SUCCESS', 'id': event.data.get('id')}}\n"
+)
+
+
+def _envelope_rules(files: dict[str, str], tmp_path: Path) -> set[tuple[str, int, str]]:
+    return {f for f in _findings(files, tmp_path) if f[2] == "DAPR034"}
+
+
+def test_an_envelope_model_of_another_module_types_the_body(tmp_path: Path) -> None:
+    files = {
+        "svc/schemas.py": _ENVELOPE.format(default=""),
+        "svc/main.py": _TYPED_HANDLER.format(module="svc.schemas"),
+    }
+    assert _envelope_rules(files, tmp_path) == {("svc/main.py", 11, "DAPR034")}
+
+
+def test_an_envelope_model_re_exported_by_its_package(tmp_path: Path) -> None:
+    files = {
+        "svc/models/__init__.py": "from .events import *\n",
+        "svc/models/events.py": _ENVELOPE.format(default=""),
+        "svc/main.py": _TYPED_HANDLER.format(module="svc.models"),
+    }
+    assert _envelope_rules(files, tmp_path) == {("svc/main.py", 11, "DAPR034")}
+
+
+def test_an_imported_envelope_requiring_only_what_every_delivery_has(tmp_path: Path) -> None:
+    files = {
+        "svc/schemas.py": _ENVELOPE.format(default=" | None = None"),
+        "svc/main.py": _TYPED_HANDLER.format(module="svc.schemas"),
+    }
+    assert _envelope_rules(files, tmp_path) == set()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
@@ -168,22 +169,41 @@ class EnvelopeValidated(Rule):
                         "type it as an envelope model with `data` or read `data` from the request",
                         within=handler,
                     )
-                elif not self._answers_validation_errors and (
-                    lacking := self._shapes.lacking_attributes(annotation.id)
-                ):
-                    names = ", ".join(f"`{name}`" for name in sorted(lacking))
+                elif self._answers_validation_errors:
+                    continue
+                elif self._shapes.fields(annotation.id) is None:
+                    self._note_imported(annotation, parameter, handler)
+                elif lacking := self._shapes.lacking_attributes(annotation.id):
                     self.report(
-                        parameter,
-                        f"`{parameter.arg}` requires the envelope attributes {names}, which a "
-                        "delivery may lack (a raw payload, a publisher's own CloudEvent): FastAPI "
-                        "answers such a message 422 and Dapr redelivers it forever",
-                        within=handler,
+                        parameter, requires_attributes(parameter.arg, lacking), within=handler
                     )
+
+    def _note_imported(
+        self, annotation: ast.Name, parameter: ast.arg, handler: FunctionNode
+    ) -> None:
+        """A model imported from another module: the project knows whether it is an envelope
+        requiring attributes a delivery may lack. Only handlers this file shows Dapr delivering
+        to are noted; a route another file may declare is judged where it is declared."""
+        qualname = self.ctx.qualname(annotation)
+        if qualname is None or self.ctx.deferral_target(parameter, handler) is not None:
+            return
+        diagnostic = self.ctx.diagnostic(self, parameter, within=handler)
+        if diagnostic is not None:
+            self.ctx.imported_envelopes.append((qualname, parameter.arg, diagnostic))
 
     def _is_event_model(self, name: str) -> bool:
         """A model of this file without the envelope's fields (imported models: unknown, quiet)."""
         fields = self._shapes.fields(name)
         return name in self.ctx.models and fields is not None and not fields & ENVELOPE_FIELDS
+
+
+def requires_attributes(parameter: str, lacking: Iterable[str]) -> str:
+    names = ", ".join(f"`{name}`" for name in sorted(lacking))
+    return (
+        f"`{parameter}` requires the envelope attributes {names}, which a delivery may lack (a "
+        "raw payload, a publisher's own CloudEvent): FastAPI answers such a message 422 and Dapr "
+        "redelivers it forever"
+    )
 
 
 def _validated(call: ast.Call) -> tuple[str | None, ast.expr | None]:
