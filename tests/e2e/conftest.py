@@ -19,6 +19,8 @@ import pytest
 from harness import process
 from harness.binaries import REPO_ROOT, Binaries, locate
 from harness.dapr import Scheduler
+from harness.postgres import PostgresServer
+from harness.postgres import locate as locate_postgres
 from harness.redis import RedisServer
 from harness.stack import DaprStack
 
@@ -82,6 +84,19 @@ def scheduler(binaries: Binaries, e2e_dir: Path) -> Iterator[Scheduler]:
 @pytest.fixture(scope="session")
 def redis(binaries: Binaries, e2e_dir: Path) -> Iterator[RedisServer]:
     started = RedisServer(binaries.redis_server, workdir=e2e_dir / "redis", log_dir=e2e_dir).start()
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(binaries: Binaries, e2e_dir: Path) -> Iterator[PostgresServer]:
+    """A PostgreSQL cluster of the session (state.postgresql, the store with the query API)."""
+    found = locate_postgres()
+    if isinstance(found, str):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"end-to-end prerequisites missing under CI: {found}", pytrace=False)
+        pytest.skip(found)
+    started = PostgresServer(found, log_dir=e2e_dir).start()
     yield started
     started.stop()
 

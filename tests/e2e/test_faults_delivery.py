@@ -40,7 +40,12 @@ pytestmark = pytest.mark.e2e
 
 EXAMPLE_SPEC = Path(__file__).parents[2] / "specs" / "001-task-reminders"
 PUBSUB, TOPIC, STORE = "pubsub", "task-created", "statestore"
-BACKEND_OF = {"state.in-memory": "memory", "state.sqlite": "sqlite", "state.redis": "redis"}
+BACKEND_OF = {
+    "state.in-memory": "memory",
+    "state.sqlite": "sqlite",
+    "state.redis": "redis",
+    "state.postgresql": "postgres",
+}
 # The per-message lines the tests count ("message handled", "duplicate delivery skipped") are DEBUG.
 DEBUG_LOGS = {"LOG_LEVEL": "DEBUG"}
 
@@ -53,6 +58,7 @@ class Measured:
     etag: bool
     transaction_first_write: bool
     ttl: bool
+    query: bool
 
 
 def measure(sidecar: Sidecar) -> Measured:
@@ -91,18 +97,41 @@ def measure(sidecar: Sidecar) -> Measured:
         expired = True
     except TimeoutError:
         expired = False
+    # Dapr's alpha query API, on a JSON value saved as JSON: found by a field, or refused.
+    queried = f"query-{uuid.uuid4().hex}"
+    saved = sidecar.http.post(
+        f"/v1.0/state/{STORE}",
+        json=[
+            {
+                "key": queried,
+                "value": {"probe": queried},
+                "metadata": {"contentType": "application/json"},
+            }
+        ],
+    )
+    assert saved.status_code == 204, saved.text
+    answer = sidecar.http.post(
+        f"/v1.0-alpha1/state/{STORE}/query", json={"filter": {"EQ": {"probe": queried}}}
+    )
+    found = answer.json().get("results", []) if answer.status_code == 200 else []
     return Measured(
         etag=second_refused,
         transaction_first_write=refused >= 400 and rolled_back and unchanged,
         ttl=expired,
+        query=[r["key"] for r in found] == [queried],
     )
 
 
 @pytest.mark.parametrize("store_type", sorted(BACKEND_OF))
 def test_the_store_capability_table_is_what_the_store_does(
-    dapr_stack: DaprStack, generated: GeneratedService, redis_db: RedisServer, store_type: str
+    dapr_stack: DaprStack,
+    generated: GeneratedService,
+    redis_db: RedisServer,
+    store_type: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     backend: Backend = BACKEND_OF[store_type]  # type: ignore[assignment]
+    postgres = request.getfixturevalue("postgres") if backend == "postgres" else None
     sidecar = dapr_stack.sidecar(
         f"caps-{backend}",
         app_port=None,
@@ -111,6 +140,7 @@ def test_the_store_capability_table_is_what_the_store_does(
             data_dir=dapr_stack.workdir / "data",
             state=backend,
             state_redis=redis_db.address,
+            state_postgres=postgres and postgres.connection_string,
         ),
     ).start()
     sidecar.wait_outbound()
@@ -118,7 +148,7 @@ def test_the_store_capability_table_is_what_the_store_does(
     measured = measure(sidecar)
 
     row = STORES[store_type]
-    assert measured == Measured(row.etag, row.transaction_first_write, row.ttl)
+    assert measured == Measured(row.etag, row.transaction_first_write, row.ttl, row.query)
 
 
 def test_every_store_type_the_generator_accepts_is_measured() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -20,6 +21,7 @@ import pytest
 import yaml
 from harness.components import Manifest
 from harness.generated import GeneratedService, manifests, timed_service
+from harness.postgres import PostgresServer
 from harness.redis import RedisServer
 from harness.stack import DaprStack, Service
 from harness.wait import eventually
@@ -42,10 +44,10 @@ def start_payments(
     secrets: dict[str, str],
     *,
     app_token: str | None = None,
-    pubsub: Manifest | None = None,
+    generated: Iterable[Manifest] = (),
 ) -> tuple[Service, Path]:
-    """The app and its daprd, with the generated secret store reading `secrets` from a file (and
-    `pubsub` instead of the harness's in-memory broker when given)."""
+    """The app and its daprd, with the generated secret store reading `secrets` from a file, and
+    the `generated` components instead of the harness's in-memory ones of the same names."""
     data_dir = stack.workdir / "data"
     secrets_file = stack.workdir / "secrets.json"
     secrets_file.write_text(json.dumps(secrets), encoding="utf-8")
@@ -54,15 +56,12 @@ def start_payments(
     for item in store["spec"]["metadata"]:
         if item["name"] == "secretsFile":
             item["value"] = str(secrets_file)
-    replaced = {SECRET_BINDING, pubsub and pubsub["metadata"]["name"]}
+    chosen = [store, generated_component(service, SECRET_BINDING), *generated]
+    replaced = {m["metadata"]["name"] for m in chosen}
     resources = [
         m for m in manifests(service, data_dir=data_dir) if m["metadata"]["name"] not in replaced
     ]
-    resources += [
-        store,
-        generated_component(service, SECRET_BINDING),
-        *([pubsub] if pubsub else []),
-    ]
+    resources += chosen
     running = timed_service(stack, service, manifests=resources, app_token=app_token)
     running.start()
     return running, data_dir
@@ -129,7 +128,10 @@ def test_the_generated_redis_streams_component_carries_the_deliveries(
         if item["name"] == "redisHost":
             item["value"] = redis_db.address  # the only change: this suite's redis-server
     running, _ = start_payments(
-        dapr_stack, payments, {"expired-payments-root": str(tmp_path / "expired")}, pubsub=component
+        dapr_stack,
+        payments,
+        {"expired-payments-root": str(tmp_path / "expired")},
+        generated=[component],
     )
     loaded = {c["name"]: c["type"] for c in running.sidecar.metadata()["components"]}
     assert loaded[name] == "pubsub.redis"
@@ -358,3 +360,61 @@ def test_the_providers_topic_takes_declines_and_refunds_each_by_its_own_handler(
     folder = tmp_path / "receipts" / "refund-files"
     assert files_in(folder) == [{"order_id": order_id, "amount": 12.5}]  # one call, one refund
     assert files_in(tmp_path / "receipts" / "receipt-files") == []  # and no capture's receipt
+
+
+def test_declines_are_listed_by_reason_through_the_state_query_api(
+    dapr_stack: DaprStack, payments: GeneratedService, postgres: PostgresServer, tmp_path: Path
+) -> None:
+    component = generated_component(payments, "declines")  # state.postgresql, as the spec chose
+    for item in component["spec"]["metadata"]:
+        if item["name"] == "connectionString":
+            item["value"] = postgres.connection_string  # the only change: this suite's server
+    running, _ = start_payments(
+        dapr_stack,
+        payments,
+        {"expired-payments-root": str(tmp_path / "expired")},
+        generated=[component],
+    )
+    loaded = {c["name"]: c["type"] for c in running.sidecar.metadata()["components"]}
+    assert loaded["declines"] == "state.postgresql"
+    run = uuid.uuid4().hex[:6]
+    declined = payments.spec.subscriptions["payment-provider"].types["declined"].type
+    reasons = ["card expired", "no funds", "card expired", "card expired", "no funds"]
+    orders = [f"order-{run}-{i}" for i in range(len(reasons))]
+    for order_id, reason in zip(orders, reasons, strict=True):
+        published = running.sidecar.publish(
+            payments.spec.service.pubsub,
+            "payment-provider",
+            {"orderId": order_id, "reason": reason},
+            metadata={"cloudevent.type": declined, "cloudevent.id": f"declined-{order_id}"},
+        )
+        assert published.status_code == 204, published.text
+
+    def handled() -> bool:
+        deliveries = running.app.http.get("/__deliveries").json()
+        found = [r["answer"] for r in deliveries if r["path"] == "/events/payment-provider"]
+        return found == ["SUCCESS"] * len(orders)
+
+    eventually(handled, timeout=30, what="five declines handled")
+
+    def page(**params: Any) -> dict[str, Any]:
+        # Through daprd's service invocation, as another app would ask.
+        answer = running.sidecar.http.get(
+            f"/v1.0/invoke/{payments.app_id}/method/declines", params=params
+        )
+        assert answer.status_code == 200, answer.text
+        found: dict[str, Any] = answer.json()
+        return found
+
+    expired = [o for o, r in zip(orders, reasons, strict=True) if r == "card expired"]
+    first = page(reason="card expired", sort="orderId", limit=2)
+    assert [d["orderId"] for d in first["items"]] == expired[:2]
+    assert first["token"] is not None
+    rest = page(reason="card expired", sort="orderId", limit=2, token=first["token"])
+    assert [d["orderId"] for d in rest["items"]] == expired[2:]
+    assert rest["token"] is None  # a short page is the last
+    descending = page(reason="card expired", sort="-orderId")
+    assert [d["orderId"] for d in descending["items"]] == expired[::-1]
+    either = page(reason=["card expired", "no funds"], sort="orderId")
+    assert [d["orderId"] for d in either["items"]] == orders
+    assert all(set(d) == {"orderId", "reason"} for d in either["items"])  # typed, by alias

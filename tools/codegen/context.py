@@ -21,7 +21,7 @@ from tools.codegen.stores import (
     require_etags,
     require_transactions,
 )
-from tools.specs.components import BROKERS, redelivery_window
+from tools.specs.components import BROKERS, QUERY_PAGE_LIMIT, redelivery_window
 from tools.specs.model import (
     BULK_LIMIT,
     PLACEHOLDER,
@@ -34,7 +34,7 @@ from tools.specs.model import (
     Subscription,
 )
 from tools.specs.names import enum_member, identifier, package_name, snake
-from tools.specs.types import TypeRef
+from tools.specs.types import SCALARS, TypeRef
 
 SAMPLE_UUID = "7a1c5a0e-3b1f-4f5e-9a3e-2d6f1c9b8e01"
 _OTHER_SCALARS: dict[str, Any] = {
@@ -129,9 +129,11 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             # The topic and pubsub its outbox publishes on (None without one).
             "outbox": store.outbox and store.outbox.topic,
             "outbox_pubsub": store.outbox and spec.pubsub_of(spec.publications[store.outbox.topic]),
+            "queryable": store.query is not None,
         }
         for name, store in spec.state_stores.items()
     ]
+    query_routes = _query_routes(spec, attr)
     outputs = [
         {
             "name": name,
@@ -289,6 +291,14 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
         "api_routes": [p for p in publications if p["route"]],
         "bulk_limit": BULK_LIMIT,
         "read_routes": _read_routes(spec, attr, {s["name"]: s["tombstones"] for s in stores}),
+        "query_routes": query_routes,
+        "query_samples": {
+            q["store"]: repr(_query_samples(spec, sampler, q["store"])) for q in query_routes
+        },
+        "query_models": sorted(
+            {q["entity"] for q in query_routes}
+            | {f["annotation"] for q in query_routes for f in q["filters"] if f["enum"]}
+        ),
         "subscriptions": subscriptions,
         # The event of every subscribed message: one CloudEvent envelope model each.
         "envelopes": sorted(
@@ -568,6 +578,90 @@ def _read_routes(
     ]
 
 
+def _query_routes(spec: ServiceSpec, attr: dict[str, str]) -> list[dict[str, Any]]:
+    """GET <query.route> of each store that declares a query: its filters (by JSON name, typed
+    and converted to what the query compares) and the sort keys a request may name."""
+    routes = []
+    for name, store in spec.state_stores.items():
+        if store.query is None:
+            continue
+        entity = spec.payload_types()[store.entity]
+        filters = []
+        for field in store.query.filters:
+            ref = entity.fields[field].ref
+            annotation = SCALARS.get(ref.name, ref.name)
+            param = identifier(field, _QUERY_PARAMS)
+            values = (
+                f"[str(v) for v in {param} or []]"
+                if annotation == "UUID"
+                else f"list({param} or [])"
+            )
+            filters.append(
+                {
+                    "name": param,
+                    "json": entity.json_name(field),
+                    "annotation": annotation,
+                    "enum": ref.name in spec.enums,
+                    "expr": values,
+                }
+            )
+        sort_keys = [entity.json_name(f) for f in store.query.sort]
+        routes.append(
+            {
+                "path": store.query.route,
+                "func": f"query_{snake(name)}",
+                "attr": attr[name],
+                "store": name,
+                "entity": store.entity,
+                "key": store.key,
+                "page_model": f"{store.entity}Page",
+                "filters": filters,
+                "sort_keys": [k for key in sort_keys for k in (key, f"-{key}")],
+                "limit": store.query.limit,
+                "max_limit": QUERY_PAGE_LIMIT,
+            }
+        )
+    return routes
+
+
+def _query_samples(spec: ServiceSpec, sampler: _Sampler, name: str) -> list[dict[str, Any]]:
+    """Three entities of a queried store under three keys, ordered alike by every sort field;
+    the second with another value of the first filter field (when that is not the key)."""
+    store = spec.state_stores[name]
+    assert store.query is not None
+    fields = spec.payload_types()[store.entity].fields
+    first = store.query.filters[0] if store.query.filters else None
+    samples = []
+    for i in range(3):
+        sample = sampler.payload(store.entity)
+        for field in dict.fromkeys([store.key, *store.query.sort]):
+            sample[field] = _nth(spec, fields[field].ref, i)
+        if i == 1 and first is not None and first != store.key:
+            ref = fields[first].ref
+            values = spec.enums.get(ref.name, [])
+            other = values[1] if len(values) > 1 else _OTHER_SCALARS.get(ref.name)
+            sample[first] = sample[first] if other is None else other
+        samples.append(sample)
+    return samples
+
+
+def _nth(spec: ServiceSpec, ref: TypeRef, i: int) -> Any:
+    """The i-th of ascending values of a key or sort field's type (str, int, uuid, date, enum)."""
+    if ref.name in spec.enums:
+        values = sorted(spec.enums[ref.name])
+        return values[min(i, len(values) - 1)]
+    return {
+        "str": f"q-{i}",
+        "int": 10 + i,
+        "uuid": f"00000000-0000-4000-8000-00000000000{i}",
+        "date": f"2030-01-0{i + 1}",
+    }[ref.name]
+
+
+# The query route's own parameters: a filter field named like one gets a trailing '_' in Python.
+_QUERY_PARAMS = frozenset({"services", "sort", "limit", "token"})
+
+
 def _changed(spec: ServiceSpec, sample: dict[str, Any], entity: str, key: str) -> dict[str, Any]:
     """`sample` of `entity` with its first scalar or enum field other than `key` given another
     value; as it is when there is none (a PUT of the same value still makes a new version)."""
@@ -672,6 +766,10 @@ def _components(spec: ServiceSpec) -> list[dict[str, str]]:
             view["type"] = state_type
             known = STORES.get(state_type)
             view["metadata"] = dict(known.local_metadata) if known else {}
+            # Tables of its own: a query sees this store's items, no other store's or app's.
+            table = re.sub(r"[^a-z0-9_]", "_", f"{spec.service.app_id}_{n}")
+            for metadata_name, suffix in known.table_metadata if known else ():
+                view["metadata"][metadata_name] = f"{table}{suffix}"
             store = spec.state_stores.get(n)
             if store is not None and store.outbox is not None:
                 view["metadata"] |= _outbox_metadata(spec, store.outbox.topic)
@@ -1018,8 +1116,14 @@ class _Checker:
             and (field.ref.name in _PLAIN_JSON or field.ref.name in self._spec.enums)
         ]
 
+    def _queried(self, store: str) -> bool:
+        """A store with a query route: its saves are plain saves, never in a transaction."""
+        return self._spec.state_stores[store].query is not None
+
     def fail_method(self, actions: list[Action]) -> str:
         """The Dapr call the first effect makes (its failure makes the handler retry)."""
+        if actions and actions[0].kind == "save" and self._queried(actions[0].target):
+            return "save_state"  # a store with a query route is written by plain saves
         if self._protocol == "transaction" and (not actions or actions[0].kind == "save"):
             return "execute_state_transaction"  # staged saves and the claim: one commit
         if not actions:

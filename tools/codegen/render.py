@@ -141,6 +141,8 @@ def _plan(context: dict[str, Any]) -> Iterator[_Planned]:
         tests.append("test_producers")
     if context["read_routes"]:
         tests.append("test_reads")
+    if context["query_routes"]:
+        tests.append("test_queries")
     if context["jobs_startup"] or context["jobs_per_key"]:
         tests.append("test_jobs")
     if context["inputs"] or context["outputs"]:
@@ -173,6 +175,8 @@ def _modules(context: dict[str, Any]) -> list[str]:
         modules.append("api")
     if context["read_routes"]:
         modules.append("reads")
+    if context["query_routes"]:
+        modules.append("queries")
     if context["jobs_startup"] or context["jobs_per_key"]:
         modules.append("jobs")
     if context["outputs"]:

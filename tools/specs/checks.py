@@ -14,7 +14,14 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from tools.specs.components import BROKERS, DELIVERY_BUDGET_SECONDS, duration_seconds
+from tools.specs.components import (
+    BROKERS,
+    DELIVERY_BUDGET_SECONDS,
+    QUERY_FILTER_TYPES,
+    QUERY_SORT_TYPES,
+    STORES,
+    duration_seconds,
+)
 from tools.specs.model import (
     COMPONENT_NAME,
     JOB_NAME,
@@ -462,6 +469,87 @@ def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
         elif key.ref.optional or key.ref.is_list or key.ref.name not in _KEY_SCALARS:
             yield Problem(f"{base}.key", "the key field must be a required str, int or uuid")
     yield from _read_routes(spec)
+    yield from _queries(spec)
+
+
+_QUERY_PARAMETERS = frozenset({"sort", "limit", "token"})
+"""The query route's own parameters, beside one per filter."""
+
+
+def _queries(spec: ServiceSpec) -> Iterator[Problem]:
+    """A query route only on a store type that serves Dapr's query API and holds no claims, on
+    fields whose comparison the store makes as their type would, at a GET path of its own."""
+    queryable = ", ".join(sorted(t for t, c in STORES.items() if c.query))
+    reads = {s.read_route: n for n, s in spec.state_stores.items() if s.read_route}
+    seen: dict[str, str] = {}
+    for name, store in spec.state_stores.items():
+        query = store.query
+        if query is None:
+            continue
+        base = f"state_stores.{name}.query"
+        known = STORES.get(store.type)
+        if known is None or not known.query:
+            what = (
+                "has no entry in the store capability table, so whether it serves Dapr's state "
+                "query API is unknown"
+                if known is None
+                else "does not serve Dapr's state query API"
+            )
+            yield Problem(
+                base, f"'{store.type}' {what}; a query route needs a store of type {queryable}"
+            )
+        if store.outbox is not None:
+            yield Problem(
+                base,
+                "an outbox publishes what a transaction writes, and daprd hands a transaction's "
+                "values to the store as bytes, whose fields no query can read; keep the queried "
+                "entity in a store without an outbox",
+            )
+        if name == spec.service.idempotency.store:
+            yield Problem(
+                base,
+                f"'{name}' also holds the idempotency claims, which a query would page through "
+                "beside the entities; keep the claims in another store (service.idempotency.store)",
+            )
+        taken = _reserved_route(spec, query.route)
+        parent, _, last = query.route.rpartition("/")
+        if taken is None and parent in reads and last:
+            taken = f"GET {parent}/{{key}} of state_stores.{reads[parent]}"
+        if taken is None and query.route in seen:
+            taken = f"the query of state_stores.{seen[query.route]}"
+        if taken:
+            yield Problem(
+                f"{base}.route", f"'{query.route}' is taken by {taken}; pick another path"
+            )
+        seen.setdefault(query.route, name)
+        entity = spec.payload_types().get(store.entity)
+        if entity is None:
+            continue
+        for part, types, what in (
+            ("filters", QUERY_FILTER_TYPES, "filter on"),
+            ("sort", QUERY_SORT_TYPES, "sort on"),
+        ):
+            for field in getattr(query, part):
+                path = f"{base}.{part}"
+                spec_field = entity.fields.get(field)
+                if spec_field is None:
+                    yield Problem(path, unknown("field", field, entity.fields))
+                    continue
+                ref = spec_field.ref
+                if ref.is_list or (ref.name not in types and ref.name not in spec.enums):
+                    allowed = ", ".join(sorted(types))
+                    yield Problem(
+                        path,
+                        f"a query cannot {what} '{field}' ({_type_text(ref)}): the store compares "
+                        f"a field's JSON text, which only for {allowed} and enums is how their "
+                        "values compare",
+                    )
+                if entity.json_name(field) in _QUERY_PARAMETERS:
+                    yield Problem(
+                        path,
+                        f"'{entity.json_name(field)}' is a parameter of the query route itself; "
+                        "give the field an alias",
+                    )
 
 
 def _outbox_topics(spec: ServiceSpec) -> dict[str, str]:

@@ -28,6 +28,12 @@ class StoreCapabilities:
     """ExecuteStateTransaction works at all (Dapr's outbox needs it; rollback is another matter)."""
     local_metadata: tuple[tuple[str, str], ...] = ()
     """Component metadata for a local run (the shipped components/ folder)."""
+    query: bool = False
+    """Dapr's state query API (alpha: filters, sort and pages over JSON values) is served."""
+    table_metadata: tuple[tuple[str, str], ...] = ()
+    """The metadata naming the store's tables, each set to `<app_id>_<store>` plus its suffix for
+    a local run, so that a query sees that store's items only (not another store's, nor another
+    app's, sharing the database)."""
 
 
 STORES: dict[str, StoreCapabilities] = {
@@ -47,6 +53,20 @@ STORES: dict[str, StoreCapabilities] = {
         transaction_first_write=False,
         ttl=True,
         local_metadata=(("redisHost", "localhost:6379"), ("redisPassword", "")),
+    ),
+    # postgresql/v1 (daprd's default version of state.postgresql): Multi runs in one SQL
+    # transaction that a refused first-write insert or ETag check rolls back; the ETag is xmin;
+    # PostgreSQLQuery adds the query API (v2 has none). Local runs: a server on localhost that
+    # trusts local connections, each store in its own table so a query sees that store only.
+    "state.postgresql": StoreCapabilities(
+        etag=True,
+        transaction_first_write=True,
+        ttl=True,
+        query=True,
+        local_metadata=(("connectionString", "host=localhost port=5432 user=postgres"),),
+        # Migrations are recorded under one key of the metadata table: a second store sharing
+        # it would never get its own table created, so each store has both of its own.
+        table_metadata=(("tableName", ""), ("metadataTableName", "_metadata")),
     ),
     # memcached.go: Features() is TTL only; a write never checks what is there.
     "state.memcached": StoreCapabilities(
@@ -85,6 +105,16 @@ BROKERS: dict[str, BrokerCapabilities] = {
 
 _GO_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNIT_SECONDS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+QUERY_FILTER_TYPES = frozenset({"str", "int", "uuid", "bool"})
+"""Field types a query may filter on (equality): PostgreSQL compares a field's JSON text with the
+value's text, which is the same comparison for these (an enum's value is a str too)."""
+QUERY_SORT_TYPES = frozenset({"str", "uuid", "date"})
+"""Field types a query may sort on: PostgreSQL orders a field by its JSON text, which is their
+order (not a number's, nor a time's written with different offsets)."""
+QUERY_PAGE_LIMIT = 100
+"""The largest page a query route answers."""
 
 
 def duration_seconds(text: str) -> float | None:

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from tools.specs.components import DEFAULT_PUBSUB_TYPE
+from tools.specs.components import DEFAULT_PUBSUB_TYPE, QUERY_PAGE_LIMIT
 from tools.specs.types import SCALARS, TypeRef, TypeSyntaxError, parse_type
 
 # Dapr names: app ids and component names are DNS labels; topics and job names end up in URLs and
@@ -363,6 +363,35 @@ class Outbox(_Strict):
     topic: str = Field(description="a publication of this spec; its pubsub carries the messages")
 
 
+class StoreQuery(_Strict):
+    """A route answering a page of a store's entities through Dapr's state query API."""
+
+    route: str = Field(
+        description="GET <route>?<field>=<value>&sort=<field>|-<field>&limit=<n>&token=<t> "
+        "answers {items, token}; Dapr-facing, so it takes the app token"
+    )
+    filters: list[Annotated[str, Field(pattern=SNAKE.pattern)]] = Field(
+        default_factory=list,
+        description="entity fields a request may filter on by equality (a field given twice "
+        "matches either value)",
+    )
+    sort: list[Annotated[str, Field(pattern=SNAKE.pattern)]] = Field(
+        default_factory=list, description="entity fields a request may sort on"
+    )
+    limit: int = Field(
+        default=20, ge=1, le=QUERY_PAGE_LIMIT, description="the page size when none is asked"
+    )
+
+    @field_validator("route")
+    @classmethod
+    def _route(cls, value: str) -> str:
+        if not re.match(r"^/[a-z0-9/_-]*[a-z0-9_-]$", value):
+            raise ValueError(
+                f"'{value}' is not a route; write an absolute lowercase path such as '/tasks'"
+            )
+        return value
+
+
 class StateStore(_Strict):
     """A Dapr state store component (the mapping key) and the entity kept in it."""
 
@@ -390,6 +419,11 @@ class StateStore(_Strict):
         description="PUT <read_route>/{key} stores the body (the entity, as a read answers it): "
         "204, with If-Match only over the version of that ETag (412 otherwise, 404 when "
         "nothing is stored); takes the app token",
+    )
+    query: StoreQuery | None = Field(
+        default=None,
+        description="a GET route answering pages of the stored entities, filtered and sorted "
+        "(Dapr's state query API: only a store type that serves it)",
     )
     outbox: Outbox | None = Field(
         default=None,

@@ -51,6 +51,17 @@ def redis_state(name: str, redis_address: str) -> Manifest:
     return component(name, "state.redis", {"redisHost": redis_address, "redisPassword": ""})
 
 
+def postgres_state(name: str, connection_string: str, table: str) -> Manifest:
+    # Both tables the store's own: PostgreSQL records its migrations under one key of the
+    # metadata table, so a store sharing it with another would never create its state table.
+    metadata = {
+        "connectionString": connection_string,
+        "tableName": table,
+        "metadataTableName": f"{table}_metadata",
+    }
+    return component(name, "state.postgresql", metadata)
+
+
 def sqlite_state(name: str, db_file: Path) -> Manifest:
     return component(name, "state.sqlite", {"connectionString": str(db_file)})
 

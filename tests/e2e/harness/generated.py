@@ -6,6 +6,7 @@ and output bindings write into a folder the test can look into.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from harness.components import (
     in_memory_pubsub,
     in_memory_state,
     localstorage_binding,
+    postgres_state,
     redis_pubsub,
     redis_state,
     sqlite_state,
@@ -29,7 +31,7 @@ from tools.specs import load_spec
 from tools.specs.model import ServiceSpec
 from tools.workspace import Workspace
 
-Backend = Literal["memory", "redis", "sqlite"]
+Backend = Literal["memory", "redis", "sqlite", "postgres"]
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,14 @@ def manifests(
     state: Backend = "memory",
     pubsub_redis: str | None = None,
     state_redis: str | None = None,
+    state_postgres: str | None = None,
     cron_schedule: str | None = None,
 ) -> list[Manifest]:
     """Components for every pub/sub, state store and binding the spec names, and the service's own
     Resiliency policies (they decide how deliveries answered RETRY are retried).
 
-    `pubsub_redis`/`state_redis` are the redis-server addresses of Redis-backed components.
+    `pubsub_redis`/`state_redis` are the redis-server addresses of Redis-backed components,
+    `state_postgres` the connection string of PostgreSQL-backed stores.
     """
     spec = service.spec
     pubsubs = {spec.service.pubsub}
@@ -89,7 +93,7 @@ def manifests(
         for name in sorted(pubsubs)
     ]
     for name in sorted(stores):
-        store = _state(name, state, data_dir, state_redis)
+        store = _state(name, state, data_dir, state_redis, state_postgres)
         store["spec"]["metadata"] += _outbox_settings(service, name)
         result.append(store)
     for name, binding in spec.bindings.input.items():
@@ -122,9 +126,21 @@ def _outbox_settings(service: GeneratedService, store: str) -> list[dict[str, st
     return [item for item in shipped["spec"]["metadata"] if item["name"].startswith("outbox")]
 
 
-def _state(name: str, backend: Backend, data_dir: Path, redis_address: str | None) -> Manifest:
+def _state(
+    name: str,
+    backend: Backend,
+    data_dir: Path,
+    redis_address: str | None,
+    postgres: str | None,
+) -> Manifest:
     if backend == "redis":
         return redis_state(name, _need(redis_address))
+    if backend == "postgres":
+        if postgres is None:
+            raise ValueError("a PostgreSQL store needs the connection string of a running server")
+        # A table per component and test: the session's server is shared.
+        table = f"{name.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
+        return postgres_state(name, postgres, table)
     if backend == "sqlite":
         data_dir.mkdir(parents=True, exist_ok=True)
         return sqlite_state(name, data_dir / f"{name}.db")

@@ -27,7 +27,7 @@ _SECTION_MODELS: dict[str, tuple[type[BaseModel], ...]] = {
     "publications": (model.Publication,),
     "subscriptions": (model.Subscription, model.TypedHandler),
     "pubsubs": (model.PubSub,),
-    "state_stores": (model.StateStore, model.Outbox),
+    "state_stores": (model.StateStore, model.Outbox, model.StoreQuery),
     "jobs": (model.JobSpec,),
     "bindings.input": (model.InputBinding,),
     "bindings.output": (model.OutputBinding,),

@@ -21,6 +21,7 @@ import (
 	pubsubRedis "github.com/dapr/components-contrib/pubsub/redis"
 	secretstoresFile "github.com/dapr/components-contrib/secretstores/local/file"
 	stateInMemory "github.com/dapr/components-contrib/state/in-memory"
+	statePostgres "github.com/dapr/components-contrib/state/postgresql/v1"
 	stateRedis "github.com/dapr/components-contrib/state/redis"
 	stateSqlite "github.com/dapr/components-contrib/state/sqlite"
 
@@ -56,6 +57,8 @@ func registerComponents() {
 	stateLoader.DefaultRegistry.RegisterComponent(stateInMemory.NewInMemoryStateStore, "in-memory")
 	stateLoader.DefaultRegistry.RegisterComponent(stateSqlite.NewSQLiteStateStore, "sqlite", "sqlite3")
 	stateLoader.DefaultRegistry.RegisterComponent(stateRedis.NewRedisStateStore, "redis")
+	// PostgreSQL's v1 store (the version daprd picks by default) is the one with the query API.
+	stateLoader.DefaultRegistry.RegisterComponent(statePostgres.NewPostgreSQLStateStore, "postgresql", "postgres")
 
 	pubsubLoader.DefaultRegistry.RegisterComponent(pubsubInMemory.New, "in-memory")
 	pubsubLoader.DefaultRegistry.RegisterComponent(pubsubRedis.NewRedisStreams, "redis")
