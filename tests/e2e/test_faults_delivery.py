@@ -151,6 +151,35 @@ def test_the_store_capability_table_is_what_the_store_does(
     assert measured == Measured(row.etag, row.transaction_first_write, row.ttl, row.query)
 
 
+def test_a_commit_to_the_sqlite_store_survives_daprd_killed(
+    dapr_stack: DaprStack, generated: GeneratedService
+) -> None:
+    """The SQLite store syncs its log at checkpoints, not at every commit (SQLITE_SYNC): what a
+    transaction committed must still be there when daprd dies at once after answering it."""
+    data_dir = dapr_stack.workdir / "data-durable"
+
+    def sidecar() -> Sidecar:  # one app id: Dapr prefixes each state key with it
+        started = dapr_stack.sidecar(
+            "durable",
+            app_port=None,
+            manifests=manifests(generated, data_dir=data_dir, state="sqlite"),
+        ).start()
+        started.wait_outbound()
+        return started
+
+    first = sidecar()
+    keys = [f"committed-{n}" for n in range(20)]
+    for key in keys:
+        body = {"operations": [{"operation": "upsert", "request": {"key": key, "value": key}}]}
+        answer = first.http.post(f"/v1.0/state/{STORE}/transaction", json=body)
+        assert answer.status_code == 204, answer.text
+    first.kill()  # SIGKILL: no checkpoint, no clean close of the database
+
+    second = sidecar()
+    stored = [second.get_state(STORE, key) for key in keys]
+    assert [item[0] if item is not None else None for item in stored] == keys
+
+
 def test_every_store_type_the_generator_accepts_is_measured() -> None:
     accepted = set()
     for store_type in STORES:

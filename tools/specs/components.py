@@ -36,6 +36,13 @@ class StoreCapabilities:
     app's, sharing the database)."""
 
 
+# SQLite in WAL mode (the component's default) with synchronous=NORMAL, SQLite's advice for WAL: a
+# commit is written to the log without waiting for the disk, which is synced at checkpoints. What
+# a commit wrote survives a crash of daprd or the app (the log is in the OS's hands); only a power
+# cut or an OS crash may lose the last commits, as Redis' default (appendfsync everysec) does. The
+# component's default (FULL) syncs every commit: measured ~0.8 ms a commit here, against ~0.14 ms.
+SQLITE_SYNC = "_pragma=synchronous(normal)"
+
 STORES: dict[str, StoreCapabilities] = {
     # in_memory.go: doValidateEtag runs for every operation of Multi before any is applied.
     "state.in-memory": StoreCapabilities(etag=True, transaction_first_write=True, ttl=True),
@@ -45,7 +52,7 @@ STORES: dict[str, StoreCapabilities] = {
         etag=True,
         transaction_first_write=True,
         ttl=True,
-        local_metadata=(("connectionString", "data/state.db"),),
+        local_metadata=(("connectionString", f"data/state.db?{SQLITE_SYNC}"),),
     ),
     # redis.go: Set passes the first-write flag to its script, Multi does not (TxPipeline).
     "state.redis": StoreCapabilities(

@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from tools.specs.components import SQLITE_SYNC
+
 Manifest = dict[str, Any]
 
 
@@ -63,7 +65,8 @@ def postgres_state(name: str, connection_string: str, table: str) -> Manifest:
 
 
 def sqlite_state(name: str, db_file: Path) -> Manifest:
-    return component(name, "state.sqlite", {"connectionString": str(db_file)})
+    """The store as the generated components/ folder ships it (WAL, synced at checkpoints)."""
+    return component(name, "state.sqlite", {"connectionString": f"{db_file}?{SQLITE_SYNC}"})
 
 
 def cron_binding(name: str, schedule: str) -> Manifest:
