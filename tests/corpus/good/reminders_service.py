@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -176,11 +177,17 @@ async def publish_reminder(client: DaprClient, reminder: Reminder) -> None:
 
 
 async def due_reminders(client: DaprClient, now: datetime) -> list[Reminder]:
-    response = await client.query_state(
-        STATESTORE, '{"filter": {"EQ": {"sent": false}}, "page": {"limit": 100}}'
-    )
-    reminders = [Reminder.model_validate_json(item.value) for item in response.results]
-    return [r for r in reminders if r.due_at <= now]
+    # Unsent reminders page by page: the first page may hold none that are due yet.
+    reminders: list[Reminder] = []
+    token = ""
+    while True:
+        page = {"limit": 100, "token": token} if token else {"limit": 100}
+        query = json.dumps({"filter": {"EQ": {"sent": False}}, "page": page})
+        response = await client.query_state(STATESTORE, query)
+        reminders.extend(Reminder.model_validate_json(item.value) for item in response.results)
+        token = response.token
+        if not token:
+            return [r for r in reminders if r.due_at <= now]
 
 
 @app.post(f"/job/{REMINDER_JOB}", dependencies=[Depends(require_app_token)])

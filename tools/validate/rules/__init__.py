@@ -33,6 +33,7 @@ from tools.validate.rules.polling_loop import PollingLoop
 from tools.validate.rules.port_default import SidecarPortDefault
 from tools.validate.rules.publish_content_type import PublishContentType
 from tools.validate.rules.publish_status import PublishStatus
+from tools.validate.rules.query_first_page import QueryFirstPageOnly
 from tools.validate.rules.raw_publish import RawHttpPublish
 from tools.validate.rules.reminders_url import RemindersUrl
 from tools.validate.rules.sdk_signature import SdkSignature
@@ -98,6 +99,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ClosedSharedClient,
     UnawaitedCoroutine,
     IdleConsumer,
+    QueryFirstPageOnly,
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
     BulkPublishUnread,
