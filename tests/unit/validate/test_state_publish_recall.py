@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tools.validate.engine import analyze
 
 
@@ -266,13 +268,46 @@ def test_a_publish_url_without_pubsub_says_404() -> None:
 
 def test_a_publish_url_with_pubsub_and_topic_is_the_plain_finding() -> None:
     source = _SIDECAR + (
-        "def publish(pubsub: str, body: dict) -> None:\n"
-        "    requests.post(f'{DAPR}/publish/{pubsub}/orders', json=body).raise_for_status()\n"
-        "    requests.post(f'{DAPR}/publish/{pubsub}', json=body).raise_for_status()\n"
+        "def publish(pubsub: str, body: dict) -> bool:\n"
+        "    first = requests.post(f'{DAPR}/publish/{pubsub}/orders', json=body).ok\n"
+        "    second = requests.post(f'{DAPR}/publish/{pubsub}', json=body).ok\n"
+        "    return first and second\n"
     )
     messages = [message for _, message in _findings(source, "DAPR019")]
     assert len(messages) == 2
     assert not any("404" in message for message in messages)
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "    response.raise_for_status()\n",
+        "    if response.status_code not in (200, 204):\n"
+        "        raise HTTPException(status_code=502, detail='publish refused')\n",
+        "    if response.ok:\n"
+        "        log.info('sent')\n"
+        "    else:\n"
+        "        raise RuntimeError(response.text)\n",
+    ],
+)
+def test_a_publish_whose_refusal_raises_is_not_reported(check: str) -> None:
+    source = _SIDECAR + (
+        "def publish(body: dict) -> None:\n"
+        "    response = requests.post(f'{DAPR}/publish/pubsub/orders', json=body)\n" + check
+    )
+    assert _lines(source, "DAPR019") == []
+
+
+def test_a_publish_whose_refusal_is_only_returned_is_reported() -> None:
+    source = _SIDECAR + (
+        "def publish(body: dict) -> bool:\n"
+        "    response = requests.post(f'{DAPR}/publish/pubsub/orders', json=body)\n"  # 6
+        "    if response.status_code != 204:\n"
+        "        log.error('refused')\n"
+        "        return False\n"
+        "    return True\n"
+    )
+    assert _lines(source, "DAPR019") == [6]
 
 
 # -- DAPR036: a publish or binding call whose failure nobody hears of ---------------------------
