@@ -47,6 +47,10 @@ _IMPERATIVE_ROUTES = frozenset({"add_api_route", "add_url_rule", "add_route"})
 DeliveryKind = Literal["pubsub", "binding", "job", "cron", "invoked"]
 DeliveryKinds = frozenset[DeliveryKind]
 _HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
+# The request object a FastAPI (Starlette) route is handed whole.
+REQUEST_TYPES = frozenset(
+    {"fastapi.Request", "fastapi.requests.Request", "starlette.requests.Request"}
+)
 
 
 def _dapr_app_default_route(decorator: ast.Call, constants: dict[str, str]) -> str | None:
@@ -407,16 +411,45 @@ class FileContext:
         known = [f for f, _ in self.handlers if self._delivery_kinds.get(id(f)) == "pubsub"]
         return [*known, *self._candidates]
 
+    @cached_property
+    def delegates(self) -> list[FunctionNode]:
+        """Module functions handed nothing but a route's request (`handle_order(request:
+        Request)`): a route of another module may answer with what one returns (`return await
+        handle_order(request)`), the route's whole body moved here. The delivery rules judge
+        them as that route would be judged; their findings are deferred to the project, which
+        reports them when such a route is one Dapr delivers to."""
+        routes = {id(function) for function, _ in self.handlers}
+        found = []
+        for function in self.module_functions.values():
+            arguments = function.args
+            parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            if (
+                id(function) not in routes
+                and parameters
+                and not (arguments.vararg or arguments.kwarg)
+                and all(
+                    p.annotation is not None and self.qualname(p.annotation) in REQUEST_TYPES
+                    for p in parameters
+                )
+            ):
+                found.append(function)
+        return found
+
+    def judged_handlers(self) -> list[FunctionNode]:
+        """What the pub/sub delivery rules judge: the subscription handlers and the delegates."""
+        return [*self.subscription_handlers(), *self.delegates]
+
     def job_handlers(self) -> list[tuple[FunctionNode, Route]]:
         """Functions answering Dapr job triggers (`POST /job/<name>`)."""
         return [(f, r) for f, r in self.handlers if self._delivery_kinds.get(id(f)) == "job"]
 
     def deferral_target(self, node: ast.AST, within: FunctionNode | None) -> FunctionNode | None:
         """The candidate route a delivery finding at `node` belongs to, if it is one."""
+        deferrable = [*self._candidates, *self.delegates]
         if within is not None:
-            return within if any(within is c for c in self._candidates) else None
+            return within if any(within is c for c in deferrable) else None
         line = getattr(node, "lineno", 0)
-        for candidate in self._candidates:
+        for candidate in deferrable:
             if candidate.lineno <= line <= (candidate.end_lineno or candidate.lineno):
                 return candidate
         return None

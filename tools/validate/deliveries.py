@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from functools import cache
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -22,13 +23,21 @@ from pydantic import BaseModel, Field
 
 from tools import safe_yaml
 from tools.changes import Diagnostic
-from tools.validate.astutil import argument, const_str, keyword, nodes_of, own_nodes
-from tools.validate.blocking import BlockingFacts, blocking_facts
-from tools.validate.context import DeliveryKind, FileContext
+from tools.validate.astutil import (
+    FunctionNode,
+    argument,
+    assigned_once,
+    const_str,
+    keyword,
+    nodes_of,
+    own_nodes,
+)
+from tools.validate.blocking import CALL, BlockingFacts, Chains, blocking_facts
+from tools.validate.context import REQUEST_TYPES, DeliveryKind, FileContext
 from tools.validate.envelopes import EnvelopeFacts, envelope_facts
 from tools.validate.excerpt import excerpt
 from tools.validate.kept_clients import InstanceFacts, instance_facts
-from tools.validate.quiet_helpers import QuietFacts, quiet_facts
+from tools.validate.quiet_helpers import Callee, QuietFacts, quiet_facts
 from tools.validate.rules._reach import before_serving, call_graph, per_message
 from tools.validate.state_helpers import StateFacts, state_facts
 from tools.validate.unawaited import CoroutineFacts, coroutine_facts
@@ -52,6 +61,9 @@ class ServedRoute(BaseModel):
     path: str
     function: str
     deferred: list[Deferred] = Field(default_factory=list)
+    # An imported function whose answer the route returns, handed the route's request
+    # (`return await handle_order(request)`): its deferred findings hold where this route's do.
+    delegate: Callee | None = None
 
 
 class Mount(BaseModel):
@@ -139,6 +151,10 @@ class DeliveryFacts(BaseModel):
     # Its envelope models and its deliveries' bodies typed by imported models
     # (tools.validate.envelopes).
     envelopes: EnvelopeFacts | None = None
+    # The delivery findings of its functions handed nothing but a route's request, by function
+    # name (`FileContext.delegates`): they hold when a delivered route of another module
+    # returns what the function answers.
+    delegates: dict[str, list[Deferred]] = Field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not (
@@ -159,6 +175,7 @@ class DeliveryFacts(BaseModel):
             or self.instances is not None
             or self.coroutines is not None
             or self.envelopes is not None
+            or self.delegates
         )
 
 
@@ -213,6 +230,15 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
             target, _, attribute = _absolute(qualname, facts.module, ctx.path).rpartition(".")
             if target:
                 facts.exports[name] = f"{target}:{attribute}"
+
+    @cache
+    def module_values() -> Mapping[str, ast.expr]:
+        return assigned_once(tree)
+
+    for delegate in ctx.delegates:
+        deferred = _deferred(ctx, delegate)
+        if deferred:
+            facts.delegates[delegate.name] = deferred
     for function, route in ctx.handlers:
         if "POST" not in route.methods or route.path is None:
             continue
@@ -222,10 +248,8 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
                 owner=owner,
                 path=route.path,
                 function=function.name,
-                deferred=[
-                    Deferred(kinds=sorted(kinds), diagnostic=diagnostic)  # type: ignore[arg-type]
-                    for kinds, diagnostic in ctx.deferred.get(id(function), [])
-                ],
+                deferred=_deferred(ctx, function),
+                delegate=_delegate(ctx, function, absolute, module_values),
             )
         )
         if route.kind == "subscription":
@@ -253,6 +277,44 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
     for method, node in _invoked_on_delivery(ctx, tree):
         facts.declared.append(_declared(ctx, "invoked", method, node))
     return facts
+
+
+def _deferred(ctx: FileContext, function: FunctionNode) -> list[Deferred]:
+    return [
+        Deferred(kinds=sorted(kinds), diagnostic=diagnostic)  # type: ignore[arg-type]
+        for kinds, diagnostic in ctx.deferred.get(id(function), [])
+    ]
+
+
+def _delegate(
+    ctx: FileContext,
+    route: FunctionNode,
+    absolute: Callable[[str], str],
+    values: Callable[[], Mapping[str, ast.expr]],
+) -> Callee | None:
+    """The imported callee whose answer the route returns, handed only the route's request."""
+    arguments = route.args
+    requests = {
+        p.arg
+        for p in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        if p.annotation is not None and ctx.qualname(p.annotation) in REQUEST_TYPES
+    }
+    if not requests:
+        return None
+    for node in own_nodes(route):
+        if not isinstance(node, ast.Return) or node.value is None:
+            continue
+        call = node.value.value if isinstance(node.value, ast.Await) else node.value
+        if (
+            isinstance(call, ast.Call)
+            and call.args
+            and all(isinstance(a, ast.Name) and a.id in requests for a in call.args)
+            and all(isinstance(k.value, ast.Name) and k.value.id in requests for k in call.keywords)
+        ):
+            chain = Chains(ctx, absolute, values(), route, None).of(call.func)
+            if chain is not None and chain[1][-1:] != [CALL]:
+                return Callee(target=chain[0], steps=chain[1])
+    return None
 
 
 def _invoked_on_delivery(ctx: FileContext, tree: ast.Module) -> Iterator[tuple[str, ast.AST]]:

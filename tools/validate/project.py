@@ -20,7 +20,7 @@ from functools import cache, cached_property
 from pathlib import PurePosixPath
 
 from tools.changes import Diagnostic
-from tools.validate.blocking import blocking_findings
+from tools.validate.blocking import ModulePaths, blocking_findings, resolve_call
 from tools.validate.deliveries import (
     UNSERVED_RULE,
     Declared,
@@ -47,7 +47,9 @@ def project_findings(
 ) -> list[Diagnostic]:
     """The cross-file findings of the files in `report_in`, given the facts of every known file."""
     project = _Project(facts)
+    types = {path: _types(file) for path, file in facts.items()}
     findings: list[Diagnostic] = []
+    findings += _delegated_findings(facts, project, types, set(report_in))
     for path in report_in:
         file = facts.get(path)
         if file is None:
@@ -75,7 +77,6 @@ def project_findings(
         report_in=set(report_in),
         disabled=set(disabled),
     )
-    types = {path: _types(file) for path, file in facts.items()}
     findings += state_findings(
         {path: file.state for path, file in facts.items() if file.state is not None},
         {path: file.module for path, file in facts.items()},
@@ -108,6 +109,41 @@ def project_findings(
     return findings
 
 
+def _delegated_findings(
+    facts: Mapping[str, DeliveryFacts],
+    project: _Project,
+    types: Mapping[str, Mapping[str, str]],
+    report_in: set[str],
+) -> list[Diagnostic]:
+    """The delivery findings of a function that a route of another module answers with, handed
+    its request: judged as that route's own, reported in the function's file."""
+    if not any(file.delegates for path, file in facts.items() if path in report_in):
+        return []
+    by_module = ModulePaths({file.module: path for path, file in facts.items()})
+    empty: Mapping[str, str] = {}
+    found: dict[tuple[str, int, int, str], Diagnostic] = {}
+    for path, file in facts.items():
+        for route in file.routes:
+            if route.delegate is None:
+                continue
+            target = resolve_call(
+                route.delegate.target,
+                route.delegate.steps,
+                file.module,
+                by_module,
+                lambda where: types.get(where, empty),
+            )
+            if target is None or target[0] not in report_in or target[0] == path:
+                continue
+            deferred = facts[target[0]].delegates.get(target[1], [])
+            kinds = project.kinds_of(route) if deferred else set()
+            for item in deferred:
+                if kinds.intersection(item.kinds):
+                    d = item.diagnostic
+                    found.setdefault((d.path, d.line, d.column, d.rule), d)
+    return list(found.values())
+
+
 def _types(file: DeliveryFacts) -> dict[str, str]:
     """What a file's names hold, as its blocking facts or (without those) the facts of its
     helpers say."""
@@ -120,6 +156,7 @@ def potential_findings(facts: DeliveryFacts) -> list[Diagnostic]:
     """Every cross-file finding a file could produce, whatever the rest of the project holds."""
     return [
         *(deferred.diagnostic for route in facts.routes for deferred in route.deferred),
+        *(deferred.diagnostic for found in facts.delegates.values() for deferred in found),
         *(unserved_diagnostic(declared) for declared in facts.declared),
         *(job.unhandled for job in facts.jobs),
         *(callback.misplaced for callback in facts.job_callbacks),

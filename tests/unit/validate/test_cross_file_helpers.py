@@ -410,3 +410,53 @@ def test_quiet_when_false_only_means_a_failure(tmp_path: Path) -> None:
     send = _SEND.replace("    if not user:\n        return False\n", "")
     found = _findings({"svc/send.py": send, "svc/main.py": _RETRYING}, tmp_path)
     assert not any(rule == "DAPR006" for _, _, rule in found)
+
+
+# -- a delivery route answering with a function of another module, handed its request ------------
+
+_HANDLERS = (
+    "from fastapi import Request\n"
+    "from pydantic import BaseModel\n\n\n"
+    "class Order(BaseModel):\n"
+    "    id: str\n\n\n"
+    "async def handle_order(request: Request) -> dict:\n"
+    "    order = Order.model_validate((await request.json())['data'])\n"  # line 10
+    "    print(order)\n"
+    "    return {'status': 'SUCCESS'}\n"
+)
+
+
+def _delegating_app(body: str, subscribed: bool = True) -> dict[str, str]:
+    subscription = (
+        "@app.get('/dapr/subscribe')\n"
+        "def subscribe() -> list[dict]:\n"
+        "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n\n"
+        if subscribed
+        else ""
+    )
+    main = (
+        "from fastapi import FastAPI, Request\n\n"
+        "from svc.handlers import handle_order\n\n"
+        "app = FastAPI()\n\n\n"
+        f"{subscription}"
+        "@app.post('/orders')\n"
+        "async def on_order(request: Request) -> dict:\n"
+        f"{body}"
+    )
+    return {"svc/handlers.py": _HANDLERS, "svc/main.py": main}
+
+
+def test_a_delegate_of_a_delivered_route_is_judged_as_the_route(tmp_path: Path) -> None:
+    found = _diagnostics(_delegating_app("    return await handle_order(request)\n"), tmp_path)
+    assert [(d.path, d.line, d.column, d.rule) for d in found] == [
+        ("svc/handlers.py", 10, 13, "DAPR006")
+    ]
+
+
+def test_quiet_when_the_route_is_no_delivery(tmp_path: Path) -> None:
+    files = _delegating_app("    return await handle_order(request)\n", subscribed=False)
+    assert _findings(files, tmp_path) == set()
+
+
+def test_a_delegate_alone_is_quiet(tmp_path: Path) -> None:
+    assert _findings({"svc/handlers.py": _HANDLERS}, tmp_path) == set()

@@ -133,7 +133,7 @@ class BlanketRetry(Rule):
         graph = call_graph(module)
         failures = Failures(self.ctx, graph)
         judged: set[int] = set()
-        for handler in self.ctx.subscription_handlers():
+        for handler in self.ctx.judged_handlers():
             how = reading(self.ctx, handler)
             # A helper whose answer the handler returns answers for it: judged there, once.
             for function in [handler, *_answering_helpers(handler, graph)]:

@@ -146,7 +146,7 @@ class EnvelopeValidated(Rule):
     def finish(self, module: ast.Module) -> None:
         if self.ctx.raw_payloads:
             return  # raw deliveries carry the payload itself, not an envelope
-        for handler in self.ctx.subscription_handlers():
+        for handler in self.ctx.judged_handlers():
             # The whole body: read from the request, or a dict parameter FastAPI fills with it.
             bodies = _body_names(handler) | {
                 parameter.arg

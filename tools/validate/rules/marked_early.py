@@ -72,7 +72,7 @@ class MarkedBeforeDone(Rule):
     INVALID = (Invalid(_HEAD + _MARK + _WORK + _SUCCESS, line=21, col=11),)
 
     def finish(self, module: ast.Module) -> None:
-        for handler in self.ctx.subscription_handlers():
+        for handler in self.ctx.judged_handlers():
             calls = sorted(
                 (
                     node

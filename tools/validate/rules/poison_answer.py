@@ -69,7 +69,7 @@ class PoisonAnsweredWithError(Rule):
     )
 
     def finish(self, module: ast.Module) -> None:
-        for handler in self.ctx.subscription_handlers():
+        for handler in self.ctx.judged_handlers():
             how = reading(self.ctx, handler)
             poison_branches: set[int] = set()
             for node in own_nodes(handler):

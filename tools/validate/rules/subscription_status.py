@@ -171,7 +171,7 @@ class SubscriptionStatus(Rule):
             )
 
     def finish(self, module: ast.Module) -> None:
-        for handler in self.ctx.subscription_handlers():
+        for handler in self.ctx.judged_handlers():
             how = reading(self.ctx, handler)
             for node in own_nodes(handler):
                 if isinstance(node, ast.Return):

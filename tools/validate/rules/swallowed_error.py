@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import FunctionNode, own_nodes
+from tools.validate.astutil import FunctionNode, is_log_call, own_nodes, walk
 from tools.validate.rules._answers import Reading, answers, is_blanket, reading
 from tools.validate.rules._failures import Failures
 from tools.validate.rules._reach import call_graph
@@ -84,6 +84,9 @@ class SwallowedError(Rule):
         _HEAD + "    except Exception:\n        log.exception('save failed')\n"
         "        return {'status': 'RETRY'}\n" + _SUCCESS,
         _HEAD + "    except KeyError:\n        log.warning('no id')\n" + _SUCCESS,
+        # The error is handed to the service's own failure record: an outcome it chose.
+        _HEAD + "    except Exception as error:\n"
+        "        await dapr.save_state('failed-orders', order.id, str(error))\n" + _SUCCESS,
         _HEAD
         + "    except Exception:\n        log.exception('save failed')\n        raise\n"
         + _SUCCESS,
@@ -199,10 +202,7 @@ class SwallowedError(Rule):
         # payload would fail the same way on every redelivery.
         failures = Failures(self.ctx, call_graph(module))
         deliveries = [
-            *(
-                (handler, reading(self.ctx, handler))
-                for handler in self.ctx.subscription_handlers()
-            ),
+            *((handler, reading(self.ctx, handler)) for handler in self.ctx.judged_handlers()),
             # A job trigger reads only the HTTP status: any 2xx is a delivered trigger.
             *(
                 (handler, reading(self.ctx, handler, reads_status=False))
@@ -255,6 +255,8 @@ class SwallowedError(Rule):
                 )
 
     def _check_clause(self, clause: ast.ExceptHandler, handler: FunctionNode, how: Reading) -> None:
+        if _hands_on(clause):
+            return
         answered = answers(clause.body, how)
         for statement, answer in answered:
             if answer == "success" and isinstance(statement, ast.Return):
@@ -266,6 +268,28 @@ class SwallowedError(Rule):
                 "the error is logged and forgotten: the handler goes on to answer success",
                 within=handler,
             )
+
+
+def _hands_on(clause: ast.ExceptHandler) -> bool:
+    """A statement of the clause hands the caught error to the project's own code (`await
+    mark_failed(item, str(exc))`), not to a log line: the failure is recorded or sent on where
+    the code chose, not forgotten."""
+    if clause.name is None:
+        return False
+    for statement in clause.body:
+        value = statement.value if isinstance(statement, ast.Expr | ast.Assign) else None
+        call = value.value if isinstance(value, ast.Await) else value
+        if (
+            isinstance(call, ast.Call)
+            and not is_log_call(call)
+            and any(
+                isinstance(inner, ast.Name) and inner.id == clause.name
+                for argument in [*call.args, *(k.value for k in call.keywords)]
+                for inner in walk(argument)
+            )
+        ):
+            return True
+    return False
 
 
 def _failure_branch(node: ast.If) -> tuple[str | None, list[ast.stmt]]:

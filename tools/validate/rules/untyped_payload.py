@@ -208,7 +208,7 @@ class UntypedPayload(Rule):
         # The file's functions and methods by name: a handler may validate through one of them.
         helpers = {function.name: function for _, function in module_functions(module)}
         jobs = [f for f, _ in self.ctx.job_handlers()]
-        for handler in dict.fromkeys([*self.ctx.subscription_handlers(), *jobs]):
+        for handler in dict.fromkeys([*self.ctx.judged_handlers(), *jobs]):
             if validates_with_model(self.ctx, handler, helpers):
                 continue
             # A job trigger's body is the job's own data; a message comes in daprd's envelope.
