@@ -130,6 +130,7 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "outbox": store.outbox and store.outbox.topic,
             "outbox_pubsub": store.outbox and spec.pubsub_of(spec.publications[store.outbox.topic]),
             "queryable": store.query is not None,
+            "query_hook_class": _query_hook_class(name) if store.query else None,
         }
         for name, store in spec.state_stores.items()
     ]
@@ -615,6 +616,7 @@ def _query_routes(spec: ServiceSpec, attr: dict[str, str]) -> list[dict[str, Any
                 "entity": store.entity,
                 "key": store.key,
                 "page_model": f"{store.entity}Page",
+                "hook_class": _query_hook_class(name),
                 "filters": filters,
                 "sort_keys": [k for key in sort_keys for k in (key, f"-{key}")],
                 "limit": store.query.limit,
@@ -622,6 +624,11 @@ def _query_routes(spec: ServiceSpec, attr: dict[str, str]) -> list[dict[str, Any
             }
         )
     return routes
+
+
+def _query_hook_class(store: str) -> str:
+    """The class of a queried store as a hook sees it (hooks.py): its query as a typed method."""
+    return "Queried" + "".join(word.capitalize() for word in snake(store).split("_"))
 
 
 def _query_samples(spec: ServiceSpec, sampler: _Sampler, name: str) -> list[dict[str, Any]]:
