@@ -115,8 +115,9 @@ def run() -> list[Section]:
                 f"{', '.join(f'{r:.2f}' for r in ratios)}); the generated consumer validates "
                 "the envelope and commits the task with its claim, a duplicate told by the "
                 "claim refusing the commit (one state transaction per message on in-memory and "
-                "SQLite, the commits of concurrent deliveries sent as one; three calls on "
-                "state.redis, whose claim is looked up and written apart from the task); the "
+                "SQLite, the commits of concurrent deliveries sent as one; on state.redis the "
+                "task and the claim are written apart, and the claim lookups of concurrent "
+                "deliveries read as one); the "
                 "baseline keeps the event in a list, no duplicate check. The in-memory broker "
                 "delivers one message at a time, Redis Streams up to ten",
             ),
