@@ -227,8 +227,10 @@ class Instances:
             else:
                 declared.setdefault(f"{method.name}()", returned)
         for method in methods:
-            bindings = self._own_bindings(method)
             receiver = _receiver(method)
+            # `self._client = self.create_client()` of a getter declared `-> httpx.Client`.
+            getters = {f"{receiver}.{name}": kind for name, kind in declared.items()}
+            bindings = self._own_bindings(method, getters)
             for target, value, annotation in _attribute_assignments(method, receiver):
                 kind = self.annotation_kind(annotation)
                 if kind is not None:

@@ -13,7 +13,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from tools.validate.astutil import FunctionNode, functions_in, walk
+from tools.validate.astutil import FunctionNode, functions_in, own_nodes, walk
 from tools.validate.context import FileContext
 
 _GRPC_CALLBACKS = frozenset({"subscribe", "method", "binding", "job_event"})
@@ -174,6 +174,16 @@ class CallGraph:
                 classes[statement.name] = methods
                 for method in methods.values():
                     self._siblings[id(method)] = methods
+        # Instances of the module's own classes a class keeps on `self` (`self._http =
+        # HttpClient(...)` in its methods, one class each): `self._http.post(...)` in a method
+        # runs `HttpClient.post`.
+        self._kept: dict[int, dict[str, dict[str, FunctionNode]]] = {}
+        for statement in module.body:
+            if isinstance(statement, ast.ClassDef):
+                kept = _kept_instances(statement, classes)
+                for method in statement.body:
+                    if kept and isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+                        self._kept[id(method)] = kept
         # Module-level instances of the module's own classes (`service = Service()`): a call of
         # `service.publish(...)` runs `Service.publish`.
         self._instances: dict[str, dict[str, FunctionNode]] = {
@@ -238,6 +248,13 @@ class CallGraph:
             return self._siblings.get(id(caller), {}).get(func.attr)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
             return self._instances.get(func.value.id, {}).get(func.attr)
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Attribute)
+            and isinstance(func.value.value, ast.Name)
+            and func.value.value.id == "self"
+        ):
+            return self._kept.get(id(caller), {}).get(func.value.attr, {}).get(func.attr)
         return None
 
     def _callees(self, function: FunctionNode) -> tuple[FunctionNode, ...]:
@@ -252,6 +269,38 @@ class CallGraph:
             )
             self._callee_lists[id(function)] = found
         return found
+
+
+def _kept_instances(
+    node: ast.ClassDef, classes: dict[str, dict[str, FunctionNode]]
+) -> dict[str, dict[str, FunctionNode]]:
+    """`self.<attribute>` -> the methods of the module's class every assignment of it in the
+    class's methods builds; attributes also assigned anything else are left out."""
+    built: dict[str, set[str | None]] = {}
+    for method in node.body:
+        if not isinstance(method, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for statement in own_nodes(method):
+            if not isinstance(statement, ast.Assign):
+                continue
+            value = statement.value
+            name = (
+                value.func.id
+                if isinstance(value, ast.Call) and isinstance(value.func, ast.Name)
+                else None
+            )
+            for target in statement.targets:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                ):
+                    built.setdefault(target.attr, set()).add(name if name in classes else None)
+    return {
+        attribute: classes[only]
+        for attribute, names in built.items()
+        if len(names) == 1 and (only := next(iter(names))) is not None
+    }
 
 
 def _describe(entry: str, path: tuple[str, ...]) -> str:

@@ -227,6 +227,18 @@ class BlockingCallInAsync(Rule):
         "async def rates(http: httpx.AsyncClient) -> dict:\n"
         "    return {'rates': await asyncio.to_thread(fetch_rates), "
         "'quote': await fetch_quote(http)}\n",
+        # A wrapper kept on `self` around the awaitable client: its methods are awaited.
+        "import httpx\n\n"
+        "class Http:\n"
+        "    def __init__(self) -> None:\n"
+        "        self._client = httpx.AsyncClient(timeout=10)\n\n"
+        "    async def post(self, url: str, body: dict) -> httpx.Response:\n"
+        "        return await self._client.post(url, json=body)\n\n"
+        "class Boards:\n"
+        "    def __init__(self) -> None:\n"
+        "        self._http = Http()\n\n"
+        "    async def query(self, wiql: dict) -> dict:\n"
+        "        return (await self._http.post('https://boards/wiql', wiql)).json()\n",
     )
     INVALID = (
         # Followed through a module-level instance of the module's own class.
@@ -336,6 +348,27 @@ class BlockingCallInAsync(Rule):
             ),
             line=12,
             col=22,
+        ),
+        # Through the project's own wrapper class kept on `self`, whose client a getter
+        # declared `-> httpx.Client` builds.
+        Invalid(
+            (
+                "import httpx\n\n"
+                "class Http:\n"
+                "    def __init__(self) -> None:\n"
+                "        self._client = self.create_client()\n\n"
+                "    def create_client(self) -> httpx.Client:\n"
+                "        return httpx.Client(timeout=10)\n\n"
+                "    def post(self, url: str, body: dict) -> httpx.Response:\n"
+                "        return self._client.post(url, json=body)\n\n"
+                "class Boards:\n"
+                "    def __init__(self) -> None:\n"
+                "        self._http = Http()\n\n"
+                "    async def query(self, wiql: dict) -> dict:\n"
+                "        return self._http.post('https://boards/wiql', wiql).json()\n"
+            ),
+            line=18,
+            col=16,
         ),
     )
 
