@@ -146,9 +146,10 @@ class FileContext:
     # import's dotted path, the parameter, the finding): the project reports it when that model
     # is an envelope requiring attributes a delivery may lack (see tools.validate.envelopes).
     imported_envelopes: list[tuple[str, str, Diagnostic]] = field(default_factory=list)
-    # DAPR050 in functions no delivery of this file reaches (`func` or `Class.method`, the
-    # finding): the project reports them when a delivery handler of another module calls them.
-    unreached_invocations: list[tuple[str, Diagnostic]] = field(default_factory=list)
+    # Per-message findings (DAPR050, DAPR018) in functions no delivery of this file reaches
+    # (`func` or `Class.method`, the finding): the project reports them when a delivery handler
+    # of another module calls them.
+    unreached_sites: list[tuple[str, Diagnostic]] = field(default_factory=list)
     job_events: list[str] = field(default_factory=list)
     # Routes shaped like a job trigger callback, with the finding that holds if they are not
     # where daprd delivers triggers (see tools.validate.rules.job_handler).

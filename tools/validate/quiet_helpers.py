@@ -52,6 +52,7 @@ from tools.validate.blocking import CALL, Chains, ModulePaths, call_text, resolv
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import TRANSIENT_ERRORS, answers, caught, reading, returns_none
 from tools.validate.rules.invocation_idempotency import InvocationWithoutIdempotencyKey
+from tools.validate.rules.memory_dedupe import InMemoryDedupe
 from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.swallowed_error import (
     SwallowedError,
@@ -141,8 +142,10 @@ class QuietFacts(BaseModel):
     publishers: list[UnreadPublish] = Field(default_factory=list)
     discarded: list[CallSite] = Field(default_factory=list)
     used: list[Callee] = Field(default_factory=list)
-    invocations: dict[str, list[Diagnostic]] = Field(
-        default_factory=dict, description="DAPR050 in functions no delivery of the file reaches."
+    unreached: dict[str, list[Diagnostic]] = Field(
+        default_factory=dict,
+        description="Per-message findings (DAPR050, DAPR018) in functions no delivery of the file "
+        "reaches, by function.",
     )
     delivery_calls: list[DeliveryCall] = Field(default_factory=list)
 
@@ -154,7 +157,7 @@ class QuietFacts(BaseModel):
             or self.publishers
             or self.discarded
             or self.used
-            or self.invocations
+            or self.unreached
             or self.delivery_calls
         )
 
@@ -176,8 +179,8 @@ def quiet_facts(
     facts.publishers = [
         UnreadPublish(keys=list(keys), site=site) for keys, site in ctx.signalled_publishes
     ]
-    for key, site in ctx.unreached_invocations:
-        facts.invocations.setdefault(key, []).append(site)
+    for key, site in ctx.unreached_sites:
+        facts.unreached.setdefault(key, []).append(site)
     values = assigned_once(module)
     handlers = {id(handler) for handler in ctx.subscription_handlers()}
     jobs = {id(handler) for handler, _ in ctx.job_handlers()}
@@ -187,7 +190,7 @@ def quiet_facts(
         if unchecked:
             _project_calls(facts, chains, function, statements)
         if id(function) in handlers or id(function) in jobs:
-            if InvocationWithoutIdempotencyKey.id not in ctx.disabled:
+            if {InvocationWithoutIdempotencyKey.id, InMemoryDedupe.id} - ctx.disabled:
                 facts.delivery_calls += _delivery_calls(ctx, chains, function)
             if swallowed:
                 facts.ignored += _ignored_calls(ctx, chains, function, id(function) in handlers)
@@ -198,7 +201,7 @@ def quiet_facts(
             if helper is not None:
                 key = f"{owner.name}.{function.name}" if owner else function.name
                 facts.helpers[key] = helper
-    if facts.helpers or facts.publishers or facts.invocations:
+    if facts.helpers or facts.publishers or facts.unreached:
         facts.types = dict(types)
     return facts
 
@@ -558,8 +561,9 @@ def _delivered_invocations(
     report_in: set[str],
     delivered: Callable[[str, str], bool],
 ) -> Iterator[Diagnostic]:
-    """DAPR050 in functions of one module that a delivery handler of another module calls."""
-    if not any(facts.invocations for facts in files.values()):
+    """DAPR050 and DAPR018 in functions of one module that a delivery handler of another module
+    calls."""
+    if not any(facts.unreached for facts in files.values()):
         return
     for path in sorted(files):
         for call in files[path].delivery_calls:
@@ -570,9 +574,9 @@ def _delivered_invocations(
             )
             if found is None or found[0] not in report_in or found[0] not in files:
                 continue
-            for site in files[found[0]].invocations.get(found[1], []):
+            for site in files[found[0]].unreached.get(found[1], []):
                 message = (
-                    f"{site.message}; the call is in `{found[1]}`, which the delivery handler "
+                    f"{site.message}; it is in `{found[1]}`, which the delivery handler "
                     f"`{call.handler}` ({path}:{call.line}) runs for every delivery"
                 )
                 yield site.model_copy(update={"message": message})

@@ -460,3 +460,43 @@ def test_quiet_when_the_route_is_no_delivery(tmp_path: Path) -> None:
 
 def test_a_delegate_alone_is_quiet(tmp_path: Path) -> None:
     assert _findings({"svc/handlers.py": _HANDLERS}, tmp_path) == set()
+
+
+_DEDUPE = (
+    "seen: set[str] = set()\n\n\n"
+    "async def record(event: dict) -> None:\n"
+    "    if event.get('id') in seen:\n"  # line 5
+    "        return\n"
+    "    seen.add(str(event.get('id')))\n"
+)
+
+
+def _dedupe_app(subscribed: bool) -> dict[str, str]:
+    subscription = (
+        "@app.get('/dapr/subscribe')\n"
+        "def subscribe() -> list[dict]:\n"
+        "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/orders'}]\n\n\n"
+        if subscribed
+        else ""
+    )
+    main = (
+        "from fastapi import FastAPI, Request\n\n"
+        "from svc.dedupe import record\n\n"
+        "app = FastAPI()\n\n\n"
+        f"{subscription}"
+        "@app.post('/orders')\n"
+        "async def on_order(request: Request) -> dict:\n"
+        "    await record(await request.json())\n"
+        "    return {'status': 'SUCCESS'}\n"
+    )
+    return {"svc/dedupe.py": _DEDUPE, "svc/main.py": main}
+
+
+def test_an_in_memory_dedupe_a_delivery_of_another_module_calls(tmp_path: Path) -> None:
+    found = _diagnostics(_dedupe_app(subscribed=True), tmp_path)
+    assert [(d.path, d.line, d.rule) for d in found] == [("svc/dedupe.py", 5, "DAPR018")]
+    assert "on_order" in found[0].message
+
+
+def test_an_in_memory_dedupe_no_delivery_calls_is_quiet(tmp_path: Path) -> None:
+    assert _findings(_dedupe_app(subscribed=False), tmp_path) == set()

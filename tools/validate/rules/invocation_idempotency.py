@@ -195,7 +195,7 @@ class InvocationWithoutIdempotencyKey(Rule):
                 if isinstance(node, ast.Call) and self._unkeyed(node, function, local):
                     site = self.ctx.diagnostic(self, node, within=function)
                     if site is not None:
-                        self.ctx.unreached_invocations.append((key, site))
+                        self.ctx.unreached_sites.append((key, site))
         for function in call_graph(module).all():
             found = reached.get(id(function))
             if found is None or _invoked_by_other_apps(found.entry):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode, functions_in, own_nodes
+from tools.validate.astutil import FunctionNode, functions_in, module_functions, own_nodes
 from tools.validate.context import FileContext
 from tools.validate.rules._reach import per_message
 from tools.validate.rules.base import Invalid, Rule
@@ -56,6 +56,13 @@ class InMemoryDedupe(Rule):
         "            continue\n"
         "        seen.add(item)\n"
         "    return {'status': 'SUCCESS'}\n",
+        # A helper no delivery of this file calls: judged where a delivery handler of another
+        # module calls it (the project's check), never on its own.
+        "seen: set[str] = set()\n\n"
+        "async def record(event: dict) -> None:\n"
+        "    if event['id'] in seen:\n"
+        "        return\n"
+        "    seen.add(event['id'])\n",
         # An HTTP route (not a delivery) keeping a per-process cache.
         "from fastapi import FastAPI\n\n"
         "app = FastAPI()\n"
@@ -123,14 +130,27 @@ class InMemoryDedupe(Rule):
             found = reached.get(id(function))
             if found is None:
                 continue
-            shared = containers - _local_names(function)
-            filled = {name for name in shared if _fills(function, name)}
-            for check, name in _checks(function, filled):
+            for check, name in _remembering(function, containers):
                 message = (
                     f"`{name}` remembers handled messages in memory in {found.how}: lost on "
                     "restart and not shared with other replicas"
                 )
                 self._report_for(found.entry, check, message, function)
+                break
+        # No delivery of this file reaches them: a delivery handler of another module may call
+        # them for every message (`await handle_reminder(event)`), which the project decides.
+        for owner, function in module_functions(module):
+            if id(function) in reached:
+                continue
+            for check, name in _remembering(function, containers):
+                message = (
+                    f"`{name}` remembers handled messages in memory: lost on restart and not "
+                    "shared with other replicas"
+                )
+                site = self.ctx.diagnostic(self, check, message, within=function)
+                if site is not None:
+                    key = f"{owner.name}.{function.name}" if owner else function.name
+                    self.ctx.unreached_sites.append((key, site))
                 break
 
     def _report_for(
@@ -169,6 +189,13 @@ def _empty_container(ctx: FileContext, value: ast.expr) -> bool:
         return not value.args and not value.keywords
     # defaultdict(set), deque(maxlen=1000): empty however they are configured.
     return ctx.qualname(value.func) in _COLLECTIONS
+
+
+def _remembering(function: FunctionNode, containers: set[str]) -> Iterator[tuple[ast.AST, str]]:
+    """The checks of module containers the function also fills: a memory of handled ids."""
+    shared = containers - _local_names(function)
+    filled = {name for name in shared if _fills(function, name)}
+    return iter(_checks(function, filled))
 
 
 def _local_names(function: FunctionNode) -> set[str]:

@@ -8,6 +8,8 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
+_shipped: set[str] = set()
+_reports: set[str] = set()
 
 
 class Order(BaseModel):
@@ -57,3 +59,17 @@ async def handle_report(request: Request) -> dict[str, str]:
     body = await request.json()
     report = Order.model_validate(body)
     return {"order": report.order_id}
+
+
+async def record_shipment(envelope: dict[str, object]) -> None:
+    shipment_id = str(envelope.get("id", ""))
+    if shipment_id in _shipped:  # expect: DAPR018
+        return
+    _shipped.add(shipment_id)
+    log.info("shipment %s recorded", shipment_id)
+
+
+def count_report(report_id: str) -> int:
+    if report_id not in _reports:
+        _reports.add(report_id)
+    return len(_reports)
