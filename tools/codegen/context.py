@@ -772,14 +772,18 @@ def _components(spec: ServiceSpec) -> list[dict[str, str]]:
             state_type = spec.store_type(n)
             view["type"] = state_type
             known = STORES.get(state_type)
-            view["metadata"] = dict(known.local_metadata) if known else {}
+            store = spec.state_stores.get(n)
+            written: dict[str, MetadataValue] = dict(store.metadata) if store else {}
+            metadata: dict[str, MetadataValue] = dict(known.local_metadata) if known else {}
+            metadata |= written
             # Tables of its own: a query sees this store's items, no other store's or app's.
             table = re.sub(r"[^a-z0-9_]", "_", f"{spec.service.app_id}_{n}")
             for metadata_name, suffix in known.table_metadata if known else ():
-                view["metadata"][metadata_name] = f"{table}{suffix}"
-            store = spec.state_stores.get(n)
+                metadata[metadata_name] = f"{table}{suffix}"
             if store is not None and store.outbox is not None:
-                view["metadata"] |= _outbox_metadata(spec, store.outbox.topic)
+                metadata |= _outbox_metadata(spec, store.outbox.topic)
+            view["metadata"] = _metadata_items(metadata)
+            view["secret_store"] = _secret_store(spec, written)
         views.append(view)
     return views
 

@@ -89,6 +89,7 @@ def _problems(spec: ServiceSpec) -> Iterator[Problem]:
     yield from _subscriptions(spec)
     yield from _pubsubs(spec)
     yield from _state_stores(spec)
+    yield from _store_metadata(spec)
     yield from _outboxes(spec)
     yield from _jobs(spec)
     yield from _bindings(spec)
@@ -555,6 +556,25 @@ def _queries(spec: ServiceSpec) -> Iterator[Problem]:
 def _outbox_topics(spec: ServiceSpec) -> dict[str, str]:
     """Topic -> the state store whose outbox publishes on it."""
     return {s.outbox.topic: name for name, s in spec.state_stores.items() if s.outbox}
+
+
+def _store_metadata(spec: ServiceSpec) -> Iterator[Problem]:
+    """A store's spec metadata leaves alone what the generator sets for the store's behaviour:
+    its tables (a query must see this store's items only) and Dapr's outbox settings."""
+    for name, store in spec.state_stores.items():
+        known = STORES.get(store.type)
+        tables = {metadata for metadata, _ in known.table_metadata} if known else set()
+        for key in store.metadata:
+            if key in tables:
+                why = "each store gets tables of its own, so a query sees only its items"
+            elif key.lower().startswith("outbox"):
+                why = "it comes from the store's outbox section"
+            else:
+                continue
+            yield Problem(
+                f"state_stores.{name}.metadata.{key}",
+                f"daprdev writes {key} itself ({why}); drop it from the metadata",
+            )
 
 
 def _outboxes(spec: ServiceSpec) -> Iterator[Problem]:
@@ -1051,6 +1071,20 @@ def _component_metadata(spec: ServiceSpec) -> Iterator[tuple[str, str, dict[str,
         yield f"bindings.input.{name}.metadata", name, binding.metadata
     for name, out in spec.bindings.output.items():
         yield f"bindings.output.{name}.metadata", name, out.metadata
+    for name, store in spec.state_stores.items():
+        yield f"state_stores.{name}.metadata", name, store.metadata
+
+
+# State store types whose metadata name the credential pattern matches and holds none: a SQLite
+# connectionString is the database file's path.
+_NO_CREDENTIAL = frozenset({("state.sqlite", "connectionString")})
+
+
+def _credential(spec: ServiceSpec, base: str, component: str, key: str) -> bool:
+    """`key`, written in the metadata at `base` of `component`, names a credential."""
+    if base.startswith("state_stores.") and (spec.store_type(component), key) in _NO_CREDENTIAL:
+        return False
+    return _CREDENTIAL.search(key) is not None
 
 
 def _secrets(spec: ServiceSpec) -> Iterator[Problem]:
@@ -1069,7 +1103,7 @@ def _secrets(spec: ServiceSpec) -> Iterator[Problem]:
                     )
                 elif value.secret not in declared:
                     yield Problem(path, unknown("secret", value.secret, declared))
-            elif value and _CREDENTIAL.search(key):
+            elif value and _credential(spec, base, component, key):
                 name = f"{component}-{snake(key).replace('_', '-')}"
                 yield Problem(
                     path,

@@ -430,6 +430,11 @@ class StateStore(_Strict):
         description="publish each saved entity on a publication's topic in the save's own "
         "transaction (Dapr's outbox); the idempotency claims then live in another store",
     )
+    metadata: dict[str, MetadataValue] = Field(
+        default_factory=dict,
+        description="component metadata (e.g. connectionString) over the type's local defaults; "
+        "{secret: name} reads a secret",
+    )
 
     @field_validator("read_route")
     @classmethod

@@ -81,3 +81,29 @@ def test_an_input_binding_reads_a_secret_too() -> None:
         {"name": "saslPassword", "secretKeyRef": reference},
         {"name": "topics", "value": "orders"},
     ]
+
+
+def test_a_state_store_reads_its_connection_string_through_a_secret_key_ref() -> None:
+    data = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
+    data["state_stores"]["declines"]["metadata"] = {
+        "connectionString": {"secret": "declines-postgres"},
+        "timeoutInSeconds": "20",
+    }
+    data["secrets"]["names"]["declines-postgres"] = "the declines database"
+    spec, problems = validate_data(data)
+    assert spec is not None, problems
+
+    files = {f.path: f.content for f in render_service(spec)}
+    found = components(files)
+
+    declines = found["declines"]
+    assert declines["auth"] == {"secretStore": "secretstore"}
+    metadata = declines["spec"]["metadata"]
+    reference = {"name": "declines-postgres", "key": "declines-postgres"}
+    assert {"name": "connectionString", "secretKeyRef": reference} in metadata
+    assert {"name": "timeoutInSeconds", "value": "20"} in metadata
+    # The generator's own settings stay: a table of its own.
+    assert {"name": "tableName", "value": "order_payments_declines"} in metadata
+    assert "password" not in files["components/declines.yaml"]
+    assert "auth" not in found["statestore"]  # a store reading no secret
+    assert json.loads(files["secrets.sample.json"])["declines-postgres"] == ""

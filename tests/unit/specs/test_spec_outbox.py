@@ -115,12 +115,12 @@ def test_the_component_carries_dapr_outbox_metadata_and_discards_rolled_back_sav
     context = build_context(load_spec(PAYMENTS))
     store = next(c for c in context["components"] if c["name"] == "statestore")
     claims = next(c for c in context["components"] if c["name"] == "claims")
-    assert store["metadata"] == {
-        "outboxPublishPubsub": "pubsub",
-        "outboxPublishTopic": "payment-pending",
-        "outboxDiscardWhenMissingState": "true",
-    }
-    assert claims["metadata"] == {}
+    assert store["metadata"] == [
+        {"name": "outboxDiscardWhenMissingState", "value": "true"},
+        {"name": "outboxPublishPubsub", "value": "pubsub"},
+        {"name": "outboxPublishTopic", "value": "payment-pending"},
+    ]
+    assert claims["metadata"] == []
 
 
 def test_a_store_without_transactions_cannot_have_an_outbox(payments: dict[str, Any]) -> None:

@@ -89,3 +89,61 @@ def test_two_secrets_a_hook_would_read_by_one_name_are_refused(payments: dict[st
         "'expired.payments.root' would both be read as "
         "context.secrets.get_expired_payments_root(); name them apart"
     ]
+
+
+def declines(data: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = data["state_stores"]["declines"]
+    return found
+
+
+def test_a_state_store_reads_its_connection_string_from_the_secret_store(
+    payments: dict[str, Any],
+) -> None:
+    declines(payments)["metadata"] = {"connectionString": {"secret": "declines-postgres"}}
+    payments["secrets"]["names"]["declines-postgres"] = "the declines database"
+
+    assert problems(payments) == []
+
+
+def test_a_state_store_credential_in_plain_text_is_refused(payments: dict[str, Any]) -> None:
+    declines(payments)["metadata"] = {
+        "connectionString": "host=db user=app password=hunter2",
+        "timeoutInSeconds": "20",  # no credential
+    }
+
+    assert problems(payments) == [
+        "state_stores.declines.metadata.connectionString: a credential in plain text would land "
+        "in components/declines.yaml, which is committed; declare it under secrets.names (e.g. "
+        "'declines-connection-string') and write connectionString: "
+        "{secret: declines-connection-string}"
+    ]
+
+
+def test_a_sqlite_connection_string_is_a_file_path_not_a_credential(
+    payments: dict[str, Any],
+) -> None:
+    payments["state_stores"]["statestore"]["type"] = "state.sqlite"
+    payments["state_stores"]["statestore"]["metadata"] = {"connectionString": "data/orders.db"}
+
+    assert problems(payments) == []
+
+
+def test_a_state_store_secret_must_be_declared(payments: dict[str, Any]) -> None:
+    declines(payments)["metadata"] = {"connectionString": {"secret": "declines-pg"}}
+
+    (problem,) = problems(payments)
+    assert problem.startswith("state_stores.declines.metadata.connectionString: unknown secret")
+
+
+def test_the_tables_and_the_outbox_settings_stay_the_generators(
+    payments: dict[str, Any],
+) -> None:
+    declines(payments)["metadata"] = {"tableName": "shared"}
+    payments["state_stores"]["statestore"]["metadata"] = {"outboxPublishTopic": "elsewhere"}
+
+    assert problems(payments) == [
+        "state_stores.statestore.metadata.outboxPublishTopic: daprdev writes outboxPublishTopic "
+        "itself (it comes from the store's outbox section); drop it from the metadata",
+        "state_stores.declines.metadata.tableName: daprdev writes tableName itself (each store "
+        "gets tables of its own, so a query sees only its items); drop it from the metadata",
+    ]
