@@ -500,3 +500,45 @@ def test_an_in_memory_dedupe_a_delivery_of_another_module_calls(tmp_path: Path) 
 
 def test_an_in_memory_dedupe_no_delivery_calls_is_quiet(tmp_path: Path) -> None:
     assert _findings(_dedupe_app(subscribed=False), tmp_path) == set()
+
+
+# -- a blocking client behind the project's own wrapper class, kept on `self` --------------------
+
+_WRAPPER = (
+    "import httpx\n\n\n"
+    "class Http:\n"
+    "    def __init__(self) -> None:\n"
+    "        self._client = self.create_client()\n\n"
+    "    def create_client(self) -> httpx.Client:\n"
+    "        return httpx.Client(timeout=10)\n\n"
+    "    def post(self, url: str, body: dict) -> httpx.Response:\n"
+    "        return self._client.post(url, json=body)\n"
+)
+
+
+def test_a_wrapper_of_another_module_kept_on_self_blocks(tmp_path: Path) -> None:
+    boards = (
+        "from svc.http import Http\n\n\n"
+        "class Boards:\n"
+        "    def __init__(self) -> None:\n"
+        "        self._http = Http()\n\n"
+        "    async def query(self, wiql: dict) -> dict:\n"
+        "        return self._http.post('https://boards/wiql', wiql).json()\n"  # line 9
+    )
+    found = _findings({"svc/http.py": _WRAPPER, "svc/boards.py": boards}, tmp_path)
+    assert found == {("svc/boards.py", 9, "DAPR004")}
+
+
+def test_a_wrapper_around_the_async_client_is_quiet(tmp_path: Path) -> None:
+    wrapper = _WRAPPER.replace("httpx.Client(", "httpx.AsyncClient(").replace(
+        "-> httpx.Client:", "-> httpx.AsyncClient:"
+    )
+    boards = (
+        "from svc.http import Http\n\n\n"
+        "class Boards:\n"
+        "    def __init__(self) -> None:\n"
+        "        self._http = Http()\n\n"
+        "    async def query(self, wiql: dict) -> dict:\n"
+        "        return await self._http.post('https://boards/wiql', wiql)\n"
+    )
+    assert _findings({"svc/http.py": wrapper, "svc/boards.py": boards}, tmp_path) == set()
