@@ -31,10 +31,18 @@ pytestmark = pytest.mark.e2e
 SECRET_BINDING = "expired-payments"
 
 
-def generated_component(service: GeneratedService, name: str) -> Manifest:
+def generated_component(
+    service: GeneratedService, name: str, *, pointed: tuple[str, str] | None = None
+) -> Manifest:
+    """The component as generated; `pointed` (metadata name, value) points it at this suite's
+    server, the one change made to it."""
     document: Manifest = yaml.safe_load(
         (service.root / "components" / f"{name}.yaml").read_text(encoding="utf-8")
     )
+    if pointed is not None:
+        field, value = pointed
+        (item,) = [item for item in document["spec"]["metadata"] if item["name"] == field]
+        item["value"] = value
     return document
 
 
@@ -123,10 +131,8 @@ def test_the_generated_redis_streams_component_carries_the_deliveries(
     dapr_stack: DaprStack, payments: GeneratedService, redis_db: RedisServer, tmp_path: Path
 ) -> None:
     name = payments.spec.service.pubsub
-    component = generated_component(payments, name)  # pubsub.redis, as the spec chose
-    for item in component["spec"]["metadata"]:
-        if item["name"] == "redisHost":
-            item["value"] = redis_db.address  # the only change: this suite's redis-server
+    # pubsub.redis, as the spec chose
+    component = generated_component(payments, name, pointed=("redisHost", redis_db.address))
     running, _ = start_payments(
         dapr_stack,
         payments,
@@ -365,10 +371,9 @@ def test_the_providers_topic_takes_declines_and_refunds_each_by_its_own_handler(
 def test_declines_are_listed_by_reason_through_the_state_query_api(
     dapr_stack: DaprStack, payments: GeneratedService, postgres: PostgresServer, tmp_path: Path
 ) -> None:
-    component = generated_component(payments, "declines")  # state.postgresql, as the spec chose
-    for item in component["spec"]["metadata"]:
-        if item["name"] == "connectionString":
-            item["value"] = postgres.connection_string  # the only change: this suite's server
+    # state.postgresql, as the spec chose
+    pointed = ("connectionString", postgres.connection_string)
+    component = generated_component(payments, "declines", pointed=pointed)
     running, _ = start_payments(
         dapr_stack,
         payments,
