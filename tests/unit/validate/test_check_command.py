@@ -95,6 +95,19 @@ def test_cache_serves_unchanged_files_and_notices_edits(project: Path) -> None:
     assert "DAPR003" not in {d.rule for d in third.diagnostics}
 
 
+@pytest.mark.parametrize(
+    "damage", [b"", b"{", b"\xff\xfe not json", b"[1, 2]", b'{"key": 1, "files": []}', b"null"]
+)
+def test_a_damaged_cache_is_checked_afresh_and_rewritten(project: Path, damage: bytes) -> None:
+    first = check_tree([Path()], root=project)
+    cache = project / ".daprdev" / CACHE_NAME
+    cache.write_bytes(damage)
+    again = check_tree([Path()], root=project)
+    assert again.from_cache == 0
+    assert again.diagnostics == first.diagnostics
+    assert check_tree([Path()], root=project).from_cache == len(first.files)  # rewritten whole
+
+
 def test_config_change_invalidates_the_cache(project: Path) -> None:
     check_tree([Path()], root=project)
     (project / "pyproject.toml").write_text('[tool.daprdev]\ndisable = ["DAPR003"]\n')
