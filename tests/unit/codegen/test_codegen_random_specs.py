@@ -1,4 +1,5 @@
-"""Random valid specs render into code the gate and ruff accept (property-based)."""
+"""Random valid specs render into code the gate and ruff accept (property-based): every section,
+pub/sub component types and state queries included."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from tools.specs import validate_data
 from tools.validate import check_changes
 
 SCALAR = st.sampled_from(["str", "int", "float", "bool", "datetime", "date", "uuid"])
+
+
+def _scalar_of(field: str | dict[str, str]) -> str | None:
+    """The type a field of the drawn spec holds, optional or not; None for a list."""
+    written = field["type"] if isinstance(field, dict) else field
+    return None if written.startswith("list[") else written.removesuffix("?")
 
 
 @st.composite
@@ -71,6 +78,9 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     }
     # The claims in a store of their own, or in one of the entities' stores.
     claims = draw(st.sampled_from(["claims", *stores]))
+    secrets: dict[str, str] = {}
+    _query_one_store(draw, stores, claims, events, enums=enums, secrets=secrets)
+    pubsubs = _pubsubs(draw, secrets)
     publications = {
         f"topic-{i}": {
             "event": event,
@@ -160,6 +170,7 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         }
     bindings: dict[str, Any] = {"input": {}, "output": {}}
     with_secret = with_output and draw(st.booleans())
+    secrets |= {"out-root": "the binding's folder"} if with_secret else {}
     if with_output:
         bindings["output"]["out"] = {
             "type": "bindings.localstorage",
@@ -184,8 +195,61 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         "bindings": bindings,
         "invocations": invocations,
         "methods": methods,
-        **({"secrets": {"names": {"out-root": "the binding's folder"}}} if with_secret else {}),
+        "pubsubs": pubsubs,
+        **({"secrets": {"names": secrets}} if secrets else {}),
     }
+
+
+def _query_one_store(
+    draw: st.DrawFn,
+    stores: dict[str, dict[str, Any]],
+    claims: str,
+    events: dict[str, Any],
+    *,
+    enums: dict[str, list[str]],
+    secrets: dict[str, str],
+) -> None:
+    """One entity store other than the claims' may be PostgreSQL with a query on the fields it
+    compares as their type would be compared (the key, a uuid, always among them), its
+    connection string read from the secret store."""
+    queryable = [name for name in stores if name != claims]
+    if not queryable or not draw(st.booleans()):
+        return
+    queried = draw(st.sampled_from(queryable))
+    fields = events[stores[queried]["entity"]]["fields"]
+
+    def eligible(types: set[str]) -> list[str]:
+        return [n for n, f in fields.items() if _scalar_of(f) in types | set(enums)]
+
+    filters = eligible({"str", "int", "uuid", "bool"})
+    sorts = eligible({"str", "uuid", "date"})
+    stores[queried] |= {
+        "type": "state.postgresql",
+        "query": {
+            "route": f"/query/{queried}",
+            "filters": draw(st.lists(st.sampled_from(filters), unique=True, max_size=3)),
+            "sort": draw(st.lists(st.sampled_from(sorts), unique=True, max_size=2)),
+            **({"limit": draw(st.integers(1, 100))} if draw(st.booleans()) else {}),
+        },
+    }
+    if draw(st.booleans()):
+        stores[queried]["metadata"] = {"connectionString": {"secret": "pg-connection"}}
+        secrets["pg-connection"] = "the PostgreSQL connection string"
+
+
+def _pubsubs(draw: st.DrawFn, secrets: dict[str, str]) -> dict[str, Any]:
+    """The default pub/sub component in-memory (said or not) or Redis Streams, with or without
+    its redelivery window and a password from the secret store."""
+    broker = draw(st.sampled_from([None, "pubsub.in-memory", "pubsub.redis"]))
+    if broker != "pubsub.redis":
+        return {"pubsub": {"type": broker}} if broker else {}
+    metadata: dict[str, Any] = {"redisHost": "localhost:6379"}
+    if draw(st.booleans()):
+        metadata["processingTimeout"] = draw(st.sampled_from(["90s", "0", "120000"]))
+    if draw(st.booleans()):
+        metadata["redisPassword"] = {"secret": "redis-password"}
+        secrets["redis-password"] = "the Redis password"
+    return {"pubsub": {"type": broker, "metadata": metadata}}
 
 
 @settings(
