@@ -15,12 +15,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from contextlib import ExitStack
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pydantic_core
 
@@ -28,23 +27,15 @@ from tools.changes import Diagnostic
 from tools.errors import PathRefused, UsageError
 from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
-from tools.validate.deliveries import DeliveryFacts, manifest_facts
-from tools.validate.engine import analyze, collector_paused
 from tools.validate.files import iter_project_files
-from tools.validate.gate import project_facts, ruff_diagnostics
-from tools.validate.policy import applied_to_a_cluster, check_file_policy
-from tools.validate.project import facts_of, project_findings
-from tools.validate.syntax import parse_source
 from tools.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tools.validate.deliveries import DeliveryFacts
 
 CACHE_NAME = "check-cache.json"  # in the workspace's state folder, .daprdev/
 _PYTHON = frozenset({".py", ".pyi"})
-_YAML = frozenset({".yaml", ".yml"})
-# Below this many files to analyse, starting worker processes costs more than it saves.
-_POOL_THRESHOLD = 16
-# Files go to the workers in small chunks: with a few big ones, the worker that drew the last chunk
-# runs alone for half a chunk on average, while a chunk costs only one pickle round trip.
-_CHUNKS_PER_WORKER = 32
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 # A cache bigger than this is not read (a hostile or corrupt file must not exhaust memory).
 _CACHE_LIMIT = 256 << 20
 
@@ -64,7 +55,7 @@ class TreeReport:
 
 
 @dataclass
-class _FileResult:
+class FileResult:
     sha: str
     mtime_ns: int
     size: int
@@ -73,13 +64,15 @@ class _FileResult:
     facts: dict | None
 
     def delivery_facts(self) -> DeliveryFacts | None:
+        from tools.validate.deliveries import DeliveryFacts
+
         return DeliveryFacts.model_validate(self.facts) if self.facts else None
 
     def to_json(self) -> dict:
         return self.__dict__
 
     @classmethod
-    def from_json(cls, data: dict) -> _FileResult:
+    def from_json(cls, data: dict) -> FileResult:
         return cls(**data)
 
 
@@ -93,7 +86,7 @@ def check_tree(
     cache_key = f"{engine_fingerprint()}-{config.fingerprint()}"
     workspace = Workspace(root, config=config)
     cached, joined = _load_cache(workspace, cache_key) if use_cache else ({}, None)
-    results: dict[str, _FileResult] = {}
+    results: dict[str, FileResult] = {}
     stale: list[tuple[str, Path, os.stat_result]] = []
     for relative, absolute in files:
         stat = absolute.stat()
@@ -102,7 +95,11 @@ def check_tree(
             results[relative] = entry
         else:
             stale.append((relative, absolute, stat))
-    fresh = _analyse(stale, root, config, cached, jobs)
+    fresh: dict[str, FileResult] = {}
+    if stale:  # the rule engine loads only for files the cache cannot answer
+        from tools.validate.stale import analyse_stale
+
+        fresh = analyse_stale(stale, root, config, cached, jobs)
     results.update(fresh)
     covers_root = _covers_root(paths, root)
     # Checking the whole project, the cross-file findings are those of the same files' facts: an
@@ -112,7 +109,9 @@ def check_tree(
     if inputs is not None and joined is not None and joined[0] == inputs:
         cross = [Diagnostic.model_construct(**d) for d in joined[1]]
     else:
-        cross = _cross_file(results, config, root, covers_root=covers_root)
+        from tools.validate.stale import cross_file
+
+        cross = cross_file(results, config, root, covers_root=covers_root)
         joined = (inputs, [d.model_dump() for d in cross]) if inputs is not None else None
         rejoined = inputs is not None
     if use_cache and (fresh or set(cached) != set(results) or rejoined):
@@ -131,7 +130,7 @@ def check_tree(
 
 
 def _collect(paths: Sequence[Path], root: Path, config: GateConfig) -> list[tuple[str, Path]]:
-    wanted = _PYTHON | _YAML
+    wanted = _PYTHON | YAML_SUFFIXES
     found: dict[str, Path] = {}
     for path in paths:
         absolute = (root / path).resolve() if not path.is_absolute() else path.resolve()
@@ -153,153 +152,6 @@ def _display(path: Path, root: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def _analyse(
-    stale: list[tuple[str, Path, os.stat_result]],
-    root: Path,
-    config: GateConfig,
-    cached: dict[str, _FileResult],
-    jobs: int | None,
-) -> dict[str, _FileResult]:
-    if not stale:
-        return {}
-    results: dict[str, _FileResult] = {}
-    python: list[tuple[str, Path, str]] = []  # (relative, absolute, text) still to analyse
-    for relative, absolute, stat in stale:
-        data = absolute.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        previous = cached.get(relative)
-        if previous is not None and previous.sha == sha:  # touched, not changed
-            results[relative] = _FileResult(
-                sha,
-                stat.st_mtime_ns,
-                stat.st_size,
-                previous.lines,
-                previous.diagnostics,
-                previous.facts,
-            )
-            continue
-        text = data.decode("utf-8", errors="replace")
-        diagnostics = []
-        facts = None
-        if absolute.suffix in _YAML:
-            diagnostics = [d.model_dump() for d in _manifest_findings(relative, text, config)]
-            manifest = manifest_facts(relative, text)
-            facts = manifest.model_dump() if manifest is not None else None
-        else:
-            python.append((relative, absolute, text))
-        results[relative] = _FileResult(
-            sha, stat.st_mtime_ns, stat.st_size, text.count("\n"), diagnostics, facts
-        )
-    todo = [(relative, text) for relative, _, text in python]
-    disabled = tuple(sorted(config.disabled_dapr_rules))
-    with ExitStack() as stack:
-        # Worker processes are forked before any helper thread exists (forking a threaded process
-        # can copy a held lock into the child).
-        pending = _start_pool(stack, todo, disabled, config.target_version, jobs)
-        background = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-        ruffing = background.submit(
-            ruff.check_paths,
-            [absolute for _, absolute, _ in python],
-            cwd=root,
-            ignores=config.ruff_ignores,
-            target=config.target_version,
-        )
-        if pending is not None:
-            analysed = list(pending)
-        else:
-            analysed = [
-                _analyse_one(relative, text, disabled, config.target_version)
-                for relative, text in todo
-            ]
-        findings = ruffing.result()
-    for (relative, absolute, text), (diagnostics, facts, compiled) in zip(
-        python, analysed, strict=True
-    ):
-        result = results[relative]
-        result.facts = facts
-        result.diagnostics = diagnostics
-        file_findings = findings.get(absolute.resolve(), []) if compiled else []
-        if file_findings:
-            tree = parse_source(relative, text, target=config.target_version).tree
-            result.diagnostics += [
-                d.model_dump()
-                for d in ruff_diagnostics(
-                    file_findings,
-                    text,
-                    tree,
-                    path=relative,
-                    script=bool(facts and facts["script"]),
-                    serving_hooks=facts["serving_hooks"] if facts else (),
-                )
-            ]
-    return results
-
-
-def _manifest_findings(relative: str, text: str, config: GateConfig) -> list[Diagnostic]:
-    """In a project, YAML is only checked when it is a Dapr manifest: placement and syntax."""
-    if "dapr.io/" not in text:
-        return []
-    diagnostics = check_file_policy(relative, text, resources=config.resources)
-    # daprd's --resources-path can name any folder: placement is judged only against the folders
-    # the project declares. A manifest kept with a cluster's is served by the Dapr operator.
-    declared = "resources" in config.model_fields_set
-    placement = ("DAPR092",) if declared and not applied_to_a_cluster(relative) else ()
-    return [d for d in diagnostics if d.rule in (*placement, "DAPR093")]
-
-
-def _start_pool(
-    stack: ExitStack,
-    todo: list[tuple[str, str]],
-    disabled: tuple[str, ...],
-    target: str,
-    jobs: int | None,
-) -> Iterator[tuple[list[dict], dict | None, bool]] | None:
-    """Submit the rule runs to worker processes; None when the work is too small to be worth it."""
-    workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or len(todo) < _POOL_THRESHOLD:
-        return None
-    pool = stack.enter_context(ProcessPoolExecutor(max_workers=workers))
-    return pool.map(
-        _analyse_one,
-        [relative for relative, _ in todo],
-        [text for _, text in todo],
-        [disabled] * len(todo),
-        [target] * len(todo),
-        chunksize=max(1, len(todo) // (workers * _CHUNKS_PER_WORKER)),
-    )
-
-
-def _analyse_one(
-    relative: str, text: str, disabled: tuple[str, ...], target: str
-) -> tuple[list[dict], dict | None, bool]:
-    # The collector resumes once the file's tree is freed, not while it is still held (as it would
-    # inside `analyze`): its next pass then has a few dictionaries to look at, not the whole tree.
-    with collector_paused():
-        return _judged(relative, text, disabled, target)
-
-
-def _judged(
-    relative: str, text: str, disabled: tuple[str, ...], target: str
-) -> tuple[list[dict], dict | None, bool]:
-    analysis = analyze(relative, text, disabled=disabled, target=target)
-    policy = check_file_policy(relative, text)
-    facts = analysis.facts.model_dump() if not analysis.facts.is_empty() else None
-    return [d.model_dump() for d in [*policy, *analysis.diagnostics]], facts, analysis.compiled
-
-
-def _cross_file(
-    results: dict[str, _FileResult], config: GateConfig, root: Path, *, covers_root: bool
-) -> list[Diagnostic]:
-    """Deliveries declared in one file and served in another (tools.validate.project)."""
-    facts = facts_of((path, result.delivery_facts()) for path, result in results.items())
-    if not facts:
-        return []
-    known = dict(facts)
-    if not covers_root:  # routes may live in the parts of the project not being checked
-        known.update(project_facts(root, set(results), config))
-    return project_findings(known, report_in=facts, disabled=config.disabled_dapr_rules)
 
 
 def _covers_root(paths: Sequence[Path], root: Path) -> bool:
@@ -337,7 +189,7 @@ def engine_fingerprint() -> str:
 
 def _load_cache(
     workspace: Workspace, key: str
-) -> tuple[dict[str, _FileResult], tuple[str, list[dict]] | None]:
+) -> tuple[dict[str, FileResult], tuple[str, list[dict]] | None]:
     """Each file's cached results, and the last join of the whole project (see _join_inputs)."""
     raw = workspace.read_state(CACHE_NAME, limit=_CACHE_LIMIT)
     try:
@@ -349,7 +201,7 @@ def _load_cache(
     if not isinstance(data, dict) or data.get("key") != key:
         return {}, None
     try:
-        files = {path: _FileResult.from_json(entry) for path, entry in data["files"].items()}
+        files = {path: FileResult.from_json(entry) for path, entry in data["files"].items()}
     except (KeyError, TypeError, AttributeError):
         return {}, None
     joined = data.get("joined")
@@ -365,7 +217,7 @@ def _load_cache(
 def _save_cache(
     workspace: Workspace,
     key: str,
-    results: dict[str, _FileResult],
+    results: dict[str, FileResult],
     joined: tuple[str, list[dict]] | None,
 ) -> None:
     payload: dict[str, object] = {"key": key, "files": {p: r.to_json() for p, r in results.items()}}
@@ -376,7 +228,7 @@ def _save_cache(
         workspace.write_state(CACHE_NAME, pydantic_core.to_json(payload))
 
 
-def _join_inputs(results: dict[str, _FileResult]) -> str:
+def _join_inputs(results: dict[str, FileResult]) -> str:
     """What the cross-file findings of the whole project are a function of: each file's path and
     content (its facts follow from them, under the engine and settings the cache is keyed by)."""
     digest = hashlib.sha256()
