@@ -27,6 +27,7 @@ from tools.validate.rules.jobs_invocation import JobsThroughInvocation
 from tools.validate.rules.lock_unchecked import LockResultUnchecked
 from tools.validate.rules.marked_early import MarkedBeforeDone
 from tools.validate.rules.memory_dedupe import InMemoryDedupe
+from tools.validate.rules.payload_as_cloudevent import PayloadAsCloudEvent
 from tools.validate.rules.poison_answer import PoisonAnsweredWithError
 from tools.validate.rules.poison_message import PoisonMessage
 from tools.validate.rules.polling_loop import PollingLoop
@@ -74,6 +75,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     InMemoryDedupe,
     RawHttpPublish,
     CloudEventContentType,
+    PayloadAsCloudEvent,
     PublishStatus,
     SidecarPortDefault,
     SdkSignature,
