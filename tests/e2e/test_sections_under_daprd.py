@@ -29,6 +29,7 @@ from harness.wait import eventually
 pytestmark = pytest.mark.e2e
 
 SECRET_BINDING = "expired-payments"
+SECRET_DB = {"name": "declines-db", "key": "declines-db"}  # the declines store's secret
 
 
 def generated_component(
@@ -371,13 +372,19 @@ def test_the_providers_topic_takes_declines_and_refunds_each_by_its_own_handler(
 def test_declines_are_listed_by_reason_through_the_state_query_api(
     dapr_stack: DaprStack, payments: GeneratedService, postgres: PostgresServer, tmp_path: Path
 ) -> None:
-    # state.postgresql, as the spec chose
-    pointed = ("connectionString", postgres.connection_string)
-    component = generated_component(payments, "declines", pointed=pointed)
+    # state.postgresql, as the spec chose, unchanged: daprd reads its connection string from the
+    # secrets file through the component's secretKeyRef, or no decline is stored nor listed.
+    component = generated_component(payments, "declines")
+    connection = next(m for m in component["spec"]["metadata"] if m["name"] == "connectionString")
+    # The component file holds a reference, never the password.
+    assert connection == {"name": "connectionString", "secretKeyRef": SECRET_DB}
     running, _ = start_payments(
         dapr_stack,
         payments,
-        {"expired-payments-root": str(tmp_path / "expired")},
+        {
+            "expired-payments-root": str(tmp_path / "expired"),
+            SECRET_DB["name"]: postgres.connection_string,
+        },
         generated=[component],
     )
     loaded = {c["name"]: c["type"] for c in running.sidecar.metadata()["components"]}

@@ -1096,10 +1096,12 @@ def _secrets(spec: ServiceSpec) -> Iterator[Problem]:
             path = f"{base}.{key}"
             if isinstance(value, SecretRef):
                 if spec.secrets is None:
+                    # Not a problem of its own when an invalid secrets section was left out.
                     yield Problem(
                         path,
                         f"reads secret '{value.secret}', but the spec declares no secret store; "
                         f"add secrets: {{names: {{{value.secret}: <what it is>}}}}",
+                        needs=f"secrets.names.{value.secret}",
                     )
                 elif value.secret not in declared:
                     yield Problem(path, unknown("secret", value.secret, declared))

@@ -37,6 +37,10 @@ def test_a_secret_value_is_a_secret_key_ref_of_the_declared_store() -> None:
     assert binding["auth"] == {"secretStore": "secretstore"}
     reference = {"name": "expired-payments-root", "key": "expired-payments-root"}
     assert {"name": "rootPath", "secretKeyRef": reference} in binding["spec"]["metadata"]
+    declines = found["declines"]  # a state store's password, the same way
+    assert declines["auth"] == {"secretStore": "secretstore"}
+    reference = {"name": "declines-db", "key": "declines-db"}
+    assert {"name": "connectionString", "secretKeyRef": reference} in declines["spec"]["metadata"]
     store = found["secretstore"]
     assert store["spec"]["type"] == "secretstores.local.file"
     assert {"name": "secretsFile", "value": "secrets.json"} in store["spec"]["metadata"]
@@ -46,7 +50,10 @@ def test_the_secrets_file_is_git_ignored_and_its_sample_lists_every_name() -> No
     files = rendered(PAYMENTS)
 
     assert "secrets.json" not in files
-    assert json.loads(files["secrets.sample.json"]) == {"expired-payments-root": ""}
+    assert json.loads(files["secrets.sample.json"]) == {
+        "declines-db": "",
+        "expired-payments-root": "",
+    }
     assert "/secrets.json" in files[".gitignore"].splitlines()
     assert "secrets.sample.json" in files["README.md"]
 
@@ -85,6 +92,7 @@ def test_an_input_binding_reads_a_secret_too() -> None:
 
 def test_a_state_store_reads_its_connection_string_through_a_secret_key_ref() -> None:
     data = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
+    # The spec's own secret, under another name, beside a plain setting.
     data["state_stores"]["declines"]["metadata"] = {
         "connectionString": {"secret": "declines-postgres"},
         "timeoutInSeconds": "20",

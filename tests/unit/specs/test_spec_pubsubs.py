@@ -81,7 +81,7 @@ def test_a_broker_password_is_read_from_the_secret_store(payments: dict[str, Any
     metadata["redisPassword"] = {"secret": "redis-password"}
     assert problems(payments) == [
         "pubsubs.pubsub.metadata.redisPassword: unknown secret 'redis-password'; defined: "
-        "expired-payments-root"
+        "declines-db, expired-payments-root"
     ]
     payments["secrets"]["names"]["redis-password"] = "the Redis password"
     assert problems(payments) == []

@@ -77,7 +77,9 @@ def test_a_secret_reference_needs_a_secret_store(payments: dict[str, Any]) -> No
     assert problems(payments) == [
         "bindings.output.expired-payments.metadata.rootPath: reads secret "
         "'expired-payments-root', but the spec declares no secret store; add secrets: "
-        "{names: {expired-payments-root: <what it is>}}"
+        "{names: {expired-payments-root: <what it is>}}",
+        "state_stores.declines.metadata.connectionString: reads secret 'declines-db', but the "
+        "spec declares no secret store; add secrets: {names: {declines-db: <what it is>}}",
     ]
 
 
