@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from tools.validate.astutil import FunctionNode
@@ -10,12 +11,14 @@ from tools.validate.rules.base import Invalid, Rule
 # The sidecar's ports as `dapr run` and the SDK default them (HTTP, gRPC; second instance).
 SIDECAR_PORTS = frozenset({3500, 3501, 50001, 50002})
 _SIDECAR_WORDS = ("dapr", "sidecar")
+# A local sidecar's address with its port: `http://localhost:3500`, `127.0.0.1:50001`.
+_LOCAL_ADDRESS = re.compile(r"^(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0):(\d+)/?$")
 
 
 class SidecarPortDefault(Rule):
     id = "DAPR022"
     name = "sidecar-port-default"
-    message = "a parameter defaults to a fixed sidecar port"
+    message = "a parameter defaults to a fixed sidecar port or address"
     why = (
         "`dapr run`, Kubernetes and the test harness choose the sidecar's ports and pass them as "
         "DAPR_HTTP_PORT / DAPR_GRPC_PORT. A default of 3500 or 50001 is taken whenever a caller "
@@ -46,6 +49,17 @@ class SidecarPortDefault(Rule):
             line=1,
             col=64,
         ),
+        # The whole address as the default.
+        Invalid(
+            (
+                "import httpx\n\n"
+                "async def read(web: httpx.AsyncClient, key: str, "
+                "base: str = 'http://localhost:3500') -> bytes:\n"
+                "    return (await web.get(f'{base}/v1.0/state/statestore/{key}')).content\n"
+            ),
+            line=3,
+            col=62,
+        ),
         Invalid(
             (
                 "import httpx\n\n"
@@ -66,18 +80,21 @@ class SidecarPortDefault(Rule):
 
     def _check(self, function: FunctionNode) -> None:
         for parameter, default in _defaults(function):
-            if not (
-                isinstance(default, ast.Constant)
-                and type(default.value) is int
-                and default.value in SIDECAR_PORTS
-            ):
+            if not isinstance(default, ast.Constant):
+                continue
+            value = default.value
+            port = value in SIDECAR_PORTS if type(value) is int else False
+            address = _sidecar_address(value) if isinstance(value, str) else False
+            if not (port or address):
                 continue
             name = parameter.arg.lower()
             names_sidecar = any(word in name for word in _SIDECAR_WORDS)
-            if names_sidecar or ("port" in name and self._builds_api_url(function, parameter.arg)):
+            builds = self._builds_api_url(function, parameter.arg)
+            if names_sidecar or (port and "port" in name and builds) or (address and builds):
+                what = "port" if port else "address"
                 self.report(
                     default,
-                    f"`{parameter.arg}` defaults to the sidecar port {default.value}: "
+                    f"`{parameter.arg}` defaults to the sidecar {what} {value}: "
                     "read it from the environment at call time",
                 )
 
@@ -91,6 +108,11 @@ class SidecarPortDefault(Rule):
             if uses and text is not None and "/v1.0" in text:
                 return True
         return False
+
+
+def _sidecar_address(text: str) -> bool:
+    match = _LOCAL_ADDRESS.match(text)
+    return match is not None and int(match[1]) in SIDECAR_PORTS
 
 
 def _defaults(function: FunctionNode) -> Iterator[tuple[ast.arg, ast.expr]]:
