@@ -436,6 +436,31 @@ class FileContext:
                 found.append(function)
         return found
 
+    @cached_property
+    def payload_delegates(self) -> list[FunctionNode]:
+        """Module functions handed nothing but a delivered payload (`process_event(data: dict)`):
+        a route of another module may await one with its body and answer SUCCESS after it, so a
+        payload that fails there fails the delivery. Only the payload rules (DAPR006/007) judge
+        them, their findings deferred like a delegate's."""
+        # The payload's classification lives with the payload rules, which import this module.
+        from tools.validate.rules._payload import classify
+
+        routes = {id(function) for function, _ in self.handlers}
+        delegates = {id(function) for function in self.delegates}
+        found = []
+        for function in self.module_functions.values():
+            arguments = function.args
+            parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            if (
+                id(function) not in routes | delegates
+                and len(parameters) == 1
+                and not (arguments.vararg or arguments.kwarg)
+                and parameters[0].annotation is not None
+                and classify(self, parameters[0].annotation) == "untyped"
+            ):
+                found.append(function)
+        return found
+
     def judged_handlers(self) -> list[FunctionNode]:
         """What the pub/sub delivery rules judge: the subscription handlers and the delegates."""
         return [*self.subscription_handlers(), *self.delegates]
@@ -444,11 +469,15 @@ class FileContext:
         """Functions answering Dapr job triggers (`POST /job/<name>`)."""
         return [(f, r) for f, r in self.handlers if self._delivery_kinds.get(id(f)) == "job"]
 
-    def deferral_target(self, node: ast.AST, within: FunctionNode | None) -> FunctionNode | None:
-        """The candidate route a delivery finding at `node` belongs to, if it is one."""
+    def deferral_target(
+        self, node: ast.AST, within: FunctionNode | None, *, payloads: bool = False
+    ) -> FunctionNode | None:
+        """The candidate route a delivery finding at `node` belongs to, if it is one; with
+        `payloads`, a payload delegate reported `within` is one too."""
         deferrable = [*self._candidates, *self.delegates]
         if within is not None:
-            return within if any(within is c for c in deferrable) else None
+            owners = [*deferrable, *self.payload_delegates] if payloads else deferrable
+            return within if any(within is c for c in owners) else None
         line = getattr(node, "lineno", 0)
         for candidate in deferrable:
             if candidate.lineno <= line <= (candidate.end_lineno or candidate.lineno):

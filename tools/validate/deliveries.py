@@ -62,7 +62,9 @@ class ServedRoute(BaseModel):
     function: str
     deferred: list[Deferred] = Field(default_factory=list)
     # An imported function whose answer the route returns, handed the route's request
-    # (`return await handle_order(request)`): its deferred findings hold where this route's do.
+    # (`return await handle_order(request)`), or one it awaits with the request's body before it
+    # answers SUCCESS (`await process_order(data)`): its deferred findings hold where this
+    # route's do.
     delegate: Callee | None = None
 
 
@@ -151,9 +153,9 @@ class DeliveryFacts(BaseModel):
     # Its envelope models and its deliveries' bodies typed by imported models
     # (tools.validate.envelopes).
     envelopes: EnvelopeFacts | None = None
-    # The delivery findings of its functions handed nothing but a route's request, by function
-    # name (`FileContext.delegates`): they hold when a delivered route of another module
-    # returns what the function answers.
+    # The delivery findings of its functions handed nothing but a route's request or payload,
+    # by function name (`FileContext.delegates`, `payload_delegates`): they hold when a
+    # delivered route of another module delegates to the function (`ServedRoute.delegate`).
     delegates: dict[str, list[Deferred]] = Field(default_factory=dict)
 
     def is_empty(self) -> bool:
@@ -235,7 +237,7 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
     def module_values() -> Mapping[str, ast.expr]:
         return assigned_once(tree)
 
-    for delegate in ctx.delegates:
+    for delegate in [*ctx.delegates, *ctx.payload_delegates]:
         deferred = _deferred(ctx, delegate)
         if deferred:
             facts.delegates[delegate.name] = deferred
@@ -292,7 +294,8 @@ def _delegate(
     absolute: Callable[[str], str],
     values: Callable[[], Mapping[str, ast.expr]],
 ) -> Callee | None:
-    """The imported callee whose answer the route returns, handed only the route's request."""
+    """The imported callee the route hands its delivery to: one whose answer it returns, handed
+    only its request, or one it awaits with the request's body before answering SUCCESS."""
     arguments = route.args
     requests = {
         p.arg
@@ -301,6 +304,11 @@ def _delegate(
     }
     if not requests:
         return None
+    awaited = _payload_awaited(route, requests)
+    if awaited is not None:
+        chain = Chains(ctx, absolute, values(), route, None).of(awaited.func)
+        if chain is not None and chain[1][-1:] != [CALL]:
+            return Callee(target=chain[0], steps=chain[1])
     for node in own_nodes(route):
         if not isinstance(node, ast.Return) or node.value is None:
             continue
@@ -315,6 +323,62 @@ def _delegate(
             if chain is not None and chain[1][-1:] != [CALL]:
                 return Callee(target=chain[0], steps=chain[1])
     return None
+
+
+def _payload_awaited(route: FunctionNode, requests: set[str]) -> ast.Call | None:
+    """The call the route awaits, unguarded, with nothing but its request's body (`data = await
+    request.json()` then `await process_event(data["data"])`) before it answers SUCCESS: a
+    payload that fails in the callee fails the delivery."""
+    bodies: set[str] = set()
+    awaited: ast.Call | None = None
+    for statement in route.body:
+        if isinstance(statement, ast.Assign) and _from_body(statement.value, requests, bodies):
+            bodies.update(t.id for t in statement.targets if isinstance(t, ast.Name))
+        elif (
+            isinstance(statement, ast.Expr)
+            and isinstance(statement.value, ast.Await)
+            and isinstance(call := statement.value.value, ast.Call)
+            and len(call.args) == 1
+            and not call.keywords
+            and _from_body(call.args[0], requests, bodies)
+        ):
+            awaited = call
+        elif isinstance(statement, ast.Return) and awaited is not None:
+            return awaited if _answers_success(statement.value) else None
+    return None
+
+
+def _from_body(node: ast.expr, requests: set[str], bodies: set[str]) -> bool:
+    """`await request.json()`, a name bound to it, or a field read out of one (`[...]`,
+    `.get(...)`)."""
+    if isinstance(node, ast.Name):
+        return node.id in bodies
+    if isinstance(node, ast.Subscript):
+        return _from_body(node.value, requests, bodies)
+    if not isinstance(node, ast.Await | ast.Call):
+        return False
+    call = node.value if isinstance(node, ast.Await) else node
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+        return False
+    receiver = call.func.value
+    if call.func.attr == "get":
+        return _from_body(receiver, requests, bodies)
+    return (
+        isinstance(node, ast.Await)
+        and call.func.attr == "json"
+        and isinstance(receiver, ast.Name)
+        and receiver.id in requests
+    )
+
+
+def _answers_success(value: ast.expr | None) -> bool:
+    return isinstance(value, ast.Dict) and any(
+        isinstance(k, ast.Constant)
+        and k.value == "status"
+        and isinstance(v, ast.Constant)
+        and v.value == "SUCCESS"
+        for k, v in zip(value.keys, value.values, strict=True)
+    )
 
 
 def _invoked_on_delivery(ctx: FileContext, tree: ast.Module) -> Iterator[tuple[str, ast.AST]]:

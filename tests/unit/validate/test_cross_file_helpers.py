@@ -462,6 +462,57 @@ def test_a_delegate_alone_is_quiet(tmp_path: Path) -> None:
     assert _findings({"svc/handlers.py": _HANDLERS}, tmp_path) == set()
 
 
+_PAYLOAD_HANDLERS = (
+    "from typing import Any\n\n"
+    "from pydantic import BaseModel\n\n\n"
+    "class Order(BaseModel):\n"
+    "    id: str\n\n\n"
+    "async def process_order(data: dict[str, Any]) -> None:\n"
+    "    order = Order.model_validate(data)\n"  # line 11
+    "    print(order)\n"
+)
+
+
+def _payload_app(body: str, subscribed: bool = True) -> dict[str, str]:
+    files = _delegating_app(body, subscribed)
+    main = files["svc/main.py"].replace("import handle_order", "import process_order")
+    return {"svc/handlers.py": _PAYLOAD_HANDLERS, "svc/main.py": main}
+
+
+_AWAITS_PAYLOAD = (
+    "    envelope = await request.json()\n"
+    "    await process_order(envelope['data'])\n"
+    "    return {'status': 'SUCCESS'}\n"
+)
+
+
+def test_a_payload_helper_awaited_before_success_is_judged_as_the_route(tmp_path: Path) -> None:
+    found = _diagnostics(_payload_app(_AWAITS_PAYLOAD), tmp_path)
+    assert [(d.path, d.line, d.column, d.rule) for d in found] == [
+        ("svc/handlers.py", 11, 13, "DAPR006")
+    ]
+
+
+def test_quiet_when_the_route_guards_the_payload_helper(tmp_path: Path) -> None:
+    guarded = (
+        "    envelope = await request.json()\n"
+        "    try:\n"
+        "        await process_order(envelope['data'])\n"
+        "    except ValueError:\n"
+        "        return {'status': 'DROP'}\n"
+        "    return {'status': 'SUCCESS'}\n"
+    )
+    assert _findings(_payload_app(guarded), tmp_path) == set()
+
+
+def test_quiet_when_the_payload_helper_route_is_no_delivery(tmp_path: Path) -> None:
+    assert _findings(_payload_app(_AWAITS_PAYLOAD, subscribed=False), tmp_path) == set()
+
+
+def test_a_payload_helper_alone_is_quiet(tmp_path: Path) -> None:
+    assert _findings({"svc/handlers.py": _PAYLOAD_HANDLERS}, tmp_path) == set()
+
+
 _DEDUPE = (
     "seen: set[str] = set()\n\n\n"
     "async def record(event: dict) -> None:\n"

@@ -44,6 +44,9 @@ class Rule:
     # The deliveries this rule judges handlers of. Its findings on a POST route that this file
     # does not show Dapr delivering to are deferred to the project-level check.
     judges: ClassVar[frozenset[DeliveryKind]] = frozenset()
+    # It also judges the functions handed nothing but a payload (`FileContext.payload_delegates`),
+    # whose findings are deferred the same way; other rules report on those functions at once.
+    judges_payload_delegates: ClassVar[bool] = False
 
     @classmethod
     def fixed_examples(cls) -> list[tuple[str, str]]:
@@ -69,7 +72,11 @@ class Rule:
         if self.fixable(node):
             diagnostic = diagnostic.model_copy(update={"fixable": True})
         owner = deferred_to or within
-        target = self.ctx.deferral_target(node, owner) if self.judges else None
+        target = (
+            self.ctx.deferral_target(node, owner, payloads=self.judges_payload_delegates)
+            if self.judges
+            else None
+        )
         if target is not None:
             self.ctx.defer(target, self.judges, diagnostic)
         else:

@@ -32,6 +32,7 @@ _DATACLASS_HANDLER = (
 class PoisonMessage(Rule):
     id = "DAPR006"
     judges = frozenset({"pubsub"})
+    judges_payload_delegates = True
     name = "poison-message-retried"
     message = "an invalid message makes the handler fail with 422/500, which Dapr retries forever"
     why = (
@@ -90,6 +91,14 @@ class PoisonMessage(Rule):
         "    order = Order.model_validate((await request.json())['data'])\n"
         "    print(order)\n"
         "    return {'status': 'SUCCESS'}\n",
+        # A function handed a payload: judged only where a route Dapr delivers to awaits it with
+        # the message's data before answering SUCCESS (the project's check).
+        "from pydantic import BaseModel\n\n"
+        "class Order(BaseModel):\n"
+        "    id: str\n\n"
+        "async def process_order(data: dict) -> None:\n"
+        "    order = Order.model_validate(data)\n"
+        "    print(order)\n",
         _DATACLASS_HANDLER + "    try:\n"
         "        order = Order(**json.loads(event['data']))\n"
         "    except (TypeError, ValueError):\n"
@@ -155,7 +164,7 @@ class PoisonMessage(Rule):
         self._answers_validation_errors |= answers_validation_errors(node)
 
     def finish(self, module: ast.Module) -> None:
-        for handler in self.ctx.judged_handlers():
+        for handler in [*self.ctx.judged_handlers(), *self.ctx.payload_delegates]:
             if not self._answers_validation_errors:
                 for parameter, kind in payload_parameters(self.ctx, handler):
                     if kind == "model" and not self._lacks_attributes(parameter):

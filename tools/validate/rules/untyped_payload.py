@@ -65,6 +65,7 @@ Origin = Literal["body", "field"]
 class UntypedPayload(Rule):
     id = "DAPR007"
     judges = frozenset({"pubsub", "binding", "job"})
+    judges_payload_delegates = True
     name = "unvalidated-event-fields"
     message = (
         "the event's fields drive work without validating the event: a malformed or changed "
@@ -153,6 +154,13 @@ class UntypedPayload(Rule):
         "async def cleanup(request: Request) -> dict:\n"
         "    order = parse_order(await request.json())\n"
         "    return {'id': order.id}\n",
+        # A function handed a payload: judged only where a route Dapr delivers to awaits it with
+        # the message's data before answering SUCCESS (the project's check).
+        "from typing import Any\n\n"
+        "from dapr.aio.clients import DaprClient\n\n"
+        "client = DaprClient()\n\n"
+        "async def process_invoice(data: dict[str, Any]) -> None:\n"
+        "    await client.save_state('statestore', data['invoice_id'], 'issued')\n",
     )
     INVALID = (
         Invalid(
@@ -208,7 +216,8 @@ class UntypedPayload(Rule):
         # The file's functions and methods by name: a handler may validate through one of them.
         helpers = {function.name: function for _, function in module_functions(module)}
         jobs = [f for f, _ in self.ctx.job_handlers()]
-        for handler in dict.fromkeys([*self.ctx.judged_handlers(), *jobs]):
+        judged = [*self.ctx.judged_handlers(), *self.ctx.payload_delegates, *jobs]
+        for handler in dict.fromkeys(judged):
             if validates_with_model(self.ctx, handler, helpers):
                 continue
             # A job trigger's body is the job's own data; a message comes in daprd's envelope.

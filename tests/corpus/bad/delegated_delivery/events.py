@@ -1,13 +1,19 @@
-"""Delivery handlers handed the route's request: judged as the routes that answer with them."""
+"""Delivery handlers handed the route's request: judged as the routes that answer with them; and
+payload helpers a delivered route awaits with the message's data before it answers SUCCESS,
+judged as that route's own work (a failure there fails the delivery)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
+
+from dapr.aio.clients import DaprClient
 
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
+dapr = DaprClient()
 _shipped: set[str] = set()
 _reports: set[str] = set()
 
@@ -19,6 +25,11 @@ class Order(BaseModel):
 
 class Refund(BaseModel):
     refund_id: str
+
+
+class Payment(BaseModel):
+    payment_id: str
+    amount_cents: int
 
 
 async def handle_order(request: Request) -> dict[str, str]:
@@ -73,3 +84,18 @@ def count_report(report_id: str) -> int:
     if report_id not in _reports:
         _reports.add(report_id)
     return len(_reports)
+
+
+async def process_payment(data: dict[str, Any]) -> None:
+    payment = Payment.model_validate(data)  # expect: DAPR006
+    await dapr.save_state("statestore", payment.payment_id, payment.model_dump_json())
+
+
+async def process_invoice(data: dict[str, Any]) -> None:
+    invoice_id = data["invoice_id"]  # expect: DAPR007
+    await dapr.save_state("statestore", f"invoice-{invoice_id}", "issued")
+
+
+async def process_credit(data: dict[str, Any]) -> None:
+    payment = Payment.model_validate(data)
+    await dapr.save_state("statestore", f"credit-{payment.payment_id}", payment.model_dump_json())

@@ -6,9 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from pydantic import ValidationError
 
 from service.bad.delegated_delivery.events import (
     count_report,
+    process_credit,
+    process_invoice,
+    process_payment,
     handle_audit,
     handle_order,
     handle_refund,
@@ -26,6 +30,9 @@ async def subscribe() -> list[dict[str, Any]]:
         {"pubsubname": "pubsub", "topic": "refunds", "route": "/events/refunds"},
         {"pubsubname": "pubsub", "topic": "audit", "route": "/events/audit"},
         {"pubsubname": "pubsub", "topic": "shipments", "route": "/events/shipments"},
+        {"pubsubname": "pubsub", "topic": "payments", "route": "/events/payments"},
+        {"pubsubname": "pubsub", "topic": "invoices", "route": "/events/invoices"},
+        {"pubsubname": "pubsub", "topic": "credits", "route": "/events/credits"},
     ]
 
 
@@ -48,6 +55,31 @@ async def on_audit(request: Request) -> dict[str, str]:
 async def on_shipment(request: Request) -> dict[str, str]:
     envelope = await request.json()
     await record_shipment(envelope)
+    return {"status": "SUCCESS"}
+
+
+@app.post("/events/payments")
+async def on_payment(request: Request) -> dict[str, str]:
+    envelope = await request.json()
+    await process_payment(envelope["data"])
+    return {"status": "SUCCESS"}
+
+
+@app.post("/events/invoices")
+async def on_invoice(request: Request) -> dict[str, str]:
+    data = (await request.json()).get("data", {})
+    await process_invoice(data)
+    return {"status": "SUCCESS"}
+
+
+# The route answers the helper's validation error itself: the helper's work is guarded.
+@app.post("/events/credits")
+async def on_credit(request: Request) -> dict[str, str]:
+    envelope = await request.json()
+    try:
+        await process_credit(envelope["data"])
+    except ValidationError:
+        return {"status": "DROP"}
     return {"status": "SUCCESS"}
 
 
