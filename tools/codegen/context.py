@@ -358,7 +358,11 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "type": spec.secrets.type,
             "file": spec.secrets.file,
             "sample_file": spec.secrets.sample_file,
-            "names": dict(sorted(spec.secrets.names.items())),
+            # Per name, what it is and the component fields that read it (where it goes).
+            "names": [
+                {"name": name, "what": what, "read_by": _secret_readers(spec, name)}
+                for name, what in sorted(spec.secrets.names.items())
+            ],
             # The hooks' typed accessors: name, method, docstring.
             "accessors": [
                 {"name": name, "method": f"get_{snake(name)}", "what": what[:1].upper() + what[1:]}
@@ -702,6 +706,16 @@ def _metadata_items(metadata: dict[str, MetadataValue]) -> list[dict[str, str]]:
         if isinstance(value, SecretRef)
         else {"name": key, "value": value}
         for key, value in sorted(metadata.items())
+    ]
+
+
+def _secret_readers(spec: ServiceSpec, secret: str) -> list[str]:
+    """Where `secret` goes: each component field reading it, `field` of `components/<name>.yaml`."""
+    return [
+        f"`{key}` of `components/{component}.yaml`"
+        for _, component, metadata in spec.component_metadata()
+        for key, value in sorted(metadata.items())
+        if isinstance(value, SecretRef) and value.secret == secret
     ]
 
 

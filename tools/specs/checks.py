@@ -30,7 +30,6 @@ from tools.specs.model import (
     RFC3339,
     TOPIC_NAME,
     Action,
-    MetadataValue,
     ModelSpec,
     SecretRef,
     ServiceSpec,
@@ -1063,18 +1062,6 @@ _CREDENTIAL = re.compile(
 )
 
 
-def _component_metadata(spec: ServiceSpec) -> Iterator[tuple[str, str, dict[str, MetadataValue]]]:
-    """(path, component, metadata) of every component whose metadata the spec writes."""
-    for name, pubsub in spec.pubsubs.items():
-        yield f"pubsubs.{name}.metadata", name, pubsub.metadata
-    for name, binding in spec.bindings.input.items():
-        yield f"bindings.input.{name}.metadata", name, binding.metadata
-    for name, out in spec.bindings.output.items():
-        yield f"bindings.output.{name}.metadata", name, out.metadata
-    for name, store in spec.state_stores.items():
-        yield f"state_stores.{name}.metadata", name, store.metadata
-
-
 # State store types whose metadata name the credential pattern matches and holds none: a SQLite
 # connectionString is the database file's path.
 _NO_CREDENTIAL = frozenset({("state.sqlite", "connectionString")})
@@ -1091,7 +1078,7 @@ def _secrets(spec: ServiceSpec) -> Iterator[Problem]:
     """Secret references name a declared secret, and no credential is written in plain text: the
     component files are committed with the service, the secrets file is not."""
     declared = spec.secrets.names if spec.secrets else {}
-    for base, component, metadata in _component_metadata(spec):
+    for base, component, metadata in spec.component_metadata():
         for key, value in metadata.items():
             path = f"{base}.{key}"
             if isinstance(value, SecretRef):

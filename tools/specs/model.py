@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -697,6 +698,17 @@ class ServiceSpec(_Strict):
         """The Dapr component type of pub/sub component `name`."""
         found = self.pubsubs.get(name)
         return found.type if found else DEFAULT_PUBSUB_TYPE
+
+    def component_metadata(self) -> Iterator[tuple[str, str, dict[str, MetadataValue]]]:
+        """(path, component, metadata) of every component whose metadata the spec writes."""
+        for name, pubsub in self.pubsubs.items():
+            yield f"pubsubs.{name}.metadata", name, pubsub.metadata
+        for name, binding in self.bindings.input.items():
+            yield f"bindings.input.{name}.metadata", name, binding.metadata
+        for name, out in self.bindings.output.items():
+            yield f"bindings.output.{name}.metadata", name, out.metadata
+        for name, store in self.state_stores.items():
+            yield f"state_stores.{name}.metadata", name, store.metadata
 
     def store_type(self, name: str) -> str:
         """The Dapr component type of state store `name` (the claims' store included)."""

@@ -58,6 +58,21 @@ def test_the_secrets_file_is_git_ignored_and_its_sample_lists_every_name() -> No
     assert "secrets.sample.json" in files["README.md"]
 
 
+def test_the_readme_says_which_component_field_reads_each_secret() -> None:
+    data = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
+    data["secrets"]["names"]["provider-key"] = "the payment provider's API key, for a hook"
+    spec, problems = validate_data(data)
+    assert spec is not None, problems
+
+    readme = {f.path: f.content for f in render_service(spec)}["README.md"]
+    rows = {line.split(" | ")[0]: line for line in readme.splitlines() if line.startswith("| `")}
+
+    assert rows["| `declines-db`"].endswith("| `connectionString` of `components/declines.yaml` |")
+    root = rows["| `expired-payments-root`"]
+    assert root.endswith("| `rootPath` of `components/expired-payments.yaml` |")
+    assert rows["| `provider-key`"].endswith("| the hooks only (`context.secrets`) |")
+
+
 def test_a_spec_without_secrets_gets_no_store_and_literal_values() -> None:
     files = rendered(EXAMPLE)
 
