@@ -50,6 +50,7 @@ from tools.validate.rules.swallowed_error import SwallowedError
 from tools.validate.rules.sync_client import SyncDaprClient
 from tools.validate.rules.unawaited_coroutine import UnawaitedCoroutine
 from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer
+from tools.validate.rules.unknown_sidecar_route import UnknownSidecarRoute
 from tools.validate.rules.unserved_route import UnservedRoute
 from tools.validate.rules.untyped_payload import UntypedPayload
 from tools.validate.rules.workflow_instance_id import WorkflowFreshInstanceId
@@ -76,6 +77,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     RawHttpPublish,
     CloudEventContentType,
     PayloadAsCloudEvent,
+    UnknownSidecarRoute,
     PublishStatus,
     SidecarPortDefault,
     SdkSignature,
