@@ -18,7 +18,7 @@ from pathlib import Path
 from tools.changes import Diagnostic
 from tools.validate import ruff
 from tools.validate.config import GateConfig
-from tools.validate.deliveries import manifest_facts
+from tools.validate.deliveries import DeliveryFacts, manifest_facts
 from tools.validate.engine import analyze, collector_paused
 from tools.validate.gate import project_facts, ruff_diagnostics
 from tools.validate.policy import applied_to_a_cluster, check_file_policy
@@ -170,7 +170,10 @@ def cross_file(
     results: dict[str, FileResult], config: GateConfig, root: Path, *, covers_root: bool
 ) -> list[Diagnostic]:
     """Deliveries declared in one file and served in another (tools.validate.project)."""
-    facts = facts_of((path, result.delivery_facts()) for path, result in results.items())
+    facts = facts_of(
+        (path, DeliveryFacts.model_validate(result.facts) if result.facts else None)
+        for path, result in results.items()
+    )
     if not facts:
         return []
     known = dict(facts)

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pydantic_core
 
@@ -29,9 +28,6 @@ from tools.validate import ruff
 from tools.validate.config import GateConfig, load_config
 from tools.validate.files import iter_project_files
 from tools.workspace import Workspace
-
-if TYPE_CHECKING:
-    from tools.validate.deliveries import DeliveryFacts
 
 CACHE_NAME = "check-cache.json"  # in the workspace's state folder, .daprdev/
 _PYTHON = frozenset({".py", ".pyi"})
@@ -62,11 +58,6 @@ class FileResult:
     lines: int
     diagnostics: list[dict]
     facts: dict | None
-
-    def delivery_facts(self) -> DeliveryFacts | None:
-        from tools.validate.deliveries import DeliveryFacts
-
-        return DeliveryFacts.model_validate(self.facts) if self.facts else None
 
     def to_json(self) -> dict:
         return self.__dict__
