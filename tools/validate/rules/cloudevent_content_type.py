@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 
-from tools.validate.astutil import argument, nodes_of
+from tools.validate.astutil import FunctionNode, argument, nodes_of
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import last_name
 from tools.validate.rules._http import Locals, header_value, publish_request
@@ -10,9 +10,9 @@ from tools.validate.rules._strings import HOLE, template
 from tools.validate.rules.base import Invalid, Rule
 
 CLOUDEVENTS_JSON = "application/cloudevents+json"
-_SERIALIZERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps"})
+SERIALIZERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps"})
 # A model's own serialisers (pydantic v2 and v1).
-_MODEL_DUMPS = frozenset({"model_dump_json", "model_dump", "json", "dict"})
+MODEL_DUMPS = frozenset({"model_dump_json", "model_dump", "json", "dict"})
 # The envelope's name in the CloudEvents spec, its SDK and the projects that model it.
 _ENVELOPE_CLASS = "CloudEvent"
 # Deep enough for `body = json.dumps(event).encode()` chains; stops self-reference.
@@ -169,29 +169,40 @@ class CloudEventContentType(Rule):
         if isinstance(node, ast.Name) and node.id in local:
             return self._cloudevent(local[node.id], local, depth + 1)
         if isinstance(node, ast.Call):
-            if self.ctx.qualname(node.func) in _SERIALIZERS and node.args:
+            if self.ctx.qualname(node.func) in SERIALIZERS and node.args:
                 return self._cloudevent(node.args[0], local, depth + 1)
             if isinstance(node.func, ast.Attribute) and node.func.attr == "encode":
                 return self._cloudevent(node.func.value, local, depth + 1)
-            if isinstance(node.func, ast.Attribute) and node.func.attr in _MODEL_DUMPS:
+            if isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_DUMPS:
                 return self._envelope_model(node.func.value, local, depth + 1)
         return False
 
     def _envelope_model(self, node: ast.expr, local: dict[str, ast.expr], depth: int) -> bool:
         """An instance of an envelope model: built here, or a parameter annotated with one."""
-        if depth > _MAX_DEPTH:
-            return False
-        if isinstance(node, ast.Call):
-            return last_name(node.func) in self._envelopes
-        if not isinstance(node, ast.Name):
-            return False
-        if node.id in local:
-            return self._envelope_model(local[node.id], local, depth + 1)
-        function = self.ctx.function
-        if function is None:
-            return False
-        arguments = function.args
-        for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
-            if parameter.arg == node.id and parameter.annotation is not None:
-                return last_name(parameter.annotation) in self._envelopes
+        return instance_of(node, self._envelopes, local, self.ctx.function, depth)
+
+
+def instance_of(
+    node: ast.expr,
+    classes: set[str],
+    local: dict[str, ast.expr],
+    function: FunctionNode | None,
+    depth: int = 0,
+) -> bool:
+    """`node` holds an instance of one of `classes` (by name): built here (directly or through
+    the function's names), or a parameter of `function` annotated with one."""
+    if depth > _MAX_DEPTH:
         return False
+    if isinstance(node, ast.Call):
+        return last_name(node.func) in classes
+    if not isinstance(node, ast.Name):
+        return False
+    if node.id in local:
+        return instance_of(local[node.id], classes, local, function, depth + 1)
+    if function is None:
+        return False
+    arguments = function.args
+    for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+        if parameter.arg == node.id and parameter.annotation is not None:
+            return last_name(parameter.annotation) in classes
+    return False

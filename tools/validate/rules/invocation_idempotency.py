@@ -26,6 +26,7 @@ from tools.validate.context import FileContext
 from tools.validate.rules._http import Locals, http_request
 from tools.validate.rules._reach import call_graph, decorator_target, per_message
 from tools.validate.rules.base import Invalid, Rule
+from tools.validate.rules.cloudevent_content_type import MODEL_DUMPS
 
 _INVOKE_PATH = "/v1.0/invoke/"
 # Header names a callee can claim: an idempotency key, or the id of the message behind the call.
@@ -38,7 +39,6 @@ _OWNERS = frozenset(
         *("app", "api", "secret", "access"),
     }
 )
-_MODEL_DUMPS = frozenset({"model_dump_json", "model_dump", "json", "dict"})
 # Depth of names resolved through their one assignment: stops a name defined through itself.
 _MAX_DEPTH = 4
 
@@ -355,7 +355,7 @@ class _Reader:
                 return _keyword_fields(node)
             if (
                 isinstance(node.func, ast.Attribute)
-                and node.func.attr in _MODEL_DUMPS
+                and node.func.attr in MODEL_DUMPS
                 and isinstance(model := node.func.value, ast.Call)
                 and isinstance(model.func, ast.Name)
                 and model.func.id[:1].isupper()

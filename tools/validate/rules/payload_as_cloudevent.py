@@ -18,15 +18,16 @@ import ast
 
 from tools.validate.astutil import argument, nodes_of
 from tools.validate.context import FileContext
-from tools.validate.rules._answers import last_name
 from tools.validate.rules._http import Locals, header_value, publish_request
 from tools.validate.rules._strings import HOLE, template
 from tools.validate.rules.base import Invalid, Rule
-from tools.validate.rules.cloudevent_content_type import CLOUDEVENTS_JSON
+from tools.validate.rules.cloudevent_content_type import (
+    CLOUDEVENTS_JSON,
+    MODEL_DUMPS,
+    SERIALIZERS,
+    instance_of,
+)
 
-_SERIALIZERS = frozenset({"json.dumps", "orjson.dumps", "ujson.dumps"})
-# A model's own serialisers (pydantic v2 and v1).
-_MODEL_DUMPS = frozenset({"model_dump_json", "model_dump", "json", "dict"})
 # Keys that make a dict an envelope (or the start of one daprd completes).
 _ENVELOPE_KEYS = frozenset({"specversion", "data", "data_base64"})
 # Deep enough for `body = json.dumps(payload).encode()` chains; stops self-reference.
@@ -170,30 +171,12 @@ class PayloadAsCloudEvent(Rule):
         if isinstance(node, ast.Name) and node.id in local:
             return self._plain(local[node.id], local, depth + 1)
         if isinstance(node, ast.Call):
-            if self.ctx.qualname(node.func) in _SERIALIZERS and node.args:
+            if self.ctx.qualname(node.func) in SERIALIZERS and node.args:
                 return self._plain(node.args[0], local, depth + 1)
             if isinstance(node.func, ast.Attribute) and node.func.attr == "encode":
                 return self._plain(node.func.value, local, depth + 1)
-            if isinstance(node.func, ast.Attribute) and node.func.attr in _MODEL_DUMPS:
-                return self._payload_model(node.func.value, local, depth + 1)
-        return False
-
-    def _payload_model(self, node: ast.expr, local: dict[str, ast.expr], depth: int) -> bool:
-        """An instance of one of the file's payload models: built here, or a parameter
-        annotated with one."""
-        if depth > _MAX_DEPTH:
-            return False
-        if isinstance(node, ast.Call):
-            return last_name(node.func) in self._payloads
-        if not isinstance(node, ast.Name):
-            return False
-        if node.id in local:
-            return self._payload_model(local[node.id], local, depth + 1)
-        function = self.ctx.function
-        if function is None:
-            return False
-        arguments = function.args
-        for parameter in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
-            if parameter.arg == node.id and parameter.annotation is not None:
-                return last_name(parameter.annotation) in self._payloads
+            if isinstance(node.func, ast.Attribute) and node.func.attr in MODEL_DUMPS:
+                return instance_of(
+                    node.func.value, self._payloads, local, self.ctx.function, depth + 1
+                )
         return False
