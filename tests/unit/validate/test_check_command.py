@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -106,6 +108,30 @@ def test_a_damaged_cache_is_checked_afresh_and_rewritten(project: Path, damage: 
     assert again.from_cache == 0
     assert again.diagnostics == first.diagnostics
     assert check_tree([Path()], root=project).from_cache == len(first.files)  # rewritten whole
+
+
+def test_a_check_of_an_unchanged_project_does_not_load_the_rule_engine(project: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tools.validate.tree import check_tree\n"
+        "report = check_tree([Path()], root=Path.cwd())\n"
+        "print(report.from_cache, len(report.files), 'tools.validate.engine' in sys.modules)\n"
+    )
+
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return done.stdout.split()
+
+    assert run() == ["0", "2", "True"]  # the first check analyses both files
+    assert run() == ["2", "2", "False"]  # the second is answered by the cache alone
 
 
 def test_config_change_invalidates_the_cache(project: Path) -> None:
