@@ -140,8 +140,9 @@ class FileContext:
     scheduled_jobs: list[tuple[str, Diagnostic]] = field(default_factory=list)
     # DAPR036 whose answer no call of this file reads or throws away, with the functions
     # carrying that answer (`func` or `Class.method`, the helper and the callers returning its
-    # answer): the project reports it when calls from other modules throw the answer away.
-    signalled_publishes: list[tuple[tuple[str, ...], Diagnostic]] = field(default_factory=list)
+    # answer) and what was written ("publish", "job schedule"): the project reports it when
+    # calls from other modules throw the answer away.
+    signalled_publishes: list[tuple[tuple[str, ...], str, Diagnostic]] = field(default_factory=list)
     # DAPR034 on a delivery handler's body typed as a model imported from another module (the
     # import's dotted path, the parameter, the finding): the project reports it when that model
     # is an envelope requiring attributes a delivery may lack (see tools.validate.envelopes).

@@ -18,11 +18,12 @@ the message and the work is lost. No single file shows both ends, so each file c
   helper returning the same falsy value for a payload it refuses (a check of its arguments'
   content) and for a failure (`poison_alike`) makes a malformed message loop (DAPR006).
 
-A publish helper is the other half (DAPR036): a function that answers a failed publish with a
-value (`return False`) which no call in its own file looks at, because its callers live in other
-modules. The file records the finding (`publishers`), and every file the calls it makes through
-imported names, split into those that throw the result away (`discarded`) and those that use it
-(`used`); the finding holds when some call reaches the helper and none of them uses the answer.
+A publish helper is the other half (DAPR036): a function that answers a failed write through
+the sidecar (a publish, a job schedule, a service invocation) with a value (`return False`) which
+no call in its own file looks at, because its callers live in other modules. The file records the
+finding (`publishers`), and every file the calls it makes through imported names, split into
+those that throw the result away (`discarded`) and those that use it (`used`); the finding holds
+when some call reaches the helper and none of them uses the answer.
 
 The project-level check follows each ignored call. A helper that signals the failure by its value
 is the handler's mistake (it ignores the result): reported at the call. A helper that returns as
@@ -59,7 +60,7 @@ from tools.validate.rules.swallowed_error import (
     continues_to_success,
     except_keyword,
 )
-from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer
+from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer, outcome
 
 _MAX_HOPS = 4
 
@@ -112,6 +113,7 @@ class UnreadPublish(BaseModel):
     """DAPR036 in a helper whose answer to a failed publish only calls from other modules get."""
 
     keys: list[str] = Field(description="The helper and the functions returning its answer.")
+    what: str = Field(default="publish", description="The write: publish, job schedule, ...")
     site: Diagnostic
 
 
@@ -177,7 +179,8 @@ def quiet_facts(
     if not (swallowed or poison or unchecked):
         return facts
     facts.publishers = [
-        UnreadPublish(keys=list(keys), site=site) for keys, site in ctx.signalled_publishes
+        UnreadPublish(keys=list(keys), what=what, site=site)
+        for keys, what, site in ctx.signalled_publishes
     ]
     for key, site in ctx.unreached_sites:
         facts.unreached.setdefault(key, []).append(site)
@@ -545,9 +548,9 @@ def _unread_publishes(
             if not callers or any(c in read for c in carriers):
                 continue
             message = (
-                f"a failed publish is answered with a value its callers throw away "
-                f"({callers[0][0]}:{callers[0][1]} among them): they go on as if the event was "
-                "sent, and it is lost"
+                f"a failed {publish.what} is answered with a value its callers throw away "
+                f"({callers[0][0]}:{callers[0][1]} among them): they go on "
+                f"{outcome(publish.what)}"
             )
             yield publish.site.model_copy(update={"message": message})
 

@@ -38,11 +38,11 @@ async def emit(http: httpx.AsyncClient, reminder: Reminder) -> bool:
 
 async def schedule(http: httpx.AsyncClient, reminder: Reminder) -> None:
     url = f"{DAPR_URL}/{JOBS_API}/jobs/reminder-{reminder.task_id}"  # expect: DAPR010
-    await http.post(url, json={"dueTime": reminder.remind_at})  # expect: DAPR012
+    await http.post(url, json={"dueTime": reminder.remind_at})  # expect: DAPR012, DAPR036
     later = f"{DAPR_URL}/v1.0/reminders/{reminder.task_id}"
     await http.post(later, json={"dueTime": "1h"})  # expect: DAPR025
     invoked = f"{DAPR_URL}/v1.0/invoke/scheduler/method/v1.0/jobs/{reminder.task_id}"
-    await http.post(invoked, json={"dueTime": reminder.remind_at})  # expect: DAPR027
+    await http.post(invoked, json={"dueTime": reminder.remind_at})  # expect: DAPR027, DAPR036
 
 
 @app.post("/reminders")

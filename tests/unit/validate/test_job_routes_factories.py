@@ -172,14 +172,15 @@ def test_a_route_declared_at_run_time_is_never_reported_unserved(tmp_path: Path)
 
 # -- where job triggers arrive --------------------------------------------------------------------
 
-# A module of the service that schedules a reminder per task through the raw Jobs API.
+# A module of the service that schedules a reminder per task through the raw Jobs API, on line
+# 10, and checks the answer (a refused schedule raises; DAPR036 otherwise).
 _SCHEDULER = (
     "import os\n\n"
     "import httpx\n\n"
     "DAPR = f\"http://127.0.0.1:{os.environ['DAPR_HTTP_PORT']}\"\n\n\n"
     "async def remind(http: httpx.AsyncClient, task_id: str, at: str) -> None:\n"
     "    name = f'reminder-{task_id}'\n"
-    "    await http.post(f'{DAPR}/v1.0/jobs/{name}', json={'dueTime': at})\n"  # line 10
+    "    (await http.post(f'{DAPR}/v1.0/jobs/{name}', json={'dueTime': at})).raise_for_status()\n"
 )
 _SCHEDULE_LINE = 10
 

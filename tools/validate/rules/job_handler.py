@@ -117,11 +117,13 @@ class JobWithoutHandler(Rule):
                 "import os\n\nimport httpx\nfrom fastapi import FastAPI\n\napp = FastAPI()\n"
                 "JOBS = f\"http://127.0.0.1:{os.environ['DAPR_HTTP_PORT']}/v1.0/jobs\"\n\n"
                 "async def remind(http: httpx.AsyncClient, task_id: str) -> None:\n"
-                "    await http.post(f'{JOBS}/reminder-{task_id}', json={'dueTime': '10m'})\n\n"
+                "    url = f'{JOBS}/reminder-{task_id}'\n"
+                "    response = await http.post(url, json={'dueTime': '10m'})\n"
+                "    response.raise_for_status()\n\n"
                 "@app.put('/api/jobs/trigger/{name}')\n"
                 "async def on_trigger(name: str) -> dict:\n    return {}\n"
             ),
-            line=12,
+            line=14,
             col=2,
         ),
         # A jobs wrapper given the job's name as a keyword schedules that job; its trigger comes

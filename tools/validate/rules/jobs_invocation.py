@@ -50,10 +50,11 @@ class JobsThroughInvocation(Rule):
                 "import httpx\n\n"
                 "async def schedule(http: httpx.AsyncClient, base: str) -> None:\n"
                 "    url = f'{base}/v1.0/invoke/jobs-app/method/v1.0/jobs/cleanup'\n"
-                "    await http.post(url, json={'schedule': '@daily'})\n"
+                "    response = await http.post(url, json={'schedule': '@daily'})\n"
+                "    response.raise_for_status()\n"
             ),
             line=5,
-            col=11,
+            col=22,
         ),
     )
 

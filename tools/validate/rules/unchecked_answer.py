@@ -1,21 +1,25 @@
-"""DAPR036: a publish, output-binding call or raw state write whose failure nobody hears of.
+"""DAPR036: a write through the sidecar whose failure nobody hears of.
 
-Over raw HTTP the sidecar reports a refused publish, binding call or state save/delete only in
-its status (204 on success, 400/403/404/500 otherwise); requests, httpx and aiohttp raise on
-none of them. A response that is never looked at (discarded, or only printed) lets the
-caller go on as if the event was sent. The SDK does raise - but a `try` whose `except` only logs,
-in a function that returns the same nothing either way, hides that failure just as well.
+The writes are a publish, an output-binding call, a service invocation that changes something
+(POST, PUT, PATCH, DELETE), a job scheduled or deleted, and a raw state save or delete. Over raw
+HTTP the sidecar reports a refused one only in its status (204 or 200 on success, 4xx/5xx
+otherwise); requests, httpx and aiohttp raise on none of them. A response that is never looked
+at (discarded, or only printed) lets the caller go on as if the write was done. The SDK does
+raise - but a `try` whose `except` only logs, in a function that returns the same nothing either
+way, hides that failure just as well.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from dataclasses import dataclass
 
 from tools.validate.astutil import (
     FunctionNode,
     children,
     functions_in,
+    keyword,
     module_functions,
     nodes_of,
     own_nodes,
@@ -24,14 +28,42 @@ from tools.validate.astutil import (
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import TRANSIENT_ERRORS, caught, is_blanket, last_name
 from tools.validate.rules._http import Locals, http_request, state_write_request
+from tools.validate.rules._jobs import JOBS_PATH
 from tools.validate.rules._reach import is_script
 from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.base import Invalid, Rule
 
-_SIDECAR_OUTPUT = re.compile(r"/v1\.0(?:-alpha1)?/(?:publish|bindings)/")
+
+@dataclass(frozen=True)
+class _Write:
+    """A sidecar route whose answer is the only news of a failed write: what it is called in a
+    message, its path, and the verbs that write through it."""
+
+    what: str
+    path: re.Pattern[str]
+    verbs: frozenset[str]
+
+
 _SENDING_VERBS = frozenset({"POST", "PUT"})
-_ROUTE_WORDS = ("/publish", "/bindings", "/state")
-_SDK_SENDS = frozenset({"publish_event", "publish_events", "invoke_binding"})
+# A GET through the invocation API is a read: its answer is what the caller wanted. The SDK's
+# `invoke_method` writes when its `http_verb` says so; without one it is a GET over HTTP.
+_INVOCATION_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The first that matches names the write: a job route reached through the invocation API
+# (DAPR027's mistake) is still a job schedule.
+_WRITES = (
+    _Write("publish", re.compile(r"/v1\.0(?:-alpha1)?/publish/"), _SENDING_VERBS),
+    _Write("output-binding call", re.compile(r"/v1\.0(?:-alpha1)?/bindings/"), _SENDING_VERBS),
+    _Write("job schedule", JOBS_PATH, frozenset({"POST"})),
+    _Write("job delete", JOBS_PATH, frozenset({"DELETE"})),
+    _Write("service invocation", re.compile(r"/v1\.0/invoke/[^/]+/method/"), _INVOCATION_WRITES),
+)
+_ROUTE_WORDS = ("/publish", "/bindings", "/state", "/invoke/", "/jobs/")
+# The SDK's writes, which raise on failure, and what each is called in a message.
+_SDK_SENDS = {
+    "publish_event": "publish",
+    "publish_events": "publish",
+    "invoke_binding": "output-binding call",
+}
 # Calls that only show a value: a response passed to them is still unchecked.
 _REPORTERS = frozenset(
     {"print", "debug", "info", "warning", "warn", "error", "exception", "critical", "log"}
@@ -51,16 +83,19 @@ class UncheckedSidecarAnswer(Rule):
     name = "publish-failure-ignored"
     message = "the sidecar's answer to this publish is never checked: a failed publish passes"
     why = (
-        "An HTTP client does not raise when the sidecar refuses a publish or a binding call: "
-        "Dapr answers 204 on success and 400/403/404/500 on failure (unknown pubsub or topic, "
-        "denied, broker down), and only the status says so. Code that never looks at it - or "
-        "catches the SDK's error and only logs it - goes on as if the event was sent: the "
-        "caller acknowledges its own input, and the event is lost without anyone knowing."
+        "An HTTP client does not raise when the sidecar refuses a publish, a binding call, a "
+        "service invocation, a job schedule or delete: Dapr answers 204 (or 200) on success and "
+        "400/403/404/500 on failure (unknown pubsub, topic, app or job, denied, broker or "
+        "scheduler down), and only the status says so. Code that never looks at it - or "
+        "catches the SDK's error and only logs it - goes on as if the write was done: the "
+        "caller acknowledges its own input, and the event, the call or the job is lost "
+        "without anyone knowing."
     )
     fix = (
         "Call `response.raise_for_status()` (or check `response.ok` / `is_success` and fail), "
-        "or publish with the SDK's `publish_event`, which raises; let the error reach the "
-        "caller (re-raise, or return a failure it checks) instead of only logging it."
+        "or use the SDK (`publish_event`, `invoke_method`, `schedule_job`), which raises; let "
+        "the error reach the caller (re-raise, or return a failure it checks) instead of only "
+        "logging it."
     )
     VALID = (
         _BASE + "def publish(order: dict) -> None:\n"
@@ -159,8 +194,80 @@ class UncheckedSidecarAnswer(Rule):
         "    response = requests.post(STATE, json=[{'key': key, 'value': value}])\n"
         "    response.raise_for_status()\n"
         "    return {'saved': key}\n",
+        # A job scheduled over HTTP: a refused schedule raises.
+        "import httpx\n\n"
+        + _BASE
+        + "async def remind(http: httpx.AsyncClient, task_id: str) -> None:\n"
+        "    response = await http.post(\n"
+        "        f'{DAPR}/v1.0/jobs/reminder-{task_id}', json={'dueTime': '1h'}\n"
+        "    )\n"
+        "    response.raise_for_status()\n",
+        # An invocation that changes something, its status handed to the caller, which fails.
+        _BASE + "def charge(order: dict) -> bool:\n"
+        "    url = f'{DAPR}/v1.0/invoke/billing/method/charges'\n"
+        "    return requests.post(url, json=order, timeout=5).ok\n\n"
+        "def place(order: dict) -> None:\n"
+        "    if not charge(order):\n"
+        "        raise RuntimeError('order not charged')\n",
+        # Without a writing verb the SDK's invocation is a GET: a read, not a lost write.
+        "import logging\n\n"
+        "def warm(client, sku: str) -> None:\n"
+        "    try:\n"
+        "        client.invoke_method('inventory', f'stock/{sku}')\n"
+        "    except Exception:\n"
+        "        logging.warning('stock cache not warmed')\n",
+        # A read through the invocation API: what it answers is what the caller wanted.
+        _BASE + "def stock(sku: str) -> None:\n"
+        "    requests.get(f'{DAPR}/v1.0/invoke/inventory/method/stock/{sku}', timeout=5)\n",
     )
     INVALID = (
+        # An invocation that creates something, its answer never read: a 500 passes as done.
+        Invalid(
+            _BASE + "def charge(order: dict) -> None:\n"
+            "    url = f'{DAPR}/v1.0/invoke/billing/method/charges'\n"
+            "    requests.post(url, json=order, timeout=5)\n",
+            line=10,
+            col=5,
+        ),
+        # The SDK raises on a refused invocation; only logged, the charge passes as done.
+        Invalid(
+            "import logging\n\n"
+            "def charge(client, order: str) -> None:\n"
+            "    try:\n"
+            "        client.invoke_method('billing', 'charges', order, http_verb='POST')\n"
+            "    except Exception:\n"
+            "        logging.exception('charge failed')\n",
+            line=6,
+            col=5,
+        ),
+        # A job delete whose status only chooses the log line: the job still fires.
+        Invalid(
+            "import logging\n\nimport httpx\n\n"
+            + _BASE
+            + "async def cancel(http: httpx.AsyncClient, task_id: str) -> None:\n"
+            "    response = await http.delete(f'{DAPR}/v1.0/jobs/reminder-{task_id}')\n"
+            "    if response.status_code != 204:\n"
+            "        logging.warning('cancel refused: %s', response.status_code)\n",
+            line=13,
+            col=22,
+        ),
+        # A failed schedule answered with False, which the caller throws away.
+        Invalid(
+            "import logging\n\nimport httpx\n\n"
+            + _BASE
+            + "async def schedule(http: httpx.AsyncClient, name: str) -> bool:\n"
+            "    try:\n"
+            "        response = await http.post(f'{DAPR}/v1.0/jobs/{name}', json={'dueTime': 1})\n"
+            "        response.raise_for_status()\n"
+            "    except httpx.HTTPError:\n"
+            "        logging.exception('job not scheduled')\n"
+            "        return False\n"
+            "    return True\n\n"
+            "async def complete(http: httpx.AsyncClient, task_id: str) -> None:\n"
+            "    await schedule(http, f'next-{task_id}')\n",
+            line=16,
+            col=5,
+        ),
         # A raw state save nobody looks at: the route answers 'saved' whatever happened.
         Invalid(
             _BASE + "STATE = f'{DAPR}/v1.0/state/statestore'\n\n"
@@ -311,56 +418,58 @@ class UncheckedSidecarAnswer(Rule):
         state = self._raw and "/state" in self.ctx.source
         for function, nodes in scopes:
             sends = self._raw_sends(function, nodes)
-            for call, url in sends:
+            for call, write in sends.values():
                 if not _checked(call, nodes, function, discarded):
-                    self.report(call, _unchecked_message(url), within=function)
+                    self.report(call, _unchecked_message(write.what), within=function)
             for call in self._state_writes(function, nodes) if state else ():
                 if not _checked(call, nodes, function, discarded):
                     self.report(call, _UNCHECKED_STATE, within=function)
             if function is not None and id(function) not in handlers:
-                raw_ids = {id(call) for call, _ in sends}
-                self._check_swallowed(function, nodes, raw_ids, script)
+                raw = {key: write.what for key, (_, write) in sends.items()}
+                self._check_swallowed(function, nodes, raw, script)
                 if not script:
-                    self._check_signalled(function, nodes, raw_ids, calls)
+                    self._check_signalled(function, nodes, raw, calls)
 
     def _check_signalled(
-        self, function: FunctionNode, nodes: list[ast.AST], raw_ids: set[int], calls: _InFileCalls
+        self,
+        function: FunctionNode,
+        nodes: list[ast.AST],
+        raw_sends: dict[int, str],
+        calls: _InFileCalls,
     ) -> None:
         """A send whose failure the function answers with a value (`return False`) that every
         caller throws away: signalled, and still lost. The answer is followed through callers
         that return it as their own; callers in other modules are the project's to judge."""
-        clauses = _signalled_clauses(nodes, raw_ids)
+        clauses = _signalled_clauses(nodes, raw_sends)
         if not clauses:
             return
         carried = calls.carriers(function)
         if carried is None:
             return
         keys, discarded = carried
-        for clause in clauses:
+        for clause, what in clauses:
+            message = signalled_message(what)
             if discarded:
-                self.report(clause, _SIGNALLED, within=function)
+                self.report(clause, message, within=function)
             elif keys:
-                site = self.ctx.diagnostic(self, clause, _SIGNALLED, within=function)
+                site = self.ctx.diagnostic(self, clause, message, within=function)
                 if site is not None:
-                    self.ctx.signalled_publishes.append((tuple(keys), site))
+                    self.ctx.signalled_publishes.append((tuple(keys), what, site))
 
     def _raw_sends(
         self, function: FunctionNode | None, nodes: list[ast.AST]
-    ) -> list[tuple[ast.Call, str]]:
-        """Raw HTTP publishes and output-binding calls to the sidecar, with their URL's text."""
+    ) -> dict[int, tuple[ast.Call, _Write]]:
+        """Raw HTTP writes through the sidecar (but state's), by the id of the call."""
         if not self._raw:
-            return []
+            return {}
         local = self._locals.of(function)
-        found = []
+        found = {}
         for node in nodes:
             if isinstance(node, ast.Call):
                 request = http_request(self.ctx, node, local)
-                if (
-                    request is not None
-                    and request.verb in _SENDING_VERBS
-                    and _SIDECAR_OUTPUT.search(request.url)
-                ):
-                    found.append((node, request.url))
+                write = _write_of(request.verb, request.url) if request is not None else None
+                if write is not None:
+                    found[id(node)] = (node, write)
         return found
 
     def _state_writes(self, function: FunctionNode | None, nodes: list[ast.AST]) -> list[ast.Call]:
@@ -373,7 +482,7 @@ class UncheckedSidecarAnswer(Rule):
         ]
 
     def _check_swallowed(
-        self, function: FunctionNode, nodes: list[ast.AST], raw_sends: set[int], script: bool
+        self, function: FunctionNode, nodes: list[ast.AST], raw_sends: dict[int, str], script: bool
     ) -> None:
         """A send in a `try` whose `except` only logs, in a function that answers the same
         whether it was sent or not: nothing, or one value that the `try` does not decide (a
@@ -385,7 +494,10 @@ class UncheckedSidecarAnswer(Rule):
         single = len({ast.dump(answer) for answer in answers}) <= 1
         blocks = _blocks(function) if not single else {}
         for node in nodes:
-            if not isinstance(node, ast.Try | ast.TryStar) or not _sends(node.body, raw_sends):
+            if not isinstance(node, ast.Try | ast.TryStar):
+                continue
+            what = _sent(node.body, raw_sends)
+            if what is None:
                 continue
             if single:
                 if _decided_by(node, answers):
@@ -398,7 +510,7 @@ class UncheckedSidecarAnswer(Rule):
                     continue
             for clause in node.handlers:
                 if _catches_send_errors(clause) and _only_reports(clause.body):
-                    self.report(clause, _SWALLOWED, within=function)
+                    self.report(clause, _swallowed_message(what), within=function)
 
 
 # A statement list of a function, by the id of each statement in it: the list and the statement
@@ -512,13 +624,16 @@ def _own_callee(call: ast.Call) -> str | None:
     return None
 
 
-def _signalled_clauses(nodes: list[ast.AST], raw_sends: set[int]) -> list[ast.ExceptHandler]:
-    """The `except` clauses answering a failed send with a value (`return False`): the failure
-    is signalled, and lost if every caller throws the value away."""
+def _signalled_clauses(
+    nodes: list[ast.AST], raw_sends: dict[int, str]
+) -> list[tuple[ast.ExceptHandler, str]]:
+    """The `except` clauses answering a failed send with a value (`return False`), with what
+    was sent: the failure is signalled, and lost if every caller throws the value away."""
     return [
-        clause
+        (clause, what)
         for node in nodes
-        if isinstance(node, ast.Try | ast.TryStar) and _sends(node.body, raw_sends)
+        if isinstance(node, ast.Try | ast.TryStar)
+        and (what := _sent(node.body, raw_sends)) is not None
         for clause in node.handlers
         if _catches_send_errors(clause) and _signals_failure(clause.body)
     ]
@@ -534,29 +649,41 @@ def _signals_failure(body: list[ast.stmt]) -> bool:
     )
 
 
-_SIGNALLED = (
-    "a failed publish is answered with a value every caller throws away: the caller goes on "
-    "as if the event was sent, and it is lost"
-)
+def _write_of(verb: str, url: str) -> _Write | None:
+    return next((w for w in _WRITES if verb in w.verbs and w.path.search(url)), None)
 
 
-def _unchecked_message(url: str) -> str:
-    if "/bindings/" in url:
-        return (
-            "the sidecar's answer to this output-binding call is never checked: a failed call "
-            "passes as done"
-        )
-    return UncheckedSidecarAnswer.message
+def outcome(what: str) -> str:
+    """What the caller wrongly goes on believing, and what is lost."""
+    if what == "publish":
+        return "as if the event was sent, and it is lost"
+    return f"as if the {what} was done, and it is lost"
+
+
+def signalled_message(what: str) -> str:
+    return (
+        f"a failed {what} is answered with a value every caller throws away: the caller goes "
+        f"on {outcome(what)}"
+    )
+
+
+def _unchecked_message(what: str) -> str:
+    if what == "publish":
+        return UncheckedSidecarAnswer.message
+    return f"the sidecar's answer to this {what} is never checked: a failed one passes as done"
 
 
 _UNCHECKED_STATE = (
     "the sidecar's answer to this state write is never checked: a refused save or delete "
     "passes as done"
 )
-_SWALLOWED = (
-    "a failed publish is only logged, and the function returns as it does on success: the "
-    "caller goes on as if the event was sent, and it is lost"
-)
+
+
+def _swallowed_message(what: str) -> str:
+    return (
+        f"a failed {what} is only logged, and the function returns as it does on success: the "
+        f"caller goes on {outcome(what)}"
+    )
 
 
 def _decided_by(statement: ast.Try | ast.TryStar, answers: list[ast.expr]) -> bool:
@@ -575,15 +702,27 @@ def _decided_by(statement: ast.Try | ast.TryStar, answers: list[ast.expr]) -> bo
     )
 
 
-def _sends(body: list[ast.stmt], raw_sends: set[int]) -> bool:
-    return any(
-        isinstance(node, ast.Call)
-        and (
-            id(node) in raw_sends
-            or (isinstance(node.func, ast.Attribute) and node.func.attr in _SDK_SENDS)
-        )
-        for statement in body
-        for node in walk(statement)
+def _sent(body: list[ast.stmt], raw_sends: dict[int, str]) -> str | None:
+    """What the first write through the sidecar in `body` is called, or None if it has none."""
+    for statement in body:
+        for node in walk(statement):
+            if not isinstance(node, ast.Call):
+                continue
+            if id(node) in raw_sends:
+                return raw_sends[id(node)]
+            if isinstance(node.func, ast.Attribute) and node.func.attr in _SDK_SENDS:
+                return _SDK_SENDS[node.func.attr]
+            if last_name(node.func) == "invoke_method" and _writing_verb(node):
+                return "service invocation"
+    return None
+
+
+def _writing_verb(call: ast.Call) -> bool:
+    verb = keyword(call, "http_verb")
+    return (
+        isinstance(verb, ast.Constant)
+        and isinstance(verb.value, str)
+        and verb.value.upper() in _INVOCATION_WRITES
     )
 
 
