@@ -8,8 +8,9 @@ blocking, so a model fixing one thing is not held hostage by old problems elsewh
 from __future__ import annotations
 
 import ast
+import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -217,14 +218,16 @@ def _add_cross_file(results: dict[str, _Checked], root: Path | None, config: Gat
         results[diagnostic.path].diagnostics.append(diagnostic)
 
 
+_MANIFEST_SUFFIXES = frozenset({".yaml", ".yml"})
+
+
 def project_facts(root: Path, skip: set[str], config: GateConfig) -> dict[str, DeliveryFacts]:
-    """Project-level facts of the project's files other than those in `skip` (routes, manifests,
-    what their functions block on): the same facts `daprdev check` joins, so a write and a check
-    of the same tree agree."""
+    """Project-level facts of the files other than those in `skip` (routes, manifests, what
+    their functions block on) of the service that `skip` belongs to: the same facts `daprdev
+    check` joins, so a write and a check of the same tree agree."""
     found: dict[str, DeliveryFacts] = {}
     root = root.resolve()
-    suffixes = frozenset({".py", ".yaml", ".yml"})
-    for file in iter_project_files(root, exclude=config.exclude, suffixes=suffixes):
+    for file in _service_files(root, skip, config, frozenset({".py", *_MANIFEST_SUFFIXES})):
         relative = file.relative_to(root).as_posix()
         if relative in skip:
             continue
@@ -241,6 +244,52 @@ def project_facts(root: Path, skip: set[str], config: GateConfig) -> dict[str, D
         if facts is not None:
             found[relative] = facts
     return found
+
+
+def service_folder(root: Path, paths: Iterable[str]) -> Path:
+    """The folder of the service that all of `paths` (relative to `root`) belong to: the nearest
+    one enclosing them that holds a pyproject.toml, else `root`. A generated service, or one
+    service of a monorepo, is joined with its own files, not with every file of the repository
+    around it (whose routes are not its routes, and whose reading costs seconds)."""
+    paths = set(paths)
+    if not paths:
+        return root
+    common = PurePosixPath(os.path.commonpath([PurePosixPath(p).parent.as_posix() for p in paths]))
+    for folder in (common, *common.parents):
+        if folder == PurePosixPath("."):
+            break
+        marker = folder / "pyproject.toml"
+        if marker.as_posix() in paths or (root / marker).is_file():  # written now, or already
+            return root / folder
+    return root
+
+
+def _service_files(
+    root: Path, skip: set[str], config: GateConfig, suffixes: frozenset[str]
+) -> Iterator[Path]:
+    """The service's own files, then the project's Dapr manifests that no other service holds:
+    a monorepo's shared k8s/ or components/ folder applies to every app, the components folder
+    of another service to that service."""
+    service = service_folder(root, skip)
+    yield from iter_project_files(service, exclude=config.exclude, suffixes=suffixes)
+    if service == root:
+        return
+    held: dict[Path, bool] = {}
+    for file in iter_project_files(root, exclude=config.exclude, suffixes=_MANIFEST_SUFFIXES):
+        if not file.is_relative_to(service) and not _held_by_a_service(root, file.parent, held):
+            yield file
+
+
+def _held_by_a_service(root: Path, folder: Path, held: dict[Path, bool]) -> bool:
+    """Whether `folder` lies in a service of its own below `root` (a folder with a pyproject.toml);
+    answers are kept per folder in `held` for the rest of one walk."""
+    if folder == root or not folder.is_relative_to(root):
+        return False
+    if folder not in held:
+        held[folder] = (folder / "pyproject.toml").is_file() or _held_by_a_service(
+            root, folder.parent, held
+        )
+    return held[folder]
 
 
 # Facts of unchanged project files, kept between writes of one process (a server session): every
