@@ -31,6 +31,7 @@ def eventually(
         else:
             if result:
                 return result
+            last_error = None  # the latest probe answered: an older error no longer explains
         if time.monotonic() >= deadline:
             detail = f" (last error: {last_error!r})" if last_error else ""
             raise TimeoutError(f"{what}: not within {timeout:.0f}s{detail}")
