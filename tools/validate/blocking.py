@@ -43,7 +43,7 @@ from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.blocking_io import (
     DEPTH,
     BlockingCallInAsync,
-    Blocks,
+    BlockingMemo,
     helper_blocks,
 )
 from tools.validate.rules.sync_client import (
@@ -135,7 +135,7 @@ def _note_definitions(
 ) -> None:
     """`blocking` and `types` of the module's own functions, classes and names."""
     classes = {s.name for s in module.body if isinstance(s, ast.ClassDef)}
-    memo: dict[tuple[int, int], Blocks | None] = {}
+    memo: BlockingMemo = {}
     for owner_class, function in module_functions(module):
         owner = owner_class.name if owner_class else ""
         key = f"{owner}.{function.name}" if owner else function.name

@@ -125,6 +125,10 @@ class Blocks:
         return self.what + "".join(f" through `{name}()`" for name in self.through)
 
 
+# What each plain function blocks on, by (function, depth left, the kinds its call hands it).
+BlockingMemo = dict[tuple[int, int, frozenset[tuple[str, Kind]]], Blocks | None]
+
+
 class BlockingCallInAsync(Rule):
     id = "DAPR004"
     name = "blocking-call-in-async"
@@ -137,7 +141,8 @@ class BlockingCallInAsync(Rule):
         "plain `def` of the file or of another project module (a repository's method, a "
         "helper) the coroutine calls when that function (or one it calls) does blocking I/O - "
         "the synchronous DaprClient, `requests`/`httpx.get`, `subprocess`, `time.sleep`, "
-        "reading or writing files: the message names the chain. A plain `def` "
+        "reading or writing files, or a synchronous session the coroutine hands it: the "
+        "message names the chain. A plain `def` "
         "route is the right home for synchronous I/O - FastAPI runs it in its thread pool - so "
         "this rule never asks for a route to become async. The `async def` handlers "
         "`dapr.ext.grpc.App` registers are a different bug: that App calls them without "
@@ -227,6 +232,19 @@ class BlockingCallInAsync(Rule):
         "async def rates(http: httpx.AsyncClient) -> dict:\n"
         "    return {'rates': await asyncio.to_thread(fetch_rates), "
         "'quote': await fetch_quote(http)}\n",
+        # The same helper handed the session in FastAPI's thread pool.
+        "from fastapi import Depends, FastAPI\n"
+        "from fastapi.concurrency import run_in_threadpool\n"
+        "from sqlmodel import Session\n\n"
+        "app = FastAPI()\n\n"
+        "def get_db() -> Session: ...\n\n"
+        "def to_response(task: dict, session=None) -> dict:\n"
+        "    if session is not None:\n"
+        "        task['owner'] = session.get(dict, task['owner_id'])\n"
+        "    return task\n\n"
+        "@app.get('/tasks/{task_id}')\n"
+        "async def read(task_id: int, db: Session = Depends(get_db)) -> dict:\n"
+        "    return await run_in_threadpool(to_response, {'id': task_id, 'owner_id': 1}, db)\n",
         # A wrapper kept on `self` around the awaitable client: its methods are awaited.
         "import httpx\n\n"
         "class Http:\n"
@@ -241,6 +259,22 @@ class BlockingCallInAsync(Rule):
         "        return (await self._http.post('https://boards/wiql', wiql)).json()\n",
     )
     INVALID = (
+        # The helper's unannotated parameter is given the route's synchronous session.
+        Invalid(
+            "from fastapi import Depends, FastAPI\n"
+            "from sqlmodel import Session\n\n"
+            "app = FastAPI()\n\n"
+            "def get_db() -> Session: ...\n\n"
+            "def to_response(task: dict, session=None) -> dict:\n"
+            "    if session is not None:\n"
+            "        task['owner'] = session.get(dict, task['owner_id'])\n"
+            "    return task\n\n"
+            "@app.get('/tasks/{task_id}')\n"
+            "async def read(task_id: int, db: Session = Depends(get_db)) -> dict:\n"
+            "    return to_response({'id': task_id, 'owner_id': 1}, db)\n",
+            line=15,
+            col=12,
+        ),
         # Followed through a module-level instance of the module's own class.
         Invalid(
             "import urllib.request\n\n"
@@ -388,7 +422,7 @@ class BlockingCallInAsync(Rule):
         graph = call_graph(module)
         script = one_shot_script(self.ctx, module)
         harness = is_harness_path(self.ctx.path)
-        helpers: dict[tuple[int, int], Blocks | None] = {}
+        helpers: BlockingMemo = {}
         for coroutine in self._coroutines:
             bindings = instances.at(coroutine)
             registration = self._grpc_registration(coroutine, instances, bindings)
@@ -409,7 +443,7 @@ class BlockingCallInAsync(Rule):
         coroutine: ast.AsyncFunctionDef,
         instances: Instances,
         graph: CallGraph,
-        helpers: dict[tuple[int, int], Blocks | None],
+        helpers: BlockingMemo,
     ) -> None:
         bindings = instances.at(coroutine)
         awaited = {id(n.value) for n in own_nodes(coroutine) if isinstance(n, ast.Await)}
@@ -426,7 +460,8 @@ class BlockingCallInAsync(Rule):
             helper = graph.callee(call.func, coroutine)
             if helper is None or id(call) in awaited:
                 continue  # an awaited call of a plain `def` hands back an awaitable
-            blocks = helper_blocks(helper, instances, graph, helpers, DEPTH)
+            handed = handed_kinds(call, helper, instances, bindings)
+            blocks = helper_blocks(helper, instances, graph, helpers, DEPTH, handed=handed)
             if blocks is not None:
                 self.report(
                     call,
@@ -480,25 +515,58 @@ def blocking_call(call: ast.Call, instances: Instances, bindings: dict[str, Kind
     return f"`{func.attr}()` on {_HELPER_WHAT[kind]}" if blocking and kind is not None else None
 
 
+def handed_kinds(
+    call: ast.Call, helper: FunctionNode, instances: Instances, bindings: dict[str, Kind]
+) -> dict[str, Kind]:
+    """The helper's parameters that the call hands a value of a known kind and that the helper
+    does not declare itself: `to_response(task, session)` gives an unannotated `session=None`
+    the caller's synchronous session."""
+    arguments = helper.args
+    positional = [*arguments.posonlyargs, *arguments.args]
+    # Called as a method (`self.load(...)`, `repo.load(...)`), the receiver takes the first one.
+    if isinstance(call.func, ast.Attribute) and not any(
+        isinstance(d, ast.Name) and d.id == "staticmethod" for d in helper.decorator_list
+    ):
+        positional = positional[1:]
+    given: dict[str, ast.expr] = {
+        parameter.arg: value
+        for parameter, value in zip(positional, call.args, strict=False)
+        if not isinstance(value, ast.Starred)
+    }
+    names = {a.arg for a in [*positional, *arguments.kwonlyargs]}
+    given |= {k.arg: k.value for k in call.keywords if k.arg is not None and k.arg in names}
+    declared = {a.arg for a in [*positional, *arguments.kwonlyargs] if a.annotation is not None}
+    return {
+        name: kind
+        for name, value in given.items()
+        if name not in declared and (kind := instances.kind_of(value, bindings)) is not None
+    }
+
+
 def helper_blocks(
     function: FunctionNode,
     instances: Instances,
     graph: CallGraph,
-    memo: dict[tuple[int, int], Blocks | None],
+    memo: BlockingMemo,
     depth: int,
+    *,
+    handed: dict[str, Kind] | None = None,
 ) -> Blocks | None:
     """The first blocking call a plain function makes when called, itself or through helpers.
 
+    `handed` are the kinds the call gives parameters the function does not annotate (see
+    `handed_kinds`); the helpers it calls in turn are judged on their own bindings.
     `async def` helpers are awaited (their own body is checked where it is), generators only run
     when iterated (FastAPI iterates a sync one in its thread pool) and decorated functions may be
     something else entirely: none of them is followed.
     """
     if not _plain(function):
         return None
-    key = (id(function), depth)  # the depth bounds recursion too
+    given = frozenset((handed or {}).items())
+    key = (id(function), depth, given)  # the depth bounds recursion too
     if key in memo:
         return memo[key]
-    bindings = instances.at(function)
+    bindings = {**instances.at(function), **dict(given)}
     found: Blocks | None = None
     nested: list[FunctionNode] = []
     for node in own_nodes(function):
