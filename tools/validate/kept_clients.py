@@ -15,6 +15,15 @@ callers usually live in different modules, so each file contributes `InstanceFac
 The project-level check follows each construction to the class it names and reports the kept
 client there, naming the route that builds the instance. A construction that hands the client
 in, a class that cannot be followed, or one built only at module level, keeps it quiet.
+
+A wrapper is also reported where per-event code builds it, since that is where the fix goes
+(build it once, reuse it): each file adds the calls its functions make of the project's classes
+and functions (`calls`, constructions carrying their finding), how its own handlers, workflow
+activities and agent tools run per event (`reached`), and the imported functions it registers
+as activities (`registered`). The join follows calls across modules from those entry points and
+reports each construction of a class that builds a client, directly or through another wrapper
+its `__init__` builds (`OneDriveService()` building a `TokenStateStore`, which builds a
+`DaprClient`), unless the construction hands that client or wrapper in.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from pydantic import BaseModel, Field
 from tools.changes import Diagnostic
 from tools.validate.astutil import (
     FunctionNode,
+    argument,
     assigned_once,
     module_functions,
     nodes_of,
@@ -34,9 +44,16 @@ from tools.validate.astutil import (
 )
 from tools.validate.blocking import CALL, Chains, ModulePaths, resolve_call
 from tools.validate.context import FileContext
-from tools.validate.rules._reach import per_request
+from tools.validate.rules._reach import call_graph, per_request
 from tools.validate.rules._strings import is_harness_path
-from tools.validate.rules.client_per_request import CLIENTS, ClientPerRequest, client_cost
+from tools.validate.rules.client_per_request import (
+    ACTIVITY_CALLS,
+    CLIENTS,
+    ClientPerRequest,
+    client_cost,
+    closed_at_once,
+    framework_entries,
+)
 
 _DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends"})
 
@@ -45,6 +62,7 @@ class KeptClient(BaseModel):
     """A client a method of `owner` builds and keeps on the instance."""
 
     owner: str = Field(description="The class, defined at the module's top level.")
+    client: str = Field(description="What it builds, as findings name it (`DaprClient`).")
     given: tuple[int, str] | None = Field(
         default=None,
         description="Position (self excluded) and name of the `__init__` parameter that may "
@@ -65,14 +83,46 @@ class BuiltInstance(BaseModel):
     keywords: list[str] = Field(default_factory=list)
 
 
+class ProjectCall(BaseModel):
+    """A call, in one of the file's functions or methods, of what may be a class or function of
+    the project (an imported name that is no library's, or one of the file's own)."""
+
+    function: str = Field(description="The caller: `func` or `Class.method`.")
+    target: str = Field(description="The dotted path its root name stands for.")
+    steps: list[str] = Field(description="Attributes after the root, the callee last.")
+    positional: int = 0
+    keywords: list[str] = Field(default_factory=list)
+    given: tuple[int, str] | None = Field(
+        default=None,
+        description="In an `__init__`: the parameter whose value, when passed, replaces what "
+        "the call builds (`self.http = http or HttpClient()`).",
+    )
+    diagnostic: Diagnostic | None = Field(
+        default=None,
+        description="DAPR008 at a call of what is named like a class (a construction), "
+        "message completed by the join; None for a function call, followed for reach only.",
+    )
+
+
+class Registered(BaseModel):
+    """A function of another module named as a workflow activity (`register_activity(f)`)."""
+
+    target: str
+    name: str
+
+
 class InstanceFacts(BaseModel):
     """What one file contributes to the cross-file kept-client check (see the module docstring)."""
 
     kept: list[KeptClient] = Field(default_factory=list)
     built: list[BuiltInstance] = Field(default_factory=list)
+    calls: list[ProjectCall] = Field(default_factory=list)
+    # Function key -> how it runs once per event, seen in this file alone.
+    reached: dict[str, str] = Field(default_factory=dict)
+    registered: list[Registered] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.kept or self.built)
+        return not (self.kept or self.built or self.calls or self.registered)
 
 
 def instance_facts(
@@ -93,10 +143,19 @@ def instance_facts(
         and call.args
         and isinstance(target := call.args[0], ast.Name)
     }
-    reached = per_request(ctx, module, dependencies)
-    if not reached:
-        return facts
     values = assigned_once(module)
+    facts.calls = _project_calls(
+        ctx, rule, module, module_name=module_name, absolute=absolute, values=values
+    )
+    facts.registered = _registered(ctx, module, absolute)
+    graph = call_graph(module)
+    per_event = per_request(ctx, module, dependencies, list(framework_entries(ctx, graph)))
+    facts.reached = {
+        _key(owner, function): per_event[id(function)].how
+        for owner, function in module_functions(module)
+        if id(function) in per_event
+    }
+    reached = per_request(ctx, module, dependencies)
     for owner, function in module_functions(module):
         how = reached.get(id(function))
         if how is None:
@@ -121,6 +180,109 @@ def instance_facts(
                 )
             )
     return facts
+
+
+def _key(owner: ast.ClassDef | None, function: FunctionNode) -> str:
+    return f"{owner.name}.{function.name}" if owner is not None else function.name
+
+
+def _project_calls(
+    ctx: FileContext,
+    rule: ClientPerRequest,
+    module: ast.Module,
+    *,
+    module_name: str,
+    absolute: Callable[[str], str],
+    values: Mapping[str, ast.expr],
+) -> list[ProjectCall]:
+    """Calls of the project's own classes and functions in the module's functions and methods.
+
+    A callee named like a class (`StateStore()`) is a construction and carries its finding,
+    unless the function keeps what it built (`self.store = StateStore()` outside `__init__`, a
+    global, a cache).
+    """
+    own = {
+        s.name
+        for s in module.body
+        if isinstance(s, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    calls: list[ProjectCall] = []
+    for owner, function in module_functions(module):
+        chains = Chains(ctx, absolute, values, function, owner)
+        given = _given_calls(function) if function.name == "__init__" else {}
+        for node in own_nodes(function):
+            if not isinstance(node, ast.Call) or ctx.qualname(node.func) in _DEPENDS:
+                continue
+            callee = node.func
+            if isinstance(callee, ast.Name) and callee.id in own:
+                chain: tuple[str, list[str]] | None = (f"{module_name}.{callee.id}", [])
+            else:
+                chain = chains.of(callee)
+            if chain is None or CALL in chain[1]:
+                continue
+            target, steps = chain
+            name = steps[-1] if steps else target.rpartition(".")[2]
+            diagnostic = None
+            if name[:1].isupper():
+                # What `__init__` keeps is built per instance: the wrapper's own cost.
+                kept = function.name != "__init__" and rule.keeps(node, function)
+                if kept or closed_at_once(node, function):
+                    continue
+                diagnostic = ctx.diagnostic(rule, node, within=function)
+                if diagnostic is None:
+                    continue  # suppressed
+            calls.append(
+                ProjectCall(
+                    function=_key(owner, function),
+                    target=target,
+                    steps=steps,
+                    positional=len(node.args),
+                    keywords=[k.arg for k in node.keywords if k.arg],
+                    given=given.get(id(node)),
+                    diagnostic=diagnostic,
+                )
+            )
+    return calls
+
+
+def _given_calls(init: FunctionNode) -> dict[int, tuple[int, str]]:
+    """`id(call)` -> the `__init__` parameter that replaces it (`self.x = given or Built()`)."""
+    attributes = _given_attributes(init)
+    receiver = _receiver(init)
+    found: dict[int, tuple[int, str]] = {}
+    for node in own_nodes(init):
+        if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.BoolOp | ast.IfExp):
+            continue
+        for target in node.targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == receiver
+                and target.attr in attributes
+            ):
+                value = node.value
+                branches = (
+                    value.values if isinstance(value, ast.BoolOp) else [value.body, value.orelse]
+                )
+                found |= {id(b): attributes[target.attr] for b in branches}
+    return found
+
+
+def _registered(
+    ctx: FileContext, module: ast.Module, absolute: Callable[[str], str]
+) -> list[Registered]:
+    """Imported functions the module names as workflow activities: each runs once per activity
+    run, where the file defining it shows nothing of that."""
+    found: list[Registered] = []
+    for call in nodes_of(module, ast.Call):
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and func.attr in ACTIVITY_CALLS):
+            continue
+        activity = argument(call, 0, ACTIVITY_CALLS[func.attr])
+        qualname = ctx.qualname(activity) if isinstance(activity, ast.Name) else None
+        if qualname is not None and isinstance(activity, ast.Name):
+            found.append(Registered(target=absolute(qualname), name=activity.id))
+    return found
 
 
 def _constructions(
@@ -199,6 +361,7 @@ def _kept_clients(
                     kept.append(
                         KeptClient(
                             owner=owner.name,
+                            client=what,
                             given=given.get(attribute or ""),
                             diagnostic=diagnostic,
                         )
@@ -283,7 +446,7 @@ def kept_client_findings(
                 continue
             where, owner = found
             for kept in files[where].kept:
-                if kept.owner != owner or _hands_in(built, kept.given):
+                if kept.owner != owner or _hands_in(built.positional, built.keywords, kept.given):
                     continue
                 d = kept.diagnostic
                 message = d.message.replace(
@@ -293,12 +456,113 @@ def kept_client_findings(
                 findings.setdefault(
                     (where, d.line, d.column), d.model_copy(update={"message": message})
                 )
+    sites = _Wrappers(files, modules, by_module, types)
+    for finding in sites.findings(report_in):
+        findings.setdefault((finding.path, finding.line, finding.column), finding)
     return list(findings.values())
 
 
-def _hands_in(built: BuiltInstance, given: tuple[int, str] | None) -> bool:
+class _Wrappers:
+    """The project's classes whose construction builds a client, and where per-event code
+    builds them: the construction is where the fix goes (build the wrapper once, reuse it).
+
+    A class builds a client when one of its methods keeps one (`KeptClient`) or its `__init__`
+    builds another such class, each unless the construction hands it in. Per-event code is
+    what a file's own handlers, activities and tools reach, the functions other files name as
+    activities, and what those call across modules.
+    """
+
+    _DEPTH = 4  # wrappers of wrappers, followed this far
+
+    def __init__(
+        self,
+        files: Mapping[str, InstanceFacts],
+        modules: Mapping[str, str],
+        by_module: ModulePaths,
+        types: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        self.files = files
+        self.modules = modules
+        self.by_module = by_module
+        self.types = types
+        self._by_function: dict[tuple[str, str], list[ProjectCall]] = {}
+        for path, facts in files.items():
+            for call in facts.calls:
+                self._by_function.setdefault((path, call.function), []).append(call)
+
+    def resolve(self, path: str, target: str, steps: list[str]) -> tuple[str, str] | None:
+        empty: Mapping[str, str] = {}
+        found = resolve_call(
+            target, steps, self.modules[path], self.by_module, lambda p: self.types.get(p, empty)
+        )
+        return found if found is not None and found[0] in self.files else None
+
+    def reached(self) -> dict[tuple[str, str], str]:
+        """(path, function key) -> how it runs per event, across modules."""
+        reached = {
+            (path, key): how
+            for path, facts in self.files.items()
+            for key, how in facts.reached.items()
+        }
+        for path, facts in self.files.items():
+            for registered in facts.registered:
+                found = self.resolve(path, registered.target, [])
+                if found is not None:
+                    how = f"the workflow activity `{found[1]}` (registered in {path})"
+                    reached.setdefault(found, how)
+        queue = list(reached)
+        while queue:
+            caller = queue.pop(0)
+            for call in self._by_function.get(caller, []):
+                found = (
+                    None if call.diagnostic else self.resolve(caller[0], call.target, call.steps)
+                )
+                if found is not None and found not in reached:
+                    reached[found] = f"`{found[1]}`, which {reached[caller]} calls"
+                    queue.append(found)
+        return reached
+
+    def builds(
+        self, path: str, owner: str, positional: int, keywords: list[str], depth: int = 0
+    ) -> tuple[str, str] | None:
+        """(what a construction of `owner` builds, for messages; the client) or None."""
+        for kept in self.files[path].kept:
+            if kept.owner == owner and not _hands_in(positional, keywords, kept.given):
+                where = f"{path}:{kept.diagnostic.line}"
+                return f"a {kept.client} ({where})", kept.client
+        if depth >= self._DEPTH:
+            return None
+        for call in self._by_function.get((path, f"{owner}.__init__"), []):
+            if call.diagnostic is None or _hands_in(positional, keywords, call.given):
+                continue
+            found = self.resolve(path, call.target, call.steps)
+            inner = (
+                self.builds(*found, call.positional, call.keywords, depth + 1) if found else None
+            )
+            if found is not None and inner is not None:
+                return f"a {found[1]}, which builds {inner[0]}", inner[1]
+        return None
+
+    def findings(self, report_in: set[str]) -> Iterator[Diagnostic]:
+        for (path, key), how in self.reached().items():
+            if path not in report_in:
+                continue
+            for call in self._by_function.get((path, key), []):
+                found = self.resolve(path, call.target, call.steps) if call.diagnostic else None
+                built = self.builds(*found, call.positional, call.keywords) if found else None
+                if call.diagnostic is None or found is None or built is None:
+                    continue
+                what, client = built
+                message = (
+                    f"`{found[1]}()` builds {what} inside {how}, a new one each time: "
+                    f"{client_cost(client)}"
+                )
+                yield call.diagnostic.model_copy(update={"message": message})
+
+
+def _hands_in(positional: int, keywords: list[str], given: tuple[int, str] | None) -> bool:
     """The construction passes the parameter through which the instance gets its client."""
     if given is None:
         return False
     position, name = given
-    return name in built.keywords or 0 <= position < built.positional
+    return name in keywords or 0 <= position < positional

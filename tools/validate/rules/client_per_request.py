@@ -12,7 +12,9 @@ builds it once; one that returns it is a factory, judged where it is called; one
 serves a `while` or `async for` loop is a long-running worker. Test files are left alone.
 A client kept on an instance (built in `__init__` or lazily) is one per instance: where a route
 or dependency builds the instance per request, in this file or another, it is one per request
-(tools/validate/kept_clients.py joins the two ends).
+(tools/validate/kept_clients.py joins the two ends). So is a project class whose construction
+builds a client, directly or through another such class, built by a handler, activity or tool,
+or by a function one of those calls in any module: reported where it is built.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ _ACTIVITY_CONTEXTS = frozenset(
     }
 )
 # Calls that name a workflow activity: `ctx.call_activity(notify, ...)`, `wfr.register_activity(f)`.
-_ACTIVITY_CALLS = {"call_activity": "activity", "register_activity": "fn"}
+ACTIVITY_CALLS = {"call_activity": "activity", "register_activity": "fn"}
 # Functions and methods that run once per process (or per worker start), and what they call.
 _ONCE_NAMES = frozenset(
     {
@@ -118,6 +120,32 @@ _OPERATION_NAMES = (
 )
 
 
+# Openings the wrapper examples share: a class keeping a DaprClient with the workflow runtime,
+# and an httpx.Client wrapper that another class builds unless it is handed one.
+_STATE_STORE = (
+    "import dapr.ext.workflow as wf\n"
+    "from dapr.clients import DaprClient\n\n"
+    "wfr = wf.WorkflowRuntime()\n\n"
+    "class StateStore:\n"
+    "    def __init__(self) -> None:\n"
+    "        self.client = DaprClient()\n\n"
+    "    def set(self, key: str, value: str) -> None:\n"
+    "        self.client.save_state('statestore', key, value)\n\n"
+)
+_HTTP_CLIENT = (
+    "import httpx\n"
+    "from dapr.ext.workflow import WorkflowRuntime\n\n"
+    "class HttpClient:\n"
+    "    def __init__(self, timeout: float = 30.0) -> None:\n"
+    "        self._client = httpx.Client(timeout=timeout)\n\n"
+    "    def post(self, url: str, body: dict) -> httpx.Response:\n"
+    "        return self._client.post(url, json=body)\n\n"
+    "class Webhook:\n"
+    "    def __init__(self, http: HttpClient | None = None) -> None:\n"
+    "        self.http = http or HttpClient()\n\n"
+)
+
+
 class ClientPerRequest(Rule):
     id = "DAPR008"
     name = "client-per-request"
@@ -130,13 +158,16 @@ class ClientPerRequest(Rule):
         "workflow activity, a tool or method called per operation, a helper those call, or a "
         "loop, every request pays a round trip and a sidecar outage hangs each one instead of "
         "failing fast. An httpx, aiohttp or requests session per call opens a new connection "
-        "pool and reuses no connection."
+        "pool and reuses no connection. The same holds for a class of the project that builds "
+        "one of them in its `__init__` (a `StateStore` wrapping a DaprClient, an `HttpClient` "
+        "wrapping an httpx.Client) when it is built per call."
     )
     fix = (
         "Create the client once: at module level, in the FastAPI lifespan (after `await "
         "DaprHealth.wait_for_sidecar()`, kept on `app.state` and closed on shutdown), in the "
         "class's `__init__`, or in a cached dependency or factory (`@functools.cache`). Handlers, "
-        "activities and helpers use that one client or receive it as an argument."
+        "activities and helpers use that one client or receive it as an argument; a wrapper "
+        "class is built once the same way, or handed the process's client."
     )
     VALID = (
         # A probe handed on as a callback: how often it runs is for its caller to say.
@@ -249,6 +280,42 @@ class ClientPerRequest(Rule):
         "async def create(request: Request) -> dict:\n"
         "    await Store(request.app.state.dapr).dapr.save_state('statestore', 'k', 'v')\n"
         "    return {}\n",
+        # A wrapper keeping its client, built once for the process and used by each activity run.
+        _STATE_STORE + "store = StateStore()\n\n"
+        "@wfr.activity(name='mark_pending')\n"
+        "def mark_pending(ctx: wf.WorkflowActivityContext, file_id: str) -> None:\n"
+        "    store.set(f'pending:{file_id}', '1')\n",
+        # Built once, in the lifespan, and kept on the app for every request.
+        "from contextlib import asynccontextmanager\n\n"
+        "from dapr.clients import DaprClient\n"
+        "from fastapi import FastAPI, Request\n\n"
+        "class StateStore:\n"
+        "    def __init__(self) -> None:\n"
+        "        self.client = DaprClient()\n\n"
+        "@asynccontextmanager\n"
+        "async def lifespan(app: FastAPI):\n"
+        "    app.state.store = StateStore()\n"
+        "    yield\n\n"
+        "app = FastAPI(lifespan=lifespan)\n\n"
+        "@app.post('/files/{file_id}/pending')\n"
+        "def pending(file_id: str, request: Request) -> dict:\n"
+        "    request.app.state.store.client.save_state('statestore', file_id, '1')\n"
+        "    return {}\n",
+        # A wrapper whose construction builds no client: nothing is opened per activity run.
+        "import dapr.ext.workflow as wf\n\n"
+        "wfr = wf.WorkflowRuntime()\n\n"
+        "class Keys:\n"
+        "    def __init__(self, prefix: str) -> None:\n"
+        "        self.prefix = prefix\n\n"
+        "@wfr.activity(name='pending_key')\n"
+        "def pending_key(ctx: wf.WorkflowActivityContext, file_id: str) -> str:\n"
+        "    return Keys('pending').prefix + file_id\n",
+        # Built per call, but handed the process's HTTP client: the one it would build is not.
+        _HTTP_CLIENT + "http = HttpClient()\n\n"
+        "def create_task(ctx, title: str) -> None:\n"
+        "    Webhook(http).http.post('https://hooks.example/tasks', {'title': title})\n\n"
+        "runtime = WorkflowRuntime()\n"
+        "runtime.register_activity(create_task)\n",
     )
     INVALID = (
         # A class keeping its client per instance, and FastAPI building an instance per request.
@@ -411,18 +478,37 @@ class ClientPerRequest(Rule):
             line=7,
             col=14,
         ),
+        # A wrapper whose `__init__` builds a DaprClient, built anew by each activity run.
+        Invalid(
+            (
+                _STATE_STORE + "@wfr.activity(name='mark_pending')\n"
+                "def mark_pending(ctx: wf.WorkflowActivityContext, file_id: str) -> None:\n"
+                "    StateStore().set(f'pending:{file_id}', '1')\n"
+            ),
+            line=15,
+            col=5,
+        ),
+        # A wrapper of a wrapper of an httpx.Client, per activity run and never closed.
+        Invalid(
+            (
+                _HTTP_CLIENT + "def create_task(ctx, title: str) -> None:\n"
+                "    Webhook().http.post('https://hooks.example/tasks', {'title': title})\n\n"
+                "runtime = WorkflowRuntime()\n"
+                "runtime.register_activity(create_task)\n"
+            ),
+            line=16,
+            col=5,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._constructions: list[tuple[ast.Call, str, tuple[FunctionNode, ...]]] = []
         self._dependencies: set[str] = set()
-        self._activities: set[str] = set()
         self._called_at_top: set[str] = set()
 
     def visit_Call(self, node: ast.Call) -> None:
         qualname = self.ctx.qualname(node.func) or ""
-        func = node.func
         if qualname in CLIENTS:
             if self.ctx.functions:
                 self._constructions.append((node, CLIENTS[qualname], tuple(self.ctx.functions)))
@@ -430,10 +516,6 @@ class ClientPerRequest(Rule):
             target = node.args[0] if node.args else None
             if isinstance(target, ast.Name):
                 self._dependencies.add(target.id)
-        elif isinstance(func, ast.Attribute) and func.attr in _ACTIVITY_CALLS:
-            activity = argument(node, 0, _ACTIVITY_CALLS[func.attr])
-            if isinstance(activity, ast.Name):
-                self._activities.add(activity.id)
         if not self.ctx.functions:
             self._note_top_level(node)
 
@@ -459,7 +541,7 @@ class ClientPerRequest(Rule):
         reached, units = self._per_call(module, graph, quiet)
         for call, what, enclosing in self._constructions:
             function = enclosing[-1]
-            if self._kept(call, function) or _closed_at_once(call, function):
+            if self.keeps(call, function) or closed_at_once(call, function):
                 continue
             cost = client_cost(what)
             if id(function) not in quiet and _in_loop(call, function):
@@ -480,21 +562,13 @@ class ClientPerRequest(Rule):
         Handlers, activities and tools are entry points first; a method or function of the module
         that none of them reaches is one of its own, called from other files.
         """
-        framework = list(self._framework_entries(graph))
+        framework = list(framework_entries(self.ctx, graph))
         reached = per_request(self.ctx, module, self._dependencies, framework)
         outside = [e for e in self._outside_entries(graph, quiet) if id(e[0]) not in reached]
         reached = graph.reach(outside) | reached
         units = {id(function): _UNITS[kind] for function, kind in (*outside, *framework)}
         units |= {id(f): "delivered message" for f, r in self.ctx.handlers if r.kind != "route"}
         return reached, units
-
-    def _framework_entries(self, graph: CallGraph) -> Iterator[tuple[FunctionNode, str]]:
-        """Functions a framework calls once per event: workflow activities and agent tools."""
-        for function in graph.all():
-            if self._is_activity(function):
-                yield function, "workflow activity"
-            elif any(_named(decorator_target(d), "tool") for d in function.decorator_list):
-                yield function, "agent tool"
 
     def _outside_entries(
         self, graph: CallGraph, quiet: set[int]
@@ -522,30 +596,6 @@ class ClientPerRequest(Rule):
             operation = function.name not in handed and _operates_on_arguments(function)
             if service or id(function) in helpers or named or operation:
                 yield function, "function"
-
-    def _is_activity(self, function: FunctionNode) -> bool:
-        if function.name in self._activities:
-            return True
-        parameters = function.args.posonlyargs + function.args.args
-        if parameters and self.ctx.qualname(parameters[0].annotation) in _ACTIVITY_CONTEXTS:
-            return True
-        for decorator in function.decorator_list:
-            target = decorator_target(decorator)
-            if isinstance(target, ast.Attribute) and target.attr == "activity":
-                owner = target.value
-                runtime = (
-                    self.ctx.module_values.get(owner.id) if isinstance(owner, ast.Name) else None
-                )
-                if (
-                    isinstance(runtime, ast.Call)
-                    and self.ctx.qualname(runtime.func) in _WORKFLOW_RUNTIMES
-                ):
-                    return True
-            if (self.ctx.qualname(target) or "").startswith("dapr.ext.workflow.") and _named(
-                target, "activity"
-            ):
-                return True
-        return False
 
     def _runs_once(self, function: FunctionNode) -> bool:
         """`main`, lifespans and startup hooks, and what module-level code calls."""
@@ -576,7 +626,7 @@ class ClientPerRequest(Rule):
                 standing.add(id(function))
         return standing
 
-    def _kept(self, call: ast.Call, function: FunctionNode) -> bool:
+    def keeps(self, call: ast.Call, function: FunctionNode) -> bool:
         """The function stores what it built for later calls, so it builds it once."""
         if any(self.ctx.qualname(decorator_target(d)) in _CACHES for d in function.decorator_list):
             return True
@@ -596,6 +646,41 @@ class ClientPerRequest(Rule):
                 ):
                     return True
         return False
+
+
+def framework_entries(ctx: FileContext, graph: CallGraph) -> Iterator[tuple[FunctionNode, str]]:
+    """Functions a framework calls once per event: workflow activities and agent tools."""
+    activities = {
+        activity.id
+        for call in nodes_of(graph.module, ast.Call)
+        if isinstance(call.func, ast.Attribute)
+        and call.func.attr in ACTIVITY_CALLS
+        and isinstance(activity := argument(call, 0, ACTIVITY_CALLS[call.func.attr]), ast.Name)
+    }
+    for function in graph.all():
+        if function.name in activities or _is_activity(ctx, function):
+            yield function, "workflow activity"
+        elif any(_named(decorator_target(d), "tool") for d in function.decorator_list):
+            yield function, "agent tool"
+
+
+def _is_activity(ctx: FileContext, function: FunctionNode) -> bool:
+    """Declared an activity: its context annotated, or decorated by a workflow runtime."""
+    parameters = function.args.posonlyargs + function.args.args
+    if parameters and ctx.qualname(parameters[0].annotation) in _ACTIVITY_CONTEXTS:
+        return True
+    for decorator in function.decorator_list:
+        target = decorator_target(decorator)
+        if isinstance(target, ast.Attribute) and target.attr == "activity":
+            owner = target.value
+            runtime = ctx.module_values.get(owner.id) if isinstance(owner, ast.Name) else None
+            if isinstance(runtime, ast.Call) and ctx.qualname(runtime.func) in _WORKFLOW_RUNTIMES:
+                return True
+        if (ctx.qualname(target) or "").startswith("dapr.ext.workflow.") and _named(
+            target, "activity"
+        ):
+            return True
+    return False
 
 
 def client_cost(what: str) -> str:
@@ -625,7 +710,7 @@ def _operates_on_arguments(function: FunctionNode) -> bool:
     )
 
 
-def _closed_at_once(call: ast.Call, function: FunctionNode) -> bool:
+def closed_at_once(call: ast.Call, function: FunctionNode) -> bool:
     """`httpx.AsyncClient().aclose()`: built only to be closed, it opens no connection."""
     return any(
         isinstance(node, ast.Attribute) and node.value is call and node.attr in ("close", "aclose")

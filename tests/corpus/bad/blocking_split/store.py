@@ -21,4 +21,4 @@ class OrderStore:
 
 
 def get_store() -> OrderStore:
-    return OrderStore()
+    return OrderStore()  # expect: DAPR008
