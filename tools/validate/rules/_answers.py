@@ -212,12 +212,21 @@ def answer_of(statement: ast.Return | ast.Raise, how: Reading = FASTAPI_PUBSUB) 
             return _by_code(code) if code is not None else "unknown"
         return "server-error" if exc is not None else "unknown"
     value = statement.value
+    if isinstance(value, ast.Call) and last_name(value.func) == "TopicEventResponse":
+        return _sdk_answer(argument(value, 0, "status"))
     if how.flask and returns_none(statement):
         return "server-error"  # Flask refuses a view that returns None: HTTP 500
     reply = reply_of(value, flask=how.flask)
     if reply.code is not None and not 200 <= reply.code < 300:
         return _by_code(reply.code)
     return _status_answer(reply) if how.reads_status else "success"
+
+
+def _sdk_answer(status: ast.expr | None) -> Answer:
+    """What a dapr.ext.grpc callback's `TopicEventResponse(status)` answers: the SDK looks the
+    status up by its lowercased name (`'retry'`, `'DROP'`, `TopicEventResponseStatus.drop`)."""
+    text = status_text(status) if isinstance(status, ast.Constant) else last_name(status)
+    return _STATUS_ANSWERS.get(text.upper(), "unknown") if text else "unknown"
 
 
 def answers(

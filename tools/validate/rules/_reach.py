@@ -127,12 +127,21 @@ def before_serving(ctx: FileContext, coroutine: ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def _grpc_callback(ctx: FileContext, function: FunctionNode) -> bool:
+def grpc_subscribers(ctx: FileContext, module: ast.Module) -> list[FunctionNode]:
+    """The `@app.subscribe` callbacks of a dapr.ext.grpc App: each answers a delivered message
+    with the `TopicEventResponse` it returns."""
+    graph = call_graph(module)
+    return [f for f in graph.all() if _grpc_callback(ctx, f, frozenset({"subscribe"}))]
+
+
+def _grpc_callback(
+    ctx: FileContext, function: FunctionNode, kinds: frozenset[str] = _GRPC_CALLBACKS
+) -> bool:
     for decorator in function.decorator_list:
         target = decorator_target(decorator)
         if (
             isinstance(target, ast.Attribute)
-            and target.attr in _GRPC_CALLBACKS
+            and target.attr in kinds
             and isinstance(target.value, ast.Name)
             and ctx.app_objects.get(target.value.id) == "grpc"
         ):

@@ -13,7 +13,7 @@ from tools.validate.rules._answers import (
 )
 from tools.validate.rules._examples import ORDER_HANDLER
 from tools.validate.rules._failures import Failures, tells_apart
-from tools.validate.rules._reach import CallGraph, call_graph
+from tools.validate.rules._reach import CallGraph, call_graph, grpc_subscribers
 from tools.validate.rules.base import Invalid, Rule
 
 _FLASK = (
@@ -59,6 +59,20 @@ _HELPER = (
     "    except Exception as error:\n"
 )
 
+# A dapr.ext.grpc subscriber: it answers with the SDK's TopicEventResponse.
+_GRPC = (
+    "import json\n\n"
+    "from cloudevents.sdk.event import v1\n"
+    "from dapr.clients.grpc._response import TopicEventResponse\n"
+    "from dapr.ext.grpc import App\n\n"
+    "app = App()\n\n"
+    "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+    "def on_order(event: v1.Event) -> TopicEventResponse:\n"
+    "    try:\n"
+    "        order = json.loads(event.Data())\n"
+    "        print(order['id'])\n"
+)
+
 
 class BlanketRetry(Rule):
     id = "DAPR032"
@@ -73,8 +87,9 @@ class BlanketRetry(Rule):
     )
     fix = (
         "Catch what cannot succeed first and answer DROP (`except ValidationError: return "
-        "{'status': 'DROP'}`), then RETRY only the failures that may pass later (timeouts, an "
-        "unavailable sidecar or store)."
+        "{'status': 'DROP'}`, `TopicEventResponse('drop')` in a dapr.ext.grpc subscriber), "
+        "then RETRY only the failures that may pass later (timeouts, an unavailable sidecar "
+        "or store)."
     )
     VALID = (
         # What reaches this catch-all is the sidecar's failure: retrying it is right.
@@ -94,6 +109,11 @@ class BlanketRetry(Rule):
         _FLASK + "    except (KeyError, ValueError):\n        return jsonify({'status': 'DROP'})\n"
         "    except Exception as error:\n        return jsonify({'error': str(error)}), 500\n"
         "    return jsonify({'status': 'SUCCESS'})\n",
+        _GRPC + "    except (KeyError, ValueError):\n"
+        "        return TopicEventResponse('drop')\n"
+        "    except Exception:\n"
+        "        return TopicEventResponse('retry')\n"
+        "    return TopicEventResponse('success')\n",
     )
     INVALID = (
         Invalid(
@@ -127,13 +147,21 @@ class BlanketRetry(Rule):
             line=19,
             col=9,
         ),
+        # A dapr.ext.grpc subscriber answering the SDK's RETRY to every failure.
+        Invalid(
+            _GRPC + "    except Exception:\n"
+            "        return TopicEventResponse('retry')\n"
+            "    return TopicEventResponse('success')\n",
+            line=15,
+            col=9,
+        ),
     )
 
     def finish(self, module: ast.Module) -> None:
         graph = call_graph(module)
         failures = Failures(self.ctx, graph)
         judged: set[int] = set()
-        for handler in self.ctx.judged_handlers():
+        for handler in [*self.ctx.judged_handlers(), *grpc_subscribers(self.ctx, module)]:
             how = reading(self.ctx, handler)
             # A helper whose answer the handler returns answers for it: judged there, once.
             for function in [handler, *_answering_helpers(handler, graph)]:
