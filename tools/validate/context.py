@@ -90,6 +90,21 @@ class _LocalApp:
     given: bool
 
 
+def _cell(target: ast.expr, row: ast.expr, name: str) -> ast.expr | None:
+    """What `name` is bound to when a comprehension's `target` takes `row` (a tuple unpacked by
+    position, or the whole row)."""
+    if isinstance(target, ast.Name):
+        return row if target.id == name else None
+    if isinstance(target, ast.Tuple) and isinstance(row, ast.Tuple | ast.List):
+        if len(target.elts) != len(row.elts):
+            return None
+        for part, cell in zip(target.elts, row.elts, strict=True):
+            found = _cell(part, cell, name)
+            if found is not None:
+                return found
+    return None
+
+
 def _route_entries(node: ast.AST) -> Iterator[ast.expr]:
     """The routes a subscription entry names: a dict's `route`/`default`/`path` keys, or the
     `route=` of a model built in place (`Subscription(pubsubname=..., route='/orders')`)."""
@@ -344,7 +359,47 @@ class FileContext:
                     text = _path_template(value, self.constants)
                     if text:
                         found.append((text, value))
+                if isinstance(node, ast.ListComp | ast.GeneratorExp):
+                    found += self._unrolled_routes(node)
         return found
+
+    def _unrolled_routes(self, node: ast.ListComp | ast.GeneratorExp) -> list[tuple[str, ast.AST]]:
+        """Routes of entries built by a comprehension over a module-level table: `[{'route':
+        route, ...} for topic, route in TOPICS]` (a list of tuples) or `... in ROUTES.items()`."""
+        found: list[tuple[str, ast.AST]] = []
+        for value in _route_entries(node.elt):
+            if not isinstance(value, ast.Name):
+                continue
+            for generator in node.generators:
+                for row in self._table_rows(generator.iter):
+                    cell = _cell(generator.target, row, value.id)
+                    text = _path_template(cell, self.constants)
+                    if cell is not None and text:
+                        found.append((text, cell))  # the table's cell: where the path is written
+        return found
+
+    def _table_rows(self, source: ast.expr) -> list[ast.expr]:
+        """The rows of a module-level list, tuple or set literal, or a dict literal's items as
+        (key, value) tuples when iterated with `.items()`."""
+        if (
+            isinstance(source, ast.Call)
+            and isinstance(source.func, ast.Attribute)
+            and source.func.attr == "items"
+            and not source.args
+        ):
+            table = self._module_table(source.func.value)
+            if not isinstance(table, ast.Dict):
+                return []
+            return [
+                ast.Tuple(elts=[key, value], ctx=ast.Load())
+                for key, value in zip(table.keys, table.values, strict=True)
+                if key is not None
+            ]
+        table = self._module_table(source)
+        return list(table.elts) if isinstance(table, ast.List | ast.Tuple | ast.Set) else []
+
+    def _module_table(self, node: ast.expr) -> ast.expr | None:
+        return self.module_values.get(node.id) if isinstance(node, ast.Name) else None
 
     def _subscription_literals(self, function: FunctionNode) -> Iterator[ast.AST]:
         names = set()
@@ -415,27 +470,35 @@ class FileContext:
 
     @cached_property
     def delegates(self) -> list[FunctionNode]:
-        """Module functions handed nothing but a route's request (`handle_order(request:
-        Request)`): a route of another module may answer with what one returns (`return await
-        handle_order(request)`), the route's whole body moved here. The delivery rules judge
-        them as that route would be judged; their findings are deferred to the project, which
-        reports them when such a route is one Dapr delivers to."""
+        """Module functions handed a route's request and at most settings beside it
+        (`handle_order(request: Request)`, `handle(request: Request, handler_name: str)`): a
+        route may answer with what one returns (`return await handle_order(request)`), the
+        route's whole body moved here. The delivery rules judge them as that route would be
+        judged; their findings are deferred to the project, which reports them when such a route
+        is one Dapr delivers to."""
         routes = {id(function) for function, _ in self.handlers}
         found = []
         for function in self.module_functions.values():
             arguments = function.args
             parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+            kinds = [self._delegate_parameter(p) for p in parameters]
             if (
                 id(function) not in routes
-                and parameters
+                and "request" in kinds
+                and None not in kinds
                 and not (arguments.vararg or arguments.kwarg)
-                and all(
-                    p.annotation is not None and self.qualname(p.annotation) in REQUEST_TYPES
-                    for p in parameters
-                )
             ):
                 found.append(function)
         return found
+
+    def _delegate_parameter(self, parameter: ast.arg) -> Literal["request", "setting"] | None:
+        """A delegate's parameter: the route's request, a setting (a str, int or bool the route
+        names, such as which handler to run), or neither."""
+        annotation = parameter.annotation
+        if annotation is not None and self.qualname(annotation) in REQUEST_TYPES:
+            return "request"
+        builtin = isinstance(annotation, ast.Name) and annotation.id in ("str", "int", "bool")
+        return "setting" if builtin else None
 
     @cached_property
     def payload_delegates(self) -> list[FunctionNode]:

@@ -251,7 +251,7 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
                 path=route.path,
                 function=function.name,
                 deferred=_deferred(ctx, function),
-                delegate=_delegate(ctx, function, absolute, module_values),
+                delegate=_delegate(ctx, function, absolute, module_values, facts.module),
             )
         )
         if route.kind == "subscription":
@@ -293,9 +293,11 @@ def _delegate(
     route: FunctionNode,
     absolute: Callable[[str], str],
     values: Callable[[], Mapping[str, ast.expr]],
+    module: str,
 ) -> Callee | None:
-    """The imported callee the route hands its delivery to: one whose answer it returns, handed
-    only its request, or one it awaits with the request's body before answering SUCCESS."""
+    """The callee the route hands its delivery to: one whose answer it returns, handed its
+    request (and constants), or one it awaits with the request's body before answering SUCCESS;
+    imported, or a function of the route's own module."""
     arguments = route.args
     requests = {
         p.arg
@@ -313,16 +315,23 @@ def _delegate(
         if not isinstance(node, ast.Return) or node.value is None:
             continue
         call = node.value.value if isinstance(node.value, ast.Await) else node.value
-        if (
-            isinstance(call, ast.Call)
-            and call.args
-            and all(isinstance(a, ast.Name) and a.id in requests for a in call.args)
-            and all(isinstance(k.value, ast.Name) and k.value.id in requests for k in call.keywords)
-        ):
+        if isinstance(call, ast.Call) and _hands_on_the_request(call, requests):
+            if isinstance(call.func, ast.Name) and call.func.id in ctx.module_functions:
+                return Callee(target=f"{module}.{call.func.id}", steps=[])
             chain = Chains(ctx, absolute, values(), route, None).of(call.func)
             if chain is not None and chain[1][-1:] != [CALL]:
                 return Callee(target=chain[0], steps=chain[1])
     return None
+
+
+def _hands_on_the_request(call: ast.Call, requests: set[str]) -> bool:
+    """The call is handed the route's request and, beside it, only constants (which handler of
+    a shared helper to run: `handle_event(request, "order_paid")`)."""
+    values = [*call.args, *(k.value for k in call.keywords)]
+    return any(isinstance(v, ast.Name) and v.id in requests for v in values) and all(
+        (isinstance(v, ast.Name) and v.id in requests) or isinstance(v, ast.Constant)
+        for v in values
+    )
 
 
 def _payload_awaited(route: FunctionNode, requests: set[str]) -> ast.Call | None:

@@ -115,14 +115,14 @@ def _delegated_findings(
     types: Mapping[str, Mapping[str, str]],
     report_in: set[str],
 ) -> list[Diagnostic]:
-    """The delivery findings of a function that a route of another module answers with, handed
-    its request: judged as that route's own, reported in the function's file."""
+    """The delivery findings of a function that a route answers with, handed its request:
+    judged as that route's own, reported in the function's file."""
     if not any(file.delegates for path, file in facts.items() if path in report_in):
         return []
     by_module = ModulePaths({file.module: path for path, file in facts.items()})
     empty: Mapping[str, str] = {}
     found: dict[tuple[str, int, int, str], Diagnostic] = {}
-    for path, file in facts.items():
+    for file in facts.values():
         for route in file.routes:
             if route.delegate is None:
                 continue
@@ -133,7 +133,7 @@ def _delegated_findings(
                 by_module,
                 lambda where: types.get(where, empty),
             )
-            if target is None or target[0] not in report_in or target[0] == path:
+            if target is None or target[0] not in report_in:
                 continue
             deferred = facts[target[0]].delegates.get(target[1], [])
             kinds = project.kinds_of(route) if deferred else set()

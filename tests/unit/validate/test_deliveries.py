@@ -411,3 +411,49 @@ def test_an_imported_envelope_requiring_only_what_every_delivery_has(tmp_path: P
         "svc/main.py": _TYPED_HANDLER.format(module="svc.schemas"),
     }
     assert _envelope_rules(files, tmp_path) == set()
+
+
+# -- subscriptions listed from a module table, answered by one shared handler ---------------------
+
+_TABLE_APP = (
+    "from fastapi import FastAPI, Request\n\n"
+    "app = FastAPI()\n"
+    "ROUTES = {table}\n\n\n"
+    "@app.get('/dapr/subscribe')\n"
+    "def subscribe() -> list[dict]:\n"
+    "    return [{{'pubsubname': 'pubsub', 'topic': t, 'route': r}} for {loop}]\n\n\n"
+    "async def handle(request: Request, topic: str) -> dict:\n"
+    "    if not await request.body():\n"
+    "        return {{'status': 'IGNORED'}}\n"  # line 14
+    "    return {{'status': 'SUCCESS'}}\n\n\n"
+    "@app.post('/orders')\n"
+    "async def on_order(request: Request) -> dict:\n"
+    "    return await handle(request, 'orders')\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("table", "loop"),
+    [
+        ("[('orders', '/orders'), ('paid', '/paid')]", "t, r in ROUTES"),
+        ("{'orders': '/orders', 'paid': '/paid'}", "t, r in ROUTES.items()"),
+    ],
+)
+def test_routes_of_a_comprehension_over_a_module_table(
+    tmp_path: Path, table: str, loop: str
+) -> None:
+    files = {"svc/app.py": _TABLE_APP.format(table=table, loop=loop)}
+    # /paid is declared and nothing serves it; /orders is, and its shared handler is judged.
+    assert _findings(files, tmp_path) == {
+        ("svc/app.py", 4, "DAPR030"),
+        ("svc/app.py", 14, "DAPR005"),
+    }
+
+
+def test_a_shared_handler_handed_more_than_settings_is_not_a_delegate(tmp_path: Path) -> None:
+    files = {
+        "svc/app.py": _TABLE_APP.format(
+            table="[('orders', '/orders')]", loop="t, r in ROUTES"
+        ).replace("topic: str", "topic: object")
+    }
+    assert _findings(files, tmp_path) == set()
