@@ -529,7 +529,7 @@ class _Wrappers:
         for kept in self.files[path].kept:
             if kept.owner == owner and not _hands_in(positional, keywords, kept.given):
                 where = f"{path}:{kept.diagnostic.line}"
-                return f"a {kept.client} ({where})", kept.client
+                return f"{_article(kept.client)} {kept.client} ({where})", kept.client
         if depth >= self._DEPTH:
             return None
         for call in self._by_function.get((path, f"{owner}.__init__"), []):
@@ -540,7 +540,7 @@ class _Wrappers:
                 self.builds(*found, call.positional, call.keywords, depth + 1) if found else None
             )
             if found is not None and inner is not None:
-                return f"a {found[1]}, which builds {inner[0]}", inner[1]
+                return f"{_article(found[1])} {found[1]}, which builds {inner[0]}", inner[1]
         return None
 
     def findings(self, report_in: set[str]) -> Iterator[Diagnostic]:
@@ -558,6 +558,11 @@ class _Wrappers:
                     f"{client_cost(client)}"
                 )
                 yield call.diagnostic.model_copy(update={"message": message})
+
+
+def _article(name: str) -> str:
+    """`an httpx.Client`, `an aiohttp.ClientSession`, `an OrderStore`, `a DaprClient`."""
+    return "an" if name.lower().startswith(("a", "e", "i", "o", "u", "httpx")) else "a"
 
 
 def _hands_in(positional: int, keywords: list[str], given: tuple[int, str] | None) -> bool:

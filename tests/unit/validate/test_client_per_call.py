@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tools.changes import FileChange
+from tools.validate import check_changes
 from tools.validate.engine import analyze
 
 
@@ -318,3 +320,94 @@ def test_test_files_are_quiet() -> None:
     )
     assert _findings(source, "app/service.py") != []
     assert _findings(source, "tests/test_orders.py") == []
+
+
+# -- the project's own wrappers, built per event (tools/validate/kept_clients.py) ---------------
+
+_WRAPPERS = (
+    "from dapr.clients import DaprClient\n\n"
+    "class TokenStore:\n"
+    "    def __init__(self) -> None:\n"
+    "        self.client = DaprClient()\n\n"
+    "class Drive:\n"
+    "    def __init__(self, tokens: TokenStore | None = None) -> None:\n"
+    "        self.tokens = tokens or TokenStore()\n"
+)
+
+
+def _wrapper_findings(activity: str) -> list[tuple[str, int, str]]:
+    changes = [
+        FileChange(path="app/wrappers.py", content=_WRAPPERS),
+        FileChange(
+            path="app/activities.py",
+            content="from app.wrappers import Drive, TokenStore\n\n" + activity,
+        ),
+        FileChange(
+            path="app/worker.py",
+            content=(
+                "from dapr.ext.workflow import WorkflowRuntime\n\n"
+                "from app.activities import sync_drive\n\n"
+                "runtime = WorkflowRuntime()\n"
+                "runtime.register_activity(sync_drive)\n"
+            ),
+        ),
+    ]
+    # A suppression comment the change itself adds is trusted here, as in a project's own checkout.
+    report = check_changes(changes, trust_suppressions=True)
+    return [(d.path, d.line, d.message) for d in report.diagnostics if d.rule == "DAPR008"]
+
+
+def test_a_wrapper_of_a_wrapper_built_by_an_activity_registered_in_another_module() -> None:
+    [(path, line, message)] = _wrapper_findings(
+        "def sync_drive(ctx, folder: str) -> None:\n    Drive()\n"
+    )
+    assert (path, line) == ("app/activities.py", 4)
+    assert message.startswith(
+        "`Drive()` builds a TokenStore, which builds a DaprClient (app/wrappers.py:5) inside "
+        "the workflow activity `sync_drive` (registered in app/worker.py)"
+    )
+
+
+def test_a_wrapper_handed_its_client_or_silenced_at_the_construction_is_quiet() -> None:
+    handed = "def sync_drive(ctx, folder: str) -> None:\n    Drive(tokens=TOKENS)\n"
+    assert _wrapper_findings("TOKENS = TokenStore()\n\n" + handed) == []
+    silenced = "def sync_drive(ctx, folder: str) -> None:\n    Drive()  # noqa: DAPR008\n"
+    assert _wrapper_findings(silenced) == []
+
+
+def test_a_wrapper_built_by_a_function_the_activity_calls_in_another_module() -> None:
+    # The activity module only calls; the helper module builds the wrapper.
+    activity = (
+        "from app.helpers import open_drive\n\n"
+        "def sync_drive(ctx, folder: str) -> None:\n    open_drive(folder)\n"
+    )
+    changes = [
+        FileChange(path="app/wrappers.py", content=_WRAPPERS),
+        FileChange(
+            path="app/helpers.py",
+            content=(
+                "from app.wrappers import Drive\n\n"
+                "def open_drive(folder: str) -> str:\n"
+                "    drive = Drive()\n"  # 4
+                "    return f'{folder}:{drive.tokens}'\n"
+            ),
+        ),
+        FileChange(path="app/activities.py", content=activity),
+        FileChange(
+            path="app/worker.py",
+            content=(
+                "from dapr.ext.workflow import WorkflowRuntime\n\n"
+                "from app.activities import sync_drive\n\n"
+                "runtime = WorkflowRuntime()\n"
+                "runtime.register_activity(sync_drive)\n"
+            ),
+        ),
+    ]
+    found = [
+        (d.path, d.line, d.message)
+        for d in check_changes(changes).diagnostics
+        if d.rule == "DAPR008"
+    ]
+    [(path, line, message)] = found
+    assert (path, line) == ("app/helpers.py", 4)
+    assert "inside `open_drive`, which the workflow activity `sync_drive`" in message
