@@ -1154,9 +1154,9 @@ class _Checker:
         if not actions:
             return "save_state"
         first = actions[0]
-        if (
-            first.kind == "save"
-            and self._spec.state_stores[first.target].concurrency == "last-write"
+        if first.kind == "save" and (
+            self._spec.state_stores[first.target].concurrency == "last-write"
+            or self._inserts_only(actions)
         ):
             return "save_state"
         return {
@@ -1167,6 +1167,19 @@ class _Checker:
             "invoke": "invoke_binding",
             "call": "invoke_method",
         }[actions[0].kind]
+
+    def _inserts_only(self, actions: list[Action]) -> bool:
+        """On a claim-last store, a delivery whose every action is a save to a first-write store
+        whose items do not expire (and no outbox) starts with its first unread insert: its claim
+        is looked up only when an insert is refused (Claims._looks_up_first in state.py)."""
+        stores = self._spec.state_stores
+        return all(
+            a.kind == "save"
+            and stores[a.target].concurrency == "first-write"
+            and not stores[a.target].ttl_seconds
+            and not stores[a.target].outbox
+            for a in actions
+        )
 
     def metadata(self, binding: str) -> dict[str, str]:
         """The request metadata a sample payload produces (placeholders as Python formats them)."""
