@@ -120,6 +120,9 @@ class InstanceFacts(BaseModel):
     # Function key -> how it runs once per event, seen in this file alone.
     reached: dict[str, str] = Field(default_factory=dict)
     registered: list[Registered] = Field(default_factory=list)
+    # Classes that may hand out one shared instance (`__new__`, a metaclass): building one per
+    # event may build nothing new.
+    shared: list[str] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (self.kept or self.built or self.calls or self.registered)
@@ -136,6 +139,8 @@ def instance_facts(
     classes = {s.name: s for s in module.body if isinstance(s, ast.ClassDef)}
     for owner in classes.values():
         facts.kept += _kept_clients(ctx, rule, owner)
+        if _shared(owner):
+            facts.shared.append(owner.name)
     dependencies = {
         target.id
         for call in nodes_of(module, ast.Call)
@@ -327,8 +332,8 @@ def _kept_clients(
 ) -> list[KeptClient]:
     """Clients the class's methods build and assign to an attribute of the instance."""
     methods = [m for m in owner.body if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef)]
-    if any(m.name == "__new__" for m in methods):
-        return []  # the class may hand out one shared instance
+    if _shared(owner):
+        return []
     init = next((m for m in methods if m.name == "__init__"), None)
     given = _given_attributes(init) if init is not None else {}
     kept = []
@@ -407,6 +412,19 @@ def _given_attributes(init: FunctionNode) -> dict[str, tuple[int, str]]:
             ):
                 found[target.attr] = parameters[first.id]
     return found
+
+
+def _shared(owner: ast.ClassDef) -> bool:
+    """The class may hand out one shared instance: its own `__new__`, or a singleton
+    metaclass's (`metaclass=Singleton`; an `ABCMeta` shares nothing)."""
+    own_new = any(
+        isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and m.name == "__new__"
+        for m in owner.body
+    )
+    return own_new or any(
+        keyword.arg == "metaclass" and "singleton" in ast.unparse(keyword.value).lower()
+        for keyword in owner.keywords
+    )
 
 
 def _static(method: FunctionNode) -> bool:
@@ -526,6 +544,8 @@ class _Wrappers:
         self, path: str, owner: str, positional: int, keywords: list[str], depth: int = 0
     ) -> tuple[str, str] | None:
         """(what a construction of `owner` builds, for messages; the client) or None."""
+        if owner in self.files[path].shared:
+            return None
         for kept in self.files[path].kept:
             if kept.owner == owner and not _hands_in(positional, keywords, kept.given):
                 where = f"{path}:{kept.diagnostic.line}"

@@ -411,3 +411,22 @@ def test_a_wrapper_built_by_a_function_the_activity_calls_in_another_module() ->
     [(path, line, message)] = found
     assert (path, line) == ("app/helpers.py", 4)
     assert "inside `open_drive`, which the workflow activity `sync_drive`" in message
+
+
+def test_a_singleton_wrapper_built_per_activity_run_builds_nothing_new() -> None:
+    singleton = (
+        "class Singleton(type):\n"
+        "    _instances: dict[type, object] = {}\n\n"
+        "    def __call__(cls, *args, **kwargs):\n"
+        "        if cls not in cls._instances:\n"
+        "            cls._instances[cls] = super().__call__(*args, **kwargs)\n"
+        "        return cls._instances[cls]\n\n"
+        "class Shared(metaclass=Singleton):\n"
+        "    def __init__(self) -> None:\n"
+        "        self.tokens = TokenStore()\n\n"
+        "def sync_drive(ctx, folder: str) -> None:\n    Shared()\n"
+    )
+    assert _wrapper_findings(singleton) == []
+    # The same class without its metaclass is one more TokenStore, and DaprClient, per run.
+    [(_, line, _)] = _wrapper_findings(singleton.replace("(metaclass=Singleton)", ""))
+    assert line == 16
