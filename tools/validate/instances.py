@@ -33,6 +33,8 @@ Kind = Literal[
     "workflow-sync",  # dapr.ext.workflow.DaprWorkflowClient: its methods are blocking gRPC calls
     "httpx-sync",  # httpx.Client
     "path",  # pathlib.Path: reading and writing it is file I/O
+    "mongo",  # pymongo's MongoClient, its databases and collections: each query a round trip
+    "smtp",  # smtplib.SMTP / SMTP_SSL: each command waits on the mail server
 ]
 
 # Classes (for annotations and constructor calls) and factory functions, by what they produce.
@@ -64,12 +66,22 @@ _PRODUCES: dict[str, Kind] = {
     "dapr.ext.workflow.dapr_workflow_client.DaprWorkflowClient": "workflow-sync",
     "httpx.Client": "httpx-sync",
     "pathlib.Path": "path",
+    "pymongo.MongoClient": "mongo",
+    "pymongo.mongo_client.MongoClient": "mongo",
+    "pymongo.database.Database": "mongo",
+    "pymongo.collection.Collection": "mongo",
+    "smtplib.SMTP": "smtp",
+    "smtplib.SMTP_SSL": "smtp",
+    "smtplib.LMTP": "smtp",
 }
 # Methods whose result is itself a known kind: `engine.connect()`, `SessionLocal()`.
 _RESULTS: dict[tuple[Kind, str], Kind] = {
     ("engine", "connect"): "connection",
     ("engine", "begin"): "connection",
     ("orm-sessionmaker", "begin"): "orm-session",
+    ("mongo", "get_database"): "mongo",
+    ("mongo", "get_default_database"): "mongo",
+    ("mongo", "get_collection"): "mongo",
 }
 
 
@@ -158,7 +170,12 @@ class Instances:
         if isinstance(node, ast.Name):
             return bindings.get(node.id)
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-            return bindings.get(f"{node.value.id}.{node.attr}")
+            found = bindings.get(f"{node.value.id}.{node.attr}")
+            if found is not None or bindings.get(node.value.id) != "mongo":
+                return found
+        if isinstance(node, ast.Attribute | ast.Subscript):
+            # A MongoClient's database and a database's collection, by attribute or by key.
+            return "mongo" if self.kind_of(node.value, bindings) == "mongo" else None
         if isinstance(node, ast.BoolOp | ast.IfExp):
             # `client or DaprClient()`, `a if ready else DaprClient()`: one kind on every branch.
             branches = node.values if isinstance(node, ast.BoolOp) else [node.body, node.orelse]

@@ -42,6 +42,35 @@ _BLOCKING: dict[Kind, frozenset[str]] = {
     # dapr.ext.workflow.DaprWorkflowClient (SDK 1.16-1.19): each is a gRPC round-trip to the
     # sidecar's workflow engine, and the waits block until the workflow starts or ends. Its
     # constructor only opens a lazy channel. dapr.ext.workflow.aio has the awaitable twin.
+    "mongo": frozenset(
+        {
+            "aggregate",
+            "bulk_write",
+            "command",
+            "count_documents",
+            "create_index",
+            "delete_many",
+            "delete_one",
+            "distinct",
+            "drop",
+            "estimated_document_count",
+            "find",
+            "find_one",
+            "find_one_and_delete",
+            "find_one_and_replace",
+            "find_one_and_update",
+            "insert_many",
+            "insert_one",
+            "list_collection_names",
+            "list_database_names",
+            "replace_one",
+            "update_many",
+            "update_one",
+        }
+    ),
+    "smtp": frozenset(
+        {"connect", "ehlo", "helo", "login", "noop", "quit", "send_message", "sendmail", "starttls"}
+    ),
     "workflow-sync": frozenset(
         {
             "get_workflow_history",
@@ -65,6 +94,8 @@ _WHAT: dict[Kind, str] = {
     "connection": "a synchronous SQLAlchemy connection",
     "requests-session": "a requests.Session",
     "workflow-sync": "the synchronous DaprWorkflowClient",
+    "mongo": "pymongo's synchronous client",
+    "smtp": "an smtplib connection",
 }
 # What blocks only where ruff and DAPR001 cannot see it: in a plain `def` that an `async def`
 # calls. Directly inside the `async def`, ruff's ASYNC rules report these (httpx.Client methods,
@@ -81,6 +112,8 @@ _HELPER_WHAT: dict[Kind, str] = {
     "httpx-sync": "a synchronous httpx.Client",
     "path": "a pathlib.Path",
 }
+# Constructors that connect when handed a host (`smtplib.SMTP_SSL("smtp.example.org", 465)`).
+_CONNECTING = frozenset({"smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP"})
 # The synchronous DaprClient's methods that do not wait on the sidecar: closing it, the one
 # coroutine it has, and the subscriptions that hand the stream to a thread of their own.
 _DAPR_SYNC_QUIET = frozenset(
@@ -135,8 +168,10 @@ class BlockingCallInAsync(Rule):
     message = "a blocking call inside `async def` stalls the event loop"
     why = (
         "An `async def` runs on the event loop itself: a synchronous SQLAlchemy/SQLModel session, "
-        "engine or connection, a `requests.Session` or the synchronous `DaprWorkflowClient` "
-        "(`schedule_new_workflow`, `raise_workflow_event`, `get_workflow_state`, ...), called "
+        "engine or connection, a `requests.Session`, the synchronous `DaprWorkflowClient` "
+        "(`schedule_new_workflow`, `raise_workflow_event`, `get_workflow_state`, ...), pymongo's "
+        "`MongoClient` and its collections (`find_one`, `insert_one`, ...) or an `smtplib` "
+        "connection (its constructor connects; `login`, `sendmail`, ...), called "
         "there blocks every other request, delivery and job trigger until it returns. So does a "
         "plain `def` of the file or of another project module (a repository's method, a "
         "helper) the coroutine calls when that function (or one it calls) does blocking I/O - "
@@ -159,7 +194,8 @@ class BlockingCallInAsync(Rule):
         "Either make the function a plain `def` (FastAPI runs it in a thread), hand the "
         "synchronous call to a thread (`await asyncio.to_thread(helper, ...)`), or use the async "
         "API: `dapr.aio.clients.DaprClient`, `dapr.ext.workflow.aio.DaprWorkflowClient`, "
-        "SQLAlchemy's `AsyncSession`/`create_async_engine`, `httpx.AsyncClient`. Register plain "
+        "SQLAlchemy's `AsyncSession`/`create_async_engine`, `httpx.AsyncClient`, Motor or "
+        "PyMongo's `AsyncMongoClient`, `aiosmtplib`. Register plain "
         "`def` handlers on `dapr.ext.grpc.App`."
     )
     VALID = (
@@ -211,6 +247,11 @@ class BlockingCallInAsync(Rule):
         "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
         "def on_order(event) -> None:\n"
         "    print(event)\n",
+        # Motor, the asyncio MongoDB driver: every query is awaited.
+        "from motor.motor_asyncio import AsyncIOMotorClient\n\n"
+        "users = AsyncIOMotorClient('mongodb://db:27017')['app']['users']\n\n"
+        "async def user(email: str) -> dict:\n"
+        "    return await users.find_one({'email': email}) or {}\n",
         # The awaitable workflow client.
         "from dapr.ext.workflow.aio import DaprWorkflowClient\n"
         "from fastapi import FastAPI\n\n"
@@ -259,6 +300,27 @@ class BlockingCallInAsync(Rule):
         "        return (await self._http.post('https://boards/wiql', wiql)).json()\n",
     )
     INVALID = (
+        # A collection of pymongo's MongoClient, by key or by attribute: each query waits.
+        Invalid(
+            "from fastapi import FastAPI\n"
+            "from pymongo import MongoClient\n\n"
+            "app = FastAPI()\n"
+            "users = MongoClient('mongodb://db:27017')['app']['users']\n\n"
+            "@app.get('/users/{email}')\n"
+            "async def user(email: str) -> dict:\n"
+            "    return users.find_one({'email': email}) or {}\n",
+            line=9,
+            col=12,
+        ),
+        # smtplib connects in its constructor, then waits on every command.
+        Invalid(
+            "import smtplib\n\n"
+            "async def notify(to: str) -> None:\n"
+            "    with smtplib.SMTP_SSL('smtp.example.org', 465) as server:\n"
+            "        server.sendmail('noreply@example.org', to, 'Your order shipped')\n",
+            line=4,
+            col=10,
+        ),
         # The helper's unannotated parameter is given the route's synchronous session.
         Invalid(
             "from fastapi import Depends, FastAPI\n"
@@ -487,6 +549,8 @@ class BlockingCallInAsync(Rule):
 
 def _direct(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> str | None:
     """The blocking call `call` is, among those only this rule reports inside `async def`."""
+    if call.args and instances.ctx.qualname(call.func) in _CONNECTING:
+        return f"`{instances.ctx.qualname(call.func)}()` (it connects to the mail server)"
     if not isinstance(call.func, ast.Attribute):
         return None
     kind = instances.kind_of(call.func.value, bindings)
