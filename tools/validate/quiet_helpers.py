@@ -45,7 +45,6 @@ from tools.validate.astutil import (
     assigned_once,
     is_log_call,
     module_functions,
-    nodes_of,
     own_nodes,
     walk,
 )
@@ -60,7 +59,7 @@ from tools.validate.rules.swallowed_error import (
     continues_to_success,
     except_keyword,
 )
-from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer, outcome
+from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer, outcome, thrown_away
 
 _MAX_HOPS = 4
 
@@ -187,7 +186,8 @@ def quiet_facts(
     values = assigned_once(module)
     handlers = {id(handler) for handler in ctx.subscription_handlers()}
     jobs = {id(handler) for handler, _ in ctx.job_handlers()}
-    statements = {id(_awaited(node.value)) for node in nodes_of(module, ast.Expr)}
+    statements, handed = thrown_away(module)
+    statements |= {id(function) for function in handed}
     for owner, function in module_functions(module):
         chains = Chains(ctx, absolute, values, function, owner)
         if unchecked:
@@ -226,16 +226,19 @@ def _delivery_calls(ctx: FileContext, chains: Chains, handler: FunctionNode) -> 
     return found
 
 
-def _awaited(node: ast.expr) -> ast.expr:
-    return node.value if isinstance(node, ast.Await) else node
-
-
 def _project_calls(
     facts: QuietFacts, chains: Chains, function: FunctionNode, statements: set[int]
 ) -> None:
     """The function's calls through imported names, split by whether the result is thrown away
-    (`statements`: the calls that are a statement of their own, awaited or not)."""
+    (`statements`: the calls that are a statement of their own, awaited or not, handed to a task
+    nobody keeps, and the functions handed to a background runner, which count as calls)."""
     for node in own_nodes(function):
+        if id(node) in statements and isinstance(node, ast.Name | ast.Attribute):
+            chain = chains.of(node)
+            if chain is not None and chain[1][-1:] != [CALL]:
+                callee = Callee(target=chain[0], steps=chain[1])
+                facts.discarded.append(CallSite(callee=callee, line=node.lineno))
+            continue
         if not isinstance(node, ast.Call) or is_log_call(node):
             continue
         chain = chains.of(node.func)

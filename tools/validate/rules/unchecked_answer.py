@@ -6,7 +6,8 @@ HTTP the sidecar reports a refused one only in its status (204 or 200 on success
 otherwise); requests, httpx and aiohttp raise on none of them. A response that is never looked
 at (discarded, or only printed) lets the caller go on as if the write was done. The SDK does
 raise - but a `try` whose `except` only logs, in a function that returns the same nothing either
-way, hides that failure just as well.
+way, hides that failure just as well; so does answering it with False when every caller throws
+that away (a bare call, a FastAPI background task, an `asyncio` task nobody keeps).
 """
 
 from __future__ import annotations
@@ -209,6 +210,20 @@ class UncheckedSidecarAnswer(Rule):
         "def place(order: dict) -> None:\n"
         "    if not charge(order):\n"
         "        raise RuntimeError('order not charged')\n",
+        # The task is kept and its answer read.
+        "import asyncio\nimport logging\n\n"
+        "async def publish(client, body: str) -> bool:\n"
+        "    try:\n"
+        "        await client.publish_event('pubsub', 'tasks', body, "
+        "data_content_type='text/plain')\n"
+        "        return True\n"
+        "    except Exception:\n"
+        "        logging.exception('publish failed')\n"
+        "        return False\n\n"
+        "async def complete(client, task_id: str) -> None:\n"
+        "    sending = asyncio.create_task(publish(client, task_id))\n"
+        "    if not await sending:\n"
+        "        raise RuntimeError('task event not published')\n",
         # Without a writing verb the SDK's invocation is a GET: a read, not a lost write.
         "import logging\n\n"
         "def warm(client, sku: str) -> None:\n"
@@ -221,6 +236,42 @@ class UncheckedSidecarAnswer(Rule):
         "    requests.get(f'{DAPR}/v1.0/invoke/inventory/method/stock/{sku}', timeout=5)\n",
     )
     INVALID = (
+        # Run as a background task, the helper's False goes nowhere: the route answers success.
+        Invalid(
+            "import logging\n\n"
+            "from fastapi import BackgroundTasks, FastAPI, Request\n\n"
+            "app = FastAPI()\n\n"
+            "def publish(client, body: str) -> bool:\n"
+            "    try:\n"
+            "        client.publish_event('pubsub', 'tasks', body, "
+            "data_content_type='text/plain')\n"
+            "        return True\n"
+            "    except Exception:\n"
+            "        logging.exception('publish failed')\n"
+            "        return False\n\n"
+            "@app.post('/tasks/{task_id}/complete')\n"
+            "def complete(task_id: str, request: Request, tasks: BackgroundTasks) -> dict:\n"
+            "    tasks.add_task(publish, request.app.state.dapr, task_id)\n"
+            "    return {'completed': task_id}\n",
+            line=11,
+            col=5,
+        ),
+        # A task nobody keeps: its False is never read.
+        Invalid(
+            "import asyncio\nimport logging\n\n"
+            "async def publish(client, body: str) -> bool:\n"
+            "    try:\n"
+            "        await client.publish_event('pubsub', 'tasks', body, "
+            "data_content_type='text/plain')\n"
+            "        return True\n"
+            "    except Exception:\n"
+            "        logging.exception('publish failed')\n"
+            "        return False\n\n"
+            "async def complete(client, task_id: str) -> None:\n"
+            "    asyncio.create_task(publish(client, task_id))\n",
+            line=8,
+            col=5,
+        ),
         # An invocation that creates something, its answer never read: a 500 passes as done.
         Invalid(
             _BASE + "def charge(order: dict) -> None:\n"
@@ -557,16 +608,46 @@ def _next_answer(statement: ast.stmt, blocks: _Blocks) -> ast.expr | bool | None
     return False
 
 
+# Ways of running a function that throw its answer away: a background runner is handed the
+# function itself (FastAPI's `background_tasks.add_task(publish, event)`), and a task that nobody
+# keeps, its call (`asyncio.create_task(publish(event))` as a statement).
+_BACKGROUND_RUNNERS = frozenset({"add_task"})
+_FIRE_AND_FORGET = frozenset({"create_task", "ensure_future"})
+
+
+def thrown_away(module: ast.Module) -> tuple[set[int], list[ast.expr]]:
+    """What the module's statements throw the answer of away: the ids of the calls (a statement
+    of their own, awaited or not, or handed to a task nobody keeps), and the functions handed to
+    a background runner."""
+    calls: set[int] = set()
+    handed: list[ast.expr] = []
+    for statement in nodes_of(module, ast.Expr):
+        call = _unwrap(statement.value)
+        if not isinstance(call, ast.Call):
+            continue
+        calls.add(id(call))
+        runner = last_name(call.func)
+        first = _unwrap(call.args[0]) if call.args else None
+        if runner in _FIRE_AND_FORGET and isinstance(first, ast.Call):
+            calls.add(id(first))
+        elif runner in _BACKGROUND_RUNNERS and first is not None:
+            handed.append(first)
+    return calls, handed
+
+
 class _InFileCalls:
     """How the file's calls of its own functions (by name, or as `self.<name>`) use the answer:
-    thrown away (a statement of its own, awaited or not), returned as the calling function's own
-    answer, or read."""
+    thrown away (see `thrown_away`), returned as the calling function's own answer, or read."""
 
     def __init__(self, module: ast.Module) -> None:
         self._keys: dict[int, str] = {}
         self._functions: dict[str, list[FunctionNode]] = {}
         self._uses: dict[str, list[tuple[str, FunctionNode | None]]] = {}
-        statements = {id(_unwrap(node.value)) for node in nodes_of(module, ast.Expr)}
+        statements, handed = thrown_away(module)
+        for function in handed:
+            name = _own_name(function)
+            if name is not None:
+                self._uses.setdefault(name, []).append(("discarded", None))
         returned: dict[int, FunctionNode] = {}
         for owner, function in module_functions(module):
             key = f"{owner.name}.{function.name}" if owner is not None else function.name
@@ -616,7 +697,11 @@ class _InFileCalls:
 
 def _own_callee(call: ast.Call) -> str | None:
     """The name a call of one of the file's own functions uses: `f()`, `self.f()`, `cls.f()`."""
-    func = call.func
+    return _own_name(call.func)
+
+
+def _own_name(func: ast.expr) -> str | None:
+    """The name an expression gives one of the file's own functions: `f`, `self.f`, `cls.f`."""
     if isinstance(func, ast.Name):
         return func.id
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
@@ -838,7 +923,11 @@ def _unwrap(node: ast.expr | None) -> ast.expr | None:
 def _discarded_calls(module: ast.Module) -> dict[str, bool]:
     """Function name -> True when every call of it in the file throws its result away."""
     uses: dict[str, list[bool]] = {}
-    statements = {id(_unwrap(node.value)) for node in nodes_of(module, ast.Expr)}
+    statements, handed = thrown_away(module)
+    for function in handed:
+        name = last_name(function)
+        if name:
+            uses.setdefault(name, []).append(True)
     for node in nodes_of(module, ast.Call):
         name = last_name(node.func)
         if name:
