@@ -23,7 +23,10 @@ activities and agent tools run per event (`reached`), and the imported functions
 as activities (`registered`). The join follows calls across modules from those entry points and
 reports each construction of a class that builds a client, directly or through another wrapper
 its `__init__` builds (`OneDriveService()` building a `TokenStateStore`, which builds a
-`DaprClient`), unless the construction hands that client or wrapper in.
+`DaprClient`), unless the construction hands that client or wrapper in. A client built directly
+in a function the file alone cannot judge (DAPR008 leaves it in `UNJUDGED`: a library module's
+`update_inventory`) is reported the same way when such an entry point calls the function
+(`clients`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.client_per_request import (
     ACTIVITY_CALLS,
     CLIENTS,
+    UNJUDGED,
     ClientPerRequest,
     client_cost,
     closed_at_once,
@@ -104,6 +108,14 @@ class ProjectCall(BaseModel):
     )
 
 
+class ClientSite(BaseModel):
+    """A client built in a function this file shows running neither once nor per event."""
+
+    function: str = Field(description="`func` or `Class.method`.")
+    client: str = Field(description="What it builds, as findings name it (`DaprClient`).")
+    diagnostic: Diagnostic = Field(description="DAPR008 at the construction; message completed.")
+
+
 class Registered(BaseModel):
     """A function of another module named as a workflow activity (`register_activity(f)`)."""
 
@@ -120,12 +132,13 @@ class InstanceFacts(BaseModel):
     # Function key -> how it runs once per event, seen in this file alone.
     reached: dict[str, str] = Field(default_factory=dict)
     registered: list[Registered] = Field(default_factory=list)
+    clients: list[ClientSite] = Field(default_factory=list)
     # Classes that may hand out one shared instance (`__new__`, a metaclass): building one per
     # event may build nothing new.
     shared: list[str] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.kept or self.built or self.calls or self.registered)
+        return not (self.kept or self.built or self.calls or self.registered or self.clients)
 
 
 def instance_facts(
@@ -155,11 +168,14 @@ def instance_facts(
     facts.registered = _registered(ctx, module, absolute)
     graph = call_graph(module)
     per_event = per_request(ctx, module, dependencies, list(framework_entries(ctx, graph)))
-    facts.reached = {
-        _key(owner, function): per_event[id(function)].how
-        for owner, function in module_functions(module)
-        if id(function) in per_event
-    }
+    keys = {id(function): _key(owner, function) for owner, function in module_functions(module)}
+    facts.reached = {keys[i]: per_event[i].how for i in keys if i in per_event}
+    for call, what, function in getattr(module, UNJUDGED, []):
+        diagnostic = ctx.diagnostic(rule, call, within=function)
+        if id(function) in keys and diagnostic is not None:
+            facts.clients.append(
+                ClientSite(function=keys[id(function)], client=what, diagnostic=diagnostic)
+            )
     reached = per_request(ctx, module, dependencies)
     for owner, function in module_functions(module):
         how = reached.get(id(function))
@@ -567,6 +583,11 @@ class _Wrappers:
         for (path, key), how in self.reached().items():
             if path not in report_in:
                 continue
+            for site in self.files[path].clients:
+                if site.function == key:
+                    cost = client_cost(site.client)
+                    message = f"{site.client} created inside {how}, one per call: {cost}"
+                    yield site.diagnostic.model_copy(update={"message": message})
             for call in self._by_function.get((path, key), []):
                 found = self.resolve(path, call.target, call.steps) if call.diagnostic else None
                 built = self.builds(*found, call.positional, call.keywords) if found else None

@@ -430,3 +430,37 @@ def test_a_singleton_wrapper_built_per_activity_run_builds_nothing_new() -> None
     # The same class without its metaclass is one more TokenStore, and DaprClient, per run.
     [(_, line, _)] = _wrapper_findings(singleton.replace("(metaclass=Singleton)", ""))
     assert line == 16
+
+
+def test_a_client_built_by_a_helper_module_that_an_activity_calls_per_run() -> None:
+    helper = (
+        "from dapr.clients import DaprClient\n\n"
+        "def seed_inventory(sku: str) -> None:\n"
+        "    with DaprClient() as client:\n"  # 4
+        "        client.save_state('statestore', sku, '0')\n"
+    )
+    worker = (
+        "import dapr.ext.workflow as wf\n\n"
+        "from app import inventory\n\n"
+        "runtime = wf.WorkflowRuntime()\n\n"
+        "@runtime.activity(name='restock')\n"
+        "def restock(ctx: wf.WorkflowActivityContext, sku: str) -> None:\n"
+        "    inventory.seed_inventory(sku)\n"
+    )
+    changes = [
+        FileChange(path="app/inventory.py", content=helper),
+        FileChange(path="app/worker.py", content=worker),
+    ]
+    [finding] = [d for d in check_changes(changes).diagnostics if d.rule == "DAPR008"]
+    assert (finding.path, finding.line) == ("app/inventory.py", 4)
+    assert finding.message.startswith(
+        "DaprClient created inside `seed_inventory`, which the workflow activity `restock` calls"
+    )
+    # Called only by the worker's `main`, it runs once: nothing to report.
+    once = worker.replace(
+        "@runtime.activity(name='restock')\n"
+        "def restock(ctx: wf.WorkflowActivityContext, sku: str) -> None:\n",
+        "def main() -> None:\n    sku = 'a'\n",
+    )
+    changes[1] = FileChange(path="app/worker.py", content=once)
+    assert [d for d in check_changes(changes).diagnostics if d.rule == "DAPR008"] == []

@@ -14,7 +14,8 @@ A client kept on an instance (built in `__init__` or lazily) is one per instance
 or dependency builds the instance per request, in this file or another, it is one per request
 (tools/validate/kept_clients.py joins the two ends). So is a project class whose construction
 builds a client, directly or through another such class, built by a handler, activity or tool,
-or by a function one of those calls in any module: reported where it is built.
+or by a function one of those calls in any module: reported where it is built. A client built
+in a function this file shows running neither once nor per event is left to that join too.
 """
 
 from __future__ import annotations
@@ -144,6 +145,11 @@ _HTTP_CLIENT = (
     "    def __init__(self, http: HttpClient | None = None) -> None:\n"
     "        self.http = http or HttpClient()\n\n"
 )
+
+# The module attribute under which the rule leaves the constructions it could not judge from
+# this file alone: in a function that nothing here shows running per event, yet one another
+# module's handler or activity may call (tools/validate/kept_clients.py follows those calls).
+UNJUDGED = "_daprdev_unjudged_clients"
 
 
 class ClientPerRequest(Rule):
@@ -537,8 +543,10 @@ class ClientPerRequest(Rule):
             return
         graph = call_graph(module)
         once = set(graph.reach([(f, "") for f in graph.all() if self._runs_once(f)]))
-        quiet = once | self._standing()
+        standing = self._standing()
+        quiet = once | standing
         reached, units = self._per_call(module, graph, quiet)
+        unjudged: list[tuple[ast.Call, str, FunctionNode]] = []
         for call, what, enclosing in self._constructions:
             function = enclosing[-1]
             if self.keeps(call, function) or closed_at_once(call, function):
@@ -553,6 +561,9 @@ class ClientPerRequest(Rule):
                 unit = units.get(id(how.entry), "request")
                 message = f"{what} created inside {how.how}, one per {unit}: {cost}"
                 self.report(call, message, within=function)
+            elif len(enclosing) == 1 and id(function) not in standing:
+                unjudged.append((call, what, function))
+        setattr(module, UNJUDGED, unjudged)
 
     def _per_call(
         self, module: ast.Module, graph: CallGraph, quiet: set[int]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .archive import archive_item
+from .archive import archive_item, forget_item
 from .store import InboxStore
 from .webclient import Drive, WebClient
 
@@ -22,4 +22,6 @@ def fetch_item(ctx: Any, item_id: str) -> str:
 
 
 def archive(ctx: Any, item_id: str) -> str:
-    return archive_item(item_id)
+    name = archive_item(item_id)
+    forget_item(item_id)
+    return name
