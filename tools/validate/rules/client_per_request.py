@@ -6,7 +6,9 @@ tool, or a function of this file one of those calls (directly or through other s
 Other files call a class's methods and a module's functions once per use: a method the class's
 own methods do not call, a function of a module serving an app, one another function of the
 module calls, or one named as an event handler. A construction in a loop runs once per pass.
-`main`, lifespans, startup hooks and what module-level code runs (and what they call) run once.
+`main`, lifespans, startup hooks and what module-level code runs (and what they call) run once,
+but for what a `while` or `async for` loop calls in its body: a consumer started at startup
+calls it once per message.
 A function that keeps what it built (on an attribute, in a global, under `functools.cache`)
 builds it once; one that returns it is a factory, judged where it is called; one whose client
 serves a `while` or `async for` loop is a long-running worker. Test files are left alone.
@@ -23,7 +25,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from tools.validate.astutil import FunctionNode, argument, nodes_of, own_nodes
+from tools.validate.astutil import FunctionNode, argument, nodes_of, own_nodes, walk
 from tools.validate.context import FileContext
 from tools.validate.rules._reach import (
     CallGraph,
@@ -150,6 +152,19 @@ _HTTP_CLIENT = (
 # this file alone: in a function that nothing here shows running per event, yet one another
 # module's handler or activity may call (tools/validate/kept_clients.py follows those calls).
 UNJUDGED = "_daprdev_unjudged_clients"
+
+# A consumer loop that a startup hook starts, answering each queued message.
+_CONSUMER = (
+    "import asyncio\n\n"
+    "import httpx\n"
+    "from fastapi import FastAPI\n\n"
+    "ANSWERS = 'http://answers.internal/v1/answers'\n"
+    "app = FastAPI()\n"
+    "queue: asyncio.Queue[dict] = asyncio.Queue()\n\n"
+    "@app.on_event('startup')\n"
+    "async def startup() -> None:\n"
+    "    app.state.consumer = asyncio.create_task(consume())\n\n"
+)
 
 
 class ClientPerRequest(Rule):
@@ -322,6 +337,13 @@ class ClientPerRequest(Rule):
         "    Webhook(http).http.post('https://hooks.example/tasks', {'title': title})\n\n"
         "runtime = WorkflowRuntime()\n"
         "runtime.register_activity(create_task)\n",
+        # The loop's own client, handed to the helper it calls per message.
+        _CONSUMER + "async def consume() -> None:\n"
+        "    async with httpx.AsyncClient() as http:\n"
+        "        while True:\n"
+        "            await publish_answer(http, await queue.get())\n\n"
+        "async def publish_answer(http: httpx.AsyncClient, answer: dict) -> None:\n"
+        "    await http.post(ANSWERS, json=answer)\n",
     )
     INVALID = (
         # A class keeping its client per instance, and FastAPI building an instance per request.
@@ -505,6 +527,19 @@ class ClientPerRequest(Rule):
             line=16,
             col=5,
         ),
+        # A consumer loop started at startup, its helper building a pool per message.
+        Invalid(
+            (
+                _CONSUMER + "async def consume() -> None:\n"
+                "    while True:\n"
+                "        await publish_answer(await queue.get())\n\n"
+                "async def publish_answer(answer: dict) -> None:\n"
+                "    async with httpx.AsyncClient() as http:\n"
+                "        await http.post(ANSWERS, json=answer)\n"
+            ),
+            line=19,
+            col=16,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
@@ -542,10 +577,13 @@ class ClientPerRequest(Rule):
         if not self._constructions or is_harness_path(self.ctx.path):
             return
         graph = call_graph(module)
+        passes = list(_loop_helpers(graph))
         once = set(graph.reach([(f, "") for f in graph.all() if self._runs_once(f)]))
+        # A helper a long-running loop calls runs per pass, even when a startup hook started it.
+        once -= set(graph.reach(passes))
         standing = self._standing()
         quiet = once | standing
-        reached, units = self._per_call(module, graph, quiet)
+        reached, units = self._per_call(module, graph, quiet, passes)
         unjudged: list[tuple[ast.Call, str, FunctionNode]] = []
         for call, what, enclosing in self._constructions:
             function = enclosing[-1]
@@ -566,14 +604,19 @@ class ClientPerRequest(Rule):
         setattr(module, UNJUDGED, unjudged)
 
     def _per_call(
-        self, module: ast.Module, graph: CallGraph, quiet: set[int]
+        self,
+        module: ast.Module,
+        graph: CallGraph,
+        quiet: set[int],
+        passes: list[tuple[FunctionNode, str]],
     ) -> tuple[dict[int, Reached], dict[int, str]]:
         """How each function comes to run per event, and what one event of its entry point is.
 
-        Handlers, activities and tools are entry points first; a method or function of the module
-        that none of them reaches is one of its own, called from other files.
+        Handlers, activities, tools and the helpers of long-running loops are entry points
+        first; a method or function of the module that none of them reaches is one of its own,
+        called from other files.
         """
-        framework = list(framework_entries(self.ctx, graph))
+        framework = [*framework_entries(self.ctx, graph), *passes]
         reached = per_request(self.ctx, module, self._dependencies, framework)
         outside = [e for e in self._outside_entries(graph, quiet) if id(e[0]) not in reached]
         reached = graph.reach(outside) | reached
@@ -729,13 +772,31 @@ def closed_at_once(call: ast.Call, function: FunctionNode) -> bool:
     )
 
 
+_LOOP_HELPER = "loop helper"
 # What one run of each kind of entry point is, for messages.
 _UNITS = {
     "workflow activity": "activity run",
     "agent tool": "tool call",
+    _LOOP_HELPER: "pass of the loop that calls it",
     "method": "call",
     "function": "call",
 }
+
+
+def _loop_helpers(graph: CallGraph) -> Iterator[tuple[FunctionNode, str]]:
+    """Functions of the module a `while` or `async for` loop calls in its body: a consumer or
+    poller serving a stream calls them once per message or tick, however it was started."""
+    for function in graph.all():
+        for loop in own_nodes(function):
+            if not isinstance(loop, ast.While | ast.AsyncFor):
+                continue
+            for statement in loop.body:
+                for node in walk(statement):
+                    callee = (
+                        graph.callee(node.func, function) if isinstance(node, ast.Call) else None
+                    )
+                    if callee is not None and callee is not function:
+                        yield callee, _LOOP_HELPER
 
 
 def _named(target: ast.expr, name: str) -> bool:
