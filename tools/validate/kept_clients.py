@@ -602,8 +602,9 @@ class _Wrappers:
 
 
 def _article(name: str) -> str:
-    """`an httpx.Client`, `an aiohttp.ClientSession`, `an OrderStore`, `a DaprClient`."""
-    return "an" if name.lower().startswith(("a", "e", "i", "o", "u", "httpx")) else "a"
+    """`an httpx.Client`, `an HttpClient`, `an OrderStore`, `a DaprClient` (HTTP is spelt out
+    letter by letter)."""
+    return "an" if name.lower().startswith(("a", "e", "i", "o", "u", "http")) else "a"
 
 
 def _hands_in(positional: int, keywords: list[str], given: tuple[int, str] | None) -> bool:

@@ -63,6 +63,22 @@ def test_flask_answers(statement: str, expected: str) -> None:
     assert _answer(statement, Reading(flask=True)) == expected
 
 
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        ("return TopicEventResponse('retry')", "retry"),
+        ("return TopicEventResponse('DROP')", "drop"),
+        ("return TopicEventResponse(status='success')", "success"),
+        ("return TopicEventResponse(TopicEventResponseStatus.drop)", "drop"),
+        ("return TopicEventResponse('fail')", "unknown"),  # the SDK raises KeyError
+        ("return TopicEventResponse(status)", "unknown"),
+    ],
+)
+def test_grpc_sdk_answers(statement: str, expected: str) -> None:
+    # The SDK looks the status up by its lowercased name: case does not matter here.
+    assert _answer(statement) == expected
+
+
 def test_a_job_trigger_reads_only_the_http_status() -> None:
     job = Reading(reads_status=False)
     assert _answer("return {'status': 'error'}", job) == "success"
