@@ -158,6 +158,10 @@ class FileContext:
     # answer) and what was written ("publish", "job schedule"): the project reports it when
     # calls from other modules throw the answer away.
     signalled_publishes: list[tuple[tuple[str, ...], str, Diagnostic]] = field(default_factory=list)
+    # DAPR036's helpers answering a failed write with a value, whatever their callers do: the
+    # functions carrying that answer and what was written. A call from another module that
+    # throws the answer away is reported there.
+    signalling_writers: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
     # DAPR034 on a delivery handler's body typed as a model imported from another module (the
     # import's dotted path, the parameter, the finding): the project reports it when that model
     # is an envelope requiring attributes a delivery may lack (see tools.validate.envelopes).

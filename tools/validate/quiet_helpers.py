@@ -23,7 +23,9 @@ the sidecar (a publish, a job schedule, a service invocation) with a value (`ret
 no call in its own file looks at, because its callers live in other modules. The file records the
 finding (`publishers`), and every file the calls it makes through imported names, split into
 those that throw the result away (`discarded`) and those that use it (`used`); the finding holds
-when some call reaches the helper and none of them uses the answer.
+when some call reaches the helper and none of them uses the answer. Every such helper is also
+listed with what it writes (`writers`), and each call of another module that throws its answer
+away is reported at the call, whatever the other calls do.
 
 The project-level check follows each ignored call. A helper that signals the failure by its value
 is the handler's mistake (it ignores the result): reported at the call. A helper that returns as
@@ -59,7 +61,12 @@ from tools.validate.rules.swallowed_error import (
     continues_to_success,
     except_keyword,
 )
-from tools.validate.rules.unchecked_answer import UncheckedSidecarAnswer, outcome, thrown_away
+from tools.validate.rules.unchecked_answer import (
+    UncheckedSidecarAnswer,
+    outcome,
+    thrown_away,
+    thrown_message,
+)
 
 _MAX_HOPS = 4
 
@@ -121,6 +128,9 @@ class CallSite(BaseModel):
 
     callee: Callee
     line: int
+    diagnostic: Diagnostic | None = Field(
+        default=None, description="DAPR036 at the call, for a callee that signals by value."
+    )
 
 
 class DeliveryCall(BaseModel):
@@ -141,6 +151,10 @@ class QuietFacts(BaseModel):
     ignored: list[IgnoredCall] = Field(default_factory=list)
     retried: list[RetriedResult] = Field(default_factory=list)
     publishers: list[UnreadPublish] = Field(default_factory=list)
+    writers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Functions answering a failed write with a value, with what they write.",
+    )
     discarded: list[CallSite] = Field(default_factory=list)
     used: list[Callee] = Field(default_factory=list)
     unreached: dict[str, list[Diagnostic]] = Field(
@@ -156,6 +170,7 @@ class QuietFacts(BaseModel):
             or self.ignored
             or self.retried
             or self.publishers
+            or self.writers
             or self.discarded
             or self.used
             or self.unreached
@@ -181,6 +196,7 @@ def quiet_facts(
         UnreadPublish(keys=list(keys), what=what, site=site)
         for keys, what, site in ctx.signalled_publishes
     ]
+    facts.writers = {key: what for keys, what in ctx.signalling_writers for key in keys}
     for key, site in ctx.unreached_sites:
         facts.unreached.setdefault(key, []).append(site)
     values = assigned_once(module)
@@ -191,7 +207,7 @@ def quiet_facts(
     for owner, function in module_functions(module):
         chains = Chains(ctx, absolute, values, function, owner)
         if unchecked:
-            _project_calls(facts, chains, function, statements)
+            _project_calls(ctx, facts, chains, function, statements)
         if id(function) in handlers or id(function) in jobs:
             if {InvocationWithoutIdempotencyKey.id, InMemoryDedupe.id} - ctx.disabled:
                 facts.delivery_calls += _delivery_calls(ctx, chains, function)
@@ -227,7 +243,11 @@ def _delivery_calls(ctx: FileContext, chains: Chains, handler: FunctionNode) -> 
 
 
 def _project_calls(
-    facts: QuietFacts, chains: Chains, function: FunctionNode, statements: set[int]
+    ctx: FileContext,
+    facts: QuietFacts,
+    chains: Chains,
+    function: FunctionNode,
+    statements: set[int],
 ) -> None:
     """The function's calls through imported names, split by whether the result is thrown away
     (`statements`: the calls that are a statement of their own, awaited or not, handed to a task
@@ -236,19 +256,28 @@ def _project_calls(
         if id(node) in statements and isinstance(node, ast.Name | ast.Attribute):
             chain = chains.of(node)
             if chain is not None and chain[1][-1:] != [CALL]:
-                callee = Callee(target=chain[0], steps=chain[1])
-                facts.discarded.append(CallSite(callee=callee, line=node.lineno))
+                facts.discarded.append(_thrown_site(ctx, chain, node, function))
             continue
         if not isinstance(node, ast.Call) or is_log_call(node):
             continue
         chain = chains.of(node.func)
         if chain is None or chain[1][-1:] == [CALL]:
             continue
-        callee = Callee(target=chain[0], steps=chain[1])
         if id(node) in statements:
-            facts.discarded.append(CallSite(callee=callee, line=node.lineno))
+            facts.discarded.append(_thrown_site(ctx, chain, node, function))
         else:
-            facts.used.append(callee)
+            facts.used.append(Callee(target=chain[0], steps=chain[1]))
+
+
+def _thrown_site(
+    ctx: FileContext, chain: tuple[str, list[str]], node: ast.expr, function: FunctionNode
+) -> CallSite:
+    """A call (or a function handed to a background runner) that throws the answer away, with
+    DAPR036 at it should the callee answer a failed write with a value; the message is the
+    project's to complete."""
+    callee = Callee(target=chain[0], steps=chain[1])
+    site = ctx.diagnostic(UncheckedSidecarAnswer(ctx), node, "", within=function)
+    return CallSite(callee=callee, line=node.lineno, diagnostic=site)
 
 
 # -- the helper's side -----------------------------------------------------------------------------
@@ -528,8 +557,9 @@ def _unread_publishes(
     report_in: set[str],
 ) -> Iterator[Diagnostic]:
     """DAPR036 in publish helpers that calls from other modules reach, none of them reading the
-    answer: each finding names the first call that throws it away."""
-    if not any(facts.publishers for facts in files.values()):
+    answer (each finding names the first call that throws it away), and at every call from
+    another module that throws away the answer of a helper signalling a failed write by it."""
+    if not any(facts.publishers or facts.writers for facts in files.values()):
         return
     discarding: dict[tuple[str, str], tuple[str, int]] = {}
     read: set[tuple[str, str]] = set()
@@ -538,8 +568,14 @@ def _unread_publishes(
             found = resolve_call(
                 site.callee.target, site.callee.steps, modules[path], by_module, types_of
             )
-            if found is not None:
-                discarding.setdefault(found, (path, site.line))
+            if found is None:
+                continue
+            discarding.setdefault(found, (path, site.line))
+            what = files[found[0]].writers.get(found[1]) if found[0] in files else None
+            if what is not None and site.diagnostic is not None and path in report_in:
+                steps = site.callee.steps
+                name = steps[-1] if steps else site.callee.target.rsplit(".", 1)[-1]
+                yield site.diagnostic.model_copy(update={"message": thrown_message(name, what)})
         for callee in files[path].used:
             found = resolve_call(callee.target, callee.steps, modules[path], by_module, types_of)
             if found is not None:

@@ -24,4 +24,4 @@ def publish_task_event(event_type: str, task_id: str) -> bool:
 
 
 def complete_task(task_id: str) -> None:
-    publish_task_event("task.completed", task_id)
+    publish_task_event("task.completed", task_id)  # expect: DAPR036

@@ -48,5 +48,5 @@ async def schedule_reminder(http: httpx.AsyncClient, task_id: str, due: str) -> 
 
 async def on_completed(http: httpx.AsyncClient, task: dict[str, str], count: int) -> None:
     await create_next(http, task)
-    await advance_rule(http, task["rule_id"], count + 1)
+    await advance_rule(http, task["rule_id"], count + 1)  # expect: DAPR036
     await http.delete(f"{DAPR}/v1.0/jobs/reminder-{task['id']}")  # expect: DAPR036

@@ -6,8 +6,9 @@ HTTP the sidecar reports a refused one only in its status (204 or 200 on success
 otherwise); requests, httpx and aiohttp raise on none of them. A response that is never looked
 at (discarded, or only printed) lets the caller go on as if the write was done. The SDK does
 raise - but a `try` whose `except` only logs, in a function that returns the same nothing either
-way, hides that failure just as well; so does answering it with False when every caller throws
-that away (a bare call, a FastAPI background task, an `asyncio` task nobody keeps).
+way, hides that failure just as well; so does answering it with False when a caller throws
+that away (a bare call, a FastAPI background task, an `asyncio` task nobody keeps): reported at
+each such call, in this module or another, and in the helper when no caller reads the answer.
 """
 
 from __future__ import annotations
@@ -236,6 +237,29 @@ class UncheckedSidecarAnswer(Rule):
         "    requests.get(f'{DAPR}/v1.0/invoke/inventory/method/stock/{sku}', timeout=5)\n",
     )
     INVALID = (
+        # One caller checks the answer; the job callback throws it away and answers success.
+        Invalid(
+            "import logging\n\n"
+            "from fastapi import FastAPI\n\n"
+            "app = FastAPI()\n\n"
+            "def publish(client, body: str) -> bool:\n"
+            "    try:\n"
+            "        client.publish_event('pubsub', 'tasks', body, "
+            "data_content_type='text/plain')\n"
+            "        return True\n"
+            "    except Exception:\n"
+            "        logging.exception('publish failed')\n"
+            "        return False\n\n"
+            "def create(client, task_id: str) -> None:\n"
+            "    if not publish(client, task_id):\n"
+            "        raise RuntimeError('task event not published')\n\n"
+            "@app.post('/job/{name}')\n"
+            "def on_job(name: str) -> dict:\n"
+            "    publish(app.state.dapr, name)\n"
+            "    return {'status': 'SUCCESS'}\n",
+            line=21,
+            col=5,
+        ),
         # Run as a background task, the helper's False goes nowhere: the route answers success.
         Invalid(
             "import logging\n\n"
@@ -494,18 +518,25 @@ class UncheckedSidecarAnswer(Rule):
         clauses = _signalled_clauses(nodes, raw_sends)
         if not clauses:
             return
+        what = clauses[0][1]
+        # Every call that throws the answer away loses the failure, whatever other calls do:
+        # reported there, and the project reports the calls other modules make.
+        keys, thrown = calls.thrown(function)
+        self.ctx.signalling_writers.append((tuple(keys), what))
+        for name, node, owner in thrown:
+            self.report(node, thrown_message(name, what), within=owner)
         carried = calls.carriers(function)
         if carried is None:
             return
         keys, discarded = carried
-        for clause, what in clauses:
-            message = signalled_message(what)
+        for clause, sent in clauses:
+            message = signalled_message(sent)
             if discarded:
                 self.report(clause, message, within=function)
             elif keys:
                 site = self.ctx.diagnostic(self, clause, message, within=function)
                 if site is not None:
-                    self.ctx.signalled_publishes.append((tuple(keys), what, site))
+                    self.ctx.signalled_publishes.append((tuple(keys), sent, site))
 
     def _raw_sends(
         self, function: FunctionNode | None, nodes: list[ast.AST]
@@ -642,32 +673,64 @@ class _InFileCalls:
     def __init__(self, module: ast.Module) -> None:
         self._keys: dict[int, str] = {}
         self._functions: dict[str, list[FunctionNode]] = {}
-        self._uses: dict[str, list[tuple[str, FunctionNode | None]]] = {}
-        statements, handed = thrown_away(module)
-        for function in handed:
-            name = _own_name(function)
-            if name is not None:
-                self._uses.setdefault(name, []).append(("discarded", None))
-        returned: dict[int, FunctionNode] = {}
+        # Each use: how, the function it is in (None at module level), the call or reference.
+        self._uses: dict[str, list[tuple[str, FunctionNode | None, ast.expr]]] = {}
+        returned: set[int] = set()
+        owners: dict[int, FunctionNode] = {}
         for owner, function in module_functions(module):
             key = f"{owner.name}.{function.name}" if owner is not None else function.name
             self._keys[id(function)] = key
             self._functions.setdefault(function.name, []).append(function)
             for node in own_nodes(function):
+                owners[id(node)] = function
                 if isinstance(node, ast.Return) and node.value is not None:
                     value = _unwrap(node.value)
                     if isinstance(value, ast.Call):
-                        returned[id(value)] = function
+                        returned.add(id(value))
+        statements, handed = thrown_away(module)
+        for reference in handed:
+            name = _own_name(reference)
+            if name is not None:
+                self._use(name, "discarded", owners.get(id(reference)), reference)
         for call in nodes_of(module, ast.Call):
             name = _own_callee(call)
             if name is None:
                 continue
-            if id(call) in statements:
-                self._uses.setdefault(name, []).append(("discarded", None))
-            elif id(call) in returned:
-                self._uses.setdefault(name, []).append(("returned", returned[id(call)]))
-            else:
-                self._uses.setdefault(name, []).append(("read", None))
+            how = (
+                "discarded"
+                if id(call) in statements
+                else "returned"
+                if id(call) in returned
+                else "read"
+            )
+            self._use(name, how, owners.get(id(call)), call)
+
+    def _use(self, name: str, how: str, caller: FunctionNode | None, node: ast.expr) -> None:
+        self._uses.setdefault(name, []).append((how, caller, node))
+
+    def thrown(
+        self, function: FunctionNode
+    ) -> tuple[list[str], list[tuple[str, ast.expr, FunctionNode | None]]]:
+        """The keys of the function and of those returning its answer as their own, and the
+        calls of any of them that throw the answer away (with the name called and the function
+        the call is in)."""
+        keys: list[str] = []
+        thrown: list[tuple[str, ast.expr, FunctionNode | None]] = []
+        seen: set[int] = set()
+        pending = [function]
+        while pending:
+            carrier = pending.pop()
+            if id(carrier) in seen:
+                continue
+            seen.add(id(carrier))
+            if id(carrier) in self._keys:
+                keys.append(self._keys[id(carrier)])
+            for how, caller, node in self._uses.get(carrier.name, []):
+                if how == "discarded":
+                    thrown.append((carrier.name, node, caller))
+                elif how == "returned" and caller is not None:
+                    pending.append(caller)
+        return keys, thrown
 
     def carriers(self, function: FunctionNode) -> tuple[list[str], bool] | None:
         """None when some call reads the function's answer (directly or as returned by a
@@ -685,7 +748,7 @@ class _InFileCalls:
             uses = self._uses.get(carrier.name, [])
             if not uses and id(carrier) in self._keys:
                 unreached.append(self._keys[id(carrier)])
-            for how, caller in uses:
+            for how, caller, _ in uses:
                 if how == "read":
                     return None
                 if how == "discarded":
@@ -743,6 +806,13 @@ def outcome(what: str) -> str:
     if what == "publish":
         return "as if the event was sent, and it is lost"
     return f"as if the {what} was done, and it is lost"
+
+
+def thrown_message(callee: str, what: str) -> str:
+    return (
+        f"`{callee}()` answers a failed {what} with a value, and this call throws it away: it "
+        f"goes on {outcome(what)}"
+    )
 
 
 def signalled_message(what: str) -> str:

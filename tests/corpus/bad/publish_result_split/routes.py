@@ -13,11 +13,11 @@ TASKS: dict[str, str] = {}
 @app.post("/tasks/{task_id}")
 async def create(task_id: str, body: str, events: TaskEvents = Depends(get_events)) -> str:
     TASKS[task_id] = body
-    await events.created(body)
+    await events.created(body)  # expect: DAPR036
     return task_id
 
 
 @app.post("/tasks/{task_id}/complete")
 async def complete(task_id: str) -> str:
-    await get_events().completed(TASKS.pop(task_id, ""))
+    await get_events().completed(TASKS.pop(task_id, ""))  # expect: DAPR036
     return task_id
