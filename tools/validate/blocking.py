@@ -10,7 +10,10 @@ a factory returns. No single file shows both ends, so each file contributes `Blo
 - the DAPR001 finding its `from dapr.clients import DaprClient` gets when async code elsewhere
   calls the client it holds (`client`; only when its own async code does not already);
 - the calls its coroutines make through imported names (`calls`): the dotted path the root name
-  is imported from, and the steps after it (`get_service`, `()`, `check_health`).
+  is imported from, and the steps after it (`get_service`, `()`, `check_health`), with the kinds
+  of the arguments they hand over (`create_task(session=db)` with `db` a synchronous session);
+- the methods its plain functions call on the parameters they leave unannotated (`parameters`),
+  so that a call handing such a parameter a synchronous session is seen to block on it.
 
 The project-level check follows each call's steps through the facts of the module it names and
 reports DAPR004 at the call when they end on a blocking function, and DAPR001 at the client
@@ -23,6 +26,7 @@ from __future__ import annotations
 import ast
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from typing import cast
 
 from pydantic import BaseModel, Field
 
@@ -37,14 +41,17 @@ from tools.validate.astutil import (
     walk,
 )
 from tools.validate.context import FileContext
-from tools.validate.instances import Instances, instances_of
+from tools.validate.instances import Instances, Kind, instances_of
 from tools.validate.rules._reach import CallGraph, before_serving, call_graph
 from tools.validate.rules._strings import is_harness_path
 from tools.validate.rules.blocking_io import (
     DEPTH,
     BlockingCallInAsync,
     BlockingMemo,
+    blocking_method,
     helper_blocks,
+    open_parameters,
+    plain_function,
 )
 from tools.validate.rules.sync_client import (
     SYNC_CLIENTS,
@@ -66,19 +73,33 @@ class ImportedCall(BaseModel):
     target: str = Field(description="The dotted path its root name is imported from.")
     steps: list[str] = Field(description="Attributes and calls after the root, the callee last.")
     coroutine: str
+    handed: dict[str, str] = Field(
+        default_factory=dict,
+        description="Kinds of the arguments, by position ('0') or keyword.",
+    )
     diagnostic: Diagnostic = Field(description="DAPR004 at the call; the message is completed.")
+
+
+class ParameterUses(BaseModel):
+    """The unannotated parameters of a plain function and the methods it calls on them."""
+
+    positional: list[str | None] = Field(
+        description="The positional parameters a call fills, None for an annotated one."
+    )
+    methods: dict[str, list[str]]
 
 
 class BlockingFacts(BaseModel):
     """What one file contributes to the cross-file blocking check (see the module docstring)."""
 
     blocking: dict[str, str] = Field(default_factory=dict)
+    parameters: dict[str, ParameterUses] = Field(default_factory=dict)
     types: dict[str, str] = Field(default_factory=dict)
     client: Diagnostic | None = None
     calls: list[ImportedCall] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
-        return not (self.blocking or self.calls or self.client)
+        return not (self.blocking or self.parameters or self.calls or self.client)
 
 
 def blocking_facts(
@@ -124,6 +145,7 @@ def blocking_facts(
                         target=target,
                         steps=steps,
                         coroutine=coroutine.name,
+                        handed=_handed(call, instances, instances.at(coroutine)),
                         diagnostic=diagnostic,
                     )
                 )
@@ -142,6 +164,10 @@ def _note_definitions(
         blocks = helper_blocks(function, instances, graph, memo, DEPTH)
         if blocks is not None:
             facts.blocking[key] = blocks.described()
+        elif plain_function(function):
+            uses = _parameter_uses(function, method=owner_class is not None)
+            if uses is not None:
+                facts.parameters[key] = uses
         returned = _class_named(function.returns, classes)
         if returned is not None:
             facts.types[f"{key}{CALL}"] = returned
@@ -163,6 +189,57 @@ def _note_definitions(
             constructed = _class_named(value.func, classes)
             if constructed is not None:
                 facts.types[name] = constructed
+
+
+def _parameter_uses(function: FunctionNode, *, method: bool) -> ParameterUses | None:
+    """The methods the function calls on its unannotated parameters, if it calls any."""
+    positional = open_parameters(function, method=method)
+    open_names = {name for name in positional if name is not None} | {
+        a.arg for a in function.args.kwonlyargs if a.annotation is None
+    }
+    methods: dict[str, set[str]] = {}
+    for node in own_nodes(function):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id in open_names
+        ):
+            methods.setdefault(node.func.value.id, set()).add(node.func.attr)
+    if not methods:
+        return None
+    return ParameterUses(
+        positional=positional, methods={name: sorted(found) for name, found in methods.items()}
+    )
+
+
+def _handed(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> dict[str, str]:
+    """The kinds of the call's arguments that have one, by position or keyword."""
+    given = [(str(index), value) for index, value in enumerate(call.args)]
+    given += [(k.arg, k.value) for k in call.keywords if k.arg is not None]
+    return {
+        where: kind
+        for where, value in given
+        if not isinstance(value, ast.Starred)
+        and (kind := instances.kind_of(value, bindings)) is not None
+    }
+
+
+def _handed_blocks(call: ImportedCall, uses: ParameterUses | None) -> str | None:
+    """What the callee blocks on through a parameter the call hands a blocking value."""
+    if uses is None:
+        return None
+    for where, kind in call.handed.items():
+        index = int(where) if where.isdigit() else None
+        if index is not None:
+            name = uses.positional[index] if index < len(uses.positional) else None
+        else:
+            name = where
+        for method in uses.methods.get(name or "", []):
+            what = blocking_method(cast(Kind, kind), method)
+            if what is not None:
+                return f"{what}, handed to it as `{name}`"
+    return None
 
 
 def _with_classes(module: ast.Module) -> Iterator[tuple[ast.ClassDef | None, ast.AsyncFunctionDef]]:
@@ -399,6 +476,8 @@ def blocking_findings(
                 continue
             where, key = found
             ending = key if key == DAPR_SYNC else files[where].blocking.get(key)
+            if ending is None:
+                ending = _handed_blocks(call, files[where].parameters.get(key))
             if ending is None:
                 continue
             if ending == DAPR_SYNC:

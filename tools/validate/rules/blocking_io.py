@@ -554,9 +554,17 @@ def _direct(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> 
     if not isinstance(call.func, ast.Attribute):
         return None
     kind = instances.kind_of(call.func.value, bindings)
-    if kind in _WHAT and call.func.attr in _BLOCKING[kind]:
-        return f"`{call.func.attr}()` on {_WHAT[kind]}"
-    return None
+    return blocking_method(kind, call.func.attr) if kind in _WHAT else None
+
+
+def blocking_method(kind: Kind, method: str) -> str | None:
+    """What calling `method` on a value of `kind` blocks on (None when it does not)."""
+    if kind in _WHAT and method in _BLOCKING[kind]:
+        return f"`{method}()` on {_WHAT[kind]}"
+    blocking = (
+        kind == "dapr-sync" and method not in _DAPR_SYNC_QUIET and not method.startswith("_")
+    ) or (kind in _HELPER_BLOCKING and method in _HELPER_BLOCKING[kind])
+    return f"`{method}()` on {_HELPER_WHAT[kind]}" if blocking else None
 
 
 def blocking_call(call: ast.Call, instances: Instances, bindings: dict[str, Kind]) -> str | None:
@@ -573,10 +581,7 @@ def blocking_call(call: ast.Call, instances: Instances, bindings: dict[str, Kind
     if not isinstance(func, ast.Attribute):
         return None
     kind = instances.kind_of(func.value, bindings)
-    blocking = (
-        kind == "dapr-sync" and func.attr not in _DAPR_SYNC_QUIET and not func.attr.startswith("_")
-    ) or (kind in _HELPER_BLOCKING and func.attr in _HELPER_BLOCKING[kind])
-    return f"`{func.attr}()` on {_HELPER_WHAT[kind]}" if blocking and kind is not None else None
+    return blocking_method(kind, func.attr) if kind is not None else None
 
 
 def handed_kinds(
@@ -585,26 +590,32 @@ def handed_kinds(
     """The helper's parameters that the call hands a value of a known kind and that the helper
     does not declare itself: `to_response(task, session)` gives an unannotated `session=None`
     the caller's synchronous session."""
-    arguments = helper.args
-    positional = [*arguments.posonlyargs, *arguments.args]
     # Called as a method (`self.load(...)`, `repo.load(...)`), the receiver takes the first one.
-    if isinstance(call.func, ast.Attribute) and not any(
-        isinstance(d, ast.Name) and d.id == "staticmethod" for d in helper.decorator_list
-    ):
-        positional = positional[1:]
+    positional = open_parameters(helper, method=isinstance(call.func, ast.Attribute))
     given: dict[str, ast.expr] = {
-        parameter.arg: value
-        for parameter, value in zip(positional, call.args, strict=False)
-        if not isinstance(value, ast.Starred)
+        name: value
+        for name, value in zip(positional, call.args, strict=False)
+        if name is not None and not isinstance(value, ast.Starred)
     }
-    names = {a.arg for a in [*positional, *arguments.kwonlyargs]}
+    names = set(positional) | {a.arg for a in helper.args.kwonlyargs if a.annotation is None}
     given |= {k.arg: k.value for k in call.keywords if k.arg is not None and k.arg in names}
-    declared = {a.arg for a in [*positional, *arguments.kwonlyargs] if a.annotation is not None}
     return {
         name: kind
         for name, value in given.items()
-        if name not in declared and (kind := instances.kind_of(value, bindings)) is not None
+        if (kind := instances.kind_of(value, bindings)) is not None
     }
+
+
+def open_parameters(function: FunctionNode, *, method: bool) -> list[str | None]:
+    """The positional parameters a call fills, in order, as their names; None for one the
+    function annotates itself (its own bindings know its kind). `method`: called on an instance,
+    whose receiver takes the first parameter (unless it is a staticmethod)."""
+    positional = [*function.args.posonlyargs, *function.args.args]
+    if method and not any(
+        isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list
+    ):
+        positional = positional[1:]
+    return [a.arg if a.annotation is None else None for a in positional]
 
 
 def helper_blocks(
@@ -624,7 +635,7 @@ def helper_blocks(
     when iterated (FastAPI iterates a sync one in its thread pool) and decorated functions may be
     something else entirely: none of them is followed.
     """
-    if not _plain(function):
+    if not plain_function(function):
         return None
     given = frozenset((handed or {}).items())
     key = (id(function), depth, given)  # the depth bounds recursion too
@@ -653,7 +664,7 @@ def helper_blocks(
     return found
 
 
-def _plain(function: FunctionNode) -> bool:
+def plain_function(function: FunctionNode) -> bool:
     """A plain `def` whose body runs where it is called: not async, a generator or decorated."""
     if isinstance(function, ast.AsyncFunctionDef):
         return False
