@@ -46,6 +46,10 @@ _IMPERATIVE_ROUTES = frozenset({"add_api_route", "add_url_rule", "add_route"})
 # each redelivery, though its answer goes to that app, not to Dapr.
 DeliveryKind = Literal["pubsub", "binding", "job", "cron", "invoked"]
 DeliveryKinds = frozenset[DeliveryKind]
+# The dapr.ext.grpc.App callbacks the delivery rules judge: `@app.subscribe` gets pub/sub
+# messages, `@app.binding` input-binding events (dapr/python-sdk ext/grpc `_servicer.py`).
+GrpcDelivery = Literal["pubsub", "binding"]
+_GRPC_DELIVERIES: dict[str, GrpcDelivery] = {"subscribe": "pubsub", "binding": "binding"}
 _HTTP_METHODS = frozenset({"get", "post", "put", "delete", "patch", "head", "options"})
 # The request object a FastAPI (Starlette) route is handed whole.
 REQUEST_TYPES = frozenset(
@@ -171,6 +175,8 @@ class FileContext:
     # of another module calls them.
     unreached_sites: list[tuple[str, Diagnostic]] = field(default_factory=list)
     job_events: list[str] = field(default_factory=list)
+    # dapr.ext.grpc.App callbacks with what they are delivered (see `route_of`).
+    grpc_callbacks: list[tuple[FunctionNode, GrpcDelivery]] = field(default_factory=list)
     # Routes shaped like a job trigger callback, with the finding that holds if they are not
     # where daprd delivers triggers (see tools.validate.rules.job_handler).
     job_callbacks: list[tuple[FunctionNode, Route, Diagnostic]] = field(default_factory=list)
@@ -215,6 +221,9 @@ class FileContext:
                 if method == "job_event":
                     name = const_str(decorator.args[0] if decorator.args else None, self.constants)
                     self.job_events.append(name or "{name}")
+                delivery = _GRPC_DELIVERIES.get(method)
+                if delivery is not None:
+                    self.grpc_callbacks.append((function, delivery))
                 continue
             if method == "subscribe" and (
                 owner == "dapr" or keyword(decorator, "pubsub") or keyword(decorator, "topic")
@@ -530,8 +539,18 @@ class FileContext:
         return found
 
     def judged_handlers(self) -> list[FunctionNode]:
-        """What the pub/sub delivery rules judge: the subscription handlers and the delegates."""
-        return [*self.subscription_handlers(), *self.delegates]
+        """What the pub/sub delivery rules judge: the subscription handlers, the dapr.ext.grpc
+        subscribers and the delegates."""
+        grpc = [f for f, delivery in self.grpc_callbacks if delivery == "pubsub"]
+        return [*self.subscription_handlers(), *grpc, *self.delegates]
+
+    def grpc_bindings(self) -> list[FunctionNode]:
+        """The dapr.ext.grpc.App `@app.binding` callbacks: each handles an input-binding event."""
+        return [f for f, delivery in self.grpc_callbacks if delivery == "binding"]
+
+    def grpc_delivery(self, function: FunctionNode) -> GrpcDelivery | None:
+        """What a dapr.ext.grpc.App delivers to `function`, when it is one of its callbacks."""
+        return next((d for f, d in self.grpc_callbacks if f is function), None)
 
     def job_handlers(self) -> list[tuple[FunctionNode, Route]]:
         """Functions answering Dapr job triggers (`POST /job/<name>`)."""

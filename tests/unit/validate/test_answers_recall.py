@@ -76,7 +76,30 @@ def test_flask_answers(statement: str, expected: str) -> None:
 )
 def test_grpc_sdk_answers(statement: str, expected: str) -> None:
     # The SDK looks the status up by its lowercased name: case does not matter here.
-    assert _answer(statement) == expected
+    assert _answer(statement, Reading(grpc=True)) == expected
+
+
+@pytest.mark.parametrize(
+    ("statement", "expected"),
+    [
+        # The servicer sends an empty reply, SUCCESS, for anything but a TopicEventResponse.
+        ("return", "success"),
+        ("return None", "success"),
+        ("return {'status': 'RETRY'}", "success"),
+        ("return {'error': 'bad'}, 500", "success"),
+        # An escaping exception is a gRPC error daprd retries; there is no HTTP status to set.
+        ("raise RuntimeError('store down')", "server-error"),
+        ("raise HTTPException(status_code=404)", "server-error"),
+    ],
+)
+def test_grpc_app_answers(statement: str, expected: str) -> None:
+    assert _answer(statement, Reading(grpc=True)) == expected
+
+
+def test_a_grpc_binding_callback_is_delivered_whatever_it_returns() -> None:
+    binding = Reading(reads_status=False, grpc=True)
+    assert _answer("return TopicEventResponse('retry')", binding) == "success"
+    assert _answer("raise ValueError('bad row')", binding) == "server-error"
 
 
 def test_a_job_trigger_reads_only_the_http_status() -> None:

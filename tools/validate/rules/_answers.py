@@ -74,6 +74,8 @@ class Reading:
     flask: bool = False
     # Pub/sub reads the body's `status`; a job trigger or a binding event only the HTTP status.
     reads_status: bool = True
+    # A dapr.ext.grpc.App callback: no HTTP at all (see `_grpc_answer`).
+    grpc: bool = False
 
 
 # A FastAPI (or any non-Flask) subscriber: what the rules assume when told nothing else.
@@ -81,6 +83,9 @@ FASTAPI_PUBSUB = Reading()
 
 
 def reading(ctx: FileContext, handler: FunctionNode, *, reads_status: bool = True) -> Reading:
+    grpc = ctx.grpc_delivery(handler)
+    if grpc is not None:
+        return Reading(reads_status=grpc == "pubsub", grpc=True)
     return Reading(flask=ctx.framework_of(handler) == "flask", reads_status=reads_status)
 
 
@@ -205,6 +210,8 @@ def returns_none(statement: ast.Return) -> bool:
 
 def answer_of(statement: ast.Return | ast.Raise, how: Reading = FASTAPI_PUBSUB) -> Answer:
     """What Dapr makes of this `return` or `raise`."""
+    if how.grpc:
+        return _grpc_answer(statement, how)
     if isinstance(statement, ast.Raise):
         exc = statement.exc
         if isinstance(exc, ast.Call) and last_name(exc.func) == "HTTPException":
@@ -212,14 +219,29 @@ def answer_of(statement: ast.Return | ast.Raise, how: Reading = FASTAPI_PUBSUB) 
             return _by_code(code) if code is not None else "unknown"
         return "server-error" if exc is not None else "unknown"
     value = statement.value
-    if isinstance(value, ast.Call) and last_name(value.func) == "TopicEventResponse":
-        return _sdk_answer(argument(value, 0, "status"))
     if how.flask and returns_none(statement):
         return "server-error"  # Flask refuses a view that returns None: HTTP 500
     reply = reply_of(value, flask=how.flask)
     if reply.code is not None and not 200 <= reply.code < 300:
         return _by_code(reply.code)
     return _status_answer(reply) if how.reads_status else "success"
+
+
+def _grpc_answer(statement: ast.Return | ast.Raise, how: Reading) -> Answer:
+    """What daprd makes of a dapr.ext.grpc.App callback's answer. The SDK's servicer sends a
+    subscriber's `TopicEventResponse` status and an empty reply - SUCCESS - for any other value
+    (None, a dict, a tuple), and ignores what a binding callback returns; an exception escaping
+    the callback is a gRPC error, which daprd retries (HTTPException included: no HTTP here)."""
+    if isinstance(statement, ast.Raise):
+        return "server-error" if statement.exc is not None else "unknown"
+    value = statement.value
+    if (
+        how.reads_status
+        and isinstance(value, ast.Call)
+        and last_name(value.func) == "TopicEventResponse"
+    ):
+        return _sdk_answer(argument(value, 0, "status"))
+    return "success"
 
 
 def _sdk_answer(status: ast.expr | None) -> Answer:

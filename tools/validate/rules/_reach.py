@@ -127,13 +127,6 @@ def before_serving(ctx: FileContext, coroutine: ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def grpc_subscribers(ctx: FileContext, module: ast.Module) -> list[FunctionNode]:
-    """The `@app.subscribe` callbacks of a dapr.ext.grpc App: each answers a delivered message
-    with the `TopicEventResponse` it returns."""
-    graph = call_graph(module)
-    return [f for f in graph.all() if _grpc_callback(ctx, f, frozenset({"subscribe"}))]
-
-
 def _grpc_callback(
     ctx: FileContext, function: FunctionNode, kinds: frozenset[str] = _GRPC_CALLBACKS
 ) -> bool:

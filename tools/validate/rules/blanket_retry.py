@@ -13,7 +13,7 @@ from tools.validate.rules._answers import (
 )
 from tools.validate.rules._examples import ORDER_HANDLER
 from tools.validate.rules._failures import Failures, tells_apart
-from tools.validate.rules._reach import CallGraph, call_graph, grpc_subscribers
+from tools.validate.rules._reach import CallGraph, call_graph
 from tools.validate.rules.base import Invalid, Rule
 
 _FLASK = (
@@ -161,7 +161,7 @@ class BlanketRetry(Rule):
         graph = call_graph(module)
         failures = Failures(self.ctx, graph)
         judged: set[int] = set()
-        for handler in [*self.ctx.judged_handlers(), *grpc_subscribers(self.ctx, module)]:
+        for handler in self.ctx.judged_handlers():
             how = reading(self.ctx, handler)
             # A helper whose answer the handler returns answers for it: judged there, once.
             for function in [handler, *_answering_helpers(handler, graph)]:

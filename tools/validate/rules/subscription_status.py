@@ -60,7 +60,9 @@ class SubscriptionStatus(Rule):
         "the message is lost. A Flask view that returns None is answered 500, so a message whose "
         "work was done is redelivered and done again. The SDK's `TopicEventResponse(status)` "
         "accepts only 'success', 'retry' and 'drop' and raises KeyError for any other text: the "
-        "callback fails instead of answering, and the message is redelivered."
+        "callback fails instead of answering, and the message is redelivered; and the "
+        "dapr.ext.grpc App reads only a `TopicEventResponse`, sending SUCCESS for any other value "
+        "a callback returns (a `{'status': 'RETRY'}` dict acknowledges)."
     )
     fix = (
         "Return `{'status': 'SUCCESS'}` when done, `{'status': 'RETRY'}` for transient failures "
@@ -86,6 +88,8 @@ class SubscriptionStatus(Rule):
         "    print(request)\n",
         _GRPC_HANDLER + "        return TopicEventResponse('DROP')\n"
         "    return TopicEventResponse('success')\n",
+        # Returning nothing is SUCCESS to the gRPC App, as it means.
+        _GRPC_HANDLER + "        return None\n    print(event.data())\n",
         _DECLARED_HANDLER + '    return Response(content=\'{"status": "SUCCESS"}\')\n',
     )
     INVALID = (
@@ -135,6 +139,15 @@ class SubscriptionStatus(Rule):
             ),
             line=9,
             col=16,
+        ),
+        # A dict is no answer to the gRPC App: it sends SUCCESS, and the message is acked.
+        Invalid(
+            (
+                _GRPC_HANDLER + "        return {'status': 'RETRY'}\n"
+                "    return TopicEventResponse('success')\n"
+            ),
+            line=9,
+            col=9,
         ),
         Invalid(
             (_DECLARED_HANDLER + '    return Response(content=\'{"status": "IGNORED"}\')\n'),
@@ -186,6 +199,19 @@ class SubscriptionStatus(Rule):
 
     def _check_return(self, node: ast.Return, handler: FunctionNode, how: Reading) -> None:
         value = node.value
+        if how.grpc:
+            # The SDK's servicer reads only a TopicEventResponse: any other value is SUCCESS.
+            if isinstance(value, ast.Dict | ast.Tuple | ast.List) or (
+                isinstance(value, ast.Constant) and isinstance(value.value, str)
+            ):
+                self.report(
+                    node,
+                    "a dapr.ext.grpc subscriber returns a plain value: the App reads only a "
+                    "`TopicEventResponse` and answers SUCCESS for anything else, so Dapr "
+                    "acknowledges",
+                    within=handler,
+                )
+            return
         if how.flask and returns_none(node):
             self.report(
                 node,

@@ -42,8 +42,8 @@ _HEAD = (
 )
 _SUCCESS = "    return {'status': 'SUCCESS'}\n"
 _JOB_SUCCESS = (
-    "the failure is answered with a 2xx: daprd reads only the HTTP status of a job trigger, so it "
-    "counts the trigger delivered and never retries it"
+    "the failure is answered with success: daprd reads only whether a job trigger or a binding "
+    "event failed, not what the answer says, so it counts it delivered and never retries it"
 )
 _JOB = (
     "import logging\n\n"
@@ -54,6 +54,40 @@ _JOB = (
     "async def on_job(name: str, request: Request) -> dict:\n"
     "    try:\n"
     "        await request.app.state.dapr.invoke_binding('mail', 'create', await request.body())\n"
+)
+
+# A dapr.ext.grpc subscriber: returning nothing is SUCCESS to that App, an escaping error RETRY.
+_GRPC = (
+    "import json\n"
+    "import logging\n\n"
+    "from cloudevents.sdk.event import v1\n"
+    "from dapr.clients import DaprClient\n"
+    "from dapr.clients.grpc._response import TopicEventResponse\n"
+    "from dapr.ext.grpc import App\n\n"
+    "log = logging.getLogger(__name__)\n"
+    "app = App()\n"
+    "client = DaprClient()\n\n"
+    "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+    "def on_order(event: v1.Event) -> TopicEventResponse | None:\n"
+    "    order = json.loads(event.Data())\n"
+    "    try:\n"
+    "        client.save_state('orders', order['id'], json.dumps(order))\n"
+    "    except Exception:\n"
+    "        log.exception('save failed')\n"
+)
+_GRPC_BINDING = (
+    "import logging\n\n"
+    "from dapr.clients import DaprClient\n"
+    "from dapr.ext.grpc import App, BindingRequest\n\n"
+    "log = logging.getLogger(__name__)\n"
+    "app = App()\n"
+    "client = DaprClient()\n\n"
+    "@app.binding('orders-queue')\n"
+    "def on_queued(request: BindingRequest) -> None:\n"
+    "    try:\n"
+    "        client.save_state('queued', 'last', request.data)\n"
+    "    except Exception as error:\n"
+    "        log.error(error)\n"
 )
 
 
@@ -74,6 +108,10 @@ class SwallowedError(Rule):
         "pass later, `{'status': 'DROP'}` for what never will."
     )
     VALID = (
+        # A dapr.ext.grpc subscriber re-raising (a gRPC error: RETRY) or answering the SDK's RETRY.
+        _GRPC + "        raise\n",
+        _GRPC + "        return TopicEventResponse('retry')\n",
+        _GRPC_BINDING + "        raise\n",
         # The failed result is answered RETRY.
         _AUDIT + "        return {'status': 'RETRY'}\n    return {'status': 'SUCCESS'}\n",
         # A falsy result the code only notes at info level is an outcome, not a failure.
@@ -124,6 +162,10 @@ class SwallowedError(Rule):
             line=23,
             col=5,
         ),
+        # The dapr.ext.grpc App sends SUCCESS for a callback that returns nothing.
+        Invalid(_GRPC, line=18, col=5),
+        Invalid(_GRPC + "        return TopicEventResponse('success')\n", line=20, col=9),
+        Invalid(_GRPC_BINDING, line=14, col=5),
         Invalid(
             _HEAD + "    except Exception as error:\n        log.error(error)\n"
             "        return {'status': 'SUCCESS'}\n" + _SUCCESS,
@@ -208,6 +250,8 @@ class SwallowedError(Rule):
                 (handler, reading(self.ctx, handler, reads_status=False))
                 for handler, _ in self.ctx.job_handlers()
             ),
+            # A dapr.ext.grpc binding callback: any return is a delivered event.
+            *((handler, reading(self.ctx, handler)) for handler in self.ctx.grpc_bindings()),
         ]
         for handler, how in deliveries:
             for node in own_nodes(handler):
