@@ -1,4 +1,5 @@
-"""A dapr.ext.grpc order service: some callbacks lose a failed save, others answer for it.
+"""A dapr.ext.grpc order service: some callbacks lose a failed save or mark a message done
+before its work, others answer for the failure or mark it last.
 
 The gRPC App answers SUCCESS for a callback that returns nothing (or anything but a
 TopicEventResponse) and RETRY for one that raises.
@@ -68,6 +69,24 @@ def on_return(event: v1.Event) -> dict[str, str]:
         return {"status": "DROP"}  # expect: DAPR005
     logger.info("return %s", item["id"])
     return {"status": "SUCCESS"}  # expect: DAPR005
+
+
+@app.subscribe(pubsub_name="pubsub", topic="shipments")
+def on_shipment(event: v1.Event) -> None:
+    shipment = json.loads(event.Data())
+    dapr.save_state("orders", f"processed-{event.EventID()}", "1")  # expect: DAPR035
+    dapr.publish_event(
+        "pubsub", "labels", json.dumps(shipment), data_content_type="application/json"
+    )
+
+
+@app.subscribe(pubsub_name="pubsub", topic="deliveries")
+def on_delivery(event: v1.Event) -> None:
+    delivery = json.loads(event.Data())
+    dapr.publish_event(
+        "pubsub", "receipts", json.dumps(delivery), data_content_type="application/json"
+    )
+    dapr.save_state("orders", f"processed-{event.EventID()}", "1")
 
 
 @app.binding("orders-queue")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import ast
 import re
 
-from tools.validate.astutil import argument, own_nodes
+from tools.validate.astutil import FunctionNode, argument, own_nodes
 from tools.validate.rules.base import Invalid, Rule
 
 _HEAD = (
@@ -30,8 +30,25 @@ _WORK = (
     "data_content_type='application/json')\n"
 )
 _SUCCESS = "    return {'status': 'SUCCESS'}\n"
+# A dapr.ext.grpc subscriber with the sync client: its calls are its work, no await to show it.
+_GRPC = (
+    "import json\n\n"
+    "from cloudevents.sdk.event import v1\n"
+    "from dapr.clients import DaprClient\n"
+    "from dapr.ext.grpc import App\n\n"
+    "app = App()\n"
+    "dapr = DaprClient()\n\n"
+    "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+    "def on_order(event: v1.Event) -> None:\n"
+    "    order = json.loads(event.Data())\n"
+)
+_GRPC_MARK = "    dapr.save_state('statestore', f'processed-{event.id}', '1')\n"
+_GRPC_WORK = (
+    "    dapr.publish_event('pubsub', 'invoices', json.dumps(order), "
+    "data_content_type='application/json')\n"
+)
 _MARKER_KEY = re.compile(r"process|dedup|seen|idempot|handled|done|consumed", re.IGNORECASE)
-# Awaited calls that are the handler's work: what a failure after the mark would leave undone.
+# Calls that are the handler's work: what a failure after the mark would leave undone.
 _WORK_METHODS = frozenset(
     {
         "publish_event",
@@ -68,25 +85,32 @@ class MarkedBeforeDone(Rule):
     VALID = (
         _HEAD + _WORK + _MARK + _SUCCESS,
         _HEAD + _MARK + _SUCCESS,
+        _GRPC + _GRPC_WORK + _GRPC_MARK,
     )
-    INVALID = (Invalid(_HEAD + _MARK + _WORK + _SUCCESS, line=21, col=11),)
+    INVALID = (
+        Invalid(_HEAD + _MARK + _WORK + _SUCCESS, line=21, col=11),
+        Invalid(_GRPC + _GRPC_MARK + _GRPC_WORK, line=13, col=5),
+    )
 
     def finish(self, module: ast.Module) -> None:
-        for handler in self.ctx.judged_handlers():
-            calls = sorted(
-                (
-                    node
-                    for node in own_nodes(handler)
-                    if isinstance(node, ast.Await) and isinstance(node.value, ast.Call)
-                ),
-                key=lambda node: (node.lineno, node.col_offset),
-            )
-            for index, awaited in enumerate(calls):
-                call = awaited.value
-                assert isinstance(call, ast.Call)
-                if _is_mark(call) and any(_is_work(later.value) for later in calls[index + 1 :]):
+        for handler in [*self.ctx.judged_handlers(), *self.ctx.grpc_bindings()]:
+            calls = sorted(_client_calls(handler), key=lambda node: (node.lineno, node.col_offset))
+            for index, call in enumerate(calls):
+                if _is_mark(call) and any(_is_work(later) for later in calls[index + 1 :]):
                     self.report(call, within=handler)
                     break
+
+
+def _client_calls(handler: FunctionNode) -> list[ast.Call]:
+    """The calls a handler makes its writes with: the awaited ones of an `async def`, every call
+    of a plain `def` (a dapr.ext.grpc callback with the sync DaprClient)."""
+    if isinstance(handler, ast.AsyncFunctionDef):
+        return [
+            node.value
+            for node in own_nodes(handler)
+            if isinstance(node, ast.Await) and isinstance(node.value, ast.Call)
+        ]
+    return [node for node in own_nodes(handler) if isinstance(node, ast.Call)]
 
 
 def _method(call: ast.expr) -> str:
