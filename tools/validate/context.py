@@ -174,6 +174,10 @@ class FileContext:
     # (`func` or `Class.method`, the finding): the project reports them when a delivery handler
     # of another module calls them.
     unreached_sites: list[tuple[str, Diagnostic]] = field(default_factory=list)
+    # DAPR032 findings whose `try` reads the payload only, if at all, in functions of other
+    # modules it hands a value to (their dotted paths): the project reports them when one of
+    # those functions reads it (see tools.validate.payload_reads).
+    imported_reads: list[tuple[tuple[str, ...], Diagnostic]] = field(default_factory=list)
     job_events: list[str] = field(default_factory=list)
     # dapr.ext.grpc.App callbacks with what they are delivered (see `route_of`).
     grpc_callbacks: list[tuple[FunctionNode, GrpcDelivery]] = field(default_factory=list)

@@ -37,6 +37,7 @@ from tools.validate.context import REQUEST_TYPES, DeliveryKind, FileContext
 from tools.validate.envelopes import EnvelopeFacts, envelope_facts
 from tools.validate.excerpt import excerpt
 from tools.validate.kept_clients import InstanceFacts, instance_facts
+from tools.validate.payload_reads import PayloadReadFacts, payload_read_facts
 from tools.validate.quiet_helpers import Callee, QuietFacts, quiet_facts
 from tools.validate.rules._reach import before_serving, call_graph, per_message
 from tools.validate.state_helpers import StateFacts, state_facts
@@ -153,6 +154,9 @@ class DeliveryFacts(BaseModel):
     # Its envelope models and its deliveries' bodies typed by imported models
     # (tools.validate.envelopes).
     envelopes: EnvelopeFacts | None = None
+    # Its payload-reading functions and its catch-alls around imported calls
+    # (tools.validate.payload_reads).
+    payload_reads: PayloadReadFacts | None = None
     # The delivery findings of its functions handed nothing but a route's request or payload,
     # by function name (`FileContext.delegates`, `payload_delegates`): they hold when a
     # delivered route of another module delegates to the function (`ServedRoute.delegate`).
@@ -177,6 +181,7 @@ class DeliveryFacts(BaseModel):
             or self.instances is not None
             or self.coroutines is not None
             or self.envelopes is not None
+            or self.payload_reads is not None
             or self.delegates
         )
 
@@ -227,6 +232,8 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
     facts.coroutines = None if coroutines.is_empty() else coroutines
     envelopes = envelope_facts(ctx, tree, absolute)
     facts.envelopes = None if envelopes.is_empty() else envelopes
+    payload_reads = payload_read_facts(ctx, tree, absolute)
+    facts.payload_reads = None if payload_reads.is_empty() else payload_reads
     if PurePosixPath(ctx.path).stem == "__init__":
         for name, qualname in ctx.imports.bindings().items():
             target, _, attribute = _absolute(qualname, facts.module, ctx.path).rpartition(".")

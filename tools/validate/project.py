@@ -30,6 +30,7 @@ from tools.validate.deliveries import (
 )
 from tools.validate.envelopes import envelope_findings
 from tools.validate.kept_clients import kept_client_findings
+from tools.validate.payload_reads import payload_read_findings
 from tools.validate.quiet_helpers import quiet_findings
 from tools.validate.rules._jobs import looks_like_job_callback
 from tools.validate.rules.unserved_route import UnservedRoute
@@ -103,6 +104,11 @@ def project_findings(
     )
     findings += envelope_findings(
         {path: file.envelopes for path, file in facts.items() if file.envelopes is not None},
+        {path: file.module for path, file in facts.items()},
+        report_in=set(report_in),
+    )
+    findings += payload_read_findings(
+        {path: file.payload_reads for path, file in facts.items() if file.payload_reads},
         {path: file.module for path, file in facts.items()},
         report_in=set(report_in),
     )

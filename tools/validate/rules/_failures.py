@@ -114,9 +114,39 @@ class Failures:
         if any(keyword.arg is None for keyword in node.keywords):
             return True  # `Event(**data)`: the payload's keys become the arguments
         callee = self.graph.callee(node.func, within)
-        return callee is not None and self._function_reads(callee)
+        return callee is not None and self.function_reads(callee)
 
-    def _function_reads(self, function: FunctionNode) -> bool:
+    def imported_calls(self, body: list[ast.stmt], within: FunctionNode) -> list[str]:
+        """The dotted paths of the imported functions `body` hands a value to, outside a nested
+        `try` that catches poison itself: each may read the payload where only its module shows
+        (`send_news(data)` with `send_news` from `notifications`)."""
+        found = []
+        for node in _escaping(body, _catches_poison):
+            if (
+                isinstance(node, ast.Call)
+                and self.graph.callee(node.func, within) is None
+                and any(not isinstance(arg, ast.Constant) for arg in node.args)
+            ):
+                qualname = self.ctx.qualname(node.func)
+                if qualname is not None and "." in qualname:
+                    found.append(qualname)
+        return list(dict.fromkeys(found))
+
+    def reads_parameters(self, function: FunctionNode) -> bool:
+        """The function can fail for good on what it is handed: a read (see `reads_payload`) of
+        an expression naming one of its parameters - not of its settings (`os.environ[...]`)."""
+        arguments = function.args
+        names = {a.arg for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+        if arguments.vararg is not None:
+            names.add(arguments.vararg.arg)
+        return any(
+            self._reads(node, function)
+            and any(isinstance(inner, ast.Name) and inner.id in names for inner in walk(node))
+            for node in _escaping(function.body, _catches_poison)
+        )
+
+    def function_reads(self, function: FunctionNode) -> bool:
+        """The function can fail for good on a bad message (see `reads_payload`)."""
         key = id(function)
         if key not in self._poison:
             self._poison[key] = False  # a recursive call adds nothing

@@ -179,11 +179,16 @@ class BlanketRetry(Rule):
             # one that cannot fail on the message has only transient failures to retry.
             if any(catches_poison(h) and not is_blanket(h) for h in node.handlers):
                 continue
+            # Without a read of its own, the try may read the payload in another module's
+            # function: the project decides, once it sees that function.
+            imported: tuple[str, ...] = ()
             if not failures.reads_payload(node.body, function):
-                continue
+                imported = tuple(failures.imported_calls(node.body, function))
+                if not imported:
+                    continue
             for clause in node.handlers:
                 if is_blanket(clause) and not tells_apart(clause):
-                    self._check_clause(clause, function, handler, how)
+                    self._check_clause(clause, function, handler, how, imported)
 
     def _check_clause(
         self,
@@ -191,6 +196,7 @@ class BlanketRetry(Rule):
         function: FunctionNode,
         handler: FunctionNode,
         how: Reading,
+        imported: tuple[str, ...],
     ) -> None:
         message = None
         if function is not handler:
@@ -202,8 +208,15 @@ class BlanketRetry(Rule):
             # A re-raise is the framework's 500 too, but also the idiom for letting
             # the platform decide: only explicit answers are judged.
             explicit = isinstance(statement, ast.Return) or is_http_error(statement)
-            if answer in ("retry", "server-error") and explicit:
+            if not (answer in ("retry", "server-error") and explicit):
+                continue
+            if not imported:
                 self.report(statement, message, within=function, deferred_to=handler)
+            elif self.ctx.deferral_target(statement, handler) is None:
+                # Only a delivery this file shows: a candidate route's would need both joins.
+                diagnostic = self.ctx.diagnostic(self, statement, message, within=function)
+                if diagnostic is not None:
+                    self.ctx.imported_reads.append((imported, diagnostic))
 
 
 def _answering_helpers(handler: FunctionNode, graph: CallGraph) -> list[FunctionNode]:
