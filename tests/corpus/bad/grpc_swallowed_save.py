@@ -56,7 +56,7 @@ def on_refund(event: v1.Event) -> TopicEventResponse:
 def on_invoice(event: v1.Event) -> None:
     invoice = json.loads(event.Data())
     try:
-        dapr.save_state("invoices", invoice["id"], json.dumps(invoice))
+        dapr.save_state("invoices", invoice["id"], json.dumps(invoice))  # expect: DAPR007
     except Exception:
         logger.exception("invoice %s not saved", invoice["id"])
         raise

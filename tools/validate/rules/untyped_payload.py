@@ -7,7 +7,15 @@ from typing import Literal
 
 from tools.validate.astutil import FunctionNode, is_log_call, module_functions, own_nodes
 from tools.validate.context import FileContext
-from tools.validate.rules._answers import BLANKET_ERRORS, answers, caught, last_name, status_code
+from tools.validate.rules._answers import (
+    BLANKET_ERRORS,
+    Reading,
+    answers,
+    caught,
+    last_name,
+    reading,
+    status_code,
+)
 from tools.validate.rules._payload import payload_parameters, validates_with_model
 from tools.validate.rules.base import Invalid, Rule
 
@@ -17,6 +25,9 @@ _REQUEST_BODY = frozenset({"json", "body"})
 _FLASK_BODY = frozenset(
     {"flask.request.json", "flask.request.get_json", "flask.request.data", "flask.request.get_data"}
 )
+# What a dapr.ext.grpc callback reads its payload with: `v1.Event.Data()` and
+# `SubscriptionMessage.data()` for a message, `BindingRequest.text()` for a binding event.
+_GRPC_BODY = frozenset({"Data", "data", "text"})
 # Attributes daprd itself writes into the CloudEvent envelope it delivers: reading them from the
 # delivered body cannot fail on what the publisher sent. The publisher's fields live under `data`.
 _ENVELOPE = frozenset(
@@ -61,6 +72,20 @@ _TO_TEXT = frozenset({"str", "repr", "json.dumps", "orjson.dumps"})
 
 Origin = Literal["body", "field"]
 
+# A dapr.ext.grpc subscriber: the App hands it the message's data, not daprd's envelope.
+_GRPC = (
+    "import json\n\n"
+    "from cloudevents.sdk.event import v1\n"
+    "from dapr.clients import DaprClient\n"
+    "from dapr.clients.grpc._response import TopicEventResponse\n"
+    "from dapr.ext.grpc import App\n\n"
+    "app = App()\n"
+    "dapr = DaprClient()\n\n"
+    "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+    "def on_order(event: v1.Event) -> TopicEventResponse:\n"
+    "    order = json.loads(event.Data())\n"
+)
+
 
 class UntypedPayload(Rule):
     id = "DAPR007"
@@ -94,6 +119,13 @@ class UntypedPayload(Rule):
         "    body = base64.b64decode((await request.json())['data_base64'])\n"
         "    await client.save_state('statestore', 'last', body)\n"
         "    return {'status': 'SUCCESS'}\n",
+        # A gRPC subscriber dropping the event that lacks the field.
+        _GRPC + "    try:\n"
+        "        key = order['id']\n"
+        "    except KeyError:\n"
+        "        return TopicEventResponse('drop')\n"
+        "    dapr.save_state('orders', key, json.dumps(order))\n"
+        "    return TopicEventResponse('success')\n",
         # A field read with a default cannot fail on a message that lacks it.
         "from dapr.ext.fastapi import DaprApp\n"
         "from fastapi import FastAPI, Request\n\n"
@@ -163,6 +195,24 @@ class UntypedPayload(Rule):
         "    await client.save_state('statestore', data['invoice_id'], 'issued')\n",
     )
     INVALID = (
+        # In a gRPC subscriber too: the KeyError escapes, and that App's error answer is RETRY.
+        Invalid(
+            _GRPC + "    dapr.save_state('orders', order['id'], json.dumps(order))\n"
+            "    return TopicEventResponse('success')\n",
+            line=14,
+            col=31,
+        ),
+        # A guard answering RETRY anticipates nothing.
+        Invalid(
+            _GRPC + "    try:\n"
+            "        key = order['id']\n"
+            "    except KeyError:\n"
+            "        return TopicEventResponse('retry')\n"
+            "    dapr.save_state('orders', key, json.dumps(order))\n"
+            "    return TopicEventResponse('success')\n",
+            line=15,
+            col=15,
+        ),
         Invalid(
             (
                 "from typing import Any\n"
@@ -216,12 +266,16 @@ class UntypedPayload(Rule):
         # The file's functions and methods by name: a handler may validate through one of them.
         helpers = {function.name: function for _, function in module_functions(module)}
         jobs = [f for f, _ in self.ctx.job_handlers()]
-        judged = [*self.ctx.judged_handlers(), *self.ctx.payload_delegates, *jobs]
+        bindings = self.ctx.grpc_bindings()
+        judged = [*self.ctx.judged_handlers(), *self.ctx.payload_delegates, *jobs, *bindings]
         for handler in dict.fromkeys(judged):
             if validates_with_model(self.ctx, handler, helpers):
                 continue
-            # A job trigger's body is the job's own data; a message comes in daprd's envelope.
-            enveloped = all(handler is not job for job in jobs)
+            # A job trigger's body is the job's own data; a message comes in daprd's envelope,
+            # which the dapr.ext.grpc App takes apart: its callbacks get the data alone.
+            enveloped = all(handler is not job for job in jobs) and (
+                self.ctx.grpc_delivery(handler) is None
+            )
             flow = _Flow(self.ctx, handler, enveloped)
             read = min(flow.fragile_reads(), key=_position, default=None)
             if read is not None:
@@ -237,12 +291,17 @@ class _Flow:
     enveloped: bool
     origins: dict[str, Origin] = field(default_factory=dict)
     requests: set[str] = field(default_factory=set)
+    # The event or binding request a dapr.ext.grpc.App callback is handed (its first parameter).
+    grpc_events: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         for parameter, kind in payload_parameters(self.ctx, self.handler):
             if kind == "untyped":
                 self.origins[parameter.arg] = "body"
         arguments = self.handler.args
+        positional = arguments.posonlyargs + arguments.args
+        if self.ctx.grpc_delivery(self.handler) is not None and positional:
+            self.grpc_events = {positional[0].arg}
         self.requests = {
             a.arg
             for a in arguments.args + arguments.kwonlyargs
@@ -270,12 +329,16 @@ class _Flow:
             return "field" if self.origin(node.value) else None
         if self.ctx.qualname(node) in _FLASK_BODY:
             return "body"
+        if _owner_name(node) in self.grpc_events and last_name(node) == "data":
+            return "body"  # a BindingRequest's `data` bytes
         if not isinstance(node, ast.Call):
             return None
         func = node.func
         if self.ctx.qualname(func) in _RAW_JSON:
             return self.origin(node.args[0]) if node.args else None
         if self.ctx.qualname(func) in _FLASK_BODY or self._reads_request(func):
+            return "body"
+        if _owner_name(func) in self.grpc_events and last_name(func) in _GRPC_BODY:
             return "body"
         if isinstance(func, ast.Attribute) and func.attr == "get" and self.origin(func.value):
             return "field"
@@ -321,10 +384,10 @@ class _Flow:
         tests with `in` first."""
         guarded: set[int] = set()
         tested: set[str] = set()
-        flask = self.ctx.framework_of(self.handler) == "flask"
+        how = reading(self.ctx, self.handler)
         for node in own_nodes(self.handler):
             if isinstance(node, ast.Try | ast.TryStar) and any(
-                caught(h) & _KEY_ERRORS and not _retries(h, flask) for h in node.handlers
+                caught(h) & _KEY_ERRORS and not _retries(h, how) for h in node.handlers
             ):
                 guarded.update(
                     id(inner) for statement in node.body for inner in ast.walk(statement)
@@ -340,15 +403,16 @@ class _Flow:
         return guarded
 
 
-def _retries(handler: ast.ExceptHandler, flask: bool) -> bool:
+def _retries(handler: ast.ExceptHandler, how: Reading) -> bool:
     """True when the `except` clause answers so that Dapr delivers the event again."""
-    for statement, answer in answers(handler.body):
+    # A Flask tuple's status is read below; a dapr.ext.grpc callback answers as that App sends.
+    for statement, answer in answers(handler.body, Reading(grpc=how.grpc)):
         if isinstance(statement, ast.Raise):
             if statement.exc is None or answer in _RETRIES:
                 return True  # re-raised, or raised as an error: HTTP 500
             continue
         value = statement.value if isinstance(statement, ast.Return) else None
-        if flask and isinstance(value, ast.Tuple) and len(value.elts) > 1:
+        if how.flask and isinstance(value, ast.Tuple) and len(value.elts) > 1:
             code = status_code(value.elts[1])
             if code is not None and not 200 <= code < 300 and code != 404:
                 return True
@@ -420,6 +484,13 @@ def _only_echoed(handler: FunctionNode, name: str, echoed: set[int]) -> bool:
 
 def _position(node: ast.Subscript) -> tuple[int, int]:
     return node.lineno, node.col_offset
+
+
+def _owner_name(node: ast.expr) -> str | None:
+    """`event` for `event.data` and `event.Data`."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return node.value.id
+    return None
 
 
 def _describe(read: ast.Subscript) -> str:
