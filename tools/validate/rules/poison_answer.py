@@ -22,6 +22,20 @@ _HEAD = (
     "    except ValidationError:\n"
 )
 _SUCCESS = "    return {'status': 'SUCCESS'}\n"
+# A dapr.ext.grpc subscriber: an exception escaping it is a gRPC error, which daprd retries.
+_GRPC = (
+    "import json\n\n"
+    "from cloudevents.sdk.event import v1\n"
+    "from dapr.clients.grpc._response import TopicEventResponse\n"
+    "from dapr.ext.grpc import App\n\n"
+    "app = App()\n\n"
+    "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+    "def on_order(event: v1.Event) -> TopicEventResponse:\n"
+    "    try:\n"
+    "        order = json.loads(event.Data())\n"
+    "    except ValueError as error:\n"
+)
+_GRPC_SUCCESS = "    print(order.get('id'))\n    return TopicEventResponse('success')\n"
 
 
 class PoisonAnsweredWithError(Rule):
@@ -33,20 +47,27 @@ class PoisonAnsweredWithError(Rule):
         "Dapr retries every answer but 2xx and 404. A 400 or 422 for a malformed message, or a "
         "500 from the branch that caught its validation error, sends the same message back again "
         "and again: it never succeeds, holds a delivery slot each time and never reaches the "
-        "dead-letter topic."
+        "dead-letter topic. A dapr.ext.grpc subscriber raising from that branch is answered with "
+        "a gRPC error, which daprd retries the same way."
     )
     fix = (
         "Answer `{'status': 'DROP'}` (HTTP 200) for a message that cannot succeed: Dapr drops it, "
-        "or forwards it to the subscription's dead-letter topic. Keep RETRY and 5xx for failures "
-        "that may pass on a later try."
+        "or forwards it to the subscription's dead-letter topic (`TopicEventResponse('drop')` "
+        "with the gRPC App). Keep RETRY and 5xx for failures that may pass on a later try."
     )
     VALID = (
         _HEAD + "        return {'status': 'DROP'}\n" + _SUCCESS,
         _HEAD.replace("except ValidationError:", "except ConnectionError:")
         + "        raise HTTPException(status_code=503)\n"
         + _SUCCESS,
+        _GRPC + "        print(error)\n        return TopicEventResponse('drop')\n" + _GRPC_SUCCESS,
     )
     INVALID = (
+        Invalid(
+            _GRPC + "        raise RuntimeError('bad order') from error\n" + _GRPC_SUCCESS,
+            line=14,
+            col=9,
+        ),
         Invalid(
             _HEAD
             + "        raise HTTPException(status_code=422)\n    return {'status': 'SUCCESS'}\n",
