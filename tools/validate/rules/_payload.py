@@ -52,7 +52,12 @@ _DEPENDENCY_SUFFIXES = ("Dep", "Deps", "Dependency")
 def payload_parameters(
     ctx: FileContext, function: FunctionNode
 ) -> Iterator[tuple[ast.arg, PayloadKind]]:
-    """Parameters FastAPI fills from the request body, with what their annotation says they hold."""
+    """Parameters FastAPI fills from the request body, with what their annotation says they hold.
+
+    A dapr.ext.grpc.App callback has none: that App hands it a `v1.Event`, a
+    `SubscriptionMessage` or a `BindingRequest`, whatever its annotation says."""
+    if ctx.grpc_delivery(function) is not None:
+        return
     arguments = function.args
     positional = arguments.posonlyargs + arguments.args
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(arguments.defaults))

@@ -29,6 +29,21 @@ _DATACLASS_HANDLER = (
 )
 
 
+# A dapr.ext.grpc subscriber validating the data the App hands it.
+_GRPC = (
+    "from cloudevents.sdk.event import v1\n"
+    "from dapr.clients.grpc._response import TopicEventResponse\n"
+    "from dapr.ext.grpc import App\n"
+    "from pydantic import BaseModel, ValidationError\n\n"
+    "class Order(BaseModel):\n"
+    "    id: str\n\n"
+    "app = App()\n\n"
+    "@app.subscribe(pubsub_name='pubsub', topic='orders')\n"
+    "def on_order(event: v1.Event) -> TopicEventResponse:\n"
+)
+_GRPC_SUCCESS = "    print(order.id)\n    return TopicEventResponse('success')\n"
+
+
 class PoisonMessage(Rule):
     id = "DAPR006"
     judges = frozenset({"pubsub"})
@@ -48,6 +63,10 @@ class PoisonMessage(Rule):
         "`RequestValidationError` that answers DROP."
     )
     VALID = (
+        _GRPC + "    try:\n"
+        "        order = Order.model_validate_json(event.Data())\n"
+        "    except ValidationError:\n"
+        "        return TopicEventResponse('drop')\n" + _GRPC_SUCCESS,
         ORDER_HANDLER + "    envelope = await request.json()\n"
         "    try:\n"
         "        order = Order.model_validate(envelope.get('data'))\n"
@@ -107,6 +126,12 @@ class PoisonMessage(Rule):
         "    return {'status': 'SUCCESS'}\n",
     )
     INVALID = (
+        # The gRPC App answers the escaping ValidationError with a gRPC error: RETRY.
+        Invalid(
+            _GRPC + "    order = Order.model_validate_json(event.Data())\n" + _GRPC_SUCCESS,
+            line=13,
+            col=13,
+        ),
         Invalid(
             (
                 "from dapr.ext.fastapi import DaprApp\n"
@@ -186,21 +211,23 @@ class PoisonMessage(Rule):
                     id(inner) for statement in node.body for inner in ast.walk(statement)
                 )
         payload = _payload_names(self.ctx, handler)
+        # A dapr.ext.grpc callback's error reaches daprd as a gRPC error: retried all the same.
+        escapes = "a gRPC error" if self.ctx.grpc_delivery(handler) else "HTTP 500"
         for node in own_nodes(handler):
             if not isinstance(node, ast.Call) or id(node) in guarded:
                 continue
             if isinstance(node.func, ast.Attribute) and node.func.attr in VALIDATING_METHODS:
                 self.report(
                     node,
-                    "a ValidationError here escapes as HTTP 500 and Dapr redelivers the message "
-                    "forever",
+                    f"a ValidationError here escapes as {escapes} and Dapr redelivers the "
+                    "message forever",
                     within=handler,
                 )
             elif _builds_from_payload(node, payload):
                 self.report(
                     node,
                     f"`{ast.unparse(node.func)}(**...)` raises on a malformed message; the error "
-                    "escapes as HTTP 500 and Dapr redelivers the message forever",
+                    f"escapes as {escapes} and Dapr redelivers the message forever",
                     within=handler,
                 )
 
