@@ -200,8 +200,13 @@ def quiet_facts(
     for key, site in ctx.unreached_sites:
         facts.unreached.setdefault(key, []).append(site)
     values = assigned_once(module)
-    handlers = {id(handler) for handler in ctx.subscription_handlers()}
-    jobs = {id(handler) for handler, _ in ctx.job_handlers()}
+    # A dapr.ext.grpc subscriber is judged as a subscription handler, a binding callback as a
+    # job handler is: only whether it failed reaches daprd.
+    grpc = [function for function, delivery in ctx.grpc_callbacks if delivery == "pubsub"]
+    handlers = {id(handler) for handler in [*ctx.subscription_handlers(), *grpc]}
+    jobs = {id(handler) for handler, _ in ctx.job_handlers()} | {
+        id(function) for function in ctx.grpc_bindings()
+    }
     statements, handed = thrown_away(module)
     statements |= {id(function) for function in handed}
     for owner, function in module_functions(module):

@@ -484,7 +484,11 @@ class UncheckedSidecarAnswer(Rule):
         scopes.append((None, list(_module_nodes(module))))
         # A delivery handler's swallowed errors are DAPR033's: it judges what Dapr is answered.
         # Any POST route may be one (another file may route messages to it); other routes are not.
-        deliveries = [*self.ctx.subscription_handlers(), *(f for f, _ in self.ctx.job_handlers())]
+        deliveries = [
+            *self.ctx.subscription_handlers(),
+            *(f for f, _ in self.ctx.job_handlers()),
+            *(f for f, _ in self.ctx.grpc_callbacks),
+        ]
         handlers = {id(function) for function in deliveries}
         calls = _InFileCalls(module)
         script = is_script(self.ctx, module)
