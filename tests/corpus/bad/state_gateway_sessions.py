@@ -22,6 +22,6 @@ async def read_item(key: str) -> str | None:
     session = aiohttp.ClientSession()  # expect: DAPR008
     try:
         response = await session.get(f"{STATE}/{key}")
-        return await response.text() if response.status == 200 else None
+        return await response.text() if response.status == 200 else None  # expect: DAPR057
     finally:
         await session.close()

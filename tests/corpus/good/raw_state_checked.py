@@ -39,7 +39,10 @@ async def read(user_id: str, lesson_id: str, request: Request) -> dict[str, obje
     response = await _http(request).get(
         f"{SIDECAR}/v1.0/state/{STORE}/progress-{user_id}-{lesson_id}"
     )
-    return response.json() if response.status_code == 200 else {}
+    if response.status_code == 204:  # absent; an error status raises below
+        return {}
+    response.raise_for_status()
+    return response.json()
 
 
 @app.delete("/progress/{user_id}/{lesson_id}")

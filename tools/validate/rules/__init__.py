@@ -41,6 +41,7 @@ from tools.validate.rules.sdk_signature import SdkSignature
 from tools.validate.rules.secret_at_import import SecretReadAtImport
 from tools.validate.rules.sidecar_address import HardcodedSidecarAddress
 from tools.validate.rules.sidecar_wait import ClientBlocksOnSidecar
+from tools.validate.rules.state_error_absent import StateErrorReadAsAbsent
 from tools.validate.rules.state_etag import StateWithoutEtag
 from tools.validate.rules.state_then_publish import StateThenPublish
 from tools.validate.rules.subscribe_method import SubscribeRouteMethod
@@ -107,6 +108,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     InvocationWithoutIdempotencyKey,
     StateThenPublish,
     BulkPublishUnread,
+    StateErrorReadAsAbsent,
 )
 
 __all__ = ["ALL_RULES", "Rule"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tools.validate.astutil import (
@@ -18,6 +19,7 @@ from tools.validate.astutil import (
     argument,
     assigned_once,
     keyword,
+    own_nodes,
     single_assignments,
 )
 from tools.validate.context import FileContext
@@ -138,3 +140,34 @@ def state_write_request(
     if request.verb == "DELETE" and _STATE_KEY_PATH.search(request.url):
         return request
     return None
+
+
+def state_read_request(
+    ctx: FileContext, call: ast.Call, local: dict[str, ast.expr]
+) -> HttpRequest | None:
+    """The call as a read of one state key (GET of `/v1.0/state/<store>/<key>`): the sidecar
+    answers 200 with the value, 204 when the key is absent, and an error status when the store
+    or the sidecar fails; None otherwise."""
+    request = http_request(ctx, call, local)
+    if request is None or request.verb != "GET":
+        return None
+    return request if _STATE_KEY_PATH.search(request.url) else None
+
+
+def response_names(function: FunctionNode, requests: set[int]) -> Iterator[str]:
+    """Names bound to the response of one of `requests` (ids of their calls): `r = await
+    post(...)`, `with ... as r`."""
+    for node in own_nodes(function):
+        if isinstance(node, ast.Assign) and is_request(node.value, requests):
+            yield from (t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if is_request(item.context_expr, requests) and isinstance(
+                    item.optional_vars, ast.Name
+                ):
+                    yield item.optional_vars.id
+
+
+def is_request(node: ast.expr, requests: set[int]) -> bool:
+    """`node` is one of `requests` (ids of their calls), awaited or not."""
+    return id(node.value if isinstance(node, ast.Await) else node) in requests

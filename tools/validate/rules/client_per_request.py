@@ -436,6 +436,7 @@ class ClientPerRequest(Rule):
                 "async def read_item(key: str) -> str | None:\n"
                 "    async with aiohttp.ClientSession() as session:\n"
                 "        async with session.get(f'{STATE}/{key}') as response:\n"
+                "            response.raise_for_status()\n"
                 "            return await response.text() if response.status == 200 else None\n"
             ),
             line=6,

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
-from tools.validate.rules._http import Locals, publish_request, state_write_request
+from tools.validate.rules._http import (
+    Locals,
+    is_request,
+    publish_request,
+    response_names,
+    state_write_request,
+)
 from tools.validate.rules.base import Invalid, Rule
 
 _STATUS_ATTRIBUTES = frozenset({"status_code", "status"})  # requests/httpx, aiohttp
@@ -110,7 +115,7 @@ class PublishStatus(Rule):
             }
             if not requests:
                 continue
-            responses = set(_response_names(function, requests))
+            responses = set(response_names(function, requests))
             for node in own_nodes(function):
                 if isinstance(node, ast.Compare) and _judges_by_200(node, responses, requests):
                     self.report(node, kind, within=function)
@@ -119,33 +124,12 @@ class PublishStatus(Rule):
 _STATE_MESSAGE = "a state write's success is judged by HTTP 200, but the sidecar answers 204"
 
 
-def _response_names(function: FunctionNode, requests: set[int]) -> Iterator[str]:
-    """Names bound to a publish request's response (`r = await post(...)`, `with ... as r`)."""
-    for node in own_nodes(function):
-        if isinstance(node, ast.Assign) and _is_request(node.value, requests):
-            yield from (t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            for item in node.items:
-                if _is_request(item.context_expr, requests) and isinstance(
-                    item.optional_vars, ast.Name
-                ):
-                    yield item.optional_vars.id
-
-
-def _is_request(node: ast.expr, requests: set[int]) -> bool:
-    if isinstance(node, ast.Await):
-        node = node.value
-    return id(node) in requests
-
-
 def _judges_by_200(compare: ast.Compare, responses: set[str], requests: set[int]) -> bool:
     left = compare.left
     if not (isinstance(left, ast.Attribute) and left.attr in _STATUS_ATTRIBUTES):
         return False
     owner = left.value
-    if not (
-        (isinstance(owner, ast.Name) and owner.id in responses) or _is_request(owner, requests)
-    ):
+    if not ((isinstance(owner, ast.Name) and owner.id in responses) or is_request(owner, requests)):
         return False
     for op, right in zip(compare.ops, compare.comparators, strict=True):
         accepted = _codes(right)
