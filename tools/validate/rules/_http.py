@@ -171,3 +171,12 @@ def response_names(function: FunctionNode, requests: set[int]) -> Iterator[str]:
 def is_request(node: ast.expr, requests: set[int]) -> bool:
     """`node` is one of `requests` (ids of their calls), awaited or not."""
     return id(node.value if isinstance(node, ast.Await) else node) in requests
+
+
+def status_codes(node: ast.expr) -> set[object]:
+    """The constants a status is compared with: `200`, or each of `(200, 204)`."""
+    if isinstance(node, ast.Constant):
+        return {node.value}
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return {e.value for e in node.elts if isinstance(e, ast.Constant)}
+    return set()

@@ -10,6 +10,7 @@ from tools.validate.rules._http import (
     publish_request,
     response_names,
     state_write_request,
+    status_codes,
 )
 from tools.validate.rules.base import Invalid, Rule
 
@@ -132,17 +133,9 @@ def _judges_by_200(compare: ast.Compare, responses: set[str], requests: set[int]
     if not ((isinstance(owner, ast.Name) and owner.id in responses) or is_request(owner, requests)):
         return False
     for op, right in zip(compare.ops, compare.comparators, strict=True):
-        accepted = _codes(right)
+        accepted = status_codes(right)
         if isinstance(op, ast.Eq | ast.NotEq | ast.In | ast.NotIn) and (
             _OK in accepted and _NO_CONTENT not in accepted
         ):
             return True
     return False
-
-
-def _codes(node: ast.expr) -> set[object]:
-    if isinstance(node, ast.Constant):
-        return {node.value}
-    if isinstance(node, ast.Tuple | ast.List | ast.Set):
-        return {e.value for e in node.elts if isinstance(e, ast.Constant)}
-    return set()

@@ -5,7 +5,12 @@ from collections.abc import Iterator
 
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
-from tools.validate.rules._http import Locals, response_names, state_read_request
+from tools.validate.rules._http import (
+    Locals,
+    response_names,
+    state_read_request,
+    status_codes,
+)
 from tools.validate.rules.base import Invalid, Rule
 
 _STATUS = frozenset({"status_code", "status"})  # httpx and requests; aiohttp
@@ -226,8 +231,9 @@ def _of_response(node: ast.expr, responses: set[str], attributes: frozenset[str]
 
 
 def _compares(op: ast.cmpop, right: ast.expr) -> bool | None:
-    codes = _codes(right)
-    if codes is None:
+    compared = status_codes(right)
+    codes = {code for code in compared if isinstance(code, int)}
+    if not codes or codes != compared:
         return None
     if isinstance(op, ast.Eq | ast.In):
         return _ERROR_STATUS in codes
@@ -239,15 +245,6 @@ def _compares(op: ast.cmpop, right: ast.expr) -> bool | None:
     bounds = {ast.Lt: code > _ERROR_STATUS, ast.LtE: code >= _ERROR_STATUS}
     bounds |= {ast.Gt: code < _ERROR_STATUS, ast.GtE: code <= _ERROR_STATUS}
     return bounds.get(type(op))
-
-
-def _codes(node: ast.expr) -> set[int] | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, int):
-        return {node.value}
-    if isinstance(node, ast.Tuple | ast.List | ast.Set):
-        found = {e.value for e in node.elts if isinstance(e, ast.Constant)}
-        return found if all(isinstance(c, int) for c in found) and found else None
-    return None
 
 
 def _empty_answer(statements: list[ast.stmt]) -> ast.stmt | None:
