@@ -141,6 +141,27 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedSer
 
 
 @pytest.fixture(scope="session")
+def generated_on_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GeneratedService]:
+    """The example service generated for a state.redis store: its claims are written last, with
+    first-write, since state.redis ignores first-write inside a transaction. Every test that runs
+    the example on state.redis runs this one (the harness refuses the in-memory build there).
+
+    Its root goes on sys.path as `generated`'s does; both builds name state keys alike (only the
+    store's type differs), so whichever a test imports answers the same."""
+    from harness.generated import generate_service
+
+    spec = tmp_path_factory.mktemp("spec-redis") / "service.yaml"
+    text = (EXAMPLE_SPEC / "service.yaml").read_text(encoding="utf-8")
+    anchor = "    key: task_id\n"
+    assert text.count(anchor) == 1, "the example's state store changed; update this fixture"
+    spec.write_text(text.replace(anchor, anchor + "    type: state.redis\n"), encoding="utf-8")
+    service = generate_service(spec, tmp_path_factory.mktemp("generated-redis"))
+    sys.path.append(str(service.root))
+    yield service
+    sys.path.remove(str(service.root))
+
+
+@pytest.fixture(scope="session")
 def payments(tmp_path_factory: pytest.TempPathFactory) -> GeneratedService:
     """The second example spec's service (specs/002-order-payments), generated once per session."""
     from harness.generated import generate_service

@@ -220,14 +220,18 @@ def publish(sidecar: Sidecar, body: dict[str, Any]) -> None:
 @pytest.mark.parametrize("fault", ["down", "refusing-writes"])
 def test_store_outage_is_retried_boundedly_and_never_dead_lettered(  # noqa: PLR0917 - fixtures
     dapr_stack: DaprStack,
-    generated: GeneratedService,
+    generated_on_redis: GeneratedService,
     redis_db: RedisServer,
     private_redis: RedisServer,
     publisher: tuple[Sidecar, TopicRecorder],
     fault: str,
 ) -> None:
     app = consumer(
-        dapr_stack, generated, pubsub_redis=redis_db, state="redis", state_redis=private_redis
+        dapr_stack,
+        generated_on_redis,
+        pubsub_redis=redis_db,
+        state="redis",
+        state_redis=private_redis,
     )
     if fault == "down":
         private_redis.stop()
@@ -258,7 +262,7 @@ def test_store_outage_is_retried_boundedly_and_never_dead_lettered(  # noqa: PLR
     window = records[-1]["started"] - records[0]["started"]
     bound = (RETRIES + 1) * (window / PROCESSING_TIMEOUT + 2)
     assert len(records) <= bound, f"{len(records)} deliveries in {window:.0f} s (bound {bound:.0f})"
-    assert handled(generated, dapr_stack, body["task_id"]) == 1
+    assert handled(generated_on_redis, dapr_stack, body["task_id"]) == 1
     assert publisher[1].messages == []  # nothing dead-lettered for a transient outage
 
 
@@ -267,12 +271,12 @@ def test_store_outage_is_retried_boundedly_and_never_dead_lettered(  # noqa: PLR
 
 def test_sidecar_stopped_mid_call_then_continued(
     dapr_stack: DaprStack,
-    generated: GeneratedService,
+    generated_on_redis: GeneratedService,
     redis_db: RedisServer,
     publisher: tuple[Sidecar, TopicRecorder],
 ) -> None:
     app = consumer(
-        dapr_stack, generated, pubsub_redis=redis_db, state="redis", state_redis=redis_db
+        dapr_stack, generated_on_redis, pubsub_redis=redis_db, state="redis", state_redis=redis_db
     )
     app.hold(DEFAULT_ROUTE, "before")
     body = task()
@@ -299,7 +303,7 @@ def test_sidecar_stopped_mid_call_then_continued(
         timeout=15,
         what="ready again",
     )
-    assert handled(generated, dapr_stack, body["task_id"]) == 1
+    assert handled(generated_on_redis, dapr_stack, body["task_id"]) == 1
     assert publisher[1].messages == []
 
 
@@ -308,12 +312,12 @@ def test_sidecar_stopped_mid_call_then_continued(
 
 def test_sidecar_killed_after_success_before_the_ack_processes_once(
     dapr_stack: DaprStack,
-    generated: GeneratedService,
+    generated_on_redis: GeneratedService,
     redis_db: RedisServer,
     publisher: tuple[Sidecar, TopicRecorder],
 ) -> None:
     app = consumer(
-        dapr_stack, generated, pubsub_redis=redis_db, state="redis", state_redis=redis_db
+        dapr_stack, generated_on_redis, pubsub_redis=redis_db, state="redis", state_redis=redis_db
     )
     app.hold(DEFAULT_ROUTE, "after")
     body = task()
@@ -329,7 +333,7 @@ def test_sidecar_killed_after_success_before_the_ack_processes_once(
     # Redis hands the unacknowledged message out again; the app knows it and changes nothing.
     eventually(lambda: len(app.deliveries()) >= 2, timeout=30, what="the redelivery")
     assert {d["answer"] for d in app.deliveries()} == {"SUCCESS"}
-    assert handled(generated, dapr_stack, body["task_id"]) == 1
+    assert handled(generated_on_redis, dapr_stack, body["task_id"]) == 1
     assert publisher[1].messages == []
 
 
@@ -338,12 +342,12 @@ def test_sidecar_killed_after_success_before_the_ack_processes_once(
 
 def test_two_replicas_with_a_reclaim_mid_delivery_process_once(
     dapr_stack: DaprStack,
-    generated: GeneratedService,
+    generated_on_redis: GeneratedService,
     redis_db: RedisServer,
     publisher: tuple[Sidecar, TopicRecorder],
 ) -> None:
     first = consumer(
-        dapr_stack, generated, pubsub_redis=redis_db, state="redis", state_redis=redis_db
+        dapr_stack, generated_on_redis, pubsub_redis=redis_db, state="redis", state_redis=redis_db
     )
     first.hold(DEFAULT_ROUTE, "before")
     body = task()
@@ -352,7 +356,7 @@ def test_two_replicas_with_a_reclaim_mid_delivery_process_once(
 
     # Held past processingTimeout: Redis hands the same message to a consumer again.
     second = consumer(
-        dapr_stack, generated, pubsub_redis=redis_db, state="redis", state_redis=redis_db
+        dapr_stack, generated_on_redis, pubsub_redis=redis_db, state="redis", state_redis=redis_db
     )
     saved = eventually(
         lambda: stored_by_any([first, second], body["task_id"]),
@@ -367,7 +371,7 @@ def test_two_replicas_with_a_reclaim_mid_delivery_process_once(
 
     eventually(lambda: len(answered()) >= 2, timeout=20, what="both copies answered")
     assert set(answered()) == {"SUCCESS"}
-    assert handled(generated, dapr_stack, body["task_id"]) == 1
+    assert handled(generated_on_redis, dapr_stack, body["task_id"]) == 1
     assert publisher[1].messages == []
 
 
@@ -376,12 +380,12 @@ def test_two_replicas_with_a_reclaim_mid_delivery_process_once(
 
 def test_sigterm_with_deliveries_in_flight_loses_and_dead_letters_nothing(
     dapr_stack: DaprStack,
-    generated: GeneratedService,
+    generated_on_redis: GeneratedService,
     redis_db: RedisServer,
     publisher: tuple[Sidecar, TopicRecorder],
 ) -> None:
     app = consumer(
-        dapr_stack, generated, pubsub_redis=redis_db, state="redis", state_redis=redis_db
+        dapr_stack, generated_on_redis, pubsub_redis=redis_db, state="redis", state_redis=redis_db
     )
     tasks = [task() for _ in range(20)]
     for body in tasks:
@@ -396,7 +400,9 @@ def test_sigterm_with_deliveries_in_flight_loses_and_dead_letters_nothing(
 
     eventually(lambda: not missing(), timeout=60, what="every task stored", interval=0.5)
     assert [d for d in app.deliveries() if d["answer"] == "DROP"] == []
-    assert [handled(generated, dapr_stack, b["task_id"]) for b in tasks] == [1] * len(tasks)
+    assert [handled(generated_on_redis, dapr_stack, b["task_id"]) for b in tasks] == [1] * len(
+        tasks
+    )
     assert publisher[1].messages == []
 
 

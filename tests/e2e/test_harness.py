@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from harness.components import in_memory_pubsub, in_memory_state
+from harness.generated import STORE_TYPE, GeneratedService, manifests
 from harness.stack import DaprStack
 from harness.wait import eventually
 
@@ -64,3 +65,16 @@ def test_the_timing_wrapper_counts_deliveries_and_reads_them_from_an_offset(
     assert len(every) == 3
     assert later == every[2:]
     assert later[0]["status"] == 200
+
+
+def test_a_service_runs_only_on_stores_that_do_what_its_build_relies_on(
+    generated: GeneratedService, generated_on_redis: GeneratedService, tmp_path: Path
+) -> None:
+    # The in-memory build commits claims in transactions trusting first-write there, which
+    # state.redis ignores: refused, so no test proves a protocol the generator never ships.
+    with pytest.raises(ValueError, match=r"generated for state.in-memory.*transaction_first_write"):
+        manifests(generated, data_dir=tmp_path, state="redis", state_redis="127.0.0.1:1")
+    # Stores that do at least as much run either build.
+    for build, backend in [(generated, "sqlite"), (generated_on_redis, "redis")]:
+        found = manifests(build, data_dir=tmp_path, state=backend, state_redis="127.0.0.1:1")
+        assert STORE_TYPE[backend] in {m["spec"].get("type") for m in found}

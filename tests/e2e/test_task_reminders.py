@@ -22,7 +22,13 @@ import pytest
 from harness.app import App
 from harness.binaries import REPO_ROOT
 from harness.dapr import Sidecar
-from harness.generated import Backend, GeneratedService, generate_service, manifests
+from harness.generated import (
+    Backend,
+    GeneratedService,
+    generate_service,
+    manifests,
+    state_component,
+)
 from harness.recorder import TopicRecorder
 from harness.redis import RedisServer
 from harness.stack import DaprStack, Service
@@ -160,14 +166,14 @@ def test_published_task_is_consumed_once_and_stored(
 
 
 def test_producer_and_consumer_apps_over_redis_streams(
-    dapr_stack: DaprStack, generated: GeneratedService, redis_db: RedisServer
+    dapr_stack: DaprStack, generated_on_redis: GeneratedService, redis_db: RedisServer
 ) -> None:
     consumer = start_generated(
-        dapr_stack, generated, pubsub_redis=redis_db, state="redis", state_redis=redis_db
+        dapr_stack, generated_on_redis, pubsub_redis=redis_db, state="redis", state_redis=redis_db
     )
     producer = start_generated(
         dapr_stack,
-        generated,
+        generated_on_redis,
         app_id="task-producer",
         pubsub_redis=redis_db,
         state="redis",
@@ -179,7 +185,7 @@ def test_producer_and_consumer_apps_over_redis_streams(
 
     assert producer.app.http.post("/tasks", json=body).status_code == 202
 
-    key = state_key(generated, body["task_id"])
+    key = state_key(generated_on_redis, body["task_id"])
     saved = eventually(lambda: stored(consumer.sidecar, key), timeout=20, what="consumer stored")
     assert saved["task_id"] == body["task_id"]
     assert stored(producer.sidecar, key) is None  # state keys are per app id: the consumer did it
@@ -191,9 +197,14 @@ def test_producer_and_consumer_apps_over_redis_streams(
 
 @pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_duplicate_cloudevent_id_is_processed_once(
-    dapr_stack: DaprStack, generated: GeneratedService, redis_db: RedisServer, backend: Backend
+    dapr_stack: DaprStack,
+    generated: GeneratedService,
+    generated_on_redis: GeneratedService,
+    redis_db: RedisServer,
+    backend: Backend,
 ) -> None:
-    service = start_generated(dapr_stack, generated, state=backend, state_redis=redis_db)
+    build = generated_on_redis if backend == "redis" else generated
+    service = start_generated(dapr_stack, build, state=backend, state_redis=redis_db)
     first = task(title="first copy")
     second = {**first, "title": "second copy"}
     event_id = first["task_id"]
@@ -211,7 +222,7 @@ def test_duplicate_cloudevent_id_is_processed_once(
 
     answers = [d["answer"] for d in service.deliveries()]
     assert answers == ["SUCCESS", "SUCCESS"]  # the duplicate is acknowledged, not retried
-    assert stored(service.sidecar, state_key(generated, event_id))["title"] == "first copy"
+    assert stored(service.sidecar, state_key(build, event_id))["title"] == "first copy"
 
 
 # 4 ------------------------------------------------------------------------------------------------
@@ -251,12 +262,16 @@ def test_poison_message_is_dropped_to_the_dead_letter_topic(
 
 def test_transient_failure_is_retried_and_processed_later(
     dapr_stack: DaprStack,
-    generated: GeneratedService,
+    generated_on_redis: GeneratedService,
     redis_db: RedisServer,
     private_redis: RedisServer,
 ) -> None:
     service = start_generated(
-        dapr_stack, generated, pubsub_redis=redis_db, state="redis", state_redis=private_redis
+        dapr_stack,
+        generated_on_redis,
+        pubsub_redis=redis_db,
+        state="redis",
+        state_redis=private_redis,
     )
     private_redis.stop()  # the state store (claims and tasks) goes away
     body = task()
@@ -265,7 +280,7 @@ def test_transient_failure_is_retried_and_processed_later(
     eventually(service.deliveries, timeout=15, what="a first, failing delivery")
 
     private_redis.start()
-    key = state_key(generated, body["task_id"])
+    key = state_key(generated_on_redis, body["task_id"])
     saved = eventually(lambda: stored(service.sidecar, key), timeout=30, what="stored after retry")
     assert saved["task_id"] == body["task_id"]
     assert len(service.deliveries()) >= 2
@@ -281,16 +296,10 @@ async def test_etag_conflict_between_two_writers(
     redis_db: RedisServer,
     backend: Backend,
 ) -> None:
-    sidecar = dapr_stack.sidecar(
-        f"etag-{backend}",
-        app_port=None,
-        manifests=manifests(
-            generated,
-            data_dir=dapr_stack.workdir / "data",
-            state=backend,
-            state_redis=redis_db.address,
-        ),
-    ).start()
+    # The store alone: ETags are the store's, whatever the service was generated for (the
+    # repositories under test are alike in every build; only the claims differ).
+    store = state_component(STORE, backend, dapr_stack.workdir / "data", redis_db.address, None)
+    sidecar = dapr_stack.sidecar(f"etag-{backend}", app_port=None, manifests=[store]).start()
     sidecar.wait_outbound()
     writers = [await _connected_services(generated, sidecar) for _ in range(2)]
     try:
@@ -445,11 +454,11 @@ def test_cron_input_binding_triggers_the_output_binding(
 
 
 def test_app_waits_for_late_sidecar_and_survives_its_crash(
-    dapr_stack: DaprStack, generated: GeneratedService, redis_db: RedisServer
+    dapr_stack: DaprStack, generated_on_redis: GeneratedService, redis_db: RedisServer
 ) -> None:
     consumer = start_generated(
         dapr_stack,
-        generated,
+        generated_on_redis,
         pubsub_redis=redis_db,
         state="redis",
         state_redis=redis_db,
@@ -469,7 +478,7 @@ def test_app_waits_for_late_sidecar_and_survives_its_crash(
         "e2e-publisher",
         app_port=None,
         manifests=manifests(
-            generated,
+            generated_on_redis,
             data_dir=dapr_stack.workdir / "pub",
             pubsub="redis",
             pubsub_redis=redis_db.address,
@@ -490,7 +499,7 @@ def test_app_waits_for_late_sidecar_and_survives_its_crash(
             )
             assert response.status_code == 204, response.text
 
-        keys = {body["task_id"]: state_key(generated, body["task_id"]) for body in tasks}
+        keys = {body["task_id"]: state_key(generated_on_redis, body["task_id"]) for body in tasks}
 
         def missing() -> list[str]:
             return [task_id for task_id, key in keys.items() if not stored(consumer.sidecar, key)]

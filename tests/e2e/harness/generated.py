@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
 
@@ -28,10 +28,17 @@ from harness.components import (
 from harness.stack import DaprStack, Service
 from tools.codegen import generate
 from tools.specs import load_spec
+from tools.specs.components import STORES, StoreCapabilities
 from tools.specs.model import ServiceSpec
 from tools.workspace import Workspace
 
 Backend = Literal["memory", "redis", "sqlite", "postgres"]
+STORE_TYPE: dict[Backend, str] = {
+    "memory": "state.in-memory",
+    "redis": "state.redis",
+    "sqlite": "state.sqlite",
+    "postgres": "state.postgresql",
+}
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,8 @@ def manifests(
         for name in sorted(pubsubs)
     ]
     for name in sorted(stores):
-        store = _state(name, state, data_dir, state_redis, state_postgres)
+        require_fit(service, name, state)
+        store = state_component(name, state, data_dir, state_redis, state_postgres)
         store["spec"]["metadata"] += _outbox_settings(service, name)
         result.append(store)
     for name, binding in spec.bindings.input.items():
@@ -126,7 +134,30 @@ def _outbox_settings(service: GeneratedService, store: str) -> list[dict[str, st
     return [item for item in shipped["spec"]["metadata"] if item["name"].startswith("outbox")]
 
 
-def _state(
+def require_fit(service: GeneratedService, store: str, backend: Backend) -> None:
+    """Refuse to run `store` on a backend that lacks what the generated code relies on.
+
+    The generator picks a store's protocol from the capability row of the type the spec names: a
+    service generated for state.in-memory commits each claim in one transaction with its writes,
+    trusting first-write inside it. state.redis ignores first-write in a transaction, so two
+    copies handled at once would both commit: a double effect the generated code never risks on a
+    store of its own type, and a test of nothing the generator ships.
+    """
+    generated_for, runs_on = service.spec.store_type(store), STORE_TYPE[backend]
+    wanted, has = STORES[generated_for], STORES[runs_on]
+    missing = [
+        f.name
+        for f in fields(StoreCapabilities)
+        if getattr(wanted, f.name) is True and getattr(has, f.name) is not True
+    ]
+    if missing:
+        raise ValueError(
+            f"state store {store!r} was generated for {generated_for}, and {runs_on} lacks its "
+            f"{', '.join(missing)}: generate the service for {runs_on} to run it there"
+        )
+
+
+def state_component(
     name: str,
     backend: Backend,
     data_dir: Path,
