@@ -269,7 +269,10 @@ def _service_files(
 ) -> Iterator[Path]:
     """The service's own files, then the project's Dapr manifests that no other service holds:
     a monorepo's shared k8s/ or components/ folder applies to every app, the components folder
-    of another service to that service."""
+    of another service to that service. Files checked from outside the project (named by their
+    absolute paths) have no service in it: none of its files is joined with theirs."""
+    if any(PurePosixPath(path).is_absolute() for path in skip):
+        return
     service = service_folder(root, skip)
     yield from iter_project_files(service, exclude=config.exclude, suffixes=suffixes)
     if service == root:

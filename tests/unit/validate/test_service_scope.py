@@ -14,6 +14,7 @@ import pytest
 from tools.changes import FileChange
 from tools.validate import check_changes
 from tools.validate.gate import service_folder
+from tools.validate.tree import check_tree
 
 _SUBSCRIPTION = (
     "apiVersion: dapr.io/v2alpha1\n"
@@ -99,3 +100,24 @@ def test_the_service_folder_of_a_change_set(tmp_path: Path) -> None:
     assert service_folder(tmp_path, both) == tmp_path
     assert service_folder(tmp_path, ["app.py"]) == tmp_path
     assert service_folder(tmp_path, []) == tmp_path
+
+
+def test_a_service_checked_from_outside_the_project_is_judged_on_its_own_files(
+    tmp_path: Path,
+) -> None:
+    """`daprdev check /elsewhere/svc` from a project: the files are named by absolute paths, and
+    none of the project's own files (nor its routes) is theirs."""
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    _lay_out(project, {"pyproject.toml": "[project]\nname = 'repo'\n", "app.py": _APP})
+    service = {
+        "pyproject.toml": "[project]\nname = 'svc'\n",
+        "components/orders.yaml": _SUBSCRIPTION,
+        "svc/main.py": _APP,
+    }
+    _lay_out(elsewhere, service)
+    report = check_tree([elsewhere / "svc" / "main.py"], root=project, use_cache=False)
+    # Its own subscription is not among the files checked; nothing of the project is joined.
+    assert [(d.line, d.rule) for d in report.diagnostics if d.source == "dapr"] == []
+    whole = check_tree([elsewhere], root=project, use_cache=False)
+    found = [(Path(d.path).name, d.line, d.rule) for d in whole.diagnostics if d.source == "dapr"]
+    assert found == [("main.py", 8, "DAPR005")]
