@@ -24,8 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from harness.components import in_memory_pubsub, redis_state
 from harness.dapr import Sidecar
-from harness.generated import Backend, GeneratedService, manifests, state_component
+from harness.generated import (
+    Backend,
+    GeneratedService,
+    manifests,
+    resiliency_policies,
+    state_component,
+    timed_service,
+)
 from harness.redis import RedisServer
 from harness.stack import DaprStack
 from harness.wait import eventually
@@ -175,6 +183,38 @@ def test_a_commit_to_the_sqlite_store_survives_daprd_killed(
     second = sidecar()
     stored = [second.get_state(STORE, key) for key in keys]
     assert [item[0] if item is not None else None for item in stored] == keys
+
+
+def test_a_build_on_a_store_that_honours_less_stays_unready_and_processes_nothing(
+    dapr_stack: DaprStack, generated: GeneratedService, redis_db: RedisServer
+) -> None:
+    """The in-memory build (claims committed in transactions, trusting first-write there) with a
+    state.redis component swapped in by hand, past the harness' own refusal: the app reads what
+    daprd loaded before its first call and never becomes ready, so no delivery can count twice."""
+    swapped = [
+        in_memory_pubsub(PUBSUB),
+        redis_state(STORE, redis_db.address),
+        *resiliency_policies(generated),
+    ]
+    service = timed_service(dapr_stack, generated, manifests=swapped, env=DEBUG_LOGS)
+    service.start()
+
+    def refusal() -> str | None:
+        answer = service.app.http.get("/healthz/ready")
+        reason: str = answer.json()["status"]
+        return reason if answer.status_code == 503 and "state.redis" in reason else None
+
+    reason = eventually(refusal, timeout=20, what="readiness refusing the store")
+    assert "'statestore' is state.redis" in reason
+    body = task()
+    assert service.sidecar.publish(PUBSUB, TOPIC, body).status_code == 204
+    answers = eventually(
+        lambda: [r["answer"] for r in service.app.http.get("/__deliveries").json()] or None,
+        timeout=15,
+        what="a delivery",
+    )
+    assert set(answers) == {"RETRY"}
+    assert stored(service.sidecar, state_key(generated, body["task_id"])) is None
 
 
 def test_every_store_type_the_generator_accepts_is_measured() -> None:

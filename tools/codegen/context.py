@@ -21,7 +21,7 @@ from tools.codegen.stores import (
     require_etags,
     require_transactions,
 )
-from tools.specs.components import BROKERS, QUERY_PAGE_LIMIT, redelivery_window
+from tools.specs.components import BROKERS, QUERY_PAGE_LIMIT, redelivery_window, stand_ins
 from tools.specs.model import (
     BULK_LIMIT,
     PLACEHOLDER,
@@ -786,6 +786,7 @@ def _components(spec: ServiceSpec) -> list[dict[str, str]]:
             state_type = spec.store_type(n)
             view["type"] = state_type
             known = STORES.get(state_type)
+            view["stand_ins"] = stand_ins(state_type) if known else ()
             store = spec.state_stores.get(n)
             written: dict[str, MetadataValue] = dict(store.metadata) if store else {}
             metadata: dict[str, MetadataValue] = dict(known.local_metadata) if known else {}

@@ -9,7 +9,7 @@ tests/e2e/test_faults_retries.py (Redis Streams' redelivery).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 DELIVERY_BUDGET_SECONDS = 20
 """How long one delivery of a generated handler may take, every sidecar call and retry in it
@@ -34,6 +34,15 @@ class StoreCapabilities:
     """The metadata naming the store's tables, each set to `<app_id>_<store>` plus its suffix for
     a local run, so that a query sees that store's items only (not another store's, nor another
     app's, sharing the database)."""
+
+    def lacking_in(self, other: StoreCapabilities) -> list[str]:
+        """What this type honours and `other` does not: what code generated for this type relies
+        on and would lose were its component swapped for one of the other type."""
+        return [
+            f.name
+            for f in fields(self)
+            if getattr(self, f.name) is True and getattr(other, f.name) is not True
+        ]
 
 
 # SQLite in WAL mode (the component's default) with synchronous=NORMAL, SQLite's advice for WAL: a
@@ -84,6 +93,13 @@ STORES: dict[str, StoreCapabilities] = {
         local_metadata=(("hosts", "localhost:11211"),),
     ),
 }
+
+
+def stand_ins(store_type: str) -> tuple[str, ...]:
+    """The types a store generated for `store_type` may be loaded as: all that honour what it
+    does."""
+    wanted = STORES[store_type]
+    return tuple(sorted(t for t, has in STORES.items() if not wanted.lacking_in(has)))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +28,7 @@ from harness.components import (
 from harness.stack import DaprStack, Service
 from tools.codegen import generate
 from tools.specs import load_spec
-from tools.specs.components import STORES, StoreCapabilities
+from tools.specs.components import STORES
 from tools.specs.model import ServiceSpec
 from tools.workspace import Workspace
 
@@ -144,12 +144,7 @@ def require_fit(service: GeneratedService, store: str, backend: Backend) -> None
     store of its own type, and a test of nothing the generator ships.
     """
     generated_for, runs_on = service.spec.store_type(store), STORE_TYPE[backend]
-    wanted, has = STORES[generated_for], STORES[runs_on]
-    missing = [
-        f.name
-        for f in fields(StoreCapabilities)
-        if getattr(wanted, f.name) is True and getattr(has, f.name) is not True
-    ]
+    missing = STORES[generated_for].lacking_in(STORES[runs_on])
     if missing:
         raise ValueError(
             f"state store {store!r} was generated for {generated_for}, and {runs_on} lacks its "
