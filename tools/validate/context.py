@@ -37,6 +37,8 @@ _APP_FACTORIES: dict[str, AppKind] = {
 }
 # Calls that attach a router or a sub-application under a prefix.
 MOUNT_METHODS = frozenset({"include_router", "mount"})
+# Where daprd reads an app's programmatic subscriptions, at the app's root.
+SUBSCRIBE_PATH = "/dapr/subscribe"
 # Routes registered without a decorator: the facts cannot follow them.
 _IMPERATIVE_ROUTES = frozenset({"add_api_route", "add_url_rule", "add_route"})
 # How Dapr reaches a handler: a pub/sub message, an input-binding event, a job trigger, or a cron
@@ -131,6 +133,17 @@ class Route:
     path: str | None
     decorator: ast.Call
     framework: AppKind | None = None
+
+    @property
+    def lists_subscriptions(self) -> bool:
+        """The route serves a programmatic subscription list: `/dapr/subscribe`, or a path that
+        ends in it under a router's prefix. daprd reads only the first (DAPR058 reports the
+        other), but both name the routes the app means Dapr to deliver to."""
+        return (
+            self.kind == "route"
+            and self.path is not None
+            and ("/" + self.path.strip("/")).endswith(SUBSCRIBE_PATH)
+        )
 
 
 @dataclass
@@ -369,7 +382,7 @@ class FileContext:
         """
         found: list[tuple[str, ast.AST]] = []
         for function, route in self.handlers:
-            if route.path != "/dapr/subscribe":
+            if not route.lists_subscriptions:
                 continue
             for node in self._subscription_literals(function):
                 for value in _route_entries(node):

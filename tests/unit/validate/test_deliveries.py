@@ -89,6 +89,27 @@ def test_prefixes_of_the_router_and_of_its_include(
     assert _findings(files, tmp_path) == {("svc/orders.py", 9, "DAPR005")}
 
 
+def test_a_subscription_list_under_the_routers_prefix_still_names_its_deliveries(
+    tmp_path: Path,
+) -> None:
+    # daprd never reads /api/dapr/subscribe (DAPR058), but the handlers it lists are the app's
+    # deliveries, judged as such once the list moves to the root.
+    listed = (
+        "\n\n@router.get('/dapr/subscribe')\n"
+        "def subscribe() -> list[dict]:\n"
+        "    return [{'pubsubname': 'pubsub', 'topic': 'orders', 'route': '/api/orders'}]\n"
+    )
+    files = {
+        "svc/main.py": "from fastapi import FastAPI\n\nfrom svc.orders import router\n\n"
+        "app = FastAPI()\napp.include_router(router)\n",
+        "svc/orders.py": _ORDERS.format(prefix="prefix='/api'") + listed,
+    }
+    assert _findings(files, tmp_path) == {
+        ("svc/orders.py", 9, "DAPR005"),
+        ("svc/orders.py", 13, "DAPR058"),
+    }
+
+
 def test_a_route_mounted_under_a_prefix_the_subscription_does_not_name(tmp_path: Path) -> None:
     files = _project("/orders", include=", prefix='/api/v1'")
     assert _findings(files, tmp_path) == {("svc/main.py", 11, "DAPR030")}

@@ -248,6 +248,7 @@ def test_awaiting_what_is_awaitable_or_judged_elsewhere_is_quiet(body: str) -> N
         ("client.invoke_method('a', 'm', data={'id': 1})", "takes `data` as bytes or str"),
         ("client.publish_event('p', 't', [1, 2])", "not a list"),
         ("client.save_state('s', 'k', f'{1}', state_metadata='x')", "not a str"),
+        ("client.wait('10')", "takes `timeout_s` as bool or float or int, not a str"),
     ],
 )
 def test_a_literal_of_a_kind_the_annotation_rules_out_is_reported(call: str, expected: str) -> None:
@@ -262,6 +263,7 @@ def test_a_literal_of_a_kind_the_annotation_rules_out_is_reported(call: str, exp
         "client.invoke_method('a', 'm', data=payload)",
         "client.save_state('s', 'k', 'v', state_metadata={'ttlInSeconds': '60'})",
         "client.invoke_method('a', 'm', timeout=5)",  # numbers are not judged
+        "client.wait(10)",  # an int where a float is annotated: PEP 484's numeric tower
     ],
 )
 def test_values_of_the_accepted_kind_or_unknown_are_quiet(call: str) -> None:

@@ -45,6 +45,7 @@ from tools.validate.rules.state_error_absent import StateErrorReadAsAbsent
 from tools.validate.rules.state_etag import StateWithoutEtag
 from tools.validate.rules.state_then_publish import StateThenPublish
 from tools.validate.rules.subscribe_method import SubscribeRouteMethod
+from tools.validate.rules.subscribe_prefix import SubscribeRoutePrefixed
 from tools.validate.rules.subscription_list import SubscriptionList
 from tools.validate.rules.subscription_status import SubscriptionStatus
 from tools.validate.rules.swallowed_error import SwallowedError
@@ -99,6 +100,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SubscriptionList,
     BodyParameterNotAModel,
     SubscribeRouteMethod,
+    SubscribeRoutePrefixed,
     ActorStateInMemory,
     WorkflowFreshInstanceId,
     ClosedSharedClient,

@@ -99,7 +99,8 @@ def _accepted(hint: Any) -> frozenset[str]:
         return LITERAL_KINDS  # Any, a TypeVar, a forward reference: anything may do
     if cls in (abc.Iterable, abc.Collection, abc.Container):
         return LITERAL_KINDS
-    return frozenset(kind for kind, types in _LITERAL_TYPES.items() if issubclass(types, cls))
+    accepted = (cls, *_PROMOTED.get(cls, ()))
+    return frozenset(kind for kind, types in _LITERAL_TYPES.items() if issubclass(types, accepted))
 
 
 # What each literal kind is an instance of: `{...}` is a dict, so it fits `Mapping` and `dict`.
@@ -116,6 +117,9 @@ _LITERAL_TYPES: dict[str, type] = {
     "tuple": tuple,
 }
 LITERAL_KINDS = frozenset(_LITERAL_TYPES)
+# PEP 484's numeric tower: where a float is annotated an int is accepted too (`wait(10)`), and
+# both where a complex is.
+_PROMOTED: dict[type, tuple[type, ...]] = {float: (int,), complex: (int, float)}
 
 
 def _read_modules() -> dict[str, list[str] | None]:

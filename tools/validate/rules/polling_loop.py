@@ -289,7 +289,8 @@ class PollingLoop(Rule):
         )
 
     def _unconditional_sleeps(self, body: list[ast.stmt]) -> list[ast.Call]:
-        """Sleeps run on every pass: top-level statements, or in try/with bodies (not excepts)."""
+        """Sleeps run on every pass: top-level statements, or in try/with bodies (not excepts:
+        the `else` of a `try` runs on every pass that did not fail)."""
         found = []
         for statement in body:
             if isinstance(statement, ast.Expr):
@@ -301,7 +302,9 @@ class PollingLoop(Rule):
                 if isinstance(call, ast.Call) and self.ctx.qualname(call.func) in SLEEPS:
                     found.append(call)
             elif isinstance(statement, ast.Try | ast.TryStar):
-                found += self._unconditional_sleeps(statement.body + statement.finalbody)
+                found += self._unconditional_sleeps(
+                    statement.body + statement.orelse + statement.finalbody
+                )
             elif isinstance(statement, ast.With | ast.AsyncWith):
                 found += self._unconditional_sleeps(statement.body)
         return found

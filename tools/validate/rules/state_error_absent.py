@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from tools.validate.astutil import FunctionNode, own_nodes
 from tools.validate.context import FileContext
+from tools.validate.instances import Instances, instances_of
 from tools.validate.rules._http import (
     Locals,
     response_names,
@@ -15,21 +16,28 @@ from tools.validate.rules.base import Invalid, Rule
 
 _STATUS = frozenset({"status_code", "status"})  # httpx and requests; aiohttp
 _SUCCESS_FLAGS = frozenset({"ok", "is_success"})
-# What a failed read raises once its status is raised for, or when the sidecar cannot be reached.
+# What a failed read raises once its status is raised for, when the sidecar cannot be reached,
+# or from the SDK.
 _READ_ERRORS = frozenset(
     {
         "BaseException",
         "ClientError",
         "ClientResponseError",
         "ConnectError",
+        "DaprGrpcError",
+        "DaprInternalError",
         "Exception",
         "HTTPError",
         "HTTPStatusError",
         "RequestError",
         "RequestException",
+        "RpcError",
     }
 )
 _ERROR_STATUS = 500  # what a failing store answers through the sidecar
+# The SDK's state reads: they raise on a failed read, and answer an absent key with empty data.
+_SDK_READS = frozenset({"get_state", "get_bulk_state"})
+_DAPR_CLIENTS = frozenset({"dapr-sync", "dapr-async"})
 _EMPTY_CALLS = frozenset({"dict", "list", "set", "tuple"})
 
 
@@ -44,7 +52,9 @@ class StateErrorReadAsAbsent(Rule):
         "every answer but 200 - or catches the error and returns it - tells its caller the key "
         "is absent while it holds a value: the caller then starts from nothing and saves over "
         "the real state (a user re-created, a queue or a history emptied, a payment taken "
-        "twice), and the message that did it is acknowledged."
+        "twice), and the message that did it is acknowledged. The SDK's `get_state` raises on "
+        "a failed read and answers an absent key with empty data: catching its error and "
+        "answering None or {} loses the difference the same way."
     )
     fix = (
         "Tell the answers apart: 204 (or an empty body) is absent, 200 is the value, anything "
@@ -117,14 +127,29 @@ class StateErrorReadAsAbsent(Rule):
             line=13,
             col=9,
         ),
+        # The SDK's error caught and answered as an absent key.
+        Invalid(
+            "import json\n\n"
+            "from dapr.aio.clients import DaprClient\n\n"
+            "async def order(client: DaprClient, key: str) -> dict:\n"
+            "    try:\n"
+            "        item = await client.get_state('orders', key)\n"
+            "    except Exception:\n"
+            "        return {}\n"
+            "    return json.loads(item.data) if item.data else {}\n",
+            line=9,
+            col=9,
+        ),
     )
 
     def __init__(self, ctx: FileContext) -> None:
         super().__init__(ctx)
         self._locals = Locals()
+        self._instances: Instances | None = None
 
     def visit_Module(self, node: ast.Module) -> None:
         self._locals.add_module(node)
+        self._instances = instances_of(self.ctx, node)
 
     def visit_FunctionDef(self, node: FunctionNode) -> None:
         self._check(node)
@@ -139,7 +164,8 @@ class StateErrorReadAsAbsent(Rule):
             for n in own_nodes(function)
             if isinstance(n, ast.Call) and state_read_request(self.ctx, n, local) is not None
         }
-        if not reads:
+        sdk_reads = self._sdk_reads(function)
+        if not reads and not sdk_reads:
             return
         responses = set(response_names(function, reads))
         raised = any(_raises_for_status(n, responses) for n in own_nodes(function))
@@ -157,7 +183,9 @@ class StateErrorReadAsAbsent(Rule):
                 if isinstance(statement, ast.If) and not raised:
                     taken = _on_error(statement, block[index + 1 :], responses)
                     answers += [a for a in [_empty_answer(taken or [])] if a is not None]
-                elif isinstance(statement, ast.Try) and _reads_within(statement.body, reads):
+                elif isinstance(statement, ast.Try) and _reads_within(
+                    statement.body, reads | sdk_reads
+                ):
                     answers += [
                         a
                         for handler in statement.handlers
@@ -165,6 +193,21 @@ class StateErrorReadAsAbsent(Rule):
                     ]
         if answers:  # one finding per read: its first such answer, where the fix starts
             self.report(min(answers, key=lambda a: (a.lineno, a.col_offset)), within=function)
+
+    def _sdk_reads(self, function: FunctionNode) -> set[int]:
+        """The SDK's state reads on a Dapr client: a failure raises, and only an `except`
+        can answer it as absent."""
+        if self._instances is None:
+            return set()
+        bindings = self._instances.at(function)
+        return {
+            id(n)
+            for n in own_nodes(function)
+            if isinstance(n, ast.Call)
+            and isinstance(n.func, ast.Attribute)
+            and n.func.attr in _SDK_READS
+            and self._instances.kind_of(n.func.value, bindings) in _DAPR_CLIENTS
+        }
 
 
 def _blocks(function: FunctionNode) -> Iterator[list[ast.stmt]]:
@@ -259,7 +302,9 @@ def _empty_answer(statements: list[ast.stmt]) -> ast.stmt | None:
             statement.value is None or _empty(statement.value)
         ):
             return statement
-        if isinstance(statement, ast.Assign) and _empty(statement.value):
+        if isinstance(statement, ast.Assign | ast.AnnAssign) and (
+            statement.value is not None and _empty(statement.value)
+        ):
             return statement
         return None
     return None

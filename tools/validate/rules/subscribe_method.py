@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import ast
 
+from tools.validate.context import SUBSCRIBE_PATH
 from tools.validate.rules.base import Invalid, Rule
-
-_SUBSCRIBE_PATH = "/dapr/subscribe"
 
 
 class SubscribeRouteMethod(Rule):
@@ -50,7 +49,7 @@ class SubscribeRouteMethod(Rule):
             if (
                 route.kind == "route"
                 and route.path is not None
-                and path.rstrip("/") == _SUBSCRIBE_PATH
+                and path.rstrip("/") == SUBSCRIBE_PATH
                 and route.methods
                 and "GET" not in route.methods
             ):

@@ -63,7 +63,7 @@ class SubscriptionList(Rule):
 
     def finish(self, module: ast.Module) -> None:
         for function, route in self.ctx.handlers:
-            if route.path != "/dapr/subscribe":
+            if not route.lists_subscriptions:
                 continue
             for entry in _entries(function):
                 problem = _problem(entry)
