@@ -9,11 +9,18 @@ tests/e2e/test_faults_retries.py (Redis Streams' redelivery).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 DELIVERY_BUDGET_SECONDS = 20
 """How long one delivery of a generated handler may take, every sidecar call and retry in it
 (DELIVERY_TIMEOUT_SECONDS of the generated settings)."""
+
+
+GUARANTEES = ("etag", "transaction_first_write", "ttl")
+"""What a store honours without being asked twice: where one is missing, code relying on it goes
+wrong without an error (two copies of a message both claim it; claims are never forgotten). The
+other capabilities fail loudly, call by call (no transactions, no query API), so a store lacking
+only those may stand in for its type."""
 
 
 @dataclass(frozen=True)
@@ -36,13 +43,9 @@ class StoreCapabilities:
     app's, sharing the database)."""
 
     def lacking_in(self, other: StoreCapabilities) -> list[str]:
-        """What this type honours and `other` does not: what code generated for this type relies
-        on and would lose were its component swapped for one of the other type."""
-        return [
-            f.name
-            for f in fields(self)
-            if getattr(self, f.name) is True and getattr(other, f.name) is not True
-        ]
+        """The guarantees of this type that `other` lacks: what code generated for this type
+        relies on and would lose, without an error, were its component swapped for the other."""
+        return [g for g in GUARANTEES if getattr(self, g) and not getattr(other, g)]
 
 
 # SQLite in WAL mode (the component's default) with synchronous=NORMAL, SQLite's advice for WAL: a
