@@ -291,8 +291,10 @@ def _compares(op: ast.cmpop, right: ast.expr) -> bool | None:
 
 
 def _empty_answer(statements: list[ast.stmt]) -> ast.stmt | None:
-    """The first statement past notes (log lines, prints, `pass`) when it answers with nothing:
-    `return None`, `return {}`, `return [], None`, `data = {}`."""
+    """The first statement past those that answer nothing either way (calls made for their
+    effect, log lines among them, `pass`, bare constants) when it answers with nothing: `return
+    None`, `return {}`, `return [], None`, `data = {}`. A call before it (an alert, a reconnect)
+    does not make the error any less answered as an absent key."""
     for statement in statements:
         if isinstance(statement, ast.Pass) or (
             isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call | ast.Constant)
