@@ -20,7 +20,11 @@ from tools.specs.components import (
     QUERY_FILTER_TYPES,
     QUERY_SORT_TYPES,
     STORES,
+    claims_refusal,
     duration_seconds,
+    first_write_refusal,
+    outbox_refusal,
+    unknown_store_type,
 )
 from tools.specs.model import (
     COMPONENT_NAME,
@@ -33,6 +37,7 @@ from tools.specs.model import (
     ModelSpec,
     SecretRef,
     ServiceSpec,
+    StateStore,
     Subscription,
 )
 from tools.specs.names import enum_member, snake
@@ -456,9 +461,14 @@ def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
             f"'{claims.store}' is a state_stores entry of type '{entry.type}'; drop this type "
             f"or make the two agree",
         )
+    if entry is None and (untyped := unknown_store_type(spec.store_type(claims.store))):
+        yield Problem("service.idempotency.type", untyped)
+    if refused := claims_refusal(spec.store_type(claims.store)):
+        yield Problem("service.idempotency.store", refused)
     for name, store in spec.state_stores.items():
         base = f"state_stores.{name}"
         yield from _component(base, name)
+        yield from _store_type(base, store)
         yield from _event(spec, f"{base}.entity", store.entity)
         entity = spec.payload_types().get(store.entity)
         if entity is None:
@@ -470,6 +480,16 @@ def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(f"{base}.key", "the key field must be a required str, int or uuid")
     yield from _read_routes(spec)
     yield from _queries(spec)
+
+
+def _store_type(base: str, store: StateStore) -> Iterator[Problem]:
+    """A store type the capability table knows, honouring what the entry asks of it."""
+    if untyped := unknown_store_type(store.type):
+        yield Problem(f"{base}.type", untyped)
+    if store.concurrency == "first-write" and (refused := first_write_refusal(store.type)):
+        yield Problem(f"{base}.type", refused)
+    if store.outbox is not None and (refused := outbox_refusal(store.type)):
+        yield Problem(f"{base}.outbox", refused)
 
 
 _QUERY_PARAMETERS = frozenset({"sort", "limit", "token"})
@@ -488,15 +508,11 @@ def _queries(spec: ServiceSpec) -> Iterator[Problem]:
             continue
         base = f"state_stores.{name}.query"
         known = STORES.get(store.type)
-        if known is None or not known.query:
-            what = (
-                "has no entry in the store capability table, so whether it serves Dapr's state "
-                "query API is unknown"
-                if known is None
-                else "does not serve Dapr's state query API"
-            )
+        if known is not None and not known.query:  # an unknown type is reported at its `type`
             yield Problem(
-                base, f"'{store.type}' {what}; a query route needs a store of type {queryable}"
+                base,
+                f"'{store.type}' does not serve Dapr's state query API; a query route needs a "
+                f"store of type {queryable}",
             )
         if store.outbox is not None:
             yield Problem(
