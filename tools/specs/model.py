@@ -50,6 +50,8 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
 DEFAULT_STATE_TYPE = "state.in-memory"
 STATE_TYPE = re.compile(r"^state\.[a-z0-9][a-z0-9.-]*$")
+PUBSUB_TYPE = re.compile(r"^pubsub\.[a-z0-9][a-z0-9.-]*$")
+BINDING_TYPE = re.compile(r"^bindings\.[a-z0-9.-]+$")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 """A `{field}` of a payload in output binding request metadata."""
 SECRET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
@@ -577,7 +579,7 @@ class Secrets(_Strict):
 class InputBinding(_Strict):
     """An input binding (the mapping key is the component name; daprd POSTs to `/<name>`)."""
 
-    type: str = Field(pattern=r"^bindings\.[a-z0-9.-]+$")
+    type: str = Field(pattern=BINDING_TYPE.pattern)
     schedule: str | None = Field(default=None, description="for bindings.cron")
     data: str | None = None
     metadata: dict[str, MetadataValue] = Field(
@@ -591,7 +593,7 @@ class InputBinding(_Strict):
 class OutputBinding(_Strict):
     """An output binding (the mapping key is the component name)."""
 
-    type: str = Field(pattern=r"^bindings\.[a-z0-9.-]+$")
+    type: str = Field(pattern=BINDING_TYPE.pattern)
     operation: str = "create"
     data: str | None = None
     metadata: dict[str, MetadataValue] = Field(
@@ -642,7 +644,7 @@ class PubSub(_Strict):
 
     type: str = Field(
         default=DEFAULT_PUBSUB_TYPE,
-        pattern=r"^pubsub\.[a-z0-9][a-z0-9.-]*$",
+        pattern=PUBSUB_TYPE.pattern,
         description="Dapr component type; how it redelivers decides the retry chain of "
         "deliveries (resiliency.yaml)",
     )
