@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from tools.specs.components import DEFAULT_PUBSUB_TYPE, QUERY_PAGE_LIMIT
+from tools.specs.components import DEFAULT_PUBSUB_TYPE, DELIVERY_BUDGET_SECONDS, QUERY_PAGE_LIMIT
 from tools.specs.types import SCALARS, TypeRef, TypeSyntaxError, parse_type
 
 # Dapr names: app ids and component names are DNS labels; topics and job names end up in URLs and
@@ -210,8 +210,9 @@ class Idempotency(_Strict):
     lease_seconds: int = Field(
         default=30,
         ge=1,
-        description="how long one delivery may take; claims have no lease (a claim is committed "
-        "with the handler's state changes, never taken over by time)",
+        description="kept so that older specs still load, and changes nothing: claims have no "
+        "lease (a claim is committed with the handler's state changes, never taken over by "
+        f"time), and one delivery's budget is {DELIVERY_BUDGET_SECONDS} s",
     )
 
 
