@@ -618,13 +618,7 @@ def _outboxes(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(f"{path}.topic", f"state_stores.{fed[topic]} publishes on it already")
         fed.setdefault(topic, name)
         sub = spec.subscriptions.get(topic)
-        handlers = (
-            [sub.actions, *(rule.actions for rule in sub.rules)]
-            + [entry.actions for entry in sub.types.values()]
-            if sub
-            else []
-        )
-        if any(a.kind == "save" and a.target == name for actions in handlers for a in actions):
+        if sub and any(a.kind == "save" and a.target == name for a in _delivery_actions(sub)):
             yield Problem(
                 f"{path}.topic",
                 f"subscriptions.{topic} saves into this store, so every message it handles "
@@ -871,9 +865,33 @@ def _bindings(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(base, f"'{name}' is also an input binding; use distinct component names")
 
 
+def _delivery_actions(sub: Subscription) -> Iterator[Action]:
+    """Every action a delivery of `sub` may run: its own, its routing rules' and its types'."""
+    for actions in [
+        sub.actions,
+        *(r.actions for r in sub.rules),
+        *(t.actions for t in sub.types.values()),
+    ]:
+        yield from actions
+
+
 def _invocations(spec: ServiceSpec) -> Iterator[Problem]:
     for name, invocation in spec.invocations.items():
         base = f"invocations.{name}"
+        callers = [
+            topic
+            for topic, sub in spec.subscriptions.items()
+            if any(a.kind == "call" and a.target == name for a in _delivery_actions(sub))
+        ]
+        if callers and invocation.timeout_seconds >= DELIVERY_BUDGET_SECONDS:
+            yield Problem(
+                f"{base}.timeout_seconds",
+                f"{invocation.timeout_seconds} s is not within one delivery's budget "
+                f"({DELIVERY_BUDGET_SECONDS} s), and subscriptions.{callers[0]} calls it: its "
+                "delivery is answered RETRY before an answer that slow arrives, on every "
+                f"redelivery, so the call never completes; write less than "
+                f"{DELIVERY_BUDGET_SECONDS}, or call it from a job or a method",
+            )
         if invocation.app_id == spec.service.app_id:
             yield Problem(
                 f"{base}.app_id",
