@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -96,12 +97,38 @@ def check_schedule(value: str) -> str:
             f"'{text}' is not a schedule; write six cron fields 'sec min hour dom mon dow' "
             "or '@every 30s'"
         )
+    for field, (name, low, high) in zip(fields, _CRON_RANGES, strict=True):
+        # A value, or a range's ends, out of the field's range: the Scheduler refuses the job.
+        values = [
+            int(n) for part in field.split(",") for n in re.findall(r"\d+", part.split("/")[0])
+        ]
+        steps = [part.split("/", 1)[1] for part in field.split(",") if "/" in part]
+        if any(not low <= n <= high for n in values) or any(s in ("", "0") for s in steps):
+            raise ValueError(
+                f"'{text}': the {name} field '{field}' is out of range; it takes {low} to {high}"
+                " (and a step of at least 1)"
+            )
     return text
+
+
+_CRON_RANGES = (
+    ("seconds", 0, 59), ("minutes", 0, 59), ("hours", 0, 23),
+    ("day-of-month", 1, 31), ("month", 1, 12), ("day-of-week", 0, 6),
+)  # fmt: skip
 
 
 def check_due_time(value: str) -> str:
     """A Dapr job dueTime/ttl: Go duration, RFC3339 time with offset, or ISO 8601 duration."""
-    if GO_DURATION.match(value) or RFC3339.match(value) or ISO_DURATION.match(value):
+    if RFC3339.match(value):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is no time of the calendar (a month, day, hour or minute out of "
+                "range); the Scheduler would refuse the job"
+            ) from None
+        return value
+    if GO_DURATION.match(value) or ISO_DURATION.match(value):
         return value
     raise ValueError(
         f"'{value}' is not a due time; write a Go duration ('10s'), an RFC3339 time with "
