@@ -274,7 +274,6 @@ def build_context(spec: ServiceSpec) -> dict[str, Any]:
             "store": spec.service.idempotency.store,
             "attr": attr[spec.service.idempotency.store],
             "ttl": spec.service.idempotency.ttl_seconds,
-            "lease": spec.service.idempotency.lease_seconds,
             "type": claims_type,
             "protocol": protocol,
             "protocol_doc": _PROTOCOL_DOCS[protocol],
@@ -751,7 +750,7 @@ def _claims(spec: ServiceSpec) -> tuple[str, ClaimProtocol]:
 # these gets a trailing '_' in Python (its Dapr name is unchanged).
 _SETTINGS_FIELDS = frozenset(
     {
-        "app_api_token", "call_timeout_seconds", "claim_lease_seconds", "claim_ttl_seconds",
+        "app_api_token", "call_timeout_seconds", "claim_ttl_seconds",
         "dapr_api_token", "dapr_http_endpoint", "delivery_timeout_seconds", "from_env",
         "log_level", "programmatic_subscriptions", "retry_attempts", "retry_base_delay",
         "retry_max_delay", "sidecar_health_interval", "sidecar_probe_interval",

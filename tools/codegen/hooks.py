@@ -3,15 +3,16 @@
 Each handler of a spec (a subscription, a routing rule, a job, an input binding) calls
 `<package>/handlers/<handler>.py`'s `async def handle(event, context)`. daprdev writes that module
 once and never again; what it can still do is tell, from the module's syntax tree, when the spec
-moved away from it: the handler is gone, `handle` lost its shape, its payload type changed, or it
-reads a field the payload no longer has.
+moved away from it: the handler is gone, `handle` lost its shape, its payload type changed, it
+reads a field the payload no longer has, or it uses what the generated `Context` no longer offers
+(a store, secret, call or query filter the spec dropped).
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -34,6 +35,84 @@ class Hook:
     handler: str  # the handler in words, e.g. "A TaskCreated arrived on 'task-created'."
     event: str  # the payload type `handle` is called with ("str": a trigger without data)
     fields: frozenset[str] | None  # the payload model's fields; None for "str"
+
+
+@dataclass(frozen=True)
+class ContextSurface:
+    """What a hook reaches through `context` in the generated code, read from its classes."""
+
+    names: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Each attribute path (`""`: the context, `state`, `state.claims`) and the names under it."""
+    keywords: dict[str, frozenset[str] | None] = field(default_factory=dict)
+    """Each method's path (`state.claims.query`) and the arguments it takes by name (None: any)."""
+
+
+def context_surface(rendered: Mapping[str, str], package: str) -> ContextSurface:
+    """The `Context` of the rendered service (`<package>/hooks.py`) and every class of the package
+    it leads to, as attribute paths a hook may use."""
+    classes: dict[str, ast.ClassDef] = {}
+    for path, text in sorted(rendered.items()):
+        if (
+            path.startswith(f"{package}/")
+            and path.endswith(".py")
+            and f"/{HOOKS_FOLDER}/" not in path
+        ):
+            for node in ast.parse(text).body:
+                if isinstance(node, ast.ClassDef):
+                    classes.setdefault(node.name, node)
+    surface = ContextSurface()
+    _visit(surface, classes, "", _CONTEXT, frozenset())
+    return surface
+
+
+def _visit(
+    surface: ContextSurface,
+    classes: dict[str, ast.ClassDef],
+    path: str,
+    name: str,
+    seen: frozenset[str],
+) -> None:
+    members: dict[str, str | None] = {}
+    for cls in _lineage(classes, name):
+        for node in cls.body:
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                members.setdefault(node.target.id, _class_name(node.annotation))
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                members.setdefault(node.name, None)
+                if not node.name.startswith("_"):
+                    surface.keywords.setdefault(_joined(path, node.name), _keywords(node))
+    public = {member: kind for member, kind in members.items() if not member.startswith("_")}
+    surface.names[path] = frozenset(public)
+    for member, kind in public.items():
+        if kind in classes and kind not in seen:
+            _visit(surface, classes, _joined(path, member), kind, seen | {name})
+
+
+def _lineage(classes: dict[str, ast.ClassDef], name: str) -> Iterator[ast.ClassDef]:
+    """The class `name` and its bases among `classes`, nearest first."""
+    cls = classes.get(name)
+    while cls is not None:
+        yield cls
+        bases = [b for b in map(_class_name, cls.bases) if b in classes and b != cls.name]
+        cls = classes[bases[0]] if bases else None
+
+
+def _class_name(annotation: ast.expr) -> str | None:
+    """`X`, `module.X`, `X[T]` and `'X'` name the class X."""
+    if isinstance(annotation, ast.Subscript):
+        return _class_name(annotation.value)
+    return _type_name(annotation)
+
+
+def _keywords(function: ast.FunctionDef | ast.AsyncFunctionDef) -> frozenset[str] | None:
+    args = function.args
+    if args.kwarg is not None:
+        return None
+    return frozenset(a.arg for a in [*args.args, *args.kwonlyargs] if a.arg != "self")
+
+
+def _joined(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
 
 
 def hook_path(package: str, func: str) -> str:
@@ -63,8 +142,9 @@ REMOVED = (
 )
 
 
-def mismatch(hook: Hook, text: str) -> str | None:
-    """Why the hook module `text` no longer fits what the spec now calls it with, or None."""
+def mismatch(hook: Hook, text: str, surface: ContextSurface) -> str | None:
+    """Why the hook module `text` no longer fits what the spec now calls it with and what its
+    `context` offers (`surface`), or None."""
     try:
         tree = ast.parse(text)
     except SyntaxError as error:
@@ -84,6 +164,9 @@ def mismatch(hook: Hook, text: str) -> str | None:
     if not isinstance(function, ast.AsyncFunctionDef):
         return f"`{HOOK_FUNCTION}` is not async; the generated code awaits {wanted}"
     problems = list(_signature_problems(function, hook))
+    positional = [*function.args.posonlyargs, *function.args.args]
+    if len(positional) >= 2:
+        problems += _context_problems(function, positional[1].arg, surface)
     if problems:
         return "; ".join(problems) + f"; the generated code calls {wanted}"
     return None
@@ -134,3 +217,41 @@ def _fields_read(function: ast.AsyncFunctionDef, name: str) -> set[str]:
         and isinstance(node.value, ast.Name)
         and node.value.id == name
     }
+
+
+def _context_problems(
+    function: ast.AsyncFunctionDef, name: str, surface: ContextSurface
+) -> Iterator[str]:
+    """What `handle` uses through its context parameter `name` that the context no longer has:
+    an attribute under a known path, or a keyword a known method no longer takes."""
+    gone: set[str] = set()
+    refused: set[tuple[str, str]] = set()
+    for node in ast.walk(function):
+        if isinstance(node, ast.Attribute) and (chain := _chain(node, name)):
+            parent = ".".join(chain[:-1])
+            if parent in surface.names and chain[-1] not in surface.names[parent]:
+                gone.add(".".join(chain))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            chain = _chain(node.func, name)
+            allowed = surface.keywords.get(".".join(chain)) if chain else None
+            if allowed is not None:
+                refused |= {
+                    (".".join(chain), kw.arg)
+                    for kw in node.keywords
+                    if kw.arg is not None and kw.arg not in allowed
+                }
+    if gone:
+        used = ", ".join(f"`{name}.{path}`" for path in sorted(gone))
+        yield f"it uses {used}, which the spec's `{_CONTEXT}` no longer offers"
+    for path, keyword in sorted(refused):
+        yield f"it calls `{name}.{path}` with `{keyword}=`, which it no longer takes"
+
+
+def _chain(node: ast.Attribute, name: str) -> list[str]:
+    """`context.state.claims` -> ['state', 'claims'] when rooted at the name `name`, else []."""
+    chain: list[str] = []
+    current: ast.expr = node
+    while isinstance(current, ast.Attribute):
+        chain.insert(0, current.attr)
+        current = current.value
+    return chain if isinstance(current, ast.Name) and current.id == name else []

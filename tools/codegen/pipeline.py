@@ -11,11 +11,12 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic, FileChange
-from tools.codegen.hooks import REMOVED, Hook, mismatch
+from tools.codegen.hooks import REMOVED, ContextSurface, Hook, context_surface, mismatch
 from tools.codegen.manifest import MANIFEST_PATH, Manifest, read_manifest, sha256_text
 from tools.codegen.render import render_service, service_hooks
 from tools.errors import UsageError
 from tools.specs import load_spec
+from tools.specs.names import package_name
 from tools.worklog import WorkLog
 from tools.workspace import Workspace
 from tools.writer import WrittenFile, write_changes
@@ -106,6 +107,7 @@ def generate(
     step(1)
     rendered = {change.path: change.content for change in render_service(spec)}
     hooks = service_hooks(spec)
+    surface = context_surface(rendered, package_name(spec.service.app_id))
     selected = _select(rendered, only)
     step(2)
     target = root / out_dir
@@ -145,7 +147,9 @@ def generate(
         obsolete=[_joined(out_dir, rel) for rel in plan.obsolete_rel],
         stale_hooks={
             _joined(out_dir, rel): why
-            for rel, why in _stale_hooks(target, hooks, owned_before, plan.to_write).items()
+            for rel, why in _stale_hooks(
+                target, hooks, surface, owned_before, plan.to_write
+            ).items()
         },
         diff=plan.diff(diff),
         stat=plan.diff("stat"),
@@ -178,7 +182,11 @@ def generate(
 
 
 def _stale_hooks(
-    target: Path, hooks: dict[str, Hook], owned_before: set[str], writing: Sequence[str]
+    target: Path,
+    hooks: dict[str, Hook],
+    surface: ContextSurface,
+    owned_before: set[str],
+    writing: Sequence[str],
 ) -> dict[str, str]:
     """Hook modules on disk that no longer fit the spec, with why (their handler is gone, or
     `handle` does not take what the generated code now hands it)."""
@@ -193,7 +201,7 @@ def _stale_hooks(
             stale[rel] = REMOVED
         elif current == _UNREADABLE:
             stale[rel] = "not UTF-8 text, so the service cannot import it"
-        elif why := mismatch(hooks[rel], current):
+        elif why := mismatch(hooks[rel], current, surface):
             stale[rel] = why
     return stale
 

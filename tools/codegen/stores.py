@@ -26,56 +26,44 @@ from __future__ import annotations
 from typing import Literal
 
 from tools.errors import SpecError
-from tools.specs.components import STORES, StoreCapabilities
+from tools.specs.components import (
+    STORES,
+    StoreCapabilities,
+    claims_refusal,
+    first_write_refusal,
+    outbox_refusal,
+    unknown_store_type,
+)
 
 ClaimProtocol = Literal["transaction", "claim-last"]
 
 
 def capabilities(store_type: str, *, where: str) -> StoreCapabilities:
     """The table's row for `store_type`; SpecError naming `where` for a type it does not know."""
-    found = STORES.get(store_type)
-    if found is None:
-        known = ", ".join(sorted(STORES))
-        raise SpecError(
-            f"{where}: state store type '{store_type}' has no entry in the store capability "
-            f"table, so what it honours (first-write, transactions, TTL) is unknown; use one "
-            f"of: {known}"
-        )
-    return found
+    _refuse(unknown_store_type(store_type), where=where)
+    return STORES[store_type]
 
 
 def claim_protocol(store_type: str, *, where: str) -> ClaimProtocol:
     """How claims in a store of `store_type` make each delivery count once; SpecError if unsafe."""
     found = capabilities(store_type, where=where)
-    safe = sorted(t for t, c in STORES.items() if c.etag and c.ttl)
-    if not found.etag:
-        raise SpecError(
-            f"{where}: '{store_type}' honours first-write on no key, so two deliveries of one "
-            f"message could both claim it and both run their effects; keep the idempotency "
-            f"claims in a store of type {', '.join(safe)}"
-        )
-    if not found.ttl:
-        raise SpecError(
-            f"{where}: '{store_type}' cannot expire keys, so every claim would be kept forever; "
-            f"keep the idempotency claims in a store of type {', '.join(safe)}"
-        )
+    _refuse(claims_refusal(store_type), where=where)
     return "transaction" if found.transaction_first_write else "claim-last"
 
 
 def require_etags(store_type: str, *, where: str) -> None:
     """A first-write entity store needs ETags; SpecError for a type without them."""
-    if not capabilities(store_type, where=where).etag:
-        raise SpecError(
-            f"{where}: concurrency first-write needs ETags, which '{store_type}' does not "
-            f"honour; use concurrency: last-write or another store type"
-        )
+    capabilities(store_type, where=where)
+    _refuse(first_write_refusal(store_type), where=where)
 
 
 def require_transactions(store_type: str, *, where: str) -> None:
     """An outbox store needs transactions (Dapr publishes only what one commits); SpecError."""
-    if not capabilities(store_type, where=where).transactions:
-        usable = ", ".join(sorted(t for t, c in STORES.items() if c.transactions))
-        raise SpecError(
-            f"{where}: Dapr's outbox publishes what a state transaction commits, and "
-            f"'{store_type}' has no transactions; use a store of type {usable}"
-        )
+    capabilities(store_type, where=where)
+    _refuse(outbox_refusal(store_type), where=where)
+
+
+def _refuse(problem: str | None, *, where: str) -> None:
+    # `spec validate` reports these first; a spec model built without it is refused here too.
+    if problem is not None:
+        raise SpecError(f"{where}: {problem}")

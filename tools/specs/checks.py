@@ -20,7 +20,11 @@ from tools.specs.components import (
     QUERY_FILTER_TYPES,
     QUERY_SORT_TYPES,
     STORES,
+    claims_refusal,
     duration_seconds,
+    first_write_refusal,
+    outbox_refusal,
+    unknown_store_type,
 )
 from tools.specs.model import (
     COMPONENT_NAME,
@@ -33,6 +37,7 @@ from tools.specs.model import (
     ModelSpec,
     SecretRef,
     ServiceSpec,
+    StateStore,
     Subscription,
 )
 from tools.specs.names import enum_member, snake
@@ -456,9 +461,14 @@ def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
             f"'{claims.store}' is a state_stores entry of type '{entry.type}'; drop this type "
             f"or make the two agree",
         )
+    if entry is None and (untyped := unknown_store_type(spec.store_type(claims.store))):
+        yield Problem("service.idempotency.type", untyped)
+    if refused := claims_refusal(spec.store_type(claims.store)):
+        yield Problem("service.idempotency.store", refused)
     for name, store in spec.state_stores.items():
         base = f"state_stores.{name}"
         yield from _component(base, name)
+        yield from _store_type(base, store)
         yield from _event(spec, f"{base}.entity", store.entity)
         entity = spec.payload_types().get(store.entity)
         if entity is None:
@@ -470,6 +480,16 @@ def _state_stores(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(f"{base}.key", "the key field must be a required str, int or uuid")
     yield from _read_routes(spec)
     yield from _queries(spec)
+
+
+def _store_type(base: str, store: StateStore) -> Iterator[Problem]:
+    """A store type the capability table knows, honouring what the entry asks of it."""
+    if untyped := unknown_store_type(store.type):
+        yield Problem(f"{base}.type", untyped)
+    if store.concurrency == "first-write" and (refused := first_write_refusal(store.type)):
+        yield Problem(f"{base}.type", refused)
+    if store.outbox is not None and (refused := outbox_refusal(store.type)):
+        yield Problem(f"{base}.outbox", refused)
 
 
 _QUERY_PARAMETERS = frozenset({"sort", "limit", "token"})
@@ -488,15 +508,11 @@ def _queries(spec: ServiceSpec) -> Iterator[Problem]:
             continue
         base = f"state_stores.{name}.query"
         known = STORES.get(store.type)
-        if known is None or not known.query:
-            what = (
-                "has no entry in the store capability table, so whether it serves Dapr's state "
-                "query API is unknown"
-                if known is None
-                else "does not serve Dapr's state query API"
-            )
+        if known is not None and not known.query:  # an unknown type is reported at its `type`
             yield Problem(
-                base, f"'{store.type}' {what}; a query route needs a store of type {queryable}"
+                base,
+                f"'{store.type}' does not serve Dapr's state query API; a query route needs a "
+                f"store of type {queryable}",
             )
         if store.outbox is not None:
             yield Problem(
@@ -602,13 +618,7 @@ def _outboxes(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(f"{path}.topic", f"state_stores.{fed[topic]} publishes on it already")
         fed.setdefault(topic, name)
         sub = spec.subscriptions.get(topic)
-        handlers = (
-            [sub.actions, *(rule.actions for rule in sub.rules)]
-            + [entry.actions for entry in sub.types.values()]
-            if sub
-            else []
-        )
-        if any(a.kind == "save" and a.target == name for actions in handlers for a in actions):
+        if sub and any(a.kind == "save" and a.target == name for a in _delivery_actions(sub)):
             yield Problem(
                 f"{path}.topic",
                 f"subscriptions.{topic} saves into this store, so every message it handles "
@@ -855,9 +865,33 @@ def _bindings(spec: ServiceSpec) -> Iterator[Problem]:
             yield Problem(base, f"'{name}' is also an input binding; use distinct component names")
 
 
+def _delivery_actions(sub: Subscription) -> Iterator[Action]:
+    """Every action a delivery of `sub` may run: its own, its routing rules' and its types'."""
+    for actions in [
+        sub.actions,
+        *(r.actions for r in sub.rules),
+        *(t.actions for t in sub.types.values()),
+    ]:
+        yield from actions
+
+
 def _invocations(spec: ServiceSpec) -> Iterator[Problem]:
     for name, invocation in spec.invocations.items():
         base = f"invocations.{name}"
+        callers = [
+            topic
+            for topic, sub in spec.subscriptions.items()
+            if any(a.kind == "call" and a.target == name for a in _delivery_actions(sub))
+        ]
+        if callers and invocation.timeout_seconds >= DELIVERY_BUDGET_SECONDS:
+            yield Problem(
+                f"{base}.timeout_seconds",
+                f"{invocation.timeout_seconds} s is not within one delivery's budget "
+                f"({DELIVERY_BUDGET_SECONDS} s), and subscriptions.{callers[0]} calls it: its "
+                "delivery is answered RETRY before an answer that slow arrives, on every "
+                f"redelivery, so the call never completes; write less than "
+                f"{DELIVERY_BUDGET_SECONDS}, or call it from a job or a method",
+            )
         if invocation.app_id == spec.service.app_id:
             yield Problem(
                 f"{base}.app_id",

@@ -163,3 +163,55 @@ def redelivery_window(broker_type: str, metadata: dict[str, str]) -> float | Non
     given = metadata.get(known.window_metadata)
     seconds = known.window_seconds if given is None else duration_seconds(given)
     return seconds or None
+
+
+def unknown_store_type(store_type: str) -> str | None:
+    """Why a store of `store_type` cannot be generated at all: the table does not know it."""
+    if store_type in STORES:
+        return None
+    return (
+        f"state store type '{store_type}' has no entry in the store capability table, so what "
+        f"it honours (first-write, transactions, TTL) is unknown; use one of: "
+        f"{', '.join(sorted(STORES))}"
+    )
+
+
+def claims_refusal(store_type: str) -> str | None:
+    """Why a known `store_type` cannot hold the idempotency claims (None when it can)."""
+    known = STORES.get(store_type)
+    if known is None or (known.etag and known.ttl):
+        return None
+    safe = ", ".join(sorted(t for t, c in STORES.items() if c.etag and c.ttl))
+    if not known.etag:
+        return (
+            f"'{store_type}' honours first-write on no key, so two deliveries of one message "
+            f"could both claim it and both run their effects; keep the idempotency claims in a "
+            f"store of type {safe}"
+        )
+    return (
+        f"'{store_type}' cannot expire keys, so every claim would be kept forever; keep the "
+        f"idempotency claims in a store of type {safe}"
+    )
+
+
+def first_write_refusal(store_type: str) -> str | None:
+    """Why a known `store_type` cannot keep a first-write entity (None when it can)."""
+    known = STORES.get(store_type)
+    if known is None or known.etag:
+        return None
+    return (
+        f"concurrency first-write needs ETags, which '{store_type}' does not honour; use "
+        f"concurrency: last-write or another store type"
+    )
+
+
+def outbox_refusal(store_type: str) -> str | None:
+    """Why a known `store_type` cannot have an outbox (None when it can)."""
+    known = STORES.get(store_type)
+    if known is None or known.transactions:
+        return None
+    usable = ", ".join(sorted(t for t, c in STORES.items() if c.transactions))
+    return (
+        f"Dapr's outbox publishes what a state transaction commits, and '{store_type}' has no "
+        f"transactions; use a store of type {usable}"
+    )

@@ -29,7 +29,21 @@ from tools import safe_yaml
 from tools.errors import DaprdevError, SpecError
 from tools.limits import MAX_FILE_BYTES
 from tools.specs.checks import Problem, check_spec, did_you_mean
-from tools.specs.model import METADATA_TAGS, SECTIONS, ServiceSpec
+from tools.specs.model import (
+    APP_ID,
+    BINDING_TYPE,
+    CALLEE_METHOD,
+    JOB_NAME,
+    METADATA_TAGS,
+    METHOD_NAME,
+    PUBSUB_TYPE,
+    SECRET_NAME,
+    SECRETS_FILE,
+    SECTIONS,
+    SNAKE,
+    STATE_TYPE,
+    ServiceSpec,
+)
 
 SPEC_FILES = ("service.yaml", "service.yml", "spec.md")
 _FENCE = re.compile(r"^```ya?ml[ \t]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
@@ -219,6 +233,7 @@ def validate_data(data: dict[str, Any]) -> tuple[ServiceSpec | None, list[Proble
 _ROUNDS = 8
 _ENTRIES = (
     "enums", "models", "events", "publications", "subscriptions", "pubsubs", "state_stores", "jobs",
+    "invocations", "methods",
 )  # fmt: skip
 # The `needs` namespace of each section's names (see Problem.needs).
 _NAMESPACE = {"models": "types", "events": "types", "enums": "types", "subscriptions": "topics"}
@@ -341,7 +356,8 @@ def _problem(error: Any) -> Problem:
             f"'{given}' is not allowed{did_you_mean(given, expected)}; use {' or '.join(expected)}"
         )
     elif kind == "string_pattern_mismatch":
-        message = f"'{error.get('input')}' is not a valid name here ({_pattern_hint(loc)})"
+        pattern = error.get("ctx", {}).get("pattern")
+        message = f"'{error.get('input')}' is not a valid name here ({_pattern_hint(pattern)})"
     return Problem(path or "(top level)", message)
 
 
@@ -359,12 +375,24 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _pattern_hint(loc: tuple[Any, ...]) -> str:
-    if loc and loc[0] == "service":
-        return "lowercase letters, digits and '-'"
-    if "fields" in loc:
-        return "field names are snake_case"
-    return "lowercase letters, digits and '-'"
+# What each name pattern of the model accepts, in words (a name field's error says which).
+_PATTERN_HINTS = {
+    APP_ID.pattern: "lowercase letters, digits and '-'",
+    JOB_NAME.pattern: "lowercase letters, digits, '-', '_' and '.'",
+    METHOD_NAME.pattern: "lowercase letters, digits, '-' and '_': one path segment",
+    CALLEE_METHOD.pattern: "the callee's path as it names it, such as api/v1/receipts: "
+    "letters, digits and '._~-', segments joined by '/', no leading '/'",
+    SNAKE.pattern: "snake_case",
+    STATE_TYPE.pattern: "a Dapr state store type, such as state.redis",
+    PUBSUB_TYPE.pattern: "a Dapr pub/sub type, such as pubsub.redis",
+    BINDING_TYPE.pattern: "a Dapr binding type, such as bindings.localstorage",
+    SECRET_NAME.pattern: "letters, digits, '.', '_' and '-'",
+    SECRETS_FILE.pattern: "a .json file inside the service folder, as a relative path",
+}
+
+
+def _pattern_hint(pattern: object) -> str:
+    return _PATTERN_HINTS.get(str(pattern), f"it must match {pattern}")
 
 
 def _keys_at(loc: tuple[Any, ...]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from tools.specs.components import DEFAULT_PUBSUB_TYPE, QUERY_PAGE_LIMIT
+from tools.specs.components import DEFAULT_PUBSUB_TYPE, DELIVERY_BUDGET_SECONDS, QUERY_PAGE_LIMIT
 from tools.specs.types import SCALARS, TypeRef, TypeSyntaxError, parse_type
 
 # Dapr names: app ids and component names are DNS labels; topics and job names end up in URLs and
@@ -50,6 +51,8 @@ RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:
 CRON_FIELD = re.compile(r"^[0-9A-Za-z*/,?-]+$")
 DEFAULT_STATE_TYPE = "state.in-memory"
 STATE_TYPE = re.compile(r"^state\.[a-z0-9][a-z0-9.-]*$")
+PUBSUB_TYPE = re.compile(r"^pubsub\.[a-z0-9][a-z0-9.-]*$")
+BINDING_TYPE = re.compile(r"^bindings\.[a-z0-9.-]+$")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 """A `{field}` of a payload in output binding request metadata."""
 SECRET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
@@ -94,12 +97,38 @@ def check_schedule(value: str) -> str:
             f"'{text}' is not a schedule; write six cron fields 'sec min hour dom mon dow' "
             "or '@every 30s'"
         )
+    for field, (name, low, high) in zip(fields, _CRON_RANGES, strict=True):
+        # A value, or a range's ends, out of the field's range: the Scheduler refuses the job.
+        values = [
+            int(n) for part in field.split(",") for n in re.findall(r"\d+", part.split("/")[0])
+        ]
+        steps = [part.split("/", 1)[1] for part in field.split(",") if "/" in part]
+        if any(not low <= n <= high for n in values) or any(s in ("", "0") for s in steps):
+            raise ValueError(
+                f"'{text}': the {name} field '{field}' is out of range; it takes {low} to {high}"
+                " (and a step of at least 1)"
+            )
     return text
+
+
+_CRON_RANGES = (
+    ("seconds", 0, 59), ("minutes", 0, 59), ("hours", 0, 23),
+    ("day-of-month", 1, 31), ("month", 1, 12), ("day-of-week", 0, 6),
+)  # fmt: skip
 
 
 def check_due_time(value: str) -> str:
     """A Dapr job dueTime/ttl: Go duration, RFC3339 time with offset, or ISO 8601 duration."""
-    if GO_DURATION.match(value) or RFC3339.match(value) or ISO_DURATION.match(value):
+    if RFC3339.match(value):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(
+                f"'{value}' is no time of the calendar (a month, day, hour or minute out of "
+                "range); the Scheduler would refuse the job"
+            ) from None
+        return value
+    if GO_DURATION.match(value) or ISO_DURATION.match(value):
         return value
     raise ValueError(
         f"'{value}' is not a due time; write a Go duration ('10s'), an RFC3339 time with "
@@ -208,8 +237,9 @@ class Idempotency(_Strict):
     lease_seconds: int = Field(
         default=30,
         ge=1,
-        description="how long one delivery may take; claims have no lease (a claim is committed "
-        "with the handler's state changes, never taken over by time)",
+        description="kept so that older specs still load, and changes nothing: claims have no "
+        "lease (a claim is committed with the handler's state changes, never taken over by "
+        f"time), and one delivery's budget is {DELIVERY_BUDGET_SECONDS} s",
     )
 
 
@@ -577,7 +607,7 @@ class Secrets(_Strict):
 class InputBinding(_Strict):
     """An input binding (the mapping key is the component name; daprd POSTs to `/<name>`)."""
 
-    type: str = Field(pattern=r"^bindings\.[a-z0-9.-]+$")
+    type: str = Field(pattern=BINDING_TYPE.pattern)
     schedule: str | None = Field(default=None, description="for bindings.cron")
     data: str | None = None
     metadata: dict[str, MetadataValue] = Field(
@@ -591,7 +621,7 @@ class InputBinding(_Strict):
 class OutputBinding(_Strict):
     """An output binding (the mapping key is the component name)."""
 
-    type: str = Field(pattern=r"^bindings\.[a-z0-9.-]+$")
+    type: str = Field(pattern=BINDING_TYPE.pattern)
     operation: str = "create"
     data: str | None = None
     metadata: dict[str, MetadataValue] = Field(
@@ -642,7 +672,7 @@ class PubSub(_Strict):
 
     type: str = Field(
         default=DEFAULT_PUBSUB_TYPE,
-        pattern=r"^pubsub\.[a-z0-9][a-z0-9.-]*$",
+        pattern=PUBSUB_TYPE.pattern,
         description="Dapr component type; how it redelivers decides the retry chain of "
         "deliveries (resiliency.yaml)",
     )

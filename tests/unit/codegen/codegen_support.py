@@ -12,6 +12,7 @@ EXAMPLE = REPO / "specs" / "001-task-reminders"
 PAYMENTS = REPO / "specs" / "002-order-payments"
 VARIETY = Path(__file__).resolve().parent / "specs" / "variety.yaml"
 HOSTILE = Path(__file__).resolve().parent / "specs" / "hostile.yaml"
+CLAIMS = Path(__file__).resolve().parent / "specs" / "claims-desk.yaml"
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

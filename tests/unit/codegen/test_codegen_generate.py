@@ -137,15 +137,25 @@ def test_a_dry_run_writes_nothing_and_shows_the_diff(project: Path) -> None:
 def test_dry_run_after_a_spec_change_shows_only_that_change(project: Path) -> None:
     run(project)
     spec_file = project / SPEC / "service.yaml"
-    text = spec_file.read_text(encoding="utf-8").replace("lease_seconds: 30", "lease_seconds: 45")
+    text = spec_file.read_text(encoding="utf-8").replace("ttl_seconds: 86400", "ttl_seconds: 3600")
     spec_file.write_text(text, encoding="utf-8")
     before = snapshot(project)
     result = run(project, dry_run=True)
     assert snapshot(project) == before
     changed = {f.path for f in result.files if f.action == "updated"}
     assert f"{OUT}/task_reminders/settings.py" in changed
-    assert "-    claim_lease_seconds: int = 30" in result.diff
-    assert "+    claim_lease_seconds: int = 45" in result.diff
+    assert "-    claim_ttl_seconds: int = 86400" in result.diff
+    assert "+    claim_ttl_seconds: int = 3600" in result.diff
+
+
+def test_lease_seconds_changes_nothing_generated(tmp_path: Path) -> None:
+    # Claims have no lease: the field only lets older specs load, so no file may depend on it.
+    spec_file = tmp_path / "service.yaml"
+    text = (EXAMPLE / "service.yaml").read_text(encoding="utf-8")
+    spec_file.write_text(text.replace("lease_seconds: 30", "lease_seconds: 45"), encoding="utf-8")
+    original = {f.path: f.content for f in render_service(load_spec(EXAMPLE))}
+    changed = {f.path: f.content for f in render_service(load_spec(spec_file))}
+    assert changed == original
 
 
 def test_the_gate_vetoes_the_whole_change_set(

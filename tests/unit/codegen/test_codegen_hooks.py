@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
-from codegen_support import run_own_tests
+from codegen_support import REPO, run_own_tests
 from typer.testing import CliRunner
 
 from agent.cli import app
 from tools.codegen import generate, pipeline
-from tools.codegen.hooks import REMOVED, Hook, mismatch
+from tools.codegen.hooks import REMOVED, ContextSurface, Hook, context_surface, mismatch
 from tools.codegen.manifest import MANIFEST_PATH
+from tools.codegen.render import render_service
 from tools.generation import summarize
+from tools.specs import load_spec
 from tools.validate.tree import check_tree
 from tools.workspace import Workspace
 
@@ -181,6 +184,35 @@ def test_a_field_the_payload_lost_is_reported_where_a_hook_reads_it(project: Pat
     assert hook(project, "on_task_created").read_text(encoding="utf-8") == EDITED
 
 
+# A hook using the spec's job by name: the generated Scheduler's method for it.
+SCHEDULING = EDITED.replace(
+    "    await defaults.on_task_created(event, context)\n",
+    "    await defaults.on_task_created(event, context)\n"
+    "    again = TaskReminder.model_validate(event.model_dump())\n"
+    "    await context.jobs.schedule_task_reminder(again)\n",
+).replace("import TaskCreated", "import TaskCreated, TaskReminder")
+
+
+def test_a_job_the_context_no_longer_offers_is_reported_where_a_hook_uses_it(
+    project: Path,
+) -> None:
+    run(project)
+    hook(project, "on_task_created").write_text(SCHEDULING, encoding="utf-8")
+    assert run(project).stale_hooks == {}  # the job is there: the hook fits
+
+    def rename(data: dict[str, Any]) -> None:
+        data["jobs"]["reminder"] = data["jobs"].pop("task-reminder")
+        sub = data["subscriptions"]["task-created"]
+        for actions in [sub["actions"], *(rule["actions"] for rule in sub["rules"])]:
+            actions[actions.index({"schedule": "task-reminder"})] = {"schedule": "reminder"}
+
+    edit_spec(project, rename)
+    result = run(project)
+    why = result.stale_hooks[f"{OUT}/{HOOKS}/on_task_created.py"]
+    assert "it uses `context.jobs.schedule_task_reminder`, which the spec's `Context` no " in why
+    assert hook(project, "on_task_created").read_text(encoding="utf-8") == SCHEDULING
+
+
 def test_a_new_handler_gets_its_default_hook_and_a_deleted_one_comes_back(project: Path) -> None:
     run(project)
     hook(project, "on_task_created").write_text(EDITED, encoding="utf-8")
@@ -246,9 +278,52 @@ TASK_HOOK = Hook(
 def test_a_hook_is_judged_by_its_signature_and_the_fields_it_reads(
     source: str, why: str | None
 ) -> None:
-    found = mismatch(TASK_HOOK, source)
+    found = mismatch(TASK_HOOK, source, ContextSurface())
     if why is None:
         assert found is None
     else:
         assert found is not None
         assert why in found
+
+
+SURFACE = ContextSurface(
+    names={
+        "": frozenset({"state", "secrets"}),
+        "state": frozenset({"claims"}),
+        "state.claims": frozenset({"get", "query", "save"}),
+        "secrets": frozenset({"get_token"}),
+    },
+    keywords={"state.claims.query": frozenset({"kind", "limit"}), "secrets.get_token": None},
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ("await context.state.claims.query(kind=['auto'], limit=5)", None),
+        ("await ctx.secrets.get_token(anything=1)", None),  # **kwargs: any keyword
+        ("print(context.state.claims.get, context.state.claims.query)", None),
+        ("await context.state.scores.get('k')", "uses `context.state.scores`"),
+        ("await context.invoker.call_x(event)", "uses `context.invoker`"),
+        ("await context.secrets.get_pg()", "uses `context.secrets.get_pg`"),
+        ("await context.state.claims.query(policy_no=['p'])", "with `policy_no=`"),
+    ],
+)
+def test_a_hook_is_judged_by_what_it_uses_of_its_context(body: str, why: str | None) -> None:
+    name = "ctx" if "ctx." in body else "context"
+    source = f"async def handle(event: TaskCreated, {name}: Context) -> None:\n    {body}\n"
+    found = mismatch(TASK_HOOK, source, SURFACE)
+    if why is None:
+        assert found is None
+    else:
+        assert found is not None
+        assert why in found
+
+
+def test_the_context_surface_is_read_from_the_rendered_service() -> None:
+    rendered = {f.path: f.content for f in render_service(load_spec(REPO / SPEC))}
+    surface = context_surface(rendered, "task_reminders")
+    assert surface.names["state"] == {"statestore"}
+    assert surface.names["state.statestore"] == {"get", "save"}
+    assert surface.keywords["jobs.schedule_task_reminder"] == {"data"}
+    assert "secrets" not in surface.names[""]  # the example declares no secrets

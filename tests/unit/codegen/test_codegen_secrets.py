@@ -130,3 +130,18 @@ def test_a_state_store_reads_its_connection_string_through_a_secret_key_ref() ->
     assert "password" not in files["components/declines.yaml"]
     assert "auth" not in found["statestore"]  # a store reading no secret
     assert json.loads(files["secrets.sample.json"])["declines-postgres"] == ""
+
+
+def test_a_secrets_file_of_its_own_gets_its_sample_beside_it() -> None:
+    # As specs/README.md says: `secrets.file: secrets/local.json`, sample secrets/local.sample.json.
+    data = yaml.safe_load((PAYMENTS / "service.yaml").read_text(encoding="utf-8"))
+    data["secrets"]["file"] = "secrets/local.json"
+    spec, problems = validate_data(data)
+    assert spec is not None, problems
+    files = {f.path: f.content for f in render_service(spec)}
+
+    assert set(json.loads(files["secrets/local.sample.json"])) == set(data["secrets"]["names"])
+    assert "secrets.sample.json" not in files
+    assert "/secrets/local.json" in files[".gitignore"].splitlines()
+    store = components(files)["secretstore"]
+    assert {"name": "secretsFile", "value": "secrets/local.json"} in store["spec"]["metadata"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from codegen_support import EXAMPLE, PAYMENTS, REPO, VARIETY, run_own_tests
+from codegen_support import CLAIMS, EXAMPLE, PAYMENTS, REPO, VARIETY, run_own_tests
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -17,7 +17,7 @@ from tools.codegen import generate
 from tools.validate.tree import check_tree
 from tools.workspace import Workspace
 
-_SPECS = {"example": EXAMPLE, "payments": PAYMENTS, "variety": VARIETY}
+_SPECS = {"example": EXAMPLE, "payments": PAYMENTS, "variety": VARIETY, "claims": CLAIMS}
 # The example again with its stores on state.redis: claims written last, not in a transaction, so
 # the claim-last variants of the generated code and tests are run too, the tombstones its delete
 # and update routes leave among them.

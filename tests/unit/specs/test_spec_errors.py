@@ -261,3 +261,58 @@ def test_missing_paths_are_spec_errors(tmp_path: Path) -> None:
         load_spec(tmp_path / "nope")
     with pytest.raises(SpecError, match="no spec here"):
         load_spec(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("job", "expected"),
+    [
+        pytest.param(
+            {"due_time": "2026-13-01T00:00:00Z"},
+            "jobs.late.due_time: '2026-13-01T00:00:00Z' is no time of the calendar",
+            id="month-13",
+        ),
+        pytest.param(
+            {"due_time": "2026-02-30T09:00:00+01:00"},
+            "jobs.late.due_time: '2026-02-30T09:00:00+01:00' is no time of the calendar",
+            id="february-30",
+        ),
+        pytest.param(
+            {"schedule": "99 0 0 * * *"},
+            "jobs.late.schedule: '99 0 0 * * *': the seconds field '99' is out of range; it takes "
+            "0 to 59",
+            id="second-99",
+        ),
+        pytest.param(
+            {"schedule": "0 0 9-24 * * *"},
+            "jobs.late.schedule: '0 0 9-24 * * *': the hours field '9-24' is out of range",
+            id="hour-24",
+        ),
+        pytest.param(
+            {"schedule": "0 0 0 0 * *"},
+            "jobs.late.schedule: '0 0 0 0 * *': the day-of-month field '0' is out of range",
+            id="day-0",
+        ),
+        pytest.param(
+            {"schedule": "*/0 * * * * *"},
+            "jobs.late.schedule: '*/0 * * * * *': the seconds field '*/0' is out of range",
+            id="step-0",
+        ),
+    ],
+)
+def test_times_the_scheduler_would_refuse_are_refused(
+    example_data: dict[str, Any], job: dict[str, str], expected: str
+) -> None:
+    example_data["jobs"]["late"] = job
+
+    found = problems(example_data)
+    assert len(found) == 1 and found[0].startswith(expected), found
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    ["*/15 * * * * *", "0 30 9-17/2 * JAN-MAR MON-FRI", "59 59 23 31 12 6", "0 0 0 1,15 * ?"],
+)
+def test_cron_fields_within_range_are_accepted(example_data: dict[str, Any], schedule: str) -> None:
+    example_data["jobs"]["late"] = {"schedule": schedule, "due_time": "2030-01-01T09:00:00Z"}
+
+    assert problems(example_data) == []

@@ -83,3 +83,25 @@ def test_a_call_projects_the_handlers_payload_to_the_invocations_data(
         "subscriptions.payment-provider.types.refunded.actions[0].call: Receipt.currency is "
         "required but 'PaymentRefunded' has no field 'currency'",
     ]
+
+
+def test_a_delivery_cannot_wait_longer_for_a_call_than_its_budget(
+    payments: dict[str, Any],
+) -> None:
+    payments["invocations"]["issue-receipt"]["timeout_seconds"] = 30  # called by a subscription
+    payments["invocations"]["slow-archive"] = {  # called by a method only: no delivery budget
+        "app_id": "archive",
+        "method": "archive",
+        "data": "Receipt",
+        "timeout_seconds": 120,
+    }
+    payments["methods"]["capture"]["actions"].append({"call": "slow-archive"})
+
+    assert problems(payments) == [
+        "invocations.issue-receipt.timeout_seconds: 30 s is not within one delivery's budget "
+        "(20 s), and subscriptions.payment-captured calls it: its delivery is answered RETRY "
+        "before an answer that slow arrives, on every redelivery, so the call never completes; "
+        "write less than 20, or call it from a job or a method"
+    ]
+    payments["invocations"]["issue-receipt"]["timeout_seconds"] = 19
+    assert problems(payments) == []

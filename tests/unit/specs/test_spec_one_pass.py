@@ -239,3 +239,59 @@ def test_handlers_of_different_sections_get_distinct_functions(
         example_data[section].update(entries)
     found = problems(example_data)
     assert any(expected in p for p in found), found
+
+
+def test_an_invalid_invocation_hides_no_call_of_another_one(payments: dict[str, Any]) -> None:
+    # Only the invalid entry is left out: calls of other invocations are still checked.
+    payments["invocations"]["issue-receipt"]["method"] = "/receipts"
+    payments["methods"]["capture"]["actions"].append({"call": "issue-refund-receipts"})
+    payments["subscriptions"]["payment-captured"]["actions"].append({"call": "nowhere"})
+
+    assert problems(payments) == [
+        "invocations.issue-receipt.method: '/receipts' is not a valid name here (the callee's "
+        "path as it names it, such as api/v1/receipts: letters, digits and '._~-', segments "
+        "joined by '/', no leading '/')",
+        "subscriptions.payment-captured.actions[3].call: unknown invocation 'nowhere'; "
+        "defined: issue-refund-receipt",
+        "methods.capture.actions[1].call: unknown invocation 'issue-refund-receipts' (did you "
+        "mean 'issue-refund-receipt'?)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        pytest.param(
+            lambda d: d["methods"].update({"Capture": d["methods"].pop("capture")}),
+            "methods.Capture: 'Capture' is not a valid name here (lowercase letters, digits, "
+            "'-' and '_': one path segment)",
+            id="method-name",
+        ),
+        pytest.param(
+            lambda d: d["state_stores"]["declines"].update(type="postgresql"),
+            "state_stores.declines.type: 'postgresql' is not a valid name here (a Dapr state "
+            "store type, such as state.redis)",
+            id="state-type",
+        ),
+        pytest.param(
+            lambda d: d["secrets"].update(file="../secrets.json"),
+            "secrets.file: '../secrets.json' is not a valid name here (a .json file inside the "
+            "service folder, as a relative path)",
+            id="secrets-file",
+        ),
+        pytest.param(
+            lambda d: d["subscriptions"]["payment-provider"]["types"].update(
+                {"Declined": d["subscriptions"]["payment-provider"]["types"].pop("declined")}
+            ),
+            "subscriptions.payment-provider.types.Declined: 'Declined' is not a valid name here "
+            "(snake_case)",
+            id="handler-name",
+        ),
+    ],
+)
+def test_a_name_refused_by_its_pattern_says_what_that_pattern_takes(
+    payments: dict[str, Any], mutate: Mutate, expected: str
+) -> None:
+    mutate(payments)
+
+    assert expected in problems(payments)

@@ -41,9 +41,11 @@ def test_an_unknown_store_type_is_refused_for_a_query(payments: dict[str, Any]) 
     declines(payments)["type"] = "state.cassandra"
 
     assert problems(payments) == [
-        "state_stores.declines.query: 'state.cassandra' has no entry in the store capability "
-        "table, so whether it serves Dapr's state query API is unknown; a query route needs a "
-        "store of type state.postgresql"
+        # Reported once, at the type: the query is not refused a second time for it.
+        "state_stores.declines.type: state store type 'state.cassandra' has no entry in the "
+        "store capability table, so what it honours (first-write, transactions, TTL) is "
+        "unknown; use one of: state.in-memory, state.memcached, state.postgresql, state.redis, "
+        "state.sqlite"
     ]
 
 
