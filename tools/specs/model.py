@@ -24,7 +24,12 @@ from pydantic import (
     model_validator,
 )
 
-from tools.specs.components import DEFAULT_PUBSUB_TYPE, DELIVERY_BUDGET_SECONDS, QUERY_PAGE_LIMIT
+from tools.specs.components import (
+    DEFAULT_PUBSUB_TYPE,
+    DELIVERY_BUDGET_SECONDS,
+    QUERY_PAGE_LIMIT,
+    duration_seconds,
+)
 from tools.specs.types import SCALARS, TypeRef, TypeSyntaxError, parse_type
 
 # Dapr names: app ids and component names are DNS labels; topics and job names end up in URLs and
@@ -81,6 +86,9 @@ def check_schedule(value: str) -> str:
             raise ValueError(
                 f"'{duration}' is not a Go duration; write e.g. '@every 30s' or '@every 1h30m'"
             )
+        if duration_seconds(duration) == 0:
+            # No pause between ticks: a job that fires as fast as the Scheduler can trigger it.
+            raise ValueError(f"'{text}' has no interval; write e.g. '@every 30s'")
         return text
     if text.startswith("@"):
         if text not in CRON_MACROS:

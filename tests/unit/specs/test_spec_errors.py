@@ -65,6 +65,11 @@ CASES: list[tuple[str, Mutate, str]] = [
         "jobs.heartbeat.schedule: '5 seconds' is not a Go duration",
     ),
     (
+        "@every without an interval",
+        lambda d: d["jobs"]["heartbeat"].update(schedule="@every 0s"),
+        "jobs.heartbeat.schedule: '@every 0s' has no interval",
+    ),
+    (
         "bad due time",
         lambda d: d["jobs"]["heartbeat"].update(due_time="tomorrow"),
         "jobs.heartbeat.due_time: 'tomorrow' is not a due time",
