@@ -179,6 +179,14 @@ class FileContext:
     # functions carrying that answer and what was written. A call from another module that
     # throws the answer away is reported there.
     signalling_writers: list[tuple[tuple[str, ...], str]] = field(default_factory=list)
+    # DAPR036's swallowed sends through helpers: the file's functions whose write through the
+    # sidecar fails to their caller (key -> what is written), and the tries around calls of
+    # other functions whose except only logs, in functions answering the same either way (the
+    # function, the try's body, the finding at the except). The project joins the two.
+    sending_functions: dict[str, str] = field(default_factory=dict)
+    swallowing_tries: list[tuple[FunctionNode, list[ast.stmt], Diagnostic]] = field(
+        default_factory=list
+    )
     # DAPR034 on a delivery handler's body typed as a model imported from another module (the
     # import's dotted path, the parameter, the finding): the project reports it when that model
     # is an envelope requiring attributes a delivery may lack (see tools.validate.envelopes).

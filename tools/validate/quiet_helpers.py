@@ -64,6 +64,7 @@ from tools.validate.rules.swallowed_error import (
 from tools.validate.rules.unchecked_answer import (
     UncheckedSidecarAnswer,
     outcome,
+    swallowed_message,
     thrown_away,
     thrown_message,
 )
@@ -123,6 +124,14 @@ class UnreadPublish(BaseModel):
     site: Diagnostic
 
 
+class GuardedCalls(BaseModel):
+    """A `try` whose except only logs, around calls through imported names (DAPR036 at the
+    except should one of them send through the sidecar, its failure reaching the try)."""
+
+    callees: list[Callee]
+    diagnostic: Diagnostic
+
+
 class CallSite(BaseModel):
     """A call through an imported name, and the line it is on."""
 
@@ -163,6 +172,11 @@ class QuietFacts(BaseModel):
         "reaches, by function.",
     )
     delivery_calls: list[DeliveryCall] = Field(default_factory=list)
+    senders: dict[str, str] = Field(
+        default_factory=dict,
+        description="Functions whose failed write through the sidecar reaches their caller.",
+    )
+    guarded: list[GuardedCalls] = Field(default_factory=list)
 
     def is_empty(self) -> bool:
         return not (
@@ -175,6 +189,8 @@ class QuietFacts(BaseModel):
             or self.used
             or self.unreached
             or self.delivery_calls
+            or self.senders
+            or self.guarded
         )
 
 
@@ -197,6 +213,10 @@ def quiet_facts(
         for keys, what, site in ctx.signalled_publishes
     ]
     facts.writers = {key: what for keys, what in ctx.signalling_writers for key in keys}
+    facts.senders = dict(ctx.sending_functions)
+    guarded: dict[int, list[tuple[list[ast.stmt], Diagnostic]]] = {}
+    for function, body, site in ctx.swallowing_tries:
+        guarded.setdefault(id(function), []).append((body, site))
     for key, site in ctx.unreached_sites:
         facts.unreached.setdefault(key, []).append(site)
     values = assigned_once(module)
@@ -213,6 +233,10 @@ def quiet_facts(
         chains = Chains(ctx, absolute, values, function, owner)
         if unchecked:
             _project_calls(ctx, facts, chains, function, statements)
+            for body, site in guarded.get(id(function), []):
+                callees = _callees(chains, body)
+                if callees:
+                    facts.guarded.append(GuardedCalls(callees=callees, diagnostic=site))
         if id(function) in handlers or id(function) in jobs:
             if {InvocationWithoutIdempotencyKey.id, InMemoryDedupe.id} - ctx.disabled:
                 facts.delivery_calls += _delivery_calls(ctx, chains, function)
@@ -272,6 +296,18 @@ def _project_calls(
             facts.discarded.append(_thrown_site(ctx, chain, node, function))
         else:
             facts.used.append(Callee(target=chain[0], steps=chain[1]))
+
+
+def _callees(chains: Chains, body: list[ast.stmt]) -> list[Callee]:
+    """The calls through imported names in `body`, in order."""
+    found = []
+    for statement in body:
+        for node in walk(statement):
+            if isinstance(node, ast.Call) and not is_log_call(node):
+                chain = chains.of(node.func)
+                if chain is not None and chain[1][-1:] != [CALL]:
+                    found.append(Callee(target=chain[0], steps=chain[1]))
+    return found
 
 
 def _thrown_site(
@@ -518,6 +554,8 @@ def quiet_findings(
     findings: dict[tuple[str, int, int], Diagnostic] = {}
     for d in _unread_publishes(files, modules, by_module, types_of, report_in):
         findings.setdefault((d.path, d.line, d.column), d)
+    for d in _swallowed_sends(files, modules, by_module, types_of, report_in):
+        findings.setdefault((d.path, d.line, d.column), d)
     for d in _delivered_invocations(
         files, modules, by_module, types_of, report_in=report_in, delivered=delivered
     ):
@@ -597,6 +635,35 @@ def _unread_publishes(
                 f"{outcome(publish.what)}"
             )
             yield publish.site.model_copy(update={"message": message})
+
+
+def _swallowed_sends(
+    files: Mapping[str, QuietFacts],
+    modules: Mapping[str, str],
+    by_module: ModulePaths,
+    types_of: Callable[[str], Mapping[str, str]],
+    report_in: set[str],
+) -> Iterator[Diagnostic]:
+    """DAPR036 at an except that only logs the failure of a helper's write through the sidecar
+    (the helper, of another module, lets it reach its caller), in a function that answers the
+    same whether it went out or not."""
+    if not any(facts.senders for facts in files.values()):
+        return
+    for path in sorted(report_in & files.keys()):
+        for guarded in files[path].guarded:
+            for callee in guarded.callees:
+                found = resolve_call(
+                    callee.target, callee.steps, modules[path], by_module, types_of
+                )
+                what = (
+                    files[found[0]].senders.get(found[1]) if found and found[0] in files else None
+                )
+                if what is None:
+                    continue
+                name = callee.steps[-1] if callee.steps else callee.target.rsplit(".", 1)[-1]
+                message = swallowed_message(what, f"{name}` of `{found[0]}")
+                yield guarded.diagnostic.model_copy(update={"message": message})
+                break
 
 
 def _delivered_invocations(

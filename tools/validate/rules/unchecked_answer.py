@@ -467,6 +467,9 @@ class UncheckedSidecarAnswer(Rule):
         super().__init__(ctx)
         self._locals = Locals()
         self._raw = False
+        # Tries whose except only logs, around calls that send nothing themselves: the function,
+        # the try's body and its first such except.
+        self._guarded: list[tuple[FunctionNode, list[ast.stmt], ast.ExceptHandler]] = []
 
     def visit_Module(self, node: ast.Module) -> None:
         self._locals.add_module(node)
@@ -505,9 +508,30 @@ class UncheckedSidecarAnswer(Rule):
                     self.report(call, _UNCHECKED_STATE, within=function)
             if function is not None and id(function) not in handlers:
                 raw = {key: write.what for key, (_, write) in sends.items()}
+                key = calls.key(function)
+                if key is not None and (sent := _propagated_send(nodes, raw)) is not None:
+                    self.ctx.sending_functions[key] = sent
                 self._check_swallowed(function, nodes, raw, script)
                 if not script:
                     self._check_signalled(function, nodes, raw, calls)
+        self._check_swallowed_through_helpers()
+
+    def _check_swallowed_through_helpers(self) -> None:
+        """A `try` whose except only logs, around a call of one of the file's helpers whose send
+        fails to its caller: reported here; calls of other modules' helpers are the project's
+        (its message is completed there)."""
+        own = {key.rsplit(".", 1)[-1]: what for key, what in self.ctx.sending_functions.items()}
+        for function, body, clause in self._guarded:
+            called = [
+                name
+                for statement in body
+                for node in walk(statement)
+                if isinstance(node, ast.Call) and (name := _own_callee(node)) in own
+            ]
+            if called:
+                self.report(clause, swallowed_message(own[called[0]], called[0]), within=function)
+            elif (site := self.ctx.diagnostic(self, clause, "", within=function)) is not None:
+                self.ctx.swallowing_tries.append((function, body, site))
 
     def _check_signalled(
         self,
@@ -583,7 +607,7 @@ class UncheckedSidecarAnswer(Rule):
             if not isinstance(node, ast.Try | ast.TryStar):
                 continue
             what = _sent(node.body, raw_sends)
-            if what is None:
+            if what is None and not _calls_beyond_logging(node.body):
                 continue
             if single:
                 if _decided_by(node, answers):
@@ -595,8 +619,15 @@ class UncheckedSidecarAnswer(Rule):
                 if following is None or _decided_by(node, [following] if following else []):
                     continue
             for clause in node.handlers:
-                if _catches_send_errors(clause) and _only_reports(clause.body):
-                    self.report(clause, _swallowed_message(what), within=function)
+                if not (_catches_send_errors(clause) and _only_reports(clause.body)):
+                    continue
+                if what is not None:
+                    self.report(clause, swallowed_message(what), within=function)
+                    continue
+                # Its calls may send through a helper of this or another module: told once the
+                # file's helpers are known, at the first such clause.
+                self._guarded.append((function, node.body, clause))
+                break
 
 
 # A statement list of a function, by the id of each statement in it: the list and the statement
@@ -708,6 +739,10 @@ class _InFileCalls:
                 else "read"
             )
             self._use(name, how, owners.get(id(call)), call)
+
+    def key(self, function: FunctionNode) -> str | None:
+        """How other modules name the function: `func`, or `Class.method`."""
+        return self._keys.get(id(function))
 
     def _use(self, name: str, how: str, caller: FunctionNode | None, node: ast.expr) -> None:
         self._uses.setdefault(name, []).append((how, caller, node))
@@ -838,10 +873,12 @@ _UNCHECKED_STATE = (
 )
 
 
-def _swallowed_message(what: str) -> str:
+def swallowed_message(what: str, through: str | None = None) -> str:
+    """DAPR036's message for a failed send only logged (`through`: the helper that sent it)."""
+    where = f" (in `{through}`)" if through else ""
     return (
-        f"a failed {what} is only logged, and the function returns as it does on success: the "
-        f"caller goes on {outcome(what)}"
+        f"a failed {what}{where} is only logged, and the function returns as it does on success: "
+        f"the caller goes on {outcome(what)}"
     )
 
 
@@ -865,14 +902,38 @@ def _sent(body: list[ast.stmt], raw_sends: dict[int, str]) -> str | None:
     """What the first write through the sidecar in `body` is called, or None if it has none."""
     for statement in body:
         for node in walk(statement):
-            if not isinstance(node, ast.Call):
-                continue
-            if id(node) in raw_sends:
-                return raw_sends[id(node)]
-            if isinstance(node.func, ast.Attribute) and node.func.attr in _SDK_SENDS:
-                return _SDK_SENDS[node.func.attr]
-            if last_name(node.func) == "invoke_method" and _writing_verb(node):
-                return "service invocation"
+            if isinstance(node, ast.Call) and (what := _send_of(node, raw_sends)) is not None:
+                return what
+    return None
+
+
+def _send_of(node: ast.Call, raw_sends: dict[int, str]) -> str | None:
+    """What the call writes through the sidecar (a publish, a job, ...), or None."""
+    if id(node) in raw_sends:
+        return raw_sends[id(node)]
+    if isinstance(node.func, ast.Attribute) and node.func.attr in _SDK_SENDS:
+        return _SDK_SENDS[node.func.attr]
+    if last_name(node.func) == "invoke_method" and _writing_verb(node):
+        return "service invocation"
+    return None
+
+
+def _propagated_send(nodes: list[ast.AST], raw_sends: dict[int, str]) -> str | None:
+    """What the function's first write through the sidecar is called when its failure reaches
+    the caller: no `try` of the function around it catches the error without raising again."""
+    guarded: set[int] = set()
+    for node in nodes:
+        if isinstance(node, ast.Try | ast.TryStar) and any(
+            _catches_send_errors(clause)
+            and not any(isinstance(n, ast.Raise) for s in clause.body for n in walk(s))
+            for clause in node.handlers
+        ):
+            guarded |= {id(n) for statement in node.body for n in walk(statement)}
+    for node in nodes:
+        if isinstance(node, ast.Call) and id(node) not in guarded:
+            what = _send_of(node, raw_sends)
+            if what is not None:
+                return what
     return None
 
 
@@ -892,6 +953,14 @@ def _catches_send_errors(clause: ast.ExceptHandler) -> bool:
         is_blanket(clause)
         or bool(names & TRANSIENT_ERRORS)
         or any(name.endswith(_SEND_ERRORS) for name in names)
+    )
+
+
+def _calls_beyond_logging(body: list[ast.stmt]) -> bool:
+    return any(
+        isinstance(node, ast.Call) and not _is_report(node)
+        for statement in body
+        for node in walk(statement)
     )
 
 
