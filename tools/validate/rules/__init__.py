@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tools.validate.rules.actor_memory import ActorStateInMemory
 from tools.validate.rules.base import Rule
+from tools.validate.rules.blanket_drop import BlanketDrop
 from tools.validate.rules.blanket_retry import BlanketRetry
 from tools.validate.rules.blocking_io import BlockingCallInAsync
 from tools.validate.rules.body_parameter import BodyParameterNotAModel
@@ -90,6 +91,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     UnservedRoute,
     PoisonAnsweredWithError,
     BlanketRetry,
+    BlanketDrop,
     SwallowedError,
     EnvelopeValidated,
     MarkedBeforeDone,

@@ -64,16 +64,20 @@ class Failures:
         that catches such failures itself."""
         return any(self._reads(node, within) for node in _escaping(body, _catches_poison))
 
-    def does_io(self, body: list[ast.stmt], within: FunctionNode) -> bool:
+    def does_io(self, body: list[ast.stmt], within: FunctionNode, *, shown: bool = False) -> bool:
         """`body` awaits work that may fail for a while and then pass: anything but reading the
         request, unless it is a function of this file that does no such work itself. Work whose
-        failure a nested `try` catches counts too: swallowed there, it is as lost."""
+        failure a nested `try` catches counts too: swallowed there, it is as lost. `shown`: only
+        the work `body` itself does (a call of a client, session or HTTP library), not a
+        function it calls, which may catch its own failures and answer for them."""
         nodes = list(_escaping(body, None))
         awaited = {id(node.value) for node in nodes if isinstance(node, ast.Await)}
         for node in nodes:
             if isinstance(node, ast.Call) and self._blocking_io(node, within):
                 return True  # a synchronous store, client or HTTP call fails just as well
             if isinstance(node, ast.Call) and id(node) not in awaited:
+                if shown:
+                    continue
                 # A synchronous function of this file doing such work fails as its work does.
                 callee = self.graph.callee(node.func, within)
                 if (
@@ -88,9 +92,11 @@ class Failures:
             call = node.value
             callee = self.graph.callee(call.func, within)
             if callee is not None:
-                if self._function_does_io(callee):
+                if not shown and self._function_does_io(callee):
                     return True
-            elif last_name(call.func) not in _REQUEST_READS | _CLIENT_PUSHES:
+            elif last_name(call.func) not in _REQUEST_READS | _CLIENT_PUSHES and not (
+                shown and isinstance(call.func, ast.Name)
+            ):
                 return True
         return False
 
