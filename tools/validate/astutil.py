@@ -31,6 +31,7 @@ _ALL_NODES = "_daprdev_all_nodes"
 _BY_TYPE = "_daprdev_by_type"
 _CHILDREN = "_daprdev_children"
 _SINGLE_ASSIGNMENTS = "_daprdev_single_assignments"
+_ASSIGNED_ONCE = "_daprdev_assigned_once"
 
 
 def children(node: ast.AST) -> tuple[ast.AST, ...]:
@@ -225,8 +226,13 @@ def assigned_once(module: ast.Module) -> dict[str, ast.expr]:
     """Module-level names bound by exactly one assignment, with the value they hold.
 
     Only the module's own statements count (`NAME = value`, `NAME: T = value`): a name also bound
-    inside an `if`, a loop or a function stays assigned once."""
-    return _known(bound_once(_module_bindings(module)))
+    inside an `if`, a loop or a function stays assigned once. A dozen rules and facts ask; worked
+    out once, kept on the module and read, never changed."""
+    cached: dict[str, ast.expr] | None = getattr(module, _ASSIGNED_ONCE, None)
+    if cached is None:
+        cached = _known(bound_once(_module_bindings(module)))
+        setattr(module, _ASSIGNED_ONCE, cached)
+    return cached
 
 
 def single_assignments(function: FunctionNode) -> Mapping[str, ast.expr]:
