@@ -29,6 +29,7 @@ def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
 _OWN_NODES = "_daprdev_own_nodes"
 _ALL_NODES = "_daprdev_all_nodes"
 _BY_TYPE = "_daprdev_by_type"
+_TYPE_INDEX = "_daprdev_type_index"
 _CHILDREN = "_daprdev_children"
 _SINGLE_ASSIGNMENTS = "_daprdev_single_assignments"
 _ASSIGNED_ONCE = "_daprdev_assigned_once"
@@ -99,8 +100,28 @@ def nodes_of(root: ast.AST, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]:
         setattr(root, _BY_TYPE, index)
     found = index.get(kinds)
     if found is None:
-        wanted = frozenset(kinds)
-        found = index[kinds] = tuple(node for node in walk(root) if type(node) in wanted)
+        if len(kinds) == 1:
+            found = index[kinds] = tuple(_by_type(root).get(kinds[0], ()))
+        else:
+            wanted = frozenset(kinds)
+            found = index[kinds] = tuple(node for node in walk(root) if type(node) in wanted)
+    return found
+
+
+def _by_type(root: ast.AST) -> dict[type[ast.AST], list[ast.AST]]:
+    """Every node of `walk(root)` under its class, in walk order: one pass over the walk answers
+    every question for one class of node (a dozen are asked of each module)."""
+    found: dict[type[ast.AST], list[ast.AST]] | None = getattr(root, _TYPE_INDEX, None)
+    if found is None:
+        found = {}
+        for node in walk(root):
+            kind = type(node)
+            nodes = found.get(kind)
+            if nodes is None:
+                found[kind] = [node]
+            else:
+                nodes.append(node)
+        setattr(root, _TYPE_INDEX, found)
     return found
 
 
