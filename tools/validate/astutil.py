@@ -30,6 +30,7 @@ _OWN_NODES = "_daprdev_own_nodes"
 _ALL_NODES = "_daprdev_all_nodes"
 _BY_TYPE = "_daprdev_by_type"
 _TYPE_INDEX = "_daprdev_type_index"
+_MODULE_FUNCTIONS = "_daprdev_module_functions"
 _CHILDREN = "_daprdev_children"
 _SINGLE_ASSIGNMENTS = "_daprdev_single_assignments"
 _ASSIGNED_ONCE = "_daprdev_assigned_once"
@@ -222,15 +223,26 @@ def always_exits(body: list[ast.stmt]) -> bool:
     return False
 
 
-def module_functions(module: ast.Module) -> Iterator[tuple[ast.ClassDef | None, FunctionNode]]:
-    """The module's functions (with None) and its classes' methods (with their class), in order."""
-    for statement in module.body:
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield None, statement
-        elif isinstance(statement, ast.ClassDef):
-            for member in statement.body:
-                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
-                    yield statement, member
+def module_functions(module: ast.Module) -> tuple[tuple[ast.ClassDef | None, FunctionNode], ...]:
+    """The module's functions (with None) and its classes' methods (with their class), in order;
+    found once and kept on the module (every kind of facts and several rules go through them)."""
+    cached: tuple[tuple[ast.ClassDef | None, FunctionNode], ...] | None = getattr(
+        module, _MODULE_FUNCTIONS, None
+    )
+    if cached is None:
+        found: list[tuple[ast.ClassDef | None, FunctionNode]] = []
+        for statement in module.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                found.append((None, statement))
+            elif isinstance(statement, ast.ClassDef):
+                found += [
+                    (statement, member)
+                    for member in statement.body
+                    if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef)
+                ]
+        cached = tuple(found)
+        setattr(module, _MODULE_FUNCTIONS, cached)
+    return cached
 
 
 def bound_once(bindings: Iterable[tuple[str, ast.expr | None]]) -> dict[str, ast.expr | None]:
