@@ -29,8 +29,11 @@ def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
 _OWN_NODES = "_daprdev_own_nodes"
 _ALL_NODES = "_daprdev_all_nodes"
 _BY_TYPE = "_daprdev_by_type"
+_TYPE_INDEX = "_daprdev_type_index"
+_MODULE_FUNCTIONS = "_daprdev_module_functions"
 _CHILDREN = "_daprdev_children"
 _SINGLE_ASSIGNMENTS = "_daprdev_single_assignments"
+_ASSIGNED_ONCE = "_daprdev_assigned_once"
 
 
 def children(node: ast.AST) -> tuple[ast.AST, ...]:
@@ -98,8 +101,28 @@ def nodes_of(root: ast.AST, *kinds: type[ast.AST]) -> tuple[ast.AST, ...]:
         setattr(root, _BY_TYPE, index)
     found = index.get(kinds)
     if found is None:
-        wanted = frozenset(kinds)
-        found = index[kinds] = tuple(node for node in walk(root) if type(node) in wanted)
+        if len(kinds) == 1:
+            found = index[kinds] = tuple(_by_type(root).get(kinds[0], ()))
+        else:
+            wanted = frozenset(kinds)
+            found = index[kinds] = tuple(node for node in walk(root) if type(node) in wanted)
+    return found
+
+
+def _by_type(root: ast.AST) -> dict[type[ast.AST], list[ast.AST]]:
+    """Every node of `walk(root)` under its class, in walk order: one pass over the walk answers
+    every question for one class of node (a dozen are asked of each module)."""
+    found: dict[type[ast.AST], list[ast.AST]] | None = getattr(root, _TYPE_INDEX, None)
+    if found is None:
+        found = {}
+        for node in walk(root):
+            kind = type(node)
+            nodes = found.get(kind)
+            if nodes is None:
+                found[kind] = [node]
+            else:
+                nodes.append(node)
+        setattr(root, _TYPE_INDEX, found)
     return found
 
 
@@ -200,15 +223,26 @@ def always_exits(body: list[ast.stmt]) -> bool:
     return False
 
 
-def module_functions(module: ast.Module) -> Iterator[tuple[ast.ClassDef | None, FunctionNode]]:
-    """The module's functions (with None) and its classes' methods (with their class), in order."""
-    for statement in module.body:
-        if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield None, statement
-        elif isinstance(statement, ast.ClassDef):
-            for member in statement.body:
-                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
-                    yield statement, member
+def module_functions(module: ast.Module) -> tuple[tuple[ast.ClassDef | None, FunctionNode], ...]:
+    """The module's functions (with None) and its classes' methods (with their class), in order;
+    found once and kept on the module (every kind of facts and several rules go through them)."""
+    cached: tuple[tuple[ast.ClassDef | None, FunctionNode], ...] | None = getattr(
+        module, _MODULE_FUNCTIONS, None
+    )
+    if cached is None:
+        found: list[tuple[ast.ClassDef | None, FunctionNode]] = []
+        for statement in module.body:
+            if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
+                found.append((None, statement))
+            elif isinstance(statement, ast.ClassDef):
+                found += [
+                    (statement, member)
+                    for member in statement.body
+                    if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef)
+                ]
+        cached = tuple(found)
+        setattr(module, _MODULE_FUNCTIONS, cached)
+    return cached
 
 
 def bound_once(bindings: Iterable[tuple[str, ast.expr | None]]) -> dict[str, ast.expr | None]:
@@ -225,8 +259,13 @@ def assigned_once(module: ast.Module) -> dict[str, ast.expr]:
     """Module-level names bound by exactly one assignment, with the value they hold.
 
     Only the module's own statements count (`NAME = value`, `NAME: T = value`): a name also bound
-    inside an `if`, a loop or a function stays assigned once."""
-    return _known(bound_once(_module_bindings(module)))
+    inside an `if`, a loop or a function stays assigned once. A dozen rules and facts ask; worked
+    out once, kept on the module and read, never changed."""
+    cached: dict[str, ast.expr] | None = getattr(module, _ASSIGNED_ONCE, None)
+    if cached is None:
+        cached = _known(bound_once(_module_bindings(module)))
+        setattr(module, _ASSIGNED_ONCE, cached)
+    return cached
 
 
 def single_assignments(function: FunctionNode) -> Mapping[str, ast.expr]:

@@ -125,7 +125,7 @@ def blocking_facts(
     rule = BlockingCallInAsync(ctx)
     values = assigned_once(module)
     for owner, coroutine in _with_classes(module):
-        chains = Chains(ctx, absolute, values, coroutine, owner)
+        chains = chains_in(ctx, absolute, values, coroutine, owner)
         awaited = {id(n.value) for n in own_nodes(coroutine) if isinstance(n, ast.Await)}
         if before_serving(ctx, coroutine):
             continue
@@ -313,22 +313,32 @@ class Chains:
         self.ctx = ctx
         self.absolute = absolute
         self.values = values
+        self.owner = owner
         self.local = _chain_locals(function)
         self.receiver = _receiver(function) if owner is not None else ""
         self.attributes = _attribute_values(owner, self.receiver) if owner is not None else {}
+        # id(callee) -> (callee, its chain): the facts of a file follow the same calls.
+        self._known: dict[int, tuple[ast.expr, tuple[str, list[str]] | None]] = {}
 
-    def of(self, node: ast.expr, depth: int = 0) -> tuple[str, list[str]] | None:
+    def of(self, node: ast.expr) -> tuple[str, list[str]] | None:
+        known = self._known.get(id(node))
+        if known is None or known[0] is not node:
+            known = self._known[id(node)] = (node, self._of(node, 0))
+        chain = known[1]
+        return (chain[0], list(chain[1])) if chain is not None else None
+
+    def _of(self, node: ast.expr, depth: int) -> tuple[str, list[str]] | None:
         if depth > _MAX_STEPS:
             return None
         if isinstance(node, ast.Call):
-            inner = self.of(node.func, depth + 1)
+            inner = self._of(node.func, depth + 1)
             return (inner[0], [*inner[1], CALL]) if inner is not None else None
         if isinstance(node, ast.Attribute):
             value = node.value
             if isinstance(value, ast.Name) and value.id == self.receiver:
                 assigned = self.attributes.get(node.attr)
-                return self.of(assigned, depth + 1) if assigned is not None else None
-            inner = self.of(value, depth + 1)
+                return self._of(assigned, depth + 1) if assigned is not None else None
+            inner = self._of(value, depth + 1)
             return (inner[0], [*inner[1], node.attr]) if inner is not None else None
         if not isinstance(node, ast.Name):
             return None
@@ -336,7 +346,7 @@ class Chains:
         if assigned is None and node.id not in self.local:
             assigned = self.values.get(node.id)
         if assigned is not None:
-            return self.of(assigned, depth + 1)
+            return self._of(assigned, depth + 1)
         return self._imported(node)
 
     def _imported(self, node: ast.Name) -> tuple[str, list[str]] | None:
@@ -347,6 +357,32 @@ class Chains:
         if target.partition(".")[0] in _FOREIGN:
             return None
         return target, []
+
+
+def chains_in(
+    ctx: FileContext,
+    absolute: Callable[[str], str],
+    values: Mapping[str, ast.expr],
+    function: FunctionNode,
+    owner: ast.ClassDef | None,
+) -> Chains:
+    """The `Chains` of `function`, made once for the same context, values and class and kept on
+    the node: the blocking, state, quiet and kept-client facts each follow the function's calls."""
+    kept: list[Chains] = function.__dict__.setdefault(_CHAINS, [])
+    for chains in kept:
+        if (
+            chains.ctx is ctx
+            and chains.absolute is absolute
+            and chains.values is values
+            and chains.owner is owner
+        ):
+            return chains
+    chains = Chains(ctx, absolute, values, function, owner)
+    kept.append(chains)
+    return chains
+
+
+_CHAINS = "_daprdev_chains"
 
 
 def _chain_locals(function: FunctionNode) -> Mapping[str, ast.expr | None]:

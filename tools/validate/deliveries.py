@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator, Mapping
-from functools import cache
+from collections.abc import Callable, Iterator
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -32,7 +31,7 @@ from tools.validate.astutil import (
     nodes_of,
     own_nodes,
 )
-from tools.validate.blocking import CALL, BlockingFacts, Chains, blocking_facts
+from tools.validate.blocking import CALL, BlockingFacts, blocking_facts, chains_in
 from tools.validate.context import REQUEST_TYPES, DeliveryKind, FileContext
 from tools.validate.envelopes import EnvelopeFacts, envelope_facts
 from tools.validate.excerpt import excerpt
@@ -240,10 +239,6 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
             if target:
                 facts.exports[name] = f"{target}:{attribute}"
 
-    @cache
-    def module_values() -> Mapping[str, ast.expr]:
-        return assigned_once(tree)
-
     for delegate in [*ctx.delegates, *ctx.payload_delegates]:
         deferred = _deferred(ctx, delegate)
         if deferred:
@@ -258,7 +253,7 @@ def python_facts(ctx: FileContext, tree: ast.Module) -> DeliveryFacts:
                 path=route.path,
                 function=function.name,
                 deferred=_deferred(ctx, function),
-                delegate=_delegate(ctx, function, absolute, module_values, facts.module),
+                delegate=_delegate(ctx, function, absolute, tree, facts.module),
             )
         )
         if route.kind == "subscription":
@@ -299,7 +294,7 @@ def _delegate(
     ctx: FileContext,
     route: FunctionNode,
     absolute: Callable[[str], str],
-    values: Callable[[], Mapping[str, ast.expr]],
+    tree: ast.Module,
     module: str,
 ) -> Callee | None:
     """The callee the route hands its delivery to: one whose answer it returns, handed its
@@ -315,7 +310,7 @@ def _delegate(
         return None
     awaited = _payload_awaited(route, requests)
     if awaited is not None:
-        chain = Chains(ctx, absolute, values(), route, None).of(awaited.func)
+        chain = chains_in(ctx, absolute, assigned_once(tree), route, None).of(awaited.func)
         if chain is not None and chain[1][-1:] != [CALL]:
             return Callee(target=chain[0], steps=chain[1])
     for node in own_nodes(route):
@@ -325,7 +320,7 @@ def _delegate(
         if isinstance(call, ast.Call) and _hands_on_the_request(call, requests):
             if isinstance(call.func, ast.Name) and call.func.id in ctx.module_functions:
                 return Callee(target=f"{module}.{call.func.id}", steps=[])
-            chain = Chains(ctx, absolute, values(), route, None).of(call.func)
+            chain = chains_in(ctx, absolute, assigned_once(tree), route, None).of(call.func)
             if chain is not None and chain[1][-1:] != [CALL]:
                 return Callee(target=chain[0], steps=chain[1])
     return None

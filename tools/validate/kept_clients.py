@@ -45,7 +45,7 @@ from tools.validate.astutil import (
     nodes_of,
     own_nodes,
 )
-from tools.validate.blocking import CALL, Chains, ModulePaths, resolve_call
+from tools.validate.blocking import CALL, ModulePaths, chains_in, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._reach import call_graph, per_request
 from tools.validate.rules._strings import is_harness_path
@@ -181,7 +181,7 @@ def instance_facts(
         how = reached.get(id(function))
         if how is None:
             continue
-        chains = Chains(ctx, absolute, values, function, owner)
+        chains = chains_in(ctx, absolute, values, function, owner)
         for callee, call in _constructions(ctx, function):
             if isinstance(callee, ast.Name) and callee.id in classes:
                 chain: tuple[str, list[str]] | None = (f"{module_name}.{callee.id}", [])
@@ -229,7 +229,7 @@ def _project_calls(
     }
     calls: list[ProjectCall] = []
     for owner, function in module_functions(module):
-        chains = Chains(ctx, absolute, values, function, owner)
+        chains = chains_in(ctx, absolute, values, function, owner)
         given = _given_calls(function) if function.name == "__init__" else {}
         for node in own_nodes(function):
             if not isinstance(node, ast.Call) or ctx.qualname(node.func) in _DEPENDS:

@@ -50,7 +50,7 @@ from tools.validate.astutil import (
     own_nodes,
     walk,
 )
-from tools.validate.blocking import CALL, Chains, ModulePaths, call_text, resolve_call
+from tools.validate.blocking import CALL, Chains, ModulePaths, call_text, chains_in, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._answers import TRANSIENT_ERRORS, answers, caught, reading, returns_none
 from tools.validate.rules.invocation_idempotency import InvocationWithoutIdempotencyKey
@@ -230,7 +230,7 @@ def quiet_facts(
     statements, handed = thrown_away(module)
     statements |= {id(function) for function in handed}
     for owner, function in module_functions(module):
-        chains = Chains(ctx, absolute, values, function, owner)
+        chains = chains_in(ctx, absolute, values, function, owner)
         if unchecked:
             _project_calls(ctx, facts, chains, function, statements)
             for body, site in guarded.get(id(function), []):

@@ -32,7 +32,7 @@ from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic
 from tools.validate.astutil import FunctionNode, assigned_once, keyword, module_functions, own_nodes
-from tools.validate.blocking import CALL, Chains, ModulePaths, call_text, resolve_call
+from tools.validate.blocking import CALL, Chains, ModulePaths, call_text, chains_in, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._state import (
     StateAccess,
@@ -140,7 +140,7 @@ def state_facts(
     # Without a state access of its own, a function's read and write are two imported callees.
     names_state = "state" in ctx.source or "State" in ctx.source
     for owner, function in module_functions(module):
-        chains = Chains(ctx, absolute, values, function, owner)
+        chains = chains_in(ctx, absolute, values, function, owner)
         callees = _imported_callees(ctx, chains, function)
         if len(callees) < (1 if names_state else 2):
             continue

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from tools.changes import Diagnostic
 from tools.validate.astutil import assigned_once, module_functions
-from tools.validate.blocking import CALL, Chains, ModulePaths, resolve_call
+from tools.validate.blocking import CALL, ModulePaths, chains_in, resolve_call
 from tools.validate.context import FileContext
 from tools.validate.rules._reach import call_graph
 from tools.validate.rules.unawaited_coroutine import (
@@ -68,7 +68,7 @@ def coroutine_facts(
         calls = [c for c in dropped_calls(function) if graph.callee(c.func, function) is None]
         if not calls:
             continue
-        chains = Chains(ctx, absolute, values, function, owner)
+        chains = chains_in(ctx, absolute, values, function, owner)
         for call in calls:
             chain = chains.of(call.func)
             if chain is None or chain[1][-1:] == [CALL]:
