@@ -27,6 +27,7 @@ import pytest
 from harness.components import in_memory_pubsub, redis_state
 from harness.dapr import Sidecar
 from harness.generated import (
+    STORE_TYPE,
     Backend,
     GeneratedService,
     manifests,
@@ -48,12 +49,8 @@ pytestmark = pytest.mark.e2e
 
 EXAMPLE_SPEC = Path(__file__).parents[2] / "specs" / "001-task-reminders"
 PUBSUB, TOPIC, STORE = "pubsub", "task-created", "statestore"
-BACKEND_OF = {
-    "state.in-memory": "memory",
-    "state.sqlite": "sqlite",
-    "state.redis": "redis",
-    "state.postgresql": "postgres",
-}
+# The harness' backend for each store type it runs: the inverse of its own STORE_TYPE.
+BACKEND_OF: dict[str, Backend] = {store_type: b for b, store_type in STORE_TYPE.items()}
 # The per-message lines the tests count ("message handled", "duplicate delivery skipped") are DEBUG.
 DEBUG_LOGS = {"LOG_LEVEL": "DEBUG"}
 
@@ -137,7 +134,7 @@ def test_the_store_capability_table_is_what_the_store_does(
     store_type: str,
     request: pytest.FixtureRequest,
 ) -> None:
-    backend: Backend = BACKEND_OF[store_type]  # type: ignore[assignment]
+    backend = BACKEND_OF[store_type]
     postgres = request.getfixturevalue("postgres") if backend == "postgres" else None
     # The store alone, no app: what it honours is measured, whatever a service was generated for.
     store = state_component(
